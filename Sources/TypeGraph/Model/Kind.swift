@@ -1,0 +1,112 @@
+/// What a node is. Raw values of the BTF kinds are the kinds' numbers in `uapi/linux/btf.h`, so
+/// the encoder writes `rawValue` as is.
+///
+/// Three kinds exist only in the graph, never on the wire:
+/// - `unrepresentable`: a DWARF construct BTF has no kind for (variant parts and variants,
+///   C++ references, unspecified types, base types wider than 128 bits, pointers to members…).
+///   The node keeps its DWARF tag in `TypeGraph.dwarfTag(of:)`. `demote-unrepresentable` turns
+///   every one of them into `void`; the encoder refuses a graph that still has one.
+/// - `void`: a node that stands for void (a demoted node). References to it encode as type 0;
+///   its `size` keeps the byte size it had, so that `prune-dependents` can put an opaque
+///   placeholder of the same size where void is not allowed.
+/// - `removed`: a tombstone. Nothing may reference it (`verify()` checks).
+public enum Kind: UInt8, Sendable, CaseIterable {
+  case int = 1, pointer = 2, array = 3, structure = 4, union = 5, enumeration = 6, forward = 7
+  case typedef = 8, volatile = 9, const = 10, restrict = 11, function = 12, functionProto = 13
+  case variable = 14, dataSection = 15, float = 16, declTag = 17, typeTag = 18, enum64 = 19
+  case unrepresentable = 100, void = 101, removed = 102
+
+  /// The bpftool name of the kind (`STRUCT`, `FUNC_PROTO`…), or the graph-only name.
+  public var btfName: String {
+    switch self {
+    case .int: "INT"
+    case .pointer: "PTR"
+    case .array: "ARRAY"
+    case .structure: "STRUCT"
+    case .union: "UNION"
+    case .enumeration: "ENUM"
+    case .forward: "FWD"
+    case .typedef: "TYPEDEF"
+    case .volatile: "VOLATILE"
+    case .const: "CONST"
+    case .restrict: "RESTRICT"
+    case .function: "FUNC"
+    case .functionProto: "FUNC_PROTO"
+    case .variable: "VAR"
+    case .dataSection: "DATASEC"
+    case .float: "FLOAT"
+    case .declTag: "DECL_TAG"
+    case .typeTag: "TYPE_TAG"
+    case .enum64: "ENUM64"
+    case .unrepresentable: "UNREPRESENTABLE"
+    case .void: "VOID"
+    case .removed: "REMOVED"
+    }
+  }
+
+  /// Kinds whose node has a member list (`TypeGraph.members(of:)`).
+  public var hasMembers: Bool {
+    switch self {
+    case .structure, .union, .enumeration, .enum64, .functionProto, .dataSection, .unrepresentable:
+      true
+    case .int, .pointer, .array, .forward, .typedef, .volatile, .const, .restrict, .function,
+      .variable, .float, .declTag, .typeTag, .void, .removed:
+      false
+    }
+  }
+
+  /// Kinds whose `ref` column is a type reference.
+  public var hasReference: Bool {
+    switch self {
+    case .pointer, .array, .typedef, .volatile, .const, .restrict, .function, .functionProto,
+      .variable, .declTag, .typeTag:
+      true
+    case .int, .structure, .union, .enumeration, .forward, .dataSection, .float, .enum64,
+      .unrepresentable, .void, .removed:
+      false
+    }
+  }
+
+  /// PTR, CONST, VOLATILE, RESTRICT, TYPE_TAG: kinds the kernel treats as modifiers of a type.
+  public var isReferenceModifier: Bool {
+    switch self {
+    case .pointer, .volatile, .const, .restrict, .typeTag: true
+    default: false
+    }
+  }
+
+  /// Kinds that are real BTF kinds and may reach the encoder.
+  public var isBTF: Bool { rawValue <= 19 }
+}
+
+/// Per-node flags from DWARF that passes need.
+public struct NodeFlags: OptionSet, Sendable, Hashable {
+  public var rawValue: UInt8
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+  /// `DW_AT_declaration`: a forward declaration or a method declaration.
+  public static let declaration = NodeFlags(rawValue: 1 << 0)
+  /// `DW_AT_external` on a function or variable.
+  public static let external = NodeFlags(rawValue: 1 << 1)
+  /// The node came from a Rust compile unit.
+  public static let rust = NodeFlags(rawValue: 1 << 2)
+  /// Created by the importer or a pass rather than read from one DIE.
+  public static let synthesized = NodeFlags(rawValue: 1 << 3)
+  /// `DW_AT_artificial`.
+  public static let artificial = NodeFlags(rawValue: 1 << 4)
+  /// Enumeration whose enumerators are signed (`DW_ATE_signed*` underlying type, or negative values).
+  public static let signed = NodeFlags(rawValue: 1 << 5)
+  /// `DW_AT_prototyped` subroutine type (C); Rust subroutine types are always prototyped.
+  public static let prototyped = NodeFlags(rawValue: 1 << 6)
+}
+
+/// Flags of a member entry (the `bits` column of a variant part's entries, see `Member`).
+public struct VariantFlags: OptionSet, Sendable, Hashable {
+  public var rawValue: UInt32
+  public init(rawValue: UInt32) { self.rawValue = rawValue }
+  /// This entry of a variant part is the discriminant member (`DW_AT_discr`).
+  public static let discriminant = VariantFlags(rawValue: 1 << 0)
+  /// The variant has a `DW_AT_discr_value` (in `Member.value`); without it, it is the default.
+  public static let hasDiscriminantValue = VariantFlags(rawValue: 1 << 1)
+  /// The discriminant value did not fit 64 bits (u128 discriminants); `value` holds the low half.
+  public static let wideDiscriminantValue = VariantFlags(rawValue: 1 << 2)
+}

@@ -1,0 +1,150 @@
+/// Every string of a graph, interned once: names are `NameID`s, and equal strings have equal
+/// ids, so passes compare names as integers.
+///
+/// Storage is one byte buffer plus an offset column; lookup is an open-addressing table of ids
+/// keyed by an FNV-1a hash of the bytes, so interning from a C string allocates no `String`.
+/// - Complexity: `intern` is O(length) expected; `string(_:)` O(length).
+public struct StringTable: Sendable {
+  private var bytes: ContiguousArray<UInt8> = []
+  private var starts: ContiguousArray<UInt32> = [0]
+  private var lengths: ContiguousArray<UInt32> = [0]
+  private var hashes: ContiguousArray<UInt32> = [0]
+  /// Open-addressing slots holding `NameID.rawValue`, 0 for empty (the empty string is id 0 and
+  /// never stored in the table).
+  private var slots: ContiguousArray<Int32> = ContiguousArray(repeating: 0, count: 1024)
+
+  public init() {}
+
+  /// Number of distinct strings, the empty one included.
+  public var count: Int { starts.count }
+
+  /// FNV-1a, 32 bits: fixed and documented, so hashes are the same on every toolchain.
+  @inlinable static func fnv1a(_ buffer: UnsafeRawBufferPointer) -> UInt32 {
+    var h: UInt32 = 0x811c_9dc5
+    for b in buffer {
+      h ^= UInt32(b)
+      h = h &* 0x0100_0193
+    }
+    return h
+  }
+
+  /// Interns the bytes; an empty buffer is `NameID.empty`.
+  public mutating func intern(_ buffer: UnsafeRawBufferPointer) -> NameID {
+    if buffer.isEmpty { return .empty }
+    let h = Self.fnv1a(buffer)
+    var mask = slots.count - 1
+    var i = Int(h) & mask
+    while true {
+      let id = slots[i]
+      if id == 0 { break }
+      if hashes[Int(id)] == h && equals(Int(id), buffer) { return NameID(rawValue: id) }
+      i = (i + 1) & mask
+    }
+    let id = Int32(starts.count)
+    starts.append(UInt32(bytes.count))
+    lengths.append(UInt32(buffer.count))
+    hashes.append(h)
+    bytes.append(contentsOf: buffer)
+    slots[i] = id
+    if starts.count * 2 > slots.count {
+      grow()
+      mask = slots.count - 1
+    }
+    return NameID(rawValue: id)
+  }
+
+  /// Interns a NUL-terminated C string (nil or empty give `NameID.empty`).
+  public mutating func intern(cString: UnsafePointer<CChar>?) -> NameID {
+    guard let cString else { return .empty }
+    let n = strlenSwift(cString)
+    return intern(UnsafeRawBufferPointer(start: UnsafeRawPointer(cString), count: n))
+  }
+
+  public mutating func intern(_ string: String) -> NameID {
+    var s = string
+    return s.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// The id of `string` if it is interned, without adding it.
+  public func lookup(_ string: String) -> NameID? {
+    var s = string
+    return s.withUTF8 { utf8 -> NameID? in
+      let buffer = UnsafeRawBufferPointer(utf8)
+      if buffer.isEmpty { return .empty }
+      let h = Self.fnv1a(buffer)
+      let mask = slots.count - 1
+      var i = Int(h) & mask
+      while true {
+        let id = slots[i]
+        if id == 0 { return nil }
+        if hashes[Int(id)] == h && equals(Int(id), buffer) { return NameID(rawValue: id) }
+        i = (i + 1) & mask
+      }
+    }
+  }
+
+  public func string(_ id: NameID) -> String {
+    let i = id.index
+    let start = Int(starts[i]), length = Int(lengths[i])
+    return bytes.withUnsafeBufferPointer {
+      String(decoding: UnsafeBufferPointer(rebasing: $0[start..<start + length]), as: UTF8.self)
+    }
+  }
+
+  /// The bytes of a string, without copying.
+  public func withBytes<R>(_ id: NameID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    let i = id.index
+    let start = Int(starts[i]), length = Int(lengths[i])
+    return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<start + length])) }
+  }
+
+  public func length(_ id: NameID) -> Int { Int(lengths[id.index]) }
+
+  /// The stable FNV-1a hash of a string (used by dedup and by name hashing).
+  public func hash(_ id: NameID) -> UInt32 { hashes[id.index] }
+
+  private func equals(_ id: Int, _ buffer: UnsafeRawBufferPointer) -> Bool {
+    let length = Int(lengths[id])
+    guard length == buffer.count else { return false }
+    let start = Int(starts[id])
+    return bytes.withUnsafeBytes { all in
+      memcmpSwift(all.baseAddress! + start, buffer.baseAddress!, length)
+    }
+  }
+
+  private mutating func grow() {
+    var newSlots = ContiguousArray<Int32>(repeating: 0, count: slots.count * 2)
+    let mask = newSlots.count - 1
+    for id in 1..<starts.count {
+      var i = Int(hashes[id]) & mask
+      while newSlots[i] != 0 { i = (i + 1) & mask }
+      newSlots[i] = Int32(id)
+    }
+    slots = newSlots
+  }
+}
+
+extension NameID {
+  @inlinable public var index: Int { Int(rawValue) }
+}
+
+@inline(__always) private func strlenSwift(_ p: UnsafePointer<CChar>) -> Int {
+  var n = 0
+  while p[n] != 0 { n += 1 }
+  return n
+}
+
+@inline(__always) private func memcmpSwift(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+  var i = 0
+  while i + 8 <= n {
+    if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+      return false
+    }
+    i += 8
+  }
+  while i < n {
+    if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+    i += 1
+  }
+  return true
+}

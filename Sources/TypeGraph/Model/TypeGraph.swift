@@ -1,0 +1,258 @@
+// Glossary
+// - *Node*: one type, function or variable, identified by a `TypeID`. Node 0 is void.
+// - *Same node*: equal `TypeID`s.
+// - *Structurally equal*: same kind, name, size, aux word and members, and referenced nodes
+//   structurally equal in turn (cycles allowed); what `dedup` merges.
+// - *BTF-representable*: `kind.isBTF`, and every name, size and reference obeys the kernel's
+//   rules for that kind; what `Encode` requires of every live node.
+// - *Live*: not `.removed` and not `.void`; live nodes are what the encoder writes, in id order.
+
+/// The mutable type graph: columns of plain values indexed by `TypeID`, with the members of all
+/// nodes in shared member columns. No object exists per node, so a graph of millions of nodes
+/// is a few dozen flat arrays.
+///
+/// Column meanings by kind:
+/// | kind | size | ref | aux | members |
+/// |---|---|---|---|---|
+/// | int | bytes | – | BTF int word: encoding<<24 \| offset<<16 \| bits | – |
+/// | float | bytes | – | – | – |
+/// | pointer, const, volatile, restrict, typedef, typeTag | – | target | – | – |
+/// | array | – | element | element count | – |
+/// | structure, union | bytes | – | – | fields: name, type, value = bit offset, bits = bitfield size (0: none) |
+/// | enumeration, enum64 | bytes | – | – | enumerators: name, value (bit pattern; signed if `.signed`) |
+/// | forward | – | – | 1 for a union, 0 for a struct | – |
+/// | function | – | its functionProto | linkage: 0 static, 1 global | – |
+/// | functionProto | – | return type | – | parameters: name, type (type void last = varargs) |
+/// | variable | – | type | linkage: 0 static, 1 global | – |
+/// | dataSection | bytes | – | – | entries: type = a variable, value = offset, bits = size |
+/// | declTag | – | target | component index (Int32 bit pattern; -1 the node itself) | – |
+/// | unrepresentable | bytes if known | target if any | – | see `DWARFTag`: a variant part's entries are its discriminant (`VariantFlags.discriminant`) and its variants (type = the variant node, value = discriminant value, bits = `VariantFlags`); a variant's members are its fields |
+/// | void | bytes it had | – | – | – |
+public struct TypeGraph: Sendable {
+  public var strings = StringTable()
+  public var compileUnits: [CompileUnit] = []
+
+  // Node columns.
+  public internal(set) var kinds: ContiguousArray<Kind> = [.void]
+  public internal(set) var names: ContiguousArray<NameID> = [.empty]
+  public internal(set) var sizes: ContiguousArray<UInt32> = [0]
+  public internal(set) var refs: ContiguousArray<TypeID> = [.void]
+  public internal(set) var auxes: ContiguousArray<UInt32> = [0]
+  public internal(set) var flags: ContiguousArray<NodeFlags> = [[]]
+  /// Namespace path of the node's DWARF scope (`core::fmt`), empty at top level.
+  public internal(set) var scopes: ContiguousArray<NameID> = [.empty]
+  /// `DW_AT_linkage_name` of functions and variables (the symbol), else empty.
+  public internal(set) var linkageNames: ContiguousArray<NameID> = [.empty]
+  public internal(set) var dwarfTags: ContiguousArray<UInt16> = [0]
+  public internal(set) var dieOffsets: ContiguousArray<UInt64> = [0]
+  public internal(set) var units: ContiguousArray<UnitID> = [.none]
+  @usableFromInline var memberStarts: ContiguousArray<Int32> = [0]
+  @usableFromInline var memberCounts: ContiguousArray<Int32> = [0]
+
+  // Member columns, shared by all nodes.
+  public internal(set) var memberNames: ContiguousArray<NameID> = []
+  public internal(set) var memberTypes: ContiguousArray<TypeID> = []
+  public internal(set) var memberValues: ContiguousArray<UInt64> = []
+  public internal(set) var memberBits: ContiguousArray<UInt32> = []
+
+  /// Template parameters (`DW_TAG_template_type_parameter`), a sparse side table: they are not
+  /// members, BTF has no place for them, and only naming and explanations read them.
+  public internal(set) var templateParameters: [TemplateParameter] = []
+
+  /// The INT node arrays use as their index type (pahole's `__ARRAY_SIZE_TYPE__`), created on
+  /// first use by `arrayIndexType()`.
+  public internal(set) var arrayIndexTypeID: TypeID = .void
+
+  /// Decisions the passes took, for `--explain-pruned`.
+  public var decisions = DecisionLog()
+
+  public init() {}
+
+  /// Number of node slots, void and tombstones included; valid ids are `1..<count`.
+  @inlinable public var count: Int { kinds.count }
+  public var ids: some Sequence<TypeID> { (1..<count).lazy.map { TypeID($0) } }
+
+  // MARK: Reading
+
+  @inlinable public func kind(_ id: TypeID) -> Kind { kinds[id.index] }
+  @inlinable public func name(_ id: TypeID) -> NameID { names[id.index] }
+  @inlinable public func size(_ id: TypeID) -> UInt32 { sizes[id.index] }
+  @inlinable public func ref(_ id: TypeID) -> TypeID { refs[id.index] }
+  @inlinable public func aux(_ id: TypeID) -> UInt32 { auxes[id.index] }
+  @inlinable public func flags(_ id: TypeID) -> NodeFlags { flags[id.index] }
+  @inlinable public func dwarfTag(of id: TypeID) -> UInt16 { dwarfTags[id.index] }
+  @inlinable public func isLive(_ id: TypeID) -> Bool { kinds[id.index].isBTF }
+  public func nameString(_ id: TypeID) -> String { strings.string(names[id.index]) }
+  public func origin(_ id: TypeID) -> Origin {
+    Origin(dieOffset: dieOffsets[id.index], unit: units[id.index])
+  }
+
+  /// The range of `id`'s members in the member columns.
+  @inlinable public func memberRange(_ id: TypeID) -> Range<Int> {
+    let s = Int(memberStarts[id.index])
+    return s..<s + Int(memberCounts[id.index])
+  }
+  @inlinable public func memberCount(_ id: TypeID) -> Int { Int(memberCounts[id.index]) }
+  public func members(of id: TypeID) -> [Member] { memberRange(id).map(member(at:)) }
+  @inlinable public func member(at i: Int) -> Member {
+    Member(name: memberNames[i], type: memberTypes[i], value: memberValues[i], bits: memberBits[i])
+  }
+
+  // MARK: Building
+
+  /// Appends a node and returns its id. Members are added with `setMembers`.
+  @discardableResult
+  public mutating func add(
+    _ kind: Kind, name: NameID = .empty, size: UInt32 = 0, ref: TypeID = .void, aux: UInt32 = 0,
+    flags: NodeFlags = [], dwarfTag: UInt16 = 0, origin: Origin = .none, scope: NameID = .empty,
+    linkageName: NameID = .empty
+  ) -> TypeID {
+    let id = TypeID(kinds.count)
+    kinds.append(kind)
+    names.append(name)
+    sizes.append(size)
+    refs.append(ref)
+    auxes.append(aux)
+    self.flags.append(flags)
+    scopes.append(scope)
+    linkageNames.append(linkageName)
+    dwarfTags.append(dwarfTag)
+    dieOffsets.append(origin.dieOffset)
+    units.append(origin.unit)
+    memberStarts.append(Int32(memberNames.count))
+    memberCounts.append(0)
+    return id
+  }
+
+  /// Replaces `id`'s members. When the new list is no longer than the old one it is written in
+  /// place; otherwise it is appended at the end of the member columns.
+  public mutating func setMembers(_ id: TypeID, _ members: some Collection<Member>) {
+    let old = memberRange(id)
+    var start = old.lowerBound
+    if members.count > old.count || (old.isEmpty && old.lowerBound != memberNames.count) {
+      start = memberNames.count
+      memberNames.append(contentsOf: repeatElement(.empty, count: members.count))
+      memberTypes.append(contentsOf: repeatElement(.void, count: members.count))
+      memberValues.append(contentsOf: repeatElement(0, count: members.count))
+      memberBits.append(contentsOf: repeatElement(0, count: members.count))
+    }
+    var i = start
+    for m in members {
+      memberNames[i] = m.name
+      memberTypes[i] = m.type
+      memberValues[i] = m.value
+      memberBits[i] = m.bits
+      i += 1
+    }
+    memberStarts[id.index] = Int32(start)
+    memberCounts[id.index] = Int32(members.count)
+  }
+
+  /// Appends one member to the node that was added last (the importer's fast path: members of
+  /// the node being built are contiguous at the end of the member columns).
+  public mutating func appendMemberToLast(_ m: Member) {
+    let id = kinds.count - 1
+    precondition(Int(memberStarts[id]) + Int(memberCounts[id]) == memberNames.count)
+    memberNames.append(m.name)
+    memberTypes.append(m.type)
+    memberValues.append(m.value)
+    memberBits.append(m.bits)
+    memberCounts[id] += 1
+  }
+
+  public mutating func addTemplateParameter(_ p: TemplateParameter) { templateParameters.append(p) }
+
+  /// The shared array index type, created on first use.
+  public mutating func arrayIndexType() -> TypeID {
+    if arrayIndexTypeID.isVoid {
+      arrayIndexTypeID = add(
+        .int, name: strings.intern("__ARRAY_SIZE_TYPE__"), size: 4, aux: 32, flags: .synthesized)
+    }
+    return arrayIndexTypeID
+  }
+
+  /// Makes `id` the array index type (the BTF decoder uses it for blobs it reads).
+  public mutating func setArrayIndexType(_ id: TypeID) { arrayIndexTypeID = id }
+
+  // MARK: Mutating (passes)
+
+  public mutating func setKind(_ id: TypeID, _ kind: Kind) { kinds[id.index] = kind }
+  public mutating func setName(_ id: TypeID, _ name: NameID) { names[id.index] = name }
+  public mutating func setSize(_ id: TypeID, _ size: UInt32) { sizes[id.index] = size }
+  public mutating func setRef(_ id: TypeID, _ ref: TypeID) { refs[id.index] = ref }
+  public mutating func setAux(_ id: TypeID, _ aux: UInt32) { auxes[id.index] = aux }
+  public mutating func setFlags(_ id: TypeID, _ f: NodeFlags) { flags[id.index] = f }
+  public mutating func setScope(_ id: TypeID, _ scope: NameID) { scopes[id.index] = scope }
+  public mutating func setMemberName(at i: Int, _ name: NameID) { memberNames[i] = name }
+  public mutating func setMemberType(at i: Int, _ type: TypeID) { memberTypes[i] = type }
+  public mutating func setMemberValue(at i: Int, _ v: UInt64) { memberValues[i] = v }
+  public mutating func setMemberBits(at i: Int, _ b: UInt32) { memberBits[i] = b }
+
+  /// Turns `id` into a tombstone. Callers must first make sure nothing references it.
+  public mutating func remove(_ id: TypeID) {
+    kinds[id.index] = .removed
+    memberCounts[id.index] = 0
+    refs[id.index] = .void
+  }
+}
+
+/// One entry of a node's member list; what its fields mean depends on the owner's kind (see
+/// `TypeGraph`).
+public struct Member: Hashable, Sendable {
+  public var name: NameID
+  public var type: TypeID
+  /// Struct/union: bit offset. Enum: the value's bit pattern. Datasec: byte offset. Variant
+  /// part entry: the discriminant value.
+  public var value: UInt64
+  /// Struct/union: bitfield size, 0 when not a bitfield. Datasec: byte size. Variant part
+  /// entry: `VariantFlags`.
+  public var bits: UInt32
+  public init(name: NameID = .empty, type: TypeID = .void, value: UInt64 = 0, bits: UInt32 = 0) {
+    self.name = name
+    self.type = type
+    self.value = value
+    self.bits = bits
+  }
+}
+
+public struct TemplateParameter: Hashable, Sendable {
+  public var owner: TypeID
+  public var name: NameID
+  /// The parameter's type; void for value parameters whose type was not imported.
+  public var type: TypeID
+  public init(owner: TypeID, name: NameID, type: TypeID) {
+    self.owner = owner
+    self.name = name
+    self.type = type
+  }
+}
+
+/// Where a node came from.
+public struct Origin: Hashable, Sendable {
+  /// Global DIE offset in `.debug_info` (`dwarf_dieoffset`); 0 when synthesized or decoded.
+  public var dieOffset: UInt64
+  public var unit: UnitID
+  public init(dieOffset: UInt64, unit: UnitID) {
+    self.dieOffset = dieOffset
+    self.unit = unit
+  }
+  public static let none = Origin(dieOffset: 0, unit: .none)
+}
+
+/// A compile unit of the input.
+public struct CompileUnit: Hashable, Sendable {
+  public var name: NameID
+  public var producer: NameID
+  public var compDir: NameID
+  /// `DW_AT_language` (DW_LANG_Rust = 0x1c, DW_LANG_C* …).
+  public var language: UInt16
+  public var dieOffset: UInt64
+  public init(name: NameID, producer: NameID, compDir: NameID, language: UInt16, dieOffset: UInt64) {
+    self.name = name
+    self.producer = producer
+    self.compDir = compDir
+    self.language = language
+    self.dieOffset = dieOffset
+  }
+  public var isRust: Bool { language == 0x1c }
+}

@@ -1,0 +1,56 @@
+/// A pass: anything that can run over a graph. No base class; a pass is a small struct whose
+/// stored properties are its parameters (LLVM's new pass manager model).
+public protocol Pass: Sendable {
+  /// Kebab-case name used by `--passes`, `--list-passes` and PASSES.md.
+  static var name: String { get }
+  /// One line for `--list-passes`.
+  static var summary: String { get }
+  /// Parameters in pipeline text (`max-length=128`), in canonical order; empty when none.
+  var parameterText: String { get }
+  mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult
+}
+
+extension Pass {
+  public var parameterText: String { "" }
+  public var name: String { Self.name }
+}
+
+public enum PassResult: Sendable, Equatable {
+  case unchanged, changed
+}
+
+/// What every pass may read and write besides the graph.
+public struct PassContext: Sendable {
+  /// Kernel features the output may use.
+  public var target: TargetFeatures
+  /// Warnings for standard error.
+  public var diagnostics: [String] = []
+  public init(target: TargetFeatures = .linux6_1) { self.target = target }
+}
+
+/// BTF features of the target kernel; the one place kernel-version compatibility is decided.
+public struct TargetFeatures: OptionSet, Sendable, Hashable {
+  public var rawValue: UInt32
+  public init(rawValue: UInt32) { self.rawValue = rawValue }
+  public static let float = TargetFeatures(rawValue: 1 << 0)
+  public static let declTag = TargetFeatures(rawValue: 1 << 1)
+  public static let typeTag = TargetFeatures(rawValue: 1 << 2)
+  public static let enum64 = TargetFeatures(rawValue: 1 << 3)
+  /// Names up to 512 bytes instead of 128 (Linux 6.1; KSYM_NAME_LEN grew).
+  public static let longNames = TargetFeatures(rawValue: 1 << 4)
+  /// The default target: what Linux 6.1 and newer accept.
+  public static let linux6_1: TargetFeatures = [.float, .declTag, .typeTag, .enum64, .longNames]
+
+  public var maxNameLength: Int { contains(.longNames) ? 512 : 128 }
+}
+
+/// Errors a pass throws when it cannot run at all (not per-node problems, which it records).
+public struct PassError: Error, CustomStringConvertible, Sendable {
+  public var pass: String
+  public var message: String
+  public init(pass: String, message: String) {
+    self.pass = pass
+    self.message = message
+  }
+  public var description: String { "\(pass): \(message)" }
+}

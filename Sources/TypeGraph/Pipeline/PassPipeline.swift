@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An ordered list of passes, parsed from pipeline text or built in code.
+///
+/// Grammar: `pipeline := item (',' item)* ; item := name ('<' param (';' param)* '>')? ;
+/// param := key ('=' value)?`. `all` expands in place to the registry order.
+public struct PassPipeline: Sendable {
+  public var passes: [any Pass]
+  public init(_ passes: [any Pass]) { self.passes = passes }
+
+  /// Parses pipeline text. Errors name the column and the nearest valid pass name, and a pass
+  /// whose required passes do not come earlier is refused here, before anything runs.
+  public init(parsing text: String, registry: PassRegistry) throws(PipelineError) {
+    var passes: [any Pass] = []
+    let chars = Array(text)
+    var i = 0
+    func column() -> Int { i + 1 }
+    if chars.allSatisfy({ $0 == " " }) { throw PipelineError(column: 1, message: "empty pipeline") }
+    while i <= chars.count {
+      while i < chars.count && chars[i] == " " { i += 1 }
+      let nameStart = i
+      while i < chars.count && (chars[i].isLetter || chars[i].isNumber || chars[i] == "-" || chars[i] == "_") { i += 1 }
+      let name = String(chars[nameStart..<i])
+      if name.isEmpty {
+        throw PipelineError(column: nameStart + 1, message: i < chars.count ? "expected a pass name, found '\(chars[i])'" : "expected a pass name after ','")
+      }
+      var params = PassParameters(pass: name)
+      if i < chars.count && chars[i] == "<" {
+        i += 1
+        var paramText = ""
+        while i < chars.count && chars[i] != ">" { paramText.append(chars[i]); i += 1 }
+        if i == chars.count { throw PipelineError(column: column(), message: "missing '>' after the parameters of '\(name)'") }
+        i += 1
+        for p in paramText.split(separator: ";", omittingEmptySubsequences: true) {
+          let parts = p.split(separator: "=", maxSplits: 1)
+          params.values.append((String(parts[0]).trimmingSpaces, parts.count > 1 ? String(parts[1]).trimmingSpaces : nil))
+        }
+      }
+      if name == "all" {
+        if !params.values.isEmpty { throw PipelineError(column: nameStart + 1, message: "'all' takes no parameters") }
+        for d in registry.descriptors {
+          do { passes.append(try d.make(PassParameters(pass: d.name))) } catch {
+            throw PipelineError(column: nameStart + 1, message: "\(error)")
+          }
+        }
+      } else if let d = registry.descriptor(named: name) {
+        let missing = d.requires.filter { r in !passes.contains { $0.name == r } }
+        if let r = missing.first {
+          throw PipelineError(column: nameStart + 1, message: "'\(name)' requires '\(r)' earlier in the pipeline")
+        }
+        do { passes.append(try d.make(params)) } catch {
+          throw PipelineError(column: nameStart + 1, message: "\(error)")
+        }
+      } else {
+        var message = "unknown pass '\(name)'"
+        if let near = nearest(name, in: registry.names + ["all"]) { message += " (did you mean '\(near)'?)" }
+        throw PipelineError(column: nameStart + 1, message: message)
+      }
+      while i < chars.count && chars[i] == " " { i += 1 }
+      if i == chars.count { break }
+      guard chars[i] == "," else {
+        throw PipelineError(column: column(), message: "expected ',' between passes, found '\(chars[i])'")
+      }
+      i += 1
+    }
+    self.passes = passes
+  }
+
+  /// Canonical text that parses back to the same pipeline.
+  public var text: String {
+    passes.map { p in
+      let params = p.parameterText
+      return params.isEmpty ? p.name : "\(p.name)<\(params)>"
+    }.joined(separator: ",")
+  }
+
+  /// Runs every pass in order, calling the instrumentation around each.
+  public mutating func run(
+    on graph: inout TypeGraph, context: inout PassContext,
+    instrumentation: [any PassInstrumentation] = []
+  ) throws {
+    for i in passes.indices {
+      for inst in instrumentation { try inst.before(pass: passes[i].name, graph: graph) }
+      let result = try passes[i].run(on: &graph, context: &context)
+      for inst in instrumentation { try inst.after(pass: passes[i].name, graph: graph, result: result) }
+    }
+  }
+}
+
+public struct PipelineError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// 1-based column in the pipeline text.
+  public var column: Int
+  public var message: String
+  public var description: String { "\(message) at column \(column)" }
+}
+
+/// Observes passes from outside (LLVM's PassInstrumentation): `--verify-each`, `--time-passes`.
+public protocol PassInstrumentation {
+  func before(pass: String, graph: TypeGraph) throws
+  func after(pass: String, graph: TypeGraph, result: PassResult) throws
+}
+
+extension PassInstrumentation {
+  public func before(pass: String, graph: TypeGraph) throws {}
+}
+
+/// Runs `TypeGraph.verify()` after every pass and throws on the first broken invariant.
+public struct VerifyEachPass: PassInstrumentation {
+  public init() {}
+  public func after(pass: String, graph: TypeGraph, result: PassResult) throws {
+    let problems = graph.verify()
+    if let first = problems.first {
+      throw PassError(pass: pass, message: "graph invariant broken after this pass: \(first) (\(problems.count) problem(s))")
+    }
+  }
+}
+
+private func nearest(_ word: String, in candidates: [String]) -> String? {
+  var best: (String, Int)?
+  for c in candidates {
+    let d = editDistance(Array(word), Array(c))
+    if d <= max(2, c.count / 3), best == nil || d < best!.1 { best = (c, d) }
+  }
+  return best?.0
+}
+
+private func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+  if a.isEmpty { return b.count }
+  if b.isEmpty { return a.count }
+  var prev = Array(0...b.count)
+  for i in 1...a.count {
+    var cur = [i] + Array(repeating: 0, count: b.count)
+    for j in 1...b.count {
+      cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+    }
+    prev = cur
+  }
+  return prev[b.count]
+}
+
+extension String {
+  fileprivate var trimmingSpaces: String {
+    String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+  }
+}

@@ -1,0 +1,70 @@
+/// What a pass did to a node, and why; the material of `--explain-pruned`.
+public struct Decision: Hashable, Sendable {
+  public enum Action: Hashable, Sendable {
+    /// The node became void (`Kind.void`).
+    case demoted
+    /// The node's name changed from `from` (its name before this pass).
+    case renamed(from: NameID)
+    /// The node was removed.
+    case pruned
+    /// A member or reference of the node was replaced by an opaque placeholder (or `void *`).
+    case replacedByOpaque
+    /// The node was merged into another, equal one.
+    case merged(into: TypeID)
+    /// The node's members changed (sorted, dropped) without being replaced.
+    case rewritten
+  }
+  public var subject: TypeID
+  /// Name of the pass that decided.
+  public var pass: String
+  public var action: Action
+  /// Human-readable reason, one sentence without a trailing period ("DW_TAG_variant_part has no
+  /// BTF kind"). Stable text: goldens and tools read it.
+  public var reason: String
+  /// The decision that caused this one (an earlier decision on a node this one depends on).
+  public var cause: Int?
+  /// Member index within the subject, when the decision is about one member.
+  public var member: Int?
+
+  public init(subject: TypeID, pass: String, action: Action, reason: String, cause: Int? = nil, member: Int? = nil) {
+    self.subject = subject
+    self.pass = pass
+    self.action = action
+    self.reason = reason
+    self.cause = cause
+    self.member = member
+  }
+}
+
+/// Append-only log of decisions. The index of a decision is its id (`cause` refers to it).
+public struct DecisionLog: Sendable {
+  public private(set) var entries: [Decision] = []
+  /// The latest decision per node id (-1 for none), so a later pass can name its cause.
+  private var latest: [Int32] = []
+
+  public init() {}
+
+  @discardableResult
+  public mutating func record(_ d: Decision) -> Int {
+    entries.append(d)
+    let i = d.subject.index
+    if latest.count <= i { latest.append(contentsOf: repeatElement(-1, count: i + 1 - latest.count)) }
+    latest[i] = Int32(entries.count - 1)
+    return entries.count - 1
+  }
+
+  /// The latest decision about `id`, if any.
+  public func latest(for id: TypeID) -> Int? {
+    let i = id.index
+    guard i < latest.count, latest[i] >= 0 else { return nil }
+    return Int(latest[i])
+  }
+
+  public var count: Int { entries.count }
+  public subscript(i: Int) -> Decision { entries[i] }
+
+  /// Counts per action kind, for the summary line.
+  public func count(where predicate: (Decision.Action) -> Bool) -> Int {
+    entries.reduce(0) { $0 + (predicate($1.action) ? 1 : 0) }
+  }
+}

@@ -1,0 +1,56 @@
+/// The one walker over reference slots (libbpf's field iterator): every place a node refers to
+/// another node. Dedup, pruning, verification and the encoder all go through it; no other code
+/// walks members by hand to find references.
+extension TypeGraph {
+  /// Calls `body` with every node `id` refers to: its `ref` (when the kind has one), each
+  /// member's type, and an array's index type.
+  @inlinable
+  public func forEachReference(of id: TypeID, _ body: (TypeID) throws -> Void) rethrows {
+    let k = kinds[id.index]
+    if k.hasReference { try body(refs[id.index]) }
+    if k == .array { try body(arrayIndexTypeID) }
+    if k.hasMembers && k != .enumeration && k != .enum64 {
+      for i in memberRange(id) { try body(memberTypes[i]) }
+    }
+  }
+
+  /// Rewrites every reference slot of `id` through `transform` (the reference's new value).
+  public mutating func rewriteReferences(of id: TypeID, _ transform: (TypeID) -> TypeID) {
+    let k = kinds[id.index]
+    if k.hasReference { refs[id.index] = transform(refs[id.index]) }
+    if k.hasMembers && k != .enumeration && k != .enum64 {
+      for i in memberRange(id) { memberTypes[i] = transform(memberTypes[i]) }
+    }
+  }
+
+  /// Follows typedefs and modifiers (not pointers) to the type that gives `id` its layout.
+  public func resolvingModifiers(_ id: TypeID) -> TypeID {
+    var t = id
+    var steps = 0
+    while steps < 64 {
+      switch kinds[t.index] {
+      case .typedef, .const, .volatile, .restrict, .typeTag: t = refs[t.index]
+      default: return t
+      }
+      steps += 1
+    }
+    return t
+  }
+
+  /// The byte size of a value of type `id` (the kernel's `btf_type_id_size`), or nil when the
+  /// type has no size (void, forward declarations, functions, cycles of modifiers).
+  public func byteSize(of id: TypeID) -> UInt64? {
+    let t = resolvingModifiers(id)
+    switch kinds[t.index] {
+    case .int, .float, .structure, .union, .enumeration, .enum64, .dataSection: return UInt64(sizes[t.index])
+    case .pointer: return 8
+    case .array:
+      guard let e = byteSize(of: refs[t.index]) else { return nil }
+      return e * UInt64(auxes[t.index])
+    case .unrepresentable: return sizes[t.index] == 0 ? nil : UInt64(sizes[t.index])
+    case .void, .removed, .forward, .function, .functionProto, .variable, .declTag, .typedef,
+      .const, .volatile, .restrict, .typeTag:
+      return nil
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/// The graph in bpftool's raw format (`bpftool btf dump file F format raw`), with ids densely
+/// renumbered in encoding order: every node that is neither `void` nor `removed` gets the next
+/// number, references to void nodes print as 0. For a graph that holds only BTF kinds this is
+/// exactly what bpftool prints for the encoded file; graph-only kinds print as
+/// `UNREPRESENTABLE` lines carrying their DWARF tag.
+extension TypeGraph {
+  /// Dense encoding-order ids: `numbering[id]` is the BTF id of node `id`, 0 for void nodes,
+  /// -1 for removed ones.
+  public func encodingOrder() -> ContiguousArray<Int32> {
+    var out = ContiguousArray<Int32>(repeating: 0, count: count)
+    var next: Int32 = 1
+    for i in 1..<count {
+      switch kinds[i] {
+      case .void: out[i] = 0
+      case .removed: out[i] = -1
+      default:
+        out[i] = next
+        next += 1
+      }
+    }
+    return out
+  }
+
+  public func dump() -> String {
+    let order = encodingOrder()
+    var out = ""
+    out.reserveCapacity(count * 48)
+    func q(_ n: NameID) -> String { n.isEmpty ? "'(anon)'" : "'" + strings.string(n) + "'" }
+    func r(_ t: TypeID) -> String {
+      let v = order[t.index]
+      return v < 0 ? "?\(t.rawValue)" : String(v)
+    }
+    for i in 1..<count {
+      let id = TypeID(i)
+      let k = kinds[i]
+      if k == .void || k == .removed { continue }
+      out += "[\(order[i])] \(k.btfName) \(q(names[i]))"
+      let size = sizes[i], ref = refs[i], aux = auxes[i]
+      let signed = flags[i].contains(.signed)
+      switch k {
+      case .int:
+        let enc: String
+        switch aux >> 24 {
+        case 0: enc = "(none)"
+        case 1: enc = "SIGNED"
+        case 2: enc = "CHAR"
+        case 4: enc = "BOOL"
+        default: enc = "UNKN"
+        }
+        out += " size=\(size) bits_offset=\((aux >> 16) & 0xff) nr_bits=\(aux & 0xff) encoding=\(enc)"
+      case .pointer, .const, .volatile, .restrict, .typedef, .typeTag:
+        out += " type_id=\(r(ref))"
+      case .array:
+        out += " type_id=\(r(ref)) index_type_id=\(r(arrayIndexTypeID)) nr_elems=\(aux)"
+      case .structure, .union:
+        out += " size=\(size) vlen=\(memberCount(id))"
+        for m in memberRange(id) {
+          out += "\n\t\(q(memberNames[m])) type_id=\(r(memberTypes[m])) bits_offset=\(memberValues[m])"
+          if memberBits[m] != 0 { out += " bitfield_size=\(memberBits[m])" }
+        }
+      case .enumeration, .enum64:
+        out += " encoding=\(signed ? "SIGNED" : "UNSIGNED") size=\(size) vlen=\(memberCount(id))"
+        for m in memberRange(id) {
+          let v = memberValues[m]
+          let text: String
+          if k == .enumeration {
+            text = signed ? String(Int32(truncatingIfNeeded: v)) : String(UInt32(truncatingIfNeeded: v))
+          } else {
+            text = signed ? String(Int64(bitPattern: v)) : String(v)
+          }
+          out += "\n\t\(q(memberNames[m])) val=\(text)"
+        }
+      case .forward:
+        out += " fwd_kind=\(aux == 1 ? "union" : "struct")"
+      case .function:
+        out += " type_id=\(r(ref)) linkage=\(aux == 0 ? "static" : aux == 1 ? "global" : "extern")"
+      case .functionProto:
+        out += " ret_type_id=\(r(ref)) vlen=\(memberCount(id))"
+        for m in memberRange(id) { out += "\n\t\(q(memberNames[m])) type_id=\(r(memberTypes[m]))" }
+      case .variable:
+        out += " type_id=\(r(ref)), linkage=\(aux == 0 ? "static" : aux == 1 ? "global" : "extern")"
+      case .dataSection:
+        out += " size=\(size) vlen=\(memberCount(id))"
+        for m in memberRange(id) {
+          out += "\n\ttype_id=\(r(memberTypes[m])) offset=\(memberValues[m]) size=\(memberBits[m])"
+        }
+      case .float:
+        out += " size=\(size)"
+      case .declTag:
+        out += " type_id=\(r(ref)) component_idx=\(Int32(bitPattern: aux))"
+      case .unrepresentable:
+        out += " tag=\(DWARFTag.name(dwarfTags[i])) size=\(size) type_id=\(r(ref)) vlen=\(memberCount(id))"
+        for m in memberRange(id) {
+          out += "\n\t\(q(memberNames[m])) type_id=\(r(memberTypes[m])) value=\(memberValues[m]) bits=\(memberBits[m])"
+        }
+      case .void, .removed:
+        break
+      }
+      out += "\n"
+    }
+    return out
+  }
+}

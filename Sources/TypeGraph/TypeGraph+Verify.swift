@@ -1,0 +1,46 @@
+/// Structural invariants that hold between any two passes (swift-collections'
+/// `_checkInvariants` model). BTF validity is a stronger property checked on the encoded blob
+/// by the `Verify` module; these are the ones every pass may rely on.
+extension TypeGraph {
+  /// Problems found, one sentence each; empty when the graph is sound.
+  public func verify(limit: Int = 20) -> [String] {
+    var problems: [String] = []
+    func note(_ s: String) { if problems.count < limit { problems.append(s) } }
+    let columns = [names.count, sizes.count, refs.count, auxes.count, flags.count, scopes.count,
+                   linkageNames.count, dwarfTags.count, dieOffsets.count, units.count,
+                   memberStarts.count, memberCounts.count]
+    if columns.contains(where: { $0 != kinds.count }) { note("node columns have different lengths"); return problems }
+    let mc = memberNames.count
+    if memberTypes.count != mc || memberValues.count != mc || memberBits.count != mc {
+      note("member columns have different lengths"); return problems
+    }
+    if kinds[0] != .void { note("node 0 is not void") }
+    for i in 1..<count {
+      let id = TypeID(i)
+      let k = kinds[i]
+      if k == .removed { continue }
+      let range = memberRange(id)
+      if range.lowerBound < 0 || range.upperBound > mc { note("\(describe(id)): member range \(range) out of bounds"); continue }
+      if !k.hasMembers && !range.isEmpty && k != .void { note("\(describe(id)): \(k.btfName) has members") }
+      if k == .void { continue }
+      forEachReference(of: id) { t in
+        if t.index < 0 || t.index >= count {
+          note("\(describe(id)): reference \(t) out of range")
+        } else if kinds[t.index] == .removed {
+          note("\(describe(id)): references removed node \(t)")
+        }
+      }
+      if k == .array && arrayIndexTypeID.isVoid { note("\(describe(id)): array without an index type") }
+      if k == .function && kinds[refs[i].index] != .functionProto && kinds[refs[i].index] != .void {
+        note("\(describe(id)): FUNC does not point at a FUNC_PROTO")
+      }
+    }
+    return problems
+  }
+
+  /// `STRUCT 'name' #id [die 0x…]`, for messages.
+  public func describe(_ id: TypeID) -> String {
+    let n = names[id.index].isEmpty ? "(anon)" : strings.string(names[id.index])
+    return "\(kinds[id.index].btfName) '\(n)' \(id) [die 0x\(String(dieOffsets[id.index], radix: 16))]"
+  }
+}
