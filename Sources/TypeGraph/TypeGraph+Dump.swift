@@ -4,19 +4,30 @@
 /// exactly what bpftool prints for the encoded file; graph-only kinds print as
 /// `UNREPRESENTABLE` lines carrying their DWARF tag.
 extension TypeGraph {
+  /// The live nodes (neither `void` nor `removed`) in the order the encoder writes them:
+  /// `emissionSequence` when a pass set one, id order otherwise. Every BTF writer and reader of
+  /// this graph goes through this one function, so dumps and encoded ids always agree.
+  public func encodingSequence() -> [TypeID] {
+    if let seq = emissionSequence {
+      return seq.filter { kinds[$0.index] != .void && kinds[$0.index] != .removed }
+    }
+    var out: [TypeID] = []
+    out.reserveCapacity(count)
+    for i in 1..<count where kinds[i] != .void && kinds[i] != .removed { out.append(TypeID(i)) }
+    return out
+  }
+
   /// Dense encoding-order ids: `numbering[id]` is the BTF id of node `id`, 0 for void nodes,
-  /// -1 for removed ones.
+  /// -1 for removed ones (and for live nodes an emission sequence left out, which `verify()`
+  /// reports).
   public func encodingOrder() -> ContiguousArray<Int32> {
-    var out = ContiguousArray<Int32>(repeating: 0, count: count)
+    var out = ContiguousArray<Int32>(repeating: -1, count: count)
+    out[0] = 0
+    for i in 1..<count where kinds[i] == .void { out[i] = 0 }
     var next: Int32 = 1
-    for i in 1..<count {
-      switch kinds[i] {
-      case .void: out[i] = 0
-      case .removed: out[i] = -1
-      default:
-        out[i] = next
-        next += 1
-      }
+    for id in encodingSequence() {
+      out[id.index] = next
+      next += 1
     }
     return out
   }
@@ -30,10 +41,9 @@ extension TypeGraph {
       let v = order[t.index]
       return v < 0 ? "?\(t.rawValue)" : String(v)
     }
-    for i in 1..<count {
-      let id = TypeID(i)
+    for id in encodingSequence() {
+      let i = id.index
       let k = kinds[i]
-      if k == .void || k == .removed { continue }
       out += "[\(order[i])] \(k.btfName) \(q(names[i]))"
       let size = sizes[i], ref = refs[i], aux = auxes[i]
       let signed = flags[i].contains(.signed)

@@ -1,1 +1,1 @@
-print("rustbtf")
+print("rustbtf: under construction")

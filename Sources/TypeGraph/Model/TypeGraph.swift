@@ -63,6 +63,11 @@ public struct TypeGraph: Sendable {
   /// first use by `arrayIndexType()`.
   public internal(set) var arrayIndexTypeID: TypeID = .void
 
+  /// The order in which the encoder writes live nodes, when a pass chose one (the kernel
+  /// resolves types depth-first with a depth limit of 32, so by-value dependencies should come
+  /// first); nil means id order. See `encodingSequence()`.
+  public var emissionSequence: ContiguousArray<TypeID>? = nil
+
   /// Decisions the passes took, for `--explain-pruned`.
   public var decisions = DecisionLog()
 
@@ -70,6 +75,8 @@ public struct TypeGraph: Sendable {
 
   /// Number of node slots, void and tombstones included; valid ids are `1..<count`.
   @inlinable public var count: Int { kinds.count }
+  /// Nodes that are neither void nor removed: what the encoder writes.
+  public var liveCount: Int { kinds.reduce(0) { $0 + ($1 != .void && $1 != .removed ? 1 : 0) } }
   public var ids: some Sequence<TypeID> { (1..<count).lazy.map { TypeID($0) } }
 
   // MARK: Reading

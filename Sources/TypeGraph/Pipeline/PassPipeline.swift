@@ -93,6 +93,10 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable, Equatable
   /// 1-based column in the pipeline text.
   public var column: Int
   public var message: String
+  public init(column: Int, message: String) {
+    self.column = column
+    self.message = message
+  }
   public var description: String { "\(message) at column \(column)" }
 }
 

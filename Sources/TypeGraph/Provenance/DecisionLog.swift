@@ -60,6 +60,16 @@ public struct DecisionLog: Sendable {
     return Int(latest[i])
   }
 
+  /// Merges, kept apart from `entries` in two flat columns: dedup merges millions of nodes on
+  /// a distribution vmlinux, and one 8-byte row each is what that can afford.
+  public private(set) var mergedSubjects: ContiguousArray<TypeID> = []
+  public private(set) var mergedTargets: ContiguousArray<TypeID> = []
+
+  public mutating func recordMerge(_ subject: TypeID, into target: TypeID) {
+    mergedSubjects.append(subject)
+    mergedTargets.append(target)
+  }
+
   public var count: Int { entries.count }
   public subscript(i: Int) -> Decision { entries[i] }
 

@@ -14,6 +14,31 @@ extension TypeGraph {
     }
   }
 
+  /// Number of reference slots of `id`, in `forEachReference` order.
+  @inlinable public func referenceCount(of id: TypeID) -> Int {
+    let k = kinds[id.index]
+    var n = k.hasReference ? 1 : 0
+    if k == .array { n += 1 }
+    if k.hasMembers && k != .enumeration && k != .enum64 { n += Int(memberCounts[id.index]) }
+    return n
+  }
+
+  /// The `n`th reference slot of `id`, in `forEachReference` order (no allocation: the
+  /// iterative walks use it).
+  @inlinable public func reference(of id: TypeID, at n: Int) -> TypeID {
+    let k = kinds[id.index]
+    var n = n
+    if k.hasReference {
+      if n == 0 { return refs[id.index] }
+      n -= 1
+    }
+    if k == .array {
+      if n == 0 { return arrayIndexTypeID }
+      n -= 1
+    }
+    return memberTypes[Int(memberStarts[id.index]) + n]
+  }
+
   /// Rewrites every reference slot of `id` through `transform` (the reference's new value).
   public mutating func rewriteReferences(of id: TypeID, _ transform: (TypeID) -> TypeID) {
     let k = kinds[id.index]

@@ -1,0 +1,222 @@
+import TypeGraph
+
+/// `prune-dependents`: after demotion, fixes or removes everything that depends on a void node
+/// where BTF needs a sized type, so that every sized type stays valid and nothing dangles.
+///
+/// Layout is kept wherever it is known: a member whose type lost its size becomes an opaque
+/// byte array (`u8[N]`) of the same size at the same offset; an array of such elements becomes
+/// a byte array of the same total size. What has no size left is removed or demoted in turn,
+/// each decision naming its cause: a prototype with such a parameter becomes void, a FUNC on a
+/// void prototype and a VAR of an unsized type are removed. Pointers to void nodes need nothing:
+/// they encode as `void *`. It also breaks by-value reference cycles, drops members that end
+/// past their struct, and makes misaligned FLOAT members opaque. Finally it sets the emission
+/// order (by-value dependencies first).
+public struct PruneDependents: Pass {
+  public static let name = "prune-dependents"
+  public static let summary = "replace members that lost their type by opaque bytes of the same size; remove what cannot be kept"
+
+  public init() {}
+
+  public static let descriptor = PassDescriptor(
+    name: name, summary: summary, requires: [DemoteUnrepresentableName.value]
+  ) { params in
+    try params.checkKnown([])
+    return PruneDependents()
+  }
+
+  public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
+    var changed = breakCycles(&graph)
+    var opaque = OpaqueBytes()
+    var round = true
+    while round {
+      round = false
+      for id in graph.ids {
+        switch graph.kind(id) {
+        case .structure, .union: round = fixMembers(id, &graph, &opaque) || round
+        case .array: round = fixArray(id, &graph, &opaque) || round
+        case .functionProto: round = fixPrototype(id, &graph) || round
+        case .function, .variable, .declTag: round = removeIfDangling(id, &graph) || round
+        case .dataSection: round = fixDataSection(id, &graph) || round
+        default: break
+        }
+      }
+      changed = changed || round
+    }
+    graph.emissionSequence = graph.byValueOrder()
+    return changed ? .changed : .unchanged
+  }
+
+  // MARK: Rules
+
+  /// Demotes the target of every by-value cycle edge until none is left.
+  private func breakCycles(_ graph: inout TypeGraph) -> Bool {
+    var changed = false
+    while let (from, to) = graph.findByValueCycle() {
+      let cause = graph.decisions.latest(for: from)
+      graph.setKind(to, .void)
+      graph.setMembers(to, [])
+      graph.decisions.record(Decision(subject: to, pass: Self.name, action: .demoted,
+        reason: "part of a by-value reference cycle (through \(graph.describe(from)))", cause: cause))
+      changed = true
+    }
+    return changed
+  }
+
+  private func fixMembers(_ id: TypeID, _ graph: inout TypeGraph, _ opaque: inout OpaqueBytes) -> Bool {
+    let structBits = UInt64(graph.size(id)) * 8
+    let isUnion = graph.kind(id) == .union
+    var members = graph.members(of: id)
+    var changed = false
+    var i = 0
+    while i < members.count {
+      let m = members[i]
+      let size = graph.byteSize(of: m.type)
+      let target = graph.resolvingModifiers(m.type)
+      if size == nil {
+        // Lost its type: opaque bytes of the size it had, or of its extent up to the next member.
+        let known = UInt64(graph.size(target))
+        let nextOffset = isUnion ? structBits : members[(i + 1)...].first { $0.value > m.value }?.value ?? structBits
+        let extent = nextOffset > m.value ? (nextOffset - m.value) / 8 : 0
+        let bytes = known > 0 ? min(known, (structBits - min(m.value, structBits)) / 8) : extent
+        let cause = graph.decisions.latest(for: target)
+        if bytes > 0 && m.value % 8 == 0 {
+          members[i].type = opaque.array(bytes: bytes, in: &graph)
+          members[i].bits = 0
+          graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
+            reason: "member \(memberLabel(m, graph)) has no BTF type; kept as \(bytes) opaque bytes", cause: cause, member: i))
+          i += 1
+        } else {
+          members.remove(at: i)
+          graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten,
+            reason: "member \(memberLabel(m, graph)) has no BTF type and no size; dropped", cause: cause, member: i))
+        }
+        changed = true
+        continue
+      }
+      let end = m.value + (m.bits != 0 ? UInt64(m.bits) : size! * 8)
+      if end > structBits {
+        members.remove(at: i)
+        graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten,
+          reason: "member \(memberLabel(m, graph)) ends past the end of the \(structBits / 8)-byte type; dropped", member: i))
+        changed = true
+        continue
+      }
+      if graph.kind(target) == .float, m.value % (min(8, size!) * 8) != 0 || m.bits != 0 {
+        members[i].type = opaque.array(bytes: size!, in: &graph)
+        members[i].bits = 0
+        graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
+          reason: "FLOAT member \(memberLabel(m, graph)) is not aligned as the kernel requires; kept as \(size!) opaque bytes", member: i))
+        changed = true
+      }
+      i += 1
+    }
+    if changed { graph.setMembers(id, members) }
+    return changed
+  }
+
+  private func fixArray(_ id: TypeID, _ graph: inout TypeGraph, _ opaque: inout OpaqueBytes) -> Bool {
+    let element = graph.ref(id)
+    if graph.byteSize(of: element) != nil { return false }
+    let target = graph.resolvingModifiers(element)
+    let cause = graph.decisions.latest(for: target)
+    let elementBytes = UInt64(graph.size(target))
+    if elementBytes > 0 {
+      let total = elementBytes * UInt64(graph.aux(id))
+      graph.setRef(id, opaque.byte(in: &graph))
+      graph.setAux(id, UInt32(clamping: total))
+      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
+        reason: "element type has no BTF type; kept as \(total) opaque bytes", cause: cause))
+    } else {
+      graph.setKind(id, .void)
+      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted,
+        reason: "element type has no BTF type and no known size", cause: cause))
+    }
+    return true
+  }
+
+  private func fixPrototype(_ id: TypeID, _ graph: inout TypeGraph) -> Bool {
+    let range = graph.memberRange(id)
+    for (n, i) in range.enumerated() {
+      let t = graph.memberTypes[i]
+      let isVararg = t.isVoid && n == range.count - 1
+      if isVararg || graph.byteSize(of: t) != nil { continue }
+      let cause = graph.decisions.latest(for: graph.resolvingModifiers(t))
+      graph.setKind(id, .void)
+      graph.setMembers(id, [])
+      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted,
+        reason: "parameter \(n) has no sized BTF type", cause: cause))
+      return true
+    }
+    let ret = graph.ref(id)
+    if !ret.isVoid && graph.kind(ret) != .void && graph.byteSize(of: ret) == nil {
+      let cause = graph.decisions.latest(for: graph.resolvingModifiers(ret))
+      graph.setKind(id, .void)
+      graph.setMembers(id, [])
+      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted,
+        reason: "return type has no sized BTF type", cause: cause))
+      return true
+    }
+    return false
+  }
+
+  /// FUNC on a void prototype, VAR of an unsized type, DECL_TAG on a removed node: removed.
+  private func removeIfDangling(_ id: TypeID, _ graph: inout TypeGraph) -> Bool {
+    let target = graph.ref(id)
+    let reason: String
+    switch graph.kind(id) {
+    case .function:
+      guard graph.kind(target) != .functionProto else { return false }
+      reason = "its prototype has no BTF type"
+    case .variable:
+      guard graph.byteSize(of: target) == nil else { return false }
+      reason = "its type has no sized BTF type"
+    default:
+      guard graph.kind(target) == .removed || graph.kind(target) == .void || target.isVoid else { return false }
+      reason = "its target was removed"
+    }
+    let cause = graph.decisions.latest(for: graph.resolvingModifiers(target))
+    graph.remove(id)
+    graph.decisions.record(Decision(subject: id, pass: Self.name, action: .pruned, reason: reason, cause: cause))
+    return true
+  }
+
+  private func fixDataSection(_ id: TypeID, _ graph: inout TypeGraph) -> Bool {
+    let members = graph.members(of: id)
+    let kept = members.filter { graph.kind($0.type) == .variable }
+    if kept.count == members.count { return false }
+    graph.setMembers(id, kept)
+    return true
+  }
+
+  private func memberLabel(_ m: Member, _ graph: TypeGraph) -> String {
+    m.name.isEmpty ? "(anon)@\(m.value / 8)" : "'\(graph.strings.string(m.name))'"
+  }
+}
+
+/// The registry name of `demote-unrepresentable`, which Prune cannot import (Sanitize and
+/// Prune never import each other).
+enum DemoteUnrepresentableName { static let value = "demote-unrepresentable" }
+
+/// The synthesized `u8` INT and `u8[N]` arrays opaque placeholders are made of, created once
+/// per pass run and shared by every placeholder of the same size.
+struct OpaqueBytes {
+  private var byteType: TypeID = .void
+  private var arrays: [UInt64: TypeID] = [:]
+
+  mutating func byte(in graph: inout TypeGraph) -> TypeID {
+    if byteType.isVoid {
+      byteType = graph.add(.int, name: graph.strings.intern("u8"), size: 1, aux: 8, flags: .synthesized)
+    }
+    return byteType
+  }
+
+  mutating func array(bytes: UInt64, in graph: inout TypeGraph) -> TypeID {
+    if let a = arrays[bytes] { return a }
+    let element = byte(in: &graph)
+    let index = graph.arrayIndexType()
+    _ = index
+    let a = graph.add(.array, ref: element, aux: UInt32(clamping: bytes), flags: .synthesized)
+    arrays[bytes] = a
+    return a
+  }
+}

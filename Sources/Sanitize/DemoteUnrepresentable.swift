@@ -1,0 +1,79 @@
+import TypeGraph
+
+/// `demote-unrepresentable`: every node BTF has no kind for is mapped to the nearest kind that
+/// keeps its layout, or demoted to void with the reason recorded. Nothing is dropped silently:
+/// each change is a `Decision`.
+///
+/// The table (PASSES.md has the same table; `DemotionRule.forNode` is the one place it lives):
+/// | DWARF construct | becomes |
+/// |---|---|
+/// | `DW_TAG_reference_type`, `DW_TAG_rvalue_reference_type` | PTR (same layout) |
+/// | `DW_TAG_atomic_type` | VOLATILE (layout kept; the atomic qualifier is lost) |
+/// | `DW_TAG_immutable_type` | CONST |
+/// | zero-sized base types (Rust `()`, `!`) | empty STRUCT of size 0 (an INT of size 0 cannot be an array element) |
+/// | enumeration of a size other than 1, 2, 4, 8 (`#[repr(u128)]`) | INT of that size |
+/// | everything else (`DW_TAG_variant_part`, `DW_TAG_variant`, unspecified types, base types wider than 128 bits, pointers to members, string and set types, complex floats) | void |
+public struct DemoteUnrepresentable: Pass {
+  public static let name = "demote-unrepresentable"
+  public static let summary = "map DWARF constructs BTF cannot represent to the nearest BTF kind, or demote them to void"
+
+  public init() {}
+
+  public static let descriptor = PassDescriptor(name: name, summary: summary) { params in
+    try params.checkKnown([])
+    return DemoteUnrepresentable()
+  }
+
+  public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
+    var changed = false
+    for i in 1..<graph.count {
+      let id = TypeID(i)
+      guard let rule = DemotionRule.forNode(id, in: graph) else { continue }
+      changed = true
+      let tag = DWARFTag.name(graph.dwarfTag(of: id))
+      switch rule {
+      case .map(let kind, let why):
+        graph.setKind(id, kind)
+        if kind == .int { graph.setAux(id, graph.size(id) * 8 > 128 ? 0 : graph.size(id) * 8) }
+        if kind == .structure || kind == .int { graph.setMembers(id, []) }
+        graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten, reason: why))
+      case .demote:
+        graph.setKind(id, .void)
+        graph.setMembers(id, [])
+        graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted, reason: "\(tag) has no BTF kind"))
+      }
+    }
+    return changed ? .changed : .unchanged
+  }
+}
+
+/// What `demote-unrepresentable` does with one node; nil when the node is representable.
+enum DemotionRule {
+  case map(Kind, String)
+  case demote
+
+  static func forNode(_ id: TypeID, in graph: TypeGraph) -> DemotionRule? {
+    let tag = graph.dwarfTag(of: id)
+    switch graph.kind(id) {
+    case .unrepresentable:
+      switch tag {
+      case DWARFTag.referenceType, DWARFTag.rvalueReferenceType:
+        return .map(.pointer, "\(DWARFTag.name(tag)) mapped to PTR")
+      case DWARFTag.atomicType:
+        return .map(.volatile, "DW_TAG_atomic_type mapped to VOLATILE (BTF has no atomic qualifier)")
+      case DWARFTag.immutableType:
+        return .map(.const, "DW_TAG_immutable_type mapped to CONST")
+      default:
+        return .demote
+      }
+    case .int where graph.size(id) == 0:
+      return .map(.structure, "zero-sized base type mapped to an empty STRUCT (a 0-byte INT cannot be an array element)")
+    case .enumeration, .enum64:
+      let s = graph.size(id)
+      if s == 1 || s == 2 || s == 4 || s == 8 { return nil }
+      return .map(.int, "enumeration of \(s) bytes mapped to a \(s)-byte INT (BTF enums are 1, 2, 4 or 8 bytes)")
+    default:
+      return nil
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import TypeGraph
+
+/// How an invalid name becomes a BTF identifier. The policy is:
+/// - *readable*: punctuation of Rust and C type names maps to short tokens, so
+///   `Option<&mut u8>` reads `Option_ref_mut_u8_` and `()` reads `unit`;
+/// - *bounded*: names longer than `maxLength` keep their first bytes and end in `_` plus the
+///   8-hex-digit FNV-1a-32 hash of the original name (fixed and documented, so the same on every
+///   toolchain and version);
+/// - *injective within one input*: `SanitizeNames` reserves every name that is valid as it
+///   stands first; a rewritten name that would equal a reserved or already assigned one gets
+///   `_h` and the hash of its original appended (and a counter if even that is taken).
+public enum NamePolicy {
+  /// The readable rewrite of `original` (not yet bounded or made unique).
+  public static func readable(_ original: String) -> String {
+    switch original {
+    case "()": return "unit"
+    case "!": return "never"
+    default: break
+    }
+    var out = ""
+    out.reserveCapacity(original.utf8.count + 8)
+    var previousColon = false
+    for b in original.utf8 {
+      switch b {
+      case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
+        out.unicodeScalars.append(Unicode.Scalar(b))
+      case UInt8(ascii: ":"):
+        // `::` becomes `__`; a lone `:` becomes `_` too.
+        out += "_"
+        previousColon.toggle()
+        continue
+      case UInt8(ascii: "&"): out += "ref_"
+      case UInt8(ascii: "*"): out += "ptr_"
+      case UInt8(ascii: "["): out += "arr_"
+      case UInt8(ascii: "("): out += "tuple_"
+      case UInt8(ascii: "!"): out += "never"
+      case UInt8(ascii: "="): out += "_eq_"
+      case UInt8(ascii: "{"), UInt8(ascii: "}"): break
+      case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","), UInt8(ascii: " "),
+        UInt8(ascii: "]"), UInt8(ascii: ")"), UInt8(ascii: ";"), UInt8(ascii: "#"),
+        UInt8(ascii: "-"), UInt8(ascii: "'"), UInt8(ascii: "."), UInt8(ascii: "\""),
+        UInt8(ascii: "$"), UInt8(ascii: "@"), UInt8(ascii: "/"), UInt8(ascii: "\\"):
+        out += "_"
+      default:
+        out += "_" + hex2(b)
+      }
+      previousColon = false
+    }
+    if out.isEmpty { out = "_" }
+    if let f = out.utf8.first, f >= UInt8(ascii: "0") && f <= UInt8(ascii: "9") { out = "_" + out }
+    return out
+  }
+
+  /// `name` cut to `maxLength` bytes with the stable hash of `original` as its suffix, when
+  /// it is longer than that.
+  public static func bounded(_ name: String, original: String, maxLength: Int) -> String {
+    if name.utf8.count <= maxLength { return name }
+    let suffix = "_" + hash8(original)
+    let keep = maxLength - suffix.utf8.count
+    return String(decoding: name.utf8.prefix(keep), as: UTF8.self) + suffix
+  }
+
+  /// The FNV-1a-32 hash of the UTF-8 bytes, as 8 lowercase hex digits.
+  public static func hash8(_ s: String) -> String {
+    var h: UInt32 = 0x811c_9dc5
+    for b in s.utf8 {
+      h ^= UInt32(b)
+      h = h &* 0x0100_0193
+    }
+    let hex = String(h, radix: 16)
+    return String(repeating: "0", count: 8 - hex.count) + hex
+  }
+
+  private static func hex2(_ b: UInt8) -> String {
+    let d = Array("0123456789abcdef")
+    return String([d[Int(b >> 4)], d[Int(b & 15)]])
+  }
+}

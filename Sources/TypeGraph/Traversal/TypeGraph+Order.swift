@@ -1,0 +1,69 @@
+/// By-value dependencies and the emission order built on them.
+///
+/// The kernel resolves BTF types depth-first in id order with a stack limit of 32 ("Exceeded max
+/// resolving depth"), pushing every referenced type that is not yet resolved. Writing each type
+/// after the types it holds by value keeps that stack shallow however deep Rust's nesting goes.
+extension TypeGraph {
+  /// Whether `id`'s references are by value: everything but a pointer's target (a pointer is
+  /// sized whatever it points at, and pointers are what legally close cycles).
+  @inlinable public func referencesByValue(_ id: TypeID) -> Bool { kinds[id.index] != .pointer }
+
+  /// Post-order over by-value references, roots in id order: a deterministic order in which
+  /// every live node follows the live nodes it holds by value. By-value cycles (invalid in BTF;
+  /// `prune-dependents` breaks them) are cut where the walk meets them.
+  public func byValueOrder() -> ContiguousArray<TypeID> {
+    var out = ContiguousArray<TypeID>()
+    out.reserveCapacity(count)
+    // 0 unvisited, 1 on the stack, 2 done
+    var state = [UInt8](repeating: 0, count: count)
+    var stack: [(id: TypeID, next: Int)] = []
+    for root in 1..<count where state[root] == 0 && kinds[root].isBTF {
+      stack.append((TypeID(root), 0))
+      state[root] = 1
+      while let top = stack.last {
+        let n = referencesByValue(top.id) ? referenceCount(of: top.id) : 0
+        if top.next < n {
+          stack[stack.count - 1].next += 1
+          let c = reference(of: top.id, at: top.next)
+          if c.index > 0 && state[c.index] == 0 && kinds[c.index].isBTF {
+            state[c.index] = 1
+            stack.append((c, 0))
+          }
+        } else {
+          stack.removeLast()
+          state[top.id.index] = 2
+          out.append(top.id)
+        }
+      }
+    }
+    return out
+  }
+
+  /// The first by-value cycle edge found in a walk like `byValueOrder`, as (from, to), or nil.
+  public func findByValueCycle() -> (from: TypeID, to: TypeID)? {
+    var state = [UInt8](repeating: 0, count: count)
+    var stack: [(id: TypeID, next: Int)] = []
+    for root in 1..<count where state[root] == 0 && kinds[root].isBTF {
+      stack.append((TypeID(root), 0))
+      state[root] = 1
+      while let top = stack.last {
+        let n = referencesByValue(top.id) ? referenceCount(of: top.id) : 0
+        if top.next < n {
+          stack[stack.count - 1].next += 1
+          let c = reference(of: top.id, at: top.next)
+          if c.index > 0 && kinds[c.index].isBTF {
+            if state[c.index] == 1 { return (top.id, c) }
+            if state[c.index] == 0 {
+              state[c.index] = 1
+              stack.append((c, 0))
+            }
+          }
+        } else {
+          stack.removeLast()
+          state[top.id.index] = 2
+        }
+      }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,43 @@
+import Prune
+import RustBTF
+import Sanitize
+import Testing
+import TypeGraph
+
+@Suite struct PipelineTests {
+  let registry = StandardPasses.registry
+
+  @Test func allExpandsToRegistryOrder() throws {
+    let p = try PassPipeline(parsing: "all", registry: registry)
+    #expect(p.text == "demote-unrepresentable,sanitize-names,prune-dependents,dedup")
+  }
+
+  @Test func canonicalTextParsesBack() throws {
+    for text in ["all", "demote-unrepresentable,sanitize-names<max-length=128>", "sanitize-names, dedup", "dedup"] {
+      let p = try PassPipeline(parsing: text, registry: registry)
+      let again = try PassPipeline(parsing: p.text, registry: registry)
+      #expect(again.text == p.text)
+    }
+    #expect(try PassPipeline(parsing: "sanitize-names<max-length=128>", registry: registry).text == "sanitize-names<max-length=128>")
+  }
+
+  @Test func unknownPassNamesColumnAndNearestName() {
+    #expect(throws: PipelineError(column: 24, message: "unknown pass 'dedupe' (did you mean 'dedup'?)")) {
+      try PassPipeline(parsing: "demote-unrepresentable,dedupe", registry: registry)
+    }
+  }
+
+  @Test func misplacedPassIsRefusedBeforeRunning() {
+    #expect(throws: PipelineError(column: 1, message: "'prune-dependents' requires 'demote-unrepresentable' earlier in the pipeline")) {
+      try PassPipeline(parsing: "prune-dependents,demote-unrepresentable", registry: registry)
+    }
+  }
+
+  @Test func badParameters() {
+    #expect(throws: PipelineError.self) { try PassPipeline(parsing: "sanitize-names<max-length=9999>", registry: registry) }
+    #expect(throws: PipelineError.self) { try PassPipeline(parsing: "sanitize-names<colour=red>", registry: registry) }
+    #expect(throws: PipelineError.self) { try PassPipeline(parsing: "sanitize-names<max-length=12", registry: registry) }
+    #expect(throws: PipelineError.self) { try PassPipeline(parsing: "dedup,,", registry: registry) }
+    #expect(throws: PipelineError.self) { try PassPipeline(parsing: "", registry: registry) }
+  }
+}
