@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Rebuild the rustbtf DWARF corpus: every snippet in Corpus/src at -O0 and -O2, as a
+# relocatable object (<snippet>-O<n>.o) and as an executable (<snippet>-O<n>.elf), into
+# Corpus/objects/. Compiler versions are recorded in Corpus/objects/VERSIONS.txt.
+#
+# Usage: bash Corpus/build.sh        (from anywhere; RUSTC=... CC=... override the compilers)
+#
+# Determinism: one codegen unit, fixed crate metadata, source paths remapped to /corpus, no
+# build ids. Objects are byte-identical across reruns with the same toolchain; they are
+# committed so that tests never need a Rust toolchain.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SRC="$HERE/src"
+OUT="$HERE/objects"
+RUSTC="${RUSTC:-rustc}"
+CC="${CC:-gcc}"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+
+mkdir -p "$OUT"
+rm -f "$OUT"/*.o "$OUT"/*.elf "$OUT"/VERSIONS.txt "$OUT"/SHA256SUMS
+
+cd "$SRC"   # relative source paths keep DW_AT_name stable
+export SOURCE_DATE_EPOCH=0
+
+RFLAGS=(--edition 2021 -C debuginfo=2 -C codegen-units=1 -C metadata=rustbtf-corpus
+        -C incremental=no --remap-path-prefix="$HERE=/corpus" --remap-path-prefix="$TMP=/tmp"
+        -C link-arg=-Wl,--build-id=none -A warnings)
+CFLAGS=(-g -Wall -fdebug-prefix-map="$HERE=/corpus" -fno-ident)
+LDFLAGS=(-Wl,--build-id=none)
+
+rust_std() {   # snippet using std: object + dynamically-linked-std executable
+  local name=$1 opt=$2
+  echo "  rustc $name -O$opt"
+  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" --crate-type bin --crate-name "$name" \
+    --emit=obj -o "$OUT/$name-O$opt.o" "$name.rs"
+  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" --crate-type bin --crate-name "$name" \
+    -C prefer-dynamic -o "$OUT/$name-O$opt.elf" "$name.rs"
+}
+
+rust_nostd() {  # #![no_std] lib object + no_main executable (libc crt, no std)
+  local name=$1 opt=$2
+  echo "  rustc $name -O$opt (no_std)"
+  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type lib --crate-name "$name" \
+    --emit=obj -o "$OUT/$name-O$opt.o" "$name.rs"
+  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type bin --crate-name "$name" \
+    --cfg feature_elf --check-cfg 'cfg(feature_elf)' -C link-arg=-lc \
+    -o "$OUT/$name-O$opt.elf" "$name.rs"
+}
+
+c_one() {       # single-CU C snippet; extra args go to gcc (e.g. -gdwarf-4)
+  local name=$1 opt=$2 suffix=$3; shift 3
+  echo "  $CC $name -O$opt $*"
+  "$CC" "${CFLAGS[@]}" -O"$opt" "$@" -c -o "$OUT/$name-O$opt$suffix.o" "$name.c"
+  "$CC" "${CFLAGS[@]}" -O"$opt" "$@" "${LDFLAGS[@]}" -o "$OUT/$name-O$opt$suffix.elf" "$name.c"
+}
+
+for opt in 0 2; do
+  for s in rust_enums rust_generics rust_traits rust_async rust_layout; do rust_std "$s" "$opt"; done
+  rust_nostd rust_nostd "$opt"
+
+  c_one c_types "$opt" ""
+  c_one c_types "$opt" "-dwarf4" -gdwarf-4
+  c_one c_funcs "$opt" ""
+
+  # Two CUs sharing struct shared_cfg, linked into one executable.
+  echo "  $CC c_dedup -O$opt"
+  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/c_dedup_a-O$opt.o" c_dedup_a.c
+  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/c_dedup_b-O$opt.o" c_dedup_b.c
+  "$CC" "${LDFLAGS[@]}" -o "$OUT/c_dedup-O$opt.elf" "$OUT/c_dedup_a-O$opt.o" "$OUT/c_dedup_b-O$opt.o"
+
+  # Mixed C + Rust: no_std Rust staticlib linked with a C main by gcc.
+  echo "  mixed -O$opt"
+  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type lib --crate-name mixed_lib \
+    --emit=obj -o "$OUT/mixed_lib-O$opt.o" mixed_lib.rs
+  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type staticlib --crate-name mixed_lib \
+    -o "$TMP/libmixed_lib.a" mixed_lib.rs
+  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/mixed_main-O$opt.o" mixed_main.c
+  "$CC" "${LDFLAGS[@]}" -Wl,--gc-sections -o "$OUT/mixed-O$opt.elf" "$OUT/mixed_main-O$opt.o" "$TMP/libmixed_lib.a"
+done
+
+{
+  echo "# Toolchains used by Corpus/build.sh"
+  echo "## $RUSTC -vV"; "$RUSTC" -vV
+  echo "## $CC --version"; "$CC" --version | head -n1
+  echo "## ld --version"; ld --version | head -n1
+} > "$OUT/VERSIONS.txt"
+
+(cd "$OUT" && sha256sum -- *.o *.elf > SHA256SUMS)
+echo "built $(ls "$OUT"/*.o "$OUT"/*.elf | wc -l) files, $(du -sh "$OUT" | cut -f1) in $OUT"

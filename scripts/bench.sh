@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# bench.sh — compare rustbtf with pahole on one ELF input (a benchmark, not a test).
+#
+# What it measures, on the same INPUT in the same run:
+#   rustbtf            `rustbtf INPUT -o OUT.rustbtf.btf`
+#   pahole             `pahole --btf_encode_detached=OUT.pahole.btf INPUT`
+#   pahole-no-rust     the same with `--lang_exclude=rust` (what the kernel build passes)
+# each under `/usr/bin/time -v`, and prints one table row per tool:
+#   wall seconds, CPU seconds (user+sys), peak RSS (MB), exit code, BTF type count
+#   (`bpftool btf dump file OUT format raw | grep -c '^\['`, falling back to `rustbtf dump OUT`),
+#   BTF bytes, and whether the running kernel accepts the BTF (`rustbtf verify --kernel OUT`,
+#   exit 0 = accepted; the kernel's reason is printed under the table otherwise).
+# A failing tool (pahole often fails on Rust input) is reported with its exit code and the
+# script goes on. Outputs go to a temp dir that is removed at the end (BENCH_KEEP=1 keeps it);
+# INPUT is only read, and its size/mtime/sha256 are checked before and after.
+#
+# Usage:
+#   scripts/bench.sh [INPUT]          # default INPUT: /tmp/corpus/vmlinux.rust
+#   scripts/bench.sh /tmp/vmlinux-debian
+#   scripts/bench.sh Corpus/objects/rust_enums-O2.elf
+# Environment:
+#   RUSTBTF=path       rustbtf binary (default: .build/release/rustbtf, built with
+#                      `swift build -c release` if missing)
+#   PAHOLE=path        pahole binary (default: pahole on PATH; Debian's dwarves)
+#   PAHOLE_FLAGS="..." extra flags for both pahole runs (e.g. "-j --btf_gen_floats")
+#   BENCH_KEEP=1       keep the temp dir with the BTF files and logs
+set -uo pipefail
+
+INPUT="${1:-/tmp/corpus/vmlinux.rust}"
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUSTBTF="${RUSTBTF:-$REPO/.build/release/rustbtf}"
+PAHOLE="${PAHOLE:-pahole}"
+read -r -a PAHOLE_EXTRA <<<"${PAHOLE_FLAGS:-}"
+TIME=/usr/bin/time
+
+die() { echo "bench.sh: $*" >&2; exit 2; }
+
+[ -f "$INPUT" ] || die "input not found: $INPUT"
+[ -r "$INPUT" ] || die "input not readable: $INPUT"
+[ -x "$TIME" ] || die "$TIME missing: install GNU time (apt-get install time)"
+"$TIME" -v true >/dev/null 2>&1 || die "$TIME does not support -v (need GNU time: apt-get install time)"
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/rustbtf-bench.XXXXXX")" || die "mktemp failed"
+if [ "${BENCH_KEEP:-0}" = 1 ]; then
+  trap 'echo "kept outputs in $TMP"' EXIT
+else
+  trap 'rm -rf "$TMP"' EXIT
+fi
+
+input_fingerprint() { stat -L -c '%s %Y' "$INPUT"; sha256sum <"$INPUT" | cut -d' ' -f1; }
+FP_BEFORE="$(input_fingerprint)"
+
+# ---------------------------------------------------------------- rustbtf binary
+RUSTBTF_OK=1
+if [ ! -x "$RUSTBTF" ]; then
+  if [ "$RUSTBTF" = "$REPO/.build/release/rustbtf" ]; then
+    echo "building rustbtf (swift build -c release) ..." >&2
+    if ! (cd "$REPO" && swift build -c release) >"$TMP/swift-build.log" 2>&1; then
+      echo "bench.sh: swift build failed; last lines:" >&2
+      tail -n 15 "$TMP/swift-build.log" >&2
+      RUSTBTF_OK=0
+    fi
+  fi
+  [ -x "$RUSTBTF" ] || RUSTBTF_OK=0
+fi
+[ "$RUSTBTF_OK" = 1 ] || echo "bench.sh: no rustbtf binary at $RUSTBTF; its row will say so" >&2
+command -v "$PAHOLE" >/dev/null 2>&1 || echo "bench.sh: $PAHOLE not found; its rows will say so" >&2
+HAVE_BPFTOOL=0
+command -v bpftool >/dev/null 2>&1 && HAVE_BPFTOOL=1
+
+# ---------------------------------------------------------------- helpers
+# run NAME OUT CMD...: run CMD under /usr/bin/time -v; leaves $TMP/NAME.{time,log}.
+run() {
+  local name=$1; shift
+  local out=$1; shift
+  rm -f "$out"
+  echo "running $name: $*" >&2
+  "$TIME" -v -o "$TMP/$name.time" "$@" >"$TMP/$name.log" 2>&1
+  echo $? >"$TMP/$name.rc"
+}
+
+time_field() { # FILE LABEL -> value after "LABEL: "
+  sed -n "s/^[[:space:]]*$2: //p" "$1" | head -n1
+}
+
+wall_seconds() { # "h:mm:ss" or "m:ss.cc" -> seconds
+  awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }' <<<"$1"
+}
+
+type_count() { # BTF file -> number of types, or "-"
+  local f=$1 n
+  [ -s "$f" ] || { echo "-"; return; }
+  if [ "$HAVE_BPFTOOL" = 1 ] && bpftool btf dump file "$f" format raw >"$TMP/dump.txt" 2>/dev/null; then
+    grep -c '^\[' "$TMP/dump.txt"; return
+  fi
+  if [ "$RUSTBTF_OK" = 1 ] && "$RUSTBTF" dump "$f" >"$TMP/dump.txt" 2>/dev/null; then
+    grep -c '^\[' "$TMP/dump.txt"; return
+  fi
+  echo "?"
+}
+
+REASONS=()
+VERDICT=
+kernel_verdict() { # NAME BTF-file -> sets VERDICT to yes / no / n/a (not run in a subshell)
+  local name=$1 f=$2 rc
+  VERDICT="n/a"
+  [ -s "$f" ] || return 0
+  if [ "$RUSTBTF_OK" != 1 ]; then
+    [ -n "${VERIFY_NOTE:-}" ] || { VERIFY_NOTE=1; REASONS+=("kernel ok: n/a without a rustbtf binary (rustbtf verify --kernel)"); }
+    return 0
+  fi
+  "$RUSTBTF" verify --kernel "$f" >"$TMP/$name.verify" 2>&1
+  rc=$?
+  if [ "$rc" = 0 ]; then
+    VERDICT="yes"
+  else
+    VERDICT="no"
+    REASONS+=("$name rejected (rustbtf verify --kernel exit $rc): $(tail -n 5 "$TMP/$name.verify" | tr '\n' ' ')")
+  fi
+}
+
+ROWS=()
+row() { # NAME OUT — summarise one finished run
+  local name=$1 out=$2 t="$TMP/$1.time" rc wall cpu rss types bytes ok
+  rc=$(cat "$TMP/$name.rc")
+  if [ -s "$t" ] && grep -q 'Elapsed' "$t"; then
+    wall=$(wall_seconds "$(time_field "$t" 'Elapsed (wall clock) time (h:mm:ss or m:ss)')")
+    cpu=$(awk -v u="$(time_field "$t" 'User time (seconds)')" -v s="$(time_field "$t" 'System time (seconds)')" \
+      'BEGIN { printf "%.2f", u + s }')
+    rss=$(awk -v k="$(time_field "$t" 'Maximum resident set size (kbytes)')" 'BEGIN { printf "%.1f", k / 1024 }')
+    grep -q 'Command terminated by signal' "$t" && rc="sig$(sed -n 's/.*signal \([0-9]*\).*/\1/p' "$t" | head -n1)"
+  else
+    wall=- cpu=- rss=-
+  fi
+  types=$(type_count "$out")
+  if [ -f "$out" ]; then bytes=$(stat -c %s "$out"); else bytes=-; fi
+  kernel_verdict "$name" "$out"; ok=$VERDICT
+  if [ "$rc" != 0 ]; then
+    REASONS+=("$name exited $rc; last output: $(tail -n 3 "$TMP/$name.log" | tr '\n' ' ')")
+  elif [ ! -f "$out" ]; then
+    REASONS+=("$name exited 0 but wrote no BTF file (nothing to encode?)")
+  fi
+  ROWS+=("$(printf '%-16s %8s %8s %9s %5s %9s %11s  %s' "$name" "$wall" "$cpu" "$rss" "$rc" "$types" "$bytes" "$ok")")
+}
+
+skip_row() { # NAME WHY
+  ROWS+=("$(printf '%-16s %8s %8s %9s %5s %9s %11s  %s' "$1" - - - - - - n/a)")
+  REASONS+=("$1 not run: $2")
+}
+
+# ---------------------------------------------------------------- runs
+OUT_R="$TMP/out.rustbtf.btf"
+OUT_P="$TMP/out.pahole.btf"
+OUT_PX="$TMP/out.pahole-no-rust.btf"
+
+if [ "$RUSTBTF_OK" = 1 ]; then
+  run rustbtf "$OUT_R" "$RUSTBTF" "$INPUT" -o "$OUT_R"
+  row rustbtf "$OUT_R"
+else
+  skip_row rustbtf "no binary at $RUSTBTF"
+fi
+
+if command -v "$PAHOLE" >/dev/null 2>&1; then
+  run pahole "$OUT_P" "$PAHOLE" "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$OUT_P" "$INPUT"
+  row pahole "$OUT_P"
+  run pahole-no-rust "$OUT_PX" "$PAHOLE" "${PAHOLE_EXTRA[@]}" --lang_exclude=rust --btf_encode_detached="$OUT_PX" "$INPUT"
+  row pahole-no-rust "$OUT_PX"
+else
+  skip_row pahole "$PAHOLE not found"
+  skip_row pahole-no-rust "$PAHOLE not found"
+fi
+
+FP_AFTER="$(input_fingerprint)"
+
+# ---------------------------------------------------------------- report
+echo
+echo "input:   $INPUT ($(stat -L -c %s "$INPUT") bytes)"
+echo "kernel:  $(uname -r)    rustbtf: $([ "$RUSTBTF_OK" = 1 ] && echo "$RUSTBTF" || echo missing)    pahole: $("$PAHOLE" --version 2>/dev/null || echo missing)"
+echo
+printf '%-16s %8s %8s %9s %5s %9s %11s  %s\n' tool "wall s" "CPU s" "RSS MB" exit types "BTF bytes" "kernel ok"
+printf '%s\n' "${ROWS[@]}"
+if [ "${#REASONS[@]}" -gt 0 ]; then
+  echo
+  echo "notes:"
+  for r in "${REASONS[@]}"; do echo "  - $r"; done
+fi
+if [ "$FP_BEFORE" != "$FP_AFTER" ]; then
+  echo "WARNING: input changed during the benchmark ($FP_BEFORE -> $FP_AFTER)" >&2
+  exit 1
+fi
+exit 0
