@@ -25,7 +25,7 @@ cd "$SRC"   # relative source paths keep DW_AT_name stable
 export SOURCE_DATE_EPOCH=0
 
 RFLAGS=(--edition 2021 -C debuginfo=2 -C codegen-units=1 -C metadata=rustbtf-corpus
-        -C incremental=no --remap-path-prefix="$HERE=/corpus" --remap-path-prefix="$TMP=/tmp"
+        --remap-path-prefix="$HERE=/corpus" --remap-path-prefix="$TMP=/tmp"
         -C link-arg=-Wl,--build-id=none -A warnings)
 CFLAGS=(-g -Wall -fdebug-prefix-map="$HERE=/corpus" -fno-ident)
 LDFLAGS=(-Wl,--build-id=none)
