@@ -9,7 +9,11 @@ import TypeGraph
 /// equal), anonymous types merge exactly when their surroundings match, and reference types are
 /// canonicalised like any other node. VARs and DATASECs never merge (libbpf's rule).
 ///
-/// Phases (each its own function below): `initialClasses` groups nodes by label; `refine`
+/// Phases (each its own function below): `resolveForwards` points forward declarations at the
+/// definition of their name when all definitions of that name have the same shallow layout
+/// (libbpf lets a FWD match a same-named struct for the same reason: a compile unit that only
+/// sees `struct task_struct *` has a FWD, and without this every type that reaches it differs
+/// between units); `initialClasses` groups nodes by label; `refine`
 /// splits classes by the classes of their references until nothing splits; `merge` keeps the
 /// lowest id of each class, points every reference at it and turns the others into tombstones;
 /// the emission order is then recomputed.
@@ -28,14 +32,55 @@ public struct Dedup: Pass {
   }
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
+    let forwards = resolveForwards(&graph)
     var classes = initialClasses(graph)
     refine(graph, &classes)
     let merged = merge(&graph, classes)
     if merged > 0 || graph.emissionSequence == nil { graph.emissionSequence = graph.byValueOrder() }
-    return merged > 0 ? .changed : .unchanged
+    return merged + forwards > 0 ? .changed : .unchanged
   }
 
   // MARK: Phases
+
+  /// Returns the number of forward declarations resolved.
+  private func resolveForwards(_ g: inout TypeGraph) -> Int {
+    // Per (namespace path, name, union?): the first definition, and whether all definitions
+    // share its label. The path keeps bindgen's Rust copies of C structs
+    // (`bindings::bindings_raw::mm_struct`) from making the C name ambiguous.
+    struct Candidate { var definition: TypeID; var unique: Bool }
+    struct Key: Hashable { var scope: NameID; var name: NameID; var isUnion: Bool }
+    var byName: [Key: Candidate] = [:]
+    for id in g.ids {
+      let k = g.kind(id)
+      guard (k == .structure || k == .union) && !g.name(id).isEmpty else { continue }
+      let key = Key(scope: g.scopes[id.index], name: g.name(id), isUnion: k == .union)
+      if var c = byName[key] {
+        if c.unique && !labelsEqual(g, c.definition, id) {
+          c.unique = false
+          byName[key] = c
+        }
+      } else {
+        byName[key] = Candidate(definition: id, unique: true)
+      }
+    }
+    var target = ContiguousArray<TypeID>(repeating: .void, count: g.count)
+    var resolved = 0
+    for id in g.ids where g.kind(id) == .forward {
+      let key = Key(scope: g.scopes[id.index], name: g.name(id), isUnion: g.aux(id) == 1)
+      guard let c = byName[key], c.unique else { continue }
+      target[id.index] = c.definition
+      resolved += 1
+    }
+    if resolved == 0 { return 0 }
+    for i in 1..<g.count where g.kind(TypeID(i)) != .removed {
+      g.rewriteReferences(of: TypeID(i)) { t in target[t.index].isVoid ? t : target[t.index] }
+    }
+    for id in g.ids where !target[id.index].isVoid {
+      g.decisions.recordMerge(id, into: target[id.index])
+      g.remove(id)
+    }
+    return resolved
+  }
 
   /// Class 0 is void (type 0 and every `.void` node); nodes that never merge and tombstones get
   /// classes of their own.

@@ -1,0 +1,222 @@
+import TypeGraph
+
+/// Reads a raw BTF blob (ours, pahole's, bpftool's, `/sys/kernel/btf/vmlinux`) into a
+/// `TypeGraph`: BTF id n becomes node n, so `decode(encode(g)).dump() == g.dump()` and
+/// re-encoding gives the same bytes for every graph the encoder accepts.
+///
+/// Every offset and count is bounds-checked; a malformed blob gives a one-line `EncodeError`,
+/// never a trap. The decoder does not check the kernel's rules (that is `BTFValidator`).
+public enum BTFDecoder {
+  public static func decode(_ bytes: [UInt8]) throws(EncodeError) -> TypeGraph {
+    var notes: [String] = []
+    return try decode(bytes, notes: &notes)
+  }
+
+  /// Like `decode(_:)`, also returning notes about what the graph could not keep (BTF with
+  /// several array index types keeps the first as the graph's `arrayIndexTypeID`).
+  public static func decode(_ bytes: [UInt8], notes: inout [String]) throws(EncodeError) -> TypeGraph {
+    let r = ByteReader(bytes: bytes)
+    guard bytes.count >= 24 else {
+      throw EncodeError("not BTF: \(bytes.count) bytes is shorter than the 24-byte header")
+    }
+    let magic = r.u16(0)
+    if magic == 0x9FEB { throw EncodeError("BTF is big-endian (magic 0x9feb); only little-endian BTF is supported") }
+    guard magic == BTFWire.magic else {
+      throw EncodeError("not BTF: magic 0x\(String(magic, radix: 16)), expected 0xeb9f")
+    }
+    guard r.u8(2) == BTFWire.version else { throw EncodeError("unsupported BTF version \(r.u8(2))") }
+    let hdrLen = Int(r.u32(4))
+    guard hdrLen >= 24, hdrLen <= bytes.count else {
+      throw EncodeError("bad BTF header: hdr_len \(hdrLen) with a blob of \(bytes.count) bytes")
+    }
+    let typeOff = Int(r.u32(8)), typeLen = Int(r.u32(12))
+    let strOff = Int(r.u32(16)), strLen = Int(r.u32(20))
+    let body = bytes.count - hdrLen
+    guard typeOff <= body, typeLen <= body - typeOff else {
+      throw EncodeError("bad BTF header: type section \(typeOff)+\(typeLen) exceeds the \(body) bytes after the header")
+    }
+    guard strOff <= body, strLen <= body - strOff else {
+      throw EncodeError("bad BTF header: string section \(strOff)+\(strLen) exceeds the \(body) bytes after the header")
+    }
+    let typeStart = hdrLen + typeOff, typeEnd = typeStart + typeLen
+    let strStart = hdrLen + strOff
+
+    var g = TypeGraph()
+    // String offset -> NameID, interned lazily.
+    var nameCache: [UInt32: NameID] = [0: .empty]
+    func name(_ off: UInt32, _ what: @autoclosure () -> String) throws(EncodeError) -> NameID {
+      if let n = nameCache[off] { return n }
+      guard Int(off) < strLen else {
+        throw EncodeError("bad BTF: \(what()) has name offset \(off) outside the \(strLen)-byte string section")
+      }
+      var end = strStart + Int(off)
+      let limit = strStart + strLen
+      while end < limit && bytes[end] != 0 { end += 1 }
+      guard end < limit else {
+        throw EncodeError("bad BTF: \(what()) has a name at offset \(off) that is not NUL-terminated")
+      }
+      let n = bytes.withUnsafeBytes { all in
+        g.strings.intern(UnsafeRawBufferPointer(rebasing: all[(strStart + Int(off))..<end]))
+      }
+      nameCache[off] = n
+      return n
+    }
+
+    // Pass 1: records and their positions (references may point forward).
+    struct Record { var pos: Int; var info: UInt32 }
+    var records: [Record] = []
+    var pos = typeStart
+    while pos < typeEnd {
+      let id = records.count + 1
+      guard typeEnd - pos >= 12 else {
+        throw EncodeError("bad BTF: type [\(id)] is truncated (\(typeEnd - pos) bytes left of 12)")
+      }
+      let info = r.u32(pos + 4)
+      let kind = UInt8((info >> 24) & 0x1f)
+      let vlen = Int(info & 0xffff)
+      let extra: Int
+      switch kind {
+      case 1, 14, 17: extra = 4
+      case 3: extra = 12
+      case 4, 5: extra = 12 * vlen
+      case 6: extra = 8 * vlen
+      case 13: extra = 8 * vlen
+      case 15: extra = 12 * vlen
+      case 19: extra = 12 * vlen
+      case 2, 7, 8, 9, 10, 11, 12, 16, 18: extra = 0
+      default: throw EncodeError("bad BTF: type [\(id)] has unknown kind \(kind)")
+      }
+      guard typeEnd - pos - 12 >= extra else {
+        throw EncodeError("bad BTF: type [\(id)] (kind \(kind), vlen \(vlen)) runs past the end of the type section")
+      }
+      records.append(Record(pos: pos, info: info))
+      pos += 12 + extra
+    }
+    let count = records.count
+    func tid(_ v: UInt32, _ id: Int, _ what: String) throws(EncodeError) -> TypeID {
+      guard v <= UInt32(count) else {
+        throw EncodeError("bad BTF: type [\(id)] \(what) refers to type \(v), but there are only \(count) types")
+      }
+      return TypeID(Int(v))
+    }
+
+    // Pass 2: nodes, in id order.
+    var indexType: UInt32? = nil
+    for (k, rec) in records.enumerated() {
+      let id = k + 1
+      let p = rec.pos
+      let info = rec.info
+      let kind = Kind(rawValue: UInt8((info >> 24) & 0x1f))!
+      let kindFlag = info >> 31 != 0
+      let vlen = Int(info & 0xffff)
+      let nm = try name(r.u32(p), "type [\(id)]")
+      let sizeOrType = r.u32(p + 8)
+      let x = p + 12
+      if kindFlag {
+        switch kind {
+        case .structure, .union, .enumeration, .enum64, .forward: break
+        case .typeTag, .declTag:
+          notes.append("type [\(id)] \(kind.btfName): kind_flag (attribute) dropped; the graph has no place for it")
+        default:
+          notes.append("type [\(id)] \(kind.btfName): meaningless kind_flag dropped")
+        }
+      }
+      switch kind {
+      case .int:
+        g.add(.int, name: nm, size: sizeOrType, aux: r.u32(x))
+      case .float:
+        g.add(.float, name: nm, size: sizeOrType)
+      case .pointer, .const, .volatile, .restrict, .typedef, .typeTag:
+        g.add(kind, name: nm, ref: try tid(sizeOrType, id, "target"))
+      case .array:
+        let idx = r.u32(x + 4)
+        _ = try tid(idx, id, "index type")
+        if indexType == nil {
+          indexType = idx
+        } else if indexType != idx {
+          notes.append("array [\(id)] uses index type \(idx); the graph keeps \(indexType!) for every array")
+        }
+        g.add(.array, name: nm, ref: try tid(r.u32(x), id, "element type"), aux: r.u32(x + 8))
+      case .structure, .union:
+        let node = g.add(kind, name: nm, size: sizeOrType)
+        var ms: [Member] = []
+        ms.reserveCapacity(vlen)
+        for j in 0..<vlen {
+          let m = x + 12 * j
+          let off = r.u32(m + 8)
+          ms.append(
+            Member(
+              name: try name(r.u32(m), "member \(j) of type [\(id)]"),
+              type: try tid(r.u32(m + 4), id, "member \(j)"),
+              value: UInt64(kindFlag ? off & 0xff_ffff : off), bits: kindFlag ? off >> 24 : 0))
+        }
+        g.setMembers(node, ms)
+      case .enumeration:
+        let node = g.add(.enumeration, name: nm, size: sizeOrType, flags: kindFlag ? .signed : [])
+        var ms: [Member] = []
+        ms.reserveCapacity(vlen)
+        for j in 0..<vlen {
+          let m = x + 8 * j
+          let v = r.u32(m + 4)
+          let value = kindFlag ? UInt64(bitPattern: Int64(Int32(bitPattern: v))) : UInt64(v)
+          ms.append(Member(name: try name(r.u32(m), "enumerator \(j) of type [\(id)]"), value: value))
+        }
+        g.setMembers(node, ms)
+      case .enum64:
+        let node = g.add(.enum64, name: nm, size: sizeOrType, flags: kindFlag ? .signed : [])
+        var ms: [Member] = []
+        ms.reserveCapacity(vlen)
+        for j in 0..<vlen {
+          let m = x + 12 * j
+          let value = UInt64(r.u32(m + 4)) | UInt64(r.u32(m + 8)) << 32
+          ms.append(Member(name: try name(r.u32(m), "enumerator \(j) of type [\(id)]"), value: value))
+        }
+        g.setMembers(node, ms)
+      case .forward:
+        g.add(.forward, name: nm, aux: kindFlag ? 1 : 0)
+      case .function:
+        g.add(.function, name: nm, ref: try tid(sizeOrType, id, "prototype"), aux: UInt32(vlen))
+      case .functionProto:
+        let node = g.add(.functionProto, name: nm, ref: try tid(sizeOrType, id, "return type"))
+        var ms: [Member] = []
+        ms.reserveCapacity(vlen)
+        for j in 0..<vlen {
+          let m = x + 8 * j
+          ms.append(
+            Member(
+              name: try name(r.u32(m), "parameter \(j) of type [\(id)]"),
+              type: try tid(r.u32(m + 4), id, "parameter \(j)")))
+        }
+        g.setMembers(node, ms)
+      case .variable:
+        g.add(.variable, name: nm, ref: try tid(sizeOrType, id, "type"), aux: r.u32(x))
+      case .dataSection:
+        let node = g.add(.dataSection, name: nm, size: sizeOrType)
+        var ms: [Member] = []
+        ms.reserveCapacity(vlen)
+        for j in 0..<vlen {
+          let m = x + 12 * j
+          ms.append(
+            Member(type: try tid(r.u32(m), id, "entry \(j)"), value: UInt64(r.u32(m + 4)), bits: r.u32(m + 8)))
+        }
+        g.setMembers(node, ms)
+      case .declTag:
+        g.add(.declTag, name: nm, ref: try tid(sizeOrType, id, "target"), aux: r.u32(x))
+      case .unrepresentable, .void, .removed:
+        throw EncodeError("bad BTF: type [\(id)] has unknown kind \(kind.rawValue)")
+      }
+    }
+    if let indexType { g.setArrayIndexType(TypeID(Int(indexType))) }
+    return g
+  }
+}
+
+/// Little-endian reads at offsets the caller has bounds-checked.
+struct ByteReader {
+  let bytes: [UInt8]
+  @inline(__always) func u8(_ at: Int) -> UInt8 { bytes[at] }
+  @inline(__always) func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
+  @inline(__always) func u32(_ at: Int) -> UInt32 {
+    UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+  }
+}

@@ -1,0 +1,299 @@
+import TypeGraph
+
+/// Writes a `TypeGraph` as a raw BTF blob (`.BTF` section contents / `BPF_BTF_LOAD` input).
+///
+/// The encoder owns every wire detail (info bits, vlen, kind_flag, name offsets, dense ids)
+/// and refuses what it cannot write faithfully: graph-only kinds, references to removed nodes,
+/// kinds the target kernel lacks, and values that do not fit their BTF fields. It never
+/// repairs anything (the passes do) and does not check the kernel's semantic rules (the
+/// validator in `Verify` does).
+///
+/// Layout: 24-byte header (magic 0xEB9F, version 1, flags 0, type_off 0, str_off = type_len),
+/// the type section in `TypeGraph.encodingSequence()` order, then the string section, which
+/// starts with the empty string and holds each distinct name once, in order of first use.
+/// - Complexity: O(nodes + members + string bytes).
+public struct BTFEncoder: Sendable {
+  public var target: TargetFeatures
+
+  public init(target: TargetFeatures = .linux6_1) { self.target = target }
+
+  public func encode(_ graph: TypeGraph) throws(EncodeError) -> [UInt8] {
+    let order = graph.encodingOrder()
+    let sequence = graph.encodingSequence()
+    if UInt32(sequence.count) + 1 > BTFWire.maxTypeID {
+      throw EncodeError(
+        "cannot encode \(sequence.count) types: BTF allows at most \(BTFWire.maxTypeID - 1)")
+    }
+    // Every live node must be in the sequence (an emission sequence may have left one out).
+    for i in 1..<graph.count where graph.kinds[i].isBTF && order[i] < 0 {
+      throw EncodeError("cannot encode: \(describe(graph, TypeID(i))) is missing from the emission sequence")
+    }
+
+    var strings = StringSectionBuilder()
+    var types = ByteWriter()
+    types.bytes.reserveCapacity(sequence.count * 24 + graph.memberNames.count * 12)
+
+    let columns = Columns(graph)
+    for id in sequence {
+      try encodeNode(id, graph.memberRange(id), columns, order, &strings, &types)
+    }
+
+    let stringBytes = strings.bytes
+    if UInt32(stringBytes.count) - 1 > BTFWire.maxNameOffset {
+      throw EncodeError("cannot encode: string section of \(stringBytes.count) bytes exceeds 16 MiB")
+    }
+    var out = ByteWriter()
+    out.bytes.reserveCapacity(24 + types.bytes.count + stringBytes.count)
+    out.u16(BTFWire.magic)
+    out.u8(BTFWire.version)
+    out.u8(0)  // flags
+    out.u32(BTFWire.headerLength)
+    out.u32(0)  // type_off
+    out.u32(UInt32(types.bytes.count))  // type_len
+    out.u32(UInt32(types.bytes.count))  // str_off
+    out.u32(UInt32(stringBytes.count))  // str_len
+    out.bytes.append(contentsOf: types.bytes)
+    out.bytes.append(contentsOf: stringBytes)
+    return out.bytes
+  }
+
+  // MARK: Per node
+
+  private func encodeNode(
+    _ id: TypeID, _ range: Range<Int>, _ g: Columns, _ order: ContiguousArray<Int32>,
+    _ strings: inout StringSectionBuilder, _ w: inout ByteWriter
+  ) throws(EncodeError) {
+    let i = id.index
+    let kind = g.kinds[i]
+
+    func ref(_ t: TypeID, _ what: @autoclosure () -> String) throws(EncodeError) -> UInt32 {
+      guard t.index >= 0 && t.index < g.count else {
+        throw EncodeError("cannot encode \(describe(g, id)): \(what()) refers to #\(t.rawValue), which does not exist")
+      }
+      let v = order[t.index]
+      if v < 0 {
+        throw EncodeError(
+          "cannot encode \(describe(g, id)): \(what()) refers to removed node #\(t.rawValue); prune references first")
+      }
+      return UInt32(v)
+    }
+    func name(_ n: NameID, _ what: @autoclosure () -> String) throws(EncodeError) -> UInt32 {
+      if n.isEmpty { return 0 }
+      let length = g.strings.length(n)
+      if length > target.maxNameLength {
+        throw EncodeError(
+          "cannot encode \(describe(g, id)): \(what()) is \(length) bytes long, the target allows \(target.maxNameLength); run sanitize-names first")
+      }
+      return try strings.offset(of: n, in: g.strings) { () throws(EncodeError) in
+        throw EncodeError("cannot encode \(describe(g, id)): \(what()) contains a NUL byte")
+      }
+    }
+    func requireFeature(_ f: TargetFeatures, _ label: String) throws(EncodeError) {
+      if !target.contains(f) {
+        throw EncodeError(
+          "cannot encode \(describe(g, id)): the target kernel has no \(label); run the sanitize passes for this target first")
+      }
+    }
+    func vlen(_ n: Int) throws(EncodeError) -> UInt32 {
+      if n > BTFWire.maxVlen {
+        throw EncodeError("cannot encode \(describe(g, id)): \(n) members, BTF allows at most \(BTFWire.maxVlen)")
+      }
+      return UInt32(n)
+    }
+    func header(_ nameOff: UInt32, _ vlen: UInt32, _ kindFlag: Bool, _ sizeOrType: UInt32) {
+      w.u32(nameOff)
+      w.u32(BTFWire.info(kind: kind.rawValue, vlen: vlen, kindFlag: kindFlag))
+      w.u32(sizeOrType)
+    }
+
+    let nameOff = try name(g.names[i], "its name")
+
+    switch kind {
+    case .unrepresentable:
+      var origin = ""
+      if g.dieOffsets[i] != 0 { origin = " [die 0x\(String(g.dieOffsets[i], radix: 16))]" }
+      throw EncodeError(
+        "cannot encode UNREPRESENTABLE '\(g.strings.string(g.names[i]))' #\(id.rawValue)\(origin) (\(DWARFTag.name(g.dwarfTags[i]))): run demote-unrepresentable first")
+    case .void, .removed:
+      return  // never in the sequence
+    case .int:
+      header(nameOff, 0, false, g.sizes[i])
+      w.u32(g.auxes[i])
+    case .float:
+      try requireFeature(.float, "FLOAT kind (Linux 5.13)")
+      header(nameOff, 0, false, g.sizes[i])
+    case .pointer, .const, .volatile, .restrict, .typedef:
+      header(nameOff, 0, false, try ref(g.refs[i], "its target"))
+    case .typeTag:
+      try requireFeature(.typeTag, "TYPE_TAG kind (Linux 5.17)")
+      header(nameOff, 0, false, try ref(g.refs[i], "its target"))
+    case .array:
+      header(nameOff, 0, false, 0)
+      w.u32(try ref(g.refs[i], "its element type"))
+      w.u32(try ref(g.arrayIndexTypeID, "its index type"))
+      w.u32(g.auxes[i])
+    case .structure, .union:
+      let n = try vlen(range.count)
+      var kindFlag = false
+      for m in range where g.memberBits[m] != 0 {
+        kindFlag = true
+        break
+      }
+      header(nameOff, n, kindFlag, g.sizes[i])
+      for m in range {
+        let value = g.memberValues[m], bits = g.memberBits[m]
+        func what() -> String { "member \(m - range.lowerBound) '\(g.strings.string(g.memberNames[m]))'" }
+        w.u32(try name(g.memberNames[m], "the name of \(what())"))
+        w.u32(try ref(g.memberTypes[m], "the type of \(what())"))
+        if kindFlag {
+          guard value < 1 << 24, bits < 256 else {
+            throw EncodeError(
+              "cannot encode \(describe(g, id)): \(what()) at bit \(value) with bitfield size \(bits) does not fit BTF's 24-bit offset / 8-bit size")
+          }
+          w.u32(bits << 24 | UInt32(value))
+        } else {
+          guard value <= UInt64(UInt32.max) else {
+            throw EncodeError("cannot encode \(describe(g, id)): \(what()) bit offset \(value) exceeds 32 bits")
+          }
+          w.u32(UInt32(value))
+        }
+      }
+    case .enumeration:
+      let n = try vlen(range.count)
+      header(nameOff, n, g.flags[i].contains(.signed), g.sizes[i])
+      for m in range {
+        let v = g.memberValues[m]
+        let s = Int64(bitPattern: v)
+        guard v <= UInt64(UInt32.max) || (s >= Int64(Int32.min) && s <= Int64(Int32.max)) else {
+          throw EncodeError(
+            "cannot encode \(describe(g, id)): enumerator '\(g.strings.string(g.memberNames[m]))' value \(v) does not fit ENUM's 32 bits; use ENUM64")
+        }
+        w.u32(try name(g.memberNames[m], "an enumerator name"))
+        w.u32(UInt32(truncatingIfNeeded: v))
+      }
+    case .enum64:
+      try requireFeature(.enum64, "ENUM64 kind (Linux 6.0)")
+      let n = try vlen(range.count)
+      header(nameOff, n, g.flags[i].contains(.signed), g.sizes[i])
+      for m in range {
+        let v = g.memberValues[m]
+        w.u32(try name(g.memberNames[m], "an enumerator name"))
+        w.u32(UInt32(truncatingIfNeeded: v))
+        w.u32(UInt32(truncatingIfNeeded: v >> 32))
+      }
+    case .forward:
+      let aux = g.auxes[i]
+      guard aux <= 1 else {
+        throw EncodeError("cannot encode \(describe(g, id)): forward kind \(aux) is neither struct (0) nor union (1)")
+      }
+      header(nameOff, 0, aux == 1, 0)
+    case .function:
+      let linkage = g.auxes[i]
+      guard linkage <= 0xffff else {
+        throw EncodeError("cannot encode \(describe(g, id)): linkage \(linkage) does not fit vlen")
+      }
+      header(nameOff, linkage, false, try ref(g.refs[i], "its prototype"))
+    case .functionProto:
+      let n = try vlen(range.count)
+      header(nameOff, n, false, try ref(g.refs[i], "its return type"))
+      for m in range {
+        func what() -> String { "parameter \(m - range.lowerBound)" }
+        w.u32(try name(g.memberNames[m], "the name of \(what())"))
+        w.u32(try ref(g.memberTypes[m], "the type of \(what())"))
+      }
+    case .variable:
+      header(nameOff, 0, false, try ref(g.refs[i], "its type"))
+      w.u32(g.auxes[i])
+    case .dataSection:
+      let n = try vlen(range.count)
+      header(nameOff, n, false, g.sizes[i])
+      for m in range {
+        func what() -> String { "entry \(m - range.lowerBound)" }
+        let value = g.memberValues[m]
+        guard value <= UInt64(UInt32.max) else {
+          throw EncodeError("cannot encode \(describe(g, id)): \(what()) offset \(value) exceeds 32 bits")
+        }
+        w.u32(try ref(g.memberTypes[m], "the variable of \(what())"))
+        w.u32(UInt32(value))
+        w.u32(g.memberBits[m])
+      }
+    case .declTag:
+      try requireFeature(.declTag, "DECL_TAG kind (Linux 5.16)")
+      header(nameOff, 0, false, try ref(g.refs[i], "its target"))
+      w.u32(g.auxes[i])
+    }
+  }
+}
+
+/// The graph's columns, held once so the per-node code retains nothing.
+final class Columns {
+  let count: Int
+  let kinds: ContiguousArray<Kind>
+  let names: ContiguousArray<NameID>
+  let sizes: ContiguousArray<UInt32>
+  let refs: ContiguousArray<TypeID>
+  let auxes: ContiguousArray<UInt32>
+  let flags: ContiguousArray<NodeFlags>
+  let dwarfTags: ContiguousArray<UInt16>
+  let dieOffsets: ContiguousArray<UInt64>
+  let memberNames: ContiguousArray<NameID>
+  let memberTypes: ContiguousArray<TypeID>
+  let memberValues: ContiguousArray<UInt64>
+  let memberBits: ContiguousArray<UInt32>
+  let strings: StringTable
+  let arrayIndexTypeID: TypeID
+
+  init(_ g: TypeGraph) {
+    count = g.count
+    kinds = g.kinds
+    names = g.names
+    sizes = g.sizes
+    refs = g.refs
+    auxes = g.auxes
+    flags = g.flags
+    dwarfTags = g.dwarfTags
+    dieOffsets = g.dieOffsets
+    memberNames = g.memberNames
+    memberTypes = g.memberTypes
+    memberValues = g.memberValues
+    memberBits = g.memberBits
+    strings = g.strings
+    arrayIndexTypeID = g.arrayIndexTypeID
+  }
+}
+
+/// "STRUCT 'Foo' #5 [die 0x1234]": how encoder errors name a node.
+func describe(_ g: TypeGraph, _ id: TypeID) -> String { describe(Columns(g), id) }
+
+func describe(_ g: Columns, _ id: TypeID) -> String {
+  var s = "\(g.kinds[id.index].btfName) '\(g.strings.string(g.names[id.index]))' #\(id.rawValue)"
+  let die = g.dieOffsets[id.index]
+  if die != 0 { s += " [die 0x\(String(die, radix: 16))]" }
+  return s
+}
+
+/// The string section: "\0" first, each distinct name once, in order of first use.
+struct StringSectionBuilder {
+  private(set) var bytes: [UInt8] = [0]
+  /// `NameID.rawValue` -> offset + 1 (0: not written yet). Equal strings share a `NameID`, so
+  /// this deduplicates.
+  private var offsets: [UInt32] = []
+
+  mutating func offset(
+    of n: NameID, in table: StringTable, onNUL: () throws(EncodeError) -> Void
+  ) throws(EncodeError) -> UInt32 {
+    let k = n.index
+    if k >= offsets.count { offsets.append(contentsOf: repeatElement(0, count: max(k + 1 - offsets.count, offsets.count))) }
+    if offsets[k] != 0 { return offsets[k] - 1 }
+    let off = UInt32(bytes.count)
+    var hasNUL = false
+    table.withBytes(n) { buf in
+      for b in buf where b == 0 { hasNUL = true }
+      bytes.append(contentsOf: buf)
+    }
+    if hasNUL { try onNUL() }
+    bytes.append(0)
+    offsets[k] = off + 1
+    return off
+  }
+}

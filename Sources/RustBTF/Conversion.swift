@@ -1,0 +1,132 @@
+import Encode
+import TypeGraph
+import Verify
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The whole job: ELF -> graph -> passes -> BTF, refusing to produce BTF it knows is invalid.
+public struct Conversion {
+  public var pipeline: PassPipeline
+  public var target: TargetFeatures
+  public var instrumentation: [any PassInstrumentation]
+
+  public init(pipeline: PassPipeline = StandardPasses.all(), target: TargetFeatures = .linux6_1,
+              instrumentation: [any PassInstrumentation] = []) {
+    self.pipeline = pipeline
+    self.target = target
+    self.instrumentation = instrumentation
+  }
+
+  public struct Result {
+    public var graph: TypeGraph
+    public var btf: [UInt8]
+    public var summary: Summary
+    public var diagnostics: [String]
+  }
+
+  /// Imports `path`, runs the pipeline and encodes. Throws `ConversionError` with a one-line
+  /// message; the offline validator must accept the result (the encoder never hands out BTF
+  /// the kernel would reject for a reason rustbtf knows).
+  public func run(path: String) throws -> Result {
+    let graph: TypeGraph
+    do { graph = try DWARFImporter.importFile(path: path) } catch { throw ConversionError(error.description) }
+    return try run(graph: graph, inputName: path)
+  }
+
+  public func run(graph input: TypeGraph, inputName: String) throws -> Result {
+    var graph = input
+    let typesIn = graph.liveCount
+    var context = PassContext(target: target)
+    var pipeline = self.pipeline
+    do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation) } catch {
+      throw ConversionError("\(inputName): \(error)")
+    }
+    let btf: [UInt8]
+    do { btf = try BTFEncoder(target: target).encode(graph) } catch {
+      throw ConversionError("\(inputName): \(error.description) (pipeline: \(pipeline.text))")
+    }
+    if let problem = BTFValidator.validate(btf, mode: .load).first {
+      throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.context.last ?? "") \(problem.message); output not written")
+    }
+    let summary = Summary(typesIn: typesIn, typesOut: graph.liveCount, decisions: graph.decisions, bytes: btf.count)
+    return Result(graph: graph, btf: btf, summary: summary, diagnostics: context.diagnostics)
+  }
+}
+
+public struct ConversionError: Error, CustomStringConvertible {
+  public var description: String
+  public init(_ d: String) { description = d }
+}
+
+/// The numbers of the summary line.
+public struct Summary: Sendable {
+  public var typesIn: Int
+  public var typesOut: Int
+  public var demoted: Int
+  public var renamed: Int
+  public var pruned: Int
+  public var opaque: Int
+  public var merged: Int
+  public var bytes: Int
+
+  init(typesIn: Int, typesOut: Int, decisions: DecisionLog, bytes: Int) {
+    self.typesIn = typesIn
+    self.typesOut = typesOut
+    demoted = decisions.count { if case .demoted = $0 { true } else { false } }
+    renamed = decisions.count { if case .renamed = $0 { true } else { false } }
+    pruned = decisions.count { if case .pruned = $0 { true } else { false } }
+    opaque = decisions.count { if case .replacedByOpaque = $0 { true } else { false } }
+    merged = decisions.mergedSubjects.count
+    self.bytes = bytes
+  }
+
+  public var line: String {
+    "\(typesIn) types in, \(typesOut) types out (\(bytes) bytes); \(demoted) demoted, \(renamed) renamed, \(opaque) made opaque, \(pruned) pruned, \(merged) merged"
+  }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// failed or interrupted run never leaves a half-written output.
+public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+  let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+  var template = Array("\(dir.isEmpty ? "/" : dir)/.rustbtf-XXXXXX".utf8CString)
+  let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+  guard fd >= 0 else { throw ConversionError("\(path): cannot create a temporary file in \(dir): \(String(cString: strerror(errno)))") }
+  let tmp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+  var written = 0
+  while written < bytes.count {
+    let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+    if n <= 0 {
+      let e = errno
+      close(fd)
+      unlink(tmp)
+      throw ConversionError("\(path): write failed: \(String(cString: strerror(e)))")
+    }
+    written += n
+  }
+  fchmod(fd, 0o644)
+  if fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0 {
+    let e = errno
+    unlink(tmp)
+    throw ConversionError("\(path): cannot write: \(String(cString: strerror(e)))")
+  }
+}
+
+/// Reads a whole file, with a one-line error.
+public func readFile(_ path: String) throws -> [UInt8] {
+  guard let f = fopen(path, "rb") else { throw ConversionError("\(path): cannot open: \(String(cString: strerror(errno)))") }
+  defer { fclose(f) }
+  var out: [UInt8] = []
+  var buffer = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let n = fread(&buffer, 1, buffer.count, f)
+    if n > 0 { out.append(contentsOf: buffer[0..<n]) }
+    if n < buffer.count {
+      if ferror(f) != 0 { throw ConversionError("\(path): read error") }
+      break
+    }
+  }
+  return out
+}

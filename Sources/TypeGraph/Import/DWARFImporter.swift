@@ -1,0 +1,107 @@
+internal import CDwarf
+
+/// Options of `DWARFImporter.importFile`. Empty for now; room for later options.
+public struct DWARFImportOptions: Sendable {
+  public init() {}
+}
+
+/// Why a file could not be imported: one line naming the file, e.g.
+/// `x.o: not an ELF file` or `x: no DWARF debug information (.debug_info missing)`.
+public struct ImportError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// Counts of what the importer met, for diagnostics and tests.
+public struct ImportStatistics: Sendable, Hashable {
+  /// Compile units walked.
+  public var units = 0
+  /// DIEs whose tag was read (DIEs inside functions that cannot hold types are not counted).
+  public var dies = 0
+  /// Nodes added to the graph.
+  public var nodes = 0
+  /// References (DW_AT_type…) to a DIE that was not imported (not a type, a skipped DIE, or an
+  /// offset outside `.debug_info`); they resolve to void.
+  public var referencesToNonTypes = 0
+  /// DIEs libdw could not read (corrupt DWARF); skipped with their children.
+  public var unreadableDIEs = 0
+  /// Members skipped because their offset could not be computed (a location expression other
+  /// than a constant); they are imported at offset 0.
+  public var unsupportedMemberLocations = 0
+  /// Array dimensions whose element count does not fit 32 bits (node made unrepresentable).
+  public var oversizedArrays = 0
+  /// DIE nesting deeper than the importer follows (children skipped).
+  public var tooDeep = 0
+  /// Sibling steps that fell back to libdw's subtree skipping (a DIE with children that were not
+  /// walked, or an attribute form the fast path does not know).
+  public var siblingFallbacks = 0
+  public init() {}
+}
+
+/// Reads the DWARF of an ELF file (executable, shared object, relocatable object, vmlinux) into
+/// a `TypeGraph`: one node per type DIE, function and global variable, in DIE order, each with
+/// its `Origin`. This is the only code that calls libdw.
+///
+/// Relocatable objects are opened through libdwfl's offline reporting, which applies
+/// `.rela.debug_*`; the same path serves executables and shared objects.
+///
+/// - Complexity: O(DIEs + references · log(types)); no allocation per DIE.
+public enum DWARFImporter {
+  public static func importFile(path: String, options: DWARFImportOptions = .init()) throws(ImportError)
+    -> TypeGraph
+  {
+    var statistics = ImportStatistics()
+    return try importFile(path: path, options: options, statistics: &statistics)
+  }
+
+  public static func importFile(
+    path: String, options: DWARFImportOptions = .init(), statistics: inout ImportStatistics
+  ) throws(ImportError) -> TypeGraph {
+    let check = try ELFFileCheck.check(path: path)
+    elf_version(UInt32(EV_CURRENT))
+    guard let dwfl = rb_dwfl_begin_offline() else {
+      throw ImportError("\(path): cannot start libdwfl: \(dwflError())")
+    }
+    defer { dwfl_end(dwfl) }
+    dwfl_report_begin(dwfl)
+    let module = dwfl_report_offline(dwfl, path, path, -1)
+    dwfl_report_end(dwfl, nil, nil)
+    guard let module else {
+      throw ImportError("\(path): cannot read ELF file: \(dwflError())")
+    }
+    if check.hasZstdDebugSections, !libelfSupportsZstd(dwfl) {
+      throw ImportError("\(path): zstd-compressed debug sections are not supported by this libelf")
+    }
+    var bias: Dwarf_Addr = 0
+    guard let dwarf = dwfl_module_getdwarf(module, &bias) else {
+      if check.hasZstdDebugSections {
+        throw ImportError("\(path): zstd-compressed debug sections are not supported by this libelf")
+      }
+      throw ImportError("\(path): cannot read DWARF: \(dwflError())")
+    }
+    var walker = DWARFWalker(dwarf: dwarf, path: path, bigEndian: check.bigEndian)
+    defer { walker.deallocate() }
+    try walker.run()
+    statistics = walker.stats
+    statistics.nodes = walker.graph.count - 1
+    return walker.takeGraph()
+  }
+
+  /// elfutils decompresses zstd sections from 0.189 on.
+  static func libelfSupportsZstd(_ dwfl: OpaquePointer) -> Bool {
+    guard let v = dwfl_version(dwfl) else { return false }
+    let parts = String(cString: v).split(separator: ".").map { Int($0) ?? 0 }
+    guard parts.count >= 2 else { return false }
+    return parts[0] > 0 || parts[1] >= 189
+  }
+
+  static func dwflError() -> String {
+    guard let m = dwfl_errmsg(-1) else { return "unknown error" }
+    return oneLine(String(cString: m))
+  }
+
+  /// Error texts from C libraries, made safe for a one-line message.
+  static func oneLine(_ s: String) -> String {
+    String(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
+  }
+}

@@ -1,0 +1,46 @@
+/// One reason the kernel would refuse a BTF blob, in the kernel's words.
+public struct BTFProblem: Sendable, Equatable, CustomStringConvertible {
+  /// The BTF id the kernel was checking (0 for header and string-section problems).
+  public var typeID: UInt32
+  /// The kernel's reason, e.g. "Invalid name", "Member exceeds struct_size", "Invalid arg#2".
+  public var message: String
+  /// The log lines the kernel prints before the reason line (the last few), e.g. the struct
+  /// line before a member's line.
+  public var context: [String]
+  /// The whole last line of the kernel's verifier log, e.g.
+  /// "[5] STRUCT Foo<u8> size=8 vlen=2 Invalid name": what `KernelBTF.lastLine(of:)` returns
+  /// for the same blob.
+  public var line: String
+
+  public init(typeID: UInt32, message: String, context: [String] = [], line: String = "") {
+    self.typeID = typeID
+    self.message = message
+    self.context = context
+    self.line = line.isEmpty ? message : line
+  }
+
+  public var description: String { line }
+}
+
+/// Which kernel path to mirror.
+public enum ValidationMode: Sendable {
+  /// `BPF_BTF_LOAD`: header, strings, per-type meta checks, the resolve pass, type-tag chains.
+  case load
+  /// vmlinux BTF at boot (and module BTF): the same without the resolve pass.
+  case embedded
+}
+
+/// An offline mirror of the kernel's BTF verifier (`kernel/bpf/btf.c`: `btf_parse`,
+/// `btf_parse_hdr`, `btf_parse_str_sec`, `btf_check_all_metas`, `btf_check_all_types`,
+/// `btf_check_type_tags`), reporting the first problem the kernel would report, with the
+/// same log line.
+public enum BTFValidator {
+  /// The problems in `bytes`; empty when the kernel would accept it. Like the kernel, stops at
+  /// the first problem, so the result has at most one element.
+  /// - Complexity: O(blob size); the resolve pass visits each type a bounded number of times.
+  public static func validate(_ bytes: [UInt8], mode: ValidationMode = .load) -> [BTFProblem] {
+    let checker = KernelChecker(bytes: bytes, mode: mode)
+    if let problem = checker.run() { return [problem] }
+    return []
+  }
+}

@@ -1,0 +1,202 @@
+import ArgumentParser
+import Encode
+import RustBTF
+import TypeGraph
+import Verify
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Exit codes (README "Exit codes" lists the same).
+enum Exit {
+  /// Bad input, I/O error, or a conversion that would give invalid BTF (nothing written).
+  static let failure: Int32 = 1
+  /// `verify`: the BTF is invalid, or the kernel rejected it.
+  static let invalid: Int32 = 2
+  /// `verify --kernel`: the kernel refused to load it for lack of privilege.
+  static let notPermitted: Int32 = 3
+}
+
+@main
+struct RustBTFCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rustbtf",
+    abstract: "Turn the DWARF of an ELF file holding Rust and C code into BTF the Linux kernel accepts.",
+    discussion: """
+      Exit codes: 0 success; 1 bad input or conversion error (no output written); 2 verify: \
+      the BTF is invalid or the kernel rejected it; 3 verify --kernel: not permitted to load \
+      BTF (needs root or CAP_BPF); 64 usage error.
+      """,
+    subcommands: [Convert.self, Dump.self, Verify.self],
+    defaultSubcommand: Convert.self)
+}
+
+func fail(_ message: String, code: Int32 = Exit.failure) -> ExitCode {
+  standardError("rustbtf: \(message)")
+  return ExitCode(code)
+}
+
+func standardError(_ line: String) {
+  var text = line + "\n"
+  text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+struct Convert: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "convert",
+    abstract: "Encode FILE's DWARF as BTF (the default subcommand: `rustbtf FILE` is `rustbtf convert FILE`).")
+
+  @Option(name: .long, help: ArgumentHelp("Pipeline to run: 'all' or a comma-separated list such as 'demote-unrepresentable,sanitize-names<max-length=128>'.", valueName: "pipeline"))
+  var passes: String = "all"
+
+  @Option(name: .shortAndLong, help: ArgumentHelp("Output file (default: FILE's base name with .btf, in the current directory).", valueName: "out.btf"))
+  var output: String?
+
+  @Option(name: .customLong("btf_encode_detached"), help: ArgumentHelp("pahole's spelling of --output.", valueName: "out.btf"))
+  var btfEncodeDetached: String?
+
+  @Flag(help: "List the registered passes and exit.")
+  var listPasses = false
+
+  @Flag(help: "Print the pipeline in canonical form and exit.")
+  var printPipeline = false
+
+  @Flag(help: "Check the graph invariants after every pass.")
+  var verifyEach = false
+
+  @Flag(help: "Print each pass's time and the graph size after it to standard error.")
+  var timePasses = false
+
+  @Flag(name: .shortAndLong, help: "No summary line.")
+  var quiet = false
+
+  @Argument(help: "ELF file with DWARF (executable, shared object, relocatable object or vmlinux).")
+  var file: String?
+
+  func validate() throws {
+    if output != nil && btfEncodeDetached != nil {
+      throw ValidationError("--output and --btf_encode_detached name the same thing; give one")
+    }
+    if file == nil && !listPasses && !printPipeline {
+      throw ValidationError("missing input FILE")
+    }
+  }
+
+  func run() throws {
+    let registry = StandardPasses.registry
+    if listPasses {
+      let width = registry.names.map(\.count).max() ?? 0
+      for d in registry.descriptors {
+        let pad = String(repeating: " ", count: width - d.name.count)
+        print("\(d.name)\(pad)  \(d.summary)" + (d.parameterHelp.isEmpty ? "" : " [\(d.parameterHelp)]"))
+      }
+      return
+    }
+    let pipeline: PassPipeline
+    do { pipeline = try PassPipeline(parsing: passes, registry: registry) } catch {
+      throw ValidationError("--passes: \(error)")
+    }
+    if printPipeline {
+      print(pipeline.text)
+      return
+    }
+    guard let file else { return }
+    var instrumentation: [any PassInstrumentation] = []
+    if verifyEach { instrumentation.append(VerifyEachPass()) }
+    if timePasses { instrumentation.append(TimePasses()) }
+    let out = output ?? btfEncodeDetached ?? defaultOutput(for: file)
+    let result: Conversion.Result
+    do {
+      result = try Conversion(pipeline: pipeline, instrumentation: instrumentation).run(path: file)
+      try writeAtomically(result.btf, to: out)
+    } catch {
+      throw fail("\(error)")
+    }
+    for d in result.diagnostics { standardError("rustbtf: warning: \(d)") }
+    if !quiet { standardError("rustbtf: \(file) -> \(out): \(result.summary.line)") }
+  }
+
+  private func defaultOutput(for file: String) -> String {
+    let base = file.split(separator: "/").last.map(String.init) ?? file
+    return base + ".btf"
+  }
+}
+
+/// `--time-passes`: wall time of each pass and the graph's size after it.
+final class TimePasses: PassInstrumentation {
+  private var start = timespec()
+  init() {}
+  func before(pass: String, graph: TypeGraph) throws { clock_gettime(CLOCK_MONOTONIC, &start) }
+  func after(pass: String, graph: TypeGraph, result: PassResult) throws {
+    var end = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &end)
+    let ms = Double(end.tv_sec - start.tv_sec) * 1000 + Double(end.tv_nsec - start.tv_nsec) / 1e6
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    let tenths = Int((ms * 10).rounded())
+    standardError("rustbtf: pass \(pass): \(tenths / 10).\(tenths % 10) ms, \(graph.liveCount) live types, peak RSS \(usage.ru_maxrss / 1024) MB, \(result == .changed ? "changed" : "unchanged")")
+  }
+}
+
+struct Dump: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print a BTF file in bpftool's raw format (`bpftool btf dump file F format raw`).")
+
+  @Argument(help: "A raw BTF file.")
+  var file: String
+
+  func run() throws {
+    do {
+      let graph = try BTFDecoder.decode(try readFile(file))
+      print(graph.dump(), terminator: "")
+    } catch {
+      throw fail("\(file): \(error)")
+    }
+  }
+}
+
+struct Verify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check a BTF file against the kernel's BPF_BTF_LOAD rules, offline; with --kernel also load it into the running kernel.")
+
+  @Flag(help: "Also load the BTF with BPF_BTF_LOAD (needs root or CAP_BPF) and show the kernel's log on rejection.")
+  var kernel = false
+
+  @Flag(help: "Check as the kernel checks vmlinux BTF at boot (no resolve pass) instead of as BPF_BTF_LOAD.")
+  var embedded = false
+
+  @Argument(help: "A raw BTF file.")
+  var file: String
+
+  func run() throws {
+    let bytes: [UInt8]
+    do { bytes = try readFile(file) } catch { throw fail("\(error)") }
+    let problems = BTFValidator.validate(bytes, mode: embedded ? .embedded : .load)
+    if let p = problems.first {
+      print("\(file): invalid (offline validator):")
+      for line in p.context { print(line) }
+      print(p.message)
+    } else {
+      print("\(file): valid (offline validator)")
+    }
+    var code: Int32 = problems.isEmpty ? 0 : Exit.invalid
+    if kernel {
+      switch KernelBTF.load(bytes) {
+      case .accepted:
+        print("\(file): accepted by the running kernel")
+      case .rejected(let errno, let log):
+        print("\(file): rejected by the running kernel (errno \(errno)): \(KernelBTF.lastLine(of: log))")
+        if !log.isEmpty { print(log) }
+        code = Exit.invalid
+      case .notPermitted(let errno):
+        standardError("rustbtf: \(file): the kernel refused BPF_BTF_LOAD for lack of privilege (errno \(errno)); run as root or with CAP_BPF")
+        code = max(code, Exit.notPermitted)
+      case .unavailable(let why):
+        standardError("rustbtf: \(file): cannot load into the kernel: \(why)")
+        code = max(code, Exit.notPermitted)
+      }
+    }
+    if code != 0 { throw ExitCode(code) }
+  }
+}

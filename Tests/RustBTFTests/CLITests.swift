@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// Runs the built `rustbtf` binary (it sits next to the test bundle) and captures its output.
+struct CLIRun {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+func rustbtfBinary() throws -> String {
+  // The test process is <build>/debug/<package>PackageTests.xctest; products are beside it.
+  let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+  let path = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("rustbtf").path
+  guard FileManager.default.isExecutableFile(atPath: path) else {
+    throw CLIError("rustbtf binary not found at \(path); run `swift build` first")
+  }
+  return path
+}
+
+struct CLIError: Error, CustomStringConvertible {
+  var description: String
+  init(_ d: String) { description = d }
+}
+
+func runCLI(_ arguments: [String], in directory: String? = nil) throws -> CLIRun {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: try rustbtfBinary())
+  p.arguments = arguments
+  if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+  let out = Pipe(), err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  try p.run()
+  let o = out.fileHandleForReading.readDataToEndOfFile()
+  let e = err.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  return CLIRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+func temporaryDirectory() throws -> String {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rustbtf-test-\(UUID().uuidString)").path
+  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  return dir
+}
+
+@Suite struct CLITests {
+  let sample = packageRoot + "/Corpus/objects/rust_enums-O0.o"
+
+  @Test func twoRunsWriteIdenticalBytes() throws {
+    let dir = try temporaryDirectory()
+    let a = try runCLI([sample, "-o", dir + "/a.btf"])
+    let b = try runCLI(["--passes", "all", sample, "--btf_encode_detached", dir + "/b.btf"])
+    #expect(a.status == 0 && b.status == 0, "\(a.stderr)\(b.stderr)")
+    let x = try Data(contentsOf: URL(fileURLWithPath: dir + "/a.btf"))
+    let y = try Data(contentsOf: URL(fileURLWithPath: dir + "/b.btf"))
+    #expect(!x.isEmpty && x == y)
+    // The summary line goes to standard error, nothing to standard output.
+    #expect(a.stdout.isEmpty && a.stderr.contains("types in"))
+  }
+
+  @Test func defaultOutputIsBaseNameDotBTFInCurrentDirectory() throws {
+    let dir = try temporaryDirectory()
+    let r = try runCLI([sample], in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(FileManager.default.fileExists(atPath: dir + "/rust_enums-O0.o.btf"))
+  }
+
+  @Test func dumpAndVerifySubcommands() throws {
+    let dir = try temporaryDirectory()
+    #expect(try runCLI([sample, "-o", dir + "/x.btf"]).status == 0)
+    let dump = try runCLI(["dump", dir + "/x.btf"])
+    #expect(dump.status == 0 && dump.stdout.hasPrefix("[1] "))
+    let verify = try runCLI(["verify", dir + "/x.btf"])
+    #expect(verify.status == 0 && verify.stdout.contains("valid"))
+  }
+
+  /// Bad input: one line on standard error, a non-zero exit, and no output file.
+  @Test(arguments: ["empty", "not-elf", "truncated", "no-dwarf", "missing"])
+  func badInputGivesOneLineErrorAndNoOutput(kind: String) throws {
+    let dir = try temporaryDirectory()
+    let input = dir + "/input"
+    switch kind {
+    case "empty": FileManager.default.createFile(atPath: input, contents: Data())
+    case "not-elf": FileManager.default.createFile(atPath: input, contents: Data("hello, this is not an ELF file\n".utf8))
+    case "truncated":
+      let whole = try Data(contentsOf: URL(fileURLWithPath: sample))
+      FileManager.default.createFile(atPath: input, contents: whole.prefix(whole.count / 2))
+    case "no-dwarf":
+      // Our own corpus object with every .debug_* section removed (objcopy-free: built by
+      // build.sh as well would need binutils; here we blank the section names instead).
+      var whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample)))
+      blankDebugSectionNames(&whole)
+      FileManager.default.createFile(atPath: input, contents: Data(whole))
+    default: break
+    }
+    let r = try runCLI([input, "-o", dir + "/out.btf"])
+    #expect(r.status == 1, "\(kind): status \(r.status)")
+    let lines = r.stderr.split(separator: "\n")
+    #expect(lines.count == 1, "\(kind): \(r.stderr)")
+    #expect(lines.first?.hasPrefix("rustbtf: ") == true)
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out.btf"))
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".rustbtf-") }
+    #expect(leftovers.isEmpty)
+  }
+}
+
+/// Renames every `.debug_*` section of an ELF to `.xdebug…` in its string table, so the file
+/// keeps its layout but has no DWARF.
+func blankDebugSectionNames(_ bytes: inout [UInt8]) {
+  let needle = Array(".debug_".utf8)
+  var i = 0
+  while i + needle.count <= bytes.count {
+    if Array(bytes[i..<i + needle.count]) == needle { bytes[i + 1] = UInt8(ascii: "x") }
+    i += 1
+  }
+}
