@@ -268,12 +268,28 @@ static inline bool rb_flag(rb_attrs *r, int s) {
   return b;
 }
 
-/* Global offset of the DIE a reference attribute points at; 0 when absent or unreadable. */
+/* Global .debug_info offset of the DIE a reference attribute points at. UINT64_MAX (never a DIE
+ * the importer indexed) when it cannot be read or lies outside .debug_info: a DWARF 4
+ * .debug_types unit (DW_FORM_ref_sig8) or a supplementary/dwz file, whose offsets would collide
+ * with .debug_info's. */
+static inline uint64_t rb_target_offset(Dwarf_Attribute *a) {
+  unsigned form = dwarf_whatform(a);
+  if (form == DW_FORM_GNU_ref_alt || form == DW_FORM_ref_sup4 || form == DW_FORM_ref_sup8)
+    return UINT64_MAX;
+  Dwarf_Die d;
+  if (dwarf_formref_die(a, &d) == NULL) return UINT64_MAX;
+  if (form == DW_FORM_ref_sig8) {
+    Dwarf_Half version = 0;
+    if (dwarf_cu_info(d.cu, &version, NULL, NULL, NULL, NULL, NULL, NULL) != 0 || version < 5)
+      return UINT64_MAX;
+  }
+  return dwarf_dieoffset(&d);
+}
+
+/* rb_target_offset of an attribute slot; 0 when the attribute is absent. */
 static inline uint64_t rb_ref(rb_attrs *r, int s) {
   if (!rb_has(r, s)) return 0;
-  Dwarf_Die d;
-  if (dwarf_formref_die(&r->a[s], &d) == NULL) return 0;
-  return dwarf_dieoffset(&d);
+  return rb_target_offset(&r->a[s]);
 }
 
 static inline bool rb_is_constant_form(unsigned form) {
@@ -354,10 +370,8 @@ static inline const char *rb_integrate_string(Dwarf_Die *die, unsigned at) {
 
 static inline uint64_t rb_integrate_ref(Dwarf_Die *die, unsigned at) {
   Dwarf_Attribute a;
-  Dwarf_Die d;
   if (dwarf_attr_integrate(die, at, &a) == NULL) return 0;
-  if (dwarf_formref_die(&a, &d) == NULL) return 0;
-  return dwarf_dieoffset(&d);
+  return rb_target_offset(&a);
 }
 
 static inline bool rb_integrate_flag(Dwarf_Die *die, unsigned at) {

@@ -34,12 +34,18 @@ public struct BTFEncoder: Sendable {
     types.bytes.reserveCapacity(sequence.count * 24 + graph.memberNames.count * 12)
 
     let columns = Columns(graph)
-    for id in sequence {
+    for (k, id) in sequence.enumerated() {
+      if order[id.index] != Int32(k + 1) {
+        throw EncodeError("cannot encode: \(describe(graph, id)) appears twice in the emission sequence")
+      }
       try encodeNode(id, graph.memberRange(id), columns, order, &strings, &types)
+    }
+    if types.bytes.count > Int(UInt32.max) {
+      throw EncodeError("cannot encode: type section of \(types.bytes.count) bytes exceeds 4 GiB")
     }
 
     let stringBytes = strings.bytes
-    if UInt32(stringBytes.count) - 1 > BTFWire.maxNameOffset {
+    if stringBytes.count - 1 > Int(BTFWire.maxNameOffset) {
       throw EncodeError("cannot encode: string section of \(stringBytes.count) bytes exceeds 16 MiB")
     }
     var out = ByteWriter()

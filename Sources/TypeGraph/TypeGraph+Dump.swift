@@ -76,7 +76,8 @@ extension TypeGraph {
           if k == .enumeration {
             text = signed ? String(Int32(truncatingIfNeeded: v)) : String(UInt32(truncatingIfNeeded: v))
           } else {
-            text = signed ? String(Int64(bitPattern: v)) : String(v)
+            // bpftool prints ENUM64 values as C literals: `-1LL`, `18446744073709551615ULL`.
+            text = signed ? String(Int64(bitPattern: v)) + "LL" : String(v) + "ULL"
           }
           out += "\n\t\(q(memberNames[m])) val=\(text)"
         }
@@ -92,7 +93,8 @@ extension TypeGraph {
       case .dataSection:
         out += " size=\(size) vlen=\(memberCount(id))"
         for m in memberRange(id) {
-          out += "\n\ttype_id=\(r(memberTypes[m])) offset=\(memberValues[m]) size=\(memberBits[m])"
+          let v = memberTypes[m]
+          out += "\n\ttype_id=\(r(v)) offset=\(memberValues[m]) size=\(memberBits[m]) (\(kinds[v.index].btfName) \(q(names[v.index])))"
         }
       case .float:
         out += " size=\(size)"

@@ -51,8 +51,7 @@ final class KernelChecker {
     var all = lines
     if !current.isEmpty { all.append(current) }
     let line = all.last ?? ""
-    var context = Array(all.dropLast().suffix(6))
-    if context.count > 6 { context = Array(context.suffix(6)) }
+    let context = Array(all.dropLast().suffix(6))
     var msg = message
     if msg.isEmpty {
       switch error {
@@ -470,7 +469,8 @@ final class KernelChecker {
     logTypeID = 1
     while cur < end {
       let size = try btfCheckMeta(at: cur, metaLeft: UInt32(end - cur))
-      if nrTypes >= 0x000f_ffff {
+      // btf_add_type: at most BTF_MAX_TYPE slots, void included.
+      if nrTypes > 0x000f_ffff {
         fail("Exceeded max num of types", typeID: logTypeID)
         throw .e2big
       }

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import Encode
 @testable import Verify
 
 /// Every kernel error string an encoder can meet, each on a tiny hand-made blob: our validator
@@ -720,11 +721,13 @@ private let FLOAT: UInt32 = 16, DECL_TAG: UInt32 = 17, TYPE_TAG: UInt32 = 18, EN
     let proto = base.type(0, PROTO, vlen: 1, i, [base.str("x"), p])
     base.type(base.str("fn"), FUNC, vlen: 1, proto)
     base.type(base.str("E"), ENUM64, vlen: 1, kflag: true, 8, [base.str("A"), 1, 0])
-    let good = base.bytes()
-    #expect(BTFValidator.validate(good) == [])
+    var seeds = [base.bytes(), EncodeTests.pahole]
+    if let every = try? BTFEncoder().encode(EncodeTests.everyKind()) { seeds.append(every) }
     var rng = SystemRandomNumberGenerator()
     let skipKernel = KernelBTF.skipRequested
-    for _ in 0..<400 {
+    for k in 0..<1500 {
+      let good = seeds[k % seeds.count]
+      if k < seeds.count { #expect(BTFValidator.validate(good) == []) }
       var b = good
       for _ in 0..<Int.random(in: 1...3, using: &rng) {
         b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)

@@ -1,23 +1,24 @@
-/// The kernel's identifier rule for BTF names (`btf_name_valid_identifier` in kernel/bpf/btf.c):
-/// first byte a letter or `_`, the rest letters, digits or `_`, at most `maxLength` bytes.
+/// The identifier rule for the BTF names rustbtf writes: first byte an ASCII letter or `_`, the
+/// rest ASCII letters, digits or `_`, at most `maxLength` bytes.
 ///
-/// The kernel also accepts `.` since mid-2023, but older kernels reject it and it breaks C
-/// header generation (`bpftool btf dump format c`), so rustbtf never produces it and treats it
-/// as invalid here. This is the one definition the passes and the offline validator share.
+/// This is stricter than the kernel's `btf_name_valid_identifier`: the kernel also accepts `.`
+/// since mid-2023 (and Latin-1 letters), but older kernels reject `.` and it breaks C header
+/// generation (`bpftool btf dump format c`). The offline validator (`Verify`) mirrors the
+/// kernel's own, looser check instead, since its job is to predict the kernel's verdict.
 public enum BTFNameRule {
   @inlinable
-  public static func isIdentifier(_ bytes: UnsafeRawBufferPointer, maxLength: Int, allowDot: Bool = false) -> Bool {
+  public static func isIdentifier(_ bytes: UnsafeRawBufferPointer, maxLength: Int) -> Bool {
     guard let first = bytes.first, bytes.count <= maxLength else { return false }
-    if !(isLetter(first) || first == UInt8(ascii: "_") || (allowDot && first == UInt8(ascii: "."))) { return false }
-    for b in bytes.dropFirst() where !(isLetter(b) || isDigit(b) || b == UInt8(ascii: "_") || (allowDot && b == UInt8(ascii: "."))) {
+    if !(isLetter(first) || first == UInt8(ascii: "_")) { return false }
+    for b in bytes.dropFirst() where !(isLetter(b) || isDigit(b) || b == UInt8(ascii: "_")) {
       return false
     }
     return true
   }
 
-  public static func isIdentifier(_ s: String, maxLength: Int, allowDot: Bool = false) -> Bool {
+  public static func isIdentifier(_ s: String, maxLength: Int) -> Bool {
     var s = s
-    return s.withUTF8 { isIdentifier(UnsafeRawBufferPointer($0), maxLength: maxLength, allowDot: allowDot) }
+    return s.withUTF8 { isIdentifier(UnsafeRawBufferPointer($0), maxLength: maxLength) }
   }
 
   @inlinable static func isLetter(_ b: UInt8) -> Bool {
