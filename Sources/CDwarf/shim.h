@@ -421,3 +421,44 @@ static inline bool rb_walk_begin_unit(rb_walk *w, Dwarf *dbg, Dwarf_Die *cudie, 
   w->offset_size = osz;
   return true;
 }
+
+/* ---- Plain file access for the importer's up-front ELF checks (so that TypeGraph needs no
+ * Glibc import). Errors are returned as negative errno values. */
+#include <fcntl.h>
+#include <unistd.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Opens read-only; returns the fd, or -errno. */
+static inline int rb_open_readonly(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  return fd < 0 ? -errno : fd;
+}
+
+/* Size of a regular file; -errno on error, -EISDIR for a directory. */
+static inline int64_t rb_file_size(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -errno;
+  if (S_ISDIR(st.st_mode)) return -EISDIR;
+  return (int64_t)st.st_size;
+}
+
+/* Reads up to `len` bytes at `offset` (retrying short reads); the count, or -errno. */
+static inline int64_t rb_pread_full(int fd, void *buf, size_t len, uint64_t offset) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (n == 0) break;
+    done += (size_t)n;
+  }
+  return (int64_t)done;
+}
+
+static inline void rb_close(int fd) { close(fd); }
+
+static inline const char *rb_strerror(int err) { return strerror(err); }

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+internal import CDwarf
 
 /// Plain-read checks of an input file before libelf/libdw see it, so that common mistakes (not
 /// an ELF file, a truncated copy, a file without DWARF) are reported as one clear line instead
@@ -18,24 +12,17 @@ struct ELFFileCheck {
 
   /// Validates `path` and returns what was learned; throws a one-line `ImportError` otherwise.
   static func check(path: String) throws(ImportError) -> ELFFileCheck {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 {
-      throw ImportError("\(path): cannot open: \(String(cString: strerror(errno)))")
-    }
-    defer { close(fd) }
-    var st = stat()
-    if fstat(fd, &st) != 0 {
-      throw ImportError("\(path): cannot open: \(String(cString: strerror(errno)))")
-    }
-    if (st.st_mode & S_IFMT) == S_IFDIR {
-      throw ImportError("\(path): cannot open: Is a directory")
-    }
-    let fileSize = UInt64(clamping: Int64(st.st_size))
+    let fd = rb_open_readonly(path)
+    if fd < 0 { throw ImportError("\(path): cannot open: \(errorText(-fd))") }
+    defer { rb_close(fd) }
+    let size = rb_file_size(fd)
+    if size < 0 { throw ImportError("\(path): cannot open: \(errorText(Int32(clamping: -size)))") }
+    let fileSize = UInt64(clamping: size)
     if fileSize == 0 { throw ImportError("\(path): not an ELF file (empty file)") }
 
     var ident = [UInt8](repeating: 0, count: 64)
     let got = readFully(fd, &ident, offset: 0)
-    if got < 0 { throw ImportError("\(path): cannot read: \(String(cString: strerror(errno)))") }
+    if got < 0 { throw ImportError("\(path): cannot read: \(errorText(Int32(clamping: -got)))") }
     if got < 4 || ident[0] != 0x7f || ident[1] != 0x45 || ident[2] != 0x4c || ident[3] != 0x46 {
       if got >= 7 && ident[0..<7].elementsEqual("!<arch>".utf8) {
         throw ImportError("\(path): not an ELF file (an ar archive; extract its members first)")
@@ -164,22 +151,17 @@ struct ELFFileCheck {
     return result
   }
 
-  /// pread until `buffer` is full or EOF; returns the bytes read, -1 on error.
+  /// pread until `buffer` is full or EOF; returns the bytes read, or -errno.
   private static func readFully(_ fd: Int32, _ buffer: inout [UInt8], offset: UInt64) -> Int {
-    var done = 0
-    let total = buffer.count
-    while done < total {
-      let n = buffer.withUnsafeMutableBytes { raw in
-        pread(fd, raw.baseAddress! + done, total - done, off_t(clamping: offset &+ UInt64(done)))
-      }
-      if n < 0 {
-        if errno == EINTR { continue }
-        return -1
-      }
-      if n == 0 { break }
-      done += n
+    let count = buffer.count
+    return buffer.withUnsafeMutableBytes { raw in
+      Int(rb_pread_full(fd, raw.baseAddress, count, offset))
     }
-    return done
+  }
+
+  private static func errorText(_ err: Int32) -> String {
+    guard let m = rb_strerror(err) else { return "error \(err)" }
+    return DWARFImporter.oneLine(String(cString: m))
   }
 
   /// Bounds-checked little/big-endian reads (out of range reads give 0).
