@@ -75,7 +75,9 @@ public struct PruneDependents: Pass {
       if size == nil {
         // Lost its type: opaque bytes of the size it had, or of its extent up to the next member.
         let known = UInt64(graph.size(target))
-        let nextOffset = isUnion ? structBits : members[(i + 1)...].first { $0.value > m.value }?.value ?? structBits
+        // Members may not be sorted yet (sanitize-names sorts them): the extent ends at the
+        // nearest higher offset of any member.
+        let nextOffset = isUnion ? structBits : members.lazy.map(\.value).filter { $0 > m.value }.min() ?? structBits
         let extent = nextOffset > m.value ? (nextOffset - m.value) / 8 : 0
         let bytes = known > 0 ? min(known, (structBits - min(m.value, structBits)) / 8) : extent
         let cause = graph.decisions.latest(for: target)

@@ -26,16 +26,31 @@ public struct Conversion {
     public var diagnostics: [String]
   }
 
+  /// Passes without which no pipeline yields BTF the kernel accepts: graph-only nodes must be
+  /// demoted, names sanitized and dependents of demoted nodes fixed.
+  public static let requiredPasses = ["demote-unrepresentable", "sanitize-names", "prune-dependents"]
+
+  /// Refuses, before anything runs, a pipeline that cannot give valid BTF, naming the pass it
+  /// lacks.
+  public static func check(_ pipeline: PassPipeline) throws {
+    let names = Set(pipeline.passes.map(\.name))
+    if let missing = requiredPasses.first(where: { !names.contains($0) }) {
+      throw ConversionError("the pipeline '\(pipeline.text)' lacks '\(missing)', without which the BTF would not be valid")
+    }
+  }
+
   /// Imports `path`, runs the pipeline and encodes. Throws `ConversionError` with a one-line
   /// message; the offline validator must accept the result (the encoder never hands out BTF
   /// the kernel would reject for a reason rustbtf knows).
   public func run(path: String) throws -> Result {
+    try Self.check(pipeline)
     let graph: TypeGraph
     do { graph = try DWARFImporter.importFile(path: path) } catch { throw ConversionError(error.description) }
     return try run(graph: graph, inputName: path)
   }
 
   public func run(graph input: TypeGraph, inputName: String) throws -> Result {
+    try Self.check(pipeline)
     var graph = input
     let typesIn = graph.liveCount
     var context = PassContext(target: target)

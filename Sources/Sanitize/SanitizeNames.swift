@@ -17,7 +17,9 @@ public struct SanitizeNames: Pass {
   public var parameterText: String { maxLength == 512 ? "" : "max-length=\(maxLength)" }
 
   public static let descriptor = PassDescriptor(
-    name: name, summary: summary, parameterHelp: "max-length=N (16...512, default 512)"
+    name: name, summary: summary, parameterHelp: "max-length=N (16...512, default 512)",
+    // demote-unrepresentable makes nodes whose names this pass must see (`()` becomes a STRUCT).
+    requires: ["demote-unrepresentable"]
   ) { params in
     try params.checkKnown(["max-length"])
     return SanitizeNames(maxLength: try params.int("max-length", default: 512, range: 16...512))

@@ -101,6 +101,7 @@ struct Convert: ParsableCommand {
       print(pipeline.text)
       return
     }
+    do { try Conversion.check(pipeline) } catch { throw ValidationError("--passes: \(error)") }
     guard let file else { return }
     var instrumentation: [any PassInstrumentation] = []
     if verifyEach { instrumentation.append(VerifyEachPass()) }

@@ -33,7 +33,7 @@ import TypeGraph
     let ptr = b.pointer(to: opt, name: "*const Option<u8>")
     let long = b.structure(String(repeating: "Wrapper<", count: 80) + "u8" + String(repeating: ">", count: 80), bytes: 1, [])
     var g = b.graph
-    try run("sanitize-names", on: &g, registry: registry)
+    try run("demote-unrepresentable,sanitize-names", on: &g, registry: registry)
     let optName = g.nameString(opt)
     #expect(optName.hasPrefix("Option_u8_") && optName != g.nameString(literal), "\(optName)")
     #expect(g.nameString(literal) == "Option_u8_")
@@ -43,10 +43,10 @@ import TypeGraph
     #expect(g.members(of: opt).map(\.value) == [0, 8])
     #expect(NamePolicy.readable("()") == "unit" && NamePolicy.readable("&mut [u8]") == "ref_mut_arr_u8_")
     let once = g.dump()
-    try run("sanitize-names", on: &g, registry: registry)
+    try run("demote-unrepresentable,sanitize-names", on: &g, registry: registry)
     #expect(g.dump() == once)
     var short = b.graph
-    try run("sanitize-names<max-length=128>", on: &short, registry: registry)
+    try run("demote-unrepresentable,sanitize-names<max-length=128>", on: &short, registry: registry)
     #expect(short.nameString(long).utf8.count == 128)
   }
 
