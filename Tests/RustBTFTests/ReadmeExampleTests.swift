@@ -1,0 +1,36 @@
+import Encode
+import Foundation
+import RustBTF
+import Testing
+import Verify
+
+@Suite struct ReadmeExampleTests {
+  @Test func readmeHoldsTheExampleVerbatim() throws {
+    func between(_ text: String) -> String {
+      let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+      guard let b = lines.firstIndex(where: { $0.contains("BEGIN README EXAMPLE") }),
+        let e = lines.firstIndex(where: { $0.contains("END README EXAMPLE") })
+      else { return "" }
+      return lines[(b + 1)..<e].joined(separator: "\n")
+    }
+    let example = between(try String(contentsOfFile: packageRoot + "/Tests/RustBTFTests/ReadmeExample.swift", encoding: .utf8))
+    let readme = between(try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8))
+    #expect(!example.isEmpty && readme == example)
+  }
+
+  @Test func theExampleRunsAndItsPassTakesEffect() throws {
+    let file = packageRoot + "/Corpus/objects/mixed-O0.elf"
+    func functions(_ btf: [UInt8]) throws -> [String] {
+      let g = try BTFDecoder.decode(btf)
+      return g.ids.filter { g.kind($0) == .function }.map { g.nameString($0) }
+    }
+    let standard = try functions(try Conversion().run(path: file).btf)
+    let btf = try convertWithOwnPass(file)
+    let own = try functions(btf)
+    // The input has `__` functions (compiler_builtins), the example's pass removes exactly them.
+    #expect(standard.contains { $0.hasPrefix("__") })
+    #expect(own == standard.filter { !$0.hasPrefix("__") })
+    #expect(BTFValidator.validate(btf).isEmpty)
+    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+  }
+}
