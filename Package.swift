@@ -36,7 +36,10 @@ let package = Package(
     .target(name: "RustBTF", dependencies: ["TypeGraph", "Sanitize", "Prune", "Encode", "Verify"]),
     .executableTarget(
       name: "rustbtf",
-      dependencies: ["RustBTF", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        "RustBTF", "TypeGraph", "Sanitize", "Encode", "Verify",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     .testTarget(
       name: "RustBTFTests",
       dependencies: ["RustBTF", "TypeGraph", "Sanitize", "Prune", "Encode", "Verify"],

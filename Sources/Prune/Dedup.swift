@@ -9,32 +9,43 @@ import TypeGraph
 /// equal), anonymous types merge exactly when their surroundings match, and reference types are
 /// canonicalised like any other node. VARs and DATASECs never merge (libbpf's rule).
 ///
-/// Phases (each its own function below): `resolveForwards` points forward declarations at the
-/// definition of their name when all definitions of that name have the same shallow layout
-/// (libbpf lets a FWD match a same-named struct for the same reason: a compile unit that only
-/// sees `struct task_struct *` has a FWD, and without this every type that reaches it differs
-/// between units); `initialClasses` groups nodes by label; `refine`
-/// splits classes by the classes of their references until nothing splits; `merge` keeps the
-/// lowest id of each class, points every reference at it and turns the others into tombstones;
-/// the emission order is then recomputed.
+/// Phases (each its own function): `resolveForwards` (Dedup+Forwards.swift) points forward
+/// declarations — FWD nodes and enum declarations without enumerators — at the definition of
+/// their name when all definitions of that name have the same shallow layout (libbpf lets a FWD
+/// match a same-named struct and a forward enum a same-named enum for the same reason: a compile
+/// unit that only sees `struct task_struct *` has a FWD, and without this every type that
+/// reaches it differs between units); `initialClasses` groups nodes by label; `refine` splits
+/// classes by the classes of their references until nothing splits; `merge` keeps the lowest id
+/// of each class, points every reference at it and turns the others into tombstones, and lets
+/// arrays use the input's own `int` as index type instead of a synthesized one (as pahole
+/// does); the emission order is then recomputed.
+///
+/// `forceCollisions` (pipeline text `dedup<force-collisions>`, libbpf's `force_collisions`)
+/// makes every hash equal, so that every lookup takes the equality path; the result must be the
+/// same. A debugging aid: it makes the pass quadratic.
 ///
 /// - Complexity: O((nodes + references) × rounds); rounds are bounded by the longest chain of
-///   references that tells two nodes apart.
+///   references that tells two nodes apart. No dictionary: every lookup is a `ClassTable`.
 public struct Dedup: Pass {
   public static let name = "dedup"
   public static let summary = "merge structurally equal types across compile units (cycles and anonymous types included)"
 
-  public init() {}
+  public var forceCollisions: Bool
 
-  public static let descriptor = PassDescriptor(name: name, summary: summary) { params in
-    try params.checkKnown([])
-    return Dedup()
+  public init(forceCollisions: Bool = false) { self.forceCollisions = forceCollisions }
+
+  public static let descriptor = PassDescriptor(
+    name: name, summary: summary,
+    parameterHelp: "force-collisions (debug: every hash equal, to exercise the equality checks; quadratic)"
+  ) { params in
+    try params.checkKnown(["force-collisions"])
+    return Dedup(forceCollisions: params.has("force-collisions"))
   }
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     let forwards = resolveForwards(&graph)
-    var classes = initialClasses(graph)
-    refine(graph, &classes)
+    var (classes, classCount) = initialClasses(graph)
+    refine(graph, &classes, count: classCount)
     let merged = merge(&graph, classes)
     if merged > 0 || graph.emissionSequence == nil { graph.emissionSequence = graph.byValueOrder() }
     return merged + forwards > 0 ? .changed : .unchanged
@@ -42,51 +53,15 @@ public struct Dedup: Pass {
 
   // MARK: Phases
 
-  /// Returns the number of forward declarations resolved.
-  private func resolveForwards(_ g: inout TypeGraph) -> Int {
-    // Per (namespace path, name, union?): the first definition, and whether all definitions
-    // share its label. The path keeps bindgen's Rust copies of C structs
-    // (`bindings::bindings_raw::mm_struct`) from making the C name ambiguous.
-    struct Candidate { var definition: TypeID; var unique: Bool }
-    struct Key: Hashable { var scope: NameID; var name: NameID; var isUnion: Bool }
-    var byName: [Key: Candidate] = [:]
-    for id in g.ids {
-      let k = g.kind(id)
-      guard (k == .structure || k == .union) && !g.name(id).isEmpty else { continue }
-      let key = Key(scope: g.scopes[id.index], name: g.name(id), isUnion: k == .union)
-      if var c = byName[key] {
-        if c.unique && !labelsEqual(g, c.definition, id) {
-          c.unique = false
-          byName[key] = c
-        }
-      } else {
-        byName[key] = Candidate(definition: id, unique: true)
-      }
-    }
-    var target = ContiguousArray<TypeID>(repeating: .void, count: g.count)
-    var resolved = 0
-    for id in g.ids where g.kind(id) == .forward {
-      let key = Key(scope: g.scopes[id.index], name: g.name(id), isUnion: g.aux(id) == 1)
-      guard let c = byName[key], c.unique else { continue }
-      target[id.index] = c.definition
-      resolved += 1
-    }
-    if resolved == 0 { return 0 }
-    for i in 1..<g.count where g.kind(TypeID(i)) != .removed {
-      g.rewriteReferences(of: TypeID(i)) { t in target[t.index].isVoid ? t : target[t.index] }
-    }
-    for id in g.ids where !target[id.index].isVoid {
-      g.decisions.recordMerge(id, into: target[id.index])
-      g.remove(id)
-    }
-    return resolved
-  }
+  /// A hash, or one constant for every key under `forceCollisions`.
+  @inline(__always) func hashed(_ h: UInt64) -> UInt64 { forceCollisions ? 0x5eed : h }
 
   /// Class 0 is void (type 0 and every `.void` node); nodes that never merge and tombstones get
   /// classes of their own.
-  private func initialClasses(_ g: TypeGraph) -> ContiguousArray<Int32> {
+  /// Returns each node's class and the number of classes (void's included).
+  private func initialClasses(_ g: TypeGraph) -> (ContiguousArray<Int32>, Int) {
     var classes = ContiguousArray<Int32>(repeating: 0, count: g.count)
-    var table = ClassTable(capacity: g.count)
+    var table = ClassTable(capacity: 1 << 16)
     for i in 1..<g.count {
       let id = TypeID(i)
       switch g.kind(id) {
@@ -94,17 +69,17 @@ public struct Dedup: Pass {
       case .removed, .variable, .dataSection, .unrepresentable:
         classes[i] = table.unique()
       default:
-        classes[i] = table.classOf(id, hash: labelHash(g, id)) { a, b in labelsEqual(g, a, b) }
+        classes[i] = table.classOf(id, hash: hashed(labelHash(g, id))) { a, b in labelsEqual(g, a, b) }
       }
     }
-    return classes
+    return (classes, Int(table.count) + 1)
   }
 
-  private func refine(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>) {
-    var count = Set(classes).count
+  private func refine(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int) {
+    var count = initialCount
     while true {
       var next = ContiguousArray<Int32>(repeating: 0, count: g.count)
-      var table = ClassTable(capacity: g.count)
+      var table = ClassTable(capacity: count)
       let current = classes
       for i in 1..<g.count {
         let id = TypeID(i)
@@ -115,7 +90,7 @@ public struct Dedup: Pass {
         default:
           var h = UInt64(bitPattern: Int64(current[i])) &* 0x9E37_79B9_7F4A_7C15
           g.forEachReference(of: id) { t in h = mix(h, UInt64(UInt32(bitPattern: current[t.index]))) }
-          next[i] = table.classOf(id, hash: h) { a, b in
+          next[i] = table.classOf(id, hash: hashed(h)) { a, b in
             guard current[a.index] == current[b.index] else { return false }
             let n = g.referenceCount(of: a)
             guard n == g.referenceCount(of: b) else { return false }
@@ -144,6 +119,13 @@ public struct Dedup: Pass {
       if representative[c].isVoid { representative[c] = TypeID(i) }
       target[i] = representative[c]
     }
+    // A synthesized array index type gives way to the input's own `int` (pahole's choice).
+    let index = g.arrayIndexTypeID
+    if !index.isVoid, g.kind(index) == .int, g.flags(index).contains(.synthesized),
+      let int = plainInt(g, besides: index)
+    {
+      for i in 1..<g.count where target[i] == target[index.index] { target[i] = target[int.index] }
+    }
     for i in 1..<g.count {
       let id = TypeID(i)
       if target[i] != id && g.kind(id).isBTF {
@@ -160,9 +142,22 @@ public struct Dedup: Pass {
     return merged
   }
 
+  /// A live 4-byte signed 32-bit INT named `int`, other than `besides`.
+  private func plainInt(_ g: TypeGraph, besides: TypeID) -> TypeID? {
+    let name = g.strings.lookup("int")
+    guard let name else { return nil }
+    for i in 1..<g.count {
+      let id = TypeID(i)
+      if id != besides && g.kind(id) == .int && g.name(id) == name && g.size(id) == 4 && g.aux(id) == (1 << 24 | 32) {
+        return id
+      }
+    }
+    return nil
+  }
+
   // MARK: Labels
 
-  private func labelHash(_ g: TypeGraph, _ id: TypeID) -> UInt64 {
+  func labelHash(_ g: TypeGraph, _ id: TypeID) -> UInt64 {
     var h: UInt64 = UInt64(g.kind(id).rawValue)
     h = mix(h, UInt64(UInt32(bitPattern: g.name(id).rawValue)))
     h = mix(h, UInt64(g.size(id)))
@@ -177,7 +172,7 @@ public struct Dedup: Pass {
     return h
   }
 
-  private func labelsEqual(_ g: TypeGraph, _ a: TypeID, _ b: TypeID) -> Bool {
+  func labelsEqual(_ g: TypeGraph, _ a: TypeID, _ b: TypeID) -> Bool {
     guard g.kind(a) == g.kind(b), g.name(a) == g.name(b), g.size(a) == g.size(b), g.aux(a) == g.aux(b),
       g.flags(a).contains(.signed) == g.flags(b).contains(.signed), g.memberCount(a) == g.memberCount(b)
     else { return false }
@@ -190,7 +185,7 @@ public struct Dedup: Pass {
   }
 }
 
-@inline(__always) private func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
+@inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
   var x = (h ^ v) &* 0xff51_afd7_ed55_8ccd
   x ^= x >> 33
   return x
@@ -198,18 +193,24 @@ public struct Dedup: Pass {
 
 /// Open-addressing table from a hash to the first node (the class representative) with that
 /// hash and an equal key; the dedup phases' one lookup structure (no Dictionary in the loop).
+/// It holds one slot per class, not per node, and grows as classes appear, so that on a
+/// kernel (millions of nodes, a few hundred thousand classes) it stays small enough for the
+/// cache; node, class and hash of a slot share one 16-byte entry (one cache line per probe).
 struct ClassTable {
-  private var slots: ContiguousArray<Int32>   // node index + 1, 0 empty
-  private var slotHashes: ContiguousArray<UInt64>
-  private var slotClasses: ContiguousArray<Int32>
+  private struct Slot {
+    var node: Int32 = 0  // node index + 1, 0 empty
+    var cls: Int32 = 0
+    var hash: UInt64 = 0
+  }
+  private var slots: ContiguousArray<Slot>
+  private var filled = 0
   private(set) var count: Int32 = 0
 
-  init(capacity: Int) {
+  /// `expected`: about how many distinct keys will be inserted (the table grows past it).
+  init(capacity expected: Int) {
     var n = 16
-    while n < capacity * 2 { n <<= 1 }
-    slots = ContiguousArray(repeating: 0, count: n)
-    slotHashes = ContiguousArray(repeating: 0, count: n)
-    slotClasses = ContiguousArray(repeating: 0, count: n)
+    while n < expected * 2 { n <<= 1 }
+    slots = ContiguousArray(repeating: Slot(), count: n)
   }
 
   /// A fresh class that nothing else joins.
@@ -218,17 +219,34 @@ struct ClassTable {
     return count
   }
 
+  @inline(__always)
   mutating func classOf(_ id: TypeID, hash: UInt64, equal: (TypeID, TypeID) -> Bool) -> Int32 {
-    let mask = slots.count - 1
+    var mask = slots.count - 1
     var i = Int(truncatingIfNeeded: hash) & mask
-    while slots[i] != 0 {
-      if slotHashes[i] == hash && equal(TypeID(Int(slots[i]) - 1), id) { return slotClasses[i] }
+    while slots[i].node != 0 {
+      if slots[i].hash == hash && equal(TypeID(Int(slots[i].node) - 1), id) { return slots[i].cls }
       i = (i + 1) & mask
     }
     count += 1
-    slots[i] = id.rawValue + 1
-    slotHashes[i] = hash
-    slotClasses[i] = count
+    if (filled + 1) * 2 > slots.count {
+      grow()
+      mask = slots.count - 1
+      i = Int(truncatingIfNeeded: hash) & mask
+      while slots[i].node != 0 { i = (i + 1) & mask }
+    }
+    filled += 1
+    slots[i] = Slot(node: id.rawValue + 1, cls: count, hash: hash)
     return count
+  }
+
+  private mutating func grow() {
+    let old = slots
+    slots = ContiguousArray(repeating: Slot(), count: old.count * 2)
+    let mask = slots.count - 1
+    for s in old where s.node != 0 {
+      var i = Int(truncatingIfNeeded: s.hash) & mask
+      while slots[i].node != 0 { i = (i + 1) & mask }
+      slots[i] = s
+    }
   }
 }

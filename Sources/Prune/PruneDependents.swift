@@ -11,17 +11,44 @@ import TypeGraph
 /// they encode as `void *`. It also breaks by-value reference cycles, drops members that end
 /// past their struct, and makes misaligned FLOAT members opaque. Finally it sets the emission
 /// order (by-value dependencies first).
+///
+/// With `policy=strict` nothing is made opaque: a struct or union holding a member without a
+/// size, and an array of unsized elements, are demoted to void in turn (each naming the decision
+/// on the type it held as its cause), to a fixpoint; what refers to them by pointer gets
+/// `void *`, typedefs and modifiers of them stay (they encode as referring to void), and
+/// prototypes, FUNCs and VARs that need their size go as in the default policy.
 public struct PruneDependents: Pass {
   public static let name = "prune-dependents"
   public static let summary = "replace members that lost their type by opaque bytes of the same size; remove what cannot be kept"
 
-  public init() {}
+  /// What becomes of a struct, union or array that holds a type without a size.
+  public enum Policy: String, Sendable, CaseIterable {
+    /// Keep its layout: the member (or the array) becomes opaque bytes of the same size.
+    case keepLayout = "keep-layout"
+    /// Remove it: it is demoted to void in turn, and so is everything that holds it by value.
+    case strict
+  }
+
+  public var policy: Policy
+
+  public init(policy: Policy = .keepLayout) { self.policy = policy }
+
+  public var parameterText: String { policy == .keepLayout ? "" : "policy=\(policy.rawValue)" }
 
   public static let descriptor = PassDescriptor(
-    name: name, summary: summary, requires: [DemoteUnrepresentableName.value]
+    name: name, summary: summary,
+    parameterHelp: "policy=keep-layout|strict (default keep-layout: opaque bytes of the same size; strict: demote the holder to void instead)",
+    requires: [DemoteUnrepresentableName.value]
   ) { params in
-    try params.checkKnown([])
-    return PruneDependents()
+    try params.checkKnown(["policy"])
+    guard params.has("policy") else { return PruneDependents() }
+    guard let text = params.string("policy") else {
+      throw PassError(pass: name, message: "parameter 'policy' needs a value (keep-layout or strict)")
+    }
+    guard let policy = Policy(rawValue: text) else {
+      throw PassError(pass: name, message: "parameter 'policy=\(text)' must be keep-layout or strict")
+    }
+    return PruneDependents(policy: policy)
   }
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
@@ -63,6 +90,7 @@ public struct PruneDependents: Pass {
   }
 
   private func fixMembers(_ id: TypeID, _ graph: inout TypeGraph, _ opaque: inout OpaqueBytes) -> Bool {
+    if policy == .strict, demoteHolderOfUnsizedMember(id, &graph) { return true }
     let structBits = UInt64(graph.size(id)) * 8
     let isUnion = graph.kind(id) == .union
     var members = graph.members(of: id)
@@ -85,12 +113,12 @@ public struct PruneDependents: Pass {
           members[i].type = opaque.array(bytes: bytes, in: &graph)
           members[i].bits = 0
           graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
-            reason: "member \(memberLabel(m, graph)) has no BTF type; kept as \(bytes) opaque bytes", cause: cause, member: i))
+            reason: "member \(memberLabel(m, graph)) has no BTF type; kept as \(bytes) opaque bytes", cause: cause, member: i, memberName: m.name))
           i += 1
         } else {
           members.remove(at: i)
           graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten,
-            reason: "member \(memberLabel(m, graph)) has no BTF type and no size; dropped", cause: cause, member: i))
+            reason: "member \(memberLabel(m, graph)) has no BTF type and no size; dropped", cause: cause, member: i, memberName: m.name))
         }
         changed = true
         continue
@@ -99,7 +127,7 @@ public struct PruneDependents: Pass {
       if end > structBits {
         members.remove(at: i)
         graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten,
-          reason: "member \(memberLabel(m, graph)) ends past the end of the \(structBits / 8)-byte type; dropped", member: i))
+          reason: "member \(memberLabel(m, graph)) ends past the end of the \(structBits / 8)-byte type; dropped", member: i, memberName: m.name))
         changed = true
         continue
       }
@@ -107,7 +135,7 @@ public struct PruneDependents: Pass {
         members[i].type = opaque.array(bytes: size!, in: &graph)
         members[i].bits = 0
         graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
-          reason: "FLOAT member \(memberLabel(m, graph)) is not aligned as the kernel requires; kept as \(size!) opaque bytes", member: i))
+          reason: "FLOAT member \(memberLabel(m, graph)) is not aligned as the kernel requires; kept as \(size!) opaque bytes", member: i, memberName: m.name))
         changed = true
       }
       i += 1
@@ -116,12 +144,34 @@ public struct PruneDependents: Pass {
     return changed
   }
 
+  /// Strict policy: a struct or union with a member whose type has no size becomes void itself.
+  private func demoteHolderOfUnsizedMember(_ id: TypeID, _ graph: inout TypeGraph) -> Bool {
+    let range = graph.memberRange(id)
+    for i in range where graph.byteSize(of: graph.memberTypes[i]) == nil {
+      let m = graph.member(at: i)
+      let cause = graph.decisions.latest(for: graph.resolvingModifiers(m.type))
+      graph.setKind(id, .void)
+      graph.setMembers(id, [])
+      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted,
+        reason: "member \(memberLabel(m, graph)) has no sized BTF type (policy=strict)", cause: cause,
+        memberName: m.name))
+      return true
+    }
+    return false
+  }
+
   private func fixArray(_ id: TypeID, _ graph: inout TypeGraph, _ opaque: inout OpaqueBytes) -> Bool {
     let element = graph.ref(id)
     if graph.byteSize(of: element) != nil { return false }
     let target = graph.resolvingModifiers(element)
     let cause = graph.decisions.latest(for: target)
     let elementBytes = UInt64(graph.size(target))
+    if policy == .strict {
+      graph.setKind(id, .void)
+      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted,
+        reason: "element type has no sized BTF type (policy=strict)", cause: cause))
+      return true
+    }
     if elementBytes > 0 {
       let total = elementBytes * UInt64(graph.aux(id))
       graph.setRef(id, opaque.byte(in: &graph))

@@ -11,16 +11,21 @@ public struct Conversion {
   public var pipeline: PassPipeline
   public var target: TargetFeatures
   public var instrumentation: [any PassInstrumentation]
+  public var importOptions: DWARFImportOptions
 
   public init(pipeline: PassPipeline = StandardPasses.all(), target: TargetFeatures = .linux6_1,
-              instrumentation: [any PassInstrumentation] = []) {
+              instrumentation: [any PassInstrumentation] = [], importOptions: DWARFImportOptions = .init()) {
     self.pipeline = pipeline
     self.target = target
     self.instrumentation = instrumentation
+    self.importOptions = importOptions
   }
 
   public struct Result {
     public var graph: TypeGraph
+    /// The namespace paths as imported, before sanitize-names folded some into names: what
+    /// `Explanation(graph:importedScopes:)` shows as original names.
+    public var importedScopes: ContiguousArray<NameID>
     public var btf: [UInt8]
     public var summary: Summary
     public var diagnostics: [String]
@@ -45,13 +50,14 @@ public struct Conversion {
   public func run(path: String) throws -> Result {
     try Self.check(pipeline)
     let graph: TypeGraph
-    do { graph = try DWARFImporter.importFile(path: path) } catch { throw ConversionError(error.description) }
+    do { graph = try DWARFImporter.importFile(path: path, options: importOptions) } catch { throw ConversionError(error.description) }
     return try run(graph: graph, inputName: path)
   }
 
   public func run(graph input: TypeGraph, inputName: String) throws -> Result {
     try Self.check(pipeline)
     var graph = input
+    let importedScopes = graph.scopes
     let typesIn = graph.liveCount
     var context = PassContext(target: target)
     var pipeline = self.pipeline
@@ -66,7 +72,7 @@ public struct Conversion {
       throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.context.last ?? "") \(problem.message); output not written")
     }
     let summary = Summary(typesIn: typesIn, typesOut: graph.liveCount, decisions: graph.decisions, bytes: btf.count)
-    return Result(graph: graph, btf: btf, summary: summary, diagnostics: context.diagnostics)
+    return Result(graph: graph, importedScopes: importedScopes, btf: btf, summary: summary, diagnostics: context.diagnostics)
   }
 }
 

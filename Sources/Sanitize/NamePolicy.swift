@@ -61,6 +61,55 @@ public enum NamePolicy {
     return String(decoding: name.utf8.prefix(keep), as: UTF8.self) + suffix
   }
 
+  /// The path-qualified original of a node: `scope::name`, or `name` at top level.
+  public static func qualifiedOriginal(scope: String, name: String) -> String {
+    scope.isEmpty ? name : scope + "::" + name
+  }
+
+  /// A valid name of at most `maxLength` bytes made of the readable rewrite of `name`, when
+  /// `scope` is given the readable rewrite of the scope in front of it (`core__fmt__Error`),
+  /// and `suffix` (empty, or `_` plus a hash, which must start with `_`). What is cut when it
+  /// does not fit is the end of the scope part, so the simple name stays readable at the end
+  /// (`core__option__Opt…__Some_1a2b3c4d`); only a simple name too long by itself is cut from
+  /// its end. All parts are ASCII, so cutting bytes never splits a character.
+  public static func compose(scope: String?, name: String, suffix: String, maxLength: Int) -> String {
+    let nameR = readable(name)
+    guard let scope else { return cut(nameR, maxLength - suffix.utf8.count) + suffix }
+    let full = readable(scope + "::" + name)
+    if full.utf8.count + suffix.utf8.count <= maxLength { return full + suffix }
+    let scopeR = readable(scope)
+    let room = maxLength - nameR.utf8.count - 2 - suffix.utf8.count
+    if room >= 16 { return cut(scopeR, room) + "__" + nameR + suffix }
+    return cut(full, maxLength - suffix.utf8.count) + suffix
+  }
+
+  /// The first name of a node (before any collision): the readable rewrite of the (qualified)
+  /// original, and when that is longer than `maxLength`, cut and ended by `_` and the hash of
+  /// the (path-qualified) original.
+  public static func firstCandidate(scope: String?, name: String, maxLength: Int) -> String {
+    let plain = compose(scope: scope, name: name, suffix: "", maxLength: Int.max)
+    if plain.utf8.count <= maxLength { return plain }
+    let original = qualifiedOriginal(scope: scope ?? "", name: name)
+    return compose(scope: scope, name: name, suffix: "_" + hash8(original), maxLength: maxLength)
+  }
+
+  /// The string a DECL_TAG carries for `original`: the original itself when it is at most
+  /// `maxLength` bytes, else its first bytes (cut at a character boundary) followed by `...#`
+  /// and the hash of the whole original, `maxLength` bytes at most. (The kernel takes DECL_TAG
+  /// strings of any length; the encoder holds every string to the target's name limit.)
+  public static func tagString(_ original: String, maxLength: Int) -> String {
+    if original.utf8.count <= maxLength { return original }
+    let tail = "...#" + hash8(original)
+    var bytes = Array(original.utf8.prefix(maxLength - tail.utf8.count))
+    while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }  // continuation bytes
+    if let last = bytes.last, last >= 0xC0 { bytes.removeLast() }  // a lead byte without its tail
+    return String(decoding: bytes, as: UTF8.self) + tail
+  }
+
+  private static func cut(_ s: String, _ n: Int) -> String {
+    s.utf8.count <= n ? s : String(decoding: s.utf8.prefix(max(n, 0)), as: UTF8.self)
+  }
+
   /// The FNV-1a-32 hash of the UTF-8 bytes, as 8 lowercase hex digits.
   public static func hash8(_ s: String) -> String {
     var h: UInt32 = 0x811c_9dc5

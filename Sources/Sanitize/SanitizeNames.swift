@@ -5,46 +5,126 @@ import TypeGraph
 /// parameters of a FUNC's prototype get names (`arg0`…), since the kernel requires them; struct
 /// members are sorted by offset, because the kernel rejects offsets that go backwards and rustc
 /// lists fields in source order.
+///
+/// Rust names are qualified by their namespace path (`core::fmt::Error` becomes
+/// `core__fmt__Error`) where one simple name stands for types of different paths
+/// (`qualify=ambiguous`, the default), everywhere (`qualify=all`) or nowhere (`qualify=none`).
+/// Names of C compile units are never qualified. With `tag-original-names`, every renamed node
+/// keeps its original (path-qualified) name in a DECL_TAG. PASSES.md has the whole policy.
 public struct SanitizeNames: Pass {
   public static let name = "sanitize-names"
-  public static let summary = "make every name a valid BTF identifier (readable, bounded, injective) and sort members by offset"
+  public static let summary = "make every name a valid BTF identifier (readable, bounded, injective, qualified where ambiguous) and sort members by offset"
+
+  /// Where Rust names get their namespace path in front.
+  public enum Qualify: String, Sendable, CaseIterable {
+    /// Never: simple names only (collisions are still resolved with hash suffixes).
+    case none
+    /// Where one simple name stands for nodes of different namespace paths (the default).
+    case ambiguous
+    /// Every Rust node that has a namespace path.
+    case all
+  }
 
   /// Longest name written; the kernel's limit is 512 since Linux 6.1, 128 before.
   public var maxLength: Int
+  public var qualify: Qualify
+  /// Keep the original names of renamed nodes, members and parameters as DECL_TAGs.
+  public var tagOriginalNames: Bool
 
-  public init(maxLength: Int = 512) { self.maxLength = maxLength }
+  public init(maxLength: Int = 512, qualify: Qualify = .ambiguous, tagOriginalNames: Bool = false) {
+    self.maxLength = maxLength
+    self.qualify = qualify
+    self.tagOriginalNames = tagOriginalNames
+  }
 
-  public var parameterText: String { maxLength == 512 ? "" : "max-length=\(maxLength)" }
+  /// Canonical order: `tag-original-names;qualify=…;max-length=…`, defaults left out.
+  public var parameterText: String {
+    var parts: [String] = []
+    if tagOriginalNames { parts.append("tag-original-names") }
+    if qualify != .ambiguous { parts.append("qualify=\(qualify.rawValue)") }
+    if maxLength != 512 { parts.append("max-length=\(maxLength)") }
+    return parts.joined(separator: ";")
+  }
 
   public static let descriptor = PassDescriptor(
-    name: name, summary: summary, parameterHelp: "max-length=N (16...512, default 512)",
-    // demote-unrepresentable makes nodes whose names this pass must see (`()` becomes a STRUCT).
-    requires: ["demote-unrepresentable"]
+    name: name, summary: summary,
+    parameterHelp: "tag-original-names (keep original names as DECL_TAGs); qualify=none|ambiguous|all (default ambiguous); max-length=N (16...512, default 512)"
   ) { params in
-    try params.checkKnown(["max-length"])
-    return SanitizeNames(maxLength: try params.int("max-length", default: 512, range: 16...512))
+    try params.checkKnown(["tag-original-names", "qualify", "max-length"])
+    if params.string("tag-original-names") != nil {
+      throw PassError(pass: name, message: "parameter 'tag-original-names' takes no value")
+    }
+    var qualify = Qualify.ambiguous
+    if params.has("qualify") {
+      guard let text = params.string("qualify"), let q = Qualify(rawValue: text) else {
+        throw PassError(pass: name, message: "parameter 'qualify' must be one of none, ambiguous, all")
+      }
+      qualify = q
+    }
+    return SanitizeNames(
+      maxLength: try params.int("max-length", default: 512, range: 16...512), qualify: qualify,
+      tagOriginalNames: params.has("tag-original-names"))
+  }
+
+  /// Reason texts (stable: tools and goldens read them).
+  public enum Reason {
+    public static let invalid = "not a valid BTF identifier"
+    public static let anonymous = "anonymous, and the kernel requires a name for its kind"
+    public static let ambiguous = "qualified by its namespace path: its name stands for nodes of different namespace paths"
+    public static let qualifiedAll = "qualified by its namespace path (qualify=all)"
+    public static let invalidAndAmbiguous = invalid + "; " + ambiguous
+    public static let invalidAndQualifiedAll = invalid + "; " + qualifiedAll
   }
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     let limit = min(maxLength, context.target.maxNameLength)
-    var renamer = Renamer(graph: graph, maxLength: limit)
+    let tagging = tagOriginalNames && context.target.contains(.declTag)
     var changed = false
 
+    // Members first take their final order, so that member indexes (decisions, DECL_TAG
+    // component indexes) are those the encoder writes.
+    for id in graph.ids where graph.kind(id) == .structure {
+      changed = sortMembersByOffset(id, in: &graph) || changed
+    }
+
+    let plan = QualificationPlan(graph: graph, mode: qualify)
+    var renamer = Renamer(graph: graph, maxLength: limit)
+    var tags = TagList()
+
     // Prototypes that FUNCs point at: their parameters must be named.
+    var funcsOfProto: [Int32: [TypeID]] = [:]
     var funcProtos = [Bool](repeating: false, count: graph.count)
-    for id in graph.ids where graph.kind(id) == .function { funcProtos[graph.ref(id).index] = true }
+    for id in graph.ids where graph.kind(id) == .function {
+      funcProtos[graph.ref(id).index] = true
+      if tagging { funcsOfProto[graph.ref(id).rawValue, default: []].append(id) }
+    }
 
     for id in graph.ids {
       let k = graph.kind(id)
       let old = graph.name(id)
       var new = old
+      var reason = Reason.invalid
+      let qualified = plan.isQualified(id, in: graph)
       switch k {
       case .pointer, .const, .volatile, .restrict, .array, .functionProto:
         new = .empty
-      case .structure, .union, .enumeration, .enum64:
-        new = renamer.valid(old, in: &graph)
-      case .typedef, .forward, .function, .variable:
-        new = old.isEmpty ? graph.strings.intern("anon_\(id.rawValue)") : renamer.valid(old, in: &graph)
+      case .structure, .union, .enumeration, .enum64, .typedef, .forward, .function, .variable:
+        if old.isEmpty {
+          if k != .structure && k != .union && k != .enumeration && k != .enum64 {
+            new = graph.strings.intern("anon_\(id.rawValue)")
+            reason = Reason.anonymous
+          }
+        } else if qualified {
+          let scope = graph.scopes[id.index]
+          new = renamer.qualified(scope: scope, name: old, in: &graph)
+          let wasValid = renamer.isReservedAsIs(old)
+          switch qualify {
+          case .all: reason = wasValid ? Reason.qualifiedAll : Reason.invalidAndQualifiedAll
+          default: reason = wasValid ? Reason.ambiguous : Reason.invalidAndAmbiguous
+          }
+        } else {
+          new = renamer.valid(old, in: &graph)
+        }
       case .int, .float, .dataSection, .declTag, .typeTag, .unrepresentable, .void, .removed:
         break
       }
@@ -52,16 +132,59 @@ public struct SanitizeNames: Pass {
         graph.setName(id, new)
         changed = true
         if k != .pointer && k != .const && k != .volatile && k != .restrict && k != .array && k != .functionProto {
-          graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: "not a valid BTF identifier"))
+          graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: reason))
+          if tagging && !old.isEmpty {
+            let original = plan.pathQualifiedOriginal(id, name: old, maxLength: context.target.maxNameLength, in: &graph)
+            switch k {
+            case .structure, .union, .typedef, .function, .variable:
+              tags.add(target: id, original: original)
+            case .enumeration, .enum64:
+              // The kernel takes no DECL_TAG on an ENUM: a TYPEDEF of the enum's new name carries it.
+              tags.addCarrier(enumeration: id, original: original)
+            default:
+              break  // FWD: no DECL_TAG either; it takes the name of its definition
+            }
+          }
         }
+        // The name now holds the path: a second run must not qualify it again.
+        if qualified { graph.setScope(id, .empty) }
       }
-      changed = renameMembers(of: id, kind: k, funcProto: funcProtos[id.index], renamer: &renamer, graph: &graph) || changed
-      if k == .structure { changed = sortMembersByOffset(id, in: &graph) || changed }
+      changed = renameMembers(
+        of: id, kind: k, funcProto: funcProtos[id.index], renamer: &renamer, graph: &graph,
+        tagMembers: tagging ? memberTargets(id, kind: k, funcsOfProto: funcsOfProto, graph: graph) : [],
+        tagLimit: context.target.maxNameLength, tags: &tags) || changed
+    }
+    if !tags.isEmpty {
+      tags.emit(into: &graph)
+      changed = true
     }
     return changed ? .changed : .unchanged
   }
 
-  private func renameMembers(of id: TypeID, kind: Kind, funcProto: Bool, renamer: inout Renamer, graph: inout TypeGraph) -> Bool {
+  /// The nodes DECL_TAGs of renamed members of `id` go to: the struct or union itself, or the
+  /// FUNCs of a prototype. Empty for a struct that `prune-dependents` may shorten (a member of
+  /// no size, or one ending past the end): its member indexes could move after this pass.
+  private func memberTargets(_ id: TypeID, kind: Kind, funcsOfProto: [Int32: [TypeID]], graph: TypeGraph) -> [TypeID] {
+    switch kind {
+    case .structure, .union:
+      let bits = UInt64(graph.size(id)) * 8
+      for i in graph.memberRange(id) {
+        guard let size = graph.byteSize(of: graph.memberTypes[i]) else { return [] }
+        let end = graph.memberValues[i] + (graph.memberBits[i] != 0 ? UInt64(graph.memberBits[i]) : size * 8)
+        if end > bits { return [] }
+      }
+      return [id]
+    case .functionProto:
+      return funcsOfProto[id.rawValue] ?? []
+    default:
+      return []
+    }
+  }
+
+  private func renameMembers(
+    of id: TypeID, kind: Kind, funcProto: Bool, renamer: inout Renamer, graph: inout TypeGraph,
+    tagMembers: [TypeID], tagLimit: Int, tags: inout TagList
+  ) -> Bool {
     var changed = false
     switch kind {
     case .structure, .union, .enumeration, .enum64, .functionProto:
@@ -80,6 +203,15 @@ public struct SanitizeNames: Pass {
         if new != old {
           graph.setMemberName(at: i, new)
           changed = true
+          // Systematic names of anonymous parameters and enumerators are not recorded one by one.
+          if !old.isEmpty && !new.isEmpty {
+            graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: Reason.invalid, member: n))
+            if !tagMembers.isEmpty {
+              let original = graph.strings.length(old) <= tagLimit ? old
+                : graph.strings.intern(NamePolicy.tagString(graph.strings.string(old), maxLength: tagLimit))
+              for target in tagMembers { tags.add(target: target, original: original, component: n) }
+            }
+          }
         }
       }
     default:
@@ -106,25 +238,132 @@ public struct SanitizeNames: Pass {
   }
 }
 
+/// Which nodes get their namespace path in their name.
+///
+/// A node takes part when it is a STRUCT, UNION, ENUM, ENUM64, TYPEDEF or FWD (the *type*
+/// group) or a FUNC or VAR (the *value* group) and has a name. Its *path* is its scope
+/// (`graph.scopes`), except for nodes of C compile units, whose path counts as empty: C names
+/// are never qualified (kernel tools look C types and functions up by their plain names), even
+/// C types nested in a struct. A (group, simple name) is *ambiguous* when its nodes have more
+/// than one distinct path. A node is qualified when its path is not empty and the mode is
+/// `all`, or the mode is `ambiguous` and its (group, simple name) is. So qualification depends
+/// only on a node's own (group, path, name) and on the input as a whole, never on node ids.
+struct QualificationPlan {
+  let mode: SanitizeNames.Qualify
+  /// Ambiguous (group, simple name) pairs; key: name raw value * 2 + group.
+  private var ambiguous: Set<Int64> = []
+
+  init(graph: TypeGraph, mode: SanitizeNames.Qualify) {
+    self.mode = mode
+    guard mode == .ambiguous else { return }
+    var firstPath: [Int64: NameID] = [:]
+    for id in graph.ids {
+      guard let key = Self.key(id, graph) else { continue }
+      let path = Self.path(id, graph)
+      if let seen = firstPath[key] {
+        if seen != path { ambiguous.insert(key) }
+      } else {
+        firstPath[key] = path
+      }
+    }
+  }
+
+  /// The (group, simple name) key, nil for nodes that take no part.
+  static func key(_ id: TypeID, _ graph: TypeGraph) -> Int64? {
+    let name = graph.name(id)
+    if name.isEmpty { return nil }
+    let group: Int64
+    switch graph.kind(id) {
+    case .structure, .union, .enumeration, .enum64, .typedef, .forward: group = 0
+    case .function, .variable: group = 1
+    default: return nil
+    }
+    return Int64(name.rawValue) * 2 + group
+  }
+
+  /// The namespace path that counts for qualification: empty for nodes of C compile units.
+  static func path(_ id: TypeID, _ graph: TypeGraph) -> NameID {
+    let scope = graph.scopes[id.index]
+    if scope.isEmpty { return scope }
+    if graph.flags(id).contains(.rust) { return scope }
+    let unit = graph.units[id.index]
+    if unit == .none { return scope }  // synthesized or hand-built: judged by its scope
+    let u = Int(unit.rawValue)
+    if u >= 0 && u < graph.compileUnits.count && graph.compileUnits[u].isRust { return scope }
+    return .empty
+  }
+
+  func isQualified(_ id: TypeID, in graph: TypeGraph) -> Bool {
+    if mode == .none { return false }
+    guard let key = Self.key(id, graph), !Self.path(id, graph).isEmpty else { return false }
+    return mode == .all || ambiguous.contains(key)
+  }
+
+  /// The original name with its path (`core::option::Option<u32>`), as a tag carries it
+  /// (`NamePolicy.tagString`: bounded by `maxLength`).
+  func pathQualifiedOriginal(_ id: TypeID, name: NameID, maxLength: Int, in graph: inout TypeGraph) -> NameID {
+    let path = Self.path(id, graph)
+    if path.isEmpty && graph.strings.length(name) <= maxLength { return name }
+    let original = NamePolicy.qualifiedOriginal(scope: path.isEmpty ? "" : graph.strings.string(path), name: graph.strings.string(name))
+    return graph.strings.intern(NamePolicy.tagString(original, maxLength: maxLength))
+  }
+}
+
+/// DECL_TAGs to add once all names are final (added at the end, so ids of existing nodes do
+/// not move while the pass runs).
+struct TagList {
+  private var entries: [(target: TypeID, original: NameID, component: Int32, carrier: Bool)] = []
+  var isEmpty: Bool { entries.isEmpty }
+
+  mutating func add(target: TypeID, original: NameID, component: Int = -1) {
+    entries.append((target, original, Int32(component), false))
+  }
+
+  mutating func addCarrier(enumeration: TypeID, original: NameID) {
+    entries.append((enumeration, original, -1, true))
+  }
+
+  func emit(into graph: inout TypeGraph) {
+    var added: [TypeID] = []
+    for e in entries {
+      var target = e.target
+      if e.carrier {
+        target = graph.add(.typedef, name: graph.name(e.target), ref: e.target, flags: .synthesized)
+        added.append(target)
+      }
+      added.append(graph.add(.declTag, name: e.original, ref: target, aux: UInt32(bitPattern: e.component), flags: .synthesized))
+    }
+    // A pass that ran earlier may have fixed the emission order: new nodes go after their targets.
+    if graph.emissionSequence != nil { graph.emissionSequence!.append(contentsOf: added) }
+  }
+}
+
 /// Maps each distinct original name to one valid name, injectively: names already valid keep
 /// themselves and are reserved first; rewritten names that would collide get a hash suffix.
-/// Indexed by `NameID`, so each distinct string is examined once.
+/// Plain names are indexed by `NameID`, so each distinct string is examined once; qualified
+/// names by (path, name), kept apart from plain ones, so that a literal `core::fmt::Error`
+/// and `Error` qualified by `core::fmt` are different originals.
 struct Renamer {
   let maxLength: Int
   /// new name per original NameID; -1 not yet computed.
   private var mapped: [Int32]
   /// Which rewritten or reserved names are taken, by the new NameID.
   private var taken: Set<Int32> = []
+  /// Whether an original NameID was reserved as it stands (valid already).
+  private var reservedAsIs: [Bool]
+  private var qualifiedMap: [Int64: NameID] = [:]
 
   init(graph: TypeGraph, maxLength: Int) {
     self.maxLength = maxLength
     mapped = [Int32](repeating: -1, count: graph.strings.count)
+    reservedAsIs = [Bool](repeating: false, count: graph.strings.count)
     // Reserve every name that is valid as it stands, wherever it is used.
     let g = graph
     func reserve(_ n: NameID) {
       if n.isEmpty || mapped[n.index] >= 0 { return }
       if g.strings.withBytes(n, { BTFNameRule.isIdentifier($0, maxLength: maxLength) }) {
         mapped[n.index] = n.rawValue
+        reservedAsIs[n.index] = true
         taken.insert(n.rawValue)
       }
     }
@@ -134,27 +373,40 @@ struct Renamer {
     }
   }
 
+  func isReservedAsIs(_ n: NameID) -> Bool { n.index < reservedAsIs.count && reservedAsIs[n.index] }
+
   mutating func valid(_ old: NameID, in graph: inout TypeGraph) -> NameID {
     if old.isEmpty { return old }
     if old.index < mapped.count, mapped[old.index] >= 0 { return NameID(rawValue: mapped[old.index]) }
     // Interned after this renamer started (names a pass made): valid by construction.
     if old.index >= mapped.count { return old }
-    let original = graph.strings.string(old)
-    var candidate = NamePolicy.bounded(NamePolicy.readable(original), original: original, maxLength: maxLength)
-    var id = graph.strings.intern(candidate)
+    let id = assign(scope: nil, name: graph.strings.string(old), in: &graph)
+    mapped[old.index] = id.rawValue
+    return id
+  }
+
+  mutating func qualified(scope: NameID, name: NameID, in graph: inout TypeGraph) -> NameID {
+    let key = Int64(scope.rawValue) << 32 | Int64(name.rawValue)
+    if let id = qualifiedMap[key] { return id }
+    let id = assign(scope: graph.strings.string(scope), name: graph.strings.string(name), in: &graph)
+    qualifiedMap[key] = id
+    return id
+  }
+
+  /// The first candidate, or when that is taken, `_h` and the hash of the (path-qualified)
+  /// original appended (and `_1`, `_2`… if even that is taken).
+  private mutating func assign(scope: String?, name: String, in graph: inout TypeGraph) -> NameID {
+    var id = graph.strings.intern(NamePolicy.firstCandidate(scope: scope, name: name, maxLength: maxLength))
     if taken.contains(id.rawValue) {
-      let suffix = "_h" + NamePolicy.hash8(original)
+      let suffix = "_h" + NamePolicy.hash8(NamePolicy.qualifiedOriginal(scope: scope ?? "", name: name))
       var n = 0
       repeat {
         let tail = n == 0 ? suffix : suffix + "_\(n)"
-        let base = String(decoding: NamePolicy.readable(original).utf8.prefix(maxLength - tail.utf8.count), as: UTF8.self)
-        candidate = base + tail
-        id = graph.strings.intern(candidate)
+        id = graph.strings.intern(NamePolicy.compose(scope: scope, name: name, suffix: tail, maxLength: maxLength))
         n += 1
       } while taken.contains(id.rawValue)
     }
     taken.insert(id.rawValue)
-    if old.index < mapped.count { mapped[old.index] = id.rawValue }
     return id
   }
 }

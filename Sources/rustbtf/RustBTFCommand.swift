@@ -1,6 +1,7 @@
 import ArgumentParser
 import Encode
 import RustBTF
+import Sanitize
 import TypeGraph
 import Verify
 
@@ -37,6 +38,23 @@ func fail(_ message: String, code: Int32 = Exit.failure) -> ExitCode {
   return ExitCode(code)
 }
 
+/// Writes `text` to standard output unbuffered, whole (explanations can be tens of megabytes).
+func standardOutput(_ text: String) {
+  var text = text
+  text.withUTF8 { buffer in
+    var done = 0
+    while done < buffer.count {
+      let n = write(1, buffer.baseAddress! + done, buffer.count - done)
+      if n <= 0 { break }
+      done += n
+    }
+  }
+}
+
+enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json
+}
+
 func standardError(_ line: String) {
   var text = line + "\n"
   text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
@@ -71,6 +89,24 @@ struct Convert: ParsableCommand {
   @Flag(name: .shortAndLong, help: "No summary line.")
   var quiet = false
 
+  @Flag(help: "Print to standard output why each type, member or function was demoted, renamed, pruned, made opaque or rewritten, with the chain of causes (merges are counted; see --explain-merges).")
+  var explainPruned = false
+
+  @Option(name: .customLong("explain"), help: ArgumentHelp("Explain the type, function or variable of this original name (simple or path-qualified), kept or not, with its merges; repeatable.", valueName: "name"))
+  var explainNames: [String] = []
+
+  @Flag(help: "With --explain-pruned: also list merges (per kept node in text, one entry per merged node in JSON).")
+  var explainMerges = false
+
+  @Option(help: ArgumentHelp("Format of the explanation: text or json.", valueName: "format"))
+  var format: ExplainFormat = .text
+
+  @Flag(name: .customLong("tag-original-names"), help: "Keep the original name of every renamed type, function, variable, member and parameter in the BTF as a DECL_TAG (sets sanitize-names<tag-original-names>).")
+  var tagOriginalNames = false
+
+  @Option(name: .customLong("lang_exclude"), help: ArgumentHelp("Skip the compile units of these languages, as pahole's --lang_exclude (comma-separated: rust, c, c89, c99, c11, c17, c++, or DW_LANG numbers).", valueName: "languages"))
+  var langExclude: String?
+
   @Argument(help: "ELF file with DWARF (executable, shared object, relocatable object or vmlinux).")
   var file: String?
 
@@ -80,6 +116,13 @@ struct Convert: ParsableCommand {
     }
     if file == nil && !listPasses && !printPipeline {
       throw ValidationError("missing input FILE")
+    }
+    let explaining = explainPruned || !explainNames.isEmpty
+    if explainMerges && !explaining {
+      throw ValidationError("--explain-merges needs --explain-pruned or --explain NAME")
+    }
+    if format != .text && !explaining {
+      throw ValidationError("--format applies to --explain-pruned and --explain NAME")
     }
   }
 
@@ -93,10 +136,11 @@ struct Convert: ParsableCommand {
       }
       return
     }
-    let pipeline: PassPipeline
+    var pipeline: PassPipeline
     do { pipeline = try PassPipeline(parsing: passes, registry: registry) } catch {
       throw ValidationError("--passes: \(error)")
     }
+    if tagOriginalNames { pipeline = try withOriginalNameTags(pipeline, registry: registry) }
     if printPipeline {
       print(pipeline.text)
       return
@@ -108,14 +152,46 @@ struct Convert: ParsableCommand {
     if timePasses { instrumentation.append(TimePasses()) }
     let out = output ?? btfEncodeDetached ?? defaultOutput(for: file)
     let result: Conversion.Result
+    let explaining = explainPruned || !explainNames.isEmpty
+    var importOptions = DWARFImportOptions()
+    if let langExclude {
+      guard let languages = DWARFImportOptions.languages(named: langExclude) else {
+        throw ValidationError("--lang_exclude: unknown language in '\(langExclude)' (known: rust, c, c89, c99, c11, c17, c++, or a DW_LANG number)")
+      }
+      importOptions.excludeLanguages = languages
+    }
     do {
-      result = try Conversion(pipeline: pipeline, instrumentation: instrumentation).run(path: file)
+      let conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions)
+      result = try conversion.run(path: file)
       try writeAtomically(result.btf, to: out)
     } catch {
       throw fail("\(error)")
     }
     for d in result.diagnostics { standardError("rustbtf: warning: \(d)") }
+    if explaining {
+      let explanation = Explanation(graph: result.graph, importedScopes: result.importedScopes)
+      let filter = ExplainFilter(names: explainNames, includeMerges: explainMerges)
+      standardOutput(format == .json ? explanation.json(filter: filter) : explanation.text(filter: filter))
+      if !explainNames.isEmpty {
+        let found = explanation.entries(filter: filter)
+        for q in explainNames where !found.contains(where: { Explanation.entry($0, answers: q) }) {
+          standardError("rustbtf: warning: --explain: no type, function or variable named `\(q)`")
+        }
+      }
+    }
     if !quiet { standardError("rustbtf: \(file) -> \(out): \(result.summary.line)") }
+  }
+
+  /// The pipeline with `tag-original-names` added to each sanitize-names.
+  private func withOriginalNameTags(_ pipeline: PassPipeline, registry: PassRegistry) throws -> PassPipeline {
+    let text = pipeline.passes.map { p -> String in
+      var params = p.parameterText
+      if p.name == SanitizeNames.name && !params.split(separator: ";").contains("tag-original-names") {
+        params = params.isEmpty ? "tag-original-names" : params + ";tag-original-names"
+      }
+      return params.isEmpty ? p.name : "\(p.name)<\(params)>"
+    }.joined(separator: ",")
+    do { return try PassPipeline(parsing: text, registry: registry) } catch { throw ValidationError("--tag-original-names: \(error)") }
   }
 
   private func defaultOutput(for file: String) -> String {

@@ -1,5 +1,7 @@
+import Encode
 import Foundation
 import Testing
+import TypeGraph
 
 /// Runs the built `rustbtf` binary (it sits next to the test bundle) and captures its output.
 struct CLIRun {
@@ -73,6 +75,33 @@ func temporaryDirectory() throws -> String {
     #expect(dump.status == 0 && dump.stdout.hasPrefix("[1] "))
     let verify = try runCLI(["verify", dir + "/x.btf"])
     #expect(verify.status == 0 && verify.stdout.contains("valid"))
+  }
+
+  @Test func tagOriginalNamesAddsDeclTagsTheKernelAccepts() throws {
+    let dir = try temporaryDirectory()
+    #expect(try runCLI([sample, "-o", dir + "/plain.btf"]).status == 0)
+    let r = try runCLI(["--tag-original-names", sample, "-o", dir + "/tagged.btf"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let plain = try BTFDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/plain.btf"))))
+    let tagged = try BTFDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/tagged.btf"))))
+    let tags = tagged.ids.filter { tagged.kind($0) == .declTag }.map { tagged.nameString($0) }
+    #expect(plain.ids.allSatisfy { plain.kind($0) != .declTag })
+    #expect(tags.contains { $0.contains("<") }, "original Rust names such as Option<u32> travel as tags")
+    #expect(try runCLI(["verify", "--kernel", dir + "/tagged.btf"]).status == 0)
+    #expect(try runCLI(["--tag-original-names", "--print-pipeline"]).stdout
+      == "demote-unrepresentable,sanitize-names<tag-original-names>,prune-dependents,dedup\n")
+  }
+
+  @Test func langExcludeSkipsRustUnitsLikePahole() throws {
+    let dir = try temporaryDirectory()
+    let mixed = packageRoot + "/Corpus/objects/mixed-O0.elf"
+    #expect(try runCLI([mixed, "-o", dir + "/all.btf"]).status == 0)
+    #expect(try runCLI(["--lang_exclude=rust", mixed, "-o", dir + "/c.btf"]).status == 0)
+    let all = try BTFDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/all.btf"))))
+    let c = try BTFDecoder.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/c.btf"))))
+    let cFunctions = Set(c.ids.filter { c.kind($0) == .function }.map { c.nameString($0) })
+    #expect(cFunctions.contains("main") && c.liveCount < all.liveCount)
+    #expect(try runCLI(["--lang_exclude=cobol", mixed]).status == 64)
   }
 
   /// Bad input: one line on standard error, a non-zero exit, and no output file.

@@ -1,8 +1,41 @@
 internal import CDwarf
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Options of `DWARFImporter.importFile`. Empty for now; room for later options.
+/// Options of `DWARFImporter.importFile`.
 public struct DWARFImportOptions: Sendable {
+  /// `DW_AT_language` values whose compile units are skipped whole (pahole's
+  /// `--lang_exclude`): their DIEs are not walked, and references into them resolve to void.
+  /// Empty by default (every unit is imported); the CLI sets it from `--lang_exclude`.
+  public var excludeLanguages: [UInt16] = []
+
   public init() {}
+
+  public init(excludeLanguages: [UInt16]) { self.excludeLanguages = excludeLanguages }
+
+  /// Parses pahole's `--lang_exclude` list: `rust`, `c` (every C standard), `c89`, `c99`, `c11`,
+  /// `c17`, `c++` or a `DW_LANG_*` number (decimal or 0x hex). Nil when a name is unknown.
+  public static func languages(named spec: String) -> [UInt16]? {
+    var out: [UInt16] = []
+    for part in spec.split(separator: ",") {
+      let name = String(part.filter { $0 != " " }).lowercased()
+      switch name {
+      case "rust": out.append(0x1c)
+      case "c": out += [0x01, 0x02, 0x0c, 0x1d, 0x2c]
+      case "c89": out.append(0x01)
+      case "c99": out.append(0x0c)
+      case "c11": out.append(0x1d)
+      case "c17": out.append(0x2c)
+      case "c++", "c_plus_plus": out += [0x04, 0x1a, 0x21, 0x2b]
+      default:
+        if name.hasPrefix("0x"), let v = UInt16(name.dropFirst(2), radix: 16) { out.append(v) }
+        else if let v = UInt16(name) { out.append(v) }
+        else { return nil }
+      }
+    }
+    return out
+  }
 }
 
 /// Why a file could not be imported: one line naming the file, e.g.
@@ -35,6 +68,11 @@ public struct ImportStatistics: Sendable, Hashable {
   /// Sibling steps that fell back to libdw's subtree skipping (a DIE with children that were not
   /// walked, or an attribute form the fast path does not know).
   public var siblingFallbacks = 0
+  /// Units skipped because of `DWARFImportOptions.excludeLanguages`.
+  public var excludedUnits = 0
+  /// Global variables without a name (clang's string-literal constants), not imported: no
+  /// one can look them up, and pahole skips them too.
+  public var anonymousVariables = 0
   public init() {}
 }
 
@@ -80,6 +118,7 @@ public enum DWARFImporter {
       throw ImportError("\(path): cannot read DWARF: \(dwflError())")
     }
     var walker = DWARFWalker(dwarf: dwarf, path: path, bigEndian: check.bigEndian)
+    walker.excludeLanguages = options.excludeLanguages
     defer { walker.deallocate() }
     try walker.run()
     statistics = walker.stats

@@ -30,6 +30,12 @@ struct DWARFWalker {
   var unit = UnitID.none
   var baseFlags: NodeFlags = []
   var isRust = false
+  /// The unit's producer is GCC (`DW_AT_producer` "GNU …"): GCC writes enumerator values that
+  /// are not negative with an unsigned data1/2/4 form even in a signed enum (128 as data1 0x80)
+  /// and negative ones as sdata, while LLVM sign-extends data1/2/4 in a signed enum.
+  var producerIsGCC = false
+  /// `DWARFImportOptions.excludeLanguages`: units in these languages are not walked.
+  var excludeLanguages: [UInt16] = []
 
   // Index of imported type DIEs.
   var indexOffsets: ContiguousArray<UInt64> = []
@@ -145,6 +151,10 @@ struct DWARFWalker {
       }
       cu = next
       beginUnit(&cudie)
+      if !excludeLanguages.isEmpty, excludeLanguages.contains(graph.compileUnits[graph.compileUnits.count - 1].language) {
+        stats.excludedUnits += 1
+        continue
+      }
       walkChildren(&cudie, Context(kind: .top), 0)
       resolveUnitLocal()
     }
@@ -159,10 +169,13 @@ struct DWARFWalker {
     unitMemberStart = memberFixIndexes.count
     unitTemplateStart = templateFixIndexes.count
     var language: UInt64 = 0
+    producerIsGCC = false
     var name = NameID.empty, producer = NameID.empty, compDir = NameID.empty
     if rb_collect(&cudie, attrs) == 0 {
       name = internName(rb_string(attrs, Slot.name))
-      producer = internName(rb_string(attrs, Slot.producer))
+      let p = rb_string(attrs, Slot.producer)
+      producer = internName(p)
+      producerIsGCC = p.map { strncmp($0, "GNU ", 4) == 0 } ?? false
       compDir = internName(rb_string(attrs, Slot.compDir))
       _ = rb_udata(attrs, Slot.language, &language)
     } else {
@@ -612,7 +625,7 @@ struct DWARFWalker {
             } else if DW.isConstantForm(form) {
               _ = rb_udata(attrs, Slot.constValue, &value)
               let width = DW.dataFormWidth(form)
-              if signed && width > 0 && width < 8 {
+              if signed && !producerIsGCC && width > 0 && width < 8 {
                 let shift = UInt64(64 - width * 8)
                 value = UInt64(bitPattern: Int64(bitPattern: value << shift) >> shift)
               }
@@ -822,6 +835,10 @@ struct DWARFWalker {
         && rb_integrate_flag(&die, DW.atExternal))
     guard hasLocation || external else { return }
     let name = internName(rb_integrate_string(&die, DW.atName))
+    if name.isEmpty {
+      stats.anonymousVariables += 1
+      return
+    }
     var linkage = rb_integrate_string(&die, DW.atLinkageName)
     if linkage == nil { linkage = rb_integrate_string(&die, DW.atMIPSLinkageName) }
     let linkageName = internName(linkage)

@@ -23,16 +23,22 @@ public struct Decision: Hashable, Sendable {
   public var reason: String
   /// The decision that caused this one (an earlier decision on a node this one depends on).
   public var cause: Int?
-  /// Member index within the subject, when the decision is about one member.
+  /// Member index within the subject, when the decision is about one member (the index at the
+  /// time of the decision: later decisions may drop or reorder members).
   public var member: Int?
+  /// The member's name at the time of the decision (`.empty` when anonymous or not about a
+  /// member): explanations show it, since the index alone goes stale.
+  public var memberName: NameID
 
-  public init(subject: TypeID, pass: String, action: Action, reason: String, cause: Int? = nil, member: Int? = nil) {
+  public init(subject: TypeID, pass: String, action: Action, reason: String, cause: Int? = nil, member: Int? = nil,
+              memberName: NameID = .empty) {
     self.subject = subject
     self.pass = pass
     self.action = action
     self.reason = reason
     self.cause = cause
     self.member = member
+    self.memberName = memberName
   }
 }
 
@@ -71,6 +77,21 @@ public struct DecisionLog: Sendable {
   }
 
   public var count: Int { entries.count }
+  /// Number of merges (rows of the merge columns).
+  public var mergeCount: Int { mergedSubjects.count }
+
+  /// The chain of causes of decision `i`, nearest first, `i` itself excluded. Causes always
+  /// name earlier decisions, so the chain ends.
+  public func causes(of i: Int) -> [Int] {
+    var out: [Int] = []
+    var next = entries[i].cause
+    while let c = next, c >= 0, c < entries.count, out.count < entries.count {
+      out.append(c)
+      next = entries[c].cause
+      if let n = next, n >= c { break }  // defensive: a cause must be earlier
+    }
+    return out
+  }
   public subscript(i: Int) -> Decision { entries[i] }
 
   /// Counts per action kind, for the summary line.

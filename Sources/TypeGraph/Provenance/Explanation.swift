@@ -1,0 +1,582 @@
+/// Which nodes an `Explanation` covers.
+public struct ExplainFilter: Sendable, Hashable {
+  /// Original names to explain (simple, `Option<u8>`, or path-qualified,
+  /// `core::option::Option<u8>`; the current, sanitized name is accepted too). Empty: every
+  /// node a pass decided something about.
+  public var names: [String]
+  /// List merges: per kept node in text, one entry per merged node in JSON. Without it merges
+  /// are only counted (a distribution vmlinux has millions), except for the nodes `names`
+  /// asks about.
+  public var includeMerges: Bool
+
+  public init(names: [String] = [], includeMerges: Bool = false) {
+    self.names = names
+    self.includeMerges = includeMerges
+  }
+
+  /// Every decision, merges counted but not listed.
+  public static let all = ExplainFilter()
+}
+
+/// Why each type, member and function ended up as it did: every decision of the graph's
+/// `DecisionLog` with the node's original name (before any pass renamed it, with its namespace
+/// path), its DIE offset and compile unit, and the chain of decisions that caused it, back to
+/// the root. What `rustbtf --explain-pruned` prints; README's "Explaining decisions" documents
+/// the text and the JSON.
+///
+/// Order is deterministic: entries sorted by original name, then DIE offset, then the order in
+/// which the decisions were taken.
+public struct Explanation {
+  public let graph: TypeGraph
+  /// `from` of the first rename of each renamed node.
+  private let firstRename: [Int32: NameID]
+  /// BTF id of each node (`TypeGraph.encodingOrder()`): 0 void, -1 removed.
+  private let btfIDs: ContiguousArray<Int32>
+  /// Namespace paths as imported (`sanitize-names` folds the path into the name of the nodes it
+  /// qualifies and clears their scope).
+  private let originalScopes: ContiguousArray<NameID>
+  /// The kept node each merged node went into.
+  private let mergedInto: [Int32: TypeID]
+
+  /// `graph` after the passes (`Conversion.Result.graph`). Pass `imported`, the graph as the
+  /// importer made it, to show the namespace paths of nodes `sanitize-names` qualified
+  /// (without it their path is part of the new name only).
+  public init(graph: TypeGraph, imported: TypeGraph?) {
+    self.init(graph: graph, importedScopes: imported?.scopes)
+  }
+
+  /// As `init(graph:imported:)`, with only the imported graph's `scopes` column (all an
+  /// explanation needs of it; the CLI keeps this rather than a second whole graph).
+  public init(graph: TypeGraph, importedScopes: ContiguousArray<NameID>? = nil) {
+    self.graph = graph
+    if let imported = importedScopes, imported.count <= graph.count {
+      var scopes = graph.scopes
+      for i in 0..<imported.count where scopes[i].isEmpty { scopes[i] = imported[i] }
+      originalScopes = scopes
+    } else {
+      originalScopes = graph.scopes
+    }
+    var renames: [Int32: NameID] = [:]
+    for d in graph.decisions.entries {
+      if case .renamed(let from) = d.action, renames[d.subject.rawValue] == nil { renames[d.subject.rawValue] = from }
+    }
+    firstRename = renames
+    btfIDs = graph.encodingOrder()
+    var into: [Int32: TypeID] = [:]
+    into.reserveCapacity(graph.decisions.mergeCount)
+    for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) { into[s.rawValue] = t }
+    // A target merged in a later dedup run: follow to the node finally kept.
+    for (s, t) in into {
+      var t = t, steps = 0
+      while let next = into[t.rawValue], steps < 64 { t = next; steps += 1 }
+      into[s] = t
+    }
+    mergedInto = into
+  }
+
+  // MARK: Model
+
+  /// A node as explanations show it.
+  public struct Subject: Hashable, Sendable {
+    public var id: TypeID
+    /// Original name with its namespace path (`core::option::Option<u8>`); `(anon)` when the
+    /// node has none.
+    public var originalName: String
+    /// Kind as DWARF had it: `struct`, `union`, `enum`, `typedef`, `function`, `function
+    /// prototype`, `variant part`… (the BTF kind, lower case, for nodes no DIE gave).
+    public var kind: String
+    /// `DW_AT` DIE offset in `.debug_info`; nil for synthesized nodes.
+    public var dieOffset: UInt64?
+    /// Name of the compile unit; nil for synthesized nodes.
+    public var compileUnit: String?
+  }
+
+  /// What the node is in the output.
+  public enum Outcome: Hashable, Sendable {
+    /// Written as `kind` named `name` with BTF id `btfID`.
+    case kept(kind: String, name: String, btfID: Int)
+    /// Void: references to it encode as type 0.
+    case void
+    /// Merged by dedup into `into`, which is written as `kind` named `name` with BTF id `btfID`.
+    case merged(into: TypeID, kind: String, name: String, btfID: Int)
+    /// Removed (pruned).
+    case removed
+  }
+
+  /// One step of a cause chain, or the decision an entry explains.
+  public struct Step: Hashable, Sendable {
+    public var subject: Subject
+    /// Member name when the decision is about one member.
+    public var member: String?
+    public var pass: String
+    /// `demoted`, `renamed`, `pruned`, `replaced_by_opaque`, `merged`, `rewritten`.
+    public var action: String
+    public var reason: String
+    /// Index of the decision in `graph.decisions`.
+    public var decision: Int
+  }
+
+  public struct Entry: Hashable, Sendable {
+    public var subject: Subject
+    /// Member name when the decision is about one member.
+    public var member: String?
+    /// Pass that decided; nil for `kept` entries.
+    public var pass: String?
+    /// One of `Step.action`'s values, or `kept` (no pass changed it, or a status entry for a
+    /// node asked about by name).
+    public var action: String
+    public var reason: String
+    /// New name, for `renamed`.
+    public var renamedTo: String?
+    /// The kept node, for `merged`.
+    public var mergedInto: Subject?
+    /// For `kept`: how many structurally equal nodes dedup merged into this one.
+    public var absorbed: Int
+    /// For `kept`: from how many compile units those came.
+    public var absorbedUnits: Int
+    public var outcome: Outcome
+    /// Causes, nearest first, back to the root.
+    public var causes: [Step]
+    /// Decision index (sort tie-breaker); `Int.max` for entries that are not decisions.
+    public var decision: Int
+  }
+
+  // MARK: Naming
+
+  private func originalNameID(_ id: TypeID) -> NameID {
+    if let from = firstRename[id.rawValue] { return from }
+    return graph.name(id)
+  }
+
+  /// The prototype the importer made for a subprogram sits right after its FUNC, with the same
+  /// DIE; it has no name of its own, so it is shown with the function's.
+  private func isSubprogramPrototype(_ id: TypeID) -> Bool {
+    graph.dwarfTag(of: id) == DWARFTag.subprogram && graph.flags(id).contains(.synthesized)
+  }
+
+  /// Simple original name, without namespace path (empty when anonymous).
+  public func simpleOriginalName(_ id: TypeID) -> String {
+    if isSubprogramPrototype(id), id.index > 1 {
+      let fn = TypeID(id.index - 1)
+      if graph.dieOffsets[fn.index] == graph.dieOffsets[id.index] { return graph.strings.string(originalNameID(fn)) }
+    }
+    return graph.strings.string(originalNameID(id))
+  }
+
+  /// Original name with the namespace path, `(anon)` for anonymous nodes.
+  public func originalName(_ id: TypeID) -> String {
+    let simple = simpleOriginalName(id)
+    let base = simple.isEmpty ? "(anon)" : simple
+    let scope = originalScopes[id.index]
+    return scope.isEmpty ? base : graph.strings.string(scope) + "::" + base
+  }
+
+  public func kindName(_ id: TypeID) -> String {
+    let tag = graph.dwarfTag(of: id)
+    switch tag {
+    case 0:
+      // Synthesized or hand-built: the kind it has now.
+      switch graph.kind(id) {
+      case .structure: return "struct"
+      case .union: return "union"
+      case .enumeration, .enum64: return "enum"
+      case .function: return "function"
+      case .functionProto: return "function prototype"
+      case .variable: return "variable"
+      default: return graph.kind(id).btfName.lowercased()
+      }
+    case DWARFTag.structureType: return "struct"
+    case DWARFTag.classType: return "class"
+    case DWARFTag.unionType: return "union"
+    case DWARFTag.enumerationType: return "enum"
+    case DWARFTag.typedef: return "typedef"
+    case DWARFTag.baseType: return "base type"
+    case DWARFTag.pointerType: return "pointer"
+    case DWARFTag.arrayType: return "array"
+    case DWARFTag.subroutineType: return "function prototype"
+    case DWARFTag.subprogram: return isSubprogramPrototype(id) ? "function prototype" : "function"
+    case DWARFTag.variable: return "variable"
+    case DWARFTag.variantPart: return "variant part"
+    case DWARFTag.variant: return "variant"
+    case DWARFTag.llvmAnnotation: return "annotation"
+    default:
+      var n = DWARFTag.name(tag)
+      if n.hasPrefix("DW_TAG_") { n.removeFirst(7) }
+      if n.hasSuffix("_type") { n.removeLast(5) }
+      return n.replacingUnderscores()
+    }
+  }
+
+  public func subject(_ id: TypeID) -> Subject {
+    let die = graph.dieOffsets[id.index]
+    let unit = graph.units[id.index]
+    let cu: String? = unit == .none || Int(unit.rawValue) >= graph.compileUnits.count
+      ? nil : graph.strings.string(graph.compileUnits[Int(unit.rawValue)].name)
+    return Subject(id: id, originalName: originalName(id), kind: kindName(id), dieOffset: die == 0 ? nil : die, compileUnit: cu)
+  }
+
+  public func outcome(_ id: TypeID) -> Outcome {
+    switch graph.kind(id) {
+    case .void: return .void
+    case .removed, .unrepresentable:
+      if let t = mergedInto[id.rawValue], graph.kind(t).isBTF, case .kept(let k, let n, let b) = outcome(t) {
+        return .merged(into: t, kind: k, name: n, btfID: b)
+      }
+      return .removed
+    default:
+      let n = graph.name(id)
+      return .kept(kind: graph.kind(id).btfName, name: n.isEmpty ? "(anon)" : graph.strings.string(n), btfID: Int(btfIDs[id.index]))
+    }
+  }
+
+  private static func actionName(_ a: Decision.Action) -> String {
+    switch a {
+    case .demoted: "demoted"
+    case .renamed: "renamed"
+    case .pruned: "pruned"
+    case .replacedByOpaque: "replaced_by_opaque"
+    case .merged: "merged"
+    case .rewritten: "rewritten"
+    }
+  }
+
+  private func step(_ i: Int) -> Step {
+    let d = graph.decisions[i]
+    return Step(subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action), reason: d.reason, decision: i)
+  }
+
+  private func memberName(_ d: Decision) -> String? {
+    guard d.member != nil else { return nil }
+    return d.memberName.isEmpty ? "(anon)" : graph.strings.string(d.memberName)
+  }
+
+  // MARK: Entries
+
+  /// The entries `filter` selects, sorted.
+  public func entries(filter: ExplainFilter = .all) -> [Entry] {
+    let log = graph.decisions
+    var out: [Entry] = []
+    let matched: [Bool]? = filter.names.isEmpty ? nil : matches(filter.names)
+    for i in 0..<log.count {
+      let d = log[i]
+      if let matched, !matched[d.subject.index] { continue }
+      var e = Entry(subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action),
+                    reason: d.reason, renamedTo: nil, mergedInto: nil, absorbed: 0, absorbedUnits: 0,
+                    outcome: outcome(d.subject), causes: log.causes(of: i).map(step), decision: i)
+      if case .renamed = d.action { e.renamedTo = graph.nameString(d.subject) }
+      if case .merged(let into) = d.action { e.mergedInto = subject(into) }
+      if case .merged(let into, _, _, _) = e.outcome, e.mergedInto == nil { e.mergedInto = subject(into) }
+      out.append(e)
+    }
+    // Merges and status entries.
+    if let matched {
+      let merges = MergeIndex(log, count: graph.count)
+      var status = [Bool](repeating: false, count: graph.count)
+      for i in 1..<graph.count where matched[i] {
+        if graph.kind(TypeID(i)).isBTF { status[i] = true }
+      }
+      for (s, t) in zip(log.mergedSubjects, log.mergedTargets) where matched[s.index] {
+        out.append(mergeEntry(s, t))
+        if graph.kind(t).isBTF { status[t.index] = true }
+      }
+      // A live node with decisions already says "now kept as …"; its status entry only adds
+      // the merges it absorbed.
+      for i in 1..<graph.count where status[i] {
+        let id = TypeID(i)
+        if log.latest(for: id) != nil && merges.subjects(of: id).isEmpty { continue }
+        out.append(keptEntry(id, merges))
+      }
+    } else if filter.includeMerges {
+      for (s, t) in zip(log.mergedSubjects, log.mergedTargets) { out.append(mergeEntry(s, t)) }
+    }
+    out.sort(by: Self.precedes)
+    return out
+  }
+
+  /// Status entries for every kept node that absorbed merges (text `--explain-merges`).
+  public func mergeSummaries() -> [Entry] {
+    let merges = MergeIndex(graph.decisions, count: graph.count)
+    var out: [Entry] = []
+    for t in merges.targets where graph.kind(t).isBTF { out.append(keptEntry(t, merges)) }
+    out.sort(by: Self.precedes)
+    return out
+  }
+
+  private static func precedes(_ a: Entry, _ b: Entry) -> Bool {
+    if a.subject.originalName != b.subject.originalName {
+      return a.subject.originalName.utf8.lexicographicallyPrecedes(b.subject.originalName.utf8)
+    }
+    let da = a.subject.dieOffset ?? 0, db = b.subject.dieOffset ?? 0
+    if da != db { return da < db }
+    if a.subject.id != b.subject.id { return a.subject.id < b.subject.id }
+    if a.decision != b.decision { return a.decision < b.decision }
+    return a.action < b.action
+  }
+
+  /// `Entry.decision` of entries made from the merge columns.
+  static let mergeRow = Int.max - 1
+
+  private func mergeEntry(_ s: TypeID, _ t: TypeID) -> Entry {
+    Entry(subject: subject(s), member: nil, pass: "dedup", action: "merged",
+          reason: "structurally equal to the kept node", renamedTo: nil, mergedInto: subject(t), absorbed: 0,
+          absorbedUnits: 0, outcome: outcome(s), causes: [], decision: Self.mergeRow)
+  }
+
+  private func keptEntry(_ id: TypeID, _ merges: MergeIndex) -> Entry {
+    let from = merges.subjects(of: id)
+    var units = Set<Int32>()
+    for s in from { units.insert(graph.units[s.index].rawValue) }
+    let decided = graph.decisions.latest(for: id) != nil
+    return Entry(subject: subject(id), member: nil, pass: nil, action: "kept",
+                 reason: decided ? "kept after the decisions above" : "no pass changed it", renamedTo: nil,
+                 mergedInto: nil, absorbed: from.count, absorbedUnits: units.count, outcome: outcome(id), causes: [],
+                 decision: Int.max)
+  }
+
+  /// Nodes whose original name (simple or path-qualified) or current name is one of `names`.
+  private func matches(_ names: [String]) -> [Bool] {
+    var out = [Bool](repeating: false, count: graph.count)
+    var wanted = Set<NameID>()
+    for q in names {
+      if let n = graph.strings.lookup(q) { wanted.insert(n) }
+      if let tail = Self.lastPathComponent(q), let n = graph.strings.lookup(tail) { wanted.insert(n) }
+    }
+    let queries = Set(names)
+    for i in 1..<graph.count {
+      let id = TypeID(i)
+      let orig = originalNameID(id), current = graph.name(id)
+      guard wanted.contains(orig) || wanted.contains(current) else { continue }
+      if queries.contains(graph.strings.string(orig)) || queries.contains(graph.strings.string(current))
+        || queries.contains(originalName(id)) {
+        out[i] = true
+      }
+    }
+    return out
+  }
+
+  /// `core::option::Option<u8>` -> `Option<u8>`: the part after the last `::` outside angle
+  /// brackets, braces and parentheses; nil when there is none.
+  static func lastPathComponent(_ q: String) -> String? {
+    let chars = Array(q.utf8)
+    var depth = 0
+    var cut: Int? = nil
+    var i = 0
+    while i < chars.count {
+      switch chars[i] {
+      case UInt8(ascii: "<"), UInt8(ascii: "("), UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+      case UInt8(ascii: ">"), UInt8(ascii: ")"), UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+      case UInt8(ascii: ":") where depth == 0 && i + 1 < chars.count && chars[i + 1] == UInt8(ascii: ":"):
+        cut = i + 2
+        i += 1
+      default: break
+      }
+      i += 1
+    }
+    guard let cut, cut < chars.count else { return nil }
+    return String(decoding: chars[cut...], as: UTF8.self)
+  }
+
+  // MARK: Text
+
+  /// The human-readable explanation: one block per entry, blank-line separated.
+  public func text(filter: ExplainFilter = .all) -> String {
+    var out = ""
+    // Text shows merges per kept node (`mergeSummaries`), so it never builds one entry per merge.
+    let list = entries(filter: filter.names.isEmpty ? ExplainFilter() : filter)
+    var first = true
+    func block(_ e: Entry) {
+      if !first { out += "\n" }
+      first = false
+      Self.write(e, to: &out)
+    }
+    // Text shows merges per kept node (the `kept` entries' "absorbed" line), not one by one.
+    for e in list where !(e.action == "merged" && e.decision == Self.mergeRow) { block(e) }
+    let merges = graph.decisions.mergeCount
+    if filter.names.isEmpty {
+      if filter.includeMerges {
+        for e in mergeSummaries() { block(e) }
+      } else if merges > 0 {
+        let kept = Set(graph.decisions.mergedTargets).count
+        if !first { out += "\n" }
+        out += "\(merges) merge\(merges == 1 ? "" : "s") into \(kept) kept node\(kept == 1 ? "" : "s") not listed (--explain-merges lists them per kept node; --explain NAME explains one type)\n"
+        first = false
+      }
+    } else {
+      for q in filter.names where !list.contains(where: { Self.entry($0, answers: q) }) {
+        if !first { out += "\n" }
+        out += "no type, function or variable named `\(q)`\n"
+        first = false
+      }
+    }
+    return out
+  }
+
+  /// Whether `e` is about a node called `q` (for "not found" lines).
+  public static func entry(_ e: Entry, answers q: String) -> Bool {
+    e.subject.originalName == q || e.subject.originalName.hasSuffix("::" + q) || {
+      if case .kept(_, let name, _) = e.outcome { return name == q }
+      return false
+    }() || e.renamedTo == q
+  }
+
+  static func describe(_ s: Subject) -> String {
+    let die = s.dieOffset.map { "0x" + String($0, radix: 16) } ?? "-"
+    return "\(s.kind) `\(s.originalName)` [die \(die), cu \(s.compileUnit ?? "-")]"
+  }
+
+  private static func verb(_ action: String) -> String {
+    action == "replaced_by_opaque" ? "made opaque" : action
+  }
+
+  private static func describe(_ o: Outcome) -> String {
+    switch o {
+    case .kept(let kind, let name, let id): "kept as \(kind) '\(name)' [id \(id)]"
+    case .merged(_, let kind, let name, let id): "merged into the node kept as \(kind) '\(name)' [id \(id)]"
+    case .void: "void (references to it encode as type 0)"
+    case .removed: "removed"
+    }
+  }
+
+  private static func write(_ e: Entry, to out: inout String) {
+    let what = e.member.map { "member '\($0)' of " } ?? ""
+    if e.action == "kept" {
+      out += "\(describe(e.subject))\n  \(describe(e.outcome))"
+      out += e.reason == "no pass changed it" ? "; no pass changed it\n" : "\n"
+      if e.absorbed > 0 {
+        out += "  absorbed \(e.absorbed) structurally equal cop\(e.absorbed == 1 ? "y" : "ies") from \(e.absorbedUnits) compile unit\(e.absorbedUnits == 1 ? "" : "s") by dedup\n"
+      }
+      return
+    }
+    out += "\(verb(e.action)) \(what)\(describe(e.subject))\n"
+    out += "  by \(e.pass ?? "-"): \(e.reason)"
+    if let to = e.renamedTo { out += " (now '\(to)')" }
+    out += "\n"
+    if e.action == "merged", let into = e.mergedInto { out += "  into \(describe(into))\n" }
+    for c in e.causes {
+      let cm = c.member.map { "member '\($0)' of " } ?? ""
+      out += "  because \(verb(c.action)) \(cm)\(describe(c.subject)) by \(c.pass): \(c.reason)\n"
+    }
+    if case .merged(_, let kind, let name, let id) = e.outcome, let into = e.mergedInto, e.action != "merged" {
+      out += "  now merged by dedup into \(describe(into)), kept as \(kind) '\(name)' [id \(id)]\n"
+    } else {
+      out += "  now \(describe(e.outcome))\n"
+    }
+  }
+
+  // MARK: JSON
+
+  /// One JSON document: an array of entries, one per line (schema in README, "Explaining
+  /// decisions").
+  public func json(filter: ExplainFilter = .all) -> String {
+    let list = entries(filter: filter)
+    if list.isEmpty { return "[]\n" }
+    var out = "[\n"
+    for (n, e) in list.enumerated() {
+      out += "  "
+      Self.writeJSON(e, to: &out)
+      out += n == list.count - 1 ? "\n" : ",\n"
+    }
+    out += "]\n"
+    return out
+  }
+
+  private static func writeJSON(_ e: Entry, to out: inout String) {
+    out += "{"
+    writeSubjectFields(e.subject, to: &out)
+    out += ", \"pass\": " + jsonString(e.pass)
+    out += ", \"action\": " + jsonString(e.action)
+    out += ", \"reason\": " + jsonString(e.reason)
+    out += ", \"member\": " + jsonString(e.member)
+    out += ", \"renamed_to\": " + jsonString(e.renamedTo)
+    out += ", \"merged_into\": "
+    if let m = e.mergedInto {
+      out += "{"
+      writeSubjectFields(m, to: &out)
+      out += "}"
+    } else {
+      out += "null"
+    }
+    out += ", \"absorbed\": \(e.absorbed)"
+    out += ", \"result\": "
+    switch e.outcome {
+    case .kept(let kind, let name, let id): out += "{\"state\": \"kept\", \"btf_kind\": \(jsonString(kind)), \"btf_name\": \(jsonString(name)), \"btf_id\": \(id)}"
+    case .merged(_, let kind, let name, let id): out += "{\"state\": \"merged\", \"btf_kind\": \(jsonString(kind)), \"btf_name\": \(jsonString(name)), \"btf_id\": \(id)}"
+    case .void: out += "{\"state\": \"void\", \"btf_kind\": null, \"btf_name\": null, \"btf_id\": 0}"
+    case .removed: out += "{\"state\": \"removed\", \"btf_kind\": null, \"btf_name\": null, \"btf_id\": null}"
+    }
+    out += ", \"causes\": ["
+    for (n, c) in e.causes.enumerated() {
+      if n > 0 { out += ", " }
+      out += "{"
+      writeSubjectFields(c.subject, to: &out)
+      out += ", \"pass\": " + jsonString(c.pass)
+      out += ", \"action\": " + jsonString(c.action)
+      out += ", \"reason\": " + jsonString(c.reason)
+      out += ", \"member\": " + jsonString(c.member)
+      out += "}"
+    }
+    out += "]}"
+  }
+
+  private static func writeSubjectFields(_ s: Subject, to out: inout String) {
+    out += "\"original_name\": " + jsonString(s.originalName)
+    out += ", \"kind\": " + jsonString(s.kind)
+    out += ", \"die_offset\": " + jsonString(s.dieOffset.map { "0x" + String($0, radix: 16) })
+    out += ", \"compile_unit\": " + jsonString(s.compileUnit)
+  }
+
+  static func jsonString(_ s: String?) -> String {
+    guard let s else { return "null" }
+    var out = "\""
+    for u in s.unicodeScalars {
+      switch u {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if u.value < 0x20 {
+          let h = String(u.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+        } else {
+          out.unicodeScalars.append(u)
+        }
+      }
+    }
+    return out + "\""
+  }
+}
+
+/// Merges grouped by kept node (counting sort over the merge columns).
+private struct MergeIndex {
+  private var starts: [Int32]
+  private var sorted: [TypeID]
+  /// Kept nodes with at least one merge, in id order.
+  private(set) var targets: [TypeID] = []
+
+  init(_ log: DecisionLog, count: Int) {
+    var counts = [Int32](repeating: 0, count: count + 1)
+    for t in log.mergedTargets where t.index < count { counts[t.index + 1] += 1 }
+    for i in 0..<count where counts[i + 1] > 0 { targets.append(TypeID(i)) }
+    for i in 0..<count { counts[i + 1] += counts[i] }
+    starts = counts
+    var fill = counts
+    sorted = [TypeID](repeating: .void, count: Int(counts[count]))
+    for (s, t) in zip(log.mergedSubjects, log.mergedTargets) where t.index < count {
+      sorted[Int(fill[t.index])] = s
+      fill[t.index] += 1
+    }
+  }
+
+  func subjects(of t: TypeID) -> ArraySlice<TypeID> {
+    guard t.index + 1 < starts.count else { return [] }
+    return sorted[Int(starts[t.index])..<Int(starts[t.index + 1])]
+  }
+}
+
+extension String {
+  fileprivate func replacingUnderscores() -> String {
+    String(map { $0 == "_" ? " " : $0 })
+  }
+}
