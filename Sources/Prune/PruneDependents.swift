@@ -89,18 +89,41 @@ public struct PruneDependents: Pass {
     return changed
   }
 
+  /// What is wrong with one member, if anything: the one definition of the member rules, used
+  /// both by the allocation-free scan and by the fix.
+  private enum MemberIssue { case none, unsized, pastEnd, misalignedFloat }
+
+  private func issue(_ type: TypeID, offset: UInt64, bits: UInt32, structBits: UInt64, _ graph: TypeGraph) -> MemberIssue {
+    guard let size = graph.byteSize(of: type) else { return .unsized }
+    if offset + (bits != 0 ? UInt64(bits) : size * 8) > structBits { return .pastEnd }
+    if graph.kind(graph.resolvingModifiers(type)) == .float, offset % (min(8, size) * 8) != 0 || bits != 0 {
+      return .misalignedFloat
+    }
+    return .none
+  }
+
   private func fixMembers(_ id: TypeID, _ graph: inout TypeGraph, _ opaque: inout OpaqueBytes) -> Bool {
     if policy == .strict, demoteHolderOfUnsizedMember(id, &graph) { return true }
     let structBits = UInt64(graph.size(id)) * 8
+    // Most structs need nothing: find out without copying their members.
+    let range = graph.memberRange(id)
+    if !range.contains(where: {
+      issue(graph.memberTypes[$0], offset: graph.memberValues[$0], bits: graph.memberBits[$0], structBits: structBits, graph) != .none
+    }) {
+      return false
+    }
     let isUnion = graph.kind(id) == .union
     var members = graph.members(of: id)
     var changed = false
     var i = 0
     while i < members.count {
       let m = members[i]
-      let size = graph.byteSize(of: m.type)
       let target = graph.resolvingModifiers(m.type)
-      if size == nil {
+      switch issue(m.type, offset: m.value, bits: m.bits, structBits: structBits, graph) {
+      case .none:
+        i += 1
+        continue
+      case .unsized:
         // Lost its type: opaque bytes of the size it had, or of its extent up to the next member.
         let known = UInt64(graph.size(target))
         // Members may not be sorted yet (sanitize-names sorts them): the extent ends at the
@@ -120,25 +143,19 @@ public struct PruneDependents: Pass {
           graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten,
             reason: "member \(memberLabel(m, graph)) has no BTF type and no size; dropped", cause: cause, member: i, memberName: m.name))
         }
-        changed = true
-        continue
-      }
-      let end = m.value + (m.bits != 0 ? UInt64(m.bits) : size! * 8)
-      if end > structBits {
+      case .pastEnd:
         members.remove(at: i)
         graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten,
           reason: "member \(memberLabel(m, graph)) ends past the end of the \(structBits / 8)-byte type; dropped", member: i, memberName: m.name))
-        changed = true
-        continue
-      }
-      if graph.kind(target) == .float, m.value % (min(8, size!) * 8) != 0 || m.bits != 0 {
-        members[i].type = opaque.array(bytes: size!, in: &graph)
+      case .misalignedFloat:
+        let size = graph.byteSize(of: m.type)!
+        members[i].type = opaque.array(bytes: size, in: &graph)
         members[i].bits = 0
         graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
-          reason: "FLOAT member \(memberLabel(m, graph)) is not aligned as the kernel requires; kept as \(size!) opaque bytes", member: i, memberName: m.name))
-        changed = true
+          reason: "FLOAT member \(memberLabel(m, graph)) is not aligned as the kernel requires; kept as \(size) opaque bytes", member: i, memberName: m.name))
+        i += 1
       }
-      i += 1
+      changed = true
     }
     if changed { graph.setMembers(id, members) }
     return changed
