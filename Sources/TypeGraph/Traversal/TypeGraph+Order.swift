@@ -14,6 +14,19 @@ extension TypeGraph {
   public func byValueOrder() -> ContiguousArray<TypeID> {
     var out = ContiguousArray<TypeID>()
     out.reserveCapacity(count)
+    walkByValue(onBackEdge: { _, _ in false }, onFinish: { out.append($0) })
+    return out
+  }
+
+  /// The first by-value cycle edge found in the same walk, as (from, to), or nil.
+  public func findByValueCycle() -> (from: TypeID, to: TypeID)? {
+    var found: (TypeID, TypeID)?
+    walkByValue(onBackEdge: { from, to in found = (from, to); return true }, onFinish: { _ in })
+    return found
+  }
+
+  /// The one iterative depth-first walk behind both: `onBackEdge` returns true to stop.
+  private func walkByValue(onBackEdge: (TypeID, TypeID) -> Bool, onFinish: (TypeID) -> Void) {
     // 0 unvisited, 1 on the stack, 2 done
     var state = [UInt8](repeating: 0, count: count)
     var stack: [(id: TypeID, next: Int)] = []
@@ -25,45 +38,18 @@ extension TypeGraph {
         if top.next < n {
           stack[stack.count - 1].next += 1
           let c = reference(of: top.id, at: top.next)
-          if c.index > 0 && state[c.index] == 0 && kinds[c.index].isBTF {
+          guard c.index > 0 && kinds[c.index].isBTF else { continue }
+          if state[c.index] == 1 && onBackEdge(top.id, c) { return }
+          if state[c.index] == 0 {
             state[c.index] = 1
             stack.append((c, 0))
           }
         } else {
           stack.removeLast()
           state[top.id.index] = 2
-          out.append(top.id)
+          onFinish(top.id)
         }
       }
     }
-    return out
-  }
-
-  /// The first by-value cycle edge found in a walk like `byValueOrder`, as (from, to), or nil.
-  public func findByValueCycle() -> (from: TypeID, to: TypeID)? {
-    var state = [UInt8](repeating: 0, count: count)
-    var stack: [(id: TypeID, next: Int)] = []
-    for root in 1..<count where state[root] == 0 && kinds[root].isBTF {
-      stack.append((TypeID(root), 0))
-      state[root] = 1
-      while let top = stack.last {
-        let n = referencesByValue(top.id) ? referenceCount(of: top.id) : 0
-        if top.next < n {
-          stack[stack.count - 1].next += 1
-          let c = reference(of: top.id, at: top.next)
-          if c.index > 0 && kinds[c.index].isBTF {
-            if state[c.index] == 1 { return (top.id, c) }
-            if state[c.index] == 0 {
-              state[c.index] = 1
-              stack.append((c, 0))
-            }
-          }
-        } else {
-          stack.removeLast()
-          state[top.id.index] = 2
-        }
-      }
-    }
-    return nil
   }
 }
