@@ -80,10 +80,7 @@ public struct PruneDependents: Pass {
     var changed = false
     while let (from, to) = graph.findByValueCycle() {
       let cause = graph.decisions.latest(for: from)
-      graph.setKind(to, .void)
-      graph.setMembers(to, [])
-      graph.decisions.record(Decision(subject: to, pass: Self.name, action: .demoted,
-        reason: "part of a by-value reference cycle (through \(graph.describe(from)))", cause: cause))
+      graph.demote(to, pass: Self.name, reason: "part of a by-value reference cycle (through \(graph.describe(from)))", cause: cause)
       changed = true
     }
     return changed
@@ -167,11 +164,7 @@ public struct PruneDependents: Pass {
     for i in range where graph.byteSize(of: graph.memberTypes[i]) == nil {
       let m = graph.member(at: i)
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(m.type))
-      graph.setKind(id, .void)
-      graph.setMembers(id, [])
-      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted,
-        reason: "member \(memberLabel(m, graph)) has no sized BTF type (policy=strict)", cause: cause,
-        memberName: m.name))
+      graph.demote(id, pass: Self.name, reason: "member \(memberLabel(m, graph)) has no sized BTF type (policy=strict)", cause: cause, memberName: m.name)
       return true
     }
     return false
@@ -184,9 +177,7 @@ public struct PruneDependents: Pass {
     let cause = graph.decisions.latest(for: target)
     let elementBytes = UInt64(graph.size(target))
     if policy == .strict {
-      graph.setKind(id, .void)
-      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted,
-        reason: "element type has no sized BTF type (policy=strict)", cause: cause))
+      graph.demote(id, pass: Self.name, reason: "element type has no sized BTF type (policy=strict)", cause: cause)
       return true
     }
     if elementBytes > 0 {
@@ -196,9 +187,7 @@ public struct PruneDependents: Pass {
       graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
         reason: "element type has no BTF type; kept as \(total) opaque bytes", cause: cause))
     } else {
-      graph.setKind(id, .void)
-      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted,
-        reason: "element type has no BTF type and no known size", cause: cause))
+      graph.demote(id, pass: Self.name, reason: "element type has no BTF type and no known size", cause: cause)
     }
     return true
   }
@@ -210,19 +199,13 @@ public struct PruneDependents: Pass {
       let isVararg = t.isVoid && n == range.count - 1
       if isVararg || graph.byteSize(of: t) != nil { continue }
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(t))
-      graph.setKind(id, .void)
-      graph.setMembers(id, [])
-      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted,
-        reason: "parameter \(n) has no sized BTF type", cause: cause))
+      graph.demote(id, pass: Self.name, reason: "parameter \(n) has no sized BTF type", cause: cause)
       return true
     }
     let ret = graph.ref(id)
     if !ret.isVoid && graph.kind(ret) != .void && graph.byteSize(of: ret) == nil {
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(ret))
-      graph.setKind(id, .void)
-      graph.setMembers(id, [])
-      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted,
-        reason: "return type has no sized BTF type", cause: cause))
+      graph.demote(id, pass: Self.name, reason: "return type has no sized BTF type", cause: cause)
       return true
     }
     return false

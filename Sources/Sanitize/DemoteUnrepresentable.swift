@@ -38,9 +38,7 @@ public struct DemoteUnrepresentable: Pass {
         if kind == .structure || kind == .int { graph.setMembers(id, []) }
         graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten, reason: why))
       case .demote:
-        graph.setKind(id, .void)
-        graph.setMembers(id, [])
-        graph.decisions.record(Decision(subject: id, pass: Self.name, action: .demoted, reason: "\(tag) has no BTF kind"))
+        graph.demote(id, pass: Self.name, reason: "\(tag) has no BTF kind")
       }
     }
     return changed ? .changed : .unchanged

@@ -195,6 +195,16 @@ public struct TypeGraph: Sendable {
   public mutating func setMemberValue(at i: Int, _ v: UInt64) { memberValues[i] = v }
   public mutating func setMemberBits(at i: Int, _ b: UInt32) { memberBits[i] = b }
 
+  /// Makes `id` a void node (it keeps its byte size, for opaque placeholders, and drops its
+  /// members) and records the decision; returns the decision's index. The one way passes
+  /// demote, so every demotion is explained.
+  @discardableResult
+  public mutating func demote(_ id: TypeID, pass: String, reason: String, cause: Int? = nil, memberName: NameID = .empty) -> Int {
+    kinds[id.index] = .void
+    memberCounts[id.index] = 0
+    return decisions.record(Decision(subject: id, pass: pass, action: .demoted, reason: reason, cause: cause, memberName: memberName))
+  }
+
   /// Turns `id` into a tombstone. Callers must first make sure nothing references it.
   public mutating func remove(_ id: TypeID) {
     kinds[id.index] = .removed
