@@ -19,7 +19,7 @@
 #       both tools get --lang_exclude=LIST
 #   scripts/dedup-parity.sh --compare PAHOLE.btf RUSTBTF.btf   # only compare two BTF files
 # Environment:
-#   RUSTBTF=path   rustbtf binary (default: .build-dedup/release/rustbtf, else .build-dedup/debug/rustbtf)
+#   RUSTBTF=path   rustbtf binary (default: .build/release/rustbtf, else .build/debug/rustbtf)
 #   PAHOLE=path    pahole (default: pahole on PATH)
 #   PARITY_KEEP=1  keep the temp dir (BTF files, dumps, logs)
 #   PARITY_EXAMPLES=N  examples printed per list (default 15)
@@ -45,11 +45,11 @@ if [ -n "$COMPARE" ]; then
 else
   [ -f "$INPUT" ] || { echo "dedup-parity.sh: no such file: $INPUT" >&2; exit 2; }
 if [ -z "${RUSTBTF:-}" ]; then
-  for c in "$REPO/.build-dedup/release/rustbtf" "$REPO/.build-dedup/debug/rustbtf" "$REPO/.build/release/rustbtf" "$REPO/.build/debug/rustbtf"; do
+  for c in "$REPO/.build/release/rustbtf" "$REPO/.build/debug/rustbtf"; do
     [ -x "$c" ] && { RUSTBTF="$c"; break; }
   done
 fi
-[ -n "${RUSTBTF:-}" ] && [ -x "$RUSTBTF" ] || { echo "dedup-parity.sh: no rustbtf binary; build with swift build --scratch-path .build-dedup" >&2; exit 2; }
+[ -n "${RUSTBTF:-}" ] && [ -x "$RUSTBTF" ] || { echo "dedup-parity.sh: no rustbtf binary; build with swift build -c release, or set RUSTBTF" >&2; exit 2; }
 PAHOLE="${PAHOLE:-pahole}"
 command -v "$PAHOLE" >/dev/null || { echo "dedup-parity.sh: pahole not found (apt-get install dwarves)" >&2; exit 2; }
 
