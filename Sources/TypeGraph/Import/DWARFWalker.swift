@@ -6,9 +6,11 @@ internal import CDwarf
 /// - Nodes are appended in DIE order; the primary node of every type DIE is recorded in a sorted
 ///   (DIE offset, TypeID) index (DIE offsets grow within and across units, so appending keeps it
 ///   sorted; a flag catches the exception and sorts at the end).
-/// - References are recorded as global DIE offsets in pending arrays (node refs, member types,
-///   template parameter types, function scopes) and resolved after the walk by binary search,
-///   so forward and cross-unit references need no second pass over the DWARF. A reference to a
+/// - References are recorded as global DIE offsets in one pending list, each with the column
+///   slot it fills (a node's ref, a member's type, a template parameter's type; `PendingSlot`),
+///   resolved per unit through a dense table and the rest after the walk by binary search, so
+///   forward and cross-unit references need no second pass over the DWARF (function scopes
+///   have their own list: they follow specification chains). A reference to a
 ///   DIE that is not a type node resolves to void and is counted.
 /// - Members of the node being built are collected in a stack-like buffer (nested types may be
 ///   built while the outer member list is half done) and stored once with `setMembers`.
@@ -55,17 +57,11 @@ struct DWARFWalker {
 
   // Where the current unit's index entries and pending references start.
   var unitIndexStart = 0
-  var unitRefStart = 0
-  var unitMemberStart = 0
-  var unitTemplateStart = 0
+  var unitPendingStart = 0
 
   // Pending references (global DIE offsets).
-  var refFixNodes: ContiguousArray<TypeID> = []
-  var refFixOffsets: ContiguousArray<UInt64> = []
-  var memberFixIndexes: ContiguousArray<Int32> = []
-  var memberFixOffsets: ContiguousArray<UInt64> = []
-  var templateFixIndexes: ContiguousArray<Int32> = []
-  var templateFixOffsets: ContiguousArray<UInt64> = []
+  var pendingSlots: ContiguousArray<PendingSlot> = []
+  var pendingOffsets: ContiguousArray<UInt64> = []
 
   // Subprograms seen (declarations, abstract instances, definitions): their scope and the DIE
   // their DW_AT_specification / DW_AT_abstract_origin names, to give definitions the scope of
@@ -165,9 +161,7 @@ struct DWARFWalker {
   mutating func beginUnit(_ cudie: inout Dwarf_Die) {
     stats.units += 1
     unitIndexStart = indexOffsets.count
-    unitRefStart = refFixNodes.count
-    unitMemberStart = memberFixIndexes.count
-    unitTemplateStart = templateFixIndexes.count
+    unitPendingStart = pendingSlots.count
     var language: UInt64 = 0
     producerIsGCC = false
     var name = NameID.empty, producer = NameID.empty, compDir = NameID.empty
@@ -861,8 +855,8 @@ struct DWARFWalker {
     let name = internName(rb_string(attrs, Slot.name))
     let target = rb_ref(attrs, Slot.type)
     if target != 0 {
-      templateFixIndexes.append(Int32(truncatingIfNeeded: graph.templateParameters.count))
-      templateFixOffsets.append(target)
+      pendingSlots.append(PendingSlot(column: .templateType, index: Int32(truncatingIfNeeded: graph.templateParameters.count)))
+      pendingOffsets.append(target)
     }
     graph.addTemplateParameter(TemplateParameter(owner: owner, name: name, type: .void))
   }
@@ -879,8 +873,8 @@ struct DWARFWalker {
   @inline(__always)
   mutating func pendingRef(_ id: TypeID, _ target: UInt64) {
     guard target != 0 else { return }
-    refFixNodes.append(id)
-    refFixOffsets.append(target)
+    pendingSlots.append(PendingSlot(column: .nodeRef, index: id.rawValue))
+    pendingOffsets.append(target)
   }
 
   mutating func recordSubprogram(_ offset: UInt64, _ scope: NameID, _ next: UInt64) {
@@ -902,8 +896,8 @@ struct DWARFWalker {
     for k in 0..<n {
       let target = memberBufferOffsets[start + k]
       if target != 0 {
-        memberFixIndexes.append(Int32(truncatingIfNeeded: base + k))
-        memberFixOffsets.append(target)
+        pendingSlots.append(PendingSlot(column: .memberType, index: Int32(truncatingIfNeeded: base + k)))
+        pendingOffsets.append(target)
       }
     }
     dropMembers(start)
@@ -1000,48 +994,30 @@ struct DWARFWalker {
     for i in lo..<hi { table[Int(indexOffsets[i] - first)] = indexIDs[i].rawValue }
     defer { for i in lo..<hi { table[Int(indexOffsets[i] - first)] = 0 } }
 
-    var kept = unitRefStart
-    for i in unitRefStart..<refFixNodes.count {
-      let target = refFixOffsets[i]
+    var kept = unitPendingStart
+    for i in unitPendingStart..<pendingSlots.count {
+      let target = pendingOffsets[i]
       let t = target >= first && target <= last ? table[Int(target - first)] : 0
       if t != 0 {
-        graph.setRef(refFixNodes[i], TypeID(rawValue: t))
+        fill(pendingSlots[i], TypeID(rawValue: t))
       } else {
-        refFixNodes[kept] = refFixNodes[i]
-        refFixOffsets[kept] = target
+        pendingSlots[kept] = pendingSlots[i]
+        pendingOffsets[kept] = target
         kept += 1
       }
     }
-    refFixNodes.removeLast(refFixNodes.count - kept)
-    refFixOffsets.removeLast(refFixOffsets.count - kept)
-    kept = unitMemberStart
-    for i in unitMemberStart..<memberFixIndexes.count {
-      let target = memberFixOffsets[i]
-      let t = target >= first && target <= last ? table[Int(target - first)] : 0
-      if t != 0 {
-        graph.setMemberType(at: Int(memberFixIndexes[i]), TypeID(rawValue: t))
-      } else {
-        memberFixIndexes[kept] = memberFixIndexes[i]
-        memberFixOffsets[kept] = target
-        kept += 1
-      }
+    pendingSlots.removeLast(pendingSlots.count - kept)
+    pendingOffsets.removeLast(pendingOffsets.count - kept)
+  }
+
+  /// Writes a resolved reference into the column slot that waited for it.
+  @inline(__always)
+  mutating func fill(_ slot: PendingSlot, _ t: TypeID) {
+    switch slot.column {
+    case .nodeRef: graph.setRef(TypeID(rawValue: slot.index), t)
+    case .memberType: graph.setMemberType(at: Int(slot.index), t)
+    case .templateType: graph.templateParameters[Int(slot.index)].type = t
     }
-    memberFixIndexes.removeLast(memberFixIndexes.count - kept)
-    memberFixOffsets.removeLast(memberFixOffsets.count - kept)
-    kept = unitTemplateStart
-    for i in unitTemplateStart..<templateFixIndexes.count {
-      let target = templateFixOffsets[i]
-      let t = target >= first && target <= last ? table[Int(target - first)] : 0
-      if t != 0 {
-        graph.templateParameters[Int(templateFixIndexes[i])].type = TypeID(rawValue: t)
-      } else {
-        templateFixIndexes[kept] = templateFixIndexes[i]
-        templateFixOffsets[kept] = target
-        kept += 1
-      }
-    }
-    templateFixIndexes.removeLast(templateFixIndexes.count - kept)
-    templateFixOffsets.removeLast(templateFixOffsets.count - kept)
   }
 
   /// The type node of the DIE at `offset`, or nil.
@@ -1072,22 +1048,8 @@ struct DWARFWalker {
       indexIDs = ContiguousArray(order.map { indexIDs[$0] })
     }
     var missing = 0
-    for i in refFixNodes.indices {
-      if let t = lookup(refFixOffsets[i]) { graph.setRef(refFixNodes[i], t) } else { missing += 1 }
-    }
-    for i in memberFixIndexes.indices {
-      if let t = lookup(memberFixOffsets[i]) {
-        graph.setMemberType(at: Int(memberFixIndexes[i]), t)
-      } else {
-        missing += 1
-      }
-    }
-    for i in templateFixIndexes.indices {
-      if let t = lookup(templateFixOffsets[i]) {
-        graph.templateParameters[Int(templateFixIndexes[i])].type = t
-      } else {
-        missing += 1
-      }
+    for i in pendingSlots.indices {
+      if let t = lookup(pendingOffsets[i]) { fill(pendingSlots[i], t) } else { missing += 1 }
     }
     stats.referencesToNonTypes = missing
 
@@ -1135,4 +1097,12 @@ func strcmpEquals(_ a: UnsafePointer<CChar>, _ b: StaticString) -> Bool {
   let n = b.utf8CodeUnitCount
   for i in 0..<n where UInt8(bitPattern: a[i]) != p[i] { return false }
   return a[n] == 0
+}
+
+/// Where a pending reference goes once its DIE offset is resolved: a node's `ref`, a member's
+/// type, or a template parameter's type, by index in that column.
+struct PendingSlot {
+  enum Column: UInt8 { case nodeRef, memberType, templateType }
+  var column: Column
+  var index: Int32
 }

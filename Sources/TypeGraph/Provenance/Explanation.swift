@@ -482,11 +482,7 @@ public struct Explanation {
 
   private static func writeJSON(_ e: Entry, to out: inout String) {
     out += "{"
-    writeSubjectFields(e.subject, to: &out)
-    out += ", \"pass\": " + jsonString(e.pass)
-    out += ", \"action\": " + jsonString(e.action)
-    out += ", \"reason\": " + jsonString(e.reason)
-    out += ", \"member\": " + jsonString(e.member)
+    writeDecisionFields(e.subject, pass: e.pass, action: e.action, reason: e.reason, member: e.member, to: &out)
     out += ", \"renamed_to\": " + jsonString(e.renamedTo)
     out += ", \"merged_into\": "
     if let m = e.mergedInto {
@@ -508,11 +504,7 @@ public struct Explanation {
     for (n, c) in e.causes.enumerated() {
       if n > 0 { out += ", " }
       out += "{"
-      writeSubjectFields(c.subject, to: &out)
-      out += ", \"pass\": " + jsonString(c.pass)
-      out += ", \"action\": " + jsonString(c.action)
-      out += ", \"reason\": " + jsonString(c.reason)
-      out += ", \"member\": " + jsonString(c.member)
+      writeDecisionFields(c.subject, pass: c.pass, action: c.action, reason: c.reason, member: c.member, to: &out)
       out += "}"
     }
     out += "]}"
@@ -523,6 +515,17 @@ public struct Explanation {
     out += ", \"kind\": " + jsonString(s.kind)
     out += ", \"die_offset\": " + jsonString(s.dieOffset.map { "0x" + String($0, radix: 16) })
     out += ", \"compile_unit\": " + jsonString(s.compileUnit)
+  }
+
+  /// The fields an entry and each step of its cause chain share, in schema order.
+  private static func writeDecisionFields(
+    _ subject: Subject, pass: String?, action: String, reason: String, member: String?, to out: inout String
+  ) {
+    writeSubjectFields(subject, to: &out)
+    out += ", \"pass\": " + jsonString(pass)
+    out += ", \"action\": " + jsonString(action)
+    out += ", \"reason\": " + jsonString(reason)
+    out += ", \"member\": " + jsonString(member)
   }
 
   static func jsonString(_ s: String?) -> String {
