@@ -33,12 +33,11 @@ public struct BTFEncoder: Sendable {
     var types = ByteWriter()
     types.bytes.reserveCapacity(sequence.count * 24 + graph.memberNames.count * 12)
 
-    let columns = Columns(graph)
     for (k, id) in sequence.enumerated() {
       if order[id.index] != Int32(k + 1) {
         throw EncodeError("cannot encode: \(describe(graph, id)) appears twice in the emission sequence")
       }
-      try encodeNode(id, graph.memberRange(id), columns, order, &strings, &types)
+      try encodeNode(id, graph.memberRange(id), graph, order, &strings, &types)
     }
     if types.bytes.count > Int(UInt32.max) {
       throw EncodeError("cannot encode: type section of \(types.bytes.count) bytes exceeds 4 GiB")
@@ -66,7 +65,7 @@ public struct BTFEncoder: Sendable {
   // MARK: Per node
 
   private func encodeNode(
-    _ id: TypeID, _ range: Range<Int>, _ g: Columns, _ order: ContiguousArray<Int32>,
+    _ id: TypeID, _ range: Range<Int>, _ g: TypeGraph, _ order: ContiguousArray<Int32>,
     _ strings: inout StringSectionBuilder, _ w: inout ByteWriter
   ) throws(EncodeError) {
     let i = id.index
@@ -231,47 +230,8 @@ public struct BTFEncoder: Sendable {
   }
 }
 
-/// The graph's columns, held once so the per-node code retains nothing.
-final class Columns {
-  let count: Int
-  let kinds: ContiguousArray<Kind>
-  let names: ContiguousArray<NameID>
-  let sizes: ContiguousArray<UInt32>
-  let refs: ContiguousArray<TypeID>
-  let auxes: ContiguousArray<UInt32>
-  let flags: ContiguousArray<NodeFlags>
-  let dwarfTags: ContiguousArray<UInt16>
-  let dieOffsets: ContiguousArray<UInt64>
-  let memberNames: ContiguousArray<NameID>
-  let memberTypes: ContiguousArray<TypeID>
-  let memberValues: ContiguousArray<UInt64>
-  let memberBits: ContiguousArray<UInt32>
-  let strings: StringTable
-  let arrayIndexTypeID: TypeID
-
-  init(_ g: TypeGraph) {
-    count = g.count
-    kinds = g.kinds
-    names = g.names
-    sizes = g.sizes
-    refs = g.refs
-    auxes = g.auxes
-    flags = g.flags
-    dwarfTags = g.dwarfTags
-    dieOffsets = g.dieOffsets
-    memberNames = g.memberNames
-    memberTypes = g.memberTypes
-    memberValues = g.memberValues
-    memberBits = g.memberBits
-    strings = g.strings
-    arrayIndexTypeID = g.arrayIndexTypeID
-  }
-}
-
 /// "STRUCT 'Foo' #5 [die 0x1234]": how encoder errors name a node.
-func describe(_ g: TypeGraph, _ id: TypeID) -> String { describe(Columns(g), id) }
-
-func describe(_ g: Columns, _ id: TypeID) -> String {
+func describe(_ g: TypeGraph, _ id: TypeID) -> String {
   var s = "\(g.kinds[id.index].btfName) '\(g.strings.string(g.names[id.index]))' #\(id.rawValue)"
   let die = g.dieOffsets[id.index]
   if die != 0 { s += " [die 0x\(String(die, radix: 16))]" }
