@@ -265,8 +265,7 @@ struct OpaqueBytes {
   mutating func array(bytes: UInt64, in graph: inout TypeGraph) -> TypeID {
     if let a = arrays[bytes] { return a }
     let element = byte(in: &graph)
-    let index = graph.arrayIndexType()
-    _ = index
+    _ = graph.arrayIndexType()  // every ARRAY needs the graph's index type to exist
     let a = graph.add(.array, ref: element, aux: UInt32(clamping: bytes), flags: .synthesized)
     arrays[bytes] = a
     return a

@@ -19,7 +19,6 @@ public enum NamePolicy {
     }
     var out = ""
     out.reserveCapacity(original.utf8.count + 8)
-    var previousColon = false
     for b in original.utf8 {
       switch b {
       case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
@@ -28,7 +27,6 @@ public enum NamePolicy {
       case UInt8(ascii: ":"):
         // `::` becomes `__`; a lone `:` becomes `_` too.
         out += "_"
-        previousColon.toggle()
         continue
       case UInt8(ascii: "&"): out += "ref_"
       case UInt8(ascii: "*"): out += "ptr_"
@@ -45,7 +43,6 @@ public enum NamePolicy {
       default:
         out += "_" + hex2(b)
       }
-      previousColon = false
     }
     if out.isEmpty { out = "_" }
     if let f = out.utf8.first, f >= UInt8(ascii: "0") && f <= UInt8(ascii: "9") { out = "_" + out }

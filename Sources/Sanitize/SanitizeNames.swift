@@ -358,18 +358,17 @@ struct Renamer {
     mapped = [Int32](repeating: -1, count: graph.strings.count)
     reservedAsIs = [Bool](repeating: false, count: graph.strings.count)
     // Reserve every name that is valid as it stands, wherever it is used.
-    let g = graph
     func reserve(_ n: NameID) {
       if n.isEmpty || mapped[n.index] >= 0 { return }
-      if g.strings.withBytes(n, { BTFNameRule.isIdentifier($0, maxLength: maxLength) }) {
+      if graph.strings.withBytes(n, { BTFNameRule.isIdentifier($0, maxLength: maxLength) }) {
         mapped[n.index] = n.rawValue
         reservedAsIs[n.index] = true
         taken.insert(n.rawValue)
       }
     }
-    for id in g.ids {
-      reserve(g.name(id))
-      for i in g.memberRange(id) { reserve(g.memberNames[i]) }
+    for id in graph.ids {
+      reserve(graph.name(id))
+      for i in graph.memberRange(id) { reserve(graph.memberNames[i]) }
     }
   }
 
