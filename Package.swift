@@ -2,15 +2,16 @@
 import PackageDescription
 
 // Dependency direction (enforced by the target graph):
-//   CDwarf  <- TypeGraph <- {Sanitize, Prune, Encode} <- Verify <- rustbtf
+//   CDwarf  <- TypeGraph <- {Lower, Sanitize, Prune, Encode} <- Verify <- rustbtf
 // TypeGraph holds the graph, the DWARF importer (the only code that calls libdw), the pass
-// protocol and the pipeline. Sanitize and Prune hold passes and never import each other.
+// protocol and the pipeline. Lower, Sanitize and Prune hold passes and never import each other.
 // Encode owns every BTF wire detail; Verify mirrors the kernel's checks and loads BTF into the
 // running kernel (through CBPF, the only code that calls bpf(2)).
 let package = Package(
   name: "rustbtf",
   products: [
     .library(name: "TypeGraph", targets: ["TypeGraph"]),
+    .library(name: "Lower", targets: ["Lower"]),
     .library(name: "Sanitize", targets: ["Sanitize"]),
     .library(name: "Prune", targets: ["Prune"]),
     .library(name: "Encode", targets: ["Encode"]),
@@ -27,13 +28,14 @@ let package = Package(
       providers: [.apt(["libdw-dev", "libelf-dev", "pkg-config"])]),
     .target(name: "CBPF", path: "Sources/CBPF"),
     .target(name: "TypeGraph", dependencies: ["CDwarf"]),
+    .target(name: "Lower", dependencies: ["TypeGraph"]),
     .target(name: "Sanitize", dependencies: ["TypeGraph"]),
     .target(name: "Prune", dependencies: ["TypeGraph"]),
     .target(name: "Encode", dependencies: ["TypeGraph"]),
     .target(name: "Verify", dependencies: ["Encode", "CBPF"]),
     // The umbrella library: the standard pass registry and the whole ELF -> BTF job, so that
     // the CLI and library users run exactly the same code.
-    .target(name: "RustBTF", dependencies: ["TypeGraph", "Sanitize", "Prune", "Encode", "Verify"]),
+    .target(name: "RustBTF", dependencies: ["TypeGraph", "Lower", "Sanitize", "Prune", "Encode", "Verify"]),
     .executableTarget(
       name: "rustbtf",
       dependencies: [
@@ -42,7 +44,7 @@ let package = Package(
       ]),
     .testTarget(
       name: "RustBTFTests",
-      dependencies: ["RustBTF", "TypeGraph", "Sanitize", "Prune", "Encode", "Verify"],
+      dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Encode", "Verify"],
       path: "Tests/RustBTFTests"),
   ]
 )

@@ -1,3 +1,4 @@
+import Lower
 import Prune
 import Sanitize
 import TypeGraph
@@ -6,6 +7,7 @@ import TypeGraph
 /// registry and `register` passes of their own.
 public enum StandardPasses {
   public static let registry = PassRegistry([
+    LowerRust.descriptor,
     DemoteUnrepresentable.descriptor,
     SanitizeNames.descriptor,
     PruneDependents.descriptor,
