@@ -1,8 +1,185 @@
 import TypeGraph
 
+/// Data-carrying Rust enums. rustc describes `enum E { A, B(u32) }` as a STRUCT `E` of the enum's
+/// size holding a `DW_TAG_variant_part`: an artificial discriminant member and one
+/// `DW_TAG_variant` per variant, each holding one member (named after the variant) whose type
+/// is a struct of the whole enum's size with the variant's fields at their true offsets.
+///
+/// BTF has no variant part, so the enum becomes (C as `bpftool btf dump … format c` prints it):
+///
+///     struct E {                          // same name, same size
+///       union {                           // anonymous, offset 0, the enum's size
+///         struct {                        // anonymous, only when DWARF names a discriminant
+///           long: 64;
+///           enum E__Discriminant discriminant;   // at its DWARF offset, of its DWARF size
+///         };
+///         struct E__A A;                  // one member per variant, offset 0, named after it
+///         struct E__B B;
+///       };
+///     };
+///
+/// Anonymous members are transparent in C and in CO-RE field lookups, so `e.discriminant` and
+/// `e.B.__0` name the bytes DWARF gives them, and no two members of one struct overlap (the
+/// kernel would accept overlapping members sorted by offset, but a C header could not lay them
+/// out). The discriminant's type is an ENUM (ENUM64 for 8 bytes) named `E::Discriminant`, one
+/// enumerator per variant that has a `DW_AT_discr_value`, named after the variant; when the
+/// values cannot be an enum (16-byte discriminants, no variant with a value) it keeps its
+/// integer type. Default variants (no `DW_AT_discr_value`: the dataful variant of a
+/// niche-optimised enum) get no enumerator. The discriminant values, defaults included, are in
+/// the decision recorded on the enum, which `--explain E` prints.
 enum RustEnums {
   /// Returns whether the graph changed.
   static func lower(_ graph: inout TypeGraph, pass: String) -> Bool {
-    false
+    var changed = false
+    let end = graph.count  // nodes added here are never enums to lower
+    for i in 1..<end {
+      let id = TypeID(i)
+      guard graph.kind(id) == .structure, graph.flags(id).contains(.rust) else { continue }
+      let range = graph.memberRange(id)
+      guard let k = range.first(where: { isVariantPart(graph.memberTypes[$0], graph) }) else { continue }
+      lowerEnum(id, variantPartMember: k - range.lowerBound, &graph, pass: pass)
+      changed = true
+    }
+    return changed
+  }
+
+  static func isVariantPart(_ t: TypeID, _ graph: TypeGraph) -> Bool {
+    graph.kind(t) == .unrepresentable && graph.dwarfTag(of: t) == DWARFTag.variantPart
+  }
+
+  /// One variant as the variant part lists it.
+  struct Variant {
+    var name: NameID
+    /// The variant's struct (type of the variant's member), or void when DWARF gave none.
+    var type: TypeID
+    var value: UInt64
+    var flags: VariantFlags
+    /// The whole value as `0x…` when it does not fit 64 bits.
+    var wideValue: NameID
+  }
+
+  static func lowerEnum(_ e: TypeID, variantPartMember k: Int, _ graph: inout TypeGraph, pass: String) {
+    var members = graph.members(of: e)
+    let vp = members[k].type
+    let size = graph.size(e)
+    let enumName = graph.nameString(e)
+    let scope = graph.scopes[e.index]
+
+    // Read the variant part: its discriminant and its variants.
+    var discriminant: Member?
+    var variants: [Variant] = []
+    var dropped: [String] = []
+    var variantNodes: [TypeID] = []
+    for entry in graph.members(of: vp) {
+      let flags = VariantFlags(rawValue: entry.bits)
+      if flags.contains(.discriminant) {
+        discriminant = entry
+        continue
+      }
+      let v = entry.type
+      variantNodes.append(v)
+      for field in graph.members(of: v) {
+        if field.value != 0 {
+          dropped.append("\(graph.strings.string(field.name))@\(field.value / 8)")
+          continue
+        }
+        variants.append(Variant(name: field.name, type: field.type, value: entry.value, flags: flags, wideValue: entry.name))
+      }
+    }
+
+    // Variant structs are named after their enum (`Option<u32>::Some`, not `Some`).
+    for v in variants where graph.kind(v.type) == .structure && graph.flags(v.type).contains(.rust) && !v.type.isVoid {
+      let old = graph.name(v.type)
+      let qualified = graph.strings.intern(enumName + "::" + graph.strings.string(old))
+      guard old != qualified else { continue }
+      graph.setName(v.type, qualified)
+      graph.setScope(v.type, scope)
+      graph.decisions.record(Decision(subject: v.type, pass: pass, action: .renamed(from: old),
+        reason: "variant struct of `\(enumName)`, named after its enum"))
+    }
+
+    // The union of the variants, with the discriminant in an anonymous struct of its own.
+    var unionMembers: [Member] = []
+    var discriminantText = "no discriminant (DW_TAG_variant_part without DW_AT_discr)"
+    if let d = discriminant {
+      let name = discriminantName(d.name, variants, &graph)
+      let (type, typeText) = discriminantType(d, variants, enumName: enumName, scope: scope, &graph)
+      let holder = graph.add(.structure, size: size, flags: [.rust, .synthesized], scope: scope)
+      graph.setMembers(holder, [Member(name: name, type: type, value: d.value)])
+      unionMembers.append(Member(type: holder))
+      discriminantText = "discriminant '\(graph.strings.string(name))' at byte \(d.value / 8), \(typeText)"
+    }
+    for v in variants {
+      unionMembers.append(Member(name: v.name, type: v.type))
+    }
+
+    if unionMembers.isEmpty {
+      members.remove(at: k)
+    } else {
+      let u = graph.add(.union, size: size, flags: [.rust, .synthesized], scope: scope)
+      graph.setMembers(u, unionMembers)
+      members[k] = Member(type: u)
+    }
+    graph.setMembers(e, members)
+    for v in variantNodes { graph.remove(v) }
+    graph.remove(vp)
+
+    var reason = "data-carrying enum: \(discriminantText)"
+    if variants.isEmpty {
+      reason += "; no variants (uninhabited)"
+    } else {
+      reason += "; variants " + variants.map { valueText($0, graph) }.joined(separator: ", ")
+      reason += " as members of an anonymous union"
+    }
+    if !dropped.isEmpty { reason += "; variant members not at offset 0 dropped: " + dropped.joined(separator: ", ") }
+    graph.decisions.record(Decision(subject: e, pass: pass, action: .rewritten, reason: reason))
+  }
+
+  /// `Some = 1`, `Big = 0xffff…0001`, `Some = any other value`.
+  static func valueText(_ v: Variant, _ graph: TypeGraph) -> String {
+    let name = graph.strings.string(v.name)
+    if !v.flags.contains(.hasDiscriminantValue) { return "\(name) = any other value" }
+    if v.flags.contains(.wideDiscriminantValue) { return "\(name) = \(graph.strings.string(v.wideValue))" }
+    return "\(name) = \(v.value)"
+  }
+
+  /// The discriminant member's name: its DWARF name (coroutines call theirs `__state`), else
+  /// `discriminant`; prefixed with `__` until no variant has it, since anonymous members share
+  /// their names with the enclosing struct in C.
+  static func discriminantName(_ dwarfName: NameID, _ variants: [Variant], _ graph: inout TypeGraph) -> NameID {
+    var name = dwarfName.isEmpty ? "discriminant" : graph.strings.string(dwarfName)
+    let taken = Set(variants.map { graph.strings.string($0.name) })
+    while taken.contains(name) { name = "__" + name }
+    return graph.strings.intern(name)
+  }
+
+  /// The discriminant's type: an ENUM of the variants' values when the discriminant is an
+  /// integer of 1, 2, 4 or 8 bytes and at least one variant has a value that fits; otherwise
+  /// its own type. Returns the type and how the reason describes it.
+  static func discriminantType(
+    _ d: Member, _ variants: [Variant], enumName: String, scope: NameID, _ graph: inout TypeGraph
+  ) -> (TypeID, String) {
+    let int = graph.resolvingModifiers(d.type)
+    let own = graph.kind(int) == .int ? "a \(graph.size(int))-byte integer" : "its own type (\(graph.kind(int).btfName))"
+    guard graph.kind(int) == .int else { return (d.type, own) }
+    let bytes = graph.size(int)
+    let signed = graph.aux(int) >> 24 & 1 != 0
+    guard [1, 2, 4, 8].contains(bytes) else { return (d.type, "\(own) (too wide for an ENUM)") }
+    let bits = UInt64(bytes) * 8
+    var enumerators: [Member] = []
+    for v in variants where v.flags.contains(.hasDiscriminantValue) && !v.flags.contains(.wideDiscriminantValue) {
+      var value = v.value
+      if bits < 64 {
+        value &= (1 << bits) - 1
+        if signed && value >> (bits - 1) != 0 { value |= ~((1 << bits) - 1) }  // sign-extend
+      }
+      enumerators.append(Member(name: v.name, value: value))
+    }
+    guard !enumerators.isEmpty else { return (d.type, "\(own) (no variant has a value for an ENUM)") }
+    let node = graph.add(
+      bytes <= 4 ? .enumeration : .enum64, name: graph.strings.intern(enumName + "::Discriminant"),
+      size: bytes, flags: signed ? [.rust, .synthesized, .signed] : [.rust, .synthesized], scope: scope)
+    graph.setMembers(node, enumerators)
+    return (node, "an ENUM of \(bytes) bytes")
   }
 }

@@ -1,8 +1,93 @@
 import TypeGraph
 
+/// Unsized tails. rustc describes the last field of `struct Tail<T: ?Sized> { len: u32, data: T }`
+/// instantiated with `[u8]` or `str` as a member of the *element* type (`u8`) at the struct's
+/// end offset, in a struct whose size leaves it out (`Tail<[u8]>` is 4 bytes, `data` at byte 4).
+/// Such a member "exceeds struct_size" for the kernel. It becomes what C calls a flexible array
+/// member: a zero-length ARRAY of the element type at the same offset, so the struct keeps its
+/// size and every other member, and the tail stays reachable by name.
+///
+/// Only a member that starts exactly at the end of a Rust struct and has a size is a tail;
+/// members further out are left to prune-dependents, which drops them with a reason.
+///
+/// Repeated members. rustc lists a coroutine's captured variable twice in a suspend-point
+/// variant (`Suspend0 { name@16, __awaitee@48, a@32, name@16 }`). The kernel does not mind,
+/// but a C header cannot have two members of one name; the copy that repeats an earlier member
+/// exactly (name, type, offset) carries nothing and is dropped.
 enum RustLayouts {
   /// Returns whether the graph changed.
   static func lower(_ graph: inout TypeGraph, pass: String) -> Bool {
-    false
+    var changed = dropRepeatedMembers(&graph, pass: pass)
+    var arrays: [TypeID: TypeID] = [:]  // element -> its zero-length array, one per element type
+    let end = graph.count
+    for i in 1..<end {
+      let id = TypeID(i)
+      guard graph.kind(id) == .structure, graph.flags(id).contains(.rust) else { continue }
+      let structBits = UInt64(graph.size(id)) * 8
+      for m in graph.memberRange(id) where graph.memberValues[m] == structBits && graph.memberBits[m] == 0 {
+        let element = graph.memberTypes[m]
+        guard let size = graph.byteSize(of: element), size > 0 else { continue }
+        let array: TypeID
+        if let a = arrays[element] {
+          array = a
+        } else {
+          _ = graph.arrayIndexType()
+          array = graph.add(.array, ref: element, aux: 0, flags: [.rust, .synthesized])
+          arrays[element] = array
+        }
+        graph.setMemberType(at: m, array)
+        let name = graph.memberNames[m]
+        graph.decisions.record(Decision(
+          subject: id, pass: pass, action: .rewritten,
+          reason: "member '\(graph.strings.string(name))' starts at the end of the \(structBits / 8)-byte struct: an unsized tail, kept as a zero-length array of its element type",
+          member: m - graph.memberRange(id).lowerBound, memberName: name))
+        changed = true
+      }
+    }
+    return changed
+  }
+}
+
+extension RustLayouts {
+  static func dropRepeatedMembers(_ graph: inout TypeGraph, pass: String) -> Bool {
+    var changed = false
+    for i in 1..<graph.count {
+      let id = TypeID(i)
+      guard graph.kind(id) == .structure || graph.kind(id) == .union, graph.flags(id).contains(.rust) else { continue }
+      let range = graph.memberRange(id)
+      guard range.count > 1, hasRepeatedName(range, graph) else { continue }
+      var seen = Set<Member>()
+      var kept: [Member] = []
+      var dropped: [(Int, Member)] = []
+      for m in range.lazy.map(graph.member(at:)) {
+        if m.name.isEmpty || seen.insert(m).inserted {
+          kept.append(m)
+        } else {
+          dropped.append((kept.count + dropped.count, m))
+        }
+      }
+      guard !dropped.isEmpty else { continue }
+      graph.setMembers(id, kept)
+      for (index, m) in dropped {
+        graph.decisions.record(Decision(
+          subject: id, pass: pass, action: .rewritten,
+          reason: "member '\(graph.strings.string(m.name))' repeats an earlier member (same name, type and offset); the copy is dropped",
+          member: index, memberName: m.name))
+      }
+      changed = true
+    }
+    return changed
+  }
+
+  /// Whether two named members share a name; most structs are small, so without a set.
+  static func hasRepeatedName(_ range: Range<Int>, _ graph: TypeGraph) -> Bool {
+    if range.count > 32 {
+      var names = Set<NameID>()
+      return range.contains { !graph.memberNames[$0].isEmpty && !names.insert(graph.memberNames[$0]).inserted }
+    }
+    for a in range where !graph.memberNames[a].isEmpty {
+      for b in (a + 1)..<range.upperBound where graph.memberNames[b] == graph.memberNames[a] { return true }
+    }
+    return false
   }
 }

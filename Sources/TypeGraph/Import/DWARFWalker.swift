@@ -512,6 +512,7 @@ struct DWARFWalker {
     }
     var value: UInt64 = 0
     var flags = VariantFlags()
+    var wideValue = NameID.empty
     if rb_has(attrs, Slot.discrValue) {
       let form = rb_form(attrs, Slot.discrValue)
       if DW.isConstantForm(form) {
@@ -531,7 +532,10 @@ struct DWARFWalker {
           flags.insert(.hasDiscriminantValue)
           let (low, wide) = lowBits(data, length)
           value = low
-          if wide { flags.insert(.wideDiscriminantValue) }
+          if wide {
+            flags.insert(.wideDiscriminantValue)
+            wideValue = graph.strings.intern(hexValue(data, length))
+          }
         }
       }
     }
@@ -540,13 +544,25 @@ struct DWARFWalker {
       .unrepresentable, flags: baseFlags, dwarfTag: DWARFTag.variant,
       origin: Origin(dieOffset: offset, unit: unit), scope: currentScope())
     addIndex(offset, v)
-    memberBuffer.append(Member(type: v, value: value, bits: flags.rawValue))
+    memberBuffer.append(Member(name: wideValue, type: v, value: value, bits: flags.rawValue))
     memberBufferOffsets.append(0)
     let start = memberBuffer.count
     if dwarf_haschildren(&die) > 0 {
       walkChildren(&die, Context(kind: .aggregate, owner: v, isUnion: false), depth)
     }
     finishMembers(v, start)
+  }
+
+  /// A little- or big-endian integer block as `0x…` hex, most significant digit first, without
+  /// leading zeros (u128 discriminant values, which do not fit `Member.value`).
+  func hexValue(_ data: UnsafePointer<UInt8>, _ length: Int) -> String {
+    var digits = ""
+    for k in 0..<length {
+      let b = data[bigEndian ? k : length - 1 - k]
+      digits += String(b >> 4, radix: 16) + String(b & 0xf, radix: 16)
+    }
+    let trimmed = digits.drop { $0 == "0" }
+    return "0x" + (trimmed.isEmpty ? "0" : trimmed)
   }
 
   /// The low 64 bits of a little- or big-endian integer block, and whether the rest is nonzero.

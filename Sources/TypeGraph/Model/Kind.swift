@@ -107,6 +107,7 @@ public struct VariantFlags: OptionSet, Sendable, Hashable {
   public static let discriminant = VariantFlags(rawValue: 1 << 0)
   /// The variant has a `DW_AT_discr_value` (in `Member.value`); without it, it is the default.
   public static let hasDiscriminantValue = VariantFlags(rawValue: 1 << 1)
-  /// The discriminant value did not fit 64 bits (u128 discriminants); `value` holds the low half.
+  /// The discriminant value did not fit 64 bits (u128 discriminants); `value` holds the low 64
+  /// bits and the entry's `name` the whole value as `0x…` hex.
   public static let wideDiscriminantValue = VariantFlags(rawValue: 1 << 2)
 }
