@@ -83,7 +83,7 @@ enum RustEnums {
           dropped.append("\(graph.strings.string(field.name))@\(field.value / 8)")
           continue
         }
-        variants.append(Variant(name: field.name, type: field.type, value: entry.value, flags: flags, wideValue: entry.name))
+        variants.append(Variant(name: variantName(field, graph), type: field.type, value: entry.value, flags: flags, wideValue: entry.name))
       }
     }
 
@@ -133,6 +133,18 @@ enum RustEnums {
     }
     if !dropped.isEmpty { reason += "; variant members not at offset 0 dropped: " + dropped.joined(separator: ", ") }
     graph.decisions.record(Decision(subject: e, pass: pass, action: .rewritten, reason: reason))
+  }
+
+  /// A variant's name: its DWARF member's name, except for coroutines, whose variant members
+  /// are numbered (`0`, `1`, `3`) while their structs carry the names debuggers show
+  /// (`Unresumed`, `Returned`, `Suspend0`): then the struct's name.
+  static func variantName(_ field: Member, _ graph: TypeGraph) -> NameID {
+    let own = graph.strings.string(field.name)
+    let structName = graph.name(field.type)
+    if !own.isEmpty, own.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), !structName.isEmpty {
+      return structName
+    }
+    return field.name
   }
 
   /// `Some = 1`, `Big = 0xffff…0001`, `Some = any other value`.

@@ -182,7 +182,7 @@ struct LayoutReport {
   var opaqueMembers: [String] = []
   var renamed: [String] = []
   var notInBTF: [String] = []
-  var droppedPastEnd: [String] = []
+  var tails: [String] = []
   var mismatches: [String] = []
   var comparedNames: Set<String> = []
 
@@ -190,9 +190,9 @@ struct LayoutReport {
     var s = "\(file): \(compared) structs/unions, \(members) members and \(declarations) declarations compared with llvm-dwarfdump; \(mismatches.count) mismatch(es)"
     s += "; \(opaqueMembers.count) member(s) made opaque (same offset and size)"
     s += "; \(renamed.count) name(s) sanitized; \(notInBTF.count) not in our BTF"
-    s += "; \(droppedPastEnd.count) member(s) past the struct's end dropped"
+    s += "; \(tails.count) unsized tail(s) as zero-length arrays"
     for m in mismatches { s += "\n  MISMATCH \(m)" }
-    for m in droppedPastEnd { s += "\n  dropped  \(m)" }
+    for m in tails { s += "\n  tail     \(m)" }
     for m in opaqueMembers { s += "\n  opaque   \(m)" }
     for m in renamed.prefix(40) { s += "\n  renamed  \(m)" }
     for m in notInBTF.prefix(40) { s += "\n  absent   \(m)" }
@@ -250,6 +250,9 @@ func compareLayouts(file: String, select: (DwarfdumpTree, Int) -> Bool) throws -
       }
       out.append((MemberLayout(name: m.name ?? "", bitOffset: offset, bitSize: bits, byteSize: t.flatMap { tree.byteSize($0) }), t))
     }
+    // rustc repeats a coroutine's captured variable in a suspend variant; lower-rust drops the
+    // exact copy (PASSES.md), so the comparison does too.
+    out = out.enumerated().filter { k, m in !out[..<k].contains { $0.0 == m.0 && $0.1 == m.1 } }.map(\.element)
     // BTF lists members by offset (sanitize-names sorts them, stable); DWARF in source order.
     return out.enumerated().sorted { ($0.element.0.bitOffset, $0.offset) < ($1.element.0.bitOffset, $1.offset) }.map(\.element)
   }
@@ -288,16 +291,20 @@ func compareLayouts(file: String, select: (DwarfdumpTree, Int) -> Bool) throws -
     }
     var dm = dwarfMembers(i)
     let bm = btfMembers(b)
-    // rustc describes an unsized tail (`Tail<[u8]>`'s `data`) as one element past the end of the
-    // struct; the kernel rejects such a member ("Member exceeds struct_size"), and
-    // prune-dependents drops it (PASSES.md). Reported, not a mismatch.
+    // rustc describes an unsized tail (`Tail<[u8]>`'s `data`) as one element starting at the end
+    // of the struct; the kernel rejects such a member ("Member exceeds struct_size"), and
+    // lower-rust makes it a zero-length array of that element at the same place (PASSES.md).
+    // Reported, and compared as a member of size 0 whose array element has the DWARF size.
     if let structSize = d.number("DW_AT_byte_size") {
-      let overruns = dm.filter { $0.0.bitSize == 0 && $0.0.bitOffset + ($0.0.byteSize ?? 0) * 8 > structSize * 8 }
-      if !overruns.isEmpty && dm.count - overruns.count == bm.count {
-        for o in overruns {
-          report.droppedPastEnd.append("\(tree.qualifiedName(i)).\(o.0.name): \(o.0), past the end of the \(structSize)-byte struct in the DWARF")
+      for k in dm.indices where dm[k].0.bitSize == 0 && dm[k].0.bitOffset == structSize * 8 && (dm[k].0.byteSize ?? 0) > 0 {
+        let tail = dm[k].0
+        if bm.contains(where: { $0.bitOffset == tail.bitOffset && $0.name == tail.name }),
+          let t = btf.members(of: b).first(where: { btf.strings.string($0.name) == tail.name }).map({ resolvedBTF($0.type) }),
+          btf.kind(t) == .array, btf.aux(t) == 0, btf.byteSize(of: btf.ref(t)) == tail.byteSize
+        {
+          report.tails.append("\(tree.qualifiedName(i)).\(tail.name): \(tail) in the DWARF, a zero-length array of it in BTF")
+          dm[k].0.byteSize = 0
         }
-        dm.removeAll { m in overruns.contains { $0.0 == m.0 } }
       }
     }
     if dm.count != bm.count {
@@ -386,10 +393,11 @@ private func isMemberType(_ tree: DwarfdumpTree, _ i: Int) -> Bool {
     #expect(report.renamed.isEmpty, "\(object): C names must be kept as they are: \(report.renamed)")
   }
 
-  /// Rust structs and unions without variant parts (data-carrying enums become opaque structs
-  /// and are compared by size only) keep their size and every member's offset, bit size and
-  /// type size; a member BTF cannot type is opaque bytes at the same place. Names that were
-  /// sanitized are compared by position; identifiers (`__0`, `len`) must be unchanged.
+  /// Rust structs and unions, variant structs included (data-carrying enums themselves are
+  /// checked by `rustEnumsKeepDiscriminantAndVariants`), keep their size and every member's
+  /// offset, bit size and type size; a member BTF cannot type is opaque bytes at the same place.
+  /// Names that were sanitized are compared by position; identifiers (`__0`, `len`) must be
+  /// unchanged, or only gain a qualifying prefix (`Some` -> `Option_u32___Some`).
   @Test(arguments: ["rust_layout-O0.o", "rust_layout-O2.o", "rust_enums-O0.o", "rust_traits-O0.o", "rust_generics-O0.o", "rust_async-O0.o", "rust_nostd-O0.o", "mixed_lib-O0.o"])
   func rustLayoutsMatchLLVMDwarfdump(object: String) throws {
     let selection: Set<String> = object != "rust_layout-O0.o" ? [] : [
@@ -400,10 +408,9 @@ private func isMemberType(_ tree: DwarfdumpTree, _ i: Int) -> Bool {
     ]
     var variantTypes = 0
     let report = try compareLayouts(file: corpusObject(object)) { tree, i in
-      // No variant part in the type itself, and not a variant's own struct (`State<u8>::Running`).
+      // No variant part in the type itself (its variant structs, `State<u8>::Running`, are in).
       let d = tree[i]
       if d.children.contains(where: { tree[$0].tag == "DW_TAG_variant_part" }) { variantTypes += 1; return false }
-      if let p = d.parent, DwarfdumpTree.compositeTags.contains(tree[p].tag) { return false }
       return true
     }
     print(report.summary)
@@ -416,47 +423,81 @@ private func isMemberType(_ tree: DwarfdumpTree, _ i: Int) -> Bool {
     }
   }
 
-  /// Data-carrying enums (a variant part) become structs of the size DWARF gives, and one whose
-  /// only member is the variant part holds opaque bytes over all of it.
-  @Test func rustEnumsKeepTheirSize() throws {
-    let file = corpusObject("rust_enums-O0.o")
+  /// Data-carrying enums (a variant part), checked against llvm-dwarfdump: each is a STRUCT of
+  /// the size DWARF gives; seen through its anonymous members (as C and CO-RE see them) it has
+  /// the discriminant, named, at the DWARF member's offset with its size, and one member per
+  /// variant, named after it, at offset 0, whose struct has the variant's fields at their DWARF
+  /// offsets and sizes.
+  @Test(arguments: ["rust_enums-O0.o", "rust_enums-O2.elf", "rust_async-O0.o", "rust_layout-O0.o"])
+  func rustEnumsKeepDiscriminantAndVariants(object: String) throws {
+    let file = corpusObject(object)
     let tree = try DwarfdumpTree(file: file)
     let result = try Conversion(instrumentation: [VerifyEachPass()]).run(path: file)
     let btf = try BTFDecoder.decode(result.btf)
-    let sequence = result.graph.encodingSequence()
     var btfByOffset: [UInt64: TypeID] = [:]
-    for (k, node) in sequence.enumerated() { btfByOffset[result.graph.origin(node).dieOffset] = TypeID(k + 1) }
-    var compared = 0
-    var opaque = 0
+    for (k, node) in result.graph.encodingSequence().enumerated() { btfByOffset[result.graph.origin(node).dieOffset] = TypeID(k + 1) }
+
+    /// Members of `id` with anonymous struct/union members flattened, offsets summed.
+    func flattened(_ id: TypeID, at base: UInt64 = 0) -> [(name: String, bitOffset: UInt64, type: TypeID)] {
+      btf.members(of: id).flatMap { m -> [(name: String, bitOffset: UInt64, type: TypeID)] in
+        let t = m.type
+        if m.name.isEmpty, btf.kind(t) == .structure || btf.kind(t) == .union { return flattened(t, at: base + m.value) }
+        return [(btf.strings.string(m.name), base + m.value, t)]
+      }
+    }
+    func offset(_ die: Int) -> UInt64 { (tree[die].number("DW_AT_data_member_location") ?? 0) * 8 }
+
+    var enums = 0
+    var variants = 0
+    var discriminants = 0
     var problems: [String] = []
-    for i in tree.dies.indices where tree[i].tag == "DW_TAG_structure_type" && tree[i].children.contains(where: { tree[$0].tag == "DW_TAG_variant_part" }) {
-      guard let b = btfByOffset[tree[i].offset] else { continue }
-      compared += 1
-      let want = tree[i].number("DW_AT_byte_size") ?? 0
-      if UInt64(btf.size(b)) != want || btf.kind(b) != .structure {
-        problems.append("\(tree.qualifiedName(i)): BTF \(btf.kind(b).btfName) size \(btf.size(b)), DWARF size \(want)")
+    for i in tree.dies.indices where tree[i].tag == "DW_TAG_structure_type" {
+      guard let vp = tree[i].children.first(where: { tree[$0].tag == "DW_TAG_variant_part" }),
+        let b = btfByOffset[tree[i].offset]
+      else { continue }
+      enums += 1
+      let label = tree.qualifiedName(i)
+      let size = tree[i].number("DW_AT_byte_size") ?? 0
+      if btf.kind(b) != .structure || UInt64(btf.size(b)) != size {
+        problems.append("\(label): BTF \(btf.kind(b).btfName) size \(btf.size(b)), DWARF size \(size)")
       }
-      for m in btf.members(of: b) where m.value / 8 + (btf.byteSize(of: m.type) ?? 0) > want {
-        problems.append("\(tree.qualifiedName(i)): member at bit \(m.value) ends past the \(want)-byte enum")
-      }
-      // Its only DWARF member is the variant part at offset 0: BTF holds opaque bytes over the
-      // whole enum (PASSES.md, prune-dependents: the extent up to the end of the struct).
-      let dwarfMembers = tree[i].children.filter { tree[$0].tag == "DW_TAG_member" || tree[$0].tag == "DW_TAG_variant_part" }
-      // A zero-sized enum (`Option<Infallible>`) has no extent: the member is dropped.
-      if dwarfMembers.count == 1 && want == 0 {
-        if !btf.members(of: b).isEmpty { problems.append("\(tree.qualifiedName(i)): a 0-byte enum with members") }
-      } else if dwarfMembers.count == 1 {
-        let ms = btf.members(of: b)
-        if ms.count != 1 || ms[0].value != 0 || btf.byteSize(of: ms[0].type) != want {
-          problems.append("\(tree.qualifiedName(i)): expected one \(want)-byte opaque member at 0, BTF has \(ms.map { "bit \($0.value) size \(btf.byteSize(of: $0.type).map(String.init) ?? "none")" })")
+      let members = flattened(b)
+      if let discr = tree[vp].number("DW_AT_discr"), let d = tree.die(at: discr) {
+        let want = (offset(d), tree.type(of: d).flatMap { tree.byteSize($0) })
+        let name = tree[d].name ?? "discriminant"
+        if let got = members.first(where: { $0.name.hasSuffix(name) }), got.bitOffset == want.0, btf.byteSize(of: got.type) == want.1 {
+          discriminants += 1
         } else {
-          opaque += 1
+          problems.append("\(label): no discriminant '\(name)' at bit \(want.0) of \(want.1 ?? 0) bytes; BTF has \(members.map { "\($0.name)@\($0.bitOffset)" })")
+        }
+      }
+      for v in tree[vp].children where tree[v].tag == "DW_TAG_variant" {
+        for vm in tree[v].children where tree[vm].tag == "DW_TAG_member" {
+          variants += 1
+          // Coroutine variants are numbered in DWARF (`0`, `3`) and named after their struct
+          // (`Suspend0`) in BTF (PASSES.md).
+          var name = tree[vm].name ?? ""
+          if name.allSatisfy(\.isNumber), let vs = tree.type(of: vm), let structName = tree[vs].name { name = structName }
+          guard let got = members.first(where: { $0.name == name }), got.bitOffset == offset(vm) else {
+            problems.append("\(label): no variant member '\(name)' at bit \(offset(vm))")
+            continue
+          }
+          guard let vs = tree.type(of: vm) else { continue }
+          let wantFields = tree[vs].children.filter { tree[$0].tag == "DW_TAG_member" }
+            .map { (tree[$0].name ?? "", offset($0), tree.type(of: $0).flatMap { tree.byteSize($0) }) }
+          let gotFields = btf.members(of: got.type).map { (btf.strings.string($0.name), $0.value, btf.byteSize(of: $0.type)) }
+          // The repeated captured variable of coroutine variants is dropped (PASSES.md).
+          let wantSet = Set(wantFields.map { "\($0.0)@\($0.1):\($0.2 ?? 0)" })
+          let gotSet = Set(gotFields.map { "\($0.0)@\($0.1):\($0.2 ?? 0)" })
+          if UInt64(btf.size(got.type)) != tree[vs].number("DW_AT_byte_size") ?? 0 || wantSet != gotSet {
+            problems.append("\(label)::\(name): fields \(gotSet.sorted()) size \(btf.size(got.type)), DWARF \(wantSet.sorted())")
+          }
         }
       }
     }
-    print("rust_enums-O0.o: \(compared) data-carrying enums compared by size with llvm-dwarfdump, \(opaque) of them one opaque member over the whole enum; \(problems.count) mismatch(es)")
-    #expect(compared > 0)
-    #expect(problems.isEmpty, "\(problems)")
+    print("\(object): \(enums) data-carrying enums, \(discriminants) discriminants and \(variants) variants compared with llvm-dwarfdump; \(problems.count) mismatch(es)")
+    #expect(enums > 0 && variants > 0)
+    #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
   }
 
   /// The reader of llvm-dwarfdump's text itself, on a known C struct.
