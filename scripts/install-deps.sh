@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages rustbtf needs to build (libdw/libelf through pkg-config) and its
-# tests need: bpftool (our dump format must equal bpftool's), dwarves (pahole, the reference
-# for dedup parity and layouts) and llvm (llvm-dwarfdump, an independent DWARF reader). The
-# product itself needs none of the three. Idempotent; needs root.
+# tests need: bpftool (our dump format must equal bpftool's, and its C header of our BTF must
+# compile), dwarves (pahole, the reference for dedup parity and layouts), llvm (llvm-dwarfdump,
+# an independent DWARF reader) and clang (compiles that C header for BPF). The product itself
+# needs none of the four. Idempotent; needs root.
 set -euo pipefail
-packages=(libdw-dev libelf-dev pkg-config bpftool dwarves llvm)
+packages=(libdw-dev libelf-dev pkg-config bpftool dwarves llvm clang)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

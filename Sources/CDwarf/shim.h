@@ -462,3 +462,118 @@ static inline int64_t rb_pread_full(int fd, void *buf, size_t len, uint64_t offs
 static inline void rb_close(int fd) { close(fd); }
 
 static inline const char *rb_strerror(int err) { return strerror(err); }
+
+/* ---- ELF symbols and code/data addresses, for select-symbols (Sources/TypeGraph/Import/
+ * ELFSymbolReader.swift). Addresses are module addresses as libdwfl sees them: for a relocatable
+ * object, sections are laid out by dwfl_offline_section_address and both the relocated DWARF and
+ * dwfl_module_getsym_info use that layout, so a function's DW_AT_low_pc equals its symbol's
+ * address without any per-section bookkeeping. */
+
+/* The code address of a subprogram DIE whose attributes are in `r`: DW_AT_low_pc, else
+ * DW_AT_entry_pc, else the start of its first DW_AT_ranges entry. */
+static inline bool rb_code_address(Dwarf_Die *die, rb_attrs *r, uint64_t *out) {
+  Dwarf_Addr a = 0;
+  if (rb_has(r, RB_LOW_PC) && dwarf_formaddr(&r->a[RB_LOW_PC], &a) == 0) { *out = a; return true; }
+  if (dwarf_entrypc(die, &a) == 0) { *out = a; return true; }
+  if (rb_has(r, RB_RANGES)) {
+    Dwarf_Addr base = 0, start = 0, end = 0;
+    if (dwarf_ranges(die, 0, &base, &start, &end) > 0) { *out = start; return true; }
+  }
+  return false;
+}
+
+/* The address of a variable whose DW_AT_location (in `r`) is one DW_OP_addr or DW_OP_addrx. */
+static inline bool rb_static_address(rb_attrs *r, uint64_t *out) {
+  if (!rb_has(r, RB_LOCATION)) return false;
+  Dwarf_Op *ops = NULL;
+  size_t n = 0;
+  if (dwarf_getlocation(&r->a[RB_LOCATION], &ops, &n) != 0 || n != 1) return false;
+  if (ops[0].atom == DW_OP_addr) { *out = ops[0].number; return true; }
+  if (ops[0].atom == DW_OP_addrx || ops[0].atom == DW_OP_GNU_addr_index) {
+    Dwarf_Attribute res;
+    Dwarf_Addr a = 0;
+    if (dwarf_getlocation_attr(&r->a[RB_LOCATION], &ops[0], &res) == 0 && dwarf_formaddr(&res, &a) == 0) {
+      *out = a;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* One symbol of a libdwfl module's symbol table (.symtab, else .dynsym). */
+typedef struct {
+  const char *name;
+  uint64_t address;   /* module address (adjusted), see above */
+  uint64_t value;     /* st_value as in the file (section-relative in a relocatable object) */
+  uint64_t size;
+  int shndx;          /* section index, -1 for a symbol in a non-allocated section */
+  unsigned char type; /* STT_* */
+  unsigned char bind; /* STB_* */
+} rb_symbol;
+
+static inline bool rb_module_symbol(Dwfl_Module *mod, int i, rb_symbol *out) {
+  GElf_Sym sym;
+  GElf_Addr addr = 0;
+  GElf_Word shndx = 0;
+  const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
+  if (name == NULL) return false;
+  out->name = name;
+  out->address = addr;
+  out->value = sym.st_value;
+  out->size = sym.st_size;
+  out->shndx = shndx == (GElf_Word)-1 ? -1 : (int)shndx;
+  out->type = GELF_ST_TYPE(sym.st_info);
+  out->bind = GELF_ST_BIND(sym.st_info);
+  return true;
+}
+
+/* The section named `name` of `elf`: its index, sh_addr and sh_size; false when absent. */
+static inline bool rb_section_by_name(Elf *elf, const char *name, size_t *index, uint64_t *addr, uint64_t *size) {
+  size_t strndx = 0;
+  if (elf == NULL || elf_getshdrstrndx(elf, &strndx) != 0) return false;
+  Elf_Scn *scn = NULL;
+  while ((scn = elf_nextscn(elf, scn)) != NULL) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) == NULL) continue;
+    const char *n = elf_strptr(elf, strndx, sh.sh_name);
+    if (n != NULL && strcmp(n, name) == 0) {
+      *index = elf_ndxscn(scn);
+      *addr = sh.sh_addr;
+      *size = sh.sh_size;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Reads the `count` address-sized words at link-time address `start` (the __mcount_loc table of
+ * a vmlinux, between __start_mcount_loc and __stop_mcount_loc) into `out`, in host order.
+ * Returns the number read: 0 when no allocated PROGBITS section holds the whole range. */
+static inline size_t rb_read_address_table(Elf *elf, uint64_t start, size_t count, uint64_t *out) {
+  if (elf == NULL || count == 0) return 0;
+  GElf_Ehdr eh;
+  if (gelf_getehdr(elf, &eh) == NULL) return 0;
+  size_t width = eh.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
+  bool big = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+  Elf_Scn *scn = NULL;
+  while ((scn = elf_nextscn(elf, scn)) != NULL) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS || (sh.sh_flags & SHF_ALLOC) == 0) continue;
+    if (start < sh.sh_addr || start - sh.sh_addr > sh.sh_size) continue;
+    uint64_t off = start - sh.sh_addr;
+    if (count > (sh.sh_size - off) / width) return 0;
+    Elf_Data *d = elf_rawdata(scn, NULL);
+    if (d == NULL || d->d_buf == NULL || d->d_size < off + count * width) return 0;
+    const unsigned char *p = (const unsigned char *)d->d_buf + off;
+    for (size_t i = 0; i < count; i++) out[i] = rb_read_n(p + i * width, (int)width, big);
+    return count;
+  }
+  return 0;
+}
+
+/* Bytes of an address in `elf` (4 or 8; 8 when unknown). */
+static inline int rb_address_width(Elf *elf) {
+  GElf_Ehdr eh;
+  if (elf == NULL || gelf_getehdr(elf, &eh) == NULL) return 8;
+  return eh.e_ident[EI_CLASS] == ELFCLASS32 ? 4 : 8;
+}

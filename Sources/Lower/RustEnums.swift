@@ -135,16 +135,8 @@ enum RustEnums {
     graph.decisions.record(Decision(subject: e, pass: pass, action: .rewritten, reason: reason))
   }
 
-  /// A variant's name: its DWARF member's name, except for coroutines, whose variant members
-  /// are numbered (`0`, `1`, `3`) while their structs carry the names debuggers show
-  /// (`Unresumed`, `Returned`, `Suspend0`): then the struct's name.
   static func variantName(_ field: Member, _ graph: TypeGraph) -> NameID {
-    let own = graph.strings.string(field.name)
-    let structName = graph.name(field.type)
-    if !own.isEmpty, own.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), !structName.isEmpty {
-      return structName
-    }
-    return field.name
+    RustEnumNaming.variantName(member: field.name, structName: graph.name(field.type), graph.strings)
   }
 
   /// `Some = 1`, `Big = 0xffff…0001`, `Some = any other value`.
@@ -155,13 +147,9 @@ enum RustEnums {
     return "\(name) = \(v.value)"
   }
 
-  /// The discriminant member's name: its DWARF name (coroutines call theirs `__state`), else
-  /// `discriminant`; prefixed with `__` until no variant has it, since anonymous members share
-  /// their names with the enclosing struct in C.
   static func discriminantName(_ dwarfName: NameID, _ variants: [Variant], _ graph: inout TypeGraph) -> NameID {
-    var name = dwarfName.isEmpty ? "discriminant" : graph.strings.string(dwarfName)
-    let taken = Set(variants.map { graph.strings.string($0.name) })
-    while taken.contains(name) { name = "__" + name }
+    let name = RustEnumNaming.discriminantName(
+      dwarfName: graph.strings.string(dwarfName), variantNames: variants.map { graph.strings.string($0.name) })
     return graph.strings.intern(name)
   }
 
@@ -193,5 +181,29 @@ enum RustEnums {
       size: bytes, flags: signed ? [.rust, .synthesized, .signed] : [.rust, .synthesized], scope: scope)
     graph.setMembers(node, enumerators)
     return (node, "an ENUM of \(bytes) bytes")
+  }
+}
+
+/// How `lower-rust` names the members it makes for a data-carrying enum; public so that checks
+/// of its output (`rustbtf --stats`) expect exactly what it writes.
+public enum RustEnumNaming {
+  /// A variant's name: its DWARF member's name, except for coroutines, whose variant members
+  /// are numbered (`0`, `1`, `3`) while their structs carry the names debuggers show
+  /// (`Unresumed`, `Returned`, `Suspend0`): then the struct's name.
+  public static func variantName(member: NameID, structName: NameID, _ strings: StringTable) -> NameID {
+    if !member.isEmpty, !structName.isEmpty, strings.withBytes(member, { $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) {
+      return structName
+    }
+    return member
+  }
+
+  /// The discriminant member's name: its DWARF name (coroutines call theirs `__state`), else
+  /// `discriminant`; prefixed with `__` until no variant has it, since anonymous members share
+  /// their names with the enclosing struct in C.
+  public static func discriminantName(dwarfName: String, variantNames: some Sequence<String>) -> String {
+    var name = dwarfName.isEmpty ? "discriminant" : dwarfName
+    let taken = Set(variantNames)
+    while taken.contains(name) { name = "__" + name }
+    return name
   }
 }

@@ -4,7 +4,8 @@ import TypeGraph
 /// where BTF needs a sized type, so that every sized type stays valid and nothing dangles.
 ///
 /// Layout is kept wherever it is known: a member whose type lost its size becomes an opaque
-/// byte array (`u8[N]`) of the same size at the same offset; an array of such elements becomes
+/// byte array (`unsigned char[N]`) of the same size at the same offset, named
+/// `__opaque_<byte offset>` when it had no name; an array of such elements becomes
 /// a byte array of the same total size. What has no size left is removed or demoted in turn,
 /// each decision naming its cause: a prototype with such a parameter becomes void, a FUNC on a
 /// void prototype and a VAR of an unsized type are removed. Pointers to void nodes need nothing:
@@ -132,8 +133,9 @@ public struct PruneDependents: Pass {
         if bytes > 0 && m.value % 8 == 0 {
           members[i].type = opaque.array(bytes: bytes, in: &graph)
           members[i].bits = 0
+          let named = nameIfAnonymous(&members, i, &graph)
           graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
-            reason: "member \(memberLabel(m, graph)) has no BTF type; kept as \(bytes) opaque bytes", cause: cause, member: i, memberName: m.name))
+            reason: "member \(memberLabel(m, graph)) has no BTF type; kept as \(bytes) opaque bytes\(named)", cause: cause, member: i, memberName: m.name))
           i += 1
         } else {
           members.remove(at: i)
@@ -148,8 +150,9 @@ public struct PruneDependents: Pass {
         let size = graph.byteSize(of: m.type)!
         members[i].type = opaque.array(bytes: size, in: &graph)
         members[i].bits = 0
+        let named = nameIfAnonymous(&members, i, &graph)
         graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
-          reason: "FLOAT member \(memberLabel(m, graph)) is not aligned as the kernel requires; kept as \(size) opaque bytes", member: i, memberName: m.name))
+          reason: "FLOAT member \(memberLabel(m, graph)) is not aligned as the kernel requires; kept as \(size) opaque bytes\(named)", member: i, memberName: m.name))
         i += 1
       }
       changed = true
@@ -240,6 +243,23 @@ public struct PruneDependents: Pass {
     return true
   }
 
+  /// Names an anonymous member that became opaque bytes `__opaque_<byte offset>` (`_1`, `_2`…
+  /// appended if a member of the struct has that name already): C allows anonymous members of
+  /// struct and union type only (`bpftool btf dump format c` would print `unsigned char [4];`). Returns
+  /// the text the decision's reason gets (empty for a named member).
+  private func nameIfAnonymous(_ members: inout [Member], _ i: Int, _ graph: inout TypeGraph) -> String {
+    guard members[i].name.isEmpty else { return "" }
+    let base = "__opaque_\(members[i].value / 8)"
+    var name = base
+    var n = 0
+    while members.contains(where: { !$0.name.isEmpty && graph.strings.string($0.name) == name }) {
+      n += 1
+      name = base + "_\(n)"
+    }
+    members[i].name = graph.strings.intern(name)
+    return " named '\(name)'"
+  }
+
   private func memberLabel(_ m: Member, _ graph: TypeGraph) -> String {
     m.name.isEmpty ? "(anon)@\(m.value / 8)" : "'\(graph.strings.string(m.name))'"
   }
@@ -249,15 +269,16 @@ public struct PruneDependents: Pass {
 /// Prune never import each other).
 enum DemoteUnrepresentableName { static let value = "demote-unrepresentable" }
 
-/// The synthesized `u8` INT and `u8[N]` arrays opaque placeholders are made of, created once
-/// per pass run and shared by every placeholder of the same size.
+/// The synthesized `unsigned char` INT and `unsigned char[N]` arrays opaque placeholders are
+/// made of, created once per pass run and shared by every placeholder of the same size.
 struct OpaqueBytes {
   private var byteType: TypeID = .void
   private var arrays: [UInt64: TypeID] = [:]
 
   mutating func byte(in graph: inout TypeGraph) -> TypeID {
     if byteType.isVoid {
-      byteType = graph.add(.int, name: graph.strings.intern("u8"), size: 1, aux: 8, flags: .synthesized)
+      // C's spelling, so that C headers made from the BTF read it (and dedup merges it with C's).
+      byteType = graph.add(.int, name: graph.strings.intern("unsigned char"), size: 1, aux: 8, flags: .synthesized)
     }
     return byteType
   }

@@ -12,13 +12,18 @@ public struct Conversion {
   public var target: TargetFeatures
   public var instrumentation: [any PassInstrumentation]
   public var importOptions: DWARFImportOptions
+  /// Compute the retention report (`Result.retention`, `rustbtf --stats`): a compact snapshot
+  /// of the input's Rust types is taken before the passes run, so it costs nothing when off.
+  public var retentionReport: Bool
 
   public init(pipeline: PassPipeline = StandardPasses.all(), target: TargetFeatures = .linux6_1,
-              instrumentation: [any PassInstrumentation] = [], importOptions: DWARFImportOptions = .init()) {
+              instrumentation: [any PassInstrumentation] = [], importOptions: DWARFImportOptions = .init(),
+              retentionReport: Bool = false) {
     self.pipeline = pipeline
     self.target = target
     self.instrumentation = instrumentation
     self.importOptions = importOptions
+    self.retentionReport = retentionReport
   }
 
   public struct Result {
@@ -29,6 +34,9 @@ public struct Conversion {
     public var btf: [UInt8]
     public var summary: Summary
     public var diagnostics: [String]
+    /// How many of the input's named Rust types reach the BTF whole; nil unless
+    /// `retentionReport` was set.
+    public var retention: RetentionReport?
   }
 
   /// Passes without which no pipeline yields BTF the kernel accepts: graph-only nodes must be
@@ -59,6 +67,7 @@ public struct Conversion {
     var graph = input
     let importedScopes = graph.scopes
     let typesIn = graph.liveCount
+    let snapshot = retentionReport ? RetentionSnapshot(graph: graph) : nil
     var context = PassContext(target: target)
     var pipeline = self.pipeline
     do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation) } catch {
@@ -72,7 +81,9 @@ public struct Conversion {
       throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.context.last ?? "") \(problem.message); output not written")
     }
     let summary = Summary(typesIn: typesIn, typesOut: graph.liveCount, decisions: graph.decisions, bytes: btf.count)
-    return Result(graph: graph, importedScopes: importedScopes, btf: btf, summary: summary, diagnostics: context.diagnostics)
+    let retention = snapshot.map { RetentionReport(snapshot: $0, graph: graph) }
+    return Result(graph: graph, importedScopes: importedScopes, btf: btf, summary: summary, diagnostics: context.diagnostics,
+                  retention: retention)
   }
 }
 

@@ -8,6 +8,7 @@ import TypeGraph
 public enum StandardPasses {
   public static let registry = PassRegistry([
     LowerRust.descriptor,
+    SelectSymbols.descriptor,
     DemoteUnrepresentable.descriptor,
     SanitizeNames.descriptor,
     PruneDependents.descriptor,

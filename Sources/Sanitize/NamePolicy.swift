@@ -8,7 +8,9 @@ import TypeGraph
 ///   toolchain and version);
 /// - *injective within one input*: `SanitizeNames` reserves every name that is valid as it
 ///   stands first; a rewritten name that would equal a reserved or already assigned one gets
-///   `_h` and the hash of its original appended (and a counter if even that is taken).
+///   `_h` and the hash of its original appended (and a counter if even that is taken);
+/// - *not a C keyword*: `bpftool btf dump format c` prints names as they are, so a name that is
+///   a C keyword (`char`, `default`; `CKeywords`) is rewritten with `_` appended (`char_`).
 public enum NamePolicy {
   /// The readable rewrite of `original` (not yet bounded or made unique).
   public static func readable(_ original: String) -> String {
@@ -71,13 +73,13 @@ public enum NamePolicy {
   /// its end. All parts are ASCII, so cutting bytes never splits a character.
   public static func compose(scope: String?, name: String, suffix: String, maxLength: Int) -> String {
     let nameR = readable(name)
-    guard let scope else { return cut(nameR, maxLength - suffix.utf8.count) + suffix }
+    guard let scope else { return notKeyword(cut(nameR, maxLength - suffix.utf8.count) + suffix) }
     let full = readable(scope + "::" + name)
-    if full.utf8.count + suffix.utf8.count <= maxLength { return full + suffix }
+    if full.utf8.count + suffix.utf8.count <= maxLength { return notKeyword(full + suffix) }
     let scopeR = readable(scope)
     let room = maxLength - nameR.utf8.count - 2 - suffix.utf8.count
-    if room >= 16 { return cut(scopeR, room) + "__" + nameR + suffix }
-    return cut(full, maxLength - suffix.utf8.count) + suffix
+    if room >= 16 { return notKeyword(cut(scopeR, room) + "__" + nameR + suffix) }
+    return notKeyword(cut(full, maxLength - suffix.utf8.count) + suffix)
   }
 
   /// The first name of a node (before any collision): the readable rewrite of the (qualified)
@@ -88,6 +90,14 @@ public enum NamePolicy {
     if plain.utf8.count <= maxLength { return plain }
     let original = qualifiedOriginal(scope: scope ?? "", name: name)
     return compose(scope: scope, name: name, suffix: "_" + hash8(original), maxLength: maxLength)
+  }
+
+  /// `name`, or `name_` when `name` is a C keyword (`CKeywords`): C headers made from the BTF
+  /// print names as they are. Every name this policy writes goes through here; `_` after a
+  /// keyword is never a keyword, and a literal `char_` elsewhere is reserved first, so the
+  /// collision machinery keeps the names apart.
+  public static func notKeyword(_ name: String) -> String {
+    CKeywords.contains(name) ? name + "_" : name
   }
 
   /// The string a DECL_TAG carries for `original`: the original itself when it is at most

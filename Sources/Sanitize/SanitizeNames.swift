@@ -69,6 +69,7 @@ public struct SanitizeNames: Pass {
   /// Reason texts (stable: tools and goldens read them).
   public enum Reason {
     public static let invalid = "not a valid BTF identifier"
+    public static let keyword = "a C keyword, which C headers made from the BTF cannot use as a name"
     public static let anonymous = "anonymous, and the kernel requires a name for its kind"
     public static let ambiguous = "qualified by its namespace path: its name stands for nodes of different namespace paths"
     public static let qualifiedAll = "qualified by its namespace path (qualify=all)"
@@ -117,13 +118,16 @@ public struct SanitizeNames: Pass {
         } else if qualified {
           let scope = graph.scopes[id.index]
           new = renamer.qualified(scope: scope, name: old, in: &graph)
-          let wasValid = renamer.isReservedAsIs(old)
+          // A keyword qualified is no keyword any more: only the qualification is the reason.
+          let wasValid = renamer.isReservedAsIs(old) || renamer.isKeyword(old)
+          let why = renamer.rewriteReason(old)
           switch qualify {
-          case .all: reason = wasValid ? Reason.qualifiedAll : Reason.invalidAndQualifiedAll
-          default: reason = wasValid ? Reason.ambiguous : Reason.invalidAndAmbiguous
+          case .all: reason = wasValid ? Reason.qualifiedAll : why + "; " + Reason.qualifiedAll
+          default: reason = wasValid ? Reason.ambiguous : why + "; " + Reason.ambiguous
           }
         } else {
           new = renamer.valid(old, in: &graph)
+          reason = renamer.rewriteReason(old)
         }
       case .int, .float, .dataSection, .declTag, .typeTag, .unrepresentable, .void, .removed:
         break
@@ -205,7 +209,7 @@ public struct SanitizeNames: Pass {
           changed = true
           // Systematic names of anonymous parameters and enumerators are not recorded one by one.
           if !old.isEmpty && !new.isEmpty {
-            graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: Reason.invalid, member: n))
+            graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: renamer.rewriteReason(old), member: n))
             if !tagMembers.isEmpty {
               let original = graph.strings.length(old) <= tagLimit ? old
                 : graph.strings.intern(NamePolicy.tagString(graph.strings.string(old), maxLength: tagLimit))
@@ -352,6 +356,8 @@ struct Renamer {
   /// Whether an original NameID was reserved as it stands (valid already).
   private var reservedAsIs: [Bool]
   private var qualifiedMap: [Int64: NameID] = [:]
+  /// Original names that are valid identifiers but C keywords (`CKeywords`), for the reasons.
+  private var keywords: Set<Int32> = []
 
   init(graph: TypeGraph, maxLength: Int) {
     self.maxLength = maxLength
@@ -360,7 +366,11 @@ struct Renamer {
     // Reserve every name that is valid as it stands, wherever it is used.
     func reserve(_ n: NameID) {
       if n.isEmpty || mapped[n.index] >= 0 { return }
-      if graph.strings.withBytes(n, { BTFNameRule.isIdentifier($0, maxLength: maxLength) }) {
+      let identifier = graph.strings.withBytes(n) { BTFNameRule.isIdentifier($0, maxLength: maxLength) }
+      // A C keyword is a valid BTF identifier but not a name a C header can use: rewritten.
+      if identifier && graph.strings.withBytes(n, CKeywords.contains) {
+        keywords.insert(n.rawValue)
+      } else if identifier {
         mapped[n.index] = n.rawValue
         reservedAsIs[n.index] = true
         taken.insert(n.rawValue)
@@ -373,6 +383,12 @@ struct Renamer {
   }
 
   func isReservedAsIs(_ n: NameID) -> Bool { n.index < reservedAsIs.count && reservedAsIs[n.index] }
+  func isKeyword(_ n: NameID) -> Bool { keywords.contains(n.rawValue) }
+
+  /// Why `old` was rewritten when it was not qualified: a C keyword, or not an identifier.
+  func rewriteReason(_ old: NameID) -> String {
+    isKeyword(old) ? SanitizeNames.Reason.keyword : SanitizeNames.Reason.invalid
+  }
 
   mutating func valid(_ old: NameID, in graph: inout TypeGraph) -> NameID {
     if old.isEmpty { return old }

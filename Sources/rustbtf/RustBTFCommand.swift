@@ -101,7 +101,10 @@ struct Convert: ParsableCommand {
   @Flag(help: "With --explain-pruned: also list merges (per kept node in text, one entry per merged node in JSON).")
   var explainMerges = false
 
-  @Option(help: ArgumentHelp("Format of the explanation: text or json.", valueName: "format"))
+  @Flag(help: "Print to standard output the retention report: how many of the input's named Rust struct, union and enum types reach the BTF with all their members, with opaque placeholders, or pruned (with reasons), and how many Rust functions are FUNCs.")
+  var stats = false
+
+  @Option(help: ArgumentHelp("Format of the explanation or the --stats report: text or json.", valueName: "format"))
   var format: ExplainFormat = .text
 
   @Flag(name: .customLong("tag-original-names"), help: "Keep the original name of every renamed type, function, variable, member and parameter in the BTF as a DECL_TAG (sets sanitize-names<tag-original-names>).")
@@ -124,8 +127,11 @@ struct Convert: ParsableCommand {
     if explainMerges && !explaining {
       throw ValidationError("--explain-merges needs --explain-pruned or --explain NAME")
     }
-    if format != .text && !explaining {
-      throw ValidationError("--format applies to --explain-pruned and --explain NAME")
+    if format != .text && !explaining && !stats {
+      throw ValidationError("--format applies to --explain-pruned, --explain NAME and --stats")
+    }
+    if format == .json && explaining && stats {
+      throw ValidationError("--format json gives one document: ask for --stats or an explanation, not both")
     }
   }
 
@@ -164,7 +170,8 @@ struct Convert: ParsableCommand {
       importOptions.excludeLanguages = languages
     }
     do {
-      let conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions)
+      let conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
+                                  retentionReport: stats)
       result = try conversion.run(path: file)
       try writeAtomically(result.btf, to: out)
     } catch {
@@ -181,6 +188,9 @@ struct Convert: ParsableCommand {
           standardError("rustbtf: warning: --explain: no type, function or variable named `\(q)`")
         }
       }
+    }
+    if let retention = result.retention {
+      standardOutput(format == .json ? retention.json(inputName: file) : retention.text(inputName: file))
     }
     if !quiet { standardError("rustbtf: \(file) -> \(out): \(result.summary.line)") }
   }

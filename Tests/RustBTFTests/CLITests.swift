@@ -89,7 +89,7 @@ func temporaryDirectory() throws -> String {
     #expect(tags.contains { $0.contains("<") }, "original Rust names such as Option<u32> travel as tags")
     #expect(try runCLI(["verify", "--kernel", dir + "/tagged.btf"]).status == 0)
     #expect(try runCLI(["--tag-original-names", "--print-pipeline"]).stdout
-      == "demote-unrepresentable,sanitize-names<tag-original-names>,prune-dependents,dedup\n")
+      == "lower-rust,select-symbols,demote-unrepresentable,sanitize-names<tag-original-names>,prune-dependents,dedup\n")
   }
 
   @Test func langExcludeSkipsRustUnitsLikePahole() throws {

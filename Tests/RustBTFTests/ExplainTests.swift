@@ -144,13 +144,24 @@ import Verify
     try Self.compareWithGolden(explanation.text(filter: filter), name: "rust_enums-O0.strict")
   }
 
-  /// The default policy on the same types: the enum keeps its layout with an opaque member.
-  @Test func keepLayoutExplanationMatchesGolden() throws {
+  /// The default pipeline on the same types: lower-rust keeps the enum with its discriminant
+  /// and variants, and says so with the discriminant values; nothing is made opaque.
+  @Test func defaultPipelineExplanationMatchesGolden() throws {
     let (imported, result) = try Self.convert(sample, pipeline: "all")
     let explanation = Explanation(graph: result.graph, imported: imported)
     let filter = ExplainFilter(names: Self.goldenNames)
-    #expect(explanation.entries(filter: filter).contains { $0.action == "replaced_by_opaque" && $0.member == "(anon)" })
+    let entries = explanation.entries(filter: filter)
+    #expect(entries.contains { $0.action == "rewritten" && $0.pass == "lower-rust" && $0.reason.contains("Circle = 0") })
+    #expect(!entries.contains { $0.action == "replaced_by_opaque" })
     try Self.compareWithGolden(explanation.text(filter: filter), name: "rust_enums-O0.all")
+  }
+
+  /// Without lower-rust the default policy keeps the enum's layout with an opaque member.
+  @Test func keepLayoutWithoutLoweringMakesTheVariantPartOpaque() throws {
+    let (imported, result) = try Self.convert(sample, pipeline: "demote-unrepresentable,sanitize-names,prune-dependents,dedup")
+    let explanation = Explanation(graph: result.graph, imported: imported)
+    let filter = ExplainFilter(names: Self.goldenNames)
+    #expect(explanation.entries(filter: filter).contains { $0.action == "replaced_by_opaque" && $0.subject.originalName == "rust_enums::Shape" })
   }
 
   // MARK: The CLI

@@ -294,9 +294,14 @@ import Testing
     let data = try #require(g.members(of: blob).last)
     #expect(g.kind(data.type) == .array && g.aux(data.type) == 0)
     #expect(!g.arrayIndexTypeID.isVoid)
-    // Multi-dimensional arrays: outermost dimension first.
-    let dims = g.ids.filter { g.kind($0) == .array && g.kind(g.ref($0)) == .array }
-    #expect(!dims.isEmpty)
+    // Multi-dimensional C arrays are flattened as pahole does: `int grid[3][4]` is one ARRAY of
+    // 12 ints, `char cube[2][3][4]` one of 24; no C array has an array element.
+    #expect(!g.ids.contains { g.kind($0) == .array && g.kind(g.ref($0)) == .array })
+    let matrixHolder = try #require(g.ids.first { g.kind($0) == .structure && g.members(of: $0).contains { g.strings.string($0.name) == "grid" } })
+    let counts = Dictionary(uniqueKeysWithValues: g.members(of: matrixHolder).map { (g.strings.string($0.name), $0.type) })
+    #expect(counts["grid"].map { g.aux($0) } == 12)
+    #expect(counts["cube"].map { g.aux($0) } == 24)
+    #expect(counts["pts"].map { g.aux($0) } == 4)
   }
 
   @Test func cVariablesAndFunctions() throws {

@@ -4,14 +4,14 @@
 import RustBTF
 import TypeGraph
 
-/// A pass of our own: removes every FUNC whose name starts with `__`.
-struct DropDunderFunctions: Pass {
-  static let name = "drop-dunder-functions"
-  static let summary = "remove FUNCs whose names start with __"
+/// A pass of our own: keeps only global functions (removes every FUNC of static linkage).
+struct DropStaticFunctions: Pass {
+  static let name = "drop-static-functions"
+  static let summary = "remove FUNCs of static linkage"
 
   mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     var changed = false
-    for id in graph.ids where graph.kind(id) == .function && graph.nameString(id).hasPrefix("__") {
+    for id in graph.ids where graph.kind(id) == .function && graph.aux(id) == 0 {
       graph.remove(id)
       changed = true
     }
@@ -21,10 +21,10 @@ struct DropDunderFunctions: Pass {
 
 func convertWithOwnPass(_ path: String) throws -> [UInt8] {
   var registry = StandardPasses.registry
-  registry.register(PassDescriptor(name: DropDunderFunctions.name, summary: DropDunderFunctions.summary) { _ in
-    DropDunderFunctions()
+  registry.register(PassDescriptor(name: DropStaticFunctions.name, summary: DropStaticFunctions.summary) { _ in
+    DropStaticFunctions()
   })
-  let pipeline = try PassPipeline(parsing: "all,drop-dunder-functions", registry: registry)
+  let pipeline = try PassPipeline(parsing: "all,drop-static-functions", registry: registry)
   let result = try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()]).run(path: path)
   return result.btf  // raw BTF: write it with writeAtomically(_:to:)
 }

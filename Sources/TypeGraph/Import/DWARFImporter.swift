@@ -61,7 +61,8 @@ public struct ImportStatistics: Sendable, Hashable {
   /// Members skipped because their offset could not be computed (a location expression other
   /// than a constant); they are imported at offset 0.
   public var unsupportedMemberLocations = 0
-  /// Array dimensions whose element count does not fit 32 bits (node made unrepresentable).
+  /// Arrays whose element count (the product of their dimensions) does not fit 32 bits (node
+  /// made unrepresentable).
   public var oversizedArrays = 0
   /// DIE nesting deeper than the importer follows (children skipped).
   public var tooDeep = 0
@@ -119,8 +120,12 @@ public enum DWARFImporter {
     }
     var walker = DWARFWalker(dwarf: dwarf, path: path, bigEndian: check.bigEndian)
     walker.excludeLanguages = options.excludeLanguages
+    walker.addressBias = bias
     defer { walker.deallocate() }
+    // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).
+    ELFSymbolReader.read(module, isRelocatable: check.elfType == 1, into: &walker.graph)
     try walker.run()
+    PercpuPlacement.addDataSection(to: &walker.graph)
     statistics = walker.stats
     statistics.nodes = walker.graph.count - 1
     return walker.takeGraph()

@@ -38,6 +38,9 @@ struct DWARFWalker {
   var producerIsGCC = false
   /// `DWARFImportOptions.excludeLanguages`: units in these languages are not walked.
   var excludeLanguages: [UInt16] = []
+  /// Added to DWARF addresses to make them module addresses (`dwfl_module_getdwarf`'s bias),
+  /// the space `ELFSymbols` compares symbols in.
+  var addressBias: UInt64 = 0
 
   // Index of imported type DIEs.
   var indexOffsets: ContiguousArray<UInt64> = []
@@ -697,26 +700,24 @@ struct DWARFWalker {
         dimensionCounts.append(count)
       } while rb_next(&child, walk, attrs, &die) == 0
     }
-    if dimensionCounts.count == start { dimensionCounts.append(0) }
-    _ = graph.arrayIndexType()
-    var previous = TypeID.void
+    // A C array of several dimensions (`int a[3][4]`, one DIE with two subranges) becomes one
+    // ARRAY of the product of its dimensions (12 ints), as pahole writes it: the layout is the
+    // same and BTF has one type instead of one per dimension. Rust nests arrays as separate
+    // DIEs (`[[u8; 4]; 3]`), which stay separate ARRAYs.
+    var count: UInt64 = dimensionCounts.count == start ? 0 : 1
     for i in start..<dimensionCounts.count {
-      let count = dimensionCounts[i]
-      let oversized = count > UInt64(UInt32.max)
-      if oversized { stats.oversizedArrays += 1 }
-      let id = graph.add(
-        oversized ? .unrepresentable : .array, aux: UInt32(clamping: count),
-        flags: i == start ? flags : flags.union(.synthesized), dwarfTag: DWARFTag.arrayType,
-        origin: origin, scope: i == start ? currentScope() : .empty)
-      if i == start {
-        addIndex(offset, id)
-      } else {
-        graph.setRef(previous, id)
-      }
-      previous = id
+      let (product, overflow) = count.multipliedReportingOverflow(by: dimensionCounts[i])
+      count = overflow ? UInt64.max : product
     }
     dimensionCounts.removeLast(dimensionCounts.count - start)
-    pendingRef(previous, element)
+    _ = graph.arrayIndexType()
+    let oversized = count > UInt64(UInt32.max)
+    if oversized { stats.oversizedArrays += 1 }
+    let id = graph.add(
+      oversized ? .unrepresentable : .array, aux: UInt32(clamping: count), flags: flags,
+      dwarfTag: DWARFTag.arrayType, origin: origin, scope: currentScope())
+    addIndex(offset, id)
+    pendingRef(id, element)
   }
 
   mutating func subroutineType(
@@ -777,7 +778,7 @@ struct DWARFWalker {
     if declaration {
       return  // methods declared in types, extern declarations: scope recorded above
     }
-    if isAbstractInstance {
+    if isAbstractInstance && !isEmittedAbstractInstance() {
       // Inlined-only bodies: no function of their own, but types may be declared inside.
       if dwarf_haschildren(&die) > 0 { walkChildren(&die, Context(kind: .function), depth) }
       return
@@ -796,6 +797,8 @@ struct DWARFWalker {
     let fn = graph.add(
       .function, name: name, aux: external ? 1 : 0, flags: flags, dwarfTag: DWARFTag.subprogram,
       origin: origin, scope: scope, linkageName: linkageName)
+    var codeAddress: UInt64 = 0
+    if rb_code_address(&die, attrs, &codeAddress) { graph.symbols.recordAddress(fn, codeAddress &+ addressBias) }
     var protoFlags = baseFlags.union(.synthesized)
     if prototyped { protoFlags.insert(.prototyped) }
     let proto = graph.add(
@@ -832,6 +835,17 @@ struct DWARFWalker {
     finishMembers(proto, start)
   }
 
+  /// An inlined function that has a defined ELF function symbol of its name: GCC may give its
+  /// out-of-line copy no DIE of its own (`__dev_fwnode`, `wakeup_abort_count_show` in Debian's
+  /// vmlinux), so its abstract instance stands for it, without an address (`select-symbols`
+  /// matches it by name, as pahole does, and prefers a copy matched by address). Reads
+  /// `attrs` of the subprogram.
+  mutating func isEmittedAbstractInstance() -> Bool {
+    guard !graph.symbols.functionNames.isEmpty else { return false }
+    guard let symbol = rb_string(attrs, Slot.linkageName) ?? rb_string(attrs, Slot.name) else { return false }
+    return !graph.symbols.functions(named: internName(symbol)).isEmpty
+  }
+
   mutating func variable(_ die: inout Dwarf_Die) {
     if rb_collect(&die, attrs) != 0 {
       stats.unreadableDIEs += 1
@@ -861,6 +875,8 @@ struct DWARFWalker {
       origin: Origin(dieOffset: dwarf_dieoffset(&die), unit: unit), scope: currentScope(),
       linkageName: linkageName)
     pendingRef(id, type)
+    var staticAddress: UInt64 = 0
+    if rb_static_address(attrs, &staticAddress) { graph.symbols.recordAddress(id, staticAddress &+ addressBias) }
   }
 
   mutating func templateParameter(_ die: inout Dwarf_Die, owner: TypeID) {

@@ -71,6 +71,10 @@ public struct TypeGraph: Sendable {
   /// Decisions the passes took, for `--explain-pruned`.
   public var decisions = DecisionLog()
 
+  /// The input's ELF symbols and the addresses of function and variable nodes (a side table;
+  /// empty unless imported from an ELF file), for `select-symbols`.
+  public var symbols = ELFSymbols()
+
   public init() {}
 
   /// Number of node slots, void and tombstones included; valid ids are `1..<count`.

@@ -528,7 +528,8 @@ public struct Explanation {
     out += ", \"member\": " + jsonString(member)
   }
 
-  static func jsonString(_ s: String?) -> String {
+  /// A JSON string literal (`null` for nil); shared by every JSON rustbtf prints.
+  public static func jsonString(_ s: String?) -> String {
     guard let s else { return "null" }
     var out = "\""
     for u in s.unicodeScalars {

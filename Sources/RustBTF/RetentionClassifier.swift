@@ -1,0 +1,389 @@
+import Lower
+import TypeGraph
+
+/// Compares each type of a `RetentionSnapshot` with what the passes left of it; the rules are
+/// `RetentionReport`'s.
+struct RetentionClassifier {
+  typealias Field = RetentionSnapshot.Field
+  typealias Reason = RetentionReport.Reason
+  typealias MemberIssue = RetentionReport.MemberIssue
+
+  let graph: TypeGraph
+  let snapshot: RetentionSnapshot
+  /// The node each node was merged into by dedup (void: not merged).
+  private let mergedInto: ContiguousArray<TypeID>
+  /// Decisions about one member (made opaque, dropped), by the node holding the member.
+  private let memberDecisions: [Int32: [Int]]
+  /// The name each renamed member had first, by the node holding it and member index:
+  /// `sanitize-names` records every member rename (indexes are final: it sorts first).
+  private let memberRenames: [Int32: [Int: NameID]]
+  /// Outcome per (surviving node, record, shape): copies of a type usually all merge into one.
+  private var cache: [CacheKey: Outcome] = [:]
+
+  private struct CacheKey: Hashable {
+    var node: TypeID
+    var record: Int
+    var shape: Int32
+  }
+
+  struct Outcome {
+    var status: RetentionReport.Status
+    var state: String
+    var btfKind: String?
+    var reason: Reason?
+    var issues: [MemberIssue]
+  }
+
+  init(graph: TypeGraph, snapshot: RetentionSnapshot) {
+    self.graph = graph
+    self.snapshot = snapshot
+    var into = ContiguousArray<TypeID>(repeating: .void, count: graph.count)
+    for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) { into[s.index] = t }
+    mergedInto = into
+    var byNode: [Int32: [Int]] = [:]
+    var renames: [Int32: [Int: NameID]] = [:]
+    for (i, d) in graph.decisions.entries.enumerated() {
+      guard let member = d.member else { continue }
+      switch d.action {
+      case .replacedByOpaque, .rewritten: byNode[d.subject.rawValue, default: []].append(i)
+      case .renamed(let from): if renames[d.subject.rawValue]?[member] == nil { renames[d.subject.rawValue, default: [:]][member] = from }
+      default: break
+      }
+    }
+    memberDecisions = byNode
+    memberRenames = renames
+  }
+
+  /// The node `id` ended up as: itself, or the node dedup kept in its place.
+  func surviving(_ id: TypeID) -> TypeID {
+    var t = id
+    var steps = 0
+    while !mergedInto[t.index].isVoid && steps < 64 {
+      t = mergedInto[t.index]
+      steps += 1
+    }
+    return t
+  }
+
+  // MARK: Types
+
+  mutating func entry(for r: Int) -> RetentionReport.TypeEntry {
+    let record = snapshot.records[r]
+    var best: Outcome? = nil
+    for copy in record.copies {
+      let o = outcome(copy, record: r)
+      if best == nil || rank(o.status) < rank(best!.status) { best = o }
+      if o.status == .complete { break }
+    }
+    let dataCarrying = record.shapes.contains { s in
+      snapshot.fields[s].contains { $0.role == .discriminant || $0.role == .variant }
+    }
+    let kind: String
+    switch record.kind {
+    case .union: kind = "union"
+    case .enumeration, .enum64: kind = "enum"
+    default: kind = "struct"
+    }
+    let o = best!  // a record has at least one copy
+    return RetentionReport.TypeEntry(
+      name: record.name, kind: kind, bytes: record.size, copies: record.copies.count, dataCarrying: dataCarrying,
+      status: o.status, state: o.state, btfKind: o.btfKind, reason: o.reason, issues: o.issues)
+  }
+
+  private func rank(_ s: RetentionReport.Status) -> Int {
+    switch s {
+    case .complete: 0
+    case .opaque: 1
+    case .pruned: 2
+    }
+  }
+
+  private mutating func outcome(_ copy: RetentionSnapshot.Copy, record r: Int) -> Outcome {
+    let t = surviving(copy.id)
+    let key = CacheKey(node: t, record: r, shape: copy.shape)
+    if let o = cache[key] { return o }
+    let record = snapshot.records[r]
+    let o: Outcome
+    let kind = graph.kind(t)
+    let expected: Bool
+    switch record.kind {
+    case .enumeration, .enum64: expected = kind == .enumeration || kind == .enum64
+    default: expected = kind == record.kind
+    }
+    if expected {
+      let issues = check(t, record: record, shape: record.shapes[Int(copy.shape)])
+      o = Outcome(status: issues.isEmpty ? .complete : .opaque, state: "kept", btfKind: kind.btfName, issues: issues)
+    } else {
+      let state: String
+      switch kind {
+      case .void: state = "void"
+      case .removed, .unrepresentable: state = "removed"
+      default: state = "rewritten"
+      }
+      let d = graph.decisions.latest(for: t) ?? graph.decisions.latest(for: copy.id)
+      o = Outcome(status: .pruned, state: state, btfKind: kind.isBTF ? kind.btfName : nil, reason: d.map(reason), issues: [])
+    }
+    cache[key] = o
+    return o
+  }
+
+  func reason(_ i: Int) -> Reason {
+    let d = graph.decisions[i]
+    let root = graph.decisions[graph.decisions.causes(of: i).last ?? i]
+    return Reason(pass: d.pass, text: d.reason, root: "\(root.pass): \(root.reason)")
+  }
+
+  // MARK: Members
+
+  /// The members of a surviving node, flattened as the DWARF side was.
+  private struct Written {
+    var names: [NameID] = []
+    var offsets: [UInt64] = []
+    var bitfields: [UInt32] = []
+    var types: [TypeID] = []
+    var containers: [TypeID] = []
+    var indexes: [Int] = []
+    /// By name, and by the name a recorded rename gave it before.
+    var byName: [NameID: [Int]] = [:]
+
+    init(_ id: TypeID, _ graph: TypeGraph, renames: [Int32: [Int: NameID]]) {
+      FlattenedMembers.forEach(of: id, in: graph) { container, index, m, offset in
+        byName[m.name, default: []].append(names.count)
+        if let original = renames[container.rawValue]?[index], original != m.name {
+          byName[original, default: []].append(names.count)
+        }
+        names.append(m.name)
+        offsets.append(offset)
+        bitfields.append(m.bits)
+        types.append(m.type)
+        containers.append(container)
+        indexes.append(index)
+      }
+    }
+  }
+
+  private func check(_ t: TypeID, record: RetentionSnapshot.Record, shape: Range<Int>) -> [MemberIssue] {
+    var issues: [MemberIssue] = []
+    if graph.size(t) != record.size {
+      issues.append(MemberIssue(member: "(type)", problem: .type, detail: "\(record.size) bytes in DWARF, \(graph.size(t)) in BTF",
+        reason: graph.decisions.latest(for: t).map(reason)))
+    }
+    let fields = snapshot.fields[shape]
+    if record.kind == .enumeration || record.kind == .enum64 {
+      checkEnumerators(t, fields, &issues)
+      return issues
+    }
+    let written = Written(t, graph, renames: memberRenames)
+    let discriminantName = Self.discriminantName(fields, graph)
+    var i = fields.startIndex
+    while i < fields.endIndex {
+      let f = fields[i]
+      switch f.role {
+      case .member, .enumerator:
+        _ = checkMember(f, name: .id(f.name), label: graph.strings.string(f.name), in: written, t, &issues)
+      case .discriminant:
+        _ = checkMember(f, name: .text(discriminantName), label: f.name.isEmpty ? "discriminant" : graph.strings.string(f.name),
+          in: written, t, &issues)
+      case .variant:
+        let name = Self.variantName(f, graph)
+        let label = graph.strings.string(name)
+        let children = fields[(i + 1)..<(i + 1 + Int(f.children))]
+        if let k = checkMember(f, name: .id(name), label: label, in: written, t, &issues) {
+          let vt = graph.resolvingModifiers(written.types[k])
+          if graph.kind(vt) == .structure || graph.kind(vt) == .union {
+            let inner = Written(vt, graph, renames: memberRenames)
+            for c in children {
+              _ = checkMember(c, name: .id(c.name), label: label + "." + graph.strings.string(c.name), in: inner, vt, &issues)
+            }
+          } else if !children.isEmpty {
+            issues.append(MemberIssue(member: label, problem: .type, detail: "a \(graph.kind(vt).btfName) in BTF, not a struct with the variant's fields",
+              reason: graph.decisions.latest(for: vt).map(reason)))
+          }
+        }
+        i += Int(f.children)
+      }
+      i += 1
+    }
+    return issues
+  }
+
+  // `lower-rust`'s naming (`RustEnumNaming`, shared): the check expects what the lowering writes.
+
+  static func variantName(_ f: Field, _ graph: TypeGraph) -> NameID {
+    RustEnumNaming.variantName(member: f.name, structName: f.typeName, graph.strings)
+  }
+
+  static func discriminantName(_ fields: ArraySlice<Field>, _ graph: TypeGraph) -> String {
+    guard let d = fields.first(where: { $0.role == .discriminant }) else { return "" }
+    return RustEnumNaming.discriminantName(
+      dwarfName: graph.strings.string(d.name),
+      variantNames: fields.lazy.filter { $0.role == .variant }.map { graph.strings.string(variantName($0, graph)) })
+  }
+
+  private enum ExpectedName {
+    case id(NameID)
+    case text(String)
+  }
+
+  /// The written members whose name is `name` after sanitizing.
+  private func candidates(_ name: ExpectedName, in w: Written) -> [Int] {
+    switch name {
+    case .id(let n):
+      if let found = w.byName[n] { return found }
+      if RetentionNames.isIdentifier(n, graph) { return [] }
+      let original = graph.strings.string(n)
+      return w.names.indices.filter { RetentionNames.matches(original: original, written: graph.strings.string(w.names[$0])) }
+    case .text(let s):
+      if BTFNameRule.isIdentifier(s, maxLength: RetentionNames.maxLength) {
+        guard let n = graph.strings.lookup(s) else { return [] }
+        return w.byName[n] ?? []
+      }
+      return w.names.indices.filter { RetentionNames.matches(original: s, written: graph.strings.string(w.names[$0])) }
+    }
+  }
+
+  /// Checks one DWARF member against the written ones; returns the index of the written member
+  /// when it is there at the right offset (even if resized or opaque).
+  private func checkMember(
+    _ f: Field, name: ExpectedName, label: String, in w: Written, _ owner: TypeID, _ issues: inout [MemberIssue]
+  ) -> Int? {
+    let found = candidates(name, in: w)
+    guard let k = found.first(where: { w.offsets[$0] == f.bitOffset }) else {
+      if let k = found.first {
+        issues.append(MemberIssue(member: label, problem: .offset, detail: "bit \(f.bitOffset) in DWARF, bit \(w.offsets[k]) in BTF",
+          reason: memberDecision(w, k).map(reason)))
+      } else {
+        issues.append(MemberIssue(member: label, problem: .missing, detail: "",
+          reason: missingReason(name, offset: f.bitOffset, in: w, owner).map(reason)))
+      }
+      return nil
+    }
+    if let d = opaqueDecision(w, k) {
+      issues.append(MemberIssue(member: label, problem: .opaque, detail: "", reason: reason(d)))
+      return k
+    }
+    if f.bytes != Field.unknownSize {
+      if f.bitfield != 0 || w.bitfields[k] != 0 {
+        if f.bitfield != w.bitfields[k] {
+          issues.append(MemberIssue(member: label, problem: .size, detail: "\(f.bitfield) bits in DWARF, \(w.bitfields[k]) in BTF",
+            reason: memberDecision(w, k).map(reason)))
+        }
+      } else {
+        let written = graph.byteSize(of: w.types[k])
+        if written != f.bytes {
+          issues.append(MemberIssue(member: label, problem: .size,
+            detail: "\(f.bytes) bytes in DWARF, \(written.map { "\($0)" } ?? "no size") in BTF",
+            reason: memberDecision(w, k).map(reason)))
+        }
+      }
+    }
+    return k
+  }
+
+  /// The member decision about written member `k` (by its container and name), if any.
+  private func memberDecision(_ w: Written, _ k: Int, opaqueOnly: Bool = false) -> Int? {
+    guard let list = memberDecisions[w.containers[k].rawValue] else { return nil }
+    let matching = list.filter { i in
+      let d = graph.decisions[i]
+      // By name; an anonymous member a pass has since named (`__opaque_0`) by its index.
+      guard d.memberName == w.names[k] || (d.memberName.isEmpty && d.member == w.indexes[k]) else { return false }
+      if case .replacedByOpaque = d.action { return true }
+      return !opaqueOnly
+    }
+    // Anonymous members share the empty name: prefer the decision about this index.
+    return matching.last { graph.decisions[$0].member == w.indexes[k] } ?? matching.last
+  }
+
+  /// Why written member `k` is an opaque placeholder: a decision on its container, or the
+  /// decision that made its array type opaque bytes. Nil when it is not one.
+  private func opaqueDecision(_ w: Written, _ k: Int) -> Int? {
+    if let d = memberDecision(w, k, opaqueOnly: true) { return d }
+    var t = graph.resolvingModifiers(w.types[k])
+    var steps = 0
+    while graph.kind(t) == .array && steps < 64 {
+      if let d = graph.decisions.latest(for: t), case .replacedByOpaque = graph.decisions[d].action { return d }
+      t = graph.resolvingModifiers(graph.ref(t))
+      steps += 1
+    }
+    return nil
+  }
+
+  /// Why a DWARF member has no written member of its name: a decision naming it (dropped), else
+  /// the decision on a written member covering its offset (an opaque placeholder in its place),
+  /// else the first decision about any member of the owner.
+  private func missingReason(_ name: ExpectedName, offset: UInt64, in w: Written, _ owner: TypeID) -> Int? {
+    var containers: [TypeID] = [owner]
+    for c in w.containers where !containers.contains(c) { containers.append(c) }
+    for c in containers {
+      for i in memberDecisions[c.rawValue] ?? [] {
+        let n = graph.decisions[i].memberName
+        let named: Bool
+        switch name {
+        case .id(let e): named = n == e || (!n.isEmpty && !e.isEmpty && RetentionNames.matches(original: graph.strings.string(e), written: graph.strings.string(n)))
+        case .text(let s): named = !n.isEmpty && RetentionNames.matches(original: s, written: graph.strings.string(n))
+        }
+        if named { return i }
+      }
+    }
+    for k in w.names.indices where w.offsets[k] <= offset {
+      let bits = w.bitfields[k] != 0 ? UInt64(w.bitfields[k]) : (graph.byteSize(of: w.types[k]) ?? 0) * 8
+      if offset < w.offsets[k] &+ bits, let d = memberDecision(w, k) { return d }
+    }
+    for c in containers { if let first = memberDecisions[c.rawValue]?.first { return first } }
+    // What the owner's own latest decision says (lower-rust lists the variant members it
+    // dropped in its decision on the enum); a rename explains no missing member.
+    if let d = graph.decisions.latest(for: owner), case .rewritten = graph.decisions[d].action { return d }
+    return nil
+  }
+
+  private func checkEnumerators(_ t: TypeID, _ fields: ArraySlice<Field>, _ issues: inout [MemberIssue]) {
+    var byName: [NameID: UInt64] = [:]
+    var renamed: [(String, UInt64)] = []
+    let range = graph.memberRange(t)
+    for i in range {
+      byName[graph.memberNames[i]] = graph.memberValues[i]
+      if let original = memberRenames[t.rawValue]?[i - range.lowerBound] { byName[original] = graph.memberValues[i] }
+      renamed.append((graph.strings.string(graph.memberNames[i]), graph.memberValues[i]))
+    }
+    for f in fields {
+      let label = graph.strings.string(f.name)
+      var value = byName[f.name]
+      if value == nil && !RetentionNames.isIdentifier(f.name, graph) {
+        value = renamed.first { RetentionNames.matches(original: label, written: $0.0) }?.1
+      }
+      guard let v = value else {
+        issues.append(MemberIssue(member: label, problem: .missing, detail: "", reason: nil))
+        continue
+      }
+      if v != f.bitOffset {
+        issues.append(MemberIssue(member: label, problem: .offset, detail: "value \(f.bitOffset) in DWARF, \(v) in BTF", reason: nil))
+      }
+    }
+  }
+
+  // MARK: Functions
+
+  func functions() -> RetentionReport.Functions {
+    // Per distinct linkage name: written if any copy is; else the first copy's latest decision.
+    var emitted: Set<NameID> = []
+    var firstMissing: [NameID: TypeID] = [:]
+    for f in snapshot.functions {
+      if graph.kind(surviving(f.id)) == .function {
+        emitted.insert(f.linkageName)
+      } else if firstMissing[f.linkageName] == nil {
+        firstMissing[f.linkageName] = f.id
+      }
+    }
+    var counts: [String: Int] = [:]
+    for (name, id) in firstMissing where !emitted.contains(name) {
+      let t = surviving(id)
+      let root = (graph.decisions.latest(for: t) ?? graph.decisions.latest(for: id)).map { reason($0).root } ?? RetentionReport.unexplained
+      counts[RetentionReport.normalize(root), default: 0] += 1
+    }
+    var out = 0
+    for id in graph.ids where graph.kind(id) == .function && graph.flags(id).contains(.rust) { out += 1 }
+    let distinct = Set(snapshot.functions.lazy.map(\.linkageName)).count
+    return RetentionReport.Functions(
+      withLinkageName: distinct, emitted: emitted.count, rustFuncsOut: out, missingReasons: RetentionReport.sortedCounts(counts))
+  }
+}

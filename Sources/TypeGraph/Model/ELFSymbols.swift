@@ -1,0 +1,157 @@
+/// What the input's ELF symbol table says, kept beside the graph for `select-symbols`: which
+/// functions have code under their own name, which variables are per-CPU, and where each
+/// imported function and variable lives. A sparse side table, not node columns: only functions
+/// and variables have addresses, and only the symbols `select-symbols` asks about are kept.
+///
+/// Addresses are *module addresses* as libdwfl reports them (`DWARFImporter`): a DWARF address
+/// plus the module bias, and a symbol's `st_value` adjusted the same way. For a relocatable
+/// object libdwfl lays the sections out and relocates the DWARF against that layout, so a
+/// function's `DW_AT_low_pc` equals its symbol's address there too.
+public struct ELFSymbols: Sendable {
+  /// The graph was imported from an ELF file. False for hand-built graphs and decoded BTF, which
+  /// carry no symbol information: `select-symbols` leaves those alone.
+  public var imported = false
+  /// Entries of the symbol table libdwfl found (`.symtab`, else `.dynsym`); 0 when stripped.
+  public var tableSize = 0
+  /// The input is a relocatable object (`ET_REL`).
+  public var isRelocatable = false
+
+  // Defined STT_FUNC / STT_GNU_IFUNC symbols, sorted by (address, name).
+  public internal(set) var functionNames: ContiguousArray<NameID> = []
+  public internal(set) var functionAddresses: ContiguousArray<UInt64> = []
+  public internal(set) var functionSizes: ContiguousArray<UInt64> = []
+  /// Indexes into the function columns, sorted by (name, address): lookups by name.
+  public internal(set) var functionsByName: ContiguousArray<Int32> = []
+
+  /// The `.data..percpu` section, when the file has one.
+  public var percpuSection: PercpuSection? = nil
+
+  /// The `__mcount_loc` table (addresses of ftrace call sites, sorted), when the file has
+  /// `__start_mcount_loc` and `__stop_mcount_loc`; nil otherwise.
+  public var mcountAddresses: ContiguousArray<UInt64>? = nil
+
+  // Code address of function nodes and static address of variable nodes, sorted by node id.
+  public internal(set) var addressedNodes: ContiguousArray<TypeID> = []
+  public internal(set) var nodeAddresses: ContiguousArray<UInt64> = []
+
+  public init() {}
+
+  /// A per-CPU section and its STT_OBJECT symbols of non-zero size, sorted by offset.
+  public struct PercpuSection: Sendable {
+    public var name: NameID
+    /// Module address of the section's start (a variable's offset is its address minus this).
+    public var address: UInt64
+    public var size: UInt64
+    public internal(set) var names: ContiguousArray<NameID> = []
+    public internal(set) var offsets: ContiguousArray<UInt64> = []
+    public internal(set) var sizes: ContiguousArray<UInt64> = []
+
+    public init(name: NameID, address: UInt64, size: UInt64) {
+      self.name = name
+      self.address = address
+      self.size = size
+    }
+
+    public mutating func addSymbol(name: NameID, offset: UInt64, size: UInt64) {
+      names.append(name)
+      offsets.append(offset)
+      sizes.append(size)
+    }
+
+    /// Sorts the symbols by (offset, name); call once after adding them.
+    public mutating func finish() {
+      let order = offsets.indices.sorted {
+        offsets[$0] != offsets[$1] ? offsets[$0] < offsets[$1] : names[$0] < names[$1]
+      }
+      names = ContiguousArray(order.map { names[$0] })
+      offsets = ContiguousArray(order.map { offsets[$0] })
+      sizes = ContiguousArray(order.map { sizes[$0] })
+    }
+
+    /// Indexes of the symbols at `offset`.
+    public func symbols(at offset: UInt64) -> Range<Int> {
+      ELFSymbols.equalRange(offsets, offset)
+    }
+  }
+
+  // MARK: Building (the importer)
+
+  /// Records the address of `id`; ids must come in increasing order (the importer's DIE order).
+  public mutating func recordAddress(_ id: TypeID, _ address: UInt64) {
+    precondition(addressedNodes.last.map { $0 < id } ?? true, "addresses must be recorded in id order")
+    addressedNodes.append(id)
+    nodeAddresses.append(address)
+  }
+
+  public mutating func addFunction(name: NameID, address: UInt64, size: UInt64) {
+    functionNames.append(name)
+    functionAddresses.append(address)
+    functionSizes.append(size)
+  }
+
+  /// Sorts the function symbols and builds the by-name index; call once after adding them.
+  public mutating func finishFunctions() {
+    let order = functionAddresses.indices.sorted {
+      functionAddresses[$0] != functionAddresses[$1]
+        ? functionAddresses[$0] < functionAddresses[$1] : functionNames[$0] < functionNames[$1]
+    }
+    functionNames = ContiguousArray(order.map { functionNames[$0] })
+    functionAddresses = ContiguousArray(order.map { functionAddresses[$0] })
+    functionSizes = ContiguousArray(order.map { functionSizes[$0] })
+    functionsByName = ContiguousArray(
+      functionNames.indices.sorted {
+        functionNames[$0] != functionNames[$1] ? functionNames[$0] < functionNames[$1] : $0 < $1
+      }.map { Int32($0) })
+  }
+
+  // MARK: Queries
+
+  /// The address recorded for `id`, if any.
+  public func address(of id: TypeID) -> UInt64? {
+    let r = Self.equalRange(addressedNodes, id)
+    return r.isEmpty ? nil : nodeAddresses[r.lowerBound]
+  }
+
+  /// Indexes (into the function columns) of the function symbols at `address`.
+  public func functions(at address: UInt64) -> Range<Int> { Self.equalRange(functionAddresses, address) }
+
+  /// Indexes of the function symbols named `name`, in address order.
+  public func functions(named name: NameID) -> [Int] {
+    var lo = 0, hi = functionsByName.count
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      if functionNames[Int(functionsByName[mid])] < name { lo = mid + 1 } else { hi = mid }
+    }
+    var out: [Int] = []
+    while lo < functionsByName.count, functionNames[Int(functionsByName[lo])] == name {
+      out.append(Int(functionsByName[lo]))
+      lo += 1
+    }
+    return out
+  }
+
+  /// Whether some `__mcount_loc` entry lies in `[address, address + size)` (a traceable
+  /// function: its `__fentry__` call site is listed); nil when the file has no such table.
+  public func isTraceable(address: UInt64, size: UInt64) -> Bool? {
+    guard let table = mcountAddresses else { return nil }
+    var lo = 0, hi = table.count
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      if table[mid] < address { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < table.count && table[lo] - address < max(size, 1)
+  }
+
+  /// The range of elements equal to `key` in a sorted column.
+  static func equalRange<C: RandomAccessCollection>(_ column: C, _ key: C.Element) -> Range<Int>
+  where C.Element: Comparable, C.Index == Int {
+    var lo = column.startIndex, hi = column.endIndex
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      if column[mid] < key { lo = mid + 1 } else { hi = mid }
+    }
+    var end = lo
+    while end < column.endIndex, column[end] == key { end += 1 }
+    return lo..<end
+  }
+}

@@ -1,0 +1,287 @@
+import Encode
+import Foundation
+import Prune
+import RustBTF
+import Testing
+import TypeGraph
+import Verify
+
+/// `select-symbols` and the importer's symbol side table: FUNCs are the functions with an ELF
+/// function symbol (checked against `llvm-nm`, not against the tool's own output), one per
+/// name, Rust ones named by their symbol; VARs are per-CPU variables in a `.data..percpu`
+/// DATASEC; C multi-dimensional arrays are one ARRAY. Every BTF produced is loaded into the
+/// kernel.
+@Suite struct SymbolSelectionTests {
+  static let objects = packageRoot + "/Corpus/objects/"
+
+  /// Defined function symbols of `file` by `llvm-nm` (or `nm`): types T, t, W, w, i.
+  static func functionSymbols(_ file: String) throws -> Set<String> {
+    let tool = ["/usr/bin/llvm-nm", "/usr/bin/nm"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    let nm = try #require(tool, "llvm-nm or nm is needed")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: nm)
+    p.arguments = ["--defined-only", file]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    try #require(p.terminationStatus == 0, "\(nm) failed on \(file)")
+    var out = Set<String>()
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+      let f = line.split(separator: " ", omittingEmptySubsequences: true)
+      guard f.count >= 3, ["T", "t", "W", "w", "i"].contains(String(f[f.count - 2])) else { continue }
+      out.insert(String(f[f.count - 1]))
+    }
+    return out
+  }
+
+  /// `s` with every byte outside `[A-Za-z0-9_]` replaced by `_` (how a legacy-mangled Rust
+  /// symbol with `$` or `.` reads once made a valid identifier; a hash may follow).
+  static func identifierForm(_ s: String) -> String {
+    String(s.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") ? Character($0) : "_" })
+  }
+
+  static func decode(_ btf: [UInt8]) throws -> TypeGraph { try BTFDecoder.decode(btf) }
+
+  static func live(_ g: TypeGraph, _ kind: Kind) -> [TypeID] { g.ids.filter { g.kind($0) == kind } }
+
+  static func expectKernelAccepts(_ btf: [UInt8], _ what: String) {
+    let problems = BTFValidator.validate(btf, mode: .load)
+    #expect(problems.isEmpty, "\(what): offline validator: \(problems)")
+    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(what): \(failure)") }
+  }
+
+  // MARK: Functions on the corpus
+
+  /// Every FUNC written is a defined ELF function symbol of the file (or, for a legacy-mangled
+  /// Rust symbol with `$` or `.`, its identifier form), and no name is written twice.
+  @Test(arguments: try corpusFiles())
+  func functionsAreELFSymbolsOnePerName(file: String) throws {
+    let symbols = try Self.functionSymbols(file)
+    let result = try Conversion().run(path: file)
+    Self.expectKernelAccepts(result.btf, file)
+    let btf = try Self.decode(result.btf)
+    var seen = Set<String>()
+    let legacy = symbols.filter { $0.contains("$") || $0.contains(".") }.map(Self.identifierForm)
+    for f in Self.live(btf, .function) {
+      let name = btf.nameString(f)
+      #expect(seen.insert(name).inserted, "\(file): FUNC '\(name)' written twice")
+      #expect(symbols.contains(name) || legacy.contains { name.hasPrefix($0) },
+              "\(file): FUNC '\(name)' is no defined function symbol")
+    }
+    #expect(!seen.isEmpty, "\(file): no FUNC at all")
+  }
+
+  /// On C inputs the FUNCs are exactly the DWARF functions whose name is a defined function
+  /// symbol, less the names select-symbols reports (clones, inconsistent prototypes): computed
+  /// from the imported graph and `llvm-nm`, independently of the pass.
+  @Test(arguments: try corpusFiles().filter { $0.split(separator: "/").last!.hasPrefix("c_") })
+  func cFunctionsAreTheDWARFFunctionsWithSymbols(file: String) throws {
+    let symbols = try Self.functionSymbols(file)
+    let imported = try DWARFImporter.importFile(path: file)
+    let dwarfNames = Set(Self.live(imported, .function).map { imported.nameString($0) })
+    let result = try Conversion().run(path: file)
+    let written = Set(Self.live(try Self.decode(result.btf), .function).map { Self.nameOf($0, result.btf) })
+    var reported = Set<String>()
+    for d in result.graph.decisions.entries where d.pass == SelectSymbols.name && result.graph.kind(d.subject) == .removed {
+      if imported.kind(d.subject) == .function { reported.insert(imported.nameString(d.subject)) }
+    }
+    let expected = dwarfNames.intersection(symbols)
+    #expect(written.isSubset(of: expected), "\(file): FUNCs without a symbol: \(written.subtracting(expected))")
+    for name in expected.subtracting(written) {
+      #expect(reported.contains(name), "\(file): '\(name)' has a symbol but is neither written nor reported")
+    }
+    #expect(!written.isEmpty)
+  }
+
+  static func nameOf(_ id: TypeID, _ btf: [UInt8]) -> String {
+    (try? decode(btf)).map { $0.nameString(id) } ?? ""
+  }
+
+  /// c_funcs at -O2: GCC compiled `apply` only as `apply.constprop.0`; it is reported as a
+  /// clone, not written, and not silently dropped.
+  @Test func cloneIsReportedWithItsSymbol() throws {
+    let file = Self.objects + "c_funcs-O2.o"
+    let symbols = try Self.functionSymbols(file)
+    try #require(symbols.contains("apply.constprop.0") && !symbols.contains("apply"))
+    let result = try Conversion().run(path: file)
+    let btf = try Self.decode(result.btf)
+    #expect(!Self.live(btf, .function).contains { btf.nameString($0) == "apply" })
+    let text = Explanation(graph: result.graph, importedScopes: result.importedScopes).text()
+    #expect(text.contains("apply.constprop.0"), "the explanation names the clone's symbol")
+  }
+
+  /// Rust FUNCs carry their ELF symbol (linkage) name; methods declared inside structs and
+  /// enums get theirs through DW_AT_specification. Their prototypes' parameters are named,
+  /// typed, and survive encoding.
+  @Test(arguments: try corpusFiles().filter { $0.split(separator: "/").last!.hasPrefix("rust_") })
+  func rustFunctionsAreNamedByTheirSymbols(file: String) throws {
+    let symbols = try Self.functionSymbols(file)
+    let result = try Conversion().run(path: file)
+    Self.expectKernelAccepts(result.btf, file)
+    let g = result.graph
+    var rust = 0
+    for f in Self.live(g, .function) where g.flags(f).contains(.rust) {
+      rust += 1
+      let linkage = g.strings.string(g.linkageNames[f.index])
+      let name = g.nameString(f)
+      if !linkage.isEmpty {
+        #expect(name == linkage || name.hasPrefix(Self.identifierForm(linkage)), "\(file): Rust FUNC '\(name)' is not named by its symbol '\(linkage)'")
+      }
+      #expect(symbols.contains(linkage.isEmpty ? name : linkage), "\(file): '\(name)' has no symbol")
+      #expect(g.scopes[f.index].isEmpty, "\(file): '\(name)' still has a namespace path")
+    }
+    #expect(rust > 0, "\(file): no Rust FUNC")
+    // Parameters: named identifiers of real types, the same after decoding.
+    let btf = try Self.decode(result.btf)
+    for f in Self.live(btf, .function) {
+      let proto = btf.ref(f)
+      #expect(btf.kind(proto) == .functionProto)
+      let range = btf.memberRange(proto)
+      for i in range {
+        let vararg = i == range.upperBound - 1 && btf.memberTypes[i].isVoid
+        if vararg { continue }
+        let pname = btf.strings.string(btf.memberNames[i])
+        #expect(!pname.isEmpty && pname.utf8.allSatisfy { $0 == 95 || ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) },
+                "\(file): FUNC '\(btf.nameString(f))' parameter '\(pname)'")
+        #expect(!btf.memberTypes[i].isVoid, "\(file): FUNC '\(btf.nameString(f))' parameter '\(pname)' has no type")
+      }
+    }
+  }
+
+  /// A method of a struct impl (declared inside the struct's DIE, defined through
+  /// DW_AT_specification) is written under its symbol.
+  @Test func methodsResolveThroughSpecification() throws {
+    let file = Self.objects + "rust_layout-O0.o"
+    let imported = try DWARFImporter.importFile(path: file)
+    let methods = Self.live(imported, .function).filter {
+      imported.flags($0).contains(.rust) && !imported.linkageNames[$0.index].isEmpty
+        && imported.strings.string(imported.scopes[$0.index]).contains("rust_layout")
+    }
+    try #require(!methods.isEmpty, "no Rust method with a linkage name in \(file)")
+    let result = try Conversion().run(path: file)
+    let names = Set(Self.live(try Self.decode(result.btf), .function).map { Self.nameOf($0, result.btf) })
+    let symbols = try Self.functionSymbols(file)
+    for m in methods {
+      let linkage = imported.strings.string(imported.linkageNames[m.index])
+      if symbols.contains(linkage) {
+        #expect(names.contains(linkage) || names.contains { $0.hasPrefix(Self.identifierForm(linkage)) }, "\(file): \(linkage) not written")
+      }
+    }
+  }
+
+  // MARK: Variables
+
+  /// The corpus has no `.data..percpu`: every VAR goes, each with a reason, as pahole writes
+  /// none either.
+  @Test(arguments: ["c_types-O0.o", "c_funcs-O2.elf", "rust_layout-O0.elf"])
+  func withoutPercpuSectionNoVariableIsWritten(file: String) throws {
+    let result = try Conversion().run(path: Self.objects + file)
+    Self.expectKernelAccepts(result.btf, file)
+    let btf = try Self.decode(result.btf)
+    #expect(Self.live(btf, .variable).isEmpty && Self.live(btf, .dataSection).isEmpty)
+    let imported = try DWARFImporter.importFile(path: Self.objects + file)
+    let vars = Self.live(imported, .variable)
+    #expect(!vars.isEmpty, "\(file) has global variables")
+    for v in vars {
+      let why = result.graph.decisions.latest(for: v).map { result.graph.decisions[$0] }
+      #expect(why?.pass == SelectSymbols.name && why?.action == .pruned, "\(file): VAR '\(imported.nameString(v))' removed without a reason")
+    }
+  }
+
+  /// A hand-made per-CPU section (what a vmlinux has): VARs at their offsets with their symbol
+  /// sizes, a variable at offset 0 only under its own name, overlaps and strays removed with
+  /// reasons; the kernel takes the DATASEC.
+  @Test func percpuVariablesFormADataSectionTheKernelAccepts() throws {
+    var b = GraphBuilder()
+    let int = b.int("int", bytes: 4, signed: true)
+    let long = b.int("long", bytes: 8, signed: true)
+    let arr = b.array(of: long, count: 4)
+    func variable(_ name: String, _ type: TypeID, at address: UInt64?) -> TypeID {
+      let v = b.graph.add(.variable, name: b.name(name), ref: type, aux: 1)
+      if let address { b.graph.symbols.recordAddress(v, address) }
+      return v
+    }
+    let base: UInt64 = 0x1000
+    let first = variable("fixed_percpu_data", long, at: base)        // offset 0, its own symbol
+    let stray = variable("__UNIQUE_ID_x", int, at: base)              // offset 0, another name: not per-CPU
+    let counter = variable("counter", int, at: base + 64)
+    let stats = variable("stats", arr, at: base + 128)
+    let global = variable("jiffies", long, at: 0x9000)               // outside the section
+    let decl = variable("extern_thing", int, at: nil)                 // no address
+    b.graph.symbols.imported = true
+    b.graph.symbols.tableSize = 10
+    var section = ELFSymbols.PercpuSection(name: b.name(".data..percpu"), address: base, size: 4096)
+    section.addSymbol(name: b.name("stats"), offset: 128, size: 32)
+    section.addSymbol(name: b.name("fixed_percpu_data"), offset: 0, size: 8)
+    section.addSymbol(name: b.name("counter"), offset: 64, size: 4)
+    section.finish()
+    b.graph.symbols.percpuSection = section
+    var g = b.graph
+    PercpuPlacement.addDataSection(to: &g)
+    try run("select-symbols", on: &g, registry: StandardPasses.registry)
+    #expect(g.verify().isEmpty, "\(g.verify())")
+    let datasecs = Self.live(g, .dataSection)
+    try #require(datasecs.count == 1)
+    let ds = datasecs[0]
+    #expect(g.nameString(ds) == ".data..percpu" && g.size(ds) == 4096)
+    #expect(g.members(of: ds).map { [$0.type.rawValue, Int32($0.value), Int32($0.bits)] }
+            == [[first.rawValue, 0, 8], [counter.rawValue, 64, 4], [stats.rawValue, 128, 32]])
+    for v in [stray, global, decl] {
+      #expect(g.kind(v) == .removed)
+      let d = try #require(g.decisions.latest(for: v).map { g.decisions[$0] })
+      #expect(d.pass == SelectSymbols.name && !d.reason.isEmpty)
+    }
+    var rest = g
+    try run("demote-unrepresentable,sanitize-names,prune-dependents,dedup", on: &rest, registry: StandardPasses.registry)
+    let btf = try BTFEncoder().encode(rest)
+    Self.expectKernelAccepts(btf, "hand-made .data..percpu")
+    let decoded = try Self.decode(btf)
+    #expect(Self.live(decoded, .variable).map { decoded.nameString($0) }.sorted() == ["counter", "fixed_percpu_data", "stats"])
+
+    // variables=none removes the DATASEC too; variables=all keeps every VAR.
+    var none = b.graph
+    PercpuPlacement.addDataSection(to: &none)
+    try run("select-symbols<variables=none>", on: &none, registry: StandardPasses.registry)
+    #expect(Self.live(none, .variable).isEmpty && Self.live(none, .dataSection).isEmpty)
+    var all = b.graph
+    PercpuPlacement.addDataSection(to: &all)
+    try run("select-symbols<variables=all>", on: &all, registry: StandardPasses.registry)
+    #expect(Self.live(all, .variable).count == 6 && Self.live(all, .dataSection).count == 1)
+  }
+
+  /// A graph that no ELF file gave (hand-built, decoded) is left alone.
+  @Test func graphsWithoutSymbolInformationAreLeftAlone() throws {
+    var b = GraphBuilder()
+    let int = b.int("int", bytes: 4)
+    _ = b.function("static_helper", returns: int, params: [("x", int)])
+    _ = b.graph.add(.variable, name: b.name("v"), ref: int)
+    var g = b.graph
+    try run("select-symbols", on: &g, registry: StandardPasses.registry)
+    #expect(g.liveCount == b.graph.liveCount && g.decisions.count == 0)
+  }
+
+  @Test func parametersParseAndPrint() throws {
+    let p = try PassPipeline(parsing: "select-symbols<functions=ftrace;variables=none>", registry: StandardPasses.registry)
+    #expect(p.text == "select-symbols<functions=ftrace;variables=none>")
+    #expect(try PassPipeline(parsing: "select-symbols", registry: StandardPasses.registry).text == "select-symbols")
+    #expect(throws: PipelineError.self) { try PassPipeline(parsing: "select-symbols<functions=some>", registry: StandardPasses.registry) }
+    #expect(StandardPasses.registry.names.firstIndex(of: "select-symbols") == StandardPasses.registry.names.firstIndex(of: "lower-rust")! + 1)
+  }
+
+  // MARK: Arrays
+
+  /// `int grid[3][4]` and `int g_matrix[4][5][6]` are one ARRAY of 12 and of 120 elements;
+  /// Rust's `[[u16; 3]; 2]` stays an array of arrays.
+  @Test func cMultiDimensionalArraysAreFlattened() throws {
+    let c = try DWARFImporter.importFile(path: Self.objects + "c_types-O0.o")
+    let arrays = Self.live(c, .array)
+    #expect(!arrays.contains { c.kind(c.ref($0)) == .array }, "a C array of arrays is left")
+    let counts = Set(arrays.map { c.aux($0) })
+    #expect(counts.contains(12) && counts.contains(120) && counts.contains(24))
+    let rust = try DWARFImporter.importFile(path: Self.objects + "rust_layout-O0.o")
+    #expect(Self.live(rust, .array).contains { rust.kind(rust.ref($0)) == .array && rust.aux($0) == 2 && rust.aux(rust.ref($0)) == 3 })
+  }
+}
