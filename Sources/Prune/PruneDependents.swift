@@ -238,7 +238,13 @@ public struct PruneDependents: Pass {
   private func fixDataSection(_ id: TypeID, _ graph: inout TypeGraph) -> Bool {
     let members = graph.members(of: id)
     let kept = members.filter { graph.kind($0.type) == .variable }
-    if kept.count == members.count { return false }
+    if kept.count == members.count && !kept.isEmpty { return false }
+    if kept.isEmpty {
+      // The kernel rejects a DATASEC without entries ("vlen == 0"); nothing references one.
+      graph.remove(id)
+      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .pruned, reason: "DATASEC has no variable left"))
+      return true
+    }
     graph.setMembers(id, kept)
     return true
   }

@@ -57,14 +57,18 @@ public struct Conversion {
   /// the kernel would reject for a reason rustbtf knows).
   public func run(path: String) throws -> Result {
     try Self.check(pipeline)
-    let graph: TypeGraph
+    var graph: TypeGraph
     do { graph = try DWARFImporter.importFile(path: path, options: importOptions) } catch { throw ConversionError(error.description) }
-    return try run(graph: graph, inputName: path)
+    // Handed over, not copied: the passes then mutate the imported columns in place instead of
+    // copying every column they write.
+    return try run(graph: consume graph, inputName: path)
   }
 
-  public func run(graph input: TypeGraph, inputName: String) throws -> Result {
+  /// Runs the pipeline on `input` and encodes. The graph is consumed: pass it with `consume` (or
+  /// a temporary) so the passes own its columns; a caller that keeps its copy pays for one.
+  public func run(graph input: consuming TypeGraph, inputName: String) throws -> Result {
     try Self.check(pipeline)
-    var graph = input
+    var graph = consume input
     let importedScopes = graph.scopes
     let typesIn = graph.liveCount
     let snapshot = retentionReport ? RetentionSnapshot(graph: graph) : nil

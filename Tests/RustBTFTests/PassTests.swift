@@ -1,8 +1,10 @@
+import Encode
 import Prune
 import RustBTF
 import Sanitize
 import Testing
 import TypeGraph
+import Verify
 
 /// Each pass on a tiny hand-built graph: what it changes, and that a second run changes nothing.
 @Suite struct PassTests {
@@ -127,5 +129,27 @@ import TypeGraph
     try run("all", on: &g, registry: registry)
     let order = g.encodingOrder()
     for n in 0..<39 { #expect(order[outer[n].index] > order[outer[n + 1].index]) }
+  }
+
+  /// A DATASEC whose every VAR lost its type is removed (the kernel rejects one without
+  /// entries, "vlen == 0"); one that keeps a VAR keeps it.
+  @Test func pruneRemovesADataSectionLeftEmpty() throws {
+    var b = GraphBuilder()
+    let int = b.int("int", bytes: 4, signed: true)                              /* [1] */
+    let gone = b.unrepresentable(tag: DWARFTag.unspecifiedType)                 /* [2] */
+    let lost = b.graph.add(.variable, name: b.name("lost"), ref: gone, aux: 1)  /* [3] */
+    let kept = b.graph.add(.variable, name: b.name("kept"), ref: int, aux: 1)   /* [4] */
+    let empty = b.graph.add(.dataSection, name: b.name(".data..percpu"), size: 8)  /* [5] */
+    b.graph.setMembers(empty, [Member(type: lost, value: 0, bits: 4)])
+    let half = b.graph.add(.dataSection, name: b.name(".data"), size: 8)       /* [6] */
+    b.graph.setMembers(half, [Member(type: lost, value: 0, bits: 4), Member(type: kept, value: 4, bits: 4)])
+    var g = b.graph
+    try run("demote-unrepresentable,sanitize-names,prune-dependents", on: &g, registry: registry)
+    #expect(g.kind(lost) == .removed && g.kind(empty) == .removed)
+    #expect(g.members(of: half).map(\.type) == [kept])
+    #expect(g.decisions.entries.contains { $0.subject == empty && $0.reason == "DATASEC has no variable left" })
+    let btf = try BTFEncoder().encode(g)
+    #expect(BTFValidator.validate(btf, mode: .load).isEmpty)
+    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
   }
 }
