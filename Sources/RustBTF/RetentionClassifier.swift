@@ -382,8 +382,15 @@ struct RetentionClassifier {
     }
     var out = 0
     for id in graph.ids where graph.kind(id) == .function && graph.flags(id).contains(.rust) { out += 1 }
-    let distinct = Set(snapshot.functions.lazy.map(\.linkageName)).count
+    let names = Set(snapshot.functions.lazy.map(\.linkageName))
+    // The measure: of the functions the ELF file has a symbol for (`select-symbols`
+    // keeps those), how many are FUNCs. The rest were discarded by the linker or only inlined.
+    let symbols = graph.symbols
+    let withSymbol: Set<NameID> = symbols.imported ? names.filter { !symbols.functions(named: $0).isEmpty } : []
     return RetentionReport.Functions(
-      withLinkageName: distinct, emitted: emitted.count, rustFuncsOut: out, missingReasons: RetentionReport.sortedCounts(counts))
+      withLinkageName: names.count, emitted: emitted.count,
+      withSymbol: symbols.imported ? withSymbol.count : nil,
+      emittedWithSymbol: symbols.imported ? withSymbol.intersection(emitted).count : nil,
+      rustFuncsOut: out, missingReasons: RetentionReport.sortedCounts(counts))
   }
 }

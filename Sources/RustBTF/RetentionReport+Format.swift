@@ -31,6 +31,9 @@ extension RetentionReport {
       out += "  \(s.rawValue)\(String(repeating: " ", count: 9 - s.rawValue.count))\(Self.pad("\(n)", 8))  \(Self.pad(Self.percent(n, of: total), 6))\n"
     }
     out += "data-carrying enums: \(dataCarryingEnums), with discriminant and every variant: \(dataCarryingEnumsComplete) (\(Self.percent(dataCarryingEnumsComplete, of: dataCarryingEnums)))\n"
+    if let with = functions.withSymbol, let emitted = functions.emittedWithSymbol {
+      out += "Rust functions with an ELF symbol: \(with), written as FUNC: \(emitted) (\(Self.percent(emitted, of: with)))\n"
+    }
     out += "Rust functions with a linkage name: \(functions.withLinkageName), written as FUNC: \(functions.emitted) (\(Self.percent(functions.emitted, of: functions.withLinkageName))); Rust FUNCs in the BTF: \(functions.rustFuncsOut)\n"
     if !topReasons.isEmpty {
       out += "\nroot causes (types per cause):\n"
@@ -68,7 +71,7 @@ extension RetentionReport {
     var out = "{\"input\": \(q(inputName)),\n"
     out += "\"types\": {\"total\": \(total), \"copies\": \(copies), \"complete\": \(count(.complete)), \"opaque\": \(count(.opaque)), \"pruned\": \(count(.pruned))},\n"
     out += "\"data_carrying_enums\": {\"total\": \(dataCarryingEnums), \"complete\": \(dataCarryingEnumsComplete)},\n"
-    out += "\"functions\": {\"with_linkage_name\": \(functions.withLinkageName), \"emitted\": \(functions.emitted), \"rust_funcs_out\": \(functions.rustFuncsOut), \"missing_reasons\": \(Self.json(functions.missingReasons))},\n"
+    out += "\"functions\": {\"with_linkage_name\": \(functions.withLinkageName), \"emitted\": \(functions.emitted), \"with_symbol\": \(functions.withSymbol.map(String.init) ?? "null"), \"emitted_with_symbol\": \(functions.emittedWithSymbol.map(String.init) ?? "null"), \"rust_funcs_out\": \(functions.rustFuncsOut), \"missing_reasons\": \(Self.json(functions.missingReasons))},\n"
     out += "\"root_causes\": \(Self.json(topReasons)),\n"
     for (key, status) in [("opaque", Status.opaque), ("pruned", Status.pruned)] {
       out += "\"\(key)\": ["

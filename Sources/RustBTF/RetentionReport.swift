@@ -92,6 +92,11 @@ public struct RetentionReport: Sendable {
     public var withLinkageName: Int
     /// Of those, how many are written as a FUNC.
     public var emitted: Int
+    /// Of those, how many have an ELF function symbol of that name (nil when the input gave no
+    /// symbol table, as for a hand-built graph).
+    public var withSymbol: Int?
+    /// Of those with a symbol, how many are written as a FUNC.
+    public var emittedWithSymbol: Int?
     /// FUNCs of Rust functions in the output.
     public var rustFuncsOut: Int
     /// Why the others are not, by root cause, most frequent first.

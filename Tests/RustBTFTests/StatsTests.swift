@@ -50,6 +50,9 @@ import TypeGraph
     #expect(r.count(.complete) + r.count(.opaque) + r.count(.pruned) == r.total)
     #expect(r.dataCarryingEnumsComplete <= r.dataCarryingEnums && r.dataCarryingEnums <= r.total)
     #expect(r.functions.emitted <= r.functions.withLinkageName)
+    // Every Rust function the ELF file has a symbol for is a FUNC (issue 4's goal).
+    let withSymbol = try #require(r.functions.withSymbol, "\(file): no symbol table read")
+    #expect(withSymbol > 0 && r.functions.emittedWithSymbol == withSymbol, "\(file): \(r.functions)")
     // Every listed type has its reason or issues; complete ones have none.
     for e in r.types {
       switch e.status {
