@@ -148,9 +148,9 @@ enum CTools {
     let path = temporaryPath(".btf")
     try Data(btf).write(to: URL(fileURLWithPath: path))
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let (status, out, err) = try runTool(bpftool, ["btf", "dump", "file", path, "format", "c"])
-    guard status == 0 else { throw ConversionError("bpftool btf dump format c exited with \(status): \(err)") }
-    return out
+    let r = try runTool(bpftool, ["btf", "dump", "file", path, "format", "c"])
+    guard r.status == 0 else { throw ConversionError("bpftool btf dump format c exited with \(r.status): \(r.stderr)") }
+    return r.stdout
   }
 
   /// Gives 1-byte and 8-byte enums their size in the header, as libbpf 1.2 and later print them
@@ -193,32 +193,11 @@ enum CTools {
       try? FileManager.default.removeItem(atPath: src)
       try? FileManager.default.removeItem(atPath: obj)
     }
-    let (status, _, err) = try runTool(clang, ["-target", "bpf", "-Wall", "-ferror-limit=0", "-c", src, "-o", obj])
+    let r = try runTool(clang, ["-target", "bpf", "-Wall", "-ferror-limit=0", "-c", src, "-o", obj])
+    let status = r.status, err = r.stderr
     let bad = err.split(separator: "\n").filter { $0.contains("error:") || $0.contains("declaration does not declare anything") }
     if status == 0 && bad.isEmpty { return "" }
     let lines = bad.isEmpty ? err.split(separator: "\n").map(String.init) : bad.map(String.init)
     return "clang exited with \(status); \(bad.count) problems, first ones:\n" + lines.prefix(12).joined(separator: "\n")
-  }
-
-  /// Runs a tool to completion; its output goes through files, so neither stream can fill a
-  /// pipe and block it (a vmlinux header is tens of megabytes).
-  static func runTool(_ tool: String, _ arguments: [String]) throws -> (Int32, String, String) {
-    let outPath = temporaryPath(".out"), errPath = temporaryPath(".err")
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer {
-      try? FileManager.default.removeItem(atPath: outPath)
-      try? FileManager.default.removeItem(atPath: errPath)
-    }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tool)
-    p.arguments = arguments
-    p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    try p.run()
-    p.waitUntilExit()
-    let out = try String(contentsOfFile: outPath, encoding: .utf8)
-    let err = try String(contentsOfFile: errPath, encoding: .utf8)
-    return (p.terminationStatus, out, err)
   }
 }

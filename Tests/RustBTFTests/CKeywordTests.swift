@@ -92,7 +92,7 @@ import Verify
   /// checked when the clang found is one of them (21 or later).
   @Test func everyListedKeywordBreaksClang() throws {
     let clang = try CTools.find("clang", package: "clang")
-    let (_, versionText, _) = try CTools.runTool(clang, ["--version"])
+    let versionText = try runTool(clang, ["--version"]).stdout
     let major = versionText.split(separator: " ").drop { $0 != "version" }.dropFirst().first
       .flatMap { Int($0.split(separator: ".")[0]) } ?? 0
     #expect(major >= 14, "unexpected clang version text: \(versionText)")
@@ -113,7 +113,7 @@ import Verify
     let src = CTools.temporaryPath(".c")
     try source.write(toFile: src, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: src) }
-    let (status, _, _) = try CTools.runTool(clang, ["-target", "bpf", "-Werror", "-fsyntax-only", src])
+    let status = try runTool(clang, ["-target", "bpf", "-Werror", "-fsyntax-only", src]).status
     return status == 0
   }
 }

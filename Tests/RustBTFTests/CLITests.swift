@@ -3,13 +3,6 @@ import Foundation
 import Testing
 import TypeGraph
 
-/// Runs the built `rustbtf` binary (it sits next to the test bundle) and captures its output.
-struct CLIRun {
-  var status: Int32
-  var stdout: String
-  var stderr: String
-}
-
 func rustbtfBinary() throws -> String {
   // The test process is <build>/debug/<package>PackageTests.xctest; products are beside it.
   let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
@@ -25,19 +18,9 @@ struct CLIError: Error, CustomStringConvertible {
   init(_ d: String) { description = d }
 }
 
+/// Runs the built `rustbtf` binary (it sits next to the test bundle) and captures its output.
 func runCLI(_ arguments: [String], in directory: String? = nil) throws -> CLIRun {
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: try rustbtfBinary())
-  p.arguments = arguments
-  if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-  let out = Pipe(), err = Pipe()
-  p.standardOutput = out
-  p.standardError = err
-  try p.run()
-  let o = out.fileHandleForReading.readDataToEndOfFile()
-  let e = err.fileHandleForReading.readDataToEndOfFile()
-  p.waitUntilExit()
-  return CLIRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+  try runTool(try rustbtfBinary(), arguments, in: directory)
 }
 
 func temporaryDirectory() throws -> String {

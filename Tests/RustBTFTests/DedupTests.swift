@@ -156,14 +156,8 @@ import TypeGraph
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let out = dir + "/pahole.btf"
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: paholePath()!)
-    p.arguments = ["--btf_encode_detached=" + out, file]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    try #require(p.terminationStatus == 0, "pahole failed on \(file)")
+    let run = try runTool(paholePath()!, ["--btf_encode_detached=" + out, file])
+    try #require(run.status == 0, "pahole failed on \(file): \(run.stderr)")
     let pahole = try BTFDecoder.decode(try readFile(out))
     let ours = try BTFDecoder.decode(try Conversion().run(path: file).btf)
     let theirs = Self.namedLayouts(pahole), mine = Self.namedLayouts(ours)

@@ -169,17 +169,9 @@ import Testing
       .appendingPathComponent("rustbtf-encode-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).btf").path
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: bpftool)
-    p.arguments = ["btf", "dump", "file", path, "format", "raw"]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = Pipe()
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    #expect(p.terminationStatus == 0)
-    return String(decoding: data, as: UTF8.self)
+    let r = try runTool(bpftool, ["btf", "dump", "file", path, "format", "raw"])
+    #expect(r.status == 0, "\(r.stderr)")
+    return r.stdout
   }
 
   /// Our dump is bpftool's raw format, byte for byte (graph without ENUM64 / DATASEC).

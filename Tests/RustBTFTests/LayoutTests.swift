@@ -55,17 +55,9 @@ struct DwarfdumpTree {
     guard let tool = dwarfdumpPath else {
       throw ConversionError("llvm-dwarfdump not found: install the Debian package 'llvm' (or set RUSTBTF_DWARFDUMP)")
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = ["--debug-info", file]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw ConversionError("\(tool) --debug-info \(file) exited with \(process.terminationStatus)") }
-    try parse(String(decoding: data, as: UTF8.self))
+    let r = try runTool(tool, ["--debug-info", file])
+    guard r.status == 0 else { throw ConversionError("\(tool) --debug-info \(file) exited with \(r.status)") }
+    try parse(r.stdout)
   }
 
   private mutating func parse(_ text: String) throws {

@@ -374,14 +374,7 @@ import TypeGraph
 /// importer builds it), and only compile units whose language is Rust count.
 enum DwarfdumpTypes {
   static func count(_ file: String) throws -> (distinct: Set<String>, copies: Int) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/llvm-dwarfdump")
-    p.arguments = ["--debug-info", file]
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
+    let r = try runTool(dwarfdumpPath ?? "/usr/bin/llvm-dwarfdump", ["--debug-info", file])
     struct DIE {
       var tag: String
       var depth: Int
@@ -391,7 +384,7 @@ enum DwarfdumpTypes {
       var rust = false
     }
     var dies: [DIE] = []
-    for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
+    for line in r.stdout.split(separator: "\n", omittingEmptySubsequences: true) {
       let s = String(line)
       if s.hasPrefix("0x"), let colon = s.firstIndex(of: ":") {
         let rest = s[s.index(after: colon)...]

@@ -18,18 +18,10 @@ import Verify
   static func functionSymbols(_ file: String) throws -> Set<String> {
     let tool = ["/usr/bin/llvm-nm", "/usr/bin/nm"].first { FileManager.default.isExecutableFile(atPath: $0) }
     let nm = try #require(tool, "llvm-nm or nm is needed")
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: nm)
-    p.arguments = ["--defined-only", file]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    try #require(p.terminationStatus == 0, "\(nm) failed on \(file)")
+    let r = try runTool(nm, ["--defined-only", file])
+    try #require(r.status == 0, "\(nm) failed on \(file)")
     var out = Set<String>()
-    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+    for line in r.stdout.split(separator: "\n") {
       let f = line.split(separator: " ", omittingEmptySubsequences: true)
       guard f.count >= 3, ["T", "t", "W", "w", "i"].contains(String(f[f.count - 2])) else { continue }
       out.insert(String(f[f.count - 1]))
