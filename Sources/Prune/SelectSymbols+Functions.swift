@@ -177,14 +177,15 @@ struct FunctionSelection {
     return "\(nodes.count) definitions with \(Set(shapes).count) prototypes, in units \(shown)"
   }
 
-  /// Names a Rust FUNC by its symbol and clears its namespace path: the symbol already says
-  /// where it comes from, and `sanitize-names` must not qualify it again (the kernel's kallsyms
-  /// shows the symbol, which is what a BPF program attaches by).
+  /// Names a Rust FUNC by its symbol and flags it `symbolName`: the symbol already says where
+  /// it comes from, and `sanitize-names` must not qualify it (the kernel's kallsyms shows the
+  /// symbol, which is what a BPF program attaches by). The namespace path stays, for the
+  /// original name `--tag-original-names` gives it.
   func nameBySymbol(_ c: Candidate, _ graph: inout TypeGraph) -> Bool {
     guard graph.flags(c.node).contains(.rust), !c.symbol.isEmpty else { return false }
     var changed = false
-    if !graph.scopes[c.node.index].isEmpty {
-      graph.setScope(c.node, .empty)
+    if !graph.flags(c.node).contains(.symbolName) {
+      graph.setFlags(c.node, graph.flags(c.node).union(.symbolName))
       changed = true
     }
     let old = graph.name(c.node)

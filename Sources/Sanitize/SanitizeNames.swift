@@ -91,6 +91,7 @@ public struct SanitizeNames: Pass {
     let plan = QualificationPlan(graph: graph, mode: qualify)
     var renamer = Renamer(graph: graph, maxLength: limit)
     var tags = TagList()
+    let earlier = tagging ? EarlierNames(graph, pass: Self.name) : EarlierNames()
 
     // Prototypes that FUNCs point at: their parameters must be named.
     var funcsOfProto: [Int32: [TypeID]] = [:]
@@ -138,20 +139,17 @@ public struct SanitizeNames: Pass {
         if k != .pointer && k != .const && k != .volatile && k != .restrict && k != .array && k != .functionProto {
           graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: reason))
           if tagging && !old.isEmpty {
-            let original = plan.pathQualifiedOriginal(id, name: old, maxLength: context.target.maxNameLength, in: &graph)
-            switch k {
-            case .structure, .union, .typedef, .function, .variable:
-              tags.add(target: id, original: original)
-            case .enumeration, .enum64:
-              // The kernel takes no DECL_TAG on an ENUM: a TYPEDEF of the enum's new name carries it.
-              tags.addCarrier(enumeration: id, original: original)
-            default:
-              break  // FWD: no DECL_TAG either; it takes the name of its definition
-            }
+            let original = plan.pathQualifiedOriginal(
+              id, name: earlier.first[id] ?? old, maxLength: context.target.maxNameLength, in: &graph)
+            tags.add(id, kind: k, original: original)
           }
         }
         // The name now holds the path: a second run must not qualify it again.
         if qualified { graph.setScope(id, .empty) }
+      } else if tagging, let first = earlier.first[id], first != old, !first.isEmpty, !earlier.tagged.contains(id) {
+        // Renamed by an earlier pass only (a Rust FUNC named by its ELF symbol): the tag still
+        // carries the name the input gave it.
+        tags.add(id, kind: k, original: plan.pathQualifiedOriginal(id, name: first, maxLength: context.target.maxNameLength, in: &graph))
       }
       changed = renameMembers(
         of: id, kind: k, funcProto: funcProtos[id.index], renamer: &renamer, graph: &graph,
@@ -275,7 +273,7 @@ struct QualificationPlan {
   /// The (group, simple name) key, nil for nodes that take no part.
   static func key(_ id: TypeID, _ graph: TypeGraph) -> Int64? {
     let name = graph.name(id)
-    if name.isEmpty { return nil }
+    if name.isEmpty || graph.flags(id).contains(.symbolName) { return nil }
     let group: Int64
     switch graph.kind(id) {
     case .structure, .union, .enumeration, .enum64, .typedef, .forward: group = 0
@@ -298,7 +296,7 @@ struct QualificationPlan {
   }
 
   func isQualified(_ id: TypeID, in graph: TypeGraph) -> Bool {
-    if mode == .none { return false }
+    if mode == .none || graph.flags(id).contains(.symbolName) { return false }
     guard let key = Self.key(id, graph), !Self.path(id, graph).isEmpty else { return false }
     return mode == .all || ambiguous.contains(key)
   }
@@ -313,11 +311,40 @@ struct QualificationPlan {
   }
 }
 
+/// What earlier passes renamed, for `--tag-original-names`: the name each node had before its
+/// first rename, and the nodes a tag of their own already names (a second run adds none).
+struct EarlierNames {
+  var first: [TypeID: NameID] = [:]
+  var tagged: Set<TypeID> = []
+
+  init() {}
+
+  init(_ graph: TypeGraph, pass: String) {
+    for d in graph.decisions.entries where d.pass != pass {
+      if case .renamed(let from) = d.action, first[d.subject] == nil { first[d.subject] = from }
+    }
+    for id in graph.ids where graph.kind(id) == .declTag && Int32(bitPattern: graph.aux(id)) == -1 {
+      tagged.insert(graph.ref(id))
+    }
+  }
+}
+
 /// DECL_TAGs to add once all names are final (added at the end, so ids of existing nodes do
 /// not move while the pass runs).
 struct TagList {
   private var entries: [(target: TypeID, original: NameID, component: Int32, carrier: Bool)] = []
   var isEmpty: Bool { entries.isEmpty }
+
+  /// The tag of a renamed node of kind `kind`: a DECL_TAG on it, or for an enum (the kernel
+  /// takes no DECL_TAG on an ENUM) a TYPEDEF of the enum's new name carrying it. FWDs take
+  /// none: they take the name of their definition.
+  mutating func add(_ id: TypeID, kind: Kind, original: NameID) {
+    switch kind {
+    case .structure, .union, .typedef, .function, .variable: add(target: id, original: original)
+    case .enumeration, .enum64: addCarrier(enumeration: id, original: original)
+    default: break
+    }
+  }
 
   mutating func add(target: TypeID, original: NameID, component: Int = -1) {
     entries.append((target, original, Int32(component), false))

@@ -70,6 +70,10 @@ func temporaryDirectory() throws -> String {
     let tags = tagged.ids.filter { tagged.kind($0) == .declTag }.map { tagged.nameString($0) }
     #expect(plain.ids.allSatisfy { plain.kind($0) != .declTag })
     #expect(tags.contains { $0.contains("<") }, "original Rust names such as Option<u32> travel as tags")
+    // A Rust FUNC named by its ELF symbol keeps its Rust path as a tag (the method
+    // `Tagged::weight`, defined through DW_AT_specification).
+    let weight = try #require(tagged.ids.first { tagged.kind($0) == .function && tagged.nameString($0).hasPrefix("_ZN10rust_enums6Tagged6weight") })
+    #expect(tagged.ids.contains { tagged.kind($0) == .declTag && tagged.ref($0) == weight && tagged.nameString($0) == "rust_enums::Tagged::weight" })
     #expect(try runCLI(["verify", "--kernel", dir + "/tagged.btf"]).status == 0)
     #expect(try runCLI(["--tag-original-names", "--print-pipeline"]).stdout
       == "lower-rust,select-symbols,demote-unrepresentable,sanitize-names<tag-original-names>,prune-dependents,dedup\n")

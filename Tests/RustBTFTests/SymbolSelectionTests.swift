@@ -123,7 +123,8 @@ import Verify
         #expect(name == linkage || name.hasPrefix(Self.identifierForm(linkage)), "\(file): Rust FUNC '\(name)' is not named by its symbol '\(linkage)'")
       }
       #expect(symbols.contains(linkage.isEmpty ? name : linkage), "\(file): '\(name)' has no symbol")
-      #expect(g.scopes[f.index].isEmpty, "\(file): '\(name)' still has a namespace path")
+      // Named by its symbol, never qualified: the path stays for tags and explanations only.
+      if !linkage.isEmpty { #expect(g.flags(f).contains(.symbolName), "\(file): '\(name)' is not flagged as named by its symbol") }
     }
     #expect(rust > 0, "\(file): no Rust FUNC")
     // Parameters: named identifiers of real types, the same after decoding.
