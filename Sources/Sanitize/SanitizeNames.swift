@@ -140,13 +140,13 @@ public struct SanitizeNames: Pass {
           graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: reason))
           if tagging && !old.isEmpty {
             let original = plan.pathQualifiedOriginal(
-              id, name: earlier.first[id] ?? old, maxLength: context.target.maxNameLength, in: &graph)
+              id, name: earlier.original(id, old, graph), maxLength: context.target.maxNameLength, in: &graph)
             tags.add(id, kind: k, original: original)
           }
         }
         // The name now holds the path: a second run must not qualify it again.
         if qualified { graph.setScope(id, .empty) }
-      } else if tagging, let first = earlier.first[id], first != old, !first.isEmpty, !earlier.tagged.contains(id) {
+      } else if tagging, case let first = earlier.original(id, old, graph), first != old, !earlier.tagged.contains(id) {
         // Renamed by an earlier pass only (a Rust FUNC named by its ELF symbol): the tag still
         // carries the name the input gave it.
         tags.add(id, kind: k, original: plan.pathQualifiedOriginal(id, name: first, maxLength: context.target.maxNameLength, in: &graph))
@@ -316,6 +316,15 @@ struct QualificationPlan {
 struct EarlierNames {
   var first: [TypeID: NameID] = [:]
   var tagged: Set<TypeID> = []
+
+  /// The name a tag on `id` shows with the node's path: for a node named by its ELF symbol,
+  /// the name before select-symbols renamed it (its path still the one DWARF gave); for any
+  /// other node its current name `name`, since a pass that renames otherwise (lower-rust's
+  /// `Option<u32>::Some` in `core::option`) keeps path and name the original qualified name.
+  func original(_ id: TypeID, _ name: NameID, _ graph: TypeGraph) -> NameID {
+    guard graph.flags(id).contains(.symbolName), let f = first[id], !f.isEmpty else { return name }
+    return f
+  }
 
   init() {}
 

@@ -74,6 +74,8 @@ func temporaryDirectory() throws -> String {
     // `Tagged::weight`, defined through DW_AT_specification).
     let weight = try #require(tagged.ids.first { tagged.kind($0) == .function && tagged.nameString($0).hasPrefix("_ZN10rust_enums6Tagged6weight") })
     #expect(tagged.ids.contains { tagged.kind($0) == .declTag && tagged.ref($0) == weight && tagged.nameString($0) == "rust_enums::Tagged::weight" })
+    // A variant struct (DWARF: `B` inside `rust_enums::Tagged`) is tagged with its Rust path.
+    #expect(tags.contains("rust_enums::Tagged::B"), "\(tags.filter { $0.contains("Tagged") })")
     #expect(try runCLI(["verify", "--kernel", dir + "/tagged.btf"]).status == 0)
     #expect(try runCLI(["--tag-original-names", "--print-pipeline"]).stdout
       == "lower-rust,select-symbols,demote-unrepresentable,sanitize-names<tag-original-names>,prune-dependents,dedup\n")

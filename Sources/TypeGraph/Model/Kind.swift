@@ -97,8 +97,8 @@ public struct NodeFlags: OptionSet, Sendable, Hashable {
   public static let signed = NodeFlags(rawValue: 1 << 5)
   /// `DW_AT_prototyped` subroutine type (C); Rust subroutine types are always prototyped.
   public static let prototyped = NodeFlags(rawValue: 1 << 6)
-  /// The name is the node's ELF symbol (`select-symbols` named a Rust FUNC by its linkage
-  /// name): `sanitize-names` makes it valid but never qualifies it by its namespace path, which
+  /// The name is the node's ELF symbol (`select-symbols` named a Rust FUNC or a VAR after its
+  /// symbol): `sanitize-names` makes it valid but never qualifies it by its namespace path, which
   /// stays in `scopes` for explanations and `--tag-original-names`.
   public static let symbolName = NodeFlags(rawValue: 1 << 7)
 }
