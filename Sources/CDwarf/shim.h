@@ -374,6 +374,15 @@ static inline uint64_t rb_integrate_ref(Dwarf_Die *die, unsigned at) {
   return rb_target_offset(&a);
 }
 
+static inline bool rb_integrate_udata(Dwarf_Die *die, unsigned at, uint64_t *out) {
+  Dwarf_Attribute a;
+  Dwarf_Word w = 0;
+  if (dwarf_attr_integrate(die, at, &a) == NULL) return false;
+  if (dwarf_formudata(&a, &w) != 0) return false;
+  *out = w;
+  return true;
+}
+
 static inline bool rb_integrate_flag(Dwarf_Die *die, unsigned at) {
   Dwarf_Attribute a;
   bool b = false;

@@ -14,6 +14,7 @@ import TypeGraph
 /// name cannot say which it means (pahole 1.25's `--skip_encoding_btf_inconsistent_proto`).
 struct FunctionSelection {
   let mode: SelectSymbols.Functions
+  let nocall: SelectSymbols.ChangedCalls
   typealias Reason = SelectSymbols.Reason
 
   struct Candidate {
@@ -63,6 +64,11 @@ struct FunctionSelection {
         symbols.isTraceable(address: symbols.functionAddresses[k], size: symbols.functionSizes[k]) == false
       {
         pruner.prune(id, Reason.notTraceable, &graph)
+        removedFunctions += 1
+        continue
+      }
+      if nocall == .drop && symbols.hasChangedCall(id) {
+        pruner.prune(id, Reason.changedCall, &graph)
         removedFunctions += 1
         continue
       }

@@ -42,27 +42,40 @@ public struct SelectSymbols: Pass {
     case none
   }
 
-  public var functions: Functions
-  public var variables: Variables
-
-  public init(functions: Functions = .symbol, variables: Variables = .percpu) {
-    self.functions = functions
-    self.variables = variables
+  /// What to do with a function whose DWARF says `DW_CC_nocall`: the compiler removed or
+  /// changed its arguments or return value, so its DWARF prototype does not say how it is
+  /// called and a BPF program reading arguments by it would read the wrong registers.
+  public enum ChangedCalls: String, Sendable, CaseIterable {
+    /// Not written, with a reason (the default).
+    case drop
+    /// Written with the DWARF prototype, as pahole 1.24 does.
+    case keep
   }
 
-  /// Canonical order `functions=…;variables=…`, defaults left out.
+  public var functions: Functions
+  public var variables: Variables
+  public var nocall: ChangedCalls
+
+  public init(functions: Functions = .symbol, variables: Variables = .percpu, nocall: ChangedCalls = .drop) {
+    self.functions = functions
+    self.variables = variables
+    self.nocall = nocall
+  }
+
+  /// Canonical order `functions=…;variables=…;nocall=…`, defaults left out.
   public var parameterText: String {
     var parts: [String] = []
     if functions != .symbol { parts.append("functions=\(functions.rawValue)") }
     if variables != .percpu { parts.append("variables=\(variables.rawValue)") }
+    if nocall != .drop { parts.append("nocall=\(nocall.rawValue)") }
     return parts.joined(separator: ";")
   }
 
   public static let descriptor = PassDescriptor(
     name: name, summary: summary,
-    parameterHelp: "functions=symbol|ftrace|all (default symbol: FUNCs with an ELF function symbol); variables=percpu|all|none (default percpu: per-CPU VARs in a .data..percpu DATASEC)"
+    parameterHelp: "functions=symbol|ftrace|all (default symbol: FUNCs with an ELF function symbol); variables=percpu|all|none (default percpu: per-CPU VARs in a .data..percpu DATASEC); nocall=drop|keep (default drop: no FUNC for functions whose calling convention the compiler changed, DW_CC_nocall)"
   ) { params in
-    try params.checkKnown(["functions", "variables"])
+    try params.checkKnown(["functions", "variables", "nocall"])
     func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ d: T) throws -> T where T.RawValue == String {
       guard params.has(key) else { return d }
       guard let text = params.string(key), let v = T(rawValue: text) else {
@@ -71,7 +84,9 @@ public struct SelectSymbols: Pass {
       }
       return v
     }
-    return SelectSymbols(functions: try choice("functions", Functions.symbol), variables: try choice("variables", Variables.percpu))
+    return SelectSymbols(
+      functions: try choice("functions", Functions.symbol), variables: try choice("variables", Variables.percpu),
+      nocall: try choice("nocall", ChangedCalls.drop))
   }
 
   /// Reason texts (stable: tools and goldens read them). Variable parts follow a colon.
@@ -82,6 +97,7 @@ public struct SelectSymbols: Pass {
     public static let elsewherePrefix = "the ELF symbol of its name is another copy's code; this copy was discarded by the linker or is not the one the symbol names: "
     public static let otherNamePrefix = "its code's ELF symbol has another name: "
     public static let noSymbolTable = "static, and the file has no ELF symbol table to show it was kept (only external functions are kept)"
+    public static let changedCall = "the compiler changed how it is called (DW_AT_calling_convention DW_CC_nocall: arguments or return value removed or changed), so its DWARF prototype would mislead a BPF program reading its arguments (nocall=keep writes it anyway)"
     public static let notTraceable = "not traceable: no __mcount_loc entry in its code (notrace, or not instrumented) (functions=ftrace)"
     public static let inlinedCopy = "inlined; the out-of-line code of its name has a DWARF description of its own, which is kept"
     public static let sameCode = "another DWARF description of the same code is kept (one FUNC per symbol)"
@@ -100,7 +116,7 @@ public struct SelectSymbols: Pass {
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     guard graph.symbols.imported else { return .unchanged }
-    var changed = FunctionSelection(mode: functions).run(&graph, &context)
+    var changed = FunctionSelection(mode: functions, nocall: nocall).run(&graph, &context)
     changed = VariableSelection(mode: variables).run(&graph, &context) || changed
     return changed ? .changed : .unchanged
   }

@@ -50,9 +50,12 @@ import TypeGraph
     #expect(r.count(.complete) + r.count(.opaque) + r.count(.pruned) == r.total)
     #expect(r.dataCarryingEnumsComplete <= r.dataCarryingEnums && r.dataCarryingEnums <= r.total)
     #expect(r.functions.emitted <= r.functions.withLinkageName)
-    // Every Rust function the ELF file has a symbol for is a FUNC (issue 4's goal).
+    // Every Rust function the ELF file has a symbol for is a FUNC (issue 4's goal), except
+    // those reported because the compiler changed how they are called (DW_CC_nocall, -O2).
     let withSymbol = try #require(r.functions.withSymbol, "\(file): no symbol table read")
-    #expect(withSymbol > 0 && r.functions.emittedWithSymbol == withSymbol, "\(file): \(r.functions)")
+    let changedCalls = r.functions.missingReasons.filter { $0.reason.contains("DW_CC_nocall") }.reduce(0) { $0 + $1.count }
+    #expect(withSymbol > 0 && (r.functions.emittedWithSymbol ?? 0) + changedCalls >= withSymbol, "\(file): \(r.functions)")
+    if file.contains("-O0") { #expect(changedCalls == 0 && r.functions.emittedWithSymbol == withSymbol, "\(file): \(r.functions)") }
     // Every listed type has its reason or issues; complete ones have none.
     for e in r.types {
       switch e.status {

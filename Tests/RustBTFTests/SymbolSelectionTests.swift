@@ -105,6 +105,27 @@ import Verify
     #expect(text.contains("apply.constprop.0"), "the explanation names the clone's symbol")
   }
 
+  /// A function whose DWARF says DW_CC_nocall (llvm-dwarfdump: `sum_wrapped<u8>` in
+  /// rust_generics-O2.o, symbol _ZN13rust_generics11sum_wrapped17h0202241e3ed663c4E, which
+  /// llvm-nm lists) gets no FUNC and a reason naming DW_CC_nocall; `nocall=keep` writes it.
+  @Test func changedCallingConventionIsReportedNotWritten() throws {
+    let file = Self.objects + "rust_generics-O2.o"
+    let symbol = "_ZN13rust_generics11sum_wrapped17h0202241e3ed663c4E"
+    try #require(try Self.functionSymbols(file).contains(symbol))
+    let result = try Conversion().run(path: file)
+    Self.expectKernelAccepts(result.btf, file)
+    let g = result.graph
+    #expect(!Self.live(g, .function).contains { g.nameString($0) == symbol })
+    let node = try #require(g.ids.first { g.kind($0) == .removed && g.strings.string(g.linkageNames[$0.index]) == symbol })
+    let reason = try #require(g.decisions.latest(for: node).map { g.decisions[$0].reason })
+    #expect(reason == SelectSymbols.Reason.changedCall)
+
+    let keep = try PassPipeline(parsing: "lower-rust,select-symbols<nocall=keep>,demote-unrepresentable,sanitize-names,prune-dependents,dedup", registry: StandardPasses.registry)
+    #expect(keep.text.contains("select-symbols<nocall=keep>"))
+    let kept = try Conversion(pipeline: keep).run(path: file)
+    #expect(Self.live(kept.graph, .function).contains { kept.graph.nameString($0) == symbol })
+  }
+
   /// Rust FUNCs carry their ELF symbol (linkage) name; methods declared inside structs and
   /// enums get theirs through DW_AT_specification. Their prototypes' parameters are named,
   /// typed, and survive encoding.

@@ -799,6 +799,10 @@ struct DWARFWalker {
       origin: origin, scope: scope, linkageName: linkageName)
     var codeAddress: UInt64 = 0
     if rb_code_address(&die, attrs, &codeAddress) { graph.symbols.recordAddress(fn, codeAddress &+ addressBias) }
+    var callingConvention: UInt64 = 0
+    if rb_integrate_udata(&die, DW.atCallingConvention, &callingConvention), callingConvention == DW.ccNocall {
+      graph.symbols.recordChangedCall(fn)
+    }
     var protoFlags = baseFlags.union(.synthesized)
     if prototyped { protoFlags.insert(.prototyped) }
     let proto = graph.add(

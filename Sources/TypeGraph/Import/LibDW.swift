@@ -57,6 +57,10 @@ enum DW {
   static let atType: UInt32 = 0x49
   static let atExternal: UInt32 = 0x3f
   static let atPrototyped: UInt32 = 0x27
+  static let atCallingConvention: UInt32 = 0x36
+  /// `DW_CC_nocall`: the function does not follow the platform's calling convention (LLVM
+  /// marks functions whose arguments or return value it removed or changed).
+  static let ccNocall: UInt64 = 0x03
   static let atLinkageName: UInt32 = 0x6e
   static let atMIPSLinkageName: UInt32 = 0x2007
 

@@ -34,6 +34,10 @@ public struct ELFSymbols: Sendable {
   public internal(set) var addressedNodes: ContiguousArray<TypeID> = []
   public internal(set) var nodeAddresses: ContiguousArray<UInt64> = []
 
+  /// Function nodes whose DWARF says `DW_AT_calling_convention DW_CC_nocall` (the compiler
+  /// removed or changed arguments or the return value), sorted by node id.
+  public internal(set) var changedCalls: ContiguousArray<TypeID> = []
+
   public init() {}
 
   /// A per-CPU section and its STT_OBJECT symbols of non-zero size, sorted by offset.
@@ -82,6 +86,16 @@ public struct ELFSymbols: Sendable {
     addressedNodes.append(id)
     nodeAddresses.append(address)
   }
+
+  /// Records that function `id` does not follow the standard calling convention; ids in
+  /// increasing order, as `recordAddress`.
+  public mutating func recordChangedCall(_ id: TypeID) {
+    precondition(changedCalls.last.map { $0 < id } ?? true, "changed calls must be recorded in id order")
+    changedCalls.append(id)
+  }
+
+  /// Whether function `id` does not follow the standard calling convention (`DW_CC_nocall`).
+  public func hasChangedCall(_ id: TypeID) -> Bool { !Self.equalRange(changedCalls, id).isEmpty }
 
   public mutating func addFunction(name: NameID, address: UInt64, size: UInt64) {
     functionNames.append(name)
