@@ -180,7 +180,7 @@ enum RustEnums {
       bytes <= 4 ? .enumeration : .enum64, name: graph.strings.intern(enumName + "::Discriminant"),
       size: bytes, flags: signed ? [.rust, .synthesized, .signed] : [.rust, .synthesized], scope: scope)
     graph.setMembers(node, enumerators)
-    return (node, "an ENUM of \(bytes) bytes")
+    return (node, "a \(bytes)-byte \(bytes <= 4 ? "ENUM" : "ENUM64")")
   }
 }
 
