@@ -88,7 +88,7 @@ enum RustEnums {
     }
 
     // Variant structs are named after their enum (`Option<u32>::Some`, not `Some`).
-    for v in variants where graph.kind(v.type) == .structure && graph.flags(v.type).contains(.rust) && !v.type.isVoid {
+    for v in variants where graph.kind(v.type) == .structure && graph.flags(v.type).contains(.rust) {
       let old = graph.name(v.type)
       let qualified = graph.strings.intern(enumName + "::" + graph.strings.string(old))
       guard old != qualified else { continue }

@@ -26,7 +26,7 @@ struct RustBTFCommand: ParsableCommand {
     abstract: "Turn the DWARF of an ELF file holding Rust and C code into BTF the Linux kernel accepts.",
     discussion: """
       `rustbtf FILE -o OUT.btf` runs the default subcommand, convert; `rustbtf convert --help` \
-      lists its options (--passes, --explain-pruned, --tag-original-names, --lang_exclude…).
+      lists its options (--passes, --explain-pruned, --stats, --tag-original-names, --lang_exclude…).
 
       Exit codes: 0 success; 1 bad input or conversion error (no output written); 2 verify: \
       the BTF is invalid or the kernel rejected it; 3 verify --kernel: not permitted to load \

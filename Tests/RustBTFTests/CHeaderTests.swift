@@ -138,11 +138,6 @@ enum CTools {
     throw ConversionError("\(tool) not found: install the Debian package '\(package)' (scripts/install-deps.sh does)")
   }
 
-  static func temporaryPath(_ suffix: String) -> String {
-    FileManager.default.temporaryDirectory
-      .appendingPathComponent("rustbtf-cheader-\(getpid())-\(UInt64.random(in: 0...UInt64.max))\(suffix)").path
-  }
-
   /// `bpftool btf dump file X format c`.
   static func bpftoolHeader(_ btf: [UInt8], bpftool: String) throws -> String {
     let path = temporaryPath(".btf")

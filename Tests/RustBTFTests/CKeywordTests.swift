@@ -110,7 +110,7 @@ import Verify
   }
 
   private func compilesCleanly(_ source: String, clang: String) throws -> Bool {
-    let src = CTools.temporaryPath(".c")
+    let src = temporaryPath(".c")
     try source.write(toFile: src, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: src) }
     let status = try runTool(clang, ["-target", "bpf", "-Werror", "-fsyntax-only", src]).status

@@ -7,13 +7,17 @@ struct CLIRun {
   var stderr: String
 }
 
+/// A fresh path in the temporary directory ending in `suffix`, for files tests hand to tools.
+func temporaryPath(_ suffix: String) -> String {
+  FileManager.default.temporaryDirectory
+    .appendingPathComponent("rustbtf-tool-\(getpid())-\(UInt64.random(in: 0...UInt64.max))\(suffix)").path
+}
+
 /// Runs `tool` to completion and captures both streams. Output goes through files, so neither
 /// stream can fill a pipe and block the tool while the other is read (a vmlinux header or
 /// explanation is tens of megabytes). The one way tests run another program.
 func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil) throws -> CLIRun {
-  let stem = FileManager.default.temporaryDirectory
-    .appendingPathComponent("rustbtf-tool-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
-  let outPath = stem + ".out", errPath = stem + ".err"
+  let outPath = temporaryPath(".out"), errPath = temporaryPath(".err")
   FileManager.default.createFile(atPath: outPath, contents: nil)
   FileManager.default.createFile(atPath: errPath, contents: nil)
   defer {

@@ -429,14 +429,6 @@ private func isMemberType(_ tree: DwarfdumpTree, _ i: Int) -> Bool {
     var btfByOffset: [UInt64: TypeID] = [:]
     for (k, node) in result.graph.encodingSequence().enumerated() { btfByOffset[result.graph.origin(node).dieOffset] = TypeID(k + 1) }
 
-    /// Members of `id` with anonymous struct/union members flattened, offsets summed.
-    func flattened(_ id: TypeID, at base: UInt64 = 0) -> [(name: String, bitOffset: UInt64, type: TypeID)] {
-      btf.members(of: id).flatMap { m -> [(name: String, bitOffset: UInt64, type: TypeID)] in
-        let t = m.type
-        if m.name.isEmpty, btf.kind(t) == .structure || btf.kind(t) == .union { return flattened(t, at: base + m.value) }
-        return [(btf.strings.string(m.name), base + m.value, t)]
-      }
-    }
     func offset(_ die: Int) -> UInt64 { (tree[die].number("DW_AT_data_member_location") ?? 0) * 8 }
 
     var enums = 0
@@ -453,7 +445,7 @@ private func isMemberType(_ tree: DwarfdumpTree, _ i: Int) -> Bool {
       if btf.kind(b) != .structure || UInt64(btf.size(b)) != size {
         problems.append("\(label): BTF \(btf.kind(b).btfName) size \(btf.size(b)), DWARF size \(size)")
       }
-      let members = flattened(b)
+      let members = flattenedMembers(btf, b)
       if let discr = tree[vp].number("DW_AT_discr"), let d = tree.die(at: discr) {
         let want = (offset(d), tree.type(of: d).flatMap { tree.byteSize($0) })
         let name = tree[d].name ?? "discriminant"

@@ -37,14 +37,6 @@ import Verify
     return (e, structs)
   }
 
-  /// Members of `id` with anonymous struct/union members flattened (how C and CO-RE see them).
-  static func flattened(_ g: TypeGraph, _ id: TypeID, at base: UInt64 = 0) -> [(name: String, bitOffset: UInt64, type: TypeID)] {
-    g.members(of: id).flatMap { m -> [(name: String, bitOffset: UInt64, type: TypeID)] in
-      if m.name.isEmpty, g.kind(m.type) == .structure || g.kind(m.type) == .union { return flattened(g, m.type, at: base + m.value) }
-      return [(g.strings.string(m.name), base + m.value, m.type)]
-    }
-  }
-
   @Test func enumKeepsDiscriminantAndVariants() throws {
     var b = GraphBuilder()
     let u8 = b.int("u8", bytes: 1)
@@ -55,7 +47,7 @@ import Verify
     #expect(g.kind(e) == .structure && g.size(e) == 8 && g.memberCount(e) == 1)
     let union = g.members(of: e)[0].type
     #expect(g.kind(union) == .union && g.size(union) == 8 && g.name(union).isEmpty)
-    let seen = Self.flattened(g, e)
+    let seen = flattenedMembers(g, e)
     #expect(seen.map(\.name) == ["discriminant", "A", "B"])
     let discriminant = try #require(seen.first)
     #expect(discriminant.bitOffset == 8)
@@ -85,7 +77,7 @@ import Verify
     let (e, _) = Self.rustEnum(&b, "E", bytes: 2, discriminant: (i8, 0, ""), variants: [("discriminant", 0xff), ("Z", 1)])
     var g = b.graph
     try run("lower-rust", on: &g, registry: registry)
-    let seen = Self.flattened(g, e)
+    let seen = flattenedMembers(g, e)
     #expect(seen.map(\.name) == ["__discriminant", "discriminant", "Z"])
     let t = seen[0].type
     #expect(g.flags(t).contains(.signed))
@@ -102,9 +94,9 @@ import Verify
     let (empty, _) = Self.rustEnum(&b, "Infallible", bytes: 0, discriminant: nil, variants: [])
     var g = b.graph
     try run("lower-rust", on: &g, registry: registry)
-    #expect(Self.flattened(g, wide).first?.type == u128)
-    #expect(Self.flattened(g, niche).first?.type == u32)
-    #expect(Self.flattened(g, noDiscr).map(\.name) == ["Only"])
+    #expect(flattenedMembers(g, wide).first?.type == u128)
+    #expect(flattenedMembers(g, niche).first?.type == u32)
+    #expect(flattenedMembers(g, noDiscr).map(\.name) == ["Only"])
     #expect(g.memberCount(empty) == 0 && g.kind(empty) == .structure)
     try g.verify()
   }
@@ -145,7 +137,7 @@ import Verify
     let result = try Conversion().run(graph: b.graph, inputName: "hand-built")
     #expect(BTFValidator.validate(result.btf, mode: .load).isEmpty)
     if let failure = KernelBTF.acceptanceFailure(result.btf) { Issue.record("hand-built Option<u16>: \(failure)") }
-    let seen = Self.flattened(result.graph, e)
+    let seen = flattenedMembers(result.graph, e)
     #expect(seen.map { "\($0.name)@\($0.bitOffset)" } == ["discriminant@0", "None@0", "Some@0"])
   }
 }
