@@ -35,7 +35,7 @@ let package = Package(
     .target(name: "Verify", dependencies: ["Encode", "CBPF"]),
     // The umbrella library: the standard pass registry and the whole ELF -> BTF job, so that
     // the CLI and library users run exactly the same code.
-    .target(name: "RustBTF", dependencies: ["TypeGraph", "Lower", "Sanitize", "Prune", "Encode", "Verify"]),
+    .target(name: "RustBTF", dependencies: ["CDwarf", "TypeGraph", "Lower", "Sanitize", "Prune", "Encode", "Verify"]),
     .executableTarget(
       name: "rustbtf",
       dependencies: [
