@@ -20,21 +20,23 @@ public struct BTFEncoder: Sendable {
   public func encode(_ graph: TypeGraph) throws(EncodeError) -> [UInt8] {
     let order = graph.encodingOrder()
     let sequence = graph.encodingSequence()
-    if UInt32(sequence.count) + 1 > BTFWire.maxTypeID {
+    // Split BTF continues the base's ids and strings (see `SplitBase`).
+    let firstID = graph.splitBase?.typeCount ?? 1
+    if UInt64(firstID) + UInt64(sequence.count) > UInt64(BTFWire.maxTypeID) {
       throw EncodeError(
-        "cannot encode \(sequence.count) types: BTF allows at most \(BTFWire.maxTypeID - 1)")
+        "cannot encode \(sequence.count) types after \(firstID - 1) base types: BTF allows at most \(BTFWire.maxTypeID - 1) in all")
     }
     // Every live node must be in the sequence (an emission sequence may have left one out).
     for i in 1..<graph.count where graph.kinds[i].isBTF && order[i] < 0 {
       throw EncodeError("cannot encode: \(describe(graph, TypeID(i))) is missing from the emission sequence")
     }
 
-    var strings = StringSectionBuilder()
+    var strings = StringSectionBuilder(base: graph.splitBase)
     var types = ByteWriter()
     types.bytes.reserveCapacity(sequence.count * 24 + graph.memberNames.count * 12)
 
     for (k, id) in sequence.enumerated() {
-      if order[id.index] != Int32(k + 1) {
+      if order[id.index] != Int32(k) + Int32(firstID) {
         throw EncodeError("cannot encode: \(describe(graph, id)) appears twice in the emission sequence")
       }
       try encodeNode(id, graph.memberRange(id), graph, order, &strings, &types)
@@ -44,8 +46,8 @@ public struct BTFEncoder: Sendable {
     }
 
     let stringBytes = strings.bytes
-    if stringBytes.count - 1 > Int(BTFWire.maxNameOffset) {
-      throw EncodeError("cannot encode: string section of \(stringBytes.count) bytes exceeds 16 MiB")
+    if Int(strings.firstOffset) + stringBytes.count - 1 > Int(BTFWire.maxNameOffset) {
+      throw EncodeError("cannot encode: string section of \(stringBytes.count) bytes (after \(strings.firstOffset) base bytes) exceeds 16 MiB")
     }
     var out = ByteWriter()
     out.bytes.reserveCapacity(24 + types.bytes.count + stringBytes.count)
@@ -238,20 +240,33 @@ func describe(_ g: TypeGraph, _ id: TypeID) -> String {
   return s
 }
 
-/// The string section: "\0" first, each distinct name once, in order of first use.
+/// The string section: "\0" first, each distinct name once, in order of first use. Split BTF
+/// (a `SplitBase`) refers to the strings the base holds by their base offsets and numbers its
+/// own after the base's section, which it does not repeat the leading "\0" of (libbpf's and
+/// the kernel's convention).
 struct StringSectionBuilder {
-  private(set) var bytes: [UInt8] = [0]
+  private(set) var bytes: [UInt8]
+  /// The offset of `bytes[0]`: 0, or the base's string section length.
+  let firstOffset: UInt32
+  private let base: SplitBase?
   /// `NameID.rawValue` -> offset + 1 (0: not written yet). Equal strings share a `NameID`, so
   /// this deduplicates.
   private var offsets: [UInt32] = []
 
+  init(base: SplitBase? = nil) {
+    self.base = base
+    firstOffset = base?.stringLength ?? 0
+    bytes = base == nil ? [0] : []
+  }
+
   mutating func offset(
     of n: NameID, in table: StringTable, onNUL: () throws(EncodeError) -> Void
   ) throws(EncodeError) -> UInt32 {
+    if let off = base?.stringOffset(n) { return off }
     let k = n.index
     if k >= offsets.count { offsets.append(contentsOf: repeatElement(0, count: max(k + 1 - offsets.count, offsets.count))) }
     if offsets[k] != 0 { return offsets[k] - 1 }
-    let off = UInt32(bytes.count)
+    let off = firstOffset + UInt32(bytes.count)
     var hasNUL = false
     table.withBytes(n) { buf in
       for b in buf where b == 0 { hasNUL = true }

@@ -71,7 +71,7 @@ extension Dedup {
     for i in 1..<g.count where keyOf[i] != 0 {
       let id = TypeID(i)
       let k = Int(keyOf[i])
-      guard Self.isForward(g, id), unique[k], !first[k].isVoid else { continue }
+      guard Self.isForward(g, id), unique[k], !first[k].isVoid, g.splitBase?.contains(id) != true else { continue }
       target[i] = first[k]
       resolved += 1
     }

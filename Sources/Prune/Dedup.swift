@@ -20,6 +20,11 @@ import TypeGraph
 /// arrays use the input's own `int` as index type instead of a synthesized one (as pahole
 /// does); the emission order is then recomputed.
 ///
+/// With a split base (`TypeGraph.splitBase`, module BTF on top of vmlinux's), the base's types
+/// take part in the classes, so the module's copies of them merge into them; base nodes are
+/// never merged or rewritten, and a module forward declaration may resolve to a base
+/// definition.
+///
 /// `forceCollisions` (pipeline text `dedup<force-collisions>`, libbpf's `force_collisions`)
 /// makes every hash equal, so that every lookup takes the equality path; the result must be the
 /// same. A debugging aid: it makes the pass quadratic.
@@ -113,9 +118,16 @@ public struct Dedup: Pass {
     var representative = ContiguousArray<TypeID>(repeating: .void, count: g.count + 1)
     var target = ContiguousArray<TypeID>(repeating: .void, count: g.count)
     var merged = 0
+    // Split BTF: a class with a base node is represented by its first base node, and base
+    // nodes are never merged away (they are written already, in the base).
+    let base = g.splitBase?.nodes ?? 0..<0
+    for i in base where classes[i] != 0 && representative[Int(classes[i])].isVoid {
+      representative[Int(classes[i])] = TypeID(i)
+    }
     for i in 1..<g.count {
       let c = Int(classes[i])
       if c == 0 { target[i] = g.kind(TypeID(i)) == .void ? TypeID(i) : .void; continue }
+      if base.contains(i) { target[i] = TypeID(i); continue }
       if representative[c].isVoid { representative[c] = TypeID(i) }
       target[i] = representative[c]
     }

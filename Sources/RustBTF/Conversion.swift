@@ -1,4 +1,5 @@
 import Encode
+import Prune
 import TypeGraph
 import Verify
 
@@ -15,15 +16,20 @@ public struct Conversion {
   /// Compute the retention report (`Result.retention`, `rustbtf --stats`): a compact snapshot
   /// of the input's Rust types is taken before the passes run, so it costs nothing when off.
   public var retentionReport: Bool
+  /// A raw base BTF blob (vmlinux's, for a module): the output is then split BTF on top of it,
+  /// referring to the base's types and strings instead of repeating them (pahole's
+  /// `--btf_base`). nil: standalone BTF.
+  public var base: [UInt8]?
 
   public init(pipeline: PassPipeline = StandardPasses.all(), target: TargetFeatures = .linux6_1,
               instrumentation: [any PassInstrumentation] = [], importOptions: DWARFImportOptions = .init(),
-              retentionReport: Bool = false) {
+              retentionReport: Bool = false, base: [UInt8]? = nil) {
     self.pipeline = pipeline
     self.target = target
     self.instrumentation = instrumentation
     self.importOptions = importOptions
     self.retentionReport = retentionReport
+    self.base = base
   }
 
   public struct Result {
@@ -77,17 +83,40 @@ public struct Conversion {
     do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation) } catch {
       throw ConversionError("\(inputName): \(error)")
     }
+    if let base {
+      try mergeIntoBase(base, &graph, &context)
+    }
     let btf: [UInt8]
     do { btf = try BTFEncoder(target: target).encode(graph) } catch {
       throw ConversionError("\(inputName): \(error.description) (pipeline: \(pipeline.text))")
     }
-    if let problem = BTFValidator.validate(btf, mode: .load).first {
+    // Split BTF is checked as the kernel sees it: in the base's type and string space.
+    var checked = btf
+    if let base {
+      do { checked = try SplitBTF.concatenate(base: base, split: btf) } catch {
+        throw ConversionError("\(inputName): \(error.description)")
+      }
+    }
+    if let problem = BTFValidator.validate(checked, mode: .load).first {
       throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.context.last ?? "") \(problem.message); output not written")
     }
-    let summary = Summary(typesIn: typesIn, typesOut: graph.liveCount, decisions: graph.decisions, bytes: btf.count)
+    let baseNodes = graph.splitBase.map { $0.nodes.count } ?? 0
+    let summary = Summary(typesIn: typesIn, typesOut: graph.liveCount - baseNodes, decisions: graph.decisions, bytes: btf.count)
     let retention = snapshot.map { RetentionReport(snapshot: $0, graph: graph) }
     return Result(graph: graph, importedScopes: importedScopes, btf: btf, summary: summary, diagnostics: context.diagnostics,
                   retention: retention)
+  }
+}
+
+extension Conversion {
+  /// Makes `base` the graph's split base and merges the graph's copies of base types into it,
+  /// with the same structural equality dedup uses within the graph.
+  func mergeIntoBase(_ base: [UInt8], _ graph: inout TypeGraph, _ context: inout PassContext) throws {
+    do { try SplitBTF.attachBase(base, to: &graph) } catch {
+      throw ConversionError("--btf_base: \(error.description)")
+    }
+    var dedup = Dedup()
+    _ = try dedup.run(on: &graph, context: &context)
   }
 }
 

@@ -4,27 +4,35 @@
 /// exactly what bpftool prints for the encoded file; graph-only kinds print as
 /// `UNREPRESENTABLE` lines carrying their DWARF tag.
 extension TypeGraph {
-  /// The live nodes (neither `void` nor `removed`) in the order the encoder writes them:
-  /// `emissionSequence` when a pass set one, id order otherwise. Every BTF writer and reader of
-  /// this graph goes through this one function, so dumps and encoded ids always agree.
+  /// The live nodes (neither `void` nor `removed`, nor nodes of the split base, which are
+  /// never written) in the order the encoder writes them: `emissionSequence` when a pass set
+  /// one, id order otherwise. Every BTF writer and reader of this graph goes through this one
+  /// function, so dumps and encoded ids always agree.
   public func encodingSequence() -> [TypeID] {
+    let base = splitBase?.nodes ?? 0..<0
+    func written(_ i: Int) -> Bool { kinds[i] != .void && kinds[i] != .removed && !base.contains(i) }
     if let seq = emissionSequence {
-      return seq.filter { kinds[$0.index] != .void && kinds[$0.index] != .removed }
+      return seq.filter { written($0.index) }
     }
     var out: [TypeID] = []
     out.reserveCapacity(count)
-    for i in 1..<count where kinds[i] != .void && kinds[i] != .removed { out.append(TypeID(i)) }
+    for i in 1..<count where written(i) { out.append(TypeID(i)) }
     return out
   }
 
   /// Dense encoding-order ids: `numbering[id]` is the BTF id of node `id`, 0 for void nodes,
   /// -1 for removed ones (and for live nodes an emission sequence left out, which `verify()`
-  /// reports).
+  /// reports). With a split base, base nodes have their base ids and the written nodes
+  /// continue after the base's last id.
   public func encodingOrder() -> ContiguousArray<Int32> {
     var out = ContiguousArray<Int32>(repeating: -1, count: count)
     out[0] = 0
     for i in 1..<count where kinds[i] == .void { out[i] = 0 }
     var next: Int32 = 1
+    if let base = splitBase {
+      for i in base.nodes where kinds[i] != .removed { out[i] = Int32(base.baseID(TypeID(i))) }
+      next = Int32(base.typeCount)
+    }
     for id in encodingSequence() {
       out[id.index] = next
       next += 1

@@ -19,7 +19,6 @@ enum Exit {
   static let notPermitted: Int32 = 3
 }
 
-@main
 struct RustBTFCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "rustbtf",
@@ -28,11 +27,17 @@ struct RustBTFCommand: ParsableCommand {
       `rustbtf FILE -o OUT.btf` runs the default subcommand, convert; `rustbtf convert --help` \
       lists its options (--passes, --explain-pruned, --stats, --tag-original-names, --lang_exclude…).
 
+      pahole's command line works too, as kernel builds call it (`make PAHOLE=rustbtf`): \
+      `rustbtf -J [--btf_base vmlinux] [-j] [--btf_features=…] [--lang_exclude=rust] FILE`, \
+      `rustbtf --version` (the pahole version it stands in for). `rustbtf pahole-flags` lists \
+      every pahole option and what rustbtf does with it; RUSTBTF_KEEP_RUST=1 in the environment \
+      keeps Rust compile units despite --lang_exclude=rust.
+
       Exit codes: 0 success; 1 bad input or conversion error (no output written); 2 verify: \
       the BTF is invalid or the kernel rejected it; 3 verify --kernel: not permitted to load \
       BTF (needs root or CAP_BPF); 64 usage error.
       """,
-    subcommands: [Convert.self, Dump.self, Verify.self],
+    subcommands: [Convert.self, Dump.self, Verify.self, PaholeFlags.self],
     defaultSubcommand: Convert.self)
 }
 

@@ -75,6 +75,10 @@ public struct TypeGraph: Sendable {
   /// empty unless imported from an ELF file), for `select-symbols`.
   public var symbols = ELFSymbols()
 
+  /// The base BTF when this graph is to be written as split BTF (module BTF on top of vmlinux's);
+  /// nil for standalone BTF. See `SplitBase`.
+  public internal(set) var splitBase: SplitBase? = nil
+
   public init() {}
 
   /// Number of node slots, void and tombstones included; valid ids are `1..<count`.

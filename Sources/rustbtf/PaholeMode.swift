@@ -1,0 +1,98 @@
+import ArgumentParser
+import RustBTF
+import TypeGraph
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rustbtf -J …`: rustbtf called with pahole's command line, as a kernel build calls
+/// `$(PAHOLE)`. Prints nothing on success but warnings (none with -q; a summary line with -V);
+/// errors are one line on standard error, exit 1 (64 for a usage error), and FILE is left as it
+/// was.
+enum PaholeMode {
+  /// The environment variable that keeps Rust compile units despite `--lang_exclude=rust`, for
+  /// kernel builds (`make PAHOLE=rustbtf RUSTBTF_KEEP_RUST=1`), whose Makefiles always pass it.
+  static let keepRustVariable = "RUSTBTF_KEEP_RUST"
+
+  static func run(_ arguments: [String]) -> Int32 {
+    let inv: PaholeInvocation
+    do { inv = try PaholeCommandLine.parse(arguments) } catch {
+      standardError("rustbtf: \(error) (rustbtf pahole-flags lists pahole's options)")
+      return ExitCode.validationFailure.rawValue
+    }
+    if inv.printVersion || inv.printNumericVersion || inv.printFeatures {
+      if inv.printVersion { print(PaholeCommandLine.version) }
+      if inv.printNumericVersion { print(PaholeCommandLine.numericVersion) }
+      if inv.printFeatures {
+        for f in PaholeCommandLine.features {
+          if case .refused = f.handling { continue }
+          print(f.name)
+        }
+      }
+      return 0
+    }
+    let quiet = arguments.contains("-q") || arguments.contains("--quiet")
+    guard let file = inv.file else { return 64 }
+    var importOptions = DWARFImportOptions()
+    if let spec = inv.languageExclude {
+      guard var languages = DWARFImportOptions.languages(named: spec) else {
+        standardError("rustbtf: --lang_exclude: unknown language in '\(spec)' (known: rust, c, c89, c99, c11, c17, c++, or a DW_LANG number)")
+        return ExitCode.validationFailure.rawValue
+      }
+      if keepRust && languages.contains(0x1c) {
+        languages.removeAll { $0 == 0x1c }
+        if !quiet { standardError("rustbtf: keeping Rust compile units despite --lang_exclude=\(spec) (\(keepRustVariable)=1)") }
+      }
+      importOptions.excludeLanguages = languages
+    }
+    do {
+      let pipeline = try PassPipeline(
+        parsing: PaholeCommandLine.pipelineText(for: inv.features), registry: StandardPasses.registry)
+      let base = try inv.base.map(readBaseBTF)
+      let result = try Conversion(pipeline: pipeline, importOptions: importOptions, base: base).run(path: file)
+      if let out = inv.detachedOutput {
+        try writeAtomically(result.btf, to: out)
+      } else {
+        try writeBTFSection(result.btf, intoELF: file)
+      }
+      if !quiet { for d in result.diagnostics { standardError("rustbtf: warning: \(d)") } }
+      if inv.verbose { standardError("rustbtf: \(file) -> \(inv.detachedOutput ?? file + " .BTF"): \(result.summary.line)") }
+      return 0
+    } catch {
+      standardError("rustbtf: \(error)")
+      return Exit.failure
+    }
+  }
+
+  static var keepRust: Bool {
+    guard let v = getenv(keepRustVariable) else { return false }
+    let s = String(cString: v)
+    return !s.isEmpty && s != "0"
+  }
+
+  /// `--btf_base FILE`: raw BTF (by its magic), or the `.BTF` section of an ELF file.
+  static func readBaseBTF(_ path: String) throws -> [UInt8] {
+    if isRawBTF(path) { return try readFile(path) }
+    guard let btf = try readBTFSection(fromELF: path) else {
+      throw ConversionError("--btf_base \(path): no .BTF section (build vmlinux with BTF first)")
+    }
+    return btf
+  }
+}
+
+/// The file starts with BTF's magic (little-endian 0xeb9f), not ELF's.
+private func isRawBTF(_ path: String) -> Bool {
+  guard let f = fopen(path, "rb") else { return false }
+  defer { fclose(f) }
+  var magic: [UInt8] = [0, 0]
+  return fread(&magic, 1, 2, f) == 2 && magic == [0x9f, 0xeb]
+}
+
+struct PaholeFlags: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "pahole-flags",
+    abstract: "List every option and BTF feature of pahole 1.31 and what rustbtf does with it (Markdown).")
+
+  func run() throws { print(PaholeCommandLine.markdownTable(), terminator: "") }
+}

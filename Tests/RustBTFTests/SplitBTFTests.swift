@@ -1,0 +1,81 @@
+import Encode
+import Foundation
+import Prune
+import RustBTF
+import Testing
+import TypeGraph
+import Verify
+
+/// Split BTF (`--btf_base`): a module's BTF on top of a base's, as a kernel build writes it for
+/// every `.ko`. The kernel checks a module's BTF in the base's type and string space, which is
+/// exactly the standalone blob base + split (`SplitBTF.concatenate`); that is what these tests
+/// validate offline and load into the running kernel (`BPF_BTF_LOAD` takes no base).
+@Suite struct SplitBTFTests {
+  /// (base: a linked program, module: one of the objects linked into it), so most of the
+  /// module's types are in the base.
+  static let pairs: [(base: String, module: String)] = [
+    ("mixed-O2.elf", "mixed_lib-O2.o"), ("mixed-O0.elf", "mixed_main-O0.o"),
+    ("c_dedup-O2.elf", "c_dedup_a-O2.o"), ("c_types-O0.elf", "c_funcs-O0.o"),
+  ]
+
+  static func convert(_ object: String, base: [UInt8]? = nil) throws -> Conversion.Result {
+    try Conversion(instrumentation: [VerifyEachPass()], base: base).run(path: corpusObject(object))
+  }
+
+  @Test(arguments: pairs.map { [$0.base, $0.module] })
+  func splitBTFIsValidInTheBaseAndRepeatsNothing(pair: [String]) throws {
+    let base = try Self.convert(pair[0]).btf
+    let standalone = try Self.convert(pair[1]).btf
+    let split = try Self.convert(pair[1], base: base)
+    let whole = try SplitBTF.concatenate(base: base, split: split.btf)
+    #expect(BTFValidator.validate(whole, mode: .load).isEmpty, "\(pair): \(BTFValidator.validate(whole, mode: .load))")
+    if let failure = KernelBTF.acceptanceFailure(whole) { Issue.record("\(pair): base + split: \(failure)") }
+
+    // Ids and string offsets continue the base's.
+    let b = try BTFSections(base), s = try BTFSections(split.btf)
+    let baseTypes = try BTFDecoder.decode(base).count  // void included: the first split id
+    let wholeGraph = try BTFDecoder.decode(whole)
+    #expect(wholeGraph.count - baseTypes == split.summary.typesOut, "\(pair): split type count")
+    #expect(s.strings.isEmpty || split.btf[s.strings.lowerBound] != 0 || b.strings.isEmpty,
+            "\(pair): split strings must not repeat the base's leading NUL")
+
+    // Nothing in the split is a copy of a base type: dedup over base + split merges nothing.
+    var g = wholeGraph
+    var context = PassContext()
+    var dedup = Dedup()
+    _ = try dedup.run(on: &g, context: &context)
+    #expect(g.decisions.mergedSubjects.isEmpty,
+            "\(pair): \(g.decisions.mergedSubjects.count) split types repeat base types")
+    // And the split is smaller than the module's standalone BTF.
+    #expect(split.btf.count < standalone.count, "\(pair): split \(split.btf.count) B, standalone \(standalone.count) B")
+  }
+
+  @Test func splitOutputIsDeterministic() throws {
+    let base = try Self.convert("mixed-O2.elf").btf
+    let a = try Self.convert("mixed_lib-O2.o", base: base).btf
+    let b = try Self.convert("mixed_lib-O2.o", base: base).btf
+    #expect(a == b)
+  }
+
+  /// A base that shares nothing still gives valid split BTF (every type written, ids after the
+  /// base's).
+  @Test func unrelatedBaseStillGivesValidSplit() throws {
+    let base = try Self.convert("c_funcs-O2.o").btf
+    let split = try Self.convert("rust_enums-O0.o", base: base)
+    let whole = try SplitBTF.concatenate(base: base, split: split.btf)
+    #expect(BTFValidator.validate(whole, mode: .load).isEmpty)
+    if let failure = KernelBTF.acceptanceFailure(whole) { Issue.record("base + split: \(failure)") }
+  }
+
+  /// The split blob alone is not standalone BTF: its references point into the base, which the
+  /// offline validator reports as the kernel would for a blob without its base.
+  @Test func splitAloneIsNotStandalone() throws {
+    let base = try Self.convert("mixed-O2.elf").btf
+    let split = try Self.convert("mixed_lib-O2.o", base: base).btf
+    #expect(!BTFValidator.validate(split, mode: .load).isEmpty)
+  }
+
+  @Test func badBaseIsOneLineError() throws {
+    #expect(throws: ConversionError.self) { try Self.convert("mixed_lib-O2.o", base: [1, 2, 3]) }
+  }
+}
