@@ -87,7 +87,8 @@ public struct BTFEncoder: Sendable {
     func name(_ n: NameID, _ what: @autoclosure () -> String) throws(EncodeError) -> UInt32 {
       if n.isEmpty { return 0 }
       let length = g.strings.length(n)
-      if length > target.maxNameLength {
+      // A DECL_TAG's string is a value, not a name: the kernel takes it at any length.
+      if length > target.maxNameLength && kind != .declTag {
         throw EncodeError(
           "cannot encode \(describe(g, id)): \(what()) is \(length) bytes long, the target allows \(target.maxNameLength); run sanitize-names first")
       }

@@ -12,6 +12,22 @@ public enum SplitBTF {
     graph.appendSplitBase(decoded, stringSection: Array(base[sections.strings]))
   }
 
+  /// Every string of `base`'s string section (what `PassContext.splitBaseStrings` holds).
+  public static func strings(of base: [UInt8]) throws(EncodeError) -> Set<String> {
+    let section = try BTFSections(base).strings
+    var out = Set<String>()
+    var start = section.lowerBound
+    base.withUnsafeBufferPointer { all in
+      while start < section.upperBound {
+        var end = start
+        while end < section.upperBound && all[end] != 0 { end += 1 }
+        if end > start { out.insert(String(decoding: UnsafeBufferPointer(rebasing: all[start..<end]), as: UTF8.self)) }
+        start = end + 1
+      }
+    }
+    return out
+  }
+
   /// The standalone blob of `base` followed by `split`: the base's types then the split's, the
   /// base's strings then the split's. Because split ids and string offsets continue the base's,
   /// this is the type and string space the kernel checks a module's BTF in; the validator and

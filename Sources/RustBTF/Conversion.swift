@@ -79,6 +79,11 @@ public struct Conversion {
     let typesIn = graph.liveCount
     let snapshot = retentionReport ? RetentionSnapshot(graph: graph) : nil
     var context = PassContext(target: target)
+    if let base {
+      do { context.splitBaseStrings = try SplitBTF.strings(of: base) } catch {
+        throw ConversionError("--btf_base: \(error.description)")
+      }
+    }
     var pipeline = self.pipeline
     do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation) } catch {
       throw ConversionError("\(inputName): \(error)")

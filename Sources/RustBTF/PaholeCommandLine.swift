@@ -159,18 +159,21 @@ public enum PaholeCommandLine {
     ("float", "FLOAT (Linux 5.13)"), ("type_tag", "TYPE_TAG (Linux 5.17)"), ("enum64", "ENUM64 (Linux 6.0)"),
   ]
 
+  /// Options rustbtf's own command line has too (same meaning): they alone do not make a
+  /// command line pahole's.
+  static let shared: Set<String> = ["btf_encode_detached", "lang_exclude", "quiet", "q"]
+
   /// True when `arguments` (without the program name) are pahole's rather than rustbtf's own:
-  /// any option only pahole has. `--btf_encode_detached` and `--lang_exclude`, which both have,
-  /// leave rustbtf's own command line in charge.
-  public static func applies(to arguments: [String]) -> Bool {
+  /// no rustbtf subcommand first (`subcommands`), and some option only pahole has.
+  public static func applies(to arguments: [String], subcommands: Set<String> = []) -> Bool {
+    if let first = arguments.first, subcommands.contains(first) { return false }
     for a in arguments {
       if a == "--" { break }
       guard a.hasPrefix("-"), a != "-" else { continue }
       if a.hasPrefix("--") {
         let name = String(a.dropFirst(2).prefix { $0 != "=" })
-        if name == "btf_encode_detached" || name == "lang_exclude" { continue }
-        if options.contains(where: { $0.long == name }) { return true }
-      } else if let c = a.dropFirst().first, options.contains(where: { $0.short == c }) {
+        if !shared.contains(name) && options.contains(where: { $0.long == name }) { return true }
+      } else if let c = a.dropFirst().first, !shared.contains(String(c)), options.contains(where: { $0.short == c }) {
         return true
       }
     }

@@ -100,19 +100,6 @@ public enum NamePolicy {
     CKeywords.contains(name) ? name + "_" : name
   }
 
-  /// The string a DECL_TAG carries for `original`: the original itself when it is at most
-  /// `maxLength` bytes, else its first bytes (cut at a character boundary) followed by `...#`
-  /// and the hash of the whole original, `maxLength` bytes at most. (The kernel takes DECL_TAG
-  /// strings of any length; the encoder holds every string to the target's name limit.)
-  public static func tagString(_ original: String, maxLength: Int) -> String {
-    if original.utf8.count <= maxLength { return original }
-    let tail = "...#" + hash8(original)
-    var bytes = Array(original.utf8.prefix(maxLength - tail.utf8.count))
-    while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }  // continuation bytes
-    if let last = bytes.last, last >= 0xC0 { bytes.removeLast() }  // a lead byte without its tail
-    return String(decoding: bytes, as: UTF8.self) + tail
-  }
-
   private static func cut(_ s: String, _ n: Int) -> String {
     s.utf8.count <= n ? s : String(decoding: s.utf8.prefix(max(n, 0)), as: UTF8.self)
   }

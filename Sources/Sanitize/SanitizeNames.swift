@@ -89,7 +89,7 @@ public struct SanitizeNames: Pass {
     }
 
     let plan = QualificationPlan(graph: graph, mode: qualify)
-    var renamer = Renamer(graph: graph, maxLength: limit)
+    var renamer = Renamer(graph: graph, maxLength: limit, baseStrings: context.splitBaseStrings)
     var tags = TagList()
     let earlier = tagging ? EarlierNames(graph, pass: Self.name) : EarlierNames()
 
@@ -106,7 +106,7 @@ public struct SanitizeNames: Pass {
       let old = graph.name(id)
       var new = old
       var reason = Reason.invalid
-      let qualified = plan.isQualified(id, in: graph)
+      let qualified = plan.isQualified(id, in: graph) || qualifiedInBase(id, graph, context, limit)
       switch k {
       case .pointer, .const, .volatile, .restrict, .array, .functionProto:
         new = .empty
@@ -140,7 +140,7 @@ public struct SanitizeNames: Pass {
           graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: reason))
           if tagging && !old.isEmpty {
             let original = plan.pathQualifiedOriginal(
-              id, name: earlier.original(id, old, graph), maxLength: context.target.maxNameLength, in: &graph)
+              id, name: earlier.original(id, old, graph), in: &graph)
             tags.add(id, kind: k, original: original)
           }
         }
@@ -149,18 +149,34 @@ public struct SanitizeNames: Pass {
       } else if tagging, case let first = earlier.original(id, old, graph), first != old, !earlier.tagged.contains(id) {
         // Renamed by an earlier pass only (a Rust FUNC named by its ELF symbol): the tag still
         // carries the name the input gave it.
-        tags.add(id, kind: k, original: plan.pathQualifiedOriginal(id, name: first, maxLength: context.target.maxNameLength, in: &graph))
+        tags.add(id, kind: k, original: plan.pathQualifiedOriginal(id, name: first, in: &graph))
       }
       changed = renameMembers(
         of: id, kind: k, funcProto: funcProtos[id.index], renamer: &renamer, graph: &graph,
         tagMembers: tagging ? memberTargets(id, kind: k, funcsOfProto: funcsOfProto, graph: graph) : [],
-        tagLimit: context.target.maxNameLength, tags: &tags) || changed
+        tags: &tags) || changed
     }
     if !tags.isEmpty {
       tags.emit(into: &graph)
       changed = true
     }
     return changed ? .changed : .unchanged
+  }
+
+  /// Split BTF: `qualify=ambiguous` decides by what is ambiguous in the whole kernel, not in
+  /// one module, so a name the base holds path-qualified is qualified here too (vmlinux has
+  /// two `Formatter`s and writes `core__fmt__Formatter`; a module that sees only one must
+  /// still call it that for its copy to merge into the base's).
+  private func qualifiedInBase(_ id: TypeID, _ graph: TypeGraph, _ context: PassContext, _ limit: Int) -> Bool {
+    guard qualify == .ambiguous, let base = context.splitBaseStrings else { return false }
+    let scope = graph.scopes[id.index], name = graph.name(id)
+    guard !scope.isEmpty, !name.isEmpty else { return false }
+    switch graph.kind(id) {
+    case .structure, .union, .enumeration, .enum64, .typedef, .forward, .function, .variable: break
+    default: return false
+    }
+    return base.contains(NamePolicy.firstCandidate(
+      scope: graph.strings.string(scope), name: graph.strings.string(name), maxLength: limit))
   }
 
   /// The nodes DECL_TAGs of renamed members of `id` go to: the struct or union itself, or the
@@ -185,7 +201,7 @@ public struct SanitizeNames: Pass {
 
   private func renameMembers(
     of id: TypeID, kind: Kind, funcProto: Bool, renamer: inout Renamer, graph: inout TypeGraph,
-    tagMembers: [TypeID], tagLimit: Int, tags: inout TagList
+    tagMembers: [TypeID], tags: inout TagList
   ) -> Bool {
     var changed = false
     switch kind {
@@ -209,9 +225,7 @@ public struct SanitizeNames: Pass {
           if !old.isEmpty && !new.isEmpty {
             graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: renamer.rewriteReason(old), member: n))
             if !tagMembers.isEmpty {
-              let original = graph.strings.length(old) <= tagLimit ? old
-                : graph.strings.intern(NamePolicy.tagString(graph.strings.string(old), maxLength: tagLimit))
-              for target in tagMembers { tags.add(target: target, original: original, component: n) }
+              for target in tagMembers { tags.add(target: target, original: old, component: n) }
             }
           }
         }
@@ -301,13 +315,12 @@ struct QualificationPlan {
     return mode == .all || ambiguous.contains(key)
   }
 
-  /// The original name with its path (`core::option::Option<u32>`), as a tag carries it
-  /// (`NamePolicy.tagString`: bounded by `maxLength`).
-  func pathQualifiedOriginal(_ id: TypeID, name: NameID, maxLength: Int, in graph: inout TypeGraph) -> NameID {
+  /// The original name with its path (`core::option::Option<u32>`), whole, as a tag carries
+  /// it: the kernel takes DECL_TAG strings of any length.
+  func pathQualifiedOriginal(_ id: TypeID, name: NameID, in graph: inout TypeGraph) -> NameID {
     let path = Self.path(id, graph)
-    if path.isEmpty && graph.strings.length(name) <= maxLength { return name }
-    let original = NamePolicy.qualifiedOriginal(scope: path.isEmpty ? "" : graph.strings.string(path), name: graph.strings.string(name))
-    return graph.strings.intern(NamePolicy.tagString(original, maxLength: maxLength))
+    if path.isEmpty { return name }
+    return graph.strings.intern(NamePolicy.qualifiedOriginal(scope: graph.strings.string(path), name: graph.strings.string(name)))
   }
 }
 
@@ -395,8 +408,12 @@ struct Renamer {
   /// Original names that are valid identifiers but C keywords (`CKeywords`), for the reasons.
   private var keywords: Set<Int32> = []
 
-  init(graph: TypeGraph, maxLength: Int) {
+  /// The base's strings when writing split BTF (`PassContext.splitBaseStrings`).
+  private let baseStrings: Set<String>?
+
+  init(graph: TypeGraph, maxLength: Int, baseStrings: Set<String>? = nil) {
     self.maxLength = maxLength
+    self.baseStrings = baseStrings
     mapped = [Int32](repeating: -1, count: graph.strings.count)
     reservedAsIs = [Bool](repeating: false, count: graph.strings.count)
     // Reserve every name that is valid as it stands, wherever it is used.
@@ -446,10 +463,21 @@ struct Renamer {
 
   /// The first candidate, or when that is taken, `_h` and the hash of the (path-qualified)
   /// original appended (and `_1`, `_2`… if even that is taken).
+  /// With a split base, the hashed name comes first when the base has it: the base (vmlinux,
+  /// a larger graph with more names taken) gave this same original that name, and the module's
+  /// copy must be named alike to merge into the base's type.
   private mutating func assign(scope: String?, name: String, in graph: inout TypeGraph) -> NameID {
+    let suffix = "_h" + NamePolicy.hash8(NamePolicy.qualifiedOriginal(scope: scope ?? "", name: name))
+    if let baseStrings {
+      let hashed = NamePolicy.compose(scope: scope, name: name, suffix: suffix, maxLength: maxLength)
+      let id = graph.strings.intern(hashed)
+      if baseStrings.contains(hashed) && !taken.contains(id.rawValue) {
+        taken.insert(id.rawValue)
+        return id
+      }
+    }
     var id = graph.strings.intern(NamePolicy.firstCandidate(scope: scope, name: name, maxLength: maxLength))
     if taken.contains(id.rawValue) {
-      let suffix = "_h" + NamePolicy.hash8(NamePolicy.qualifiedOriginal(scope: scope ?? "", name: name))
       var n = 0
       repeat {
         let tail = n == 0 ? suffix : suffix + "_\(n)"

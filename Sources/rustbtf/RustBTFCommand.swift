@@ -238,12 +238,15 @@ struct Dump: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print a BTF file in bpftool's raw format (`bpftool btf dump file F format raw`).")
 
+  @Option(name: [.customShort("B"), .long], help: ArgumentHelp("FILE is split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux); as bpftool's -B.", valueName: "base"))
+  var base: String?
+
   @Argument(help: "A raw BTF file.")
   var file: String
 
   func run() throws {
     do {
-      let graph = try BTFDecoder.decode(try readFile(file))
+      let graph = try BTFDecoder.decode(try readBTF(file, base: base))
       print(graph.dump(), terminator: "")
     } catch {
       throw fail("\(file): \(error)")
@@ -261,12 +264,15 @@ struct Verify: ParsableCommand {
   @Flag(help: "Check as the kernel checks vmlinux BTF at boot (no resolve pass) instead of as BPF_BTF_LOAD.")
   var embedded = false
 
+  @Option(name: [.customShort("B"), .long], help: ArgumentHelp("FILE is split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux): it is checked, and loaded, in the base's type and string space, as the kernel checks a module's BTF.", valueName: "base"))
+  var base: String?
+
   @Argument(help: "A raw BTF file.")
   var file: String
 
   func run() throws {
     let bytes: [UInt8]
-    do { bytes = try readFile(file) } catch { throw fail("\(error)") }
+    do { bytes = try readBTF(file, base: base) } catch { throw fail("\(error)") }
     let problems = BTFValidator.validate(bytes, mode: embedded ? .embedded : .load)
     if let p = problems.first {
       print("\(file): invalid (offline validator):")
@@ -294,4 +300,12 @@ struct Verify: ParsableCommand {
     }
     if code != 0 { throw ExitCode(code) }
   }
+}
+
+/// A raw BTF file; with a base, the standalone view of base + split (`SplitBTF.concatenate`).
+/// Split ids and string offsets continue the base's, so the dump shows the ids the kernel uses.
+func readBTF(_ file: String, base: String?) throws -> [UInt8] {
+  let bytes = try readFile(file)
+  guard let base else { return bytes }
+  return try SplitBTF.concatenate(base: try PaholeMode.readBaseBTF(base), split: bytes)
 }

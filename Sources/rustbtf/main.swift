@@ -7,7 +7,8 @@ import Glibc
 // pahole's command line (`make PAHOLE=rustbtf`) is told apart by its options before
 // ArgumentParser sees rustbtf's own.
 let arguments = Array(CommandLine.arguments.dropFirst())
-if PaholeCommandLine.applies(to: arguments) {
+let subcommands = Set(RustBTFCommand.configuration.subcommands.map { $0._commandName } + ["help"])
+if PaholeCommandLine.applies(to: arguments, subcommands: subcommands) {
   exit(PaholeMode.run(arguments))
 }
 RustBTFCommand.main()

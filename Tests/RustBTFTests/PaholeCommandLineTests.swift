@@ -79,6 +79,9 @@ import Testing
     #expect(!PaholeCommandLine.applies(to: ["--passes", "all", "f.o", "-o", "x.btf"]))
     #expect(!PaholeCommandLine.applies(to: ["f.o", "--btf_encode_detached", "x.btf", "--lang_exclude=rust"]))
     #expect(PaholeCommandLine.applies(to: ["--version"]))
+    #expect(!PaholeCommandLine.applies(to: ["f.o", "-q", "-o", "x.btf"]))
+    #expect(!PaholeCommandLine.applies(to: ["verify", "-B", "vmlinux", "m.btf"], subcommands: ["verify"]))
+    #expect(PaholeCommandLine.applies(to: ["-B", "3", "vmlinux"], subcommands: ["verify"]))
   }
 
   /// Kconfig's probe: `$(PAHOLE) --version | sed -E 's/v([0-9]+)\.([0-9]+)/\1\2/'` must give a

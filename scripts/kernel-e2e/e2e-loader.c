@@ -24,19 +24,24 @@ static char first_err[512];	/* first libbpf warning since the last reset: the te
 
 static int print_cb(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
-	char line[1024];
+	static char buf[256 * 1024];	/* a verifier log arrives as one multi-line message */
+	char *line, *save = NULL;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	/* Debug output is long; keep what shows BTF lookups and CO-RE decisions. */
-	if (lvl == LIBBPF_DEBUG && (!strncmp(line, "libbpf: elf:", 12) ||
-	    !strncmp(line, "libbpf: sec '", 13) ||	/* map relocations */
-	    (!strstr(line, "relo #") && !strstr(line, "CO-RE") && !strstr(line, "BTF") &&
-	     !strstr(line, "attach") && !strstr(line, "candidate"))))
+	if (lvl == LIBBPF_DEBUG && (!strncmp(buf, "libbpf: elf:", 12) ||
+	    !strncmp(buf, "libbpf: sec '", 13) ||	/* map relocations */
+	    (!strstr(buf, "relo #") && !strstr(buf, "CO-RE") && !strstr(buf, "BTF") &&
+	     !strstr(buf, "attach") && !strstr(buf, "candidate"))))
 		return 0;
-	if (lvl == LIBBPF_WARN && !first_err[0] && line[0])
-		snprintf(first_err, sizeof(first_err), "%.500s", line);
-	printf("  %s\n", line);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* the reason to repeat on the E2E-T line: libbpf's first warning, or better the
+		 * verifier-log line naming the CO-RE relocation that found no target */
+		if ((lvl == LIBBPF_WARN && !first_err[0]) ||
+		    !strncmp(line, "failed to resolve CO-RE relocation", 34))
+			snprintf(first_err, sizeof(first_err), "%.500s", line);
+		printf("  %s\n", line);
+	}
 	return 0;
 }
 
@@ -91,6 +96,26 @@ static void describe_attach_btf(struct bpf_program *prog, char *out, size_t n)
 		 pi.attach_btf_id);
 }
 
+/* Is SYM patchable by ftrace (a __fentry__ call site)? BPF trampolines attach through that
+ * site; without it the kernel only text-pokes vmlinux code and refuses module code (EINVAL). */
+static const char *ftrace_site(const char *sym)
+{
+	FILE *f = fopen("/sys/kernel/tracing/available_filter_functions", "r");
+	size_t n = strlen(sym);
+	char line[1024];
+	const char *r = "no";
+
+	if (!f)
+		return "unknown(no_tracefs)";
+	while (fgets(line, sizeof(line), f))	/* "name" or "name [module]" */
+		if (!strncmp(line, sym, n) && (line[n] == '\n' || line[n] == ' ')) {
+			r = "yes";
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
 static int do_fentry(int argc, char **argv)
 {
 	const char *name = argv[2], *path = argv[3], *target = argv[4];
@@ -112,8 +137,11 @@ static int do_fentry(int argc, char **argv)
 	/* libbpf looks TARGET up as a FUNC in vmlinux's BTF, then in every module's BTF */
 	err = bpf_program__set_attach_target(prog, 0, target);
 	if (err) {
-		printf("E2E-T: %s fail btf_func_lookup=%s load=not_tried target=%s %s\n", name,
-		       errstr(err), target, first_err);
+		/* libbpf 1.1 says nothing here; -ESRCH = no FUNC of that name in any kernel BTF */
+		printf("E2E-T: %s fail btf_func_lookup=%s%s load=not_tried ftrace_site=%s target=%s"
+		       " %s\n", name, errstr(err),
+		       err == -ESRCH ? "(no_such_FUNC_in_vmlinux_or_module_BTF)" : "",
+		       ftrace_site(target), target, first_err);
 		return 1;
 	}
 	err = bpf_object__load(obj);
@@ -144,7 +172,8 @@ static int do_fentry(int argc, char **argv)
 	       attach);
 	if (fire && link)
 		printf(" getpid_calls=3 runs=%llu", (unsigned long long)hits);
-	printf(" target=%s %s%s%s\n", target, where, ok ? "" : " ", ok ? "" : first_err);
+	printf(" ftrace_site=%s target=%s %s%s%s\n", ftrace_site(target), target, where,
+	       ok ? "" : " ", ok ? "" : first_err);
 	bpf_link__destroy(link);
 	bpf_object__close(obj);
 	return !ok;

@@ -25,6 +25,10 @@ public struct PassContext: Sendable {
   public var target: TargetFeatures
   /// Warnings for standard error.
   public var diagnostics: [String] = []
+  /// The strings of the base BTF when the output is split BTF on top of it (a module on
+  /// vmlinux): `sanitize-names` gives a renamed node the name the base gave the same original
+  /// when the base has it, so that the module's copies of base types can merge into them.
+  public var splitBaseStrings: Set<String>? = nil
   public init(target: TargetFeatures = .linux6_1) { self.target = target }
 }
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# rustbtf in pahole's place in a real kernel build, booted: builds rustbtf in release and runs
+# the shared harness (../shared/tools/build-rust-vmlinux.sh, see ../shared/docs/kernel-btf-e2e.md)
+# with rustbtf itself as PAHOLE (no wrapper), the Rust samples as modules with split BTF, the
+# kernel options BPF tracing needs (scripts/kernel-e2e/kconfig) and the guest BPF tests
+# (scripts/kernel-e2e/guest-prepare). RUSTBTF_KEEP_RUST=1 keeps the Rust compile units despite
+# the kernel's --lang_exclude=rust: the one make command line README documents,
+#   make PAHOLE=rustbtf RUSTBTF_KEEP_RUST=1
+# Ends with the harness's E2E: line (result=PASS|FAIL); exit 0 only for PASS.
+# Not part of `swift test`: a cold kernel build takes about ten minutes on 2 cores.
+# Env: KDIR (default /tmp/kbtf), BTF_ENCODER (default the release build; scripts/package.sh's
+# binary works too), RUSTBTF_KEEP_RUST (default 1; 0 gives pahole's meaning of the flag),
+# SKIP_APT=1 to skip the harness's apt-get, plus the harness's own variables.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+harness=${HARNESS:-$root/../shared/tools/build-rust-vmlinux.sh}
+[ -x "$harness" ] || { echo "kernel-e2e: harness not found at $harness" >&2; exit 1; }
+if [ -z "${BTF_ENCODER:-}" ]; then
+  (cd "$root" && swift build -c release >&2)
+  BTF_ENCODER=$root/.build/release/rustbtf
+fi
+# The guest programs need a static libbpf (Debian's libbpf-dev) and their compression libraries.
+if [ -z "${SKIP_APT:-}" ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    libbpf-dev libelf-dev zlib1g-dev libzstd-dev clang gcc bpftool >/dev/null
+fi
+export RUSTBTF_KEEP_RUST=${RUSTBTF_KEEP_RUST:-1}
+export BTF_ENCODER BTF_TAG=${BTF_TAG:-rustbtf} BTF_MODULES=1 BTF_LOGWRAP=${BTF_LOGWRAP:-0}
+export KCONFIG_EXTRA="$(grep -v '^#' "$root/scripts/kernel-e2e/kconfig" | tr '\n' ' ')"
+export GUEST_PREPARE=$root/scripts/kernel-e2e/guest-prepare
+log=${BTF_OUT:-/tmp/kbtf-out/$BTF_TAG}.log
+mkdir -p "$(dirname "$log")"
+echo "kernel-e2e: $("$BTF_ENCODER" --version) ($BTF_ENCODER) as PAHOLE, RUSTBTF_KEEP_RUST=$RUSTBTF_KEEP_RUST; log $log" >&2
+rc=0
+"$harness" "${KDIR:-/tmp/kbtf}" > "$log" 2>&1 || rc=$?
+grep -E '^E2E-(T|MOD): ' "$log" || true
+tail -n 1 "$log"
+exit $rc

@@ -1,0 +1,58 @@
+# run.sh: guest tests (busybox sh, cwd /guest; the harness has already insmod-ed every module).
+# One "E2E-T: <name> ok|fail <details>" line per test. Order matters: rust_minimal's BTF and its
+# drop function are gone after the rmmod that triggers the kprobe test, so that test is last.
+. ./e2e.env
+L=./e2e-loader
+# tracefs, so the loader can tell whether a fentry target has an ftrace (__fentry__) site
+mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+
+# loader wrapper: guarantees a result line for every test name even if the loader crashes
+run() {  # run "name1 name2" loader-args...
+  names=$1; shift
+  $L "$@" > ./out.txt 2>&1; rc=$?
+  cat ./out.txt
+  for n in $names; do
+    grep -q "^E2E-T: $n " ./out.txt || echo "E2E-T: $n fail loader_exit=$rc (no result line)"
+  done
+}
+
+# <RustMinimal as Drop>::drop by its v0 name, e.g. _RNvXs_Cs..._12rust_minimalNtB4_11RustMinimal...4drop
+SYM=$(awk '$4 == "[rust_minimal]" && $3 ~ /RustMinimal/ && $3 ~ /4drop$/ { print $3 }' /proc/kallsyms)
+echo "=== Rust drop symbol(s) in /proc/kallsyms: ${SYM:-<none>}"
+SYM=$(echo "$SYM" | head -1)
+echo "=== C fentry target: $C_FENTRY_TARGET: $(grep -c " $C_FENTRY_TARGET\$" /proc/kallsyms) kallsyms entries"
+
+# 3. rust_btf_types: Rust type names in the kernel's and the module's BTF (string sections)
+B=/sys/kernel/btf
+if [ -e $B/rust_minimal ]; then
+  m=$(tr '\0' '\n' < $B/rust_minimal | grep -c -x -F RustMinimal)
+  msz=$(wc -c < $B/rust_minimal)
+else
+  m=0; msz=missing
+fi
+v=$(tr '\0' '\n' < $B/vmlinux | grep -c -F ThisModule)
+[ "$m" -gt 0 ] && [ "$v" -gt 0 ] && r=ok || r=fail
+echo "E2E-T: rust_btf_types $r rust_minimal:RustMinimal=$m (size=$msz) vmlinux:ThisModule=$v" \
+     "examples: $(tr '\0' '\n' < $B/vmlinux | grep -F ThisModule | head -3 | tr '\n' ' ')"
+
+# 2. fentry on the Rust drop (expected: loads, attach refused: no __fentry__ site in Rust code),
+# the same with a verifier-checked dereference of the Rust struct, and a C control that fires.
+if [ -n "$SYM" ]; then
+  run rust_fentry fentry rust_fentry ./rust_fentry.bpf.o "$SYM"
+  run rust_fentry_btf_deref fentry rust_fentry_btf_deref ./rust_fentry_btf.bpf.o "$SYM"
+else
+  echo "E2E-T: rust_fentry fail no_drop_symbol_in_kallsyms"
+  echo "E2E-T: rust_fentry_btf_deref fail no_drop_symbol_in_kallsyms"
+fi
+run c_fentry_control fentry c_fentry_control ./c_fentry.bpf.o "$C_FENTRY_TARGET" fire
+
+# 1. kprobe on the Rust drop, fired by rmmod: CO-RE reads (rust_kprobe_core) and, as control,
+# reads at offsets taken from DWARF at build time (rust_kprobe_dwarf).
+if [ -n "$SYM" ]; then
+  run "rust_kprobe_core rust_kprobe_dwarf" kprobe "$SYM" "rmmod rust_minimal" \
+    rust_kprobe_core=./rust_kprobe_core.bpf.o rust_kprobe_dwarf=./rust_kprobe_dwarf.bpf.o
+  echo "=== module's own output: $(dmesg | grep -F 'My numbers are' | tail -1)"
+else
+  echo "E2E-T: rust_kprobe_core fail no_drop_symbol_in_kallsyms"
+  echo "E2E-T: rust_kprobe_dwarf fail no_drop_symbol_in_kallsyms"
+fi
