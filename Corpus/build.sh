@@ -78,6 +78,16 @@ for opt in 0 2; do
     -o "$TMP/libmixed_lib.a" mixed_lib.rs
   "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/mixed_main-O$opt.o" mixed_main.c
   "$CC" "${LDFLAGS[@]}" -Wl,--gc-sections -o "$OUT/mixed-O$opt.elf" "$OUT/mixed_main-O$opt.o" "$TMP/libmixed_lib.a"
+
+  # A miniature of the kernel's Rust bindings crate (crate `bindings`, copies of C types in
+  # bindings::bindings_raw) linked with the C types it copies.
+  echo "  bindings -O$opt"
+  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type lib --crate-name bindings \
+    --emit=obj -o "$OUT/bindings-O$opt.o" bindings.rs
+  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type staticlib --crate-name bindings \
+    -o "$TMP/libbindings.a" bindings.rs
+  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$TMP/bindings_main.o" bindings_main.c
+  "$CC" "${LDFLAGS[@]}" -Wl,--gc-sections -o "$OUT/bindings-O$opt.elf" "$TMP/bindings_main.o" "$TMP/libbindings.a"
 done
 
 {

@@ -58,5 +58,7 @@ expect c_dedup_a '"shared_cfg"'
 expect c_dedup_b '"shared_cfg"'
 expect mixed 'DW_LANG_Rust'
 expect mixed 'DW_LANG_C11'
+expect bindings '"bindings_raw"'
+expect bindings '"__bindgen_anon_1"'
 [ "$fail" = 0 ] && echo "corpus check: all expectations met"
 exit "$fail"

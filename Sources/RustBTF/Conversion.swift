@@ -120,6 +120,10 @@ extension Conversion {
     do { try SplitBTF.attachBase(base, to: &graph) } catch {
       throw ConversionError("--btf_base: \(error.description)")
     }
+    // The module's bindgen copies of C types vmlinux has (now base nodes) first, then the
+    // structural merge.
+    var bindgen = MergeBindgenCopies()
+    _ = try bindgen.run(on: &graph, context: &context)
     var dedup = Dedup()
     _ = try dedup.run(on: &graph, context: &context)
   }

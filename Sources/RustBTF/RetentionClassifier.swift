@@ -1,4 +1,5 @@
 import Lower
+import Prune
 import TypeGraph
 
 /// Compares each type of a `RetentionSnapshot` with what the passes left of it; the rules are
@@ -12,6 +13,9 @@ struct RetentionClassifier {
   let snapshot: RetentionSnapshot
   /// The node each node was merged into by dedup (void: not merged).
   private let mergedInto: ContiguousArray<TypeID>
+  /// Bindgen copies `merge-bindgen-copies` merged into their C types (it checked that the
+  /// layouts are the same; the C type's member names are C's: `__bindgen_anon_1` is anonymous).
+  private let bindgenMerged: Set<TypeID>
   /// Decisions about one member (made opaque, dropped), by the node holding the member.
   private let memberDecisions: [Int32: [Int]]
   /// The name each renamed member had first, by the node holding it and member index:
@@ -40,6 +44,7 @@ struct RetentionClassifier {
     var into = ContiguousArray<TypeID>(repeating: .void, count: graph.count)
     for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) { into[s.index] = t }
     mergedInto = into
+    bindgenMerged = Set(graph.decisions.entries.lazy.filter { $0.pass == MergeBindgenCopies.name }.map(\.subject))
     var byNode: [Int32: [Int]] = [:]
     var renames: [Int32: [Int: NameID]] = [:]
     for (i, d) in graph.decisions.entries.enumerated() {
@@ -110,7 +115,9 @@ struct RetentionClassifier {
     case .enumeration, .enum64: expected = kind == .enumeration || kind == .enum64
     default: expected = kind == record.kind
     }
-    if expected {
+    if expected && bindgenMerged.contains(copy.id) && graph.size(t) == record.size {
+      o = Outcome(status: .complete, state: "kept", btfKind: kind.btfName, issues: [])
+    } else if expected {
       let issues = check(t, record: record, shape: record.shapes[Int(copy.shape)])
       o = Outcome(status: issues.isEmpty ? .complete : .opaque, state: "kept", btfKind: kind.btfName, issues: issues)
     } else {

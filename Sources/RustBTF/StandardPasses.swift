@@ -10,6 +10,7 @@ public enum StandardPasses {
     LowerRust.descriptor,
     SelectSymbols.descriptor,
     DemoteUnrepresentable.descriptor,
+    MergeBindgenCopies.descriptor,
     SanitizeNames.descriptor,
     PruneDependents.descriptor,
     Dedup.descriptor,

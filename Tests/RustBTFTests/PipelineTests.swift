@@ -10,7 +10,7 @@ import Verify
 
   @Test func allExpandsToRegistryOrder() throws {
     let p = try PassPipeline(parsing: "all", registry: registry)
-    #expect(p.text == "lower-rust,select-symbols,demote-unrepresentable,sanitize-names,prune-dependents,dedup")
+    #expect(p.text == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,prune-dependents,dedup")
   }
 
   @Test func canonicalTextParsesBack() throws {

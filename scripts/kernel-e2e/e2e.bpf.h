@@ -30,8 +30,10 @@ static __always_inline __u64 get(__u32 slot)
  * rust/kernel/alloc/kvec.rs: Vec { ptr: NonNull<T>, layout: ArrayLayout<T>, len: usize, .. }
  * and NonNull<T> { pointer: *const T }. Only the root name (RustMinimal) and the member
  * names must match the target BTF; CO-RE does not compare the names of nested structs
- * (the real ones are e.g. "Vec<i32, kernel::alloc::allocator::Kmalloc>"), and rustc's
- * field order/offsets come from the target, so the order written here does not matter. */
+ * (the real ones are e.g. "Vec<i32, kernel::alloc::allocator::Kmalloc>"), and the offsets
+ * come from the target. The local layout deliberately differs (len at 8 here; rustc puts
+ * `layout`, the capacity, there and len at 16), so a log line "patched insn ... 8 -> 16"
+ * shows that CO-RE did the work and a wrong relocation would read the wrong field. */
 struct rust_nonnull_i32 {
 	int *pointer;
 } __attribute__((preserve_access_index));

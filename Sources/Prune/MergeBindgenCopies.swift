@@ -1,0 +1,124 @@
+import TypeGraph
+
+/// `merge-bindgen-copies`: the kernel's Rust `bindings` crate redefines C structs and unions
+/// (`task_struct`, `file`, `bpf_map`…, in namespace `bindings::bindings_raw`). Each copy whose
+/// layout is the C type's — same kind and size, and member for member the same name (bindgen's
+/// spellings allowed for), bit offset, bitfield size and byte size — is merged into the C type:
+/// every reference to it points at the C type, so Rust prototypes take the kernel's own
+/// `task_struct` and the BTF has one type of that name. A copy that differs (bindgen's bitfield
+/// units, opaque blobs, another kernel configuration) is kept, and `sanitize-names` qualifies
+/// it as before (`bindings__bindings_raw__task_struct`).
+///
+/// Member names bindgen changes: an anonymous member is `__bindgen_anon_N`, and a member named
+/// after a Rust keyword gets `_` appended (`type` is `type_`).
+///
+/// The same rule runs again, after the passes, for split BTF (`Conversion` with a base): a
+/// module's copies are then compared with the base's (vmlinux's) C types, which are not in the
+/// graph before. Copies are recognised by their namespace, or, once `sanitize-names` qualified
+/// them, by the `bindings__` prefix of their name.
+///
+/// - Complexity: O(nodes + members); only names some copy has are indexed.
+public struct MergeBindgenCopies: Pass {
+  public static let name = "merge-bindgen-copies"
+  public static let summary = "merge the Rust bindings crate's copies of C structs and unions into the C types when their layouts are the same"
+
+  public init() {}
+
+  public static let descriptor = PassDescriptor(name: name, summary: summary) { params in
+    try params.checkKnown([])
+    return MergeBindgenCopies()
+  }
+
+  public enum Reason {
+    public static let sameLayout = "bindgen's copy of a C type with the same layout (kind, size, member names, offsets and sizes): merged into the C type"
+  }
+
+  public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
+    let base = graph.splitBase?.nodes ?? 0..<0
+    // Copies and their C names.
+    var copies: [(TypeID, NameID)] = []
+    var wanted = Set<NameID>()
+    for i in 1..<graph.count where !base.contains(i) {
+      let id = TypeID(i)
+      guard let bare = Self.bindgenCName(of: id, in: &graph) else { continue }
+      copies.append((id, bare))
+      wanted.insert(bare)
+    }
+    if copies.isEmpty { return .unchanged }
+    // C definitions of those names, in id order (base nodes, decoded from BTF, carry no Rust
+    // flag: a base type of a C name is the C type, or a copy vmlinux kept, which is as good).
+    var definitions: [NameID: [TypeID]] = [:]
+    for id in graph.ids where Self.isDefinition(id, graph) && !graph.flags(id).contains(.rust) && wanted.contains(graph.name(id)) {
+      definitions[graph.name(id), default: []].append(id)
+    }
+    var target = ContiguousArray<TypeID>(repeating: .void, count: graph.count)
+    var merged = 0
+    for (copy, bare) in copies {
+      guard let c = definitions[bare]?.first(where: { Self.sameLayout(copy, $0, graph) }) else { continue }
+      target[copy.index] = c
+      // The decision gives the reason; the merge column lets explanations and the retention
+      // report follow the copy to the C type, as they follow dedup's merges.
+      graph.decisions.record(Decision(subject: copy, pass: Self.name, action: .merged(into: c), reason: Reason.sameLayout))
+      graph.decisions.recordMerge(copy, into: c)
+      merged += 1
+    }
+    if merged == 0 { return .unchanged }
+    for i in 1..<graph.count where graph.kind(TypeID(i)) != .removed && !base.contains(i) {
+      graph.rewriteReferences(of: TypeID(i)) { t in target[t.index].isVoid ? t : target[t.index] }
+    }
+    for i in 1..<graph.count where !target[i].isVoid { graph.remove(TypeID(i)) }
+    if graph.emissionSequence != nil { graph.emissionSequence = graph.byValueOrder() }
+    return .changed
+  }
+
+  static func isDefinition(_ id: TypeID, _ g: TypeGraph) -> Bool {
+    let k = g.kind(id)
+    return (k == .structure || k == .union) && !g.name(id).isEmpty && g.memberCount(id) > 0
+  }
+
+  /// The C name of a bindgen copy: its name when its namespace is the bindings crate's, or its
+  /// name without the qualification `sanitize-names` gave it; nil for any other node.
+  static func bindgenCName(of id: TypeID, in g: inout TypeGraph) -> NameID? {
+    guard isDefinition(id, g), g.flags(id).contains(.rust) else { return nil }
+    let scope = g.scopes[id.index]
+    if !scope.isEmpty {
+      let s = g.strings.string(scope)
+      return s == "bindings" || s.hasPrefix("bindings::") ? g.name(id) : nil
+    }
+    let name = g.strings.string(g.name(id))
+    for prefix in ["bindings__bindings_raw__", "bindings__"] where name.hasPrefix(prefix) {
+      return g.strings.intern(String(name.dropFirst(prefix.count)))
+    }
+    return nil
+  }
+
+  /// Same kind, size and members: names (bindgen's spellings allowed), bit offsets, bitfield
+  /// sizes and byte sizes.
+  static func sameLayout(_ copy: TypeID, _ c: TypeID, _ g: TypeGraph) -> Bool {
+    guard g.kind(copy) == g.kind(c), g.size(copy) == g.size(c), g.memberCount(copy) == g.memberCount(c) else { return false }
+    for (i, j) in zip(g.memberRange(copy), g.memberRange(c)) {
+      guard g.memberValues[i] == g.memberValues[j], g.memberBits[i] == g.memberBits[j],
+        g.byteSize(of: g.memberTypes[i]) == g.byteSize(of: g.memberTypes[j]),
+        sameMemberName(g.memberNames[i], g.memberNames[j], g)
+      else { return false }
+    }
+    return true
+  }
+
+  static func sameMemberName(_ rust: NameID, _ c: NameID, _ g: TypeGraph) -> Bool {
+    if rust == c { return true }
+    let r = g.strings.string(rust)
+    if c.isEmpty { return r.hasPrefix("__bindgen_anon_") && r.dropFirst(15).allSatisfy(\.isNumber) && r.count > 15 }
+    let name = g.strings.string(c)
+    return r == name + "_" && rustKeywords.contains(name)
+  }
+
+  /// Names bindgen escapes with a trailing `_` (Rust's strict and reserved keywords).
+  static let rustKeywords: Set<String> = [
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl",
+    "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static",
+    "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn",
+    "abstract", "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual",
+    "yield", "try", "gen", "union",
+  ]
+}
