@@ -2,10 +2,11 @@
 # Installs the Debian packages rustbtf needs to build (libdw/libelf through pkg-config) and its
 # tests need: bpftool (our dump format must equal bpftool's, and its C header of our BTF must
 # compile), dwarves (pahole, the reference for dedup parity and layouts), llvm (llvm-dwarfdump,
-# an independent DWARF reader) and clang (compiles that C header for BPF). The product itself
+# an independent DWARF reader; llvm-objcopy and llvm-mc for the .BTF section tests), clang (compiles
+# that C header for BPF) and binutils (readelf, objcopy, as, ld: the .BTF section tests). The product itself
 # needs none of the four. Idempotent; needs root.
 set -euo pipefail
-packages=(libdw-dev libelf-dev pkg-config bpftool dwarves llvm clang)
+packages=(libdw-dev libelf-dev pkg-config bpftool dwarves llvm clang binutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -74,7 +74,11 @@ enum PaholeMode {
   /// `--btf_base FILE`: raw BTF (by its magic), or the `.BTF` section of an ELF file.
   static func readBaseBTF(_ path: String) throws -> [UInt8] {
     if isRawBTF(path) { return try readFile(path) }
-    guard let btf = try readBTFSection(fromELF: path) else {
+    let section: [UInt8]?
+    do { section = try readBTFSection(fromELF: path) } catch {
+      throw ConversionError("--btf_base \(path): neither raw BTF nor an ELF file with .BTF (\(error))")
+    }
+    guard let btf = section else {
       throw ConversionError("--btf_base \(path): no .BTF section (build vmlinux with BTF first)")
     }
     return btf

@@ -123,6 +123,47 @@ import Testing
     #expect(try runCLI(["dump", dir + "/r.btf"]).stdout.contains("STRUCT 'Verdict'"))
   }
 
+  /// `-J` puts the BTF into the file's `.BTF` section (the same bytes `--btf_encode_detached`
+  /// writes); a failing run (a bad base) leaves the file byte-for-byte as it was.
+  @Test func encodeInPlaceAndFailureLeavesTheFileAlone() throws {
+    let dir = try temporaryDirectory()
+    let copy = dir + "/rust_enums-O0.o"
+    try FileManager.default.copyItem(atPath: corpusObject("rust_enums-O0.o"), toPath: copy)
+    let original = try Data(contentsOf: URL(fileURLWithPath: copy))
+    try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/bad.btf"))
+    let bad = try runCLI(["-J", "--btf_base", dir + "/bad.btf", copy])
+    #expect(bad.status == 1 && bad.stderr.contains("--btf_base"), "\(bad.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == original, "a failed -J changed the file")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir).allSatisfy { !$0.hasPrefix(".rustbtf-") })
+
+    let run = try runCLI(["-J", "--btf_gen_floats", "-j", copy])
+    #expect(run.status == 0 && run.stdout.isEmpty, "\(run.stderr)")
+    let detached = try runCLI(["--btf_encode_detached", dir + "/d.btf", corpusObject("rust_enums-O0.o")])
+    #expect(detached.status == 0)
+    let section = try #require(try readBTFSection(fromELF: copy))
+    #expect(section == [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/d.btf"))))
+    #expect(try runCLI(["verify", "--kernel", dir + "/d.btf"]).status == 0)
+  }
+
+  /// A module's split BTF through pahole's command line, with the base an ELF file's `.BTF`
+  /// (a kernel build's `--btf_base vmlinux`); `verify -B` checks it in the base and the kernel
+  /// loads base + split.
+  @Test func splitBTFThroughTheCommandLine() throws {
+    let dir = try temporaryDirectory()
+    let vmlinux = dir + "/mixed-O2.elf", module = dir + "/mixed_lib-O2.o"
+    try FileManager.default.copyItem(atPath: corpusObject("mixed-O2.elf"), toPath: vmlinux)
+    try FileManager.default.copyItem(atPath: corpusObject("mixed_lib-O2.o"), toPath: module)
+    #expect(try runCLI(["-J", vmlinux]).status == 0)
+    let run = try runCLI(["-J", "-j", "--btf_base", vmlinux, module])
+    #expect(run.status == 0, "\(run.stderr)")
+    let split = try #require(try readBTFSection(fromELF: module))
+    try Data(split).write(to: URL(fileURLWithPath: dir + "/m.btf"))
+    let verify = try runCLI(["verify", "--kernel", "-B", vmlinux, dir + "/m.btf"])
+    #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    let dump = try runCLI(["dump", "-B", vmlinux, dir + "/m.btf"])
+    #expect(dump.status == 0 && dump.stdout.contains("FUNC '_ZN9mixed_lib8classify"))
+  }
+
   /// README's flag table is `rustbtf pahole-flags`, word for word.
   @Test func readmeHasTheFlagTable() throws {
     let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
