@@ -4,7 +4,7 @@
 # compile), dwarves (pahole, the reference for dedup parity and layouts), llvm (llvm-dwarfdump,
 # an independent DWARF reader; llvm-objcopy and llvm-mc for the .BTF section tests), clang (compiles
 # that C header for BPF) and binutils (readelf, objcopy, as, ld: the .BTF section tests). The product itself
-# needs none of the four. Idempotent; needs root.
+# needs none of them. Idempotent; needs root.
 set -euo pipefail
 packages=(libdw-dev libelf-dev pkg-config bpftool dwarves llvm clang binutils)
 missing=()

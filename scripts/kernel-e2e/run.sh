@@ -22,18 +22,22 @@ echo "=== Rust drop symbol(s) in /proc/kallsyms: ${SYM:-<none>}"
 SYM=$(echo "$SYM" | head -1)
 echo "=== C fentry target: $C_FENTRY_TARGET: $(grep -c " $C_FENTRY_TARGET\$" /proc/kallsyms) kallsyms entries"
 
-# 3. rust_btf_types: Rust type names in the kernel's and the module's BTF (string sections)
+# 3. rust_btf_types: Rust type names in the string sections of the module's and the kernel's BTF.
+# cnt FILE NAME...: how many strings of FILE are exactly one of the NAMEs
+cnt() { f=$1; shift; p=; for n; do p="$p -e $n"; done; tr '\0' '\n' < "$f" | grep -c -x -F $p; }
 B=/sys/kernel/btf
 if [ -e $B/rust_minimal ]; then
-  m=$(tr '\0' '\n' < $B/rust_minimal | grep -c -x -F RustMinimal)
-  msz=$(wc -c < $B/rust_minimal)
+  m=$(cnt $B/rust_minimal RustMinimal); mt=$(cnt $B/rust_minimal ThisModule); msz=$(wc -c < $B/rust_minimal)
 else
-  m=0; msz=missing
+  m=0; mt=0; msz=missing
 fi
-v=$(tr '\0' '\n' < $B/vmlinux | grep -c -F ThisModule)
+# kernel-crate types that this vmlinux's DWARF has (kernel::str::CString, kernel::str::BStr,
+# kernel::alloc::allocator::Kmalloc). Not ThisModule: with the samples built as modules no Rust
+# code in vmlinux uses it, so it is not even in vmlinux's DWARF (only in the modules').
+v=$(cnt $B/vmlinux CString BStr Kmalloc)
 [ "$m" -gt 0 ] && [ "$v" -gt 0 ] && r=ok || r=fail
-echo "E2E-T: rust_btf_types $r rust_minimal:RustMinimal=$m (size=$msz) vmlinux:ThisModule=$v" \
-     "examples: $(tr '\0' '\n' < $B/vmlinux | grep -F ThisModule | head -3 | tr '\n' ' ')"
+echo "E2E-T: rust_btf_types $r rust_minimal(size=$msz):RustMinimal=$m,ThisModule=$mt" \
+     "vmlinux:CString|BStr|Kmalloc=$v vmlinux_Opaque_*=$(tr '\0' '\n' < $B/vmlinux | grep -c '^Opaque_')"
 
 # 2. fentry on the Rust drop (expected: loads, attach refused: no __fentry__ site in Rust code),
 # the same with a verifier-checked dereference of the Rust struct, and a C control that fires.
