@@ -56,6 +56,17 @@ c_one() {       # single-CU C snippet; extra args go to gcc (e.g. -gdwarf-4)
   "$CC" "${CFLAGS[@]}" -O"$opt" "$@" "${LDFLAGS[@]}" -o "$OUT/$name-O$opt$suffix.elf" "$name.c"
 }
 
+rust_c_exe() {  # CRATE RS RUST_OBJ C_SRC C_OBJ NAME OPT: no_std Rust object + staticlib, linked with a C main by gcc into NAME-O<opt>.elf
+  local crate=$1 rs=$2 robj=$3 csrc=$4 cobj=$5 name=$6 opt=$7
+  echo "  $name -O$opt"
+  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type lib --crate-name "$crate" \
+    --emit=obj -o "$robj" "$rs"
+  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type staticlib --crate-name "$crate" \
+    -o "$TMP/lib$crate.a" "$rs"
+  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$cobj" "$csrc"
+  "$CC" "${LDFLAGS[@]}" -Wl,--gc-sections -o "$OUT/$name-O$opt.elf" "$cobj" "$TMP/lib$crate.a"
+}
+
 for opt in 0 2; do
   for s in rust_enums rust_generics rust_traits rust_async rust_layout; do rust_std "$s" "$opt"; done
   rust_nostd rust_nostd "$opt"
@@ -71,23 +82,10 @@ for opt in 0 2; do
   "$CC" "${LDFLAGS[@]}" -o "$OUT/c_dedup-O$opt.elf" "$OUT/c_dedup_a-O$opt.o" "$OUT/c_dedup_b-O$opt.o"
 
   # Mixed C + Rust: no_std Rust staticlib linked with a C main by gcc.
-  echo "  mixed -O$opt"
-  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type lib --crate-name mixed_lib \
-    --emit=obj -o "$OUT/mixed_lib-O$opt.o" mixed_lib.rs
-  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type staticlib --crate-name mixed_lib \
-    -o "$TMP/libmixed_lib.a" mixed_lib.rs
-  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/mixed_main-O$opt.o" mixed_main.c
-  "$CC" "${LDFLAGS[@]}" -Wl,--gc-sections -o "$OUT/mixed-O$opt.elf" "$OUT/mixed_main-O$opt.o" "$TMP/libmixed_lib.a"
-
+  rust_c_exe mixed_lib mixed_lib.rs "$OUT/mixed_lib-O$opt.o" mixed_main.c "$OUT/mixed_main-O$opt.o" mixed "$opt"
   # A miniature of the kernel's Rust bindings crate (crate `bindings`, copies of C types in
   # bindings::bindings_raw) linked with the C types it copies.
-  echo "  bindings -O$opt"
-  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type lib --crate-name bindings \
-    --emit=obj -o "$OUT/bindings-O$opt.o" bindings.rs
-  "$RUSTC" "${RFLAGS[@]}" -C opt-level="$opt" -C panic=abort --crate-type staticlib --crate-name bindings \
-    -o "$TMP/libbindings.a" bindings.rs
-  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$TMP/bindings_main.o" bindings_main.c
-  "$CC" "${LDFLAGS[@]}" -Wl,--gc-sections -o "$OUT/bindings-O$opt.elf" "$TMP/bindings_main.o" "$TMP/libbindings.a"
+  rust_c_exe bindings bindings.rs "$OUT/bindings-O$opt.o" bindings_main.c "$TMP/bindings_main.o" bindings "$opt"
 done
 
 {
