@@ -1,6 +1,7 @@
 import Encode
 import Foundation
 import Prune
+import Sanitize
 import RustBTF
 import Testing
 import TypeGraph
@@ -73,6 +74,32 @@ import Verify
     let base = try Self.convert("mixed-O2.elf").btf
     let split = try Self.convert("mixed_lib-O2.o", base: base).btf
     #expect(!BTFValidator.validate(split, mode: .load).isEmpty)
+  }
+
+  /// A module names its copies of vmlinux types as vmlinux did, though it sees fewer names:
+  /// the hashed form vmlinux had to use, and the qualified form where vmlinux found a name
+  /// ambiguous.
+  @Test func namesFollowTheBase() throws {
+    var b = GraphBuilder()
+    let int = b.int("int", bytes: 4, signed: true)
+    let formatter = b.structure("Formatter", bytes: 4, [("x", int, 0)])
+    let option = b.structure("Option<u8>", bytes: 4, [("y", int, 0)])
+    let plain = b.structure("Plain", bytes: 4, [("z", int, 0)])
+    var g = b.graph
+    g.setScope(formatter, g.strings.intern("core::fmt"))
+    g.setScope(plain, g.strings.intern("kernel"))
+    for id in [formatter, option, plain] { g.setFlags(id, g.flags(id).union(.rust)) }
+    let hashed = NamePolicy.compose(scope: nil, name: "Option<u8>", suffix: "_h" + NamePolicy.hash8("Option<u8>"), maxLength: 512)
+    var alone = g
+    var context = PassContext()
+    var pass = SanitizeNames()
+    _ = try pass.run(on: &alone, context: &context)
+    #expect(alone.nameString(formatter) == "Formatter" && alone.nameString(option) == "Option_u8_")
+    context.splitBaseStrings = ["core__fmt__Formatter", hashed, "Option_u8_", "kernel__Plain_x"]
+    _ = try pass.run(on: &g, context: &context)
+    #expect(g.nameString(formatter) == "core__fmt__Formatter")
+    #expect(g.nameString(option) == hashed)
+    #expect(g.nameString(plain) == "Plain", "a name the base does not hold qualified stays plain")
   }
 
   @Test func badBaseIsOneLineError() throws {
