@@ -161,35 +161,13 @@ public struct Summary: Sendable {
   }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// failed or interrupted run never leaves a half-written output.
-public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-  let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-  var template = Array("\(dir.isEmpty ? "/" : dir)/.rustbtf-XXXXXX".utf8CString)
-  let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-  guard fd >= 0 else { throw ConversionError("\(path): cannot create a temporary file in \(dir): \(String(cString: strerror(errno)))") }
-  let tmp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-  var written = 0
-  while written < bytes.count {
-    let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-    if n <= 0 {
-      let e = errno
-      close(fd)
-      unlink(tmp)
-      throw ConversionError("\(path): write failed: \(String(cString: strerror(e)))")
-    }
-    written += n
-  }
-  fchmod(fd, 0o644)
-  if fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0 {
-    let e = errno
-    unlink(tmp)
-    throw ConversionError("\(path): cannot write: \(String(cString: strerror(e)))")
-  }
-}
+/// The most BTF the kernel takes (`BTF_MAX_SIZE`): a raw BTF file larger than this is not
+/// BTF anyone can load, and `verify`/`dump` stop reading there (`/dev/zero` ends).
+public let maxBTFFileSize = 16 << 20
 
-/// Reads a whole file, with a one-line error.
-public func readFile(_ path: String) throws -> [UInt8] {
+/// Reads a whole file, with a one-line error; with `limit`, refuses a file longer than that
+/// without reading past it (devices and pipes included).
+public func readFile(_ path: String, limit: Int? = nil) throws -> [UInt8] {
   guard let f = fopen(path, "rb") else { throw ConversionError("\(path): cannot open: \(String(cString: strerror(errno)))") }
   defer { fclose(f) }
   var out: [UInt8] = []
@@ -197,6 +175,9 @@ public func readFile(_ path: String) throws -> [UInt8] {
   while true {
     let n = fread(&buffer, 1, buffer.count, f)
     if n > 0 { out.append(contentsOf: buffer[0..<n]) }
+    if let limit, out.count > limit {
+      throw ConversionError("\(path): larger than \(limit >> 20) MiB, more than the kernel takes as BTF (BTF_MAX_SIZE); not read further")
+    }
     if n < buffer.count {
       if ferror(f) != 0 { throw ConversionError("\(path): read error") }
       break

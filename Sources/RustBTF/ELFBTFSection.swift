@@ -336,25 +336,9 @@ private struct OpenedFile {
   }
 }
 
-/// A `.rustbtf-XXXXXX` file beside the target, which becomes the target by rename() or is
-/// removed.
-private final class TemporaryFile {
-  let path: String
-  private(set) var fd: Int32
-  let file: String
-
-  init(besides target: String, reportedAs file: String) throws {
-    let dir = directoryName(target)
-    var template = Array("\(dir)/.rustbtf-XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw ConversionError("\(file): cannot create a temporary file in \(dir): \(errnoText())") }
-    self.path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    self.fd = fd
-    self.file = file
-  }
-
+extension TemporaryFile {
   /// Copies all of `original` into this file; returns the number of bytes.
-  func fill(from original: OpenedFile) throws -> UInt64 {
+  fileprivate func fill(from original: OpenedFile) throws -> UInt64 {
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     var offset: UInt64 = 0
     while true {
@@ -369,9 +353,9 @@ private final class TemporaryFile {
     }
   }
 
-  /// Gives this file `status`'s permission bits (and owner, as root), makes it durable and
-  /// renames it over `target`.
-  func replace(_ target: String, keepingModeAndOwnerOf status: stat) throws {
+  /// Gives this file `status`'s permission bits (and owner, as root) and renames it over
+  /// `target`: the file rewritten in place keeps what it was.
+  fileprivate func replace(_ target: String, keepingModeAndOwnerOf status: stat) throws {
     // Owner before mode: chown clears the set-user-ID and set-group-ID bits.
     if geteuid() == 0, fchown(fd, status.st_uid, status.st_gid) != 0 {
       throw ConversionError("\(file): cannot give the new file the original's owner: \(errnoText())")
@@ -379,20 +363,7 @@ private final class TemporaryFile {
     guard fchmod(fd, status.st_mode & 0o7777) == 0 else {
       throw ConversionError("\(file): cannot give the new file the original's permissions: \(errnoText())")
     }
-    guard fsync(fd) == 0 else { throw ConversionError("\(file): cannot write: \(errnoText())") }
-    let closed = Glibc.close(fd)
-    fd = -1
-    guard closed == 0 else { throw ConversionError("\(file): cannot write: \(errnoText())") }
-    guard rename(path, target) == 0 else {
-      throw ConversionError("\(file): cannot replace the file: \(errnoText())")
-    }
-    syncDirectory(directoryName(target))
-  }
-
-  func discard() {
-    if fd >= 0 { Glibc.close(fd) }
-    fd = -1
-    unlink(path)
+    try commit(as: target)
   }
 }
 
@@ -416,19 +387,6 @@ private func resolveSymlinks(_ path: String) throws -> String {
   guard let resolved = realpath(path, nil) else { throw ConversionError("\(path): cannot resolve the path: \(errnoText())") }
   defer { free(resolved) }
   return String(cString: resolved)
-}
-
-private func directoryName(_ path: String) -> String {
-  guard let slash = path.lastIndex(of: "/") else { return "." }
-  return slash == path.startIndex ? "/" : String(path[..<slash])
-}
-
-/// Makes the rename durable. Best effort: the file is already in place when this runs.
-private func syncDirectory(_ dir: String) {
-  let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-  guard fd >= 0 else { return }
-  fsync(fd)
-  Glibc.close(fd)
 }
 
 private func readFully(_ fd: Int32, into buffer: inout [UInt8], count: Int, at offset: UInt64, file: String) throws {
@@ -457,4 +415,3 @@ private func alignUp(_ value: UInt64, _ alignment: UInt64) -> UInt64 {
 
 private func elfError() -> String { String(cString: elf_errmsg(-1)) }
 
-private func errnoText() -> String { String(cString: strerror(errno)) }

@@ -49,10 +49,16 @@ enum PaholeMode {
     do {
       let pipeline = try PassPipeline(
         parsing: PaholeCommandLine.pipelineText(for: inv.features), registry: StandardPasses.registry)
+      // A bad output is found before the conversion, not after it.
+      if let out = inv.detachedOutput {
+        _ = try OutputTarget.check(out, input: file)
+      } else if case .special = try OutputTarget.check(file, input: nil) {
+        throw ConversionError("\(file): -J rewrites a regular ELF file in place; this is not a regular file")
+      }
       let base = try inv.base.map(readBaseBTF)
       let result = try Conversion(pipeline: pipeline, importOptions: importOptions, base: base).run(path: file)
       if let out = inv.detachedOutput {
-        try writeAtomically(result.btf, to: out)
+        try writeAtomically(result.btf, to: out, input: file)
       } else {
         try writeBTFSection(result.btf, intoELF: file)
       }
@@ -73,7 +79,7 @@ enum PaholeMode {
 
   /// `--btf_base FILE`: raw BTF (by its magic), or the `.BTF` section of an ELF file.
   static func readBaseBTF(_ path: String) throws -> [UInt8] {
-    if isRawBTF(path) { return try readFile(path) }
+    if isRawBTF(path) { return try readFile(path, limit: maxBTFFileSize) }
     let section: [UInt8]?
     do { section = try readBTFSection(fromELF: path) } catch {
       throw ConversionError("--btf_base \(path): neither raw BTF nor an ELF file with .BTF (\(error))")

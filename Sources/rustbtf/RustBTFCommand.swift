@@ -175,10 +175,12 @@ struct Convert: ParsableCommand {
       importOptions.excludeLanguages = languages
     }
     do {
+      // A bad output is found before the conversion, not after it.
+      _ = try OutputTarget.check(out, input: file)
       let conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
                                   retentionReport: stats)
       result = try conversion.run(path: file)
-      try writeAtomically(result.btf, to: out)
+      try writeAtomically(result.btf, to: out, input: file)
     } catch {
       throw fail("\(error)")
     }
@@ -245,8 +247,10 @@ struct Dump: ParsableCommand {
   var file: String
 
   func run() throws {
+    let bytes: [UInt8]
+    do { bytes = try readBTF(file, base: base) } catch { throw fail("\(error)") }
     do {
-      let graph = try BTFDecoder.decode(try readBTF(file, base: base))
+      let graph = try BTFDecoder.decode(bytes)
       print(graph.dump(), terminator: "")
     } catch {
       throw fail("\(file): \(error)")
@@ -305,7 +309,7 @@ struct Verify: ParsableCommand {
 /// A raw BTF file; with a base, the standalone view of base + split (`SplitBTF.concatenate`).
 /// Split ids and string offsets continue the base's, so the dump shows the ids the kernel uses.
 func readBTF(_ file: String, base: String?) throws -> [UInt8] {
-  let bytes = try readFile(file)
+  let bytes = try readFile(file, limit: maxBTFFileSize)
   guard let base else { return bytes }
   return try SplitBTF.concatenate(base: try PaholeMode.readBaseBTF(base), split: bytes)
 }

@@ -58,5 +58,42 @@ import Verify
     #expect(throws: PipelineError.self) { try PassPipeline(parsing: "sanitize-names<max-length=12", registry: registry) }
     #expect(throws: PipelineError.self) { try PassPipeline(parsing: "dedup,,", registry: registry) }
     #expect(throws: PipelineError.self) { try PassPipeline(parsing: "", registry: registry) }
+    // Empty parameter names (these crashed the parser once).
+    for text in ["dedup<=>", "dedup<==>", "dedup<;=;>", "all<=>", "sanitize-names<=512>", "dedup< =x>"] {
+      #expect(throws: PipelineError.self, "\(text)") { try PassPipeline(parsing: text, registry: registry) }
+    }
+  }
+
+  /// A seeded fuzz of the pipeline grammar: 20,000 strings over its alphabet either parse, and
+  /// their canonical text parses back to itself, or fail with a `PipelineError`. A trap fails
+  /// the whole test run, so any crash shows.
+  @Test func parserFuzz() {
+    var rng = SplitMix64(seed: 0x5eed_cafe)
+    let pieces = ["dedup", "all", "sanitize-names", "select-symbols", "prune-dependents", "lower-rust",
+                  "demote-unrepresentable", "merge-bindgen-copies", "<", ">", "=", ";", ",", " ", "max-length",
+                  "policy", "strict", "tag-original-names", "force-collisions", "1", "-", "é", "\u{0}", "<=>"]
+    var parsed = 0
+    for _ in 0..<20_000 {
+      var text = ""
+      for _ in 0..<Int(rng.next() % 9) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+      if let p = try? PassPipeline(parsing: text, registry: registry) {
+        parsed += 1
+        #expect((try? PassPipeline(parsing: p.text, registry: registry))?.text == p.text, "\(text)")
+      }
+    }
+    #expect(parsed > 0, "the fuzz never produced a valid pipeline; it tests nothing")
+  }
+}
+
+/// A small, fixed pseudo-random generator (SplitMix64), so fuzz runs are repeatable.
+struct SplitMix64 {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }

@@ -34,8 +34,13 @@ public struct PassPipeline: Sendable {
         if i == chars.count { throw PipelineError(column: column(), message: "missing '>' after the parameters of '\(name)'") }
         i += 1
         for p in paramText.split(separator: ";", omittingEmptySubsequences: true) {
-          let parts = p.split(separator: "=", maxSplits: 1)
-          params.values.append((String(parts[0]).trimmingSpaces, parts.count > 1 ? String(parts[1]).trimmingSpaces : nil))
+          // Kept empty: `<=x>` and `<=>` have an empty key, which is an error, not a crash.
+          let parts = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+          let key = String(parts[0]).trimmingSpaces
+          if key.isEmpty {
+            throw PipelineError(column: nameStart + 1, message: "a parameter of '\(name)' has no name: '\(p)'")
+          }
+          params.values.append((key, parts.count > 1 ? String(parts[1]).trimmingSpaces : nil))
         }
       }
       if name == "all" {

@@ -1,0 +1,129 @@
+import Foundation
+import RustBTF
+import Testing
+
+/// Output never destroys anything (README, "Output files"): each kind of output path, through
+/// the command line as users meet it.
+@Suite struct OutputSafetyTests {
+  let sample = corpusObject("rust_enums-O0.o")
+
+  /// A private copy of the sample in a fresh directory.
+  func workspace() throws -> (dir: String, input: String, original: Data) {
+    let dir = try temporaryDirectory()
+    let input = dir + "/in.o"
+    try FileManager.default.copyItem(atPath: sample, toPath: input)
+    return (dir, input, try Data(contentsOf: URL(fileURLWithPath: input)))
+  }
+
+  func leftovers(_ dir: String) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".rustbtf-") }
+  }
+
+  @Test func theInputIsNeverTheOutput() throws {
+    let w = try workspace()
+    try FileManager.default.createSymbolicLink(atPath: w.dir + "/alias.o", withDestinationPath: "in.o")
+    for (args, label) in [(["-o", w.dir + "/./in.o"], "-o"), (["-o", w.dir + "/alias.o"], "-o via a symlink"),
+                          (["--btf_encode_detached", w.input], "--btf_encode_detached"),
+                          (["-J", "--btf_encode_detached", w.input], "pahole's detached")] {
+      let run = try runCLI([w.input] + args)
+      #expect(run.status == 1 && run.stderr.contains("this is the input file"), "\(label): \(run.stderr)")
+      #expect(try Data(contentsOf: URL(fileURLWithPath: w.input)) == w.original, "\(label) changed the input")
+    }
+  }
+
+  @Test func devicesAreWrittenInPlaceWithErrorsReported() throws {
+    let w = try workspace()
+    let null = try runCLI([w.input, "-q", "-o", "/dev/null"])
+    #expect(null.status == 0, "\(null.stderr)")
+    var st = stat()
+    #expect(stat("/dev/null", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR, "/dev/null is no longer a device")
+    let full = try runCLI([w.input, "-q", "-o", "/dev/full"])
+    #expect(full.status == 1 && full.stderr.contains("No space left on device"), "\(full.stderr)")
+    #expect(stat("/dev/full", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR)
+    let inPlace = try runCLI(["-J", "/dev/null"])
+    #expect(inPlace.status == 1 && inPlace.stderr.contains("not a regular file"), "\(inPlace.stderr)")
+  }
+
+  @Test func badOutputDirectoriesAreFoundFirst() throws {
+    let w = try workspace()
+    for (out, message) in [(w.dir + "/missing/x.btf", "does not exist"), (w.dir, "is a directory")] {
+      let run = try runCLI([w.input, "--time-passes", "-o", out])
+      #expect(run.status == 1 && run.stderr.contains(message), "\(out): \(run.stderr)")
+      #expect(!run.stderr.contains("pass "), "\(out): the conversion ran before the output was checked")
+    }
+  }
+
+  @Test func symlinksAreFollowedAndKept() throws {
+    let w = try workspace()
+    try FileManager.default.createSymbolicLink(atPath: w.dir + "/link.btf", withDestinationPath: "real.btf")
+    #expect(try runCLI([w.input, "-q", "-o", w.dir + "/link.btf"]).status == 0)
+    let attributes = try FileManager.default.attributesOfItem(atPath: w.dir + "/link.btf")
+    #expect(attributes[.type] as? FileAttributeType == .typeSymbolicLink)
+    #expect(FileManager.default.fileExists(atPath: w.dir + "/real.btf"))
+  }
+
+  @Test func modeFollowsTheUmask() throws {
+    let w = try workspace()
+    let run = try runTool("/bin/sh", ["-c", "umask 027 && exec \"$0\" \"$1\" -q -o \"$2\"", try rustbtfBinary(), w.input, w.dir + "/o.btf"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let mode = try FileManager.default.attributesOfItem(atPath: w.dir + "/o.btf")[.posixPermissions] as? Int
+    #expect(mode == 0o640)
+  }
+
+  /// SIGTERM while `-J` writes its temporary copy: the copy is removed, the file is as it was,
+  /// and the process ends by the signal. The input is made large (a 64 MiB section) so the
+  /// copy is on disk long enough to be seen; the test fails if it never was.
+  @Test func aSignalDuringTheWriteLeavesNoTemporaryFile() throws {
+    let w = try workspace()
+    defer { try? FileManager.default.removeItem(atPath: w.dir) }  // 64 MiB
+    let pad = w.dir + "/pad.bin"
+    FileManager.default.createFile(atPath: pad, contents: Data(count: 64 << 20))
+    let objcopy = try CTools.find("objcopy", package: "binutils")
+    let big = w.dir + "/big.o"
+    #expect(try runTool(objcopy, ["--add-section", ".pad=" + pad, w.input, big]).status == 0)
+    try FileManager.default.removeItem(atPath: pad)
+    let before = try Data(contentsOf: URL(fileURLWithPath: big))
+    var caught = false
+    for _ in 0..<5 where !caught {
+      let pid = try spawnWithDefaultSignals(try rustbtfBinary(), ["-J", big])
+      var status: Int32 = 0
+      while waitpid(pid, &status, WNOHANG) == 0 {
+        if try !leftovers(w.dir).isEmpty {
+          kill(pid, SIGTERM)
+          caught = true
+          waitpid(pid, &status, 0)
+          break
+        }
+        usleep(200)
+      }
+      if caught {
+        // Killed by SIGTERM, as the signal would have ended it without rustbtf's handler.
+        #expect(status & 0x7f == SIGTERM, "wait status \(status)")
+      }
+    }
+    #expect(caught, "the temporary file was never seen; nothing was tested")
+    #expect(try leftovers(w.dir).isEmpty, "a temporary file was left behind")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: big)) == before, "the interrupted -J changed the file")
+  }
+}
+
+/// Starts `tool` with every signal unblocked and at its default action (the test runner's
+/// threads block most signals, and a child inherits that mask); returns its pid.
+func spawnWithDefaultSignals(_ tool: String, _ arguments: [String]) throws -> pid_t {
+  var attr = posix_spawnattr_t()
+  posix_spawnattr_init(&attr)
+  defer { posix_spawnattr_destroy(&attr) }
+  var none = sigset_t(), defaults = sigset_t()
+  sigemptyset(&none)
+  sigemptyset(&defaults)
+  for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, sig) }
+  posix_spawnattr_setsigmask(&attr, &none)
+  posix_spawnattr_setsigdefault(&attr, &defaults)
+  posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+  let argv = ([tool] + arguments).map { strdup($0) } + [nil]
+  defer { argv.forEach { free($0) } }
+  var pid: pid_t = 0
+  let rc = posix_spawn(&pid, tool, nil, &attr, argv, environ)
+  guard rc == 0 else { throw CLIError("posix_spawn \(tool): \(String(cString: strerror(rc)))") }
+  return pid
+}
