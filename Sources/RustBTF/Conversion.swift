@@ -64,10 +64,17 @@ public struct Conversion {
   public func run(path: String) throws -> Result {
     try Self.check(pipeline)
     var graph: TypeGraph
-    do { graph = try DWARFImporter.importFile(path: path, options: importOptions) } catch { throw ConversionError(error.description) }
+    var statistics = ImportStatistics()
+    do { graph = try DWARFImporter.importFile(path: path, options: importOptions, statistics: &statistics) } catch {
+      throw ConversionError(error.description)
+    }
     // Handed over, not copied: the passes then mutate the imported columns in place instead of
     // copying every column they write.
-    return try run(graph: consume graph, inputName: path)
+    var result = try run(graph: consume graph, inputName: path)
+    if let lost = statistics.incompleteSummary {
+      result.diagnostics.insert("\(path): incomplete DWARF converted (--allow-incomplete-dwarf): \(lost)", at: 0)
+    }
+    return result
   }
 
   /// Runs the pipeline on `input` and encodes. The graph is consumed: pass it with `consume` (or

@@ -118,6 +118,9 @@ struct Convert: ParsableCommand {
   @Option(name: .customLong("lang_exclude"), help: ArgumentHelp("Skip the compile units of these languages, as pahole's --lang_exclude (comma-separated: rust, c, c89, c99, c11, c17, c++, or DW_LANG numbers).", valueName: "languages"))
   var langExclude: String?
 
+  @Flag(name: .customLong("allow-incomplete-dwarf"), help: "Convert what can be read of DWARF that cannot be read completely (truncated or corrupt sections), with a warning counting what was lost, instead of failing.")
+  var allowIncompleteDWARF = false
+
   @Argument(help: "ELF file with DWARF (executable, shared object, relocatable object or vmlinux).")
   var file: String?
 
@@ -168,6 +171,7 @@ struct Convert: ParsableCommand {
     let result: Conversion.Result
     let explaining = explainPruned || !explainNames.isEmpty
     var importOptions = DWARFImportOptions()
+    importOptions.allowIncomplete = allowIncompleteDWARF
     if let langExclude {
       guard let languages = DWARFImportOptions.languages(named: langExclude) else {
         throw ValidationError("--lang_exclude: unknown language in '\(langExclude)' (known: rust, c, c89, c99, c11, c17, c++, or a DW_LANG number)")

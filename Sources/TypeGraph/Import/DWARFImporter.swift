@@ -9,6 +9,10 @@ public struct DWARFImportOptions: Sendable {
   /// `--lang_exclude`): their DIEs are not walked, and references into them resolve to void.
   /// Empty by default (every unit is imported); the CLI sets it from `--lang_exclude`.
   public var excludeLanguages: [UInt16] = []
+  /// Import what can be read of DWARF that cannot be read completely (DIEs libdw cannot parse,
+  /// names outside `.debug_str`), instead of failing; `ImportStatistics` counts what was lost
+  /// and the CLI warns. Off by default: a corrupt input must not pass for a good one.
+  public var allowIncomplete = false
 
   public init() {}
 
@@ -58,6 +62,22 @@ public struct ImportStatistics: Sendable, Hashable {
   public var referencesToNonTypes = 0
   /// DIEs libdw could not read (corrupt DWARF); skipped with their children.
   public var unreadableDIEs = 0
+  /// `DW_AT_name` values libdw could not read (an offset past the end of `.debug_str`, a bad
+  /// form); the node is imported without its name.
+  public var unreadableNames = 0
+  /// Units whose length runs past the end of `.debug_info` (a truncated section).
+  public var truncatedUnits = 0
+  /// The first place something could not be read, for the error message.
+  public var firstUnreadable: String? = nil
+  /// What `allowIncomplete` let through: nothing when the DWARF was read completely.
+  public var incompleteSummary: String? {
+    if unreadableDIEs == 0 && unreadableNames == 0 && truncatedUnits == 0 { return nil }
+    var parts: [String] = []
+    if truncatedUnits > 0 { parts.append("\(truncatedUnits) units cut short") }
+    if unreadableDIEs > 0 { parts.append("\(unreadableDIEs) DIEs could not be read") }
+    if unreadableNames > 0 { parts.append("\(unreadableNames) names could not be read") }
+    return parts.joined(separator: ", ") + (firstUnreadable.map { " (first: \($0))" } ?? "")
+  }
   /// Members skipped because their offset could not be computed (a location expression other
   /// than a constant); they are imported at offset 0.
   public var unsupportedMemberLocations = 0
@@ -124,7 +144,11 @@ public enum DWARFImporter {
     defer { walker.deallocate() }
     // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).
     ELFSymbolReader.read(module, isRelocatable: check.elfType == 1, into: &walker.graph)
+    try walker.checkUnitExtents(allowIncomplete: options.allowIncomplete)
     try walker.run()
+    if let lost = walker.stats.incompleteSummary, !options.allowIncomplete {
+      throw ImportError("\(path): corrupt or truncated DWARF: \(lost); nothing written (--allow-incomplete-dwarf converts what can be read)")
+    }
     PercpuPlacement.addDataSection(to: &walker.graph)
     statistics = walker.stats
     statistics.nodes = walker.graph.count - 1

@@ -169,14 +169,14 @@ struct DWARFWalker {
     producerIsGCC = false
     var name = NameID.empty, producer = NameID.empty, compDir = NameID.empty
     if rb_collect(&cudie, attrs) == 0 {
-      name = internName(rb_string(attrs, Slot.name))
+      name = internName(nameAttribute())
       let p = rb_string(attrs, Slot.producer)
       producer = internName(p)
       producerIsGCC = p.map { strncmp($0, "GNU ", 4) == 0 } ?? false
       compDir = internName(rb_string(attrs, Slot.compDir))
       _ = rb_udata(attrs, Slot.language, &language)
     } else {
-      stats.unreadableDIEs += 1
+      noteUnreadableDIE()
     }
     if !rb_walk_begin_unit(walk, dwarf, &cudie, bigEndian) { stats.siblingFallbacks += 1 }
     unit = UnitID(rawValue: Int32(truncatingIfNeeded: graph.compileUnits.count))
@@ -201,14 +201,14 @@ struct DWARFWalker {
     var child = Dwarf_Die()
     let rc = dwarf_child(&parent, &child)
     if rc != 0 {
-      if rc < 0 { stats.unreadableDIEs += 1 }
+      if rc < 0 { noteUnreadableDIE() }
       return
     }
     while true {
       visit(&child, ctx, depth + 1)
       let next = rb_next(&child, walk, attrs, &parent)
       if next != 0 {
-        if next < 0 { stats.unreadableDIEs += 1 }
+        if next < 0 { noteUnreadableDIE() }
         return
       }
     }
@@ -218,7 +218,7 @@ struct DWARFWalker {
     stats.dies &+= 1
     let rawTag = dwarf_tag(&die)
     if rawTag < 0 {
-      stats.unreadableDIEs += 1
+      noteUnreadableDIE()
       return
     }
     let tag = UInt16(truncatingIfNeeded: rawTag)
@@ -248,7 +248,7 @@ struct DWARFWalker {
 
   mutating func typeDIE(_ tag: UInt16, _ die: inout Dwarf_Die, _ depth: Int) {
     if rb_collect(&die, attrs) != 0 {
-      stats.unreadableDIEs += 1
+      noteUnreadableDIE()
       return
     }
     let offset = dwarf_dieoffset(&die)
@@ -268,7 +268,7 @@ struct DWARFWalker {
         case DWARFTag.restrictType: .restrict
         default: .typedef
         }
-      let name = internName(rb_string(attrs, Slot.name))
+      let name = internName(nameAttribute())
       let target = rb_ref(attrs, Slot.type)
       let id = graph.add(
         kind, name: name, flags: flags, dwarfTag: tag, origin: origin, scope: currentScope())
@@ -285,7 +285,7 @@ struct DWARFWalker {
     default:
       var size: UInt64 = 0
       _ = rb_udata(attrs, Slot.byteSize, &size)
-      let name = internName(rb_string(attrs, Slot.name))
+      let name = internName(nameAttribute())
       let target = rb_ref(attrs, Slot.type)
       let id = graph.add(
         .unrepresentable, name: name, size: UInt32(clamping: size), flags: flags, dwarfTag: tag,
@@ -305,7 +305,7 @@ struct DWARFWalker {
     _ = rb_udata(attrs, Slot.byteSize, &byteSize)
     _ = rb_udata(attrs, Slot.encoding, &encoding)
     let hasBitSize = rb_udata(attrs, Slot.bitSize, &bitSize)
-    let name = internName(rb_string(attrs, Slot.name))
+    let name = internName(nameAttribute())
     let scope = currentScope()
     let id: TypeID
     let size = UInt32(clamping: byteSize)
@@ -345,7 +345,7 @@ struct DWARFWalker {
   mutating func pointer(
     _ die: inout Dwarf_Die, _ offset: UInt64, _ origin: Origin, _ flags: NodeFlags, _ depth: Int
   ) {
-    let name = internName(rb_string(attrs, Slot.name))
+    let name = internName(nameAttribute())
     let target = rb_ref(attrs, Slot.type)
     let scope = currentScope()
     let id = graph.add(
@@ -383,7 +383,7 @@ struct DWARFWalker {
     let declaration = rb_flag(attrs, Slot.declaration)
     var byteSize: UInt64 = 0
     _ = rb_udata(attrs, Slot.byteSize, &byteSize)
-    let cName = rb_string(attrs, Slot.name)
+    let cName = nameAttribute()
     let name = internName(cName)
     let scope = currentScope()
     let id: TypeID
@@ -413,13 +413,13 @@ struct DWARFWalker {
   /// Reads a member DIE (name, type, bit offset, bit size); nil for static members.
   mutating func readMember(_ die: inout Dwarf_Die, isUnion: Bool) -> (Member, UInt64)? {
     if rb_collect(&die, attrs) != 0 {
-      stats.unreadableDIEs += 1
+      noteUnreadableDIE()
       return nil
     }
     let hasLocation = rb_has(attrs, Slot.dataMemberLocation) || rb_has(attrs, Slot.dataBitOffset)
     if rb_flag(attrs, Slot.declaration) { return nil }
     if !hasLocation && rb_flag(attrs, Slot.external) { return nil }
-    let name = internName(rb_string(attrs, Slot.name))
+    let name = internName(nameAttribute())
     let target = rb_ref(attrs, Slot.type)
     var bitSize: UInt64 = 0
     _ = rb_udata(attrs, Slot.bitSize, &bitSize)
@@ -467,7 +467,7 @@ struct DWARFWalker {
   /// unrepresentable node holding the discriminant and one entry per variant.
   mutating func variantPart(_ die: inout Dwarf_Die, _ depth: Int) {
     if rb_collect(&die, attrs) != 0 {
-      stats.unreadableDIEs += 1
+      noteUnreadableDIE()
       return
     }
     let discr = rb_ref(attrs, Slot.discr)
@@ -510,7 +510,7 @@ struct DWARFWalker {
 
   mutating func variant(_ die: inout Dwarf_Die, _ depth: Int) {
     if rb_collect(&die, attrs) != 0 {
-      stats.unreadableDIEs += 1
+      noteUnreadableDIE()
       return
     }
     var value: UInt64 = 0
@@ -593,7 +593,7 @@ struct DWARFWalker {
     _ = rb_udata(attrs, Slot.byteSize, &byteSize)
     let underlying = UInt64(rb_ref_encoding(attrs, Slot.type))
     var signed = underlying == DW.ateSigned || underlying == DW.ateSignedChar
-    let cName = rb_string(attrs, Slot.name)
+    let cName = nameAttribute()
     let name = internName(cName)
     let scope = currentScope()
     var nodeFlags = flags
@@ -624,10 +624,10 @@ struct DWARFWalker {
           if tag == DW.enumerator {
             stats.dies &+= 1
             guard rb_collect(&child, attrs) == 0 else {
-              stats.unreadableDIEs += 1
+              noteUnreadableDIE()
               continue
             }
-            let ename = internName(rb_string(attrs, Slot.name))
+            let ename = internName(nameAttribute())
             var value: UInt64 = 0
             let form = rb_form(attrs, Slot.constValue)
             if form == DW.formSdata {
@@ -676,7 +676,7 @@ struct DWARFWalker {
         stats.dies &+= 1
         guard dwarf_tag(&child) == Int32(DWARFTag.subrangeType) else { continue }
         guard rb_collect(&child, attrs) == 0 else {
-          stats.unreadableDIEs += 1
+          noteUnreadableDIE()
           continue
         }
         var count: UInt64 = 0
@@ -727,7 +727,7 @@ struct DWARFWalker {
     var nodeFlags = flags
     if isRust || rb_flag(attrs, Slot.prototyped) { nodeFlags.insert(.prototyped) }
     let id = graph.add(
-      .functionProto, name: internName(rb_string(attrs, Slot.name)),
+      .functionProto, name: internName(nameAttribute()),
       flags: nodeFlags, dwarfTag: DWARFTag.subroutineType, origin: origin, scope: currentScope())
     addIndex(offset, id)
     pendingRef(id, target)
@@ -741,10 +741,10 @@ struct DWARFWalker {
         case DW.formalParameter:
           stats.dies &+= 1
           guard rb_collect(&child, attrs) == 0 else {
-            stats.unreadableDIEs += 1
+            noteUnreadableDIE()
             continue
           }
-          memberBuffer.append(Member(name: internName(rb_string(attrs, Slot.name))))
+          memberBuffer.append(Member(name: internName(nameAttribute())))
           memberBufferOffsets.append(rb_ref(attrs, Slot.type))
         case DW.unspecifiedParameters:
           stats.dies &+= 1
@@ -762,7 +762,7 @@ struct DWARFWalker {
 
   mutating func subprogram(_ die: inout Dwarf_Die, _ depth: Int) {
     if rb_collect(&die, attrs) != 0 {
-      stats.unreadableDIEs += 1
+      noteUnreadableDIE()
       return
     }
     let offset = dwarf_dieoffset(&die)
@@ -852,7 +852,7 @@ struct DWARFWalker {
 
   mutating func variable(_ die: inout Dwarf_Die) {
     if rb_collect(&die, attrs) != 0 {
-      stats.unreadableDIEs += 1
+      noteUnreadableDIE()
       return
     }
     if rb_flag(attrs, Slot.declaration) { return }
@@ -885,10 +885,10 @@ struct DWARFWalker {
 
   mutating func templateParameter(_ die: inout Dwarf_Die, owner: TypeID) {
     if rb_collect(&die, attrs) != 0 {
-      stats.unreadableDIEs += 1
+      noteUnreadableDIE()
       return
     }
-    let name = internName(rb_string(attrs, Slot.name))
+    let name = internName(nameAttribute())
     let target = rb_ref(attrs, Slot.type)
     if target != 0 {
       pendingSlots.append(PendingSlot(column: .templateType, index: Int32(truncatingIfNeeded: graph.templateParameters.count)))
@@ -952,6 +952,50 @@ struct DWARFWalker {
   /// by many DIEs, and the bytes at one address never change while the `Dwarf` is open, so a
   /// direct-mapped pointer cache skips most hashing.
   @inline(__always)
+  /// `DW_AT_name` of the DIE in `attrs`; a name that is there but cannot be read (its
+  /// `.debug_str` offset is past the end of a truncated section) is counted, not dropped silently.
+  mutating func nameAttribute() -> UnsafePointer<CChar>? {
+    let p = rb_string(attrs, Slot.name)
+    if p == nil && rb_has(attrs, Slot.name) {
+      stats.unreadableNames += 1
+      noteUnreadable("a DW_AT_name")
+    }
+    return p
+  }
+
+  mutating func noteUnreadableDIE() {
+    stats.unreadableDIEs += 1
+    noteUnreadable("a DIE")
+  }
+
+  /// Remembers where the first unreadable DIE or name was, for the error message.
+  mutating func noteUnreadable(_ what: String) {
+    if stats.firstUnreadable == nil {
+      let unit = graph.compileUnits.last.map { " in unit \(DWARFImporter.oneLine(graph.strings.string($0.name)))" } ?? ""
+      stats.firstUnreadable = "\(what)\(unit): \(dwarfError())"
+    }
+  }
+
+  /// Every unit must end within `.debug_info`: libdw reads a unit whose length runs past a
+  /// truncated section as far as the data goes and reports no error, so the check is made here.
+  mutating func checkUnitExtents(allowIncomplete: Bool) throws(ImportError) {
+    guard let elf = dwarf_getelf(dwarf) else { return }
+    var index = 0, address: UInt64 = 0, size: UInt64 = 0
+    guard rb_section_by_name(elf, ".debug_info", &index, &address, &size),
+      let scn = elf_getscn(elf, index), let data = elf_getdata(scn, nil) else { return }
+    let available = UInt64(data.pointee.d_size)  // decompressed size for a compressed section
+    var offset: Dwarf_Off = 0, next: Dwarf_Off = 0, headerSize = 0
+    while dwarf_next_unit(dwarf, offset, &next, &headerSize, nil, nil, nil, nil, nil, nil) == 0 {
+      if next > available {
+        let what = "the .debug_info unit at offset 0x\(String(offset, radix: 16)) ends at 0x\(String(next, radix: 16)), past the end of the section (0x\(String(available, radix: 16)) bytes)"
+        guard allowIncomplete else { throw ImportError("\(path): corrupt or truncated DWARF: \(what)") }
+        stats.truncatedUnits += 1
+        if stats.firstUnreadable == nil { stats.firstUnreadable = what }
+      }
+      offset = next
+    }
+  }
+
   mutating func internName(_ p: UnsafePointer<CChar>?) -> NameID {
     guard let p else { return .empty }
     let key = UInt(bitPattern: p)
