@@ -3,10 +3,11 @@
 # tests need: bpftool (our dump format must equal bpftool's, and its C header of our BTF must
 # compile), dwarves (pahole, the reference for dedup parity and layouts), llvm (llvm-dwarfdump,
 # an independent DWARF reader; llvm-objcopy and llvm-mc for the .BTF section tests), clang (compiles
-# that C header for BPF) and binutils (readelf, objcopy, as, ld: the .BTF section tests). The product itself
+# that C header for BPF; cross-compiles refused inputs), binutils (readelf, objcopy, as, ld: the .BTF
+# section tests), gcc and dwz (dwz output must be refused by name). The product itself
 # needs none of them. Idempotent; needs root.
 set -euo pipefail
-packages=(libdw-dev libelf-dev pkg-config bpftool dwarves llvm clang binutils)
+packages=(libdw-dev libelf-dev pkg-config bpftool dwarves llvm clang binutils gcc dwz)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -54,4 +54,40 @@ import Testing
     let run = try runCLI([input, "-o", input + ".btf"])
     #expect(run.status == 0 && !run.stderr.contains("incomplete"), "\(run.stderr)")
   }
+
+  /// Inputs rustbtf cannot describe correctly are refused by name, not converted with types or
+  /// functions quietly missing. The inputs are compiled here with clang (and dwz).
+  @Test(arguments: [
+    (["-target", "i386-linux-gnu", "-g"], "a 32-bit ELF file"),
+    (["-target", "s390x-linux-gnu", "-g"], "a big-endian ELF file"),
+    (["-target", "powerpc64-linux-gnu", "-g"], "a big-endian ELF file"),
+    (["-gsplit-dwarf", "-g"], "split DWARF (-gsplit-dwarf)"),
+    (["-gsplit-dwarf", "-gdwarf-4", "-g"], "split DWARF (-gsplit-dwarf)"),
+  ])
+  func unsupportedInputsAreRefusedByName(flags: [String], message: String) throws {
+    let clang = try CTools.find("clang", package: "clang")
+    let dir = try temporaryDirectory()
+    let source = dir + "/point.c"
+    try "struct point { int x, y; };\nstruct point origin;\nint get(void) { return origin.x; }\n"
+      .write(toFile: source, atomically: true, encoding: .utf8)
+    let object = dir + "/point.o"
+    let cc = try runTool(clang, flags + ["-c", source, "-o", object], in: dir)
+    #expect(cc.status == 0, "clang \(flags): \(cc.stderr)")
+    let run = try runCLI([object, "-o", object + ".btf"])
+    #expect(run.status == 1 && run.stderr.contains(message), "\(flags): \(run.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: object + ".btf"))
+  }
+
+  @Test func dwzOutputIsRefusedByName() throws {
+    let dwz = try CTools.find("dwz", package: "dwz")
+    let gcc = try CTools.find("gcc", package: "gcc")
+    let dir = try temporaryDirectory()
+    try "struct point { int x, y; };\nstruct point origin;\nint main(void) { return origin.x; }\n"
+      .write(toFile: dir + "/p.c", atomically: true, encoding: .utf8)
+    for name in ["a", "b"] { #expect(try runTool(gcc, ["-g", "-o", dir + "/" + name, dir + "/p.c"]).status == 0) }
+    let squeezed = try runTool(dwz, ["-m", dir + "/common", "-M", dir + "/common", dir + "/a", dir + "/b"])
+    #expect(squeezed.status == 0, "dwz: \(squeezed.stderr)")
+    let run = try runCLI([dir + "/a", "-o", dir + "/a.btf"])
+    #expect(run.status == 1 && run.stderr.contains("dwz"), "\(run.stderr)")
+  }
 }

@@ -149,6 +149,12 @@ struct DWARFWalker {
           "\(path): corrupt DWARF: cannot read unit \(stats.units + 1): \(dwarfError())")
       }
       cu = next
+      // Split DWARF (-gsplit-dwarf): a skeleton unit here, the types in a .dwo file.
+      if unitType == DW.utSkeleton || dwarf_hasattr(&cudie, DW.atGNUDwoName) != 0 || dwarf_hasattr(&cudie, DW.atDwoName) != 0 {
+        let dwo = rb_integrate_string(&cudie, DW.atDwoName) ?? rb_integrate_string(&cudie, DW.atGNUDwoName)
+        throw ImportError(
+          "\(path): split DWARF (-gsplit-dwarf): the types are in .dwo files\(dwo.map { " (\(DWARFImporter.oneLine(String(cString: $0))))" } ?? ""), which rustbtf does not read; build without -gsplit-dwarf")
+      }
       beginUnit(&cudie)
       if !excludeLanguages.isEmpty, excludeLanguages.contains(graph.compileUnits[graph.compileUnits.count - 1].language) {
         stats.excludedUnits += 1

@@ -129,6 +129,12 @@ struct ELFFileCheck {
           throw ImportError("\(path): truncated ELF file (section \(n) extends past end of file)")
         }
       }
+      if n == ".gnu_debugaltlink" {
+        // dwz moved types shared by several files into a supplementary file, referred to by
+        // DW_FORM_GNU_ref_alt/GNU_strp_alt; the importer reads one file's offset space only.
+        throw ImportError(
+          "\(path): DWARF compressed by dwz (.gnu_debugaltlink: types live in a supplementary file), which rustbtf does not read yet; convert the file from before dwz")
+      }
       let isDebug = n.hasPrefix(".debug_") || n.hasPrefix(".zdebug_")
       if n == ".debug_info" || n == ".zdebug_info" {
         if s.type == shtNobits {
@@ -147,6 +153,14 @@ struct ELFFileCheck {
     }
     if !hasDebugInfo {
       throw ImportError("\(path): no DWARF debug information (.debug_info missing)")
+    }
+    // The BTF rustbtf writes is little-endian with 8-byte pointers (x86-64, arm64, riscv64…):
+    // another target would get BTF that misdescribes its pointers or byte order.
+    if result.bigEndian {
+      throw ImportError("\(path): a big-endian ELF file (s390x, ppc64…): rustbtf writes BTF for little-endian 64-bit targets only")
+    }
+    if !is64 {
+      throw ImportError("\(path): a 32-bit ELF file: rustbtf writes BTF for 64-bit targets only (8-byte pointers)")
     }
     return result
   }

@@ -63,6 +63,11 @@ enum DW {
   static let ccNocall: UInt64 = 0x03
   static let atLinkageName: UInt32 = 0x6e
   static let atMIPSLinkageName: UInt32 = 0x2007
+  /// The .dwo file of a split-DWARF skeleton unit (DWARF 5, and GNU's DWARF 4 extension).
+  static let atDwoName: UInt32 = 0x76
+  static let atGNUDwoName: UInt32 = 0x2130
+  /// `DW_UT_skeleton`: a DWARF 5 unit whose DIEs are in a .dwo file.
+  static let utSkeleton: UInt8 = 0x04
 
   // Base type encodings.
   static let ateBoolean: UInt64 = 0x02
