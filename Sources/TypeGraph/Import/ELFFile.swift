@@ -118,6 +118,7 @@ struct ELFFileCheck {
     }
 
     var hasDebugInfo = false
+    var hasAltLink = false
     let shtNobits: UInt32 = 8
     let shfCompressed: UInt64 = 0x800
     for i in 1..<max(count, 1) {
@@ -129,12 +130,7 @@ struct ELFFileCheck {
           throw ImportError("\(path): truncated ELF file (section \(n) extends past end of file)")
         }
       }
-      if n == ".gnu_debugaltlink" {
-        // dwz moved types shared by several files into a supplementary file, referred to by
-        // DW_FORM_GNU_ref_alt/GNU_strp_alt; the importer reads one file's offset space only.
-        throw ImportError(
-          "\(path): DWARF compressed by dwz (.gnu_debugaltlink: types live in a supplementary file), which rustbtf does not read yet; convert the file from before dwz")
-      }
+      if n == ".gnu_debugaltlink" { hasAltLink = true }
       let isDebug = n.hasPrefix(".debug_") || n.hasPrefix(".zdebug_")
       if n == ".debug_info" || n == ".zdebug_info" {
         if s.type == shtNobits {
@@ -153,6 +149,14 @@ struct ELFFileCheck {
     }
     if !hasDebugInfo {
       throw ImportError("\(path): no DWARF debug information (.debug_info missing)")
+    }
+    if hasAltLink {
+      // dwz moved types shared by several files into a supplementary file, referred to by
+      // DW_FORM_GNU_ref_alt/GNU_strp_alt; the importer reads one file's offset space only.
+      // (A stripped binary also has .gnu_debugaltlink, pointing at its debug file, but no
+      // .debug_info: that is "no DWARF" above.)
+      throw ImportError(
+        "\(path): DWARF compressed by dwz (.gnu_debugaltlink: types live in a supplementary file), which rustbtf does not read yet; convert the file from before dwz")
     }
     // The BTF rustbtf writes is little-endian with 8-byte pointers (x86-64, arm64, riscv64…):
     // another target would get BTF that misdescribes its pointers or byte order.
