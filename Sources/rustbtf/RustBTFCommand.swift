@@ -29,7 +29,8 @@ struct RustBTFCommand: ParsableCommand {
 
       pahole's command line works too, as kernel builds call it (`make PAHOLE=rustbtf`): \
       `rustbtf -J [--btf_base vmlinux] [-j] [--btf_features=…] [--lang_exclude=rust] FILE`, \
-      `rustbtf --version` (the pahole version it stands in for). `rustbtf pahole-flags` lists \
+      `rustbtf --version` (the pahole version it stands in for; `rustbtf --rustbtf-version` gives \
+      rustbtf's own version, commit and build date). `rustbtf pahole-flags` lists \
       every pahole option and what rustbtf does with it; RUSTBTF_KEEP_RUST=1 in the environment \
       keeps Rust compile units despite --lang_exclude=rust.
 

@@ -7,6 +7,11 @@ import Glibc
 // pahole's command line (`make PAHOLE=rustbtf`) is told apart by its options before
 // ArgumentParser sees rustbtf's own.
 let arguments = Array(CommandLine.arguments.dropFirst())
+// `--version` is pahole's (one line for Kconfig); rustbtf's own version has a flag of its own.
+if arguments == ["--rustbtf-version"] {
+  print(RustBTFVersion.line)
+  exit(0)
+}
 let subcommands = Set(RustBTFCommand.configuration.subcommands.map { $0._commandName } + ["help"])
 if PaholeCommandLine.applies(to: arguments, subcommands: subcommands) {
   exit(PaholeMode.run(arguments))
