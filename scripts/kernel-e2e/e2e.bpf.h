@@ -26,6 +26,28 @@ static __always_inline __u64 get(__u32 slot)
 	return v ? *v : 0;
 }
 
+/* kprobe context = x86-64 kernel struct pt_regs. Deliberately no CO-RE here: its layout is
+ * ABI, and relocating it would make the tests depend on which pt_regs (C, or bindgen's copy
+ * in the Rust `bindings` crate) the encoder puts first. */
+struct e2e_pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+
+/* The first three i32 of the vector's buffer into R_V0..R_V2, and one more hit: what both
+ * kprobe programs report, however they found the buffer. */
+static __always_inline void put_values_and_hit(const int *p)
+{
+	int v;
+
+	for (int i = 0; i < 3; i++) {
+		if (bpf_probe_read_kernel(&v, sizeof(v), p + i))
+			break;
+		put(R_V0 + i, (__u64)(__s64)v);
+	}
+	put(R_HITS, get(R_HITS) + 1);
+}
+
 /* samples/rust/rust_minimal.rs: struct RustMinimal { numbers: KVec<i32> }, with
  * rust/kernel/alloc/kvec.rs: Vec { ptr: NonNull<T>, layout: ArrayLayout<T>, len: usize, .. }
  * and NonNull<T> { pointer: *const T }. Only the root name (RustMinimal) and the member

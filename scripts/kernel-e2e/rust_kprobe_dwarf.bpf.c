@@ -7,18 +7,12 @@
 #error "build with -DOFF_NUMBERS=.. -DOFF_LEN=.. -DOFF_PTR=.. (offsets from the start of RustMinimal)"
 #endif
 
-struct e2e_pt_regs {	/* x86-64 struct pt_regs (ABI) */
-	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
-	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
-};
-
 SEC("kprobe")
 int rust_minimal_drop_dwarf(struct e2e_pt_regs *ctx)
 {
 	char *self = (char *)ctx->di;
 	unsigned long len = 0;
 	int *p = 0;
-	int v;
 
 	bpf_probe_read_kernel(&len, sizeof(len), self + OFF_LEN);
 	bpf_probe_read_kernel(&p, sizeof(p), self + OFF_PTR);
@@ -27,11 +21,6 @@ int rust_minimal_drop_dwarf(struct e2e_pt_regs *ctx)
 	put(R_OFF_NUMBERS, OFF_NUMBERS);
 	put(R_OFF_LEN, OFF_LEN);
 	put(R_OFF_PTR, OFF_PTR);
-	for (int i = 0; i < 3; i++) {
-		if (bpf_probe_read_kernel(&v, sizeof(v), p + i))
-			break;
-		put(R_V0 + i, (__u64)(__s64)v);
-	}
-	put(R_HITS, get(R_HITS) + 1);
+	put_values_and_hit(p);
 	return 0;
 }
