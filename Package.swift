@@ -42,6 +42,9 @@ let package = Package(
         "RustBTF", "TypeGraph", "Sanitize", "Encode", "Verify",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // scripts/fuzz-verify.sh: the offline validator against the running kernel on mutated BTF.
+    .executableTarget(
+      name: "rustbtf-fuzz-verify", dependencies: ["RustBTF", "Encode", "Verify"], path: "Tools/FuzzVerify"),
     .testTarget(
       name: "RustBTFTests",
       dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Encode", "Verify"],
