@@ -35,11 +35,11 @@ public enum ValidationMode: Sendable {
 /// `btf_check_type_tags`), reporting the first problem the kernel would report, with the
 /// same log line.
 public enum BTFValidator {
-  /// The problems in `bytes`; empty when the kernel would accept it. Like the kernel, stops at
+  /// The problems in `bytes`; empty when the kernel would accept it (a kernel with `limits`). Like the kernel, stops at
   /// the first problem, so the result has at most one element.
   /// - Complexity: O(blob size); the resolve pass visits each type a bounded number of times.
-  public static func validate(_ bytes: [UInt8], mode: ValidationMode = .load) -> [BTFProblem] {
-    let checker = KernelChecker(bytes: bytes, mode: mode)
+  public static func validate(_ bytes: [UInt8], mode: ValidationMode = .load, limits: KernelLimits = .uapi) -> [BTFProblem] {
+    let checker = KernelChecker(bytes: bytes, mode: mode, limits: limits)
     if let problem = checker.run() { return [problem] }
     return []
   }

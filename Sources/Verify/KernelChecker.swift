@@ -7,9 +7,11 @@ final class KernelChecker {
 
   let b: [UInt8]
   let mode: ValidationMode
-  init(bytes: [UInt8], mode: ValidationMode) {
+  let limits: KernelLimits
+  init(bytes: [UInt8], mode: ValidationMode, limits: KernelLimits = .uapi) {
     self.b = bytes
     self.mode = mode
+    self.limits = limits
   }
 
   // Header (zero when hdr_len is short, like the kernel's kzalloc'ed copy).
@@ -469,8 +471,8 @@ final class KernelChecker {
     logTypeID = 1
     while cur < end {
       let size = try btfCheckMeta(at: cur, metaLeft: UInt32(end - cur))
-      // btf_add_type: at most BTF_MAX_TYPE slots, void included.
-      if nrTypes > 0x000f_ffff {
+      // btf_add_type: at most BTF_MAX_TYPE slots, void included (`KernelLimits`).
+      if let max = limits.maxTypes, nrTypes > max {
         fail("Exceeded max num of types", typeID: logTypeID)
         throw .e2big
       }

@@ -276,13 +276,31 @@ struct Verify: ParsableCommand {
   @Option(name: [.customShort("B"), .long], help: ArgumentHelp("FILE is split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux): it is checked, and loaded, in the base's type and string space, as the kernel checks a module's BTF.", valueName: "base"))
   var base: String?
 
+  @Option(help: ArgumentHelp("The kernel's type-count limit to check against: a number, or 'none' (only the 16 MiB size limit). Default: BTF_MAX_TYPE (1048575), or with --kernel the running kernel's: a kernel that accepts more types is checked without the limit.", valueName: "n|none"))
+  var maxTypes: String?
+
   @Argument(help: "A raw BTF file.")
   var file: String
 
   func run() throws {
     let bytes: [UInt8]
     do { bytes = try readBTF(file, base: base) } catch { throw fail("\(error)") }
-    let problems = BTFValidator.validate(bytes, mode: embedded ? .embedded : .load)
+    let mode: ValidationMode = embedded ? .embedded : .load
+    var limits = KernelLimits.uapi
+    if let maxTypes {
+      guard let l = KernelLimits(maxTypesText: maxTypes) else { throw fail("--max-types: '\(maxTypes)' is neither a number nor 'none'", code: 64) }
+      limits = l
+    }
+    // The validator follows the kernel it is asked about: one that loads a blob over
+    // BTF_MAX_TYPE has no such limit (KernelLimits).
+    let loaded = kernel ? KernelBTF.load(bytes) : nil
+    if maxTypes == nil, case .accepted = loaded,
+      BTFValidator.validate(bytes, mode: mode, limits: limits).first?.message == "Exceeded max num of types"
+    {
+      limits = .sizeOnly
+      print("\(file): the running kernel takes more than \(KernelLimits.btfMaxType) types (BTF_MAX_TYPE); checked without that limit, which older kernels enforce")
+    }
+    let problems = BTFValidator.validate(bytes, mode: mode, limits: limits)
     if let p = problems.first {
       print("\(file): invalid (offline validator):")
       for line in p.context { print(line) }
@@ -291,8 +309,8 @@ struct Verify: ParsableCommand {
       print("\(file): valid (offline validator)")
     }
     var code: Int32 = problems.isEmpty ? 0 : Exit.invalid
-    if kernel {
-      switch KernelBTF.load(bytes) {
+    if let loaded {
+      switch loaded {
       case .accepted:
         print("\(file): accepted by the running kernel")
       case .rejected(let errno, let log):
