@@ -37,18 +37,20 @@ public struct MergeBindgenCopies: Pass {
     let base = graph.splitBase?.nodes ?? 0..<0
     // Copies and their C names.
     var copies: [(TypeID, NameID)] = []
-    var wanted = Set<NameID>()
     for i in 1..<graph.count where !base.contains(i) {
       let id = TypeID(i)
       guard let bare = Self.bindgenCName(of: id, in: &graph) else { continue }
       copies.append((id, bare))
-      wanted.insert(bare)
     }
     if copies.isEmpty { return .unchanged }
+    // Which names a copy has, by NameID (a flag per string, no hashing in the scan below).
+    var wanted = [Bool](repeating: false, count: graph.strings.count)
+    for (_, bare) in copies { wanted[bare.index] = true }
     // C definitions of those names, in id order (base nodes, decoded from BTF, carry no Rust
     // flag: a base type of a C name is the C type, or a copy vmlinux kept, which is as good).
+    // Only the few wanted names are keys.
     var definitions: [NameID: [TypeID]] = [:]
-    for id in graph.ids where Self.isDefinition(id, graph) && !graph.flags(id).contains(.rust) && wanted.contains(graph.name(id)) {
+    for id in graph.ids where Self.isDefinition(id, graph) && !graph.flags(id).contains(.rust) && wanted[graph.name(id).index] {
       definitions[graph.name(id), default: []].append(id)
     }
     var target = ContiguousArray<TypeID>(repeating: .void, count: graph.count)
