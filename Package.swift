@@ -45,6 +45,9 @@ let package = Package(
     // scripts/fuzz-verify.sh: the offline validator against the running kernel on mutated BTF.
     .executableTarget(
       name: "rustbtf-fuzz-verify", dependencies: ["RustBTF", "Encode", "Verify"], path: "Tools/FuzzVerify"),
+    // scripts/fuzz.sh: libFuzzer targets (a replayer when built without -DRUSTBTF_FUZZ).
+    .executableTarget(
+      name: "rustbtf-fuzz", dependencies: ["RustBTF", "TypeGraph", "Encode", "Verify"], path: "Tools/Fuzz"),
     .testTarget(
       name: "RustBTFTests",
       dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Encode", "Verify"],

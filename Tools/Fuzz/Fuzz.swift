@@ -1,0 +1,76 @@
+// libFuzzer targets (scripts/fuzz.sh): the BTF reader, the offline validator, the pipeline
+// parser and the ELF/DWARF importer, each fed arbitrary bytes. Built with
+// `-sanitize=fuzzer,address -DRUSTBTF_FUZZ`, libFuzzer provides `main` and calls
+// `LLVMFuzzerTestOneInput`; built plainly (as `swift build` does), this is a reproducer that runs
+// the target named by RUSTBTF_FUZZ_TARGET on the files given, so a crash file can be replayed.
+import Encode
+import Foundation
+import RustBTF
+import TypeGraph
+import Verify
+
+enum FuzzTarget: String, CaseIterable {
+  case decode, validate, pipeline, `import`
+
+  static let selected: FuzzTarget = {
+    let name = ProcessInfo.processInfo.environment["RUSTBTF_FUZZ_TARGET"] ?? ""
+    guard let t = FuzzTarget(rawValue: name) else {
+      FileHandle.standardError.write("RUSTBTF_FUZZ_TARGET must be one of \(allCases.map(\.rawValue))\n".data(using: .utf8)!)
+      exit(64)
+    }
+    return t
+  }()
+
+  /// Runs the target on one input. Errors are fine; traps, hangs and sanitizer reports are not.
+  func run(_ bytes: [UInt8]) {
+    switch self {
+    case .decode:
+      _ = try? BTFDecoder.decode(bytes)
+    case .validate:
+      _ = BTFValidator.validate(bytes, mode: .load)
+      _ = BTFValidator.validate(bytes, mode: .embedded)
+    case .pipeline:
+      _ = try? PassPipeline(parsing: String(decoding: bytes, as: UTF8.self), registry: StandardPasses.registry)
+    case .import:
+      let path = NSTemporaryDirectory() + "rustbtf-fuzz-\(getpid()).elf"
+      FileManager.default.createFile(atPath: path, contents: Data(bytes))
+      defer { unlink(path) }
+      _ = try? DWARFImporter.importFile(path: path)
+    }
+  }
+}
+
+#if RUSTBTF_FUZZ
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+  FuzzTarget.selected.run(Array(UnsafeBufferPointer(start: data, count: size)))
+  return 0
+}
+
+/// libFuzzer's driver, for programs that have a main of their own (SwiftPM names the
+/// executable's entry point and points `main` at it).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+  _ argc: UnsafeMutablePointer<CInt>,
+  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@main
+enum FuzzMain {
+  static func main() {
+    var argc = CommandLine.argc
+    var argv = CommandLine.unsafeArgv
+    exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOne))
+  }
+}
+#else
+@main
+enum Reproducer {
+  static func main() throws {
+    for file in CommandLine.arguments.dropFirst() {
+      FuzzTarget.selected.run([UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))
+      print("\(file): no crash")
+    }
+  }
+}
+#endif
