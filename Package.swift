@@ -27,6 +27,8 @@ let package = Package(
       name: "CDwarf", path: "Sources/CDwarf", pkgConfig: "libdw",
       providers: [.apt(["libdw-dev", "libelf-dev", "pkg-config"])]),
     .target(name: "CBPF", path: "Sources/CBPF"),
+    // Allocation failure reported as "out of memory" (malloc & co. interposed): the executable only.
+    .target(name: "COutOfMemory", path: "Sources/COutOfMemory"),
     .target(name: "TypeGraph", dependencies: ["CDwarf"]),
     .target(name: "Lower", dependencies: ["TypeGraph"]),
     .target(name: "Sanitize", dependencies: ["TypeGraph"]),
@@ -39,7 +41,7 @@ let package = Package(
     .executableTarget(
       name: "rustbtf",
       dependencies: [
-        "RustBTF", "TypeGraph", "Sanitize", "Encode", "Verify",
+        "RustBTF", "TypeGraph", "Sanitize", "Encode", "Verify", "COutOfMemory",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // scripts/fuzz-verify.sh: the offline validator against the running kernel on mutated BTF.

@@ -142,6 +142,13 @@ final class TemporaryFile {
   }
 }
 
+/// The temporary output file in flight, for code that ends the process without unwinding.
+public enum TemporaryOutput {
+  /// Its path as a NUL-terminated C string, empty when no temporary file exists; valid for the
+  /// life of the process. The `rustbtf` executable's out-of-memory handler removes it.
+  public static var inFlightPath: UnsafePointer<CChar> { UnsafePointer(SignalCleanup.buffer) }
+}
+
 /// Removes the temporary file in flight when SIGINT, SIGTERM or SIGHUP arrives, then lets the
 /// signal end the process as it would have. The path sits in a fixed C buffer, so the handler
 /// only calls async-signal-safe functions (unlink, signal, raise).

@@ -1,8 +1,13 @@
+import COutOfMemory
 import RustBTF
 
 #if canImport(Glibc)
 import Glibc
 #endif
+
+// Running out of memory ends the process with one line and removes the temporary output file in
+// flight (Sources/COutOfMemory).
+rb_oom_set_cleanup_path(TemporaryOutput.inFlightPath)
 
 // pahole's command line (`make PAHOLE=rustbtf`) is told apart by its options before
 // ArgumentParser sees rustbtf's own.
