@@ -42,14 +42,7 @@ public struct PruneDependents: Pass {
     requires: [DemoteUnrepresentableName.value]
   ) { params in
     try params.checkKnown(["policy"])
-    guard params.has("policy") else { return PruneDependents() }
-    guard let text = params.string("policy") else {
-      throw PassError(pass: name, message: "parameter 'policy' needs a value (keep-layout or strict)")
-    }
-    guard let policy = Policy(rawValue: text) else {
-      throw PassError(pass: name, message: "parameter 'policy=\(text)' must be keep-layout or strict")
-    }
-    return PruneDependents(policy: policy)
+    return PruneDependents(policy: try params.choice("policy", default: Policy.keepLayout))
   }
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {

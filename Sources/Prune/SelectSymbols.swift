@@ -76,17 +76,10 @@ public struct SelectSymbols: Pass {
     parameterHelp: "functions=symbol|ftrace|all (default symbol: FUNCs with an ELF function symbol); variables=percpu|all|none (default percpu: per-CPU VARs in a .data..percpu DATASEC); nocall=drop|keep (default drop: no FUNC for functions whose calling convention the compiler changed, DW_CC_nocall)"
   ) { params in
     try params.checkKnown(["functions", "variables", "nocall"])
-    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ d: T) throws -> T where T.RawValue == String {
-      guard params.has(key) else { return d }
-      guard let text = params.string(key), let v = T(rawValue: text) else {
-        let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-        throw PassError(pass: name, message: "parameter '\(key)' must be one of \(allowed)")
-      }
-      return v
-    }
     return SelectSymbols(
-      functions: try choice("functions", Functions.symbol), variables: try choice("variables", Variables.percpu),
-      nocall: try choice("nocall", ChangedCalls.drop))
+      functions: try params.choice("functions", default: Functions.symbol),
+      variables: try params.choice("variables", default: Variables.percpu),
+      nocall: try params.choice("nocall", default: ChangedCalls.drop))
   }
 
   /// Reason texts (stable: tools and goldens read them). Variable parts follow a colon.

@@ -51,19 +51,10 @@ public struct SanitizeNames: Pass {
     parameterHelp: "tag-original-names (keep original names as DECL_TAGs); qualify=none|ambiguous|all (default ambiguous); max-length=N (16...512, default 512)"
   ) { params in
     try params.checkKnown(["tag-original-names", "qualify", "max-length"])
-    if params.string("tag-original-names") != nil {
-      throw PassError(pass: name, message: "parameter 'tag-original-names' takes no value")
-    }
-    var qualify = Qualify.ambiguous
-    if params.has("qualify") {
-      guard let text = params.string("qualify"), let q = Qualify(rawValue: text) else {
-        throw PassError(pass: name, message: "parameter 'qualify' must be one of none, ambiguous, all")
-      }
-      qualify = q
-    }
     return SanitizeNames(
-      maxLength: try params.int("max-length", default: 512, range: 16...512), qualify: qualify,
-      tagOriginalNames: params.has("tag-original-names"))
+      maxLength: try params.int("max-length", default: 512, range: 16...512),
+      qualify: try params.choice("qualify", default: Qualify.ambiguous),
+      tagOriginalNames: try params.flag("tag-original-names"))
   }
 
   /// Reason texts (stable: tools and goldens read them).

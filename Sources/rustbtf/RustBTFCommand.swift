@@ -159,11 +159,12 @@ struct Convert: ParsableCommand {
       throw ValidationError("--passes: \(error)")
     }
     if tagOriginalNames { pipeline = try withOriginalNameTags(pipeline, registry: registry) }
+    // What --print-pipeline prints is a pipeline a conversion accepts.
+    do { try Conversion.check(pipeline) } catch { throw ValidationError("--passes: \(error)") }
     if printPipeline {
       print(pipeline.text)
       return
     }
-    do { try Conversion.check(pipeline) } catch { throw ValidationError("--passes: \(error)") }
     guard let file else { return }
     var instrumentation: [any PassInstrumentation] = []
     if verifyEach { instrumentation.append(VerifyEachPass()) }
@@ -171,6 +172,7 @@ struct Convert: ParsableCommand {
     let out = output ?? btfEncodeDetached ?? defaultOutput(for: file)
     let result: Conversion.Result
     let explaining = explainPruned || !explainNames.isEmpty
+    var unmatchedQuery = false
     var importOptions = DWARFImportOptions()
     importOptions.allowIncomplete = allowIncompleteDWARF
     if let langExclude {
@@ -197,7 +199,8 @@ struct Convert: ParsableCommand {
       if !explainNames.isEmpty {
         let found = explanation.entries(filter: filter)
         for q in explainNames where !found.contains(where: { Explanation.entry($0, answers: q) }) {
-          standardError("rustbtf: warning: --explain: no type, function or variable named `\(q)`")
+          standardError("rustbtf: --explain: \(explanation.notFoundLine(q))")
+          unmatchedQuery = true
         }
       }
     }
@@ -205,6 +208,9 @@ struct Convert: ParsableCommand {
       standardOutput(format == .json ? retention.json(inputName: file) : retention.text(inputName: file))
     }
     if !quiet { standardError("rustbtf: \(file) -> \(out): \(result.summary.line)") }
+    // The BTF is written; a name that matched nothing still makes the run fail, so scripts
+    // asking about a type notice a typo.
+    if unmatchedQuery { throw ExitCode(Exit.failure) }
   }
 
   /// The pipeline with `tag-original-names` added to each sanitize-names.
@@ -331,8 +337,11 @@ struct Verify: ParsableCommand {
 
 /// A raw BTF file; with a base, the standalone view of base + split (`SplitBTF.concatenate`).
 /// Split ids and string offsets continue the base's, so the dump shows the ids the kernel uses.
+/// FILE's bytes, on top of the base's when there is one. Something that is not BTF at all (an
+/// ELF file, say) is a wrong input for `dump` and `verify` alike, not an invalid blob.
 func readBTF(_ file: String, base: String?) throws -> [UInt8] {
   let bytes = try readFile(file, limit: maxBTFFileSize)
+  if let why = BTFSections.notBTF(bytes) { throw ConversionError("\(file): \(why)") }
   guard let base else { return bytes }
   return try SplitBTF.concatenate(base: try PaholeMode.readBaseBTF(base), split: bytes)
 }

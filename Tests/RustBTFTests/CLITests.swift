@@ -60,6 +60,25 @@ func temporaryDirectory() throws -> String {
     #expect(verify.status == 0 && verify.stdout.contains("valid"))
   }
 
+  /// An ELF file is not BTF: `dump` and `verify` both say so with exit 1 (not "invalid", exit 2).
+  @Test func dumpAndVerifyRefuseWhatIsNotBTF() throws {
+    for sub in ["dump", "verify"] {
+      let r = try runCLI([sub, sample])
+      #expect(r.status == 1 && r.stderr == "rustbtf: \(sample): not BTF: magic 0x457f, expected 0xeb9f (an ELF file: raw BTF is its .BTF section, `objcopy -O binary --only-section=.BTF FILE OUT.btf`)\n",
+              "\(sub): \(r.status) \(r.stderr)")
+    }
+  }
+
+  /// `--print-pipeline` accepts exactly what a conversion accepts.
+  @Test func printPipelineRefusesWhatAConversionRefuses() throws {
+    let lacking = ["--passes", "demote-unrepresentable,sanitize-names"]
+    let printed = try runCLI(lacking + ["--print-pipeline"])
+    let converted = try runCLI(lacking + [sample, "-o", try temporaryDirectory() + "/x.btf"])
+    #expect(printed.status == 64 && converted.status == 64 && printed.stderr.contains("lacks 'prune-dependents'"),
+            "\(printed.stderr) / \(converted.stderr)")
+    #expect(printed.stderr.split(separator: "\n").first == converted.stderr.split(separator: "\n").first)
+  }
+
   @Test func tagOriginalNamesAddsDeclTagsTheKernelAccepts() throws {
     let dir = try temporaryDirectory()
     #expect(try runCLI([sample, "-o", dir + "/plain.btf"]).status == 0)

@@ -207,10 +207,30 @@ import Verify
     // An original name sanitize-names rewrote.
     let c = try runCLI(["--explain", "()", sample, "-o", dir + "/c.btf"])
     #expect(c.stdout.contains("base type `()`") && c.stdout.contains("now 'unit'"), "\(c.stdout)")
-    // Unknown names are said so, on both streams.
+    // Unknown names are said so, on both streams, and fail the run once the BTF is written.
     let d = try runCLI(["--explain", "no_such_type", sample, "-o", dir + "/d.btf"])
-    #expect(d.status == 0 && d.stdout.contains("no type, function or variable named `no_such_type`"))
-    #expect(d.stderr.contains("warning: --explain"))
+    #expect(d.status == 1 && d.stdout.contains("no type, function or variable named `no_such_type`"))
+    #expect(d.stderr.contains("rustbtf: --explain: no type") && FileManager.default.fileExists(atPath: dir + "/d.btf"))
+  }
+
+  /// Spacing does not matter, near names are suggested, and several names come out grouped.
+  @Test func explainNameIgnoresSpacingSuggestsAndGroups() throws {
+    let dir = try temporaryDirectory()
+    let spaced = try runCLI(["--explain", "core::option::Option< u32 >", sample, "-o", dir + "/a.btf"])
+    let tight = try runCLI(["--explain", "core::option::Option<u32>", sample, "-o", dir + "/b.btf"])
+    #expect(spaced.status == 0 && spaced.stdout.contains("struct `core::option::Option<u32>`"), "\(spaced.stderr)")
+    #expect(spaced.stdout == tight.stdout)
+    let typo = try runCLI(["--explain", "Tagge", sample, "-o", dir + "/c.btf"])
+    #expect(typo.status == 1 && typo.stdout.contains("(did you mean `Tagged`"), "\(typo.stdout)")
+    let both = try runCLI(["--explain", "Sensor", "--explain", "Tagge", sample, "-o", dir + "/d.btf"])
+    let headings = both.stdout.split(separator: "\n").filter { $0.hasPrefix("# --explain") }
+    #expect(headings == ["# --explain `Sensor`", "# --explain `Tagge`"], "\(both.stdout)")
+    let json = try runCLI(["--explain", "Tagged", "--explain", "Sensor", "--format", "json", sample, "-o", dir + "/e.btf"])
+    let entries = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+    let queries = entries.compactMap { $0["query"] as? String }
+    // Every entry names its query; all of the first name's come before the second's.
+    #expect(queries.count == entries.count && Set(queries) == ["Tagged", "Sensor"], "\(queries)")
+    #expect(queries.firstIndex(of: "Sensor") ?? 0 > queries.lastIndex(of: "Tagged") ?? .max, "\(queries)")
   }
 
   @Test func outputIsDeterministicAndSorted() throws {

@@ -43,8 +43,7 @@ import Verify
     #expect(throws: ConversionError.self) { try Conversion.check(lacking) }
     do { try Conversion.check(lacking) } catch { #expect("\(error)".contains("lacks 'sanitize-names'")) }
     for text in ["demote-unrepresentable,prune-dependents,sanitize-names",
-                 "demote-unrepresentable,dedup,sanitize-names,prune-dependents",
-                 "all,all"] {
+                 "demote-unrepresentable,dedup,sanitize-names,prune-dependents"] {
       let p = try PassPipeline(parsing: text, registry: registry)
       try Conversion.check(p)
       let r = try Conversion(pipeline: p).run(path: packageRoot + "/Corpus/objects/rust_layout-O0.o")
@@ -61,6 +60,45 @@ import Verify
     // Empty parameter names (these crashed the parser once).
     for text in ["dedup<=>", "dedup<==>", "dedup<;=;>", "all<=>", "sanitize-names<=512>", "dedup< =x>"] {
       #expect(throws: PipelineError.self, "\(text)") { try PassPipeline(parsing: text, registry: registry) }
+    }
+  }
+
+  /// A pass runs once: `all` twice, or a pass `all` already holds, is refused at its column.
+  @Test func aPassRunsOnce() {
+    #expect(throws: PipelineError(column: 5, message: "'all' adds 'lower-rust', which is already in the pipeline; a pass runs once")) {
+      try PassPipeline(parsing: "all,all", registry: registry)
+    }
+    #expect(throws: PipelineError(column: 5, message: "'dedup' is already in the pipeline; a pass runs once")) {
+      try PassPipeline(parsing: "all,dedup", registry: registry)
+    }
+  }
+
+  /// A pass a library user registers is named where they want it and is not part of `all`.
+  @Test func registeredPassesAreNotPartOfAll() throws {
+    var own = registry
+    own.register(PassDescriptor(name: "noop", summary: "nothing") { _ in Dedup() })
+    #expect(try PassPipeline(parsing: "all", registry: own).text == (try PassPipeline(parsing: "all", registry: registry)).text)
+    #expect(own.standard.map(\.name) == registry.names)
+    let p = try PassPipeline(parsing: "lower-rust,noop,demote-unrepresentable", registry: own)
+    #expect(p.passes.count == 3)
+  }
+
+  /// Parameter errors point at the parameter, and `,` between parameters gets a hint.
+  @Test func parameterErrorsPointAtTheParameter() {
+    #expect(throws: PipelineError(column: 29, message: "sanitize-names: unknown parameter 'bogus' (known: tag-original-names, qualify, max-length)")) {
+      try PassPipeline(parsing: "sanitize-names<qualify=all; bogus=1>", registry: registry)
+    }
+    #expect(throws: PipelineError(column: 22, message: "sanitize-names: parameter 'max-length=9' must be a whole number in 16...512")) {
+      try PassPipeline(parsing: "dedup,sanitize-names<max-length=9>", registry: registry)
+    }
+    #expect(throws: PipelineError(column: 16, message: "parameters of 'sanitize-names' are separated by ';', not ',': 'max-length=128;qualify=all'")) {
+      try PassPipeline(parsing: "sanitize-names<max-length=128,qualify=all>", registry: registry)
+    }
+    #expect(throws: PipelineError(column: 16, message: "select-symbols: parameter 'functions=some' must be one of symbol, ftrace, all")) {
+      try PassPipeline(parsing: "select-symbols<functions=some>", registry: registry)
+    }
+    #expect(throws: PipelineError(column: 16, message: "sanitize-names: parameter 'tag-original-names' takes no value")) {
+      try PassPipeline(parsing: "sanitize-names<tag-original-names=yes>", registry: registry)
     }
   }
 

@@ -51,9 +51,12 @@ public struct TargetFeatures: OptionSet, Sendable, Hashable {
 /// Errors a pass throws when it cannot run at all (not per-node problems, which it records).
 public struct PassError: Error, CustomStringConvertible, Sendable {
   public var pass: String
+  /// The parameter at fault, when a parameter is: the pipeline parser reports its column.
+  public var parameter: String?
   public var message: String
-  public init(pass: String, message: String) {
+  public init(pass: String, parameter: String? = nil, message: String) {
     self.pass = pass
+    self.parameter = parameter
     self.message = message
   }
   public var description: String { "\(pass): \(message)" }

@@ -5,7 +5,8 @@ import Glibc
 /// An ordered list of passes, parsed from pipeline text or built in code.
 ///
 /// Grammar: `pipeline := item (',' item)* ; item := name ('<' param (';' param)* '>')? ;
-/// param := key ('=' value)?`. `all` expands in place to the registry order.
+/// param := key ('=' value)?`. `all` expands in place to the registry's standard passes, in
+/// their order; a pass appears at most once.
 public struct PassPipeline: Sendable {
   public var passes: [any Pass]
   public init(_ passes: [any Pass]) { self.passes = passes }
@@ -29,39 +30,60 @@ public struct PassPipeline: Sendable {
       var params = PassParameters(pass: name)
       if i < chars.count && chars[i] == "<" {
         i += 1
-        var paramText = ""
-        while i < chars.count && chars[i] != ">" { paramText.append(chars[i]); i += 1 }
-        if i == chars.count { throw PipelineError(column: column(), message: "missing '>' after the parameters of '\(name)'") }
-        i += 1
-        for p in paramText.split(separator: ";", omittingEmptySubsequences: true) {
-          // Kept empty: `<=x>` and `<=>` have an empty key, which is an error, not a crash.
-          let parts = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-          let key = String(parts[0]).trimmingSpaces
-          if key.isEmpty {
-            throw PipelineError(column: nameStart + 1, message: "a parameter of '\(name)' has no name: '\(p)'")
+        // Each parameter with the column it starts at; `;` separates them.
+        var paramStart = i
+        while true {
+          guard i < chars.count else {
+            throw PipelineError(column: column(), message: "missing '>' after the parameters of '\(name)'")
           }
-          params.values.append((key, parts.count > 1 ? String(parts[1]).trimmingSpaces : nil))
+          if chars[i] == ";" || chars[i] == ">" {
+            let p = String(chars[paramStart..<i])
+            if !p.allSatisfy({ $0 == " " }) {
+              let at = paramStart + 1 + p.prefix(while: { $0 == " " }).count
+              if p.contains(",") {
+                throw PipelineError(column: at, message: "parameters of '\(name)' are separated by ';', not ',': '\(p.replacingCommas)'")
+              }
+              // Kept empty: `<=x>` and `<=>` have an empty key, which is an error, not a crash.
+              let parts = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+              let key = String(parts[0]).trimmingSpaces
+              if key.isEmpty {
+                throw PipelineError(column: at, message: "a parameter of '\(name)' has no name: '\(p)'")
+              }
+              params.values.append((key, parts.count > 1 ? String(parts[1]).trimmingSpaces : nil))
+              params.columns.append(at)
+            }
+            paramStart = i + 1
+          }
+          if chars[i] == ">" { break }
+          i += 1
         }
+        i += 1
       }
+      let descriptors: [PassDescriptor]
       if name == "all" {
         if !params.values.isEmpty { throw PipelineError(column: nameStart + 1, message: "'all' takes no parameters") }
-        for d in registry.descriptors {
-          do { passes.append(try d.make(PassParameters(pass: d.name))) } catch {
-            throw PipelineError(column: nameStart + 1, message: "\(error)")
-          }
-        }
+        descriptors = Array(registry.standard)
       } else if let d = registry.descriptor(named: name) {
-        let missing = d.requires.filter { r in !passes.contains { $0.name == r } }
-        if let r = missing.first {
-          throw PipelineError(column: nameStart + 1, message: "'\(name)' requires '\(r)' earlier in the pipeline")
-        }
-        do { passes.append(try d.make(params)) } catch {
-          throw PipelineError(column: nameStart + 1, message: "\(error)")
-        }
+        descriptors = [d]
       } else {
         var message = "unknown pass '\(name)'"
         if let near = nearest(name, in: registry.names + ["all"]) { message += " (did you mean '\(near)'?)" }
         throw PipelineError(column: nameStart + 1, message: message)
+      }
+      for d in descriptors {
+        // A pass runs once: `all,all` or `all,dedup` is a mistake, not a wish to run it again.
+        if passes.contains(where: { $0.name == d.name }) {
+          let what = name == "all" ? "'all' adds '\(d.name)', which" : "'\(d.name)'"
+          throw PipelineError(column: nameStart + 1, message: "\(what) is already in the pipeline; a pass runs once")
+        }
+        let missing = d.requires.filter { r in !passes.contains { $0.name == r } }
+        if let r = missing.first {
+          throw PipelineError(column: nameStart + 1, message: "'\(d.name)' requires '\(r)' earlier in the pipeline")
+        }
+        do { passes.append(try d.make(name == "all" ? PassParameters(pass: d.name) : params)) } catch {
+          let at = (error as? PassError)?.parameter.flatMap { params.column(of: $0) } ?? nameStart + 1
+          throw PipelineError(column: at, message: "\(error)")
+        }
       }
       while i < chars.count && chars[i] == " " { i += 1 }
       if i == chars.count { break }
@@ -135,21 +157,10 @@ private func nearest(_ word: String, in candidates: [String]) -> String? {
   return best?.0
 }
 
-private func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-  if a.isEmpty { return b.count }
-  if b.isEmpty { return a.count }
-  var prev = Array(0...b.count)
-  for i in 1...a.count {
-    var cur = [i] + Array(repeating: 0, count: b.count)
-    for j in 1...b.count {
-      cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-    }
-    prev = cur
-  }
-  return prev[b.count]
-}
-
 extension String {
+  /// `x=1,y=2` as it should have been written, for the hint.
+  fileprivate var replacingCommas: String { String(map { $0 == "," ? ";" : $0 }) }
+
   fileprivate var trimmingSpaces: String {
     String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
   }

@@ -20,27 +20,48 @@ public struct PassDescriptor: Sendable {
   }
 }
 
-/// The passes a pipeline can name. Its order is the order of `all`.
+/// The passes a pipeline can name. The passes it is made with are the standard pipeline, in
+/// the order `all` runs them; passes added with `register` can be named but are not part of
+/// `all`, so `all,my-pass` runs `my-pass` once, where the user put it.
 public struct PassRegistry: Sendable {
   public private(set) var descriptors: [PassDescriptor]
-  public init(_ descriptors: [PassDescriptor]) { self.descriptors = descriptors }
+  /// How many of `descriptors`, from the first, make up `all`.
+  private let standardCount: Int
+  public init(_ descriptors: [PassDescriptor]) {
+    self.descriptors = descriptors
+    standardCount = descriptors.count
+  }
+
+  /// What `all` expands to.
+  public var standard: ArraySlice<PassDescriptor> { descriptors[..<standardCount] }
 
   public func descriptor(named name: String) -> PassDescriptor? {
     descriptors.first { $0.name == name }
   }
   public var names: [String] { descriptors.map(\.name) }
 
-  /// Adds a pass at the end (library users registering their own).
+  /// Adds a pass that pipelines can name (library users registering their own); it does not
+  /// join `all`.
   public mutating func register(_ d: PassDescriptor) { descriptors.append(d) }
 }
 
 /// `key=value` parameters from pipeline text, with typed accessors that report bad values.
+/// Errors thrown for a parameter name it (`PassError.parameter`), so the pipeline parser can
+/// point at its column.
 public struct PassParameters: Sendable {
   public var pass: String
   public var values: [(key: String, value: String?)]
+  /// 1-based column of each of `values` in the pipeline text (empty when built in code).
+  public var columns: [Int] = []
   public init(pass: String, values: [(key: String, value: String?)] = []) {
     self.pass = pass
     self.values = values
+  }
+
+  /// The column of `key` in the pipeline text, when it came from there.
+  public func column(of key: String) -> Int? {
+    guard let i = values.lastIndex(where: { $0.key == key }), i < columns.count else { return nil }
+    return columns[i]
   }
 
   public func string(_ key: String) -> String? { values.last { $0.key == key }?.value ?? nil }
@@ -48,20 +69,40 @@ public struct PassParameters: Sendable {
 
   public func int(_ key: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
     guard let text = string(key) else {
-      if has(key) { throw PassError(pass: pass, message: "parameter '\(key)' needs a value") }
+      if has(key) { throw PassError(pass: pass, parameter: key, message: "parameter '\(key)' needs a value") }
       return d
     }
     guard let v = Int(text), range.contains(v) else {
-      throw PassError(pass: pass, message: "parameter '\(key)=\(text)' must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+      throw PassError(pass: pass, parameter: key, message: "parameter '\(key)=\(text)' must be a whole number in \(range.lowerBound)...\(range.upperBound)")
     }
     return v
+  }
+
+  /// The value of `key` as one of `T`'s cases (`qualify=ambiguous`), `d` when absent.
+  public func choice<T: RawRepresentable & CaseIterable>(_ key: String, default d: T) throws -> T
+  where T.RawValue == String {
+    guard has(key) else { return d }
+    guard let text = string(key), let v = T(rawValue: text) else {
+      let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+      let given = string(key).map { "'\(key)=\($0)'" } ?? "'\(key)' needs a value and"
+      throw PassError(pass: pass, parameter: key, message: "parameter \(given) must be one of \(allowed)")
+    }
+    return v
+  }
+
+  /// Whether the valueless switch `key` (`tag-original-names`) is given; a value is an error.
+  public func flag(_ key: String) throws -> Bool {
+    if string(key) != nil {
+      throw PassError(pass: pass, parameter: key, message: "parameter '\(key)' takes no value")
+    }
+    return has(key)
   }
 
   /// Fails on any key not in `known`.
   public func checkKnown(_ known: [String]) throws {
     for (k, _) in values where !known.contains(k) {
       let hint = known.isEmpty ? "it takes no parameters" : "known: " + known.joined(separator: ", ")
-      throw PassError(pass: pass, message: "unknown parameter '\(k)' (\(hint))")
+      throw PassError(pass: pass, parameter: k, message: "unknown parameter '\(k)' (\(hint))")
     }
   }
 }

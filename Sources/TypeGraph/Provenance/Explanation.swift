@@ -333,25 +333,77 @@ public struct Explanation {
                  decision: Int.max)
   }
 
-  /// Nodes whose original name (simple or path-qualified) or current name is one of `names`.
+  /// Nodes whose original name (simple or path-qualified) or current name is one of `names`,
+  /// whatever the spacing (`Result<u32,X>` finds `Result<u32, X>`).
   private func matches(_ names: [String]) -> [Bool] {
     var out = [Bool](repeating: false, count: graph.count)
-    var wanted = Set<NameID>()
-    for q in names {
-      if let n = graph.strings.lookup(q) { wanted.insert(n) }
-      if let tail = Self.lastPathComponent(q), let n = graph.strings.lookup(tail) { wanted.insert(n) }
+    let queries = Set(names.map(Self.spaceless))
+    // Names whose spaceless form is a query or a query's last path component, found in one
+    // pass over the string table instead of one comparison per node.
+    let tails = Set(names.compactMap { Self.lastPathComponent($0).map(Self.spaceless) })
+    var wanted = [Bool](repeating: false, count: graph.strings.count)
+    for n in 0..<graph.strings.count {
+      let id = NameID(rawValue: Int32(n))
+      guard graph.strings.length(id) > 0 else { continue }
+      let text = Self.spaceless(graph.strings.string(id))
+      wanted[n] = queries.contains(text) || tails.contains(text)
     }
-    let queries = Set(names)
     for i in 1..<graph.count {
       let id = TypeID(i)
       let orig = originalNameID(id), current = graph.name(id)
-      guard wanted.contains(orig) || wanted.contains(current) else { continue }
-      if queries.contains(graph.strings.string(orig)) || queries.contains(graph.strings.string(current))
-        || queries.contains(originalName(id)) {
+      guard wanted[orig.index] || wanted[current.index] else { continue }
+      if queries.contains(Self.spaceless(graph.strings.string(orig))) || queries.contains(Self.spaceless(graph.strings.string(current)))
+        || queries.contains(Self.spaceless(originalName(id))) {
         out[i] = true
       }
     }
     return out
+  }
+
+  /// `s` without spaces, the form names are compared in.
+  static func spaceless(_ s: String) -> String {
+    s.contains(" ") ? String(s.unicodeScalars.filter { $0 != " " && $0 != "\t" }.map(Character.init)) : s
+  }
+
+  /// Up to three names of types, functions and variables near `query`, for "did you mean":
+  /// names that contain it, then names within a small edit distance, nearest first.
+  public func suggestions(for query: String) -> [String] {
+    let q = Array(Self.spaceless(query).lowercased().utf8)
+    guard !q.isEmpty else { return [] }
+    var seen = Set<NameID>()
+    var scored: [(distance: Int, name: String)] = []
+    let limit = max(2, q.count / 4)
+    for i in 1..<graph.count {
+      for n in [originalNameID(TypeID(i)), graph.name(TypeID(i))] where graph.strings.length(n) > 0 && seen.insert(n).inserted {
+        let name = graph.strings.string(n)
+        let c = Array(Self.spaceless(name).lowercased().utf8)
+        if c.count >= q.count && c.count <= q.count + 16 && Self.contains(c, q) {
+          scored.append((c.count - q.count, name))
+        } else if abs(c.count - q.count) <= limit {
+          let d = editDistance(c, q)
+          if d <= limit { scored.append((d, name)) }
+        }
+      }
+    }
+    scored.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    var out: [String] = []
+    for s in scored where !out.contains(s.name) && out.count < 3 { out.append(s.name) }
+    return out
+  }
+
+  private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard needle.count <= haystack.count else { return false }
+    for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+      return true
+    }
+    return false
+  }
+
+  /// The line for a name nothing matched, with suggestions when there are any.
+  public func notFoundLine(_ query: String) -> String {
+    let near = suggestions(for: query)
+    let hint = near.isEmpty ? "" : " (did you mean " + near.map { "`\($0)`" }.joined(separator: ", ") + "?)"
+    return "no type, function or variable named `\(query)`\(hint)"
   }
 
   /// `core::option::Option<u8>` -> `Option<u8>`: the part after the last `::` outside angle
@@ -380,6 +432,12 @@ public struct Explanation {
 
   /// The human-readable explanation: one block per entry, blank-line separated.
   public func text(filter: ExplainFilter = .all) -> String {
+    if filter.names.count > 1 {
+      // Several names: one group per name, in the order asked, each under its own heading.
+      return Self.uniqued(filter.names).map { q in
+        "# --explain `\(q)`\n\n" + text(filter: ExplainFilter(names: [q], includeMerges: filter.includeMerges))
+      }.joined(separator: "\n")
+    }
     var out = ""
     // Text shows merges per kept node (`mergeSummaries`), so it never builds one entry per merge.
     let list = entries(filter: filter.names.isEmpty ? ExplainFilter() : filter)
@@ -404,7 +462,7 @@ public struct Explanation {
     } else {
       for q in filter.names where !list.contains(where: { Self.entry($0, answers: q) }) {
         if !first { out += "\n" }
-        out += "no type, function or variable named `\(q)`\n"
+        out += notFoundLine(q) + "\n"
         first = false
       }
     }
@@ -412,11 +470,17 @@ public struct Explanation {
   }
 
   /// Whether `e` is about a node called `q` (for "not found" lines).
-  public static func entry(_ e: Entry, answers q: String) -> Bool {
-    e.subject.originalName == q || e.subject.originalName.hasSuffix("::" + q) || {
+  public static func entry(_ e: Entry, answers query: String) -> Bool {
+    let q = spaceless(query), original = spaceless(e.subject.originalName)
+    return original == q || original.hasSuffix("::" + q) || {
       if case .kept(_, let name, _) = e.outcome { return name == q }
       return false
     }() || e.renamedTo == q
+  }
+
+  static func uniqued(_ names: [String]) -> [String] {
+    var seen = Set<String>()
+    return names.filter { seen.insert($0).inserted }
   }
 
   static func describe(_ s: Subject) -> String {
@@ -468,20 +532,26 @@ public struct Explanation {
   /// One JSON document: an array of entries, one per line (schema in README, "Explaining
   /// decisions").
   public func json(filter: ExplainFilter = .all) -> String {
-    let list = entries(filter: filter)
+    // With names, the entries come grouped by name in the order asked, each saying which
+    // name it answers (`query`).
+    let groups: [(query: String?, entries: [Entry])] = filter.names.isEmpty
+      ? [(nil, entries(filter: filter))]
+      : Self.uniqued(filter.names).map { q in (q, entries(filter: ExplainFilter(names: [q], includeMerges: filter.includeMerges))) }
+    let list = groups.flatMap { g in g.entries.map { (g.query, $0) } }
     if list.isEmpty { return "[]\n" }
     var out = "[\n"
-    for (n, e) in list.enumerated() {
+    for (n, (query, e)) in list.enumerated() {
       out += "  "
-      Self.writeJSON(e, to: &out)
+      Self.writeJSON(e, query: query, to: &out)
       out += n == list.count - 1 ? "\n" : ",\n"
     }
     out += "]\n"
     return out
   }
 
-  private static func writeJSON(_ e: Entry, to out: inout String) {
+  private static func writeJSON(_ e: Entry, query: String?, to out: inout String) {
     out += "{"
+    if let query { out += "\"query\": \(jsonString(query)), " }
     writeDecisionFields(e.subject, pass: e.pass, action: e.action, reason: e.reason, member: e.member, to: &out)
     out += ", \"renamed_to\": " + jsonString(e.renamedTo)
     out += ", \"merged_into\": "
