@@ -121,8 +121,6 @@ enum RustEnums {
       members[k] = Member(type: u)
     }
     graph.setMembers(e, members)
-    for v in variantNodes { graph.remove(v) }
-    graph.remove(vp)
 
     var reason = "data-carrying enum: \(discriminantText)"
     if variants.isEmpty {
@@ -132,7 +130,9 @@ enum RustEnums {
       reason += " as members of an anonymous union"
     }
     if !dropped.isEmpty { reason += "; variant members not at offset 0 dropped: " + dropped.joined(separator: ", ") }
-    graph.decisions.record(Decision(subject: e, pass: pass, action: .rewritten, reason: reason))
+    let rewrite = graph.decisions.record(Decision(subject: e, pass: pass, action: .rewritten, reason: reason))
+    // The variant part and its variants now live in the enum's union.
+    for v in variantNodes + [vp] { graph.prune(v, pass: pass, reason: LowerRust.Reason.foldedIntoEnum, cause: rewrite) }
   }
 
   static func variantName(_ field: Member, _ graph: TypeGraph) -> NameID {

@@ -80,8 +80,7 @@ extension Dedup {
       g.rewriteReferences(of: TypeID(i)) { t in target[t.index].isVoid ? t : target[t.index] }
     }
     for i in 1..<g.count where !target[i].isVoid {
-      g.decisions.recordMerge(TypeID(i), into: target[i])
-      g.remove(TypeID(i))
+      g.merge(TypeID(i), into: target[i])
     }
     return resolved
   }

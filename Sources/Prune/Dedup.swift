@@ -141,8 +141,7 @@ public struct Dedup: Pass {
     for i in 1..<g.count {
       let id = TypeID(i)
       if target[i] != id && g.kind(id).isBTF {
-        g.decisions.recordMerge(id, into: target[i])
-        g.remove(id)
+        g.merge(id, into: target[i])
         merged += 1
       }
     }

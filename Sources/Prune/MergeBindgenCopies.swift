@@ -61,14 +61,13 @@ public struct MergeBindgenCopies: Pass {
       // The decision gives the reason; the merge column lets explanations and the retention
       // report follow the copy to the C type, as they follow dedup's merges.
       graph.decisions.record(Decision(subject: copy, pass: Self.name, action: .merged(into: c), reason: Reason.sameLayout))
-      graph.decisions.recordMerge(copy, into: c)
       merged += 1
     }
     if merged == 0 { return .unchanged }
     for i in 1..<graph.count where graph.kind(TypeID(i)) != .removed && !base.contains(i) {
       graph.rewriteReferences(of: TypeID(i)) { t in target[t.index].isVoid ? t : target[t.index] }
     }
-    for i in 1..<graph.count where !target[i].isVoid { graph.remove(TypeID(i)) }
+    for i in 1..<graph.count where !target[i].isVoid { graph.merge(TypeID(i), into: target[i]) }
     if graph.emissionSequence != nil { graph.emissionSequence = graph.byValueOrder() }
     return .changed
   }

@@ -223,8 +223,7 @@ public struct PruneDependents: Pass {
       reason = "its target was removed"
     }
     let cause = graph.decisions.latest(for: graph.resolvingModifiers(target))
-    graph.remove(id)
-    graph.decisions.record(Decision(subject: id, pass: Self.name, action: .pruned, reason: reason, cause: cause))
+    graph.prune(id, pass: Self.name, reason: reason, cause: cause)
     return true
   }
 
@@ -234,8 +233,7 @@ public struct PruneDependents: Pass {
     if kept.count == members.count && !kept.isEmpty { return false }
     if kept.isEmpty {
       // The kernel rejects a DATASEC without entries ("vlen == 0"); nothing references one.
-      graph.remove(id)
-      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .pruned, reason: "DATASEC has no variable left"))
+      graph.prune(id, pass: Self.name, reason: "DATASEC has no variable left")
       return true
     }
     graph.setMembers(id, kept)

@@ -231,13 +231,12 @@ struct FunctionPruner {
 
   mutating func prune(_ id: TypeID, _ reason: String, _ graph: inout TypeGraph) {
     let proto = graph.ref(id)
-    graph.remove(id)
-    graph.decisions.record(Decision(subject: id, pass: SelectSymbols.name, action: .pruned, reason: reason))
+    let decision = graph.prune(id, pass: SelectSymbols.name, reason: reason)
     guard !proto.isVoid, graph.kind(proto) == .functionProto else { return }
     let n = users[proto.index]
     // A count that saturated is never known to reach zero: that prototype stays.
     guard n > 0 && n < Self.shared - 1 else { return }
     users[proto.index] = n - 1
-    if n == 1 { graph.remove(proto) }
+    if n == 1 { graph.prune(proto, pass: SelectSymbols.name, reason: SelectSymbols.Reason.prototypeOfPruned, cause: decision) }
   }
 }

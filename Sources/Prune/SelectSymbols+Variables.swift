@@ -65,7 +65,6 @@ struct VariableSelection {
   }
 
   func prune(_ id: TypeID, _ reason: String, _ graph: inout TypeGraph) {
-    graph.remove(id)
-    graph.decisions.record(Decision(subject: id, pass: SelectSymbols.name, action: .pruned, reason: reason))
+    graph.prune(id, pass: SelectSymbols.name, reason: reason)
   }
 }

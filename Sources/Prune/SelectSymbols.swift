@@ -84,6 +84,7 @@ public struct SelectSymbols: Pass {
 
   /// Reason texts (stable: tools and goldens read them). Variable parts follow a colon.
   public enum Reason {
+    public static let prototypeOfPruned = "the prototype of a function not written, used by nothing else"
     public static let namedBySymbol = "named by its ELF symbol"
     public static let noSymbol = "no ELF function symbol of its name (inlined everywhere, or not emitted)"
     public static let clonePrefix = "compiled only as a clone with its own symbol, whose parameters may differ from the DWARF prototype: "

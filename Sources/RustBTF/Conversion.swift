@@ -83,7 +83,7 @@ public struct Conversion {
     try Self.check(pipeline)
     var graph = consume input
     let importedScopes = graph.scopes
-    let typesIn = graph.liveCount
+    let counts = NodeAccounting(imported: graph)
     let snapshot = retentionReport ? RetentionSnapshot(graph: graph) : nil
     var context = PassContext(target: target)
     if let base {
@@ -95,6 +95,7 @@ public struct Conversion {
     do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation) } catch {
       throw ConversionError("\(inputName): \(error)")
     }
+    let ownNodes = graph.count
     if let base {
       try mergeIntoBase(base, &graph, &context)
     }
@@ -112,8 +113,7 @@ public struct Conversion {
     if let problem = BTFValidator.validate(checked, mode: .load).first {
       throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.context.last ?? "") \(problem.message); output not written")
     }
-    let baseNodes = graph.splitBase.map { $0.nodes.count } ?? 0
-    let summary = Summary(typesIn: typesIn, typesOut: graph.liveCount - baseNodes, decisions: graph.decisions, bytes: btf.count)
+    let summary = Summary(counts.finish(graph, ownNodes: ownNodes), decisions: graph.decisions, bytes: btf.count)
     let retention = snapshot.map { RetentionReport(snapshot: $0, graph: graph) }
     return Result(graph: graph, importedScopes: importedScopes, btf: btf, summary: summary, diagnostics: context.diagnostics,
                   retention: retention)
@@ -139,33 +139,6 @@ extension Conversion {
 public struct ConversionError: Error, CustomStringConvertible {
   public var description: String
   public init(_ d: String) { description = d }
-}
-
-/// The numbers of the summary line.
-public struct Summary: Sendable {
-  public var typesIn: Int
-  public var typesOut: Int
-  public var demoted: Int
-  public var renamed: Int
-  public var pruned: Int
-  public var opaque: Int
-  public var merged: Int
-  public var bytes: Int
-
-  init(typesIn: Int, typesOut: Int, decisions: DecisionLog, bytes: Int) {
-    self.typesIn = typesIn
-    self.typesOut = typesOut
-    demoted = decisions.count { if case .demoted = $0 { true } else { false } }
-    renamed = decisions.count { if case .renamed = $0 { true } else { false } }
-    pruned = decisions.count { if case .pruned = $0 { true } else { false } }
-    opaque = decisions.count { if case .replacedByOpaque = $0 { true } else { false } }
-    merged = decisions.mergedSubjects.count
-    self.bytes = bytes
-  }
-
-  public var line: String {
-    "\(typesIn) types in, \(typesOut) types out (\(bytes) bytes); \(demoted) demoted, \(renamed) renamed, \(opaque) made opaque, \(pruned) pruned, \(merged) merged"
-  }
 }
 
 /// The most BTF the kernel takes (`BTF_MAX_SIZE`): a raw BTF file larger than this is not

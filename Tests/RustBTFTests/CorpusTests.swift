@@ -36,5 +36,10 @@ func corpusFiles() throws -> [String] {
     #expect(decoded.dump() == result.graph.dump(), "\(file): dump changed through encode/decode")
     #expect(try BTFEncoder().encode(decoded) == result.btf, "\(file): re-encoding changed the bytes")
     #expect(result.summary.typesOut > 0)
+    // The summary adds up, and every type that is not written has a recorded decision.
+    let s = result.summary
+    #expect(s.typesIn + s.added - s.demoted - s.pruned - s.merged - s.unexplained == s.typesOut, "\(file): \(s.line)")
+    #expect(s.unexplained == 0, "\(file): \(s.line)")
+    #expect(decoded.count - 1 == s.typesOut, "\(file): \(decoded.count - 1) types written, the summary says \(s.typesOut)")
   }
 }

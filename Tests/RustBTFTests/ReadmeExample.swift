@@ -12,20 +12,22 @@ struct DropStaticFunctions: Pass {
   mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     var changed = false
     for id in graph.ids where graph.kind(id) == .function && graph.aux(id) == 0 {
-      graph.remove(id)
+      // Removed with a reason: --explain and the summary line show it.
+      graph.prune(id, pass: Self.name, reason: "static linkage")
       changed = true
     }
     return changed ? .changed : .unchanged
   }
 }
 
-func convertWithOwnPass(_ path: String) throws -> [UInt8] {
+func convertWithOwnPass(_ path: String) throws -> Conversion.Result {
   var registry = StandardPasses.registry
   registry.register(PassDescriptor(name: DropStaticFunctions.name, summary: DropStaticFunctions.summary) { _ in
     DropStaticFunctions()
   })
   let pipeline = try PassPipeline(parsing: "all,drop-static-functions", registry: registry)
-  let result = try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()]).run(path: path)
-  return result.btf  // raw BTF: write it with writeAtomically(_:to:)
+  // result.btf is the raw BTF (write it with writeAtomically(_:to:)), result.summary.line the
+  // summary line, result.graph.decisions what each pass did and why.
+  return try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()]).run(path: path)
 }
 // END README EXAMPLE

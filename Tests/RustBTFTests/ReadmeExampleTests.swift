@@ -2,6 +2,7 @@ import Encode
 import Foundation
 import RustBTF
 import Testing
+import TypeGraph
 import Verify
 
 @Suite struct ReadmeExampleTests {
@@ -25,8 +26,17 @@ import Verify
       return g.ids.filter { g.kind($0) == .function }.map { (g.nameString($0), g.aux($0) == 1) }
     }
     let standard = try functions(try Conversion().run(path: file).btf)
-    let btf = try convertWithOwnPass(file)
+    let result = try convertWithOwnPass(file)
+    let btf = result.btf
     let own = try functions(btf)
+    // Each removal is recorded, explained and counted in the summary line.
+    let recorded = (0..<result.graph.decisions.count).map { result.graph.decisions[$0] }
+      .filter { $0.pass == DropStaticFunctions.name && $0.action == .pruned && $0.reason == "static linkage" }
+    #expect(recorded.count == standard.filter { !$0.global }.count && !recorded.isEmpty)
+    let explained = Explanation(graph: result.graph, importedScopes: result.importedScopes).entries()
+    #expect(explained.filter { $0.pass == DropStaticFunctions.name && $0.action == "pruned" }.count == recorded.count)
+    let s = result.summary
+    #expect(s.typesIn + s.added - s.demoted - s.pruned - s.merged - s.unexplained == s.typesOut && s.unexplained == 0, "\(s.line)")
     // The input has static and global functions; the example's pass removes exactly the static ones.
     #expect(standard.contains { !$0.global } && standard.contains { $0.global })
     #expect(own.map(\.name) == standard.filter(\.global).map(\.name))

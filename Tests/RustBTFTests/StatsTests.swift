@@ -300,8 +300,7 @@ import TypeGraph
       let union = b.structure("", bytes: 8, [("", holder, 0), (variantNames.0, a, 0), (variantNames.1, bStruct, 0)], kind: .union)
       b.graph.setMembers(e, [Member(type: union, value: 0)])
       if dropVariantField { b.graph.setMembers(a, []) }
-      for v in variants { b.graph.remove(v) }
-      b.graph.remove(part)
+      for v in variants + [part] { b.graph.prune(v, pass: "lower-rust", reason: "folded into the enum") }
       return b.graph
     }
   }

@@ -213,8 +213,25 @@ public struct TypeGraph: Sendable {
     return decisions.record(Decision(subject: id, pass: pass, action: .demoted, reason: reason, cause: cause, memberName: memberName))
   }
 
-  /// Turns `id` into a tombstone. Callers must first make sure nothing references it.
-  public mutating func remove(_ id: TypeID) {
+  /// Removes `id` and records why (`--explain` shows it, the summary line counts it). The caller
+  /// makes sure nothing references it any more. Returns the decision's index, to name it as the
+  /// cause of what follows from it.
+  @discardableResult
+  public mutating func prune(_ id: TypeID, pass: String, reason: String, cause: Int? = nil) -> Int {
+    remove(id)
+    return decisions.record(Decision(subject: id, pass: pass, action: .pruned, reason: reason, cause: cause))
+  }
+
+  /// Removes `id` as merged into the equal node `target` (dedup's merges: a flat row in the
+  /// decision log, not a `Decision`). The caller has redirected every reference to `target`.
+  public mutating func merge(_ id: TypeID, into target: TypeID) {
+    decisions.recordMerge(id, into: target)
+    remove(id)
+  }
+
+  /// Turns `id` into a tombstone, recording nothing: `prune` and `merge` are the operations
+  /// passes use, so that every removal has a reason.
+  mutating func remove(_ id: TypeID) {
     kinds[id.index] = .removed
     memberCounts[id.index] = 0
     refs[id.index] = .void
