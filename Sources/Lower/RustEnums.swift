@@ -92,10 +92,8 @@ enum RustEnums {
       let old = graph.name(v.type)
       let qualified = graph.strings.intern(enumName + "::" + graph.strings.string(old))
       guard old != qualified else { continue }
-      graph.setName(v.type, qualified)
       graph.setScope(v.type, scope)
-      graph.decisions.record(Decision(subject: v.type, pass: pass, action: .renamed(from: old),
-        reason: "variant struct of `\(enumName)`, named after its enum"))
+      graph.rename(v.type, to: qualified, pass: pass, reason: "variant struct of `\(enumName)`, named after its enum")
     }
 
     // The union of the variants, with the discriminant in an anonymous struct of its own.

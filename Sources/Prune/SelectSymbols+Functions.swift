@@ -196,9 +196,7 @@ struct FunctionSelection {
     }
     let old = graph.name(c.node)
     if old != c.symbol {
-      graph.setName(c.node, c.symbol)
-      graph.decisions.record(
-        Decision(subject: c.node, pass: SelectSymbols.name, action: .renamed(from: old), reason: SelectSymbols.Reason.namedBySymbol))
+      graph.rename(c.node, to: c.symbol, pass: SelectSymbols.name, reason: SelectSymbols.Reason.namedBySymbol)
       changed = true
     }
     return changed

@@ -41,11 +41,8 @@ struct VariableSelection {
       }
     }
     for e in placement.entries where listed.contains(e.variable) && graph.name(e.variable) != e.symbol {
-      let old = graph.name(e.variable)
-      graph.setName(e.variable, e.symbol)
       graph.setFlags(e.variable, graph.flags(e.variable).union(.symbolName))
-      graph.decisions.record(
-        Decision(subject: e.variable, pass: SelectSymbols.name, action: .renamed(from: old), reason: Reason.namedBySymbol))
+      graph.rename(e.variable, to: e.symbol, pass: SelectSymbols.name, reason: Reason.namedBySymbol)
       changed = true
     }
     return changed

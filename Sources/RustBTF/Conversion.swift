@@ -111,7 +111,8 @@ public struct Conversion {
       }
     }
     if let problem = BTFValidator.validate(checked, mode: .load).first {
-      throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.context.last ?? "") \(problem.message); output not written")
+      let fault = Self.nodeAtFault(problem, graph, importedScopes: importedScopes).map { "; the type at fault: \($0)" } ?? ""
+      throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.line)\(fault); output not written")
     }
     let summary = Summary(counts.finish(graph, ownNodes: ownNodes), decisions: graph.decisions, bytes: btf.count)
     let retention = snapshot.map { RetentionReport(snapshot: $0, graph: graph) }
@@ -121,6 +122,25 @@ public struct Conversion {
 }
 
 extension Conversion {
+  /// The node the kernel's complaint is about (the BTF id it was checking), by its original name,
+  /// DIE and unit, with the last decision about it: what a pass author needs to find the pass
+  /// at fault. Nil for header and string problems.
+  static func nodeAtFault(_ problem: BTFProblem, _ graph: TypeGraph, importedScopes: ContiguousArray<NameID>) -> String? {
+    let firstID = Int(graph.splitBase?.typeCount ?? 1)
+    let sequence = graph.encodingSequence()
+    guard Int(problem.typeID) >= firstID, Int(problem.typeID) - firstID < sequence.count else { return nil }
+    let id = sequence[Int(problem.typeID) - firstID]
+    let explanation = Explanation(graph: graph, importedScopes: importedScopes)
+    var text = "[\(problem.typeID)] " + Explanation.describe(explanation.subject(id))
+    if let last = graph.decisions.latest(for: id) {
+      let d = graph.decisions[last]
+      text += ", last changed by \(d.pass): \(d.reason)"
+    } else {
+      text += ", as imported (no pass changed it)"
+    }
+    return text
+  }
+
   /// Makes `base` the graph's split base and merges the graph's copies of base types into it,
   /// with the same structural equality dedup uses within the graph.
   func mergeIntoBase(_ base: [UInt8], _ graph: inout TypeGraph, _ context: inout PassContext) throws {

@@ -125,10 +125,12 @@ public struct SanitizeNames: Pass {
         break
       }
       if new != old {
-        graph.setName(id, new)
         changed = true
-        if k != .pointer && k != .const && k != .volatile && k != .restrict && k != .array && k != .functionProto {
-          graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: reason))
+        if k == .pointer || k == .const || k == .volatile || k == .restrict || k == .array || k == .functionProto {
+          // Kinds BTF writes without a name: the DWARF name is dropped, not a rename to explain.
+          graph.setName(id, new)
+        } else {
+          graph.rename(id, to: new, pass: Self.name, reason: reason)
           if tagging && !old.isEmpty {
             let original = plan.pathQualifiedOriginal(
               id, name: earlier.original(id, old, graph), in: &graph)

@@ -102,6 +102,32 @@ import Verify
     }
   }
 
+  /// When the BTF would be rejected, the error quotes the kernel's line for the type at fault and
+  /// names that node by its original name, DIE and the pass that changed it last.
+  @Test func aRejectionPointsAtTheNodeAtFault() throws {
+    struct Spoil: Pass {
+      static let name = "spoil"
+      static let summary = "gives Sensor a name the kernel refuses"
+      mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
+        for id in graph.ids where graph.kind(id) == .structure && graph.nameString(id) == "Sensor" {
+          graph.rename(id, to: graph.strings.intern("rs-Sensor"), pass: Self.name, reason: "a test")
+        }
+        return .changed
+      }
+    }
+    var own = registry
+    own.register(PassDescriptor(name: Spoil.name, summary: Spoil.summary) { _ in Spoil() })
+    let pipeline = try PassPipeline(parsing: "all,spoil", registry: own)
+    do {
+      _ = try Conversion(pipeline: pipeline).run(path: packageRoot + "/Corpus/objects/rust_enums-O0.o")
+      Issue.record("BTF with an invalid name was accepted")
+    } catch {
+      let text = "\(error)"
+      #expect(text.contains("] STRUCT rs-Sensor size=") && text.contains(" Invalid name; the type at fault: ["), "\(text)")
+      #expect(text.contains("struct `rust_enums::Sensor` [die 0x") && text.contains("last changed by spoil: a test"), "\(text)")
+    }
+  }
+
   /// A seeded fuzz of the pipeline grammar: 20,000 strings over its alphabet either parse, and
   /// their canonical text parses back to itself, or fail with a `PipelineError`. A trap fails
   /// the whole test run, so any crash shows.

@@ -213,6 +213,15 @@ public struct TypeGraph: Sendable {
     return decisions.record(Decision(subject: id, pass: pass, action: .demoted, reason: reason, cause: cause, memberName: memberName))
   }
 
+  /// Gives `id` the name `name` and records why (`--explain` shows the original name and the
+  /// chain). Returns the decision's index.
+  @discardableResult
+  public mutating func rename(_ id: TypeID, to name: NameID, pass: String, reason: String, cause: Int? = nil) -> Int {
+    let old = names[id.index]
+    names[id.index] = name
+    return decisions.record(Decision(subject: id, pass: pass, action: .renamed(from: old), reason: reason, cause: cause))
+  }
+
   /// Removes `id` and records why (`--explain` shows it, the summary line counts it). The caller
   /// makes sure nothing references it any more. Returns the decision's index, to name it as the
   /// cause of what follows from it.

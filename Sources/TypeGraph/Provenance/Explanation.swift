@@ -483,7 +483,8 @@ public struct Explanation {
     return names.filter { seen.insert($0).inserted }
   }
 
-  static func describe(_ s: Subject) -> String {
+  /// `struct `rust_enums::Shape` [die 0x148, cu rust_enums.rs]`: a node as explanations name it.
+  public static func describe(_ s: Subject) -> String {
     let die = s.dieOffset.map { "0x" + String($0, radix: 16) } ?? "-"
     return "\(s.kind) `\(s.originalName)` [die \(die), cu \(s.compileUnit ?? "-")]"
   }
