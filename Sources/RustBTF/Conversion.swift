@@ -20,6 +20,8 @@ public struct Conversion {
   /// referring to the base's types and strings instead of repeating them (pahole's
   /// `--btf_base`). nil: standalone BTF.
   public var base: [UInt8]?
+  /// Told where the conversion is, for a progress display (`rustbtf` shows one on a terminal).
+  public var progress: (@Sendable (ConversionPhase) -> Void)?
 
   public init(pipeline: PassPipeline = StandardPasses.all(), target: TargetFeatures = .linux6_1,
               instrumentation: [any PassInstrumentation] = [], importOptions: DWARFImportOptions = .init(),
@@ -65,6 +67,7 @@ public struct Conversion {
     try Self.check(pipeline)
     var graph: TypeGraph
     var statistics = ImportStatistics()
+    progress?(.importing)
     do { graph = try DWARFImporter.importFile(path: path, options: importOptions, statistics: &statistics) } catch {
       throw ConversionError(error.description)
     }
@@ -92,13 +95,15 @@ public struct Conversion {
       }
     }
     var pipeline = self.pipeline
-    do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation) } catch {
+    let passProgress: [any PassInstrumentation] = progress.map { [PhaseReporter(count: pipeline.passes.count, report: $0)] } ?? []
+    do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation + passProgress) } catch {
       throw ConversionError("\(inputName): \(error)")
     }
     let ownNodes = graph.count
     if let base {
       try mergeIntoBase(base, &graph, &context)
     }
+    progress?(.encoding)
     let btf: [UInt8]
     do { btf = try BTFEncoder(target: target).encode(graph) } catch {
       throw ConversionError("\(inputName): \(error.description) (pipeline: \(pipeline.text))")
@@ -110,6 +115,7 @@ public struct Conversion {
         throw ConversionError("\(inputName): \(error.description)")
       }
     }
+    progress?(.validating)
     if let problem = BTFValidator.validate(checked, mode: .load).first {
       let fault = Self.nodeAtFault(problem, graph, importedScopes: importedScopes).map { "; the type at fault: \($0)" } ?? ""
       throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.line)\(fault); output not written")
@@ -154,6 +160,32 @@ extension Conversion {
     var dedup = Dedup()
     _ = try dedup.run(on: &graph, context: &context)
   }
+}
+
+/// Where a conversion is.
+public enum ConversionPhase: Sendable, Equatable {
+  case importing
+  /// Pass `index` (from 1) of `count`, about to run.
+  case pass(index: Int, count: Int, name: String)
+  case encoding
+  /// The offline validator checks the encoded BTF.
+  case validating
+}
+
+/// Reports each pass as it starts.
+private final class PhaseReporter: PassInstrumentation {
+  let count: Int
+  let report: @Sendable (ConversionPhase) -> Void
+  var index = 0
+  init(count: Int, report: @escaping @Sendable (ConversionPhase) -> Void) {
+    self.count = count
+    self.report = report
+  }
+  func before(pass: String, graph: TypeGraph) throws {
+    index += 1
+    report(.pass(index: index, count: count, name: pass))
+  }
+  func after(pass: String, graph: TypeGraph, result: PassResult) throws {}
 }
 
 public struct ConversionError: Error, CustomStringConvertible {

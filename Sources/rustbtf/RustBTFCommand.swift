@@ -184,8 +184,10 @@ struct Convert: ParsableCommand {
     do {
       // A bad output is found before the conversion, not after it.
       _ = try OutputTarget.check(out, input: file)
-      let conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
+      var conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
                                   retentionReport: stats)
+      conversion.progress = Progress.reporter(quiet: quiet)
+      defer { if conversion.progress != nil { Progress.clear() } }
       result = try conversion.run(path: file)
       try writeAtomically(result.btf, to: out, input: file)
     } catch {

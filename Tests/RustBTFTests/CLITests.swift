@@ -69,6 +69,25 @@ func temporaryDirectory() throws -> String {
     }
   }
 
+  /// Progress shows on a terminal only (here a pseudo-terminal from util-linux's `script`), is
+  /// erased before the summary line, and `-q` silences it; a pipe or a file gets none.
+  @Test func progressShowsOnATerminalOnly() throws {
+    let dir = try temporaryDirectory()
+    let binary = try rustbtfBinary()
+    func onTerminal(_ args: String) throws -> String {
+      let r = try runTool("/usr/bin/script", ["-qec", "\(binary) \(args)", "/dev/null"])
+      #expect(r.status == 0, "\(r.stdout)")
+      return r.stdout
+    }
+    let shown = try onTerminal("\(sample) -o \(dir)/a.btf")
+    #expect(shown.contains("\r\u{1b}[Krustbtf: reading DWARF…") && shown.contains("rustbtf: pass 7/7: dedup…"), "\(shown.debugDescription)")
+    #expect(shown.contains("\r\u{1b}[Krustbtf: \(sample) -> \(dir)/a.btf: "), "the progress line is not erased before the summary")
+    let quiet = try onTerminal("-q \(sample) -o \(dir)/b.btf")
+    #expect(!quiet.contains("pass 1/"), "\(quiet.debugDescription)")
+    let piped = try runCLI([sample, "-o", dir + "/c.btf"])
+    #expect(!piped.stderr.contains("\r") && !piped.stderr.contains("pass 1/"))
+  }
+
   /// `--print-pipeline` accepts exactly what a conversion accepts.
   @Test func printPipelineRefusesWhatAConversionRefuses() throws {
     let lacking = ["--passes", "demote-unrepresentable,sanitize-names"]
