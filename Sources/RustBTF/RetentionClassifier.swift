@@ -382,13 +382,23 @@ struct RetentionClassifier {
       }
     }
     var counts: [String: Int] = [:]
+    var missing: [RetentionReport.NamedReason] = []
     for (name, id) in firstMissing where !emitted.contains(name) {
       let t = surviving(id)
       let root = (graph.decisions.latest(for: t) ?? graph.decisions.latest(for: id)).map { reason($0).root } ?? RetentionReport.unexplained
       counts[RetentionReport.normalize(root), default: 0] += 1
+      missing.append(.init(name: graph.strings.string(name), reason: root))
     }
+    missing.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     var out = 0
-    for id in graph.ids where graph.kind(id) == .function && graph.flags(id).contains(.rust) { out += 1 }
+    var accounted = Set<TypeID>()
+    for f in snapshot.functions { accounted.insert(surviving(f.id)) }
+    var unaccounted: [String] = []
+    for id in graph.ids where graph.kind(id) == .function && graph.flags(id).contains(.rust) {
+      out += 1
+      if !accounted.contains(id) { unaccounted.append(graph.nameString(id)) }
+    }
+    unaccounted.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     let names = Set(snapshot.functions.lazy.map(\.linkageName))
     // The measure: of the functions the ELF file has a symbol for (`select-symbols`
     // keeps those), how many are FUNCs. The rest were discarded by the linker or only inlined.
@@ -398,6 +408,7 @@ struct RetentionClassifier {
       withLinkageName: names.count, emitted: emitted.count,
       withSymbol: symbols.imported ? withSymbol.count : nil,
       emittedWithSymbol: symbols.imported ? withSymbol.intersection(emitted).count : nil,
-      rustFuncsOut: out, missingReasons: RetentionReport.sortedCounts(counts))
+      rustFuncsOut: out, missingReasons: RetentionReport.sortedCounts(counts), missing: missing,
+      unaccountedFuncs: unaccounted)
   }
 }

@@ -42,6 +42,12 @@ extension RetentionReport {
     if !functions.missingReasons.isEmpty {
       out += "\nfunctions not written (per root cause):\n"
       for r in functions.missingReasons { out += "\(Self.pad("\(r.count)", 8))  \(r.reason)\n" }
+      out += "\nfunctions not written:\n"
+      for m in functions.missing { out += "  \(m.name): \(m.reason)\n" }
+    }
+    if !functions.unaccountedFuncs.isEmpty {
+      out += "\nRust FUNCs in the BTF without a Rust function DIE of that linkage name (named by their ELF symbol, or without a linkage name in the DWARF):\n"
+      for n in functions.unaccountedFuncs { out += "  \(n)\n" }
     }
     let opaque = types.filter { $0.status == .opaque }
     if !opaque.isEmpty {
@@ -71,7 +77,7 @@ extension RetentionReport {
     var out = "{\"input\": \(q(inputName)),\n"
     out += "\"types\": {\"total\": \(total), \"copies\": \(copies), \"complete\": \(count(.complete)), \"opaque\": \(count(.opaque)), \"pruned\": \(count(.pruned))},\n"
     out += "\"data_carrying_enums\": {\"total\": \(dataCarryingEnums), \"complete\": \(dataCarryingEnumsComplete)},\n"
-    out += "\"functions\": {\"with_linkage_name\": \(functions.withLinkageName), \"emitted\": \(functions.emitted), \"with_symbol\": \(functions.withSymbol.map(String.init) ?? "null"), \"emitted_with_symbol\": \(functions.emittedWithSymbol.map(String.init) ?? "null"), \"rust_funcs_out\": \(functions.rustFuncsOut), \"missing_reasons\": \(Self.json(functions.missingReasons))},\n"
+    out += "\"functions\": {\"with_linkage_name\": \(functions.withLinkageName), \"emitted\": \(functions.emitted), \"with_symbol\": \(functions.withSymbol.map(String.init) ?? "null"), \"emitted_with_symbol\": \(functions.emittedWithSymbol.map(String.init) ?? "null"), \"rust_funcs_out\": \(functions.rustFuncsOut), \"missing_reasons\": \(Self.json(functions.missingReasons)), \"missing\": [" + functions.missing.map { "{\"name\": \(q($0.name)), \"reason\": \(q($0.reason))}" }.joined(separator: ", ") + "], \"unaccounted_funcs\": [" + functions.unaccountedFuncs.map(q).joined(separator: ", ") + "]},\n"
     out += "\"root_causes\": \(Self.json(topReasons)),\n"
     for (key, status) in [("opaque", Status.opaque), ("pruned", Status.pruned)] {
       out += "\"\(key)\": ["

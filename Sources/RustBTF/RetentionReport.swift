@@ -101,6 +101,17 @@ public struct RetentionReport: Sendable {
     public var rustFuncsOut: Int
     /// Why the others are not, by root cause, most frequent first.
     public var missingReasons: [ReasonCount]
+    /// Each function not written, by linkage name (sorted), with its root cause as recorded.
+    public var missing: [NamedReason] = []
+    /// Rust FUNCs in the output that no Rust function DIE with a linkage name accounts for
+    /// (the difference between `rustFuncsOut` and `emitted`), by name, sorted.
+    public var unaccountedFuncs: [String] = []
+  }
+
+  /// One item a count is made of: what it is called and why it is there.
+  public struct NamedReason: Hashable, Sendable {
+    public var name: String
+    public var reason: String
   }
 
   /// Every distinct type, sorted by name, then size.

@@ -56,6 +56,11 @@ import TypeGraph
     let changedCalls = r.functions.missingReasons.filter { $0.reason.contains("DW_CC_nocall") }.reduce(0) { $0 + $1.count }
     #expect(withSymbol > 0 && (r.functions.emittedWithSymbol ?? 0) + changedCalls >= withSymbol, "\(file): \(r.functions)")
     if file.contains("-O0") { #expect(changedCalls == 0 && r.functions.emittedWithSymbol == withSymbol, "\(file): \(r.functions)") }
+    // Every function counted as not written is named with its reason, and every Rust FUNC
+    // beyond those accounted for is named too.
+    #expect(r.functions.missing.count == r.functions.withLinkageName - r.functions.emitted, "\(file): \(r.functions.missing)")
+    #expect(r.functions.missingReasons.reduce(0) { $0 + $1.count } == r.functions.missing.count)
+    #expect(r.functions.rustFuncsOut - r.functions.unaccountedFuncs.count == r.functions.emitted, "\(file): \(r.functions.unaccountedFuncs)")
     // Every listed type has its reason or issues; complete ones have none.
     for e in r.types {
       switch e.status {
