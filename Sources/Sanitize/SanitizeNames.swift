@@ -370,17 +370,13 @@ struct TagList {
   }
 
   func emit(into graph: inout TypeGraph) {
-    var added: [TypeID] = []
     for e in entries {
       var target = e.target
       if e.carrier {
         target = graph.add(.typedef, name: graph.name(e.target), ref: e.target, flags: .synthesized)
-        added.append(target)
       }
-      added.append(graph.add(.declTag, name: e.original, ref: target, aux: UInt32(bitPattern: e.component), flags: .synthesized))
+      graph.add(.declTag, name: e.original, ref: target, aux: UInt32(bitPattern: e.component), flags: .synthesized)
     }
-    // A pass that ran earlier may have fixed the emission order: new nodes go after their targets.
-    if graph.emissionSequence != nil { graph.emissionSequence!.append(contentsOf: added) }
   }
 }
 

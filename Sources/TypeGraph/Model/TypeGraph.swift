@@ -136,6 +136,9 @@ public struct TypeGraph: Sendable {
     units.append(origin.unit)
     memberStarts.append(Int32(memberNames.count))
     memberCounts.append(0)
+    // A pass that ran earlier may have fixed the emission order: a new node goes at its end,
+    // after whatever it refers to, so no pass has to patch the sequence by hand.
+    if emissionSequence != nil { emissionSequence!.append(id) }
     return id
   }
 
