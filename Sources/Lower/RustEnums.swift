@@ -161,7 +161,7 @@ enum RustEnums {
     let own = graph.kind(int) == .int ? "a \(graph.size(int))-byte integer" : "its own type (\(graph.kind(int).btfName))"
     guard graph.kind(int) == .int else { return (d.type, own) }
     let bytes = graph.size(int)
-    let signed = graph.aux(int) >> 24 & 1 != 0
+    let signed = graph.intEncoding(int)?.isSigned ?? false
     guard [1, 2, 4, 8].contains(bytes) else { return (d.type, "\(own) (too wide for an ENUM)") }
     let bits = UInt64(bytes) * 8
     var enumerators: [Member] = []

@@ -10,7 +10,7 @@ extension Dedup {
     case .structure: return 0
     case .union: return 1
     case .enumeration, .enum64: return 2
-    case .forward: return g.aux(id) == 1 ? 1 : 0
+    case .forward: return g.forwardIsUnion(id) == true ? 1 : 0
     default: return nil
     }
   }

@@ -159,7 +159,7 @@ public struct Dedup: Pass {
     guard let name else { return nil }
     for i in 1..<g.count {
       let id = TypeID(i)
-      if id != besides && g.kind(id) == .int && g.name(id) == name && g.size(id) == 4 && g.aux(id) == (1 << 24 | 32) {
+      if id != besides && g.kind(id) == .int && g.name(id) == name && g.size(id) == 4 && g.intEncoding(id) == TypeGraph.IntEncoding(isSigned: true, bits: 32) {
         return id
       }
     }

@@ -24,7 +24,7 @@ enum PrototypeShape {
       out += k == .pointer ? "*" : k.btfName.lowercased() + " "
       describe(g.ref(id), g, depth: depth + 1, into: &out)
     case .array:
-      out += "[\(g.aux(id))]"
+      out += "[\(g.arrayLength(id) ?? 0)]"
       describe(g.ref(id), g, depth: depth + 1, into: &out)
     case .functionProto:
       out += "fn("
@@ -41,7 +41,7 @@ enum PrototypeShape {
       let family: String
       switch k {
       case .union: family = "union"
-      case .forward: family = g.aux(id) == 1 ? "union" : "struct"
+      case .forward: family = g.forwardIsUnion(id) == true ? "union" : "struct"
       case .enumeration, .enum64: family = "enum"
       case .typedef: family = "typedef"
       case .int, .float: family = "base"

@@ -177,7 +177,7 @@ public struct PruneDependents: Pass {
       return true
     }
     if elementBytes > 0 {
-      let total = elementBytes * UInt64(graph.aux(id))
+      let total = elementBytes * UInt64(graph.arrayLength(id) ?? 0)
       graph.setRef(id, opaque.byte(in: &graph))
       graph.setAux(id, UInt32(clamping: total))
       graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,

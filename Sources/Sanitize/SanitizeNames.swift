@@ -338,7 +338,7 @@ struct EarlierNames {
     for d in graph.decisions.entries where d.pass != pass {
       if case .renamed(let from) = d.action, first[d.subject] == nil { first[d.subject] = from }
     }
-    for id in graph.ids where graph.kind(id) == .declTag && Int32(bitPattern: graph.aux(id)) == -1 {
+    for id in graph.ids where graph.kind(id) == .declTag && graph.declTagComponent(id) == nil {
       tagged.insert(graph.ref(id))
     }
   }

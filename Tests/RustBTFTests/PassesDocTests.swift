@@ -89,20 +89,39 @@ import Testing
   @Test(arguments: StandardPasses.registry.names)
   func parametersAreDocumented(pass: String) throws {
     let help = StandardPasses.registry.descriptor(named: pass)!.parameterHelp
+    let section = try #require(try Self.sections()[pass], "PASSES.md has no '## \(pass)'")
+    let parameters = try #require(Self.subsections(of: section)["Parameters"], "'## \(pass)' has no '### Parameters'")
+    for key in Self.parameterKeys(help) {
+      #expect(parameters.contains(key), "PASSES.md, '## \(pass)', '### Parameters' does not name '\(key)' (parameterHelp: \(help))")
+    }
+  }
+
+  /// The keys a descriptor's `parameterHelp` names (`key=…` or `key`, `;` separated).
+  static func parameterKeys(_ help: String) -> [String] {
     // Drop parenthesised explanations, which may hold `;` themselves.
     var bare = ""
     var depth = 0
     for ch in help {
       if ch == "(" { depth += 1 } else if ch == ")" { depth = max(0, depth - 1) } else if depth == 0 { bare.append(ch) }
     }
-    let keys = bare.split(separator: ";").compactMap { part -> String? in
+    return bare.split(separator: ";").compactMap { part -> String? in
       let key = part.trimmingCharacters(in: .whitespaces).prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
       return key.isEmpty ? nil : String(key)
     }
-    guard let section = try Self.sections()[pass], let parameters = Self.subsections(of: section)["Parameters"] else { return }
-    for key in keys {
-      #expect(parameters.contains(key), "PASSES.md, '## \(pass)', '### Parameters' does not name '\(key)' (parameterHelp: \(help))")
+  }
+
+  /// The overview table at the top of PASSES.md is the registry's: each pass in order, its
+  /// summary, its parameters and what it requires.
+  @Test func overviewTableMatchesTheRegistry() throws {
+    let overview = try #require(try Self.sections()["Overview"], "PASSES.md has no '## Overview'")
+    let rows = overview.split(separator: "\n").filter { $0.hasPrefix("| `") }.map(String.init)
+    let expected = StandardPasses.registry.descriptors.map { d in
+      let keys = Self.parameterKeys(d.parameterHelp)
+      let params = keys.isEmpty ? "–" : keys.map { "`\($0)`" }.joined(separator: ", ")
+      let requires = d.requires.isEmpty ? "–" : d.requires.map { "`\($0)`" }.joined(separator: ", ")
+      return "| `\(d.name)` | \(d.summary) | \(params) | \(requires) |"
     }
+    #expect(rows == expected, "PASSES.md's overview table should read:\n\(expected.joined(separator: "\n"))")
   }
 
   /// Each `## ` section after the introduction is a registered pass, in the order of `all`.

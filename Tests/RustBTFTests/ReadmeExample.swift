@@ -11,7 +11,7 @@ struct DropStaticFunctions: Pass {
 
   mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     var changed = false
-    for id in graph.ids where graph.kind(id) == .function && graph.aux(id) == 0 {
+    for id in graph.ids where graph.linkage(id) == .static && graph.kind(id) == .function {
       // Removed with a reason: --explain and the summary line show it.
       graph.prune(id, pass: Self.name, reason: "static linkage")
       changed = true
