@@ -8,6 +8,7 @@ import Verify
 // A pass written from PASSES.md's "Writing a pass" alone: it prefixes the names of Rust structs,
 // with the prefix a parameter. The test checks what the guide promises of it.
 
+// BEGIN GUIDE EXAMPLE
 struct PrefixRustStructs: Pass {
   static let name = "prefix-rust-structs"
   static let summary = "prefix the names of Rust structs"
@@ -35,6 +36,7 @@ struct PrefixRustStructs: Pass {
     return changed ? .changed : .unchanged
   }
 }
+// END GUIDE EXAMPLE
 
 @Suite struct GuideExampleTests {
   static func registry() -> PassRegistry {
@@ -57,6 +59,17 @@ struct PrefixRustStructs: Pass {
     let text = Explanation(graph: result.graph, importedScopes: result.importedScopes)
       .text(filter: ExplainFilter(names: ["rust_enums::Sensor"]))
     #expect(text.contains("by prefix-rust-structs: Rust struct, prefixed (now 'rust_Sensor')"), "\(text)")
+  }
+
+  /// The DocC article shows this file's pass verbatim.
+  @Test func theArticleHoldsThePassVerbatim() throws {
+    let source = try String(contentsOfFile: packageRoot + "/Tests/RustBTFTests/GuideExample.swift", encoding: .utf8)
+    let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+    let b = try #require(lines.firstIndex { $0.contains("BEGIN GUIDE EXAMPLE") })
+    let e = try #require(lines.firstIndex { $0.contains("END GUIDE EXAMPLE") })
+    let pass = lines[(b + 1)..<e].joined(separator: "\n")
+    let article = try String(contentsOfFile: packageRoot + "/Sources/TypeGraph/TypeGraph.docc/WritingAPass.md", encoding: .utf8)
+    #expect(pass.count > 500 && article.contains("```swift\n" + pass + "\n```"))
   }
 
   @Test func theGuidesParameterErrorPointsAtTheParameter() {
