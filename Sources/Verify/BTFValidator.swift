@@ -39,8 +39,9 @@ public enum BTFValidator {
   /// the first problem, so the result has at most one element.
   /// - Complexity: O(blob size); the resolve pass visits each type a bounded number of times.
   public static func validate(_ bytes: [UInt8], mode: ValidationMode = .load, limits: KernelLimits = .uapi) -> [BTFProblem] {
-    let checker = KernelChecker(bytes: bytes, mode: mode, limits: limits)
-    if let problem = checker.run() { return [problem] }
-    return []
+    // Without the log first (a valid blob needs none); a problem is then found again with the
+    // log, which the checks do not depend on, to report it in the kernel's words.
+    guard let found = KernelChecker(bytes: bytes, mode: mode, limits: limits, verbose: false).run() else { return [] }
+    return [KernelChecker(bytes: bytes, mode: mode, limits: limits).run() ?? found]
   }
 }

@@ -8,10 +8,15 @@ final class KernelChecker {
   let b: [UInt8]
   let mode: ValidationMode
   let limits: KernelLimits
-  init(bytes: [UInt8], mode: ValidationMode, limits: KernelLimits = .uapi) {
+  /// Write the kernel's log. Off, the checks run the same and only the log text is skipped,
+  /// which is most of the time on a valid blob: `BTFValidator` checks without it and runs
+  /// again with it only to report a problem.
+  let verbose: Bool
+  init(bytes: [UInt8], mode: ValidationMode, limits: KernelLimits = .uapi, verbose: Bool = true) {
     self.b = bytes
     self.mode = mode
     self.limits = limits
+    self.verbose = verbose
   }
 
   // Header (zero when hdr_len is short, like the kernel's kzalloc'ed copy).
@@ -79,8 +84,9 @@ final class KernelChecker {
   // MARK: Log
 
   /// Appends text to the log; "\n" ends lines. The kernel's log is only ever appended to.
-  func vlog(_ s: String) {
-    var rest = Substring(s)
+  func vlog(_ s: @autoclosure () -> String) {
+    guard verbose else { return }
+    var rest = Substring(s())
     while let nl = rest.firstIndex(of: "\n") {
       current += rest[..<nl]
       lines.append(current)
@@ -100,6 +106,7 @@ final class KernelChecker {
 
   /// `btf_verifier_log_type` (details) / `btf_verifier_log_basic` (no details).
   func logType(_ t: UInt32, details: Bool = true, _ fmt: String? = nil) {
+    guard verbose else { return }
     if mode == .embedded && fmt == nil { return }
     var s = "[\(logTypeID)] \(kindString(t)) \(nameByOffset(nameOff(t)))\(details ? " " : "")"
     if details { s += logDetails(t) }
@@ -119,6 +126,7 @@ final class KernelChecker {
 
   /// `btf_verifier_log_member`.
   func logMember(_ st: UInt32, _ m: MemberRef, _ fmt: String?) {
+    guard verbose else { return }
     if mode == .embedded && fmt == nil { return }
     if !checkMetaPhase { logType(st, nil) }
     var s: String
@@ -137,6 +145,7 @@ final class KernelChecker {
 
   /// `btf_verifier_log_vsi`.
   func logVSI(_ ds: UInt32, _ type: UInt32, _ offset: UInt32, _ size: UInt32, _ fmt: String?) {
+    guard verbose else { return }
     if mode == .embedded && fmt == nil { return }
     if !checkMetaPhase { logType(ds, nil) }
     var s = "\t type_id=\(type) offset=\(offset) size=\(size)"
