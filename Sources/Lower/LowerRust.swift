@@ -17,7 +17,7 @@ public struct LowerRust: Pass {
     public static let foldedIntoEnum = "a variant part or variant of a data-carrying enum, now members of the enum's union"
   }
 
-  public static let descriptor = PassDescriptor(name: name, summary: summary) { params in
+  public static let descriptor = PassDescriptor(Self.self) { params in
     try params.checkKnown([])
     return LowerRust()
   }

@@ -40,7 +40,7 @@ public struct Dedup: Pass {
   public init(forceCollisions: Bool = false) { self.forceCollisions = forceCollisions }
 
   public static let descriptor = PassDescriptor(
-    name: name, summary: summary,
+    Dedup.self,
     parameterHelp: "force-collisions (debug: every hash equal, to exercise the equality checks; quadratic)"
   ) { params in
     try params.checkKnown(["force-collisions"])

@@ -24,7 +24,7 @@ public struct MergeBindgenCopies: Pass {
 
   public init() {}
 
-  public static let descriptor = PassDescriptor(name: name, summary: summary) { params in
+  public static let descriptor = PassDescriptor(Self.self) { params in
     try params.checkKnown([])
     return MergeBindgenCopies()
   }

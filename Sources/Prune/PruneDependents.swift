@@ -36,10 +36,12 @@ public struct PruneDependents: Pass {
 
   public var parameterText: String { policy == .keepLayout ? "" : "policy=\(policy.rawValue)" }
 
+  /// Demoted nodes are what it prunes the dependents of.
+  public static let requires = [DemoteUnrepresentableName.value]
+
   public static let descriptor = PassDescriptor(
-    name: name, summary: summary,
-    parameterHelp: "policy=keep-layout|strict (default keep-layout: opaque bytes of the same size; strict: demote the holder to void instead)",
-    requires: [DemoteUnrepresentableName.value]
+    PruneDependents.self,
+    parameterHelp: "policy=keep-layout|strict (default keep-layout: opaque bytes of the same size; strict: demote the holder to void instead)"
   ) { params in
     try params.checkKnown(["policy"])
     return PruneDependents(policy: try params.choice("policy", default: Policy.keepLayout))

@@ -72,7 +72,7 @@ public struct SelectSymbols: Pass {
   }
 
   public static let descriptor = PassDescriptor(
-    name: name, summary: summary,
+    SelectSymbols.self,
     parameterHelp: "functions=symbol|ftrace|all (default symbol: FUNCs with an ELF function symbol); variables=percpu|all|none (default percpu: per-CPU VARs in a .data..percpu DATASEC); nocall=drop|keep (default drop: no FUNC for functions whose calling convention the compiler changed, DW_CC_nocall)"
   ) { params in
     try params.checkKnown(["functions", "variables", "nocall"])

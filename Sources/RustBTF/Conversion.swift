@@ -54,6 +54,7 @@ public struct Conversion {
   /// Refuses, before anything runs, a pipeline that cannot give valid BTF, naming the pass it
   /// lacks.
   public static func check(_ pipeline: PassPipeline) throws {
+    if let problem = pipeline.orderingProblem() { throw ConversionError("the pipeline '\(pipeline.text)': \(problem)") }
     let names = Set(pipeline.passes.map(\.name))
     if let missing = requiredPasses.first(where: { !names.contains($0) }) {
       throw ConversionError("the pipeline '\(pipeline.text)' lacks '\(missing)', without which the BTF would not be valid")

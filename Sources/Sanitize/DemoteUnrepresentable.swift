@@ -19,7 +19,7 @@ public struct DemoteUnrepresentable: Pass {
 
   public init() {}
 
-  public static let descriptor = PassDescriptor(name: name, summary: summary) { params in
+  public static let descriptor = PassDescriptor(Self.self) { params in
     try params.checkKnown([])
     return DemoteUnrepresentable()
   }

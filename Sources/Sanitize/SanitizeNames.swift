@@ -47,7 +47,7 @@ public struct SanitizeNames: Pass {
   }
 
   public static let descriptor = PassDescriptor(
-    name: name, summary: summary,
+    SanitizeNames.self,
     parameterHelp: "tag-original-names (keep original names as DECL_TAGs); qualify=none|ambiguous|all (default ambiguous); max-length=N (16...512, default 512)"
   ) { params in
     try params.checkKnown(["tag-original-names", "qualify", "max-length"])

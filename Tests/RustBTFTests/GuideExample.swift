@@ -12,8 +12,7 @@ import Verify
 struct PrefixRustStructs: Pass {
   static let name = "prefix-rust-structs"
   static let summary = "prefix the names of Rust structs"
-  static let descriptor = PassDescriptor(name: name, summary: summary,
-                                         parameterHelp: "prefix=TEXT (default rs_)") { params in
+  static let descriptor = PassDescriptor(PrefixRustStructs.self, parameterHelp: "prefix=TEXT (default rs_)") { params in
     try params.checkKnown(["prefix"])
     let prefix = params.string("prefix") ?? "rs_"
     guard !prefix.isEmpty, prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {

@@ -63,6 +63,17 @@ import Verify
     }
   }
 
+  /// Ordering constraints are declared once, on the pass type, and hold however the pipeline
+  /// is built: parsed, or put together in code.
+  @Test func orderingIsCheckedForPipelinesBuiltInCode() throws {
+    #expect(PruneDependents.requires == ["demote-unrepresentable"])
+    #expect(registry.descriptor(named: "prune-dependents")?.requires == PruneDependents.requires)
+    let inCode = PassPipeline([PruneDependents(), DemoteUnrepresentable(), SanitizeNames()])
+    #expect(inCode.orderingProblem() == "'prune-dependents' requires 'demote-unrepresentable' earlier in the pipeline")
+    #expect(throws: ConversionError.self) { try Conversion.check(inCode) }
+    #expect(PassPipeline([DemoteUnrepresentable(), SanitizeNames(), PruneDependents()]).orderingProblem() == nil)
+  }
+
   /// A pass runs once: `all` twice, or a pass `all` already holds, is refused at its column.
   @Test func aPassRunsOnce() {
     #expect(throws: PipelineError(column: 5, message: "'all' adds 'lower-rust', which is already in the pipeline; a pass runs once")) {

@@ -5,12 +5,16 @@ public protocol Pass: Sendable {
   static var name: String { get }
   /// One line for `--list-passes`.
   static var summary: String { get }
+  /// Passes that must run earlier in any pipeline holding this one: declared here once, checked
+  /// by the parser and by `PassPipeline.orderingProblem()` for pipelines built in code.
+  static var requires: [String] { get }
   /// Parameters in pipeline text (`max-length=128`), in canonical order; empty when none.
   var parameterText: String { get }
   mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult
 }
 
 extension Pass {
+  public static var requires: [String] { [] }
   public var parameterText: String { "" }
   public var name: String { Self.name }
 }

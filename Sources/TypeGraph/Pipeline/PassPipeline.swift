@@ -76,14 +76,15 @@ public struct PassPipeline: Sendable {
           let what = name == "all" ? "'all' adds '\(d.name)', which" : "'\(d.name)'"
           throw PipelineError(column: nameStart + 1, message: "\(what) is already in the pipeline; a pass runs once")
         }
-        let missing = d.requires.filter { r in !passes.contains { $0.name == r } }
-        if let r = missing.first {
-          throw PipelineError(column: nameStart + 1, message: "'\(d.name)' requires '\(r)' earlier in the pipeline")
-        }
-        do { passes.append(try d.make(name == "all" ? PassParameters(pass: d.name) : params)) } catch {
+        let made: any Pass
+        do { made = try d.make(name == "all" ? PassParameters(pass: d.name) : params) } catch {
           let at = (error as? PassError)?.parameter.flatMap { params.column(of: $0) } ?? nameStart + 1
           throw PipelineError(column: at, message: "\(error)")
         }
+        if let problem = Self.orderingProblem(of: made, after: passes) {
+          throw PipelineError(column: nameStart + 1, message: problem)
+        }
+        passes.append(made)
       }
       while i < chars.count && chars[i] == " " { i += 1 }
       if i == chars.count { break }
@@ -93,6 +94,21 @@ public struct PassPipeline: Sendable {
       i += 1
     }
     self.passes = passes
+  }
+
+  /// Why `pass` cannot come after `earlier`: a pass its type requires is not among them.
+  static func orderingProblem(of pass: any Pass, after earlier: [any Pass]) -> String? {
+    guard let r = type(of: pass).requires.first(where: { r in !earlier.contains { $0.name == r } }) else { return nil }
+    return "'\(pass.name)' requires '\(r)' earlier in the pipeline"
+  }
+
+  /// The first ordering constraint the pipeline breaks (a pipeline built in code, unchecked by
+  /// the parser), or nil.
+  public func orderingProblem() -> String? {
+    for i in passes.indices {
+      if let p = Self.orderingProblem(of: passes[i], after: Array(passes[..<i])) { return p }
+    }
+    return nil
   }
 
   /// Canonical text that parses back to the same pipeline.

@@ -4,18 +4,29 @@ public struct PassDescriptor: Sendable {
   public let summary: String
   /// Parameter documentation, e.g. `max-length=N (default 512)`; empty when the pass has none.
   public let parameterHelp: String
-  /// Passes that must appear earlier in a pipeline that contains this one.
+  /// Passes that must appear earlier in a pipeline that contains this one (the pass type's
+  /// `requires`, for `--list-passes` and PASSES.md; the parser checks the made pass's own).
   public let requires: [String]
   public let make: @Sendable (PassParameters) throws -> any Pass
 
+  /// The row of pass type `P`: its name, summary and ordering constraints come from the type.
+  public init<P: Pass>(_ pass: P.Type, parameterHelp: String = "", make: @escaping @Sendable (PassParameters) throws -> P) {
+    self.name = P.name
+    self.summary = P.summary
+    self.parameterHelp = parameterHelp
+    self.requires = P.requires
+    self.make = { try make($0) }
+  }
+
+  /// A row under a name of its own (a pass registered twice under two names, say).
   public init(
-    name: String, summary: String, parameterHelp: String = "", requires: [String] = [],
+    name: String, summary: String, parameterHelp: String = "",
     make: @escaping @Sendable (PassParameters) throws -> any Pass
   ) {
     self.name = name
     self.summary = summary
     self.parameterHelp = parameterHelp
-    self.requires = requires
+    self.requires = []
     self.make = make
   }
 }
