@@ -2,9 +2,13 @@
 import PackageDescription
 
 // Dependency direction (enforced by the target graph):
-//   CDwarf  <- TypeGraph <- {Lower, Sanitize, Prune, Encode} <- Verify <- rustbtf
+//   CDwarf  <- TypeGraph <- {Lower, Sanitize, Prune, Merge, Encode} <- Verify <- RustBTF <- rustbtf
 // TypeGraph holds the graph, the DWARF importer (the only code that calls libdw), the pass
-// protocol and the pipeline. Lower, Sanitize and Prune hold passes and never import each other.
+// protocol and the pipeline. The pass targets are named after what their passes do and never
+// import each other: Lower rewrites DWARF constructs into BTF shapes (lower-rust,
+// demote-unrepresentable), Sanitize makes names valid (sanitize-names), Prune removes what is not
+// to be written (select-symbols, prune-dependents), Merge merges equal types (merge-bindgen-copies,
+// dedup). The executable `rustbtf` (the command line) lives in Sources/CLI.
 // Encode owns every BTF wire detail; Verify mirrors the kernel's checks and loads BTF into the
 // running kernel (through CBPF, the only code that calls bpf(2)).
 let package = Package(
@@ -14,6 +18,7 @@ let package = Package(
     .library(name: "Lower", targets: ["Lower"]),
     .library(name: "Sanitize", targets: ["Sanitize"]),
     .library(name: "Prune", targets: ["Prune"]),
+    .library(name: "Merge", targets: ["Merge"]),
     .library(name: "Encode", targets: ["Encode"]),
     .library(name: "Verify", targets: ["Verify"]),
     .library(name: "RustBTF", targets: ["RustBTF"]),
@@ -35,17 +40,19 @@ let package = Package(
     .target(name: "Lower", dependencies: ["TypeGraph"]),
     .target(name: "Sanitize", dependencies: ["TypeGraph"]),
     .target(name: "Prune", dependencies: ["TypeGraph"]),
+    .target(name: "Merge", dependencies: ["TypeGraph"]),
     .target(name: "Encode", dependencies: ["TypeGraph"]),
     .target(name: "Verify", dependencies: ["Encode", "CBPF"]),
     // The umbrella library: the standard pass registry and the whole ELF -> BTF job, so that
     // the CLI and library users run exactly the same code.
-    .target(name: "RustBTF", dependencies: ["CDwarf", "TypeGraph", "Lower", "Sanitize", "Prune", "Encode", "Verify"]),
+    .target(name: "RustBTF", dependencies: ["CDwarf", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Encode", "Verify"]),
     .executableTarget(
       name: "rustbtf",
       dependencies: [
         "RustBTF", "TypeGraph", "Sanitize", "Encode", "Verify", "COutOfMemory",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      ],
+      path: "Sources/CLI"),
     // scripts/fuzz-verify.sh: the offline validator against the running kernel on mutated BTF.
     .executableTarget(
       name: "rustbtf-fuzz-verify", dependencies: ["RustBTF", "Encode", "Verify"], path: "Tools/FuzzVerify"),
@@ -54,7 +61,7 @@ let package = Package(
       name: "rustbtf-fuzz", dependencies: ["RustBTF", "TypeGraph", "Encode", "Verify"], path: "Tools/Fuzz"),
     .testTarget(
       name: "RustBTFTests",
-      dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Encode", "Verify"],
+      dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Encode", "Verify"],
       path: "Tests/RustBTFTests"),
   ]
 )

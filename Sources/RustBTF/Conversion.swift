@@ -1,5 +1,5 @@
+import Merge
 import Encode
-import Prune
 import TypeGraph
 import Verify
 

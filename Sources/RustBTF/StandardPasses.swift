@@ -1,3 +1,4 @@
+import Merge
 import Lower
 import Prune
 import Sanitize

@@ -1,6 +1,5 @@
 import Encode
 import Foundation
-import Prune
 import RustBTF
 import Testing
 import TypeGraph

@@ -1,3 +1,4 @@
+import Merge
 import Encode
 import Foundation
 import RustBTF

@@ -1,5 +1,4 @@
 import Encode
-import Prune
 import RustBTF
 import Sanitize
 import Testing

@@ -1,3 +1,5 @@
+import Lower
+import Merge
 import Prune
 import RustBTF
 import Sanitize

@@ -1,6 +1,6 @@
+import Merge
 import Encode
 import Foundation
-import Prune
 import Sanitize
 import RustBTF
 import Testing
