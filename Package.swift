@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependency direction (enforced by the target graph):
-//   CDwarf  <- TypeGraph <- {Lower, Sanitize, Prune, Merge, Encode} <- Verify <- RustBTF <- rustbtf
+//   CDwarf  <- TypeGraph <- {Lower, Sanitize, Prune, Merge, Encode} <- {Verify, Reports} <- RustBTF <- rustbtf
 // TypeGraph holds the graph, the DWARF importer (the only code that calls libdw), the pass
 // protocol and the pipeline. The pass targets are named after what their passes do and never
 // import each other: Lower rewrites DWARF constructs into BTF shapes (lower-rust,
@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "Sanitize", targets: ["Sanitize"]),
     .library(name: "Prune", targets: ["Prune"]),
     .library(name: "Merge", targets: ["Merge"]),
+    .library(name: "Reports", targets: ["Reports"]),
     .library(name: "Encode", targets: ["Encode"]),
     .library(name: "Verify", targets: ["Verify"]),
     .library(name: "RustBTF", targets: ["RustBTF"]),
@@ -41,15 +42,18 @@ let package = Package(
     .target(name: "Sanitize", dependencies: ["TypeGraph"]),
     .target(name: "Prune", dependencies: ["TypeGraph"]),
     .target(name: "Merge", dependencies: ["TypeGraph"]),
+    // What became of each type, for people: the explanation (--explain, --explain-pruned) and the
+    // Rust retention report (--stats), both read from the graph's decision log.
+    .target(name: "Reports", dependencies: ["TypeGraph", "Lower", "Sanitize", "Merge"]),
     .target(name: "Encode", dependencies: ["TypeGraph"]),
     .target(name: "Verify", dependencies: ["Encode", "CBPF"]),
     // The umbrella library: the standard pass registry and the whole ELF -> BTF job, so that
     // the CLI and library users run exactly the same code.
-    .target(name: "RustBTF", dependencies: ["CDwarf", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Encode", "Verify"]),
+    .target(name: "RustBTF", dependencies: ["CDwarf", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Encode", "Verify", "Reports"]),
     .executableTarget(
       name: "rustbtf",
       dependencies: [
-        "RustBTF", "TypeGraph", "Sanitize", "Encode", "Verify", "COutOfMemory",
+        "RustBTF", "TypeGraph", "Sanitize", "Encode", "Verify", "Reports", "COutOfMemory",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/CLI"),
@@ -61,7 +65,7 @@ let package = Package(
       name: "rustbtf-fuzz", dependencies: ["RustBTF", "TypeGraph", "Encode", "Verify"], path: "Tools/Fuzz"),
     .testTarget(
       name: "RustBTFTests",
-      dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Encode", "Verify"],
+      dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Encode", "Verify", "Reports"],
       path: "Tests/RustBTFTests"),
   ]
 )

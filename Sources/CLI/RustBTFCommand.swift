@@ -1,5 +1,6 @@
 import ArgumentParser
 import Encode
+import Reports
 import RustBTF
 import Sanitize
 import TypeGraph

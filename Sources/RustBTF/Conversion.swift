@@ -1,5 +1,6 @@
-import Merge
 import Encode
+import Merge
+import Reports
 import TypeGraph
 import Verify
 

@@ -1,5 +1,5 @@
-import Merge
 import Lower
+import Merge
 import Prune
 import Sanitize
 import TypeGraph

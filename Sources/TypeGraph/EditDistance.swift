@@ -1,5 +1,5 @@
 /// Levenshtein distance, for "did you mean" hints (pass names, `--explain` names).
-func editDistance<T: Equatable>(_ a: [T], _ b: [T]) -> Int {
+public func editDistance<T: Equatable>(_ a: [T], _ b: [T]) -> Int {
   if a.isEmpty { return b.count }
   if b.isEmpty { return a.count }
   var prev = Array(0...b.count)

@@ -1,5 +1,6 @@
 import Foundation
 import Prune
+import Reports
 import RustBTF
 import Testing
 import TypeGraph

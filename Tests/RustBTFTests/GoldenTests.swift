@@ -1,6 +1,6 @@
-import Merge
 import Encode
 import Foundation
+import Merge
 import RustBTF
 import Testing
 import TypeGraph

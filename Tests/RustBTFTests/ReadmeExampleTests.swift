@@ -1,5 +1,6 @@
 import Encode
 import Foundation
+import Reports
 import RustBTF
 import Testing
 import TypeGraph

@@ -1,8 +1,8 @@
-import Merge
 import Encode
 import Foundation
-import Sanitize
+import Merge
 import RustBTF
+import Sanitize
 import Testing
 import TypeGraph
 import Verify

@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 import RustBTF
 import Sanitize
 import Testing

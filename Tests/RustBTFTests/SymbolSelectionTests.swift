@@ -1,6 +1,7 @@
 import Encode
 import Foundation
 import Prune
+import Reports
 import RustBTF
 import Testing
 import TypeGraph

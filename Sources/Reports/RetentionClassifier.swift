@@ -1,5 +1,5 @@
-import Merge
 import Lower
+import Merge
 import TypeGraph
 
 /// Compares each type of a `RetentionSnapshot` with what the passes left of it; the rules are

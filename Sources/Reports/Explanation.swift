@@ -1,3 +1,5 @@
+import TypeGraph
+
 /// Which nodes an `Explanation` covers.
 public struct ExplainFilter: Sendable, Hashable {
   /// Original names to explain (simple, `Option<u8>`, or path-qualified,
