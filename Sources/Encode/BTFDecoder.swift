@@ -51,22 +51,14 @@ public enum BTFDecoder {
         throw EncodeError("bad BTF: type [\(id)] is truncated (\(typeEnd - pos) bytes left of 12)")
       }
       let info = r.u32(pos + 4)
-      let kind = UInt8((info >> 24) & 0x1f)
+      let number = UInt8((info >> 24) & 0x1f)
       let vlen = Int(info & 0xffff)
-      let extra: Int
-      switch kind {
-      case 1, 14, 17: extra = 4
-      case 3: extra = 12
-      case 4, 5: extra = 12 * vlen
-      case 6: extra = 8 * vlen
-      case 13: extra = 8 * vlen
-      case 15: extra = 12 * vlen
-      case 19: extra = 12 * vlen
-      case 2, 7, 8, 9, 10, 11, 12, 16, 18: extra = 0
-      default: throw EncodeError("bad BTF: type [\(id)] has unknown kind \(kind)")
+      guard number != 0, let kind = Kind(rawValue: number), kind.isBTF else {
+        throw EncodeError("bad BTF: type [\(id)] has unknown kind \(number)")
       }
+      let extra = kind.wireTrailingBytes(vlen: vlen)
       guard typeEnd - pos - 12 >= extra else {
-        throw EncodeError("bad BTF: type [\(id)] (kind \(kind), vlen \(vlen)) runs past the end of the type section")
+        throw EncodeError("bad BTF: type [\(id)] (kind \(number), vlen \(vlen)) runs past the end of the type section")
       }
       records.append(Record(pos: pos, info: info))
       pos += 12 + extra

@@ -57,15 +57,7 @@ extension TypeGraph {
       let signed = flags[i].contains(.signed)
       switch k {
       case .int:
-        let enc: String
-        switch aux >> 24 {
-        case 0: enc = "(none)"
-        case 1: enc = "SIGNED"
-        case 2: enc = "CHAR"
-        case 4: enc = "BOOL"
-        default: enc = "UNKN"
-        }
-        out += " size=\(size) bits_offset=\((aux >> 16) & 0xff) nr_bits=\(aux & 0xff) encoding=\(enc)"
+        out += " size=\(size) " + IntEncoding.logText(aux)
       case .pointer, .const, .volatile, .restrict, .typedef, .typeTag:
         out += " type_id=\(r(ref))"
       case .array:

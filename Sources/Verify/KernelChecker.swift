@@ -1,3 +1,6 @@
+import Encode
+import TypeGraph
+
 /// A line-by-line port of the checks in the kernel's `kernel/bpf/btf.c` (Linux 6.x), working
 /// on the raw blob. Function names follow the kernel's so each can be compared with its
 /// original; the log it writes is the kernel's verbose (`log_level` 1) BTF log, of which it
@@ -157,33 +160,18 @@ final class KernelChecker {
     vlog(s + "\n")
   }
 
-  static let kindNames = [
-    "UNKNOWN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF", "VOLATILE", "CONST",
-    "RESTRICT", "FUNC", "FUNC_PROTO", "VAR", "DATASEC", "FLOAT", "DECL_TAG", "TYPE_TAG", "ENUM64",
-  ]
-  func kindString(_ t: UInt32) -> String {
-    let k = Int(kind(t))
-    return k < Self.kindNames.count ? Self.kindNames[k] : "UNKNOWN"
-  }
+  /// The kernel's `btf_kind_str` (the same names as bpftool and `Kind.btfName`).
+  func kindString(_ t: UInt32) -> String { kind(t)?.btfName ?? "UNKNOWN" }
 
   func logDetails(_ t: UInt32) -> String {
     switch kind(t) {
-    case 1:
-      let d = word(t, 0)
-      let enc: String
-      switch (d >> 24) & 0x0f {
-      case 0: enc = "(none)"
-      case 1: enc = "SIGNED"
-      case 2: enc = "CHAR"
-      case 4: enc = "BOOL"
-      default: enc = "UNKN"
-      }
-      return "size=\(sizeType(t)) bits_offset=\((d >> 16) & 0xff) nr_bits=\(d & 0xff) encoding=\(enc)"
-    case 2, 8, 9, 10, 11, 12, 18: return "type_id=\(sizeType(t))"
-    case 3: return "type_id=\(word(t, 0)) index_type_id=\(word(t, 1)) nr_elems=\(word(t, 2))"
-    case 4, 5, 6, 15, 19: return "size=\(sizeType(t)) vlen=\(vlen(t))"
-    case 7: return kflag(t) ? "union" : "struct"
-    case 13:
+    case .int?:
+      return "size=\(sizeType(t)) " + TypeGraph.IntEncoding.logText(word(t, 0))
+    case .pointer?, .typedef?, .volatile?, .const?, .restrict?, .function?, .typeTag?: return "type_id=\(sizeType(t))"
+    case .array?: return "type_id=\(word(t, 0)) index_type_id=\(word(t, 1)) nr_elems=\(word(t, 2))"
+    case .structure?, .union?, .enumeration?, .dataSection?, .enum64?: return "size=\(sizeType(t)) vlen=\(vlen(t))"
+    case .forward?: return kflag(t) ? "union" : "struct"
+    case .functionProto?:
       var s = "return=\(sizeType(t)) args=("
       let n = vlen(t)
       func arg(_ i: Int) -> (name: UInt32, type: UInt32) { (word(t, 2 * i), word(t, 2 * i + 1)) }
@@ -200,9 +188,9 @@ final class KernelChecker {
         }
       }
       return s + ")"
-    case 14: return "type_id=\(sizeType(t)) linkage=\(word(t, 0))"
-    case 16: return "size=\(sizeType(t))"
-    case 17: return "type=\(sizeType(t)) component_idx=\(Int32(bitPattern: word(t, 0)))"
+    case .variable?: return "type_id=\(sizeType(t)) linkage=\(word(t, 0))"
+    case .float?: return "size=\(sizeType(t))"
+    case .declTag?: return "type=\(sizeType(t)) component_idx=\(Int32(bitPattern: word(t, 0)))"
     default: return ""
     }
   }
@@ -214,7 +202,13 @@ final class KernelChecker {
   }
   @inline(__always) func exists(_ id: UInt32) -> Bool { id < nrTypes }
   @inline(__always) func info(_ t: UInt32) -> UInt32 { t == 0 ? 0 : u32(pos[Int(t)] + 4) }
-  @inline(__always) func kind(_ t: UInt32) -> UInt32 { (info(t) >> 24) & 0x1f }
+  /// The raw kind number (bits 24-28 of info), valid or not.
+  @inline(__always) func kindNumber(_ t: UInt32) -> UInt32 { (info(t) >> 24) & 0x1f }
+  /// The kind, named; nil for void (id 0) and for numbers no BTF kind has.
+  @inline(__always) func kind(_ t: UInt32) -> Kind? {
+    let k = kindNumber(t)
+    return k >= 1 && k <= 19 ? Kind(rawValue: UInt8(k)) : nil
+  }
   @inline(__always) func vlen(_ t: UInt32) -> Int { Int(info(t) & 0xffff) }
   @inline(__always) func kflag(_ t: UInt32) -> Bool { info(t) >> 31 != 0 }
   @inline(__always) func nameOff(_ t: UInt32) -> UInt32 { t == 0 ? 0 : u32(pos[Int(t)]) }
@@ -227,22 +221,22 @@ final class KernelChecker {
 
   // Kind predicates (`btf_type_is_*`); id 0 is void.
   func isVoid(_ t: UInt32) -> Bool { t == 0 }
-  func isInt(_ t: UInt32) -> Bool { t != 0 && kind(t) == 1 }
-  func isPtr(_ t: UInt32) -> Bool { t != 0 && kind(t) == 2 }
-  func isArray(_ t: UInt32) -> Bool { t != 0 && kind(t) == 3 }
-  func isStruct(_ t: UInt32) -> Bool { t != 0 && (kind(t) == 4 || kind(t) == 5) }
-  func isFwd(_ t: UInt32) -> Bool { t != 0 && kind(t) == 7 }
-  func isTypedef(_ t: UInt32) -> Bool { t != 0 && kind(t) == 8 }
-  func isFunc(_ t: UInt32) -> Bool { t != 0 && kind(t) == 12 }
-  func isFuncProto(_ t: UInt32) -> Bool { t != 0 && kind(t) == 13 }
-  func isVar(_ t: UInt32) -> Bool { t != 0 && kind(t) == 14 }
-  func isDatasec(_ t: UInt32) -> Bool { t != 0 && kind(t) == 15 }
-  func isDeclTag(_ t: UInt32) -> Bool { t != 0 && kind(t) == 17 }
-  func isTypeTag(_ t: UInt32) -> Bool { t != 0 && kind(t) == 18 }
+  func isInt(_ t: UInt32) -> Bool { t != 0 && kind(t) == .int }
+  func isPtr(_ t: UInt32) -> Bool { t != 0 && kind(t) == .pointer }
+  func isArray(_ t: UInt32) -> Bool { t != 0 && kind(t) == .array }
+  func isStruct(_ t: UInt32) -> Bool { t != 0 && (kind(t) == .structure || kind(t) == .union) }
+  func isFwd(_ t: UInt32) -> Bool { t != 0 && kind(t) == .forward }
+  func isTypedef(_ t: UInt32) -> Bool { t != 0 && kind(t) == .typedef }
+  func isFunc(_ t: UInt32) -> Bool { t != 0 && kind(t) == .function }
+  func isFuncProto(_ t: UInt32) -> Bool { t != 0 && kind(t) == .functionProto }
+  func isVar(_ t: UInt32) -> Bool { t != 0 && kind(t) == .variable }
+  func isDatasec(_ t: UInt32) -> Bool { t != 0 && kind(t) == .dataSection }
+  func isDeclTag(_ t: UInt32) -> Bool { t != 0 && kind(t) == .declTag }
+  func isTypeTag(_ t: UInt32) -> Bool { t != 0 && kind(t) == .typeTag }
   func isModifier(_ t: UInt32) -> Bool {
     guard t != 0 else { return false }
     switch kind(t) {
-    case 8, 9, 10, 11, 18: return true
+    case .typedef?, .volatile?, .const?, .restrict?, .typeTag?: return true
     default: return false
     }
   }
@@ -251,7 +245,7 @@ final class KernelChecker {
   func hasSize(_ t: UInt32) -> Bool {
     guard t != 0 else { return false }
     switch kind(t) {
-    case 1, 4, 5, 6, 15, 16, 19: return true
+    case .int?, .structure?, .union?, .enumeration?, .dataSection?, .float?, .enum64?: return true
     default: return false
     }
   }
@@ -504,7 +498,7 @@ final class KernelChecker {
       throw .inval
     }
     let k = (inf >> 24) & 0x1f
-    if k > 19 || k == 0 {
+    if k == 0 || Kind(rawValue: UInt8(k))?.isBTF != true {
       let r = "Invalid kind:\(k)"
       fail("[\(id)] \(r)", typeID: id, reason: r)
       throw .inval
@@ -538,25 +532,25 @@ final class KernelChecker {
 
   func checkMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     switch kind(t) {
-    case 1: return try intCheckMeta(t, metaLeft)
-    case 2, 8, 9, 10, 11, 18: return try refTypeCheckMeta(t)
-    case 3: return try arrayCheckMeta(t, metaLeft)
-    case 4, 5: return try structCheckMeta(t, metaLeft)
-    case 6: return try enumCheckMeta(t, metaLeft, entry: 8)
-    case 19: return try enumCheckMeta(t, metaLeft, entry: 12)
-    case 7: return try fwdCheckMeta(t)
-    case 12: return try funcCheckMeta(t)
-    case 13: return try funcProtoCheckMeta(t, metaLeft)
-    case 14: return try varCheckMeta(t, metaLeft)
-    case 15: return try datasecCheckMeta(t, metaLeft)
-    case 16: return try floatCheckMeta(t)
-    case 17: return try declTagCheckMeta(t, metaLeft)
+    case .int?: return try intCheckMeta(t, metaLeft)
+    case .pointer?, .typedef?, .volatile?, .const?, .restrict?, .typeTag?: return try refTypeCheckMeta(t)
+    case .array?: return try arrayCheckMeta(t, metaLeft)
+    case .structure?, .union?: return try structCheckMeta(t, metaLeft)
+    case .enumeration?: return try enumCheckMeta(t, metaLeft, entry: Kind.enumeration.wireEntryBytes)
+    case .enum64?: return try enumCheckMeta(t, metaLeft, entry: Kind.enum64.wireEntryBytes)
+    case .forward?: return try fwdCheckMeta(t)
+    case .function?: return try funcCheckMeta(t)
+    case .functionProto?: return try funcProtoCheckMeta(t, metaLeft)
+    case .variable?: return try varCheckMeta(t, metaLeft)
+    case .dataSection?: return try datasecCheckMeta(t, metaLeft)
+    case .float?: return try floatCheckMeta(t)
+    case .declTag?: return try declTagCheckMeta(t, metaLeft)
     default: throw .inval
     }
   }
 
   func intCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
-    try metaNeeded(t, metaLeft, 4)
+    try metaNeeded(t, metaLeft, UInt32(Kind.int.wireFixedBytes))
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
     if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
     let d = word(t, 0)
@@ -570,19 +564,19 @@ final class KernelChecker {
     let enc = (d >> 24) & 0x0f
     if enc != 0 && enc != 1 && enc != 2 && enc != 4 { logType(t, "Unsupported encoding"); throw .notsupp }
     logType(t)
-    return 4
+    return UInt32(Kind.int.wireFixedBytes)
   }
 
   func refTypeCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
     // A TYPE_TAG may carry kind_flag 1 (an attribute, Linux 6.15+).
-    if kflag(t) && kind(t) != 18 { logType(t, "Invalid btf_info kind_flag"); throw .inval }
+    if kflag(t) && kind(t) != .typeTag { logType(t, "Invalid btf_info kind_flag"); throw .inval }
     if sizeType(t) > 0x000f_ffff { logType(t, "Invalid type_id"); throw .inval }
     let no = nameOff(t)
     switch kind(t) {
-    case 8:
+    case .typedef?:
       if no == 0 || !nameValidIdentifier(no) { logType(t, "Invalid name"); throw .inval }
-    case 18:
+    case .typeTag?:
       if b[strStart + Int(no)] == 0 { logType(t, "Invalid name"); throw .inval }
     default:
       if no != 0 { logType(t, "Invalid name"); throw .inval }
@@ -601,7 +595,7 @@ final class KernelChecker {
   }
 
   func arrayCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
-    try metaNeeded(t, metaLeft, 12)
+    try metaNeeded(t, metaLeft, UInt32(Kind.array.wireFixedBytes))
     if nameOff(t) != 0 { logType(t, "Invalid name"); throw .inval }
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
     if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
@@ -610,13 +604,13 @@ final class KernelChecker {
     if elem == 0 || elem > 0x000f_ffff { logType(t, "Invalid elem"); throw .inval }
     if index == 0 || index > 0x000f_ffff { logType(t, "Invalid index"); throw .inval }
     logType(t)
-    return 12
+    return UInt32(Kind.array.wireFixedBytes)
   }
 
   func structCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
-    let isUnion = kind(t) == 5
+    let isUnion = kind(t) == .union
     let n = vlen(t)
-    let needed = UInt32(n * 12)
+    let needed = UInt32(n * Kind.structure.wireEntryBytes)
     try metaNeeded(t, metaLeft, needed)
     let no = nameOff(t)
     if no != 0 && !nameValidIdentifier(no) { logType(t, "Invalid name"); throw .inval }
@@ -676,7 +670,7 @@ final class KernelChecker {
   }
 
   func funcProtoCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
-    let needed = UInt32(vlen(t) * 8)
+    let needed = UInt32(vlen(t) * Kind.functionProto.wireEntryBytes)
     try metaNeeded(t, metaLeft, needed)
     if nameOff(t) != 0 { logType(t, "Invalid name"); throw .inval }
     if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
@@ -694,7 +688,7 @@ final class KernelChecker {
   }
 
   func varCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
-    try metaNeeded(t, metaLeft, 4)
+    try metaNeeded(t, metaLeft, UInt32(Kind.variable.wireFixedBytes))
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
     if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
     let no = nameOff(t)
@@ -704,12 +698,12 @@ final class KernelChecker {
     let linkage = word(t, 0)
     if linkage != 0 && linkage != 1 { logType(t, "Linkage not supported"); throw .inval }
     logType(t)
-    return 4
+    return UInt32(Kind.variable.wireFixedBytes)
   }
 
   func datasecCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     let n = vlen(t)
-    let needed = UInt32(n * 12)
+    let needed = UInt32(n * Kind.dataSection.wireEntryBytes)
     try metaNeeded(t, metaLeft, needed)
     let size = sizeType(t)
     if size == 0 { logType(t, "size == 0"); throw .inval }
@@ -742,14 +736,14 @@ final class KernelChecker {
   }
 
   func declTagCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
-    try metaNeeded(t, metaLeft, 4)
+    try metaNeeded(t, metaLeft, UInt32(Kind.declTag.wireFixedBytes))
     if b[strStart + Int(nameOff(t))] == 0 { logType(t, "Invalid value"); throw .inval }
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
     // kind_flag 1 marks an attribute (btf_decl_tag("...") as __attribute__, Linux 6.15+).
     let comp = Int32(bitPattern: word(t, 0))
     if comp < -1 { logType(t, "Invalid component_idx"); throw .inval }
     logType(t)
-    return 4
+    return UInt32(Kind.declTag.wireFixedBytes)
   }
 
   // MARK: Resolve pass
@@ -838,16 +832,16 @@ final class KernelChecker {
 
   func resolveOne(_ t: UInt32, next: Int) throws(Failure) {
     switch kind(t) {
-    case 8, 9, 10, 11, 18: try modifierResolve(t)
-    case 2: try ptrResolve(t)
-    case 3: try arrayResolve(t)
-    case 4, 5: try structResolve(t, next)
-    case 14: try varResolve(t)
-    case 15: try datasecResolve(t, next)
-    case 12:
+    case .typedef?, .volatile?, .const?, .restrict?, .typeTag?: try modifierResolve(t)
+    case .pointer?: try ptrResolve(t)
+    case .array?: try arrayResolve(t)
+    case .structure?, .union?: try structResolve(t, next)
+    case .variable?: try varResolve(t)
+    case .dataSection?: try datasecResolve(t, next)
+    case .function?:
       try btfFuncCheck(t)
       stackPopResolved(sizeType(t), 0)
-    case 17: try declTagResolve(t)
+    case .declTag?: try declTagResolve(t)
     default:
       logType(t, details: false, "Unsupported resolve")
       throw .inval
@@ -1034,7 +1028,7 @@ final class KernelChecker {
   func checkPlainMember(_ st: UInt32, _ m: MemberRef, _ mt: UInt32) throws(Failure) {
     let structSize = sizeType(st)
     switch kind(mt) {
-    case 1:  // btf_int_check_member
+    case .int?:  // btf_int_check_member
       let d = word(mt, 0)
       var off = m.offset
       let intOff = (d >> 16) & 0xff
@@ -1047,22 +1041,22 @@ final class KernelChecker {
         logMember(st, m, "Member exceeds struct_size")
         throw .inval
       }
-    case 2:  // btf_ptr_check_member
+    case .pointer?:  // btf_ptr_check_member
       if m.offset & 7 != 0 { logMember(st, m, "Member is not byte aligned"); throw .inval }
       if structSize &- (m.offset >> 3) < 8 { logMember(st, m, "Member exceeds struct_size"); throw .inval }
-    case 3:  // btf_array_check_member
+    case .array?:  // btf_array_check_member
       if m.offset & 7 != 0 { logMember(st, m, "Member is not byte aligned"); throw .inval }
       let size = typeIDSize(m.type)?.size ?? 0
       if structSize &- (m.offset >> 3) < size { logMember(st, m, "Member exceeds struct_size"); throw .inval }
-    case 4, 5, 6, 19:  // btf_struct_check_member, btf_enum_check_member
+    case .structure?, .union?, .enumeration?, .enum64?:  // btf_struct_check_member, btf_enum_check_member
       if m.offset & 7 != 0 { logMember(st, m, "Member is not byte aligned"); throw .inval }
       if structSize &- (m.offset >> 3) < sizeType(mt) { logMember(st, m, "Member exceeds struct_size"); throw .inval }
-    case 8, 9, 10, 11, 18:  // btf_modifier_check_member
+    case .typedef?, .volatile?, .const?, .restrict?, .typeTag?:  // btf_modifier_check_member
       guard let r = typeIDSize(m.type) else { logMember(st, m, "Invalid member"); throw .inval }
       var rm = m
       rm.type = r.id
       try checkPlainMember(st, rm, r.id)
-    case 16:  // btf_float_check_member
+    case .float?:  // btf_float_check_member
       let alignBits = UInt64(min(8, sizeType(mt))) * 8
       if alignBits == 0 || UInt64(m.offset) % alignBits != 0 {
         logMember(st, m, "Member is not properly aligned")
@@ -1083,7 +1077,7 @@ final class KernelChecker {
     let bitfield = m.offset >> 24
     let bitOff = m.offset & 0xff_ffff
     switch kind(mt) {
-    case 1:  // btf_int_check_kflag_member
+    case .int?:  // btf_int_check_kflag_member
       if !intIsRegular(mt) { logMember(st, m, "Invalid member base type"); throw .inval }
       var nrBits = bitfield
       let intBits = word(mt, 0) & 0xff
@@ -1101,10 +1095,10 @@ final class KernelChecker {
         logMember(st, m, "Member exceeds struct_size")
         throw .inval
       }
-    case 2, 3, 4, 5, 16:  // btf_generic_check_kflag_member
+    case .pointer?, .array?, .structure?, .union?, .float?:  // btf_generic_check_kflag_member
       if bitfield != 0 { logMember(st, m, "Invalid member bitfield_size"); throw .inval }
       try checkPlainMember(st, m, mt)
-    case 6, 19:  // btf_enum_check_kflag_member
+    case .enumeration?, .enum64?:  // btf_enum_check_kflag_member
       var nrBits = bitfield
       if nrBits == 0 {
         if bitOff & 7 != 0 { logMember(st, m, "Member is not byte aligned"); throw .inval }
@@ -1114,7 +1108,7 @@ final class KernelChecker {
         throw .inval
       }
       if structSize < bytesUp(bitOff &+ nrBits) { logMember(st, m, "Member exceeds struct_size"); throw .inval }
-    case 8, 9, 10, 11, 18:
+    case .typedef?, .volatile?, .const?, .restrict?, .typeTag?:
       guard let r = typeIDSize(m.type) else { logMember(st, m, "Invalid member"); throw .inval }
       var rm = m
       rm.type = r.id

@@ -41,6 +41,20 @@ extension TypeGraph {
       self.bits = bits
     }
 
+    /// `bits_offset=0 nr_bits=32 encoding=SIGNED`: an int word as the kernel's verifier log and
+    /// bpftool print it (an encoding other than one of the three flags is `UNKN`).
+    public static func logText(_ word: UInt32) -> String {
+      let encoding: String
+      switch (word >> 24) & 0x0f {
+      case 0: encoding = "(none)"
+      case 1: encoding = "SIGNED"
+      case 2: encoding = "CHAR"
+      case 4: encoding = "BOOL"
+      default: encoding = "UNKN"
+      }
+      return "bits_offset=\((word >> 16) & 0xff) nr_bits=\(word & 0xff) encoding=\(encoding)"
+    }
+
     public init(word: UInt32) {
       let encoding = word >> 24
       self.init(isSigned: encoding & 1 != 0, isChar: encoding & 2 != 0, isBool: encoding & 4 != 0,
