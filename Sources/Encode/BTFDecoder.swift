@@ -183,11 +183,4 @@ public enum BTFDecoder {
 }
 
 /// Little-endian reads at offsets the caller has bounds-checked.
-struct ByteReader {
-  let bytes: [UInt8]
-  @inline(__always) func u8(_ at: Int) -> UInt8 { bytes[at] }
-  @inline(__always) func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
-  @inline(__always) func u32(_ at: Int) -> UInt32 {
-    UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-  }
-}
+

@@ -3,9 +3,7 @@ import TypeGraph
 
 /// Reading the blob: type records, their fields, and the string section (`btf_name_by_offset`, the name checks).
 extension KernelChecker {
-  @inline(__always) func u32(_ at: Int) -> UInt32 {
-    UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
-  }
+  @inline(__always) func u32(_ at: Int) -> UInt32 { reader.u32(at) }
   @inline(__always) func exists(_ id: UInt32) -> Bool { id < nrTypes }
   @inline(__always) func info(_ t: UInt32) -> UInt32 { t == 0 ? 0 : u32(pos[Int(t)] + 4) }
   /// The raw kind number (bits 24-28 of info), valid or not.

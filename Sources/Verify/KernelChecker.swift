@@ -9,6 +9,7 @@ final class KernelChecker {
   enum Failure: Error { case inval, e2big, eexist, notsupp, loop }
 
   let b: [UInt8]
+  let reader: ByteReader
   let mode: ValidationMode
   let limits: KernelLimits
   /// Write the kernel's log. Off, the checks run the same and only the log text is skipped,
@@ -17,6 +18,7 @@ final class KernelChecker {
   let verbose: Bool
   init(bytes: [UInt8], mode: ValidationMode, limits: KernelLimits = .uapi, verbose: Bool = true) {
     self.b = bytes
+    self.reader = ByteReader(bytes: bytes)
     self.mode = mode
     self.limits = limits
     self.verbose = verbose
