@@ -13,6 +13,12 @@ public struct DWARFImportOptions: Sendable {
   /// names outside `.debug_str`), instead of failing; `ImportStatistics` counts what was lost
   /// and the CLI warns. Off by default: a corrupt input must not pass for a good one.
   public var allowIncomplete = false
+  /// How the walk steps from a DIE to its next sibling: `.fast` (the default) computes where
+  /// the sibling starts (`Sources/CDwarf/fastwalk.h`), `.publicLibdw` asks libdw's
+  /// `dwarf_siblingof` only, which re-parses subtrees on DWARF without `DW_AT_sibling`. Both
+  /// visit the same DIEs (ImporterWalkTests); the environment variable RUSTBTF_PUBLIC_WALK=1
+  /// selects `.publicLibdw` for the benchmark (scripts/bench.sh) and parity checks.
+  var siblingWalk = SiblingWalk.fromEnvironment()
 
   public init() {}
 
@@ -39,6 +45,17 @@ public struct DWARFImportOptions: Sendable {
       }
     }
     return out
+  }
+}
+
+/// See `DWARFImportOptions.siblingWalk`.
+enum SiblingWalk {
+  case fast, publicLibdw
+
+  /// `.publicLibdw` when RUSTBTF_PUBLIC_WALK is 1.
+  static func fromEnvironment() -> SiblingWalk {
+    guard let value = getenv("RUSTBTF_PUBLIC_WALK") else { return .fast }
+    return strcmpEquals(value, "1") ? .publicLibdw : .fast
   }
 }
 
@@ -116,6 +133,16 @@ public enum DWARFImporter {
   public static func importFile(
     path: String, options: DWARFImportOptions = .init(), statistics: inout ImportStatistics
   ) throws(ImportError) -> TypeGraph {
+    var trace: ContiguousArray<UInt64>? = nil
+    return try importFile(path: path, options: options, statistics: &statistics, trace: &trace)
+  }
+
+  /// `importFile`; when `trace` is not nil, the offset of every DIE the walk visits is appended
+  /// to it in visiting order (ImporterWalkTests compares the two sibling walks with it).
+  static func importFile(
+    path: String, options: DWARFImportOptions, statistics: inout ImportStatistics,
+    trace: inout ContiguousArray<UInt64>?
+  ) throws(ImportError) -> TypeGraph {
     let check = try ELFFileCheck.check(path: path)
     elf_version(UInt32(EV_CURRENT))
     guard let dwfl = rb_dwfl_begin_offline() else {
@@ -141,6 +168,8 @@ public enum DWARFImporter {
     var walker = DWARFWalker(dwarf: dwarf, path: path, bigEndian: check.bigEndian)
     walker.excludeLanguages = options.excludeLanguages
     walker.addressBias = bias
+    walker.publicSiblingWalk = options.siblingWalk == .publicLibdw
+    walker.trace = trace
     defer { walker.deallocate() }
     // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).
     ELFSymbolReader.read(module, isRelocatable: check.elfType == 1, into: &walker.graph)
@@ -151,6 +180,7 @@ public enum DWARFImporter {
     }
     PercpuPlacement.addDataSection(to: &walker.graph)
     statistics = walker.stats
+    trace = walker.trace
     statistics.nodes = walker.graph.count - 1
     return walker.takeGraph()
   }
