@@ -31,13 +31,14 @@ public struct DWARFImportOptions: Sendable {
     for part in spec.split(separator: ",") {
       let name = String(part.filter { $0 != " " }).lowercased()
       switch name {
-      case "rust": out.append(0x1c)
-      case "c": out += [0x01, 0x02, 0x0c, 0x1d, 0x2c]
-      case "c89": out.append(0x01)
-      case "c99": out.append(0x0c)
-      case "c11": out.append(0x1d)
-      case "c17": out.append(0x2c)
-      case "c++", "c_plus_plus": out += [0x04, 0x1a, 0x21, 0x2b]
+      case "rust": out.append(lang(DW_LANG_Rust))
+      case "c": out += [DW_LANG_C89, DW_LANG_C, DW_LANG_C99, DW_LANG_C11].map(lang) + [langC17]
+      case "c89": out.append(lang(DW_LANG_C89))
+      case "c99": out.append(lang(DW_LANG_C99))
+      case "c11": out.append(lang(DW_LANG_C11))
+      case "c17": out.append(langC17)
+      case "c++", "c_plus_plus":
+        out += [DW_LANG_C_plus_plus, DW_LANG_C_plus_plus_11, DW_LANG_C_plus_plus_14].map(lang) + [langCPlusPlus20]
       default:
         if name.hasPrefix("0x"), let v = UInt16(name.dropFirst(2), radix: 16) { out.append(v) }
         else if let v = UInt16(name) { out.append(v) }
@@ -46,6 +47,11 @@ public struct DWARFImportOptions: Sendable {
     }
     return out
   }
+
+  private static func lang(_ value: Int) -> UInt16 { UInt16(value) }
+  /// Language codes newer than elfutils 0.188's dwarf.h (DWARF 5 errata / DWARF 6).
+  private static let langCPlusPlus20: UInt16 = 0x2b
+  private static let langC17: UInt16 = 0x2c
 }
 
 /// See `DWARFImportOptions.siblingWalk`.
@@ -172,7 +178,7 @@ public enum DWARFImporter {
     walker.trace = trace
     defer { walker.deallocate() }
     // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).
-    ELFSymbolReader.read(module, isRelocatable: check.elfType == 1, into: &walker.graph)
+    ELFSymbolReader.read(module, isRelocatable: check.elfType == ET_REL, into: &walker.graph)
     try walker.checkUnitExtents(allowIncomplete: options.allowIncomplete)
     try walker.run()
     if let lost = walker.stats.incompleteSummary, !options.allowIncomplete {
