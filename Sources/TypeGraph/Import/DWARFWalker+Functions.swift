@@ -62,13 +62,11 @@ extension DWARFWalker {
       forEachChild(of: &die) { w, child in
         switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
         case DW.formalParameter:
-          w.stats.dies &+= 1
-          w.memberBuffer.append(Member(name: w.internName(rb_integrate_string(&child, DW.atName))))
-          w.memberBufferOffsets.append(rb_integrate_ref(&child, DW.atType))
+          // Through DW_AT_abstract_origin: an inlined or out-of-line copy names its parameters there.
+          let name = w.internName(rb_integrate_string(&child, DW.atName))
+          w.appendParameter(name, type: rb_integrate_ref(&child, DW.atType))
         case DW.unspecifiedParameters:
-          w.stats.dies &+= 1
-          w.memberBuffer.append(Member())
-          w.memberBufferOffsets.append(0)
+          w.appendParameter(.empty, type: 0)
         case DWARFTag.templateTypeParameter, DWARFTag.templateValueParameter:
           w.stats.dies &+= 1
           w.templateParameter(&child, owner: fn)
@@ -78,6 +76,14 @@ extension DWARFWalker {
       }
     }
     finishMembers(proto, start)
+  }
+
+  /// One parameter of the prototype being built, into the member buffer (its type a pending
+  /// reference); `...` (DW_TAG_unspecified_parameters) is a parameter without name and type.
+  mutating func appendParameter(_ name: NameID, type: UInt64) {
+    stats.dies &+= 1
+    memberBuffer.append(Member(name: name))
+    memberBufferOffsets.append(type)
   }
 
   /// An inlined function that has a defined ELF function symbol of its name: GCC may give its

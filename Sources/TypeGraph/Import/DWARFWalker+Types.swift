@@ -285,17 +285,14 @@ extension DWARFWalker {
       forEachChild(of: &die) { w, child in
         switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
         case DW.formalParameter:
-          w.stats.dies &+= 1
           guard rb_collect(&child, w.attrs) == 0 else {
+            w.stats.dies &+= 1
             w.noteUnreadableDIE()
             return
           }
-          w.memberBuffer.append(Member(name: w.internName(w.nameAttribute())))
-          w.memberBufferOffsets.append(rb_ref(w.attrs, Slot.type))
+          w.appendParameter(w.internName(w.nameAttribute()), type: rb_ref(w.attrs, Slot.type))
         case DW.unspecifiedParameters:
-          w.stats.dies &+= 1
-          w.memberBuffer.append(Member())
-          w.memberBufferOffsets.append(0)
+          w.appendParameter(.empty, type: 0)
         default:
           w.visit(&child, Context(kind: .typesOnly), depth + 1)
         }
