@@ -242,7 +242,7 @@ struct DWARFWalker {
       return
     }
     while true {
-      if trace != nil { trace!.append(dwarf_dieoffset(&child)) }
+      trace?.append(dwarf_dieoffset(&child))
       body(&self, &child)
       let next = rb_fast_next(&child, walk, dieEnd, &parent)
       if next != 0 {
