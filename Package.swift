@@ -63,6 +63,8 @@ let package = Package(
     // scripts/fuzz.sh: libFuzzer targets (a replayer when built without -DRUSTBTF_FUZZ).
     .executableTarget(
       name: "rustbtf-fuzz", dependencies: ["RustBTF", "TypeGraph", "Encode", "Verify"], path: "Tools/Fuzz"),
+    // scripts/bench.sh: the DWARF import alone, fast vs public sibling walk.
+    .executableTarget(name: "rustbtf-import-bench", dependencies: ["TypeGraph"], path: "Tools/ImportBench"),
     .testTarget(
       name: "RustBTFTests",
       dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Encode", "Verify", "Reports"],

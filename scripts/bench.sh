@@ -5,11 +5,15 @@
 #   rustbtf            `rustbtf INPUT -o OUT.rustbtf.btf`
 #   pahole             `pahole --btf_encode_detached=OUT.pahole.btf INPUT`
 #   pahole-no-rust     the same with `--lang_exclude=rust` (what the kernel build passes)
+#   rustbtf-public     rustbtf again with RUSTBTF_PUBLIC_WALK=1: the importer steps to siblings
+#                      with libdw's public dwarf_siblingof only (Sources/CDwarf/fastwalk.h)
 # each under `/usr/bin/time -v`, and prints one table row per tool:
 #   wall seconds, CPU seconds (user+sys), peak RSS (MB), exit code, BTF type count
 #   (`bpftool btf dump file OUT format raw | grep -c '^\['`, falling back to `rustbtf dump OUT`),
 #   BTF bytes, and whether the running kernel accepts the BTF (`rustbtf verify --kernel OUT`,
 #   exit 0 = accepted; the kernel's reason is printed under the table otherwise).
+# Then the import alone (rustbtf-import-bench: DWARFImporter.importFile, no passes; median and
+# fastest of IMPORT_RUNS runs), with the fast sibling step and with the public one.
 # A failing tool (pahole often fails on Rust input) is reported with its exit code and the
 # script goes on. Outputs go to a temp dir that is removed at the end (BENCH_KEEP=1 keeps it);
 # INPUT is only read, and its size/mtime/sha256 are checked before and after.
@@ -24,6 +28,7 @@
 #   PAHOLE=path        pahole binary (default: pahole on PATH; Debian's dwarves)
 #   PAHOLE_FLAGS="..." extra flags for both pahole runs (e.g. "-j --btf_gen_floats")
 #   BENCH_KEEP=1       keep the temp dir with the BTF files and logs
+#   IMPORT_BENCH=path  rustbtf-import-bench binary (default: next to RUSTBTF); IMPORT_RUNS=N (3)
 set -uo pipefail
 
 INPUT="${1:-/tmp/corpus/vmlinux.rust}"
@@ -156,8 +161,12 @@ OUT_PX="$TMP/out.pahole-no-rust.btf"
 if [ "$RUSTBTF_OK" = 1 ]; then
   run rustbtf "$OUT_R" "$RUSTBTF" "$INPUT" -o "$OUT_R"
   row rustbtf "$OUT_R"
+  run rustbtf-public "$TMP/out.rustbtf-public.btf" env RUSTBTF_PUBLIC_WALK=1 "$RUSTBTF" "$INPUT" -o "$TMP/out.rustbtf-public.btf"
+  row rustbtf-public "$TMP/out.rustbtf-public.btf"
+  cmp -s "$OUT_R" "$TMP/out.rustbtf-public.btf" || REASONS+=("rustbtf-public wrote different BTF than rustbtf (an importer bug)")
 else
   skip_row rustbtf "no binary at $RUSTBTF"
+  skip_row rustbtf-public "no binary at $RUSTBTF"
 fi
 
 if command -v "$PAHOLE" >/dev/null 2>&1; then
@@ -179,6 +188,14 @@ echo "kernel:  $(uname -r)    rustbtf: $([ "$RUSTBTF_OK" = 1 ] && echo "$RUSTBTF
 echo
 printf '%-16s %8s %8s %9s %5s %9s %11s  %s\n' tool "wall s" "CPU s" "RSS MB" exit types "BTF bytes" "kernel ok"
 printf '%s\n' "${ROWS[@]}"
+IMPORT_BENCH="${IMPORT_BENCH:-$(dirname "$RUSTBTF")/rustbtf-import-bench}"
+if [ -x "$IMPORT_BENCH" ]; then
+  echo
+  "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}"
+  RUSTBTF_PUBLIC_WALK=1 "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}"
+else
+  REASONS+=("import-only rows not run: no $IMPORT_BENCH (swift build -c release)")
+fi
 if [ "${#REASONS[@]}" -gt 0 ]; then
   echo
   echo "notes:"

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "fastwalk.h"
 
 /* ---- rustbtf importer helpers (Sources/TypeGraph/Import). ------------------------------------
  * One pass over a DIE's attributes (dwarf_getattrs with a C callback) fills `rb_attrs`; the
@@ -23,20 +24,14 @@ enum {
 typedef struct {
   uint64_t mask;
   Dwarf_Attribute a[RB_SLOT_COUNT];
-  /* The DIE these attributes came from, and its last attribute stored in the DIE's data (not
-   * DW_FORM_implicit_const): where the DIE ends is the end of that value. */
-  const void *die_addr;
-  const unsigned char *last_valp;
-  unsigned last_form;
+  /* Where the DIE ends, for the sibling step (fastwalk.h). */
+  rb_die_end end;
 } rb_attrs;
 
 static int rb_attrs_cb(Dwarf_Attribute *at, void *arg) {
   rb_attrs *r = (rb_attrs *)arg;
   int s;
-  if (at->form != DW_FORM_implicit_const) {
-    r->last_valp = at->valp;
-    r->last_form = at->form;
-  }
+  rb_die_end_note(&r->end, at);
   switch (at->code) {
   case DW_AT_name: s = RB_NAME; break;
   case DW_AT_type: s = RB_TYPE; break;
@@ -77,160 +72,9 @@ static int rb_attrs_cb(Dwarf_Attribute *at, void *arg) {
 /* Fills `r` from `die`; 0 on success, -1 when libdw could not read the attributes. */
 static inline int rb_collect(Dwarf_Die *die, rb_attrs *r) {
   r->mask = 0;
-  r->die_addr = NULL;
-  r->last_valp = NULL;
-  r->last_form = 0;
+  rb_die_end_reset(&r->end);
   if (dwarf_getattrs(die, rb_attrs_cb, r, 0) < 0) return -1;
-  r->die_addr = die->addr;
-  return 0;
-}
-
-/* ---- Sibling walk without re-parsing subtrees. ---------------------------------------------
- * libdw's dwarf_siblingof skips a DIE's whole subtree when there is no DW_AT_sibling (LLVM
- * never emits one), so a walk that visits children and then asks for the parent's sibling
- * parses every DIE once per ancestor. rb_next instead takes the end of a leaf DIE from its last
- * attribute value, and the end of a DIE whose children were just walked from the terminator the
- * children walk met. Anything unexpected falls back to dwarf_siblingof. */
-typedef struct {
-  const unsigned char *unit_end;
-  const void *rec_addr;            /* DIE whose children were walked to their terminator ... */
-  const unsigned char *rec_end;    /* ... and the address right after that terminator */
-  uint16_t version;
-  uint8_t addr_size;
-  uint8_t offset_size;
-  bool big_endian;
-  uint64_t fast, slow;
-} rb_walk;
-
-static inline const unsigned char *rb_skip_uleb(const unsigned char *p, const unsigned char *end) {
-  while (p < end) { if ((*p++ & 0x80) == 0) return p; }
-  return NULL;
-}
-
-static inline bool rb_read_uleb(const unsigned char **pp, const unsigned char *end, uint64_t *out) {
-  const unsigned char *p = *pp;
-  uint64_t v = 0;
-  unsigned shift = 0;
-  while (p < end) {
-    unsigned char b = *p++;
-    if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
-    shift += 7;
-    if ((b & 0x80) == 0) { *pp = p; *out = v; return true; }
-  }
-  return false;
-}
-
-static inline uint64_t rb_read_n(const unsigned char *p, int n, bool big) {
-  uint64_t v = 0;
-  for (int i = 0; i < n; i++) v |= (uint64_t)p[big ? n - 1 - i : i] << (8 * i);
-  return v;
-}
-
-/* The address after a value of `form` at `p`, or NULL when unknown or out of bounds. */
-static inline const unsigned char *rb_skip_form(const rb_walk *w, unsigned form, const unsigned char *p) {
-  const unsigned char *end = w->unit_end;
-  uint64_t n;
-  for (int depth = 0; depth < 4; depth++) {
-    size_t fixed;
-    switch (form) {
-    case DW_FORM_flag_present: case DW_FORM_implicit_const: return p;
-    case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1:
-      fixed = 1; break;
-    case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2: fixed = 2; break;
-    case DW_FORM_strx3: case DW_FORM_addrx3: fixed = 3; break;
-    case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_strx4: case DW_FORM_addrx4: case DW_FORM_ref_sup4:
-      fixed = 4; break;
-    case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8: fixed = 8; break;
-    case DW_FORM_data16: fixed = 16; break;
-    case DW_FORM_addr: fixed = w->addr_size; break;
-    case DW_FORM_ref_addr: fixed = w->version == 2 ? w->addr_size : w->offset_size; break;
-    case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
-    case DW_FORM_GNU_strp_alt: case DW_FORM_GNU_ref_alt:
-      fixed = w->offset_size; break;
-    case DW_FORM_sdata: case DW_FORM_udata: case DW_FORM_ref_udata: case DW_FORM_strx:
-    case DW_FORM_addrx: case DW_FORM_loclistx: case DW_FORM_rnglistx:
-    case DW_FORM_GNU_addr_index: case DW_FORM_GNU_str_index:
-      return rb_skip_uleb(p, end);
-    case DW_FORM_string:
-      while (p < end) { if (*p++ == 0) return p; }
-      return NULL;
-    case DW_FORM_block1:
-      if (p + 1 > end) return NULL;
-      n = p[0]; p += 1;
-      return (uint64_t)(end - p) >= n ? p + n : NULL;
-    case DW_FORM_block2:
-      if (p + 2 > end) return NULL;
-      n = rb_read_n(p, 2, w->big_endian); p += 2;
-      return (uint64_t)(end - p) >= n ? p + n : NULL;
-    case DW_FORM_block4:
-      if (p + 4 > end) return NULL;
-      n = rb_read_n(p, 4, w->big_endian); p += 4;
-      return (uint64_t)(end - p) >= n ? p + n : NULL;
-    case DW_FORM_block: case DW_FORM_exprloc:
-      if (!rb_read_uleb(&p, end, &n)) return NULL;
-      return (uint64_t)(end - p) >= n ? p + n : NULL;
-    case DW_FORM_indirect:
-      if (!rb_read_uleb(&p, end, &n)) return NULL;
-      form = (unsigned)n;
-      continue;
-    default:
-      return NULL;
-    }
-    if (fixed == 0 || (size_t)(end - p) < fixed) return NULL;
-    return p + fixed;
-  }
-  return NULL;
-}
-
-static int rb_last_attr_cb(Dwarf_Attribute *at, void *arg) {
-  rb_attrs *r = (rb_attrs *)arg;
-  if (at->form != DW_FORM_implicit_const) {
-    r->last_valp = at->valp;
-    r->last_form = at->form;
-  }
-  return DWARF_CB_OK;
-}
-
-/* Where a DIE's attribute values end (= where the next DIE or its first child starts). */
-static inline const unsigned char *rb_die_end(Dwarf_Die *die, const rb_walk *w, rb_attrs *r) {
-  if (r->die_addr != die->addr) {
-    r->mask = 0;
-    r->die_addr = NULL;
-    r->last_valp = NULL;
-    r->last_form = 0;
-    if (dwarf_getattrs(die, rb_last_attr_cb, r, 0) < 0) return NULL;
-    r->die_addr = die->addr;
-    r->mask = 0; /* only the end is known, not the attributes */
-  }
-  const unsigned char *p = (const unsigned char *)die->addr;
-  if (r->last_valp == NULL) /* no value in the DIE's data: it ends after its abbrev code */
-    return rb_skip_uleb(p, w->unit_end);
-  if (r->last_valp < p || r->last_valp >= w->unit_end) return NULL;
-  return rb_skip_form(w, r->last_form, r->last_valp);
-}
-
-/* Moves `die` to its next sibling; 0 ok, 1 no more siblings, -1 error. `parent` is the DIE whose
- * children are being walked (its end is recorded when the terminator is met). */
-static inline int rb_next(Dwarf_Die *die, rb_walk *w, rb_attrs *r, const Dwarf_Die *parent) {
-  const unsigned char *end = NULL;
-  if (w->unit_end == NULL) return dwarf_siblingof(die, die);
-  int hc = dwarf_haschildren(die);
-  if (hc == 0) end = rb_die_end(die, w, r);
-  else if (hc > 0 && die->addr == w->rec_addr) end = w->rec_end;
-  if (end == NULL) {
-    w->slow++;
-    return dwarf_siblingof(die, die);
-  }
-  w->fast++;
-  /* Padding or the end of the unit: no more siblings. */
-  if (end >= w->unit_end) return 1;
-  if (*end == 0) {
-    w->rec_addr = parent->addr;
-    w->rec_end = end + 1;
-    return 1;
-  }
-  die->addr = (void *)end;
-  die->abbrev = NULL;
+  rb_die_end_done(&r->end, die);
   return 0;
 }
 
@@ -341,24 +185,17 @@ static inline bool rb_block(rb_attrs *r, int s, const unsigned char **data, size
   return true;
 }
 
-/* DW_AT_encoding of the base type an attribute (an enum's DW_AT_type) leads to, following up to
- * 8 typedefs and qualifiers; 0 when there is none. */
+/* DW_AT_encoding of the base type an attribute (an enum's DW_AT_type) leads to through typedefs
+ * and qualifiers (dwarf_peel_type); 0 when there is none. */
 static inline unsigned rb_ref_encoding(rb_attrs *r, int s) {
   if (!rb_has(r, s)) return 0;
   Dwarf_Die d;
-  if (dwarf_formref_die(&r->a[s], &d) == NULL) return 0;
-  for (int i = 0; i < 8; i++) {
-    int tag = dwarf_tag(&d);
-    Dwarf_Attribute a;
-    if (tag == DW_TAG_base_type) {
-      Dwarf_Word w;
-      if (dwarf_attr(&d, DW_AT_encoding, &a) == NULL || dwarf_formudata(&a, &w) != 0) return 0;
-      return (unsigned)w;
-    }
-    if (dwarf_attr(&d, DW_AT_type, &a) == NULL) return 0;
-    if (dwarf_formref_die(&a, &d) == NULL) return 0;
-  }
-  return 0;
+  Dwarf_Attribute a;
+  Dwarf_Word w;
+  if (dwarf_formref_die(&r->a[s], &d) == NULL || dwarf_peel_type(&d, &d) != 0) return 0;
+  if (dwarf_tag(&d) != DW_TAG_base_type) return 0;
+  if (dwarf_attr(&d, DW_AT_encoding, &a) == NULL || dwarf_formudata(&a, &w) != 0) return 0;
+  return (unsigned)w;
 }
 
 /* Attributes through DW_AT_abstract_origin / DW_AT_specification (dwarf_attr_integrate). */
@@ -391,9 +228,6 @@ static inline bool rb_integrate_flag(Dwarf_Die *die, unsigned at) {
   return b;
 }
 
-/* Next sibling in place (dwarf_siblingof(d, d), which Swift cannot express). 0 ok, 1 end, -1 error. */
-static inline int rb_next_sibling(Dwarf_Die *die) { return dwarf_siblingof(die, die); }
-
 /* A libdwfl session for one file reported offline: applies .rela.debug_* of ET_REL files. The
  * callbacks are static, so they outlive every Dwfl handle. */
 static inline Dwfl *rb_dwfl_begin_offline(void) {
@@ -404,31 +238,6 @@ static inline Dwfl *rb_dwfl_begin_offline(void) {
     .debuginfo_path = NULL,
   };
   return dwfl_begin(&rb_offline_callbacks);
-}
-
-/* Prepares `w` for walking the unit of `cudie`; false (and every rb_next falls back to
- * dwarf_siblingof) when the unit header cannot be read. */
-static inline bool rb_walk_begin_unit(rb_walk *w, Dwarf *dbg, Dwarf_Die *cudie, bool big_endian) {
-  w->unit_end = NULL;
-  w->rec_addr = NULL;
-  w->rec_end = NULL;
-  w->big_endian = big_endian;
-  Dwarf_Off die_off = dwarf_dieoffset(cudie);
-  Dwarf_Off cu_rel = dwarf_cuoffset(cudie);
-  if (cu_rel == (Dwarf_Off)-1 || die_off == (Dwarf_Off)-1 || cu_rel > die_off) return false;
-  Dwarf_Off unit_off = die_off - cu_rel;
-  Dwarf_Off next = 0, abbrev = 0;
-  size_t hsize = 0;
-  Dwarf_Half version = 0;
-  uint8_t asz = 0, osz = 0;
-  if (dwarf_next_unit(dbg, unit_off, &next, &hsize, &version, &abbrev, &asz, &osz, NULL, NULL) != 0)
-    return false;
-  if (next <= die_off) return false;
-  w->unit_end = (const unsigned char *)cudie->addr + (next - die_off);
-  w->version = version;
-  w->addr_size = asz;
-  w->offset_size = osz;
-  return true;
 }
 
 /* ---- Plain file access for the importer's up-front ELF checks (so that TypeGraph needs no

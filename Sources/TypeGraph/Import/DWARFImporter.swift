@@ -13,6 +13,12 @@ public struct DWARFImportOptions: Sendable {
   /// names outside `.debug_str`), instead of failing; `ImportStatistics` counts what was lost
   /// and the CLI warns. Off by default: a corrupt input must not pass for a good one.
   public var allowIncomplete = false
+  /// How the walk steps from a DIE to its next sibling: `.fast` (the default) computes where
+  /// the sibling starts (`Sources/CDwarf/fastwalk.h`), `.publicLibdw` asks libdw's
+  /// `dwarf_siblingof` only, which re-parses subtrees on DWARF without `DW_AT_sibling`. Both
+  /// visit the same DIEs (ImporterWalkTests); the environment variable RUSTBTF_PUBLIC_WALK=1
+  /// selects `.publicLibdw` for the benchmark (scripts/bench.sh) and parity checks.
+  var siblingWalk = SiblingWalk.fromEnvironment()
 
   public init() {}
 
@@ -25,13 +31,14 @@ public struct DWARFImportOptions: Sendable {
     for part in spec.split(separator: ",") {
       let name = String(part.filter { $0 != " " }).lowercased()
       switch name {
-      case "rust": out.append(0x1c)
-      case "c": out += [0x01, 0x02, 0x0c, 0x1d, 0x2c]
-      case "c89": out.append(0x01)
-      case "c99": out.append(0x0c)
-      case "c11": out.append(0x1d)
-      case "c17": out.append(0x2c)
-      case "c++", "c_plus_plus": out += [0x04, 0x1a, 0x21, 0x2b]
+      case "rust": out.append(lang(DW_LANG_Rust))
+      case "c": out += [DW_LANG_C89, DW_LANG_C, DW_LANG_C99, DW_LANG_C11].map(lang) + [langC17]
+      case "c89": out.append(lang(DW_LANG_C89))
+      case "c99": out.append(lang(DW_LANG_C99))
+      case "c11": out.append(lang(DW_LANG_C11))
+      case "c17": out.append(langC17)
+      case "c++", "c_plus_plus":
+        out += [DW_LANG_C_plus_plus, DW_LANG_C_plus_plus_11, DW_LANG_C_plus_plus_14].map(lang) + [langCPlusPlus20]
       default:
         if name.hasPrefix("0x"), let v = UInt16(name.dropFirst(2), radix: 16) { out.append(v) }
         else if let v = UInt16(name) { out.append(v) }
@@ -39,6 +46,22 @@ public struct DWARFImportOptions: Sendable {
       }
     }
     return out
+  }
+
+  private static func lang(_ value: Int) -> UInt16 { UInt16(value) }
+  /// Language codes newer than elfutils 0.188's dwarf.h (DWARF 5 errata / DWARF 6).
+  private static let langCPlusPlus20: UInt16 = 0x2b
+  private static let langC17: UInt16 = 0x2c
+}
+
+/// See `DWARFImportOptions.siblingWalk`.
+enum SiblingWalk {
+  case fast, publicLibdw
+
+  /// `.publicLibdw` when RUSTBTF_PUBLIC_WALK is 1.
+  static func fromEnvironment() -> SiblingWalk {
+    guard let value = getenv("RUSTBTF_PUBLIC_WALK") else { return .fast }
+    return strcmpEquals(value, "1") ? .publicLibdw : .fast
   }
 }
 
@@ -116,6 +139,16 @@ public enum DWARFImporter {
   public static func importFile(
     path: String, options: DWARFImportOptions = .init(), statistics: inout ImportStatistics
   ) throws(ImportError) -> TypeGraph {
+    var trace: ContiguousArray<UInt64>? = nil
+    return try importFile(path: path, options: options, statistics: &statistics, trace: &trace)
+  }
+
+  /// `importFile`; when `trace` is not nil, the offset of every DIE the walk visits is appended
+  /// to it in visiting order (ImporterWalkTests compares the two sibling walks with it).
+  static func importFile(
+    path: String, options: DWARFImportOptions, statistics: inout ImportStatistics,
+    trace: inout ContiguousArray<UInt64>?
+  ) throws(ImportError) -> TypeGraph {
     let check = try ELFFileCheck.check(path: path)
     elf_version(UInt32(EV_CURRENT))
     guard let dwfl = rb_dwfl_begin_offline() else {
@@ -141,9 +174,11 @@ public enum DWARFImporter {
     var walker = DWARFWalker(dwarf: dwarf, path: path, bigEndian: check.bigEndian)
     walker.excludeLanguages = options.excludeLanguages
     walker.addressBias = bias
+    walker.publicSiblingWalk = options.siblingWalk == .publicLibdw
+    walker.trace = trace
     defer { walker.deallocate() }
     // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).
-    ELFSymbolReader.read(module, isRelocatable: check.elfType == 1, into: &walker.graph)
+    ELFSymbolReader.read(module, isRelocatable: check.elfType == ET_REL, into: &walker.graph)
     try walker.checkUnitExtents(allowIncomplete: options.allowIncomplete)
     try walker.run()
     if let lost = walker.stats.incompleteSummary, !options.allowIncomplete {
@@ -151,6 +186,7 @@ public enum DWARFImporter {
     }
     PercpuPlacement.addDataSection(to: &walker.graph)
     statistics = walker.stats
+    trace = walker.trace
     statistics.nodes = walker.graph.count - 1
     return walker.takeGraph()
   }

@@ -1,14 +1,20 @@
 internal import CDwarf
 
-/// Plain-read checks of an input file before libelf/libdw see it, so that common mistakes (not
-/// an ELF file, a truncated copy, a file without DWARF) are reported as one clear line instead
-/// of a libdw error code. Reads only; the file is opened read-only.
+/// Checks of an input file before libdwfl/libdw see it, so that common mistakes (not an ELF
+/// file, a truncated copy, a file without DWARF) are reported as one clear line instead of a
+/// libdw error code. libelf reads the headers (`elf_begin` on a read-only descriptor,
+/// `gelf_getehdr`, `gelf_getshdr`, `gelf_getchdr`); what is checked here is what libelf
+/// tolerates and libdw would trip over later (a file cut short, a section past the end).
 struct ELFFileCheck {
   /// The file's byte order is big-endian.
   var bigEndian = false
   /// Some `.debug_*` section is zstd-compressed (`SHF_COMPRESSED` with `ELFCOMPRESS_ZSTD`).
   var hasZstdDebugSections = false
+  /// `e_type` (`ET_REL` for a relocatable object).
   var elfType: UInt16 = 0
+
+  /// `ELFCOMPRESS_ZSTD`, which the build host's elf.h (glibc < 2.37) may not define.
+  static let elfCompressZstd: UInt32 = 2
 
   /// Validates `path` and returns what was learned; throws a one-line `ImportError` otherwise.
   static func check(path: String) throws(ImportError) -> ELFFileCheck {
@@ -20,131 +26,66 @@ struct ELFFileCheck {
     let fileSize = UInt64(clamping: size)
     if fileSize == 0 { throw ImportError("\(path): not an ELF file (empty file)") }
 
-    var ident = [UInt8](repeating: 0, count: 64)
-    let got = readFully(fd, &ident, offset: 0)
-    if got < 0 { throw ImportError("\(path): cannot read: \(errorText(Int32(clamping: -got)))") }
-    if got < 4 || ident[0] != 0x7f || ident[1] != 0x45 || ident[2] != 0x4c || ident[3] != 0x46 {
-      if got >= 7 && ident[0..<7].elementsEqual("!<arch>".utf8) {
-        throw ImportError("\(path): not an ELF file (an ar archive; extract its members first)")
-      }
-      throw ImportError("\(path): not an ELF file")
+    elf_version(UInt32(EV_CURRENT))
+    // libelf refuses an ELF identification whose header it cannot read (nil), and takes
+    // anything else as an archive, an ELF file or "none".
+    guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+      throw refusal(path, fd: fd, fileSize: fileSize)
     }
-    if got < 16 { throw ImportError("\(path): truncated ELF file (ELF header incomplete)") }
-    let is64: Bool
-    switch ident[4] {
-    case 1: is64 = false
-    case 2: is64 = true
-    default: throw ImportError("\(path): not a valid ELF file (unknown ELF class \(ident[4]))")
+    defer { elf_end(elf) }
+    switch elf_kind(elf) {
+    case ELF_K_AR: throw ImportError("\(path): not an ELF file (an ar archive; extract its members first)")
+    case ELF_K_ELF: break
+    default: throw refusal(path, fd: fd, fileSize: fileSize)
     }
+    var ehdr = GElf_Ehdr()
+    guard gelf_getehdr(elf, &ehdr) != nil else { throw refusal(path, fd: fd, fileSize: fileSize) }
+    let is64 = gelf_getclass(elf) == ELFCLASS64
     var result = ELFFileCheck()
-    switch ident[5] {
-    case 1: result.bigEndian = false
-    case 2: result.bigEndian = true
-    default: throw ImportError("\(path): not a valid ELF file (unknown byte order \(ident[5]))")
-    }
-    let ehSize = is64 ? 64 : 52
-    if got < ehSize { throw ImportError("\(path): truncated ELF file (ELF header incomplete)") }
-    let r = Reader(bytes: ident, bigEndian: result.bigEndian)
-    result.elfType = r.u16(16)
-    let shoff: UInt64 = is64 ? r.u64(0x28) : UInt64(r.u32(0x20))
-    let shentsize = UInt64(r.u16(is64 ? 0x3a : 0x2e))
-    var shnum = UInt64(r.u16(is64 ? 0x3c : 0x30))
-    var shstrndx = UInt64(r.u16(is64 ? 0x3e : 0x32))
-    if shoff == 0 {
-      throw ImportError("\(path): no DWARF debug information (no section headers)")
-    }
-    let minEnt: UInt64 = is64 ? 64 : 40
-    if shentsize < minEnt {
-      throw ImportError("\(path): not a valid ELF file (section header size \(shentsize))")
-    }
-    if shoff >= fileSize || fileSize - shoff < shentsize {
-      throw ImportError("\(path): truncated ELF file (section headers extend past end of file)")
-    }
-    // Section 0 holds the real count / string index when they overflow the ELF header fields.
-    var sh0 = [UInt8](repeating: 0, count: Int(minEnt))
-    if readFully(fd, &sh0, offset: shoff) < Int(minEnt) {
-      throw ImportError("\(path): truncated ELF file (section headers extend past end of file)")
-    }
-    let s0 = Reader(bytes: sh0, bigEndian: result.bigEndian)
-    if shnum == 0 { shnum = is64 ? s0.u64(0x20) : UInt64(s0.u32(0x14)) }
-    if shstrndx == 0xffff { shstrndx = UInt64(s0.u32(is64 ? 0x28 : 0x18)) }
-    let (tableSize, overflow) = shnum.multipliedReportingOverflow(by: shentsize)
-    if overflow || tableSize > fileSize - shoff {
-      throw ImportError("\(path): truncated ELF file (section headers extend past end of file)")
-    }
-    if tableSize > 1 << 31 {
-      throw ImportError("\(path): not a valid ELF file (\(shnum) sections)")
-    }
-    var table = [UInt8](repeating: 0, count: Int(tableSize))
-    if readFully(fd, &table, offset: shoff) < Int(tableSize) {
-      throw ImportError("\(path): truncated ELF file (section headers extend past end of file)")
-    }
-    let t = Reader(bytes: table, bigEndian: result.bigEndian)
+    result.bigEndian = Int32(ehdr.e_ident.5) == ELFDATA2MSB
+    result.elfType = ehdr.e_type
 
-    struct Section {
-      var name: UInt32, type: UInt32, flags: UInt64, offset: UInt64, size: UInt64
+    try checkSectionHeaders(path, elf, ehdr, is64: is64, fileSize: fileSize)
+    var shnum = 0, shstrndx = 0
+    guard elf_getshdrnum(elf, &shnum) == 0 else {
+      throw ImportError("\(path): not a valid ELF file (\(libelfError()))")
     }
-    func section(_ i: Int) -> Section {
-      let b = i * Int(shentsize)
-      if is64 {
-        return Section(
-          name: t.u32(b), type: t.u32(b + 4), flags: t.u64(b + 8), offset: t.u64(b + 0x18),
-          size: t.u64(b + 0x20))
-      }
-      return Section(
-        name: t.u32(b), type: t.u32(b + 4), flags: UInt64(t.u32(b + 8)), offset: UInt64(t.u32(b + 0x10)),
-        size: UInt64(t.u32(b + 0x14)))
+    guard elf_getshdrstrndx(elf, &shstrndx) == 0, shstrndx < shnum else {
+      throw ImportError("\(path): not a valid ELF file (section name table index \(ehdr.e_shstrndx) out of range)")
     }
-    let count = Int(shnum)
-    guard shstrndx < shnum else {
-      throw ImportError("\(path): not a valid ELF file (section name table index \(shstrndx) out of range)")
+    var names = GElf_Shdr()
+    guard let namesSection = elf_getscn(elf, shstrndx), gelf_getshdr(namesSection, &names) != nil else {
+      throw ImportError("\(path): not a valid ELF file (\(libelfError()))")
     }
-    let strSec = section(Int(shstrndx))
-    if strSec.offset > fileSize || strSec.size > fileSize - strSec.offset {
+    if names.sh_offset > fileSize || names.sh_size > fileSize - names.sh_offset {
       throw ImportError("\(path): truncated ELF file (section name table extends past end of file)")
-    }
-    var names = [UInt8](repeating: 0, count: Int(min(strSec.size, 1 << 30)))
-    if !names.isEmpty && readFully(fd, &names, offset: strSec.offset) < names.count {
-      throw ImportError("\(path): truncated ELF file (section name table extends past end of file)")
-    }
-    func name(of s: Section) -> String {
-      let start = Int(s.name)
-      guard start < names.count else { return "?" }
-      var end = start
-      while end < names.count && names[end] != 0 { end += 1 }
-      // Printable ASCII only, at most 64 bytes: the name goes into a one-line message.
-      let bytes = names[start..<min(end, start + 64)].map { $0 >= 0x20 && $0 < 0x7f ? $0 : UInt8(ascii: "?") }
-      return String(decoding: bytes, as: UTF8.self) + (end - start > 64 ? "..." : "")
     }
 
     var hasDebugInfo = false
     var hasAltLink = false
-    let shtNobits: UInt32 = 8
-    let shfCompressed: UInt64 = 0x800
-    for i in 1..<max(count, 1) {
-      let s = section(i)
-      var n = name(of: s)
-      if n.isEmpty { n = "#\(i)" }
-      if s.type != shtNobits && s.size > 0 {
-        if s.offset > fileSize || s.size > fileSize - s.offset {
-          throw ImportError("\(path): truncated ELF file (section \(n) extends past end of file)")
-        }
+    var scn: OpaquePointer? = nil
+    while let s = elf_nextscn(elf, scn) {
+      scn = s
+      var sh = GElf_Shdr()
+      guard gelf_getshdr(s, &sh) != nil else { continue }
+      var n = sectionName(elf, shstrndx, sh.sh_name)
+      if n.isEmpty { n = "#\(elf_ndxscn(s))" }
+      let isNobits = sh.sh_type == SHT_NOBITS
+      if !isNobits && sh.sh_size > 0 && (sh.sh_offset > fileSize || sh.sh_size > fileSize - sh.sh_offset) {
+        throw ImportError("\(path): truncated ELF file (section \(n) extends past end of file)")
       }
       if n == ".gnu_debugaltlink" { hasAltLink = true }
       let isDebug = n.hasPrefix(".debug_") || n.hasPrefix(".zdebug_")
       if n == ".debug_info" || n == ".zdebug_info" {
-        if s.type == shtNobits {
+        if isNobits {
           throw ImportError(
             "\(path): no DWARF debug information (.debug_info is NOBITS: the debug info was split off)")
         }
         hasDebugInfo = true
       }
-      if isDebug && (s.flags & shfCompressed) != 0 && s.type != shtNobits && s.size >= 4 {
-        var ch = [UInt8](repeating: 0, count: 4)
-        if readFully(fd, &ch, offset: s.offset) == 4 {
-          let chType = Reader(bytes: ch, bigEndian: result.bigEndian).u32(0)
-          if chType == 2 { result.hasZstdDebugSections = true }
-        }
+      if isDebug && (sh.sh_flags & UInt64(SHF_COMPRESSED)) != 0 && !isNobits {
+        var chdr = GElf_Chdr()
+        if gelf_getchdr(s, &chdr) != nil && chdr.ch_type == elfCompressZstd { result.hasZstdDebugSections = true }
       }
     }
     if !hasDebugInfo {
@@ -169,34 +110,86 @@ struct ELFFileCheck {
     return result
   }
 
-  /// pread until `buffer` is full or EOF; returns the bytes read, or -errno.
-  private static func readFully(_ fd: Int32, _ buffer: inout [UInt8], offset: UInt64) -> Int {
-    let count = buffer.count
-    return buffer.withUnsafeMutableBytes { raw in
-      Int(rb_pread_full(fd, raw.baseAddress, count, offset))
+  /// The section header table must lie within the file: libelf reads a table cut short as no
+  /// sections at all.
+  private static func checkSectionHeaders(
+    _ path: String, _ elf: OpaquePointer, _ ehdr: GElf_Ehdr, is64: Bool, fileSize: UInt64
+  ) throws(ImportError) {
+    let shoff = ehdr.e_shoff
+    let shentsize = UInt64(ehdr.e_shentsize)
+    if shoff == 0 {
+      throw ImportError("\(path): no DWARF debug information (no section headers)")
     }
+    let minEnt = UInt64(is64 ? MemoryLayout<Elf64_Shdr>.size : MemoryLayout<Elf32_Shdr>.size)
+    if shentsize < minEnt {
+      throw ImportError("\(path): not a valid ELF file (section header size \(shentsize))")
+    }
+    if shoff >= fileSize || fileSize - shoff < shentsize {
+      throw ImportError("\(path): truncated ELF file (section headers extend past end of file)")
+    }
+    // e_shnum is 0 when the count overflows it; section 0 holds it then (elf_getshdrnum).
+    var count = UInt64(ehdr.e_shnum)
+    if count == 0 {
+      var n = 0
+      if elf_getshdrnum(elf, &n) == 0 { count = UInt64(n) }
+    }
+    let (tableSize, overflow) = count.multipliedReportingOverflow(by: shentsize)
+    if overflow || tableSize > fileSize - shoff {
+      throw ImportError("\(path): truncated ELF file (section headers extend past end of file)")
+    }
+    if tableSize > 1 << 31 {
+      throw ImportError("\(path): not a valid ELF file (\(count) sections)")
+    }
+  }
+
+  /// Why libelf did not take the file as an ELF file, worded from its identification bytes.
+  private static func refusal(_ path: String, fd: Int32, fileSize: UInt64) -> ImportError {
+    var ident = [UInt8](repeating: 0, count: Int(EI_NIDENT))
+    let got = ident.withUnsafeMutableBytes { Int(rb_pread_full(fd, $0.baseAddress, $0.count, 0)) }
+    if got < 0 { return ImportError("\(path): cannot read: \(errorText(Int32(clamping: -got)))") }
+    let magic = Array(ELFMAG.utf8)
+    guard got >= magic.count, ident[0..<magic.count].elementsEqual(magic) else {
+      return ImportError("\(path): not an ELF file")
+    }
+    if got < Int(EI_NIDENT) { return ImportError("\(path): truncated ELF file (ELF header incomplete)") }
+    let elfClass = Int32(ident[Int(EI_CLASS)])
+    let headerSize: Int
+    switch elfClass {
+    case ELFCLASS32: headerSize = MemoryLayout<Elf32_Ehdr>.size
+    case ELFCLASS64: headerSize = MemoryLayout<Elf64_Ehdr>.size
+    default: return ImportError("\(path): not a valid ELF file (unknown ELF class \(elfClass))")
+    }
+    let data = Int32(ident[Int(EI_DATA)])
+    if data != ELFDATA2LSB && data != ELFDATA2MSB {
+      return ImportError("\(path): not a valid ELF file (unknown byte order \(data))")
+    }
+    if fileSize < UInt64(headerSize) { return ImportError("\(path): truncated ELF file (ELF header incomplete)") }
+    let version = Int32(ident[Int(EI_VERSION)])
+    if version != EV_CURRENT { return ImportError("\(path): not a valid ELF file (unknown ELF version \(version))") }
+    return ImportError("\(path): not a valid ELF file (\(libelfError()))")
+  }
+
+  /// A section's name for a one-line message: printable ASCII only, at most 64 bytes; "?" when
+  /// libelf cannot read it.
+  private static func sectionName(_ elf: OpaquePointer, _ shstrndx: Int, _ offset: UInt32) -> String {
+    guard let p = elf_strptr(elf, shstrndx, Int(offset)) else { return "?" }
+    var bytes: [UInt8] = []
+    var k = 0
+    while p[k] != 0 && k < 64 {
+      let b = UInt8(bitPattern: p[k])
+      bytes.append(b >= 0x20 && b < 0x7f ? b : UInt8(ascii: "?"))
+      k += 1
+    }
+    return String(decoding: bytes, as: UTF8.self) + (p[k] != 0 ? "..." : "")
+  }
+
+  private static func libelfError() -> String {
+    guard let m = elf_errmsg(-1) else { return "unknown libelf error" }
+    return DWARFImporter.oneLine(String(cString: m))
   }
 
   private static func errorText(_ err: Int32) -> String {
     guard let m = rb_strerror(err) else { return "error \(err)" }
     return DWARFImporter.oneLine(String(cString: m))
-  }
-
-  /// Bounds-checked little/big-endian reads (out of range reads give 0).
-  private struct Reader {
-    let bytes: [UInt8]
-    let bigEndian: Bool
-    func u(_ at: Int, _ width: Int) -> UInt64 {
-      guard at >= 0, at + width <= bytes.count else { return 0 }
-      var v: UInt64 = 0
-      for i in 0..<width {
-        let b = UInt64(bytes[at + (bigEndian ? i : width - 1 - i)])
-        v = (v << 8) | b
-      }
-      return v
-    }
-    func u16(_ at: Int) -> UInt16 { UInt16(truncatingIfNeeded: u(at, 2)) }
-    func u32(_ at: Int) -> UInt32 { UInt32(truncatingIfNeeded: u(at, 4)) }
-    func u64(_ at: Int) -> UInt64 { u(at, 8) }
   }
 }

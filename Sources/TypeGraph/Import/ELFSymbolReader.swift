@@ -9,11 +9,11 @@ internal import CDwarf
 /// values and relocates a relocatable object's DWARF against the same section layout, so a
 /// `.o` needs no (section, offset) bookkeeping here.
 enum ELFSymbolReader {
-  static let sttObject: UInt8 = 1
-  static let sttFunc: UInt8 = 2
-  static let sttGnuIFunc: UInt8 = 10
-  static let shnUndef: Int32 = 0
-  static let shnLoReserve: Int32 = 0xff00
+  // elf.h's constants, typed as rb_symbol holds them.
+  static let sttObject = UInt8(STT_OBJECT)
+  static let sttFunc = UInt8(STT_FUNC)
+  static let sttGnuIFunc = UInt8(STT_GNU_IFUNC)
+  static let shnUndef = Int32(SHN_UNDEF)
 
   static func read(_ module: OpaquePointer, isRelocatable: Bool, into graph: inout TypeGraph) {
     var table = ELFSymbols()

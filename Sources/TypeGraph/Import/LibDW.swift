@@ -34,60 +34,59 @@ enum Slot {
   static let language = Int32(RB_LANGUAGE)
 }
 
-/// DWARF constants the importer needs beyond `DWARFTag` (values from the DWARF 5 standard).
+/// The `dwarf.h` constants the importer uses, typed once (they import as `Int`; libdw takes
+/// `UInt32` attribute codes, tags are `UInt16` in the graph, constants are read as `UInt64`).
 enum DW {
   // Tags not in DWARFTag.
-  static let enumerator: UInt16 = 0x28
-  static let formalParameter: UInt16 = 0x05
-  static let lexicalBlock: UInt16 = 0x0b
-  static let inheritance: UInt16 = 0x1c
-  static let inlinedSubroutine: UInt16 = 0x1d
-  static let module: UInt16 = 0x1e
-  static let unspecifiedParameters: UInt16 = 0x18
-  static let fileType: UInt16 = 0x29
-  static let packedType: UInt16 = 0x2d
-  static let thrownType: UInt16 = 0x31
-  static let interfaceType: UInt16 = 0x38
-  static let sharedType: UInt16 = 0x40
-  static let coarrayType: UInt16 = 0x44
-  static let genericSubrange: UInt16 = 0x45
+  static let enumerator = UInt16(DW_TAG_enumerator)
+  static let formalParameter = UInt16(DW_TAG_formal_parameter)
+  static let lexicalBlock = UInt16(DW_TAG_lexical_block)
+  static let inheritance = UInt16(DW_TAG_inheritance)
+  static let inlinedSubroutine = UInt16(DW_TAG_inlined_subroutine)
+  static let module = UInt16(DW_TAG_module)
+  static let unspecifiedParameters = UInt16(DW_TAG_unspecified_parameters)
+  static let fileType = UInt16(DW_TAG_file_type)
+  static let packedType = UInt16(DW_TAG_packed_type)
+  static let thrownType = UInt16(DW_TAG_thrown_type)
+  static let interfaceType = UInt16(DW_TAG_interface_type)
+  static let sharedType = UInt16(DW_TAG_shared_type)
+  static let coarrayType = UInt16(DW_TAG_coarray_type)
+  static let genericSubrange = UInt16(DW_TAG_generic_subrange)
 
   // Attributes (for the dwarf_attr_integrate shims).
-  static let atName: UInt32 = 0x03
-  static let atType: UInt32 = 0x49
-  static let atExternal: UInt32 = 0x3f
-  static let atPrototyped: UInt32 = 0x27
-  static let atCallingConvention: UInt32 = 0x36
+  static let atName = UInt32(DW_AT_name)
+  static let atType = UInt32(DW_AT_type)
+  static let atExternal = UInt32(DW_AT_external)
+  static let atPrototyped = UInt32(DW_AT_prototyped)
+  static let atCallingConvention = UInt32(DW_AT_calling_convention)
   /// `DW_CC_nocall`: the function does not follow the platform's calling convention (LLVM
   /// marks functions whose arguments or return value it removed or changed).
-  static let ccNocall: UInt64 = 0x03
-  static let atLinkageName: UInt32 = 0x6e
-  static let atMIPSLinkageName: UInt32 = 0x2007
+  static let ccNocall = UInt64(DW_CC_nocall)
+  static let atLinkageName = UInt32(DW_AT_linkage_name)
+  static let atMIPSLinkageName = UInt32(DW_AT_MIPS_linkage_name)
   /// The .dwo file of a split-DWARF skeleton unit (DWARF 5, and GNU's DWARF 4 extension).
-  static let atDwoName: UInt32 = 0x76
-  static let atGNUDwoName: UInt32 = 0x2130
+  static let atDwoName = UInt32(DW_AT_dwo_name)
+  static let atGNUDwoName = UInt32(DW_AT_GNU_dwo_name)
   /// `DW_UT_skeleton`: a DWARF 5 unit whose DIEs are in a .dwo file.
-  static let utSkeleton: UInt8 = 0x04
+  static let utSkeleton = UInt8(DW_UT_skeleton)
 
   // Base type encodings.
-  static let ateBoolean: UInt64 = 0x02
-  static let ateComplexFloat: UInt64 = 0x03
-  static let ateFloat: UInt64 = 0x04
-  static let ateImaginaryFloat: UInt64 = 0x09
-  static let ateSigned: UInt64 = 0x05
-  static let ateSignedChar: UInt64 = 0x06
-  static let ateDecimalFloat: UInt64 = 0x0f
+  static let ateBoolean = UInt64(DW_ATE_boolean)
+  static let ateComplexFloat = UInt64(DW_ATE_complex_float)
+  static let ateFloat = UInt64(DW_ATE_float)
+  static let ateImaginaryFloat = UInt64(DW_ATE_imaginary_float)
+  static let ateSigned = UInt64(DW_ATE_signed)
+  static let ateSignedChar = UInt64(DW_ATE_signed_char)
+  static let ateDecimalFloat = UInt64(DW_ATE_decimal_float)
 
   // Forms.
-  static let formSdata: UInt32 = 0x0d
-  static let formData1: UInt32 = 0x0b
-  static let formData2: UInt32 = 0x05
-  static let formData4: UInt32 = 0x06
-  static let formData8: UInt32 = 0x07
-  static let formUdata: UInt32 = 0x0f
-  static let formImplicitConst: UInt32 = 0x21
+  static let formSdata = UInt32(DW_FORM_sdata)
+  static let formData1 = UInt32(DW_FORM_data1)
+  static let formData2 = UInt32(DW_FORM_data2)
+  static let formData4 = UInt32(DW_FORM_data4)
+  static let formData8 = UInt32(DW_FORM_data8)
 
-  static let langRust: UInt64 = 0x1c
+  static let langRust = UInt64(DW_LANG_Rust)
 
   /// Tags that describe a type: imported as a node even when the importer has no mapping for
   /// them (those become `.unrepresentable`).
@@ -106,12 +105,8 @@ enum DW {
     }
   }
 
-  static func isConstantForm(_ form: UInt32) -> Bool {
-    switch form {
-    case formData1, formData2, formData4, formData8, formUdata, formSdata, formImplicitConst: true
-    default: false
-    }
-  }
+  /// A constant class form (data1..8, udata, sdata, implicit_const), as the shim decides it.
+  static func isConstantForm(_ form: UInt32) -> Bool { rb_is_constant_form(form) }
 
   /// Byte width of a fixed-size data form (for sign extension), 0 otherwise.
   static func dataFormWidth(_ form: UInt32) -> Int {

@@ -1,0 +1,146 @@
+internal import CDwarf
+
+/// Functions (`DW_TAG_subprogram`: a FUNC node and its prototype, parameters from the DIE's
+/// children), global variables and template parameters.
+extension DWARFWalker {
+  mutating func subprogram(_ die: inout Dwarf_Die, _ depth: Int) {
+    if rb_collect(&die, attrs) != 0 {
+      noteUnreadableDIE()
+      return
+    }
+    let offset = dwarf_dieoffset(&die)
+    let declaration = rb_flag(attrs, Slot.declaration)
+    let specification = rb_ref(attrs, Slot.specification)
+    let abstractOrigin = rb_ref(attrs, Slot.abstractOrigin)
+    let linkTarget = specification != 0 ? specification : abstractOrigin
+    let isAbstractInstance =
+      rb_has(attrs, Slot.inline) && !rb_has(attrs, Slot.lowPC) && !rb_has(attrs, Slot.ranges)
+    let artificial = rb_flag(attrs, Slot.artificial)
+    let scope = currentScope()
+    recordSubprogram(offset, scope, linkTarget)
+    if declaration {
+      return  // methods declared in types, extern declarations: scope recorded above
+    }
+    if isAbstractInstance && !isEmittedAbstractInstance() {
+      // Inlined-only bodies: no function of their own, but types may be declared inside.
+      if dwarf_haschildren(&die) > 0 { walkChildren(&die, Context(kind: .function), depth) }
+      return
+    }
+    let name = internName(rb_integrate_string(&die, DW.atName))
+    var linkage = rb_integrate_string(&die, DW.atLinkageName)
+    if linkage == nil { linkage = rb_integrate_string(&die, DW.atMIPSLinkageName) }
+    let linkageName = internName(linkage)
+    let external = rb_integrate_flag(&die, DW.atExternal)
+    let prototyped = isRust || rb_integrate_flag(&die, DW.atPrototyped)
+    let returnType = rb_integrate_ref(&die, DW.atType)
+    var flags = baseFlags
+    if external { flags.insert(.external) }
+    if artificial { flags.insert(.artificial) }
+    let origin = Origin(dieOffset: offset, unit: unit)
+    let fn = graph.add(
+      .function, name: name, aux: external ? 1 : 0, flags: flags, dwarfTag: DWARFTag.subprogram,
+      origin: origin, scope: scope, linkageName: linkageName)
+    var codeAddress: UInt64 = 0
+    if rb_code_address(&die, attrs, &codeAddress) { graph.symbols.recordAddress(fn, codeAddress &+ addressBias) }
+    var callingConvention: UInt64 = 0
+    if rb_integrate_udata(&die, DW.atCallingConvention, &callingConvention), callingConvention == DW.ccNocall {
+      graph.symbols.recordChangedCall(fn)
+    }
+    var protoFlags = baseFlags.union(.synthesized)
+    if prototyped { protoFlags.insert(.prototyped) }
+    let proto = graph.add(
+      .functionProto, flags: protoFlags, dwarfTag: DWARFTag.subprogram, origin: origin, scope: scope)
+    graph.setRef(fn, proto)
+    pendingRef(proto, returnType)
+    if linkTarget != 0 {
+      functionFixNodes.append(fn)
+      functionFixOffsets.append(linkTarget)
+    }
+    guard dwarf_haschildren(&die) > 0 else { return }
+    let start = memberBuffer.count
+    if mayDescend(depth) {
+      forEachChild(of: &die) { w, child in
+        switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
+        case DW.formalParameter:
+          // Through DW_AT_abstract_origin: an inlined or out-of-line copy names its parameters there.
+          let name = w.internName(rb_integrate_string(&child, DW.atName))
+          w.appendParameter(name, type: rb_integrate_ref(&child, DW.atType))
+        case DW.unspecifiedParameters:
+          w.appendParameter(.empty, type: 0)
+        case DWARFTag.templateTypeParameter, DWARFTag.templateValueParameter:
+          w.stats.dies &+= 1
+          w.templateParameter(&child, owner: fn)
+        default:
+          w.visit(&child, Context(kind: .function), depth + 1)
+        }
+      }
+    }
+    finishMembers(proto, start)
+  }
+
+  /// One parameter of the prototype being built, into the member buffer (its type a pending
+  /// reference); `...` (DW_TAG_unspecified_parameters) is a parameter without name and type.
+  mutating func appendParameter(_ name: NameID, type: UInt64) {
+    stats.dies &+= 1
+    memberBuffer.append(Member(name: name))
+    memberBufferOffsets.append(type)
+  }
+
+  /// An inlined function that has a defined ELF function symbol of its name: GCC may give its
+  /// out-of-line copy no DIE of its own (`__dev_fwnode`, `wakeup_abort_count_show` in Debian's
+  /// vmlinux), so its abstract instance stands for it, without an address (`select-symbols`
+  /// matches it by name, as pahole does, and prefers a copy matched by address). Reads
+  /// `attrs` of the subprogram.
+  mutating func isEmittedAbstractInstance() -> Bool {
+    guard !graph.symbols.functionNames.isEmpty else { return false }
+    guard let symbol = rb_string(attrs, Slot.linkageName) ?? rb_string(attrs, Slot.name) else { return false }
+    return !graph.symbols.functions(named: internName(symbol)).isEmpty
+  }
+
+  mutating func variable(_ die: inout Dwarf_Die) {
+    if rb_collect(&die, attrs) != 0 {
+      noteUnreadableDIE()
+      return
+    }
+    if rb_flag(attrs, Slot.declaration) { return }
+    let hasLocation = rb_has(attrs, Slot.location)
+    let external =
+      rb_flag(attrs, Slot.external)
+      || ((rb_has(attrs, Slot.specification) || rb_has(attrs, Slot.abstractOrigin))
+        && rb_integrate_flag(&die, DW.atExternal))
+    guard hasLocation || external else { return }
+    let name = internName(rb_integrate_string(&die, DW.atName))
+    if name.isEmpty {
+      stats.anonymousVariables += 1
+      return
+    }
+    var linkage = rb_integrate_string(&die, DW.atLinkageName)
+    if linkage == nil { linkage = rb_integrate_string(&die, DW.atMIPSLinkageName) }
+    let linkageName = internName(linkage)
+    let type = rb_integrate_ref(&die, DW.atType)
+    var flags = baseFlags
+    if external { flags.insert(.external) }
+    if rb_flag(attrs, Slot.artificial) { flags.insert(.artificial) }
+    let id = graph.add(
+      .variable, name: name, aux: external ? 1 : 0, flags: flags, dwarfTag: DWARFTag.variable,
+      origin: Origin(dieOffset: dwarf_dieoffset(&die), unit: unit), scope: currentScope(),
+      linkageName: linkageName)
+    pendingRef(id, type)
+    var staticAddress: UInt64 = 0
+    if rb_static_address(attrs, &staticAddress) { graph.symbols.recordAddress(id, staticAddress &+ addressBias) }
+  }
+
+  mutating func templateParameter(_ die: inout Dwarf_Die, owner: TypeID) {
+    if rb_collect(&die, attrs) != 0 {
+      noteUnreadableDIE()
+      return
+    }
+    let name = internName(nameAttribute())
+    let target = rb_ref(attrs, Slot.type)
+    if target != 0 {
+      pendingSlots.append(PendingSlot(column: .templateType, index: Int32(truncatingIfNeeded: graph.templateParameters.count)))
+      pendingOffsets.append(target)
+    }
+    graph.addTemplateParameter(TemplateParameter(owner: owner, name: name, type: .void))
+  }
+}

@@ -1,0 +1,138 @@
+internal import CDwarf
+
+/// References: the index of imported type DIEs, the pending references (global DIE offsets
+/// waiting for the TypeID of their target), the member buffer that records its members'
+/// pending types, and their resolution, per unit through a dense table and after the walk by
+/// binary search.
+extension DWARFWalker {
+  @inline(__always)
+  mutating func addIndex(_ offset: UInt64, _ id: TypeID) {
+    if let last = indexOffsets.last, last >= offset { indexSorted = false }
+    indexOffsets.append(offset)
+    indexIDs.append(id)
+  }
+
+  @inline(__always)
+  mutating func pendingRef(_ id: TypeID, _ target: UInt64) {
+    guard target != 0 else { return }
+    pendingSlots.append(PendingSlot(column: .nodeRef, index: id.rawValue))
+    pendingOffsets.append(target)
+  }
+
+  /// Stores `memberBuffer[start...]` as `id`'s members and records their pending types.
+  mutating func finishMembers(_ id: TypeID, _ start: Int) {
+    let n = memberBuffer.count - start
+    guard n > 0 else { return }
+    do {
+      let slice = memberBuffer[start...]
+      graph.setMembers(id, slice)
+    }
+    let base = graph.memberRange(id).lowerBound
+    for k in 0..<n {
+      let target = memberBufferOffsets[start + k]
+      if target != 0 {
+        pendingSlots.append(PendingSlot(column: .memberType, index: Int32(truncatingIfNeeded: base + k)))
+        pendingOffsets.append(target)
+      }
+    }
+    dropMembers(start)
+  }
+
+  mutating func dropMembers(_ start: Int) {
+    let n = memberBuffer.count - start
+    guard n > 0 else { return }
+    memberBuffer.removeLast(n)
+    memberBufferOffsets.removeLast(n)
+  }
+
+  /// Resolves the references the unit just walked made to its own DIEs (most of them) through
+  /// a dense table indexed by DIE offset minus the unit's first indexed offset (filled from the
+  /// unit's index entries and cleared after, so the cost is per type, not per byte); the rest
+  /// (cross-unit references, references to non-types) wait for `resolve()`.
+  mutating func resolveUnitLocal() {
+    guard indexSorted, unitIndexStart < indexOffsets.count else { return }
+    let lo = unitIndexStart
+    let hi = indexOffsets.count
+    let first = indexOffsets[lo]
+    let last = indexOffsets[hi - 1]
+    let span = Int(clamping: last - first + 1)
+    guard span <= Self.maxDenseSpan else { return }
+    if span > denseCapacity {
+      dense.deallocate()
+      denseCapacity = max(span, denseCapacity * 2)
+      dense = .allocate(capacity: denseCapacity)
+      dense.initialize(repeating: 0, count: denseCapacity)
+    }
+    let table = dense
+    for i in lo..<hi { table[Int(indexOffsets[i] - first)] = indexIDs[i].rawValue }
+    defer { for i in lo..<hi { table[Int(indexOffsets[i] - first)] = 0 } }
+
+    var kept = unitPendingStart
+    for i in unitPendingStart..<pendingSlots.count {
+      let target = pendingOffsets[i]
+      let t = target >= first && target <= last ? table[Int(target - first)] : 0
+      if t != 0 {
+        fill(pendingSlots[i], TypeID(rawValue: t))
+      } else {
+        pendingSlots[kept] = pendingSlots[i]
+        pendingOffsets[kept] = target
+        kept += 1
+      }
+    }
+    pendingSlots.removeLast(pendingSlots.count - kept)
+    pendingOffsets.removeLast(pendingOffsets.count - kept)
+  }
+
+  /// Writes a resolved reference into the column slot that waited for it.
+  @inline(__always)
+  mutating func fill(_ slot: PendingSlot, _ t: TypeID) {
+    switch slot.column {
+    case .nodeRef: graph.setRef(TypeID(rawValue: slot.index), t)
+    case .memberType: graph.setMemberType(at: Int(slot.index), t)
+    case .templateType: graph.templateParameters[Int(slot.index)].type = t
+    }
+  }
+
+  /// The type node of the DIE at `offset`, or nil.
+  func lookup(_ offset: UInt64) -> TypeID? { lookup(offset, 0, indexOffsets.count) }
+
+  /// Binary search of `offset` in `indexOffsets[lo..<hi]`.
+  @inline(__always)
+  func lookup(_ offset: UInt64, _ lo: Int, _ hi: Int) -> TypeID? {
+    guard lo < hi else { return nil }
+    // Branch-free lower search (the comparisons are unpredictable; cmov beats branches).
+    let found: Int = indexOffsets.withUnsafeBufferPointer { offsets in
+      var base = lo
+      var n = hi - lo
+      while n > 1 {
+        let half = n >> 1
+        base = offsets[base + half] <= offset ? base + half : base
+        n -= half
+      }
+      return offsets[base] == offset ? base : -1
+    }
+    return found >= 0 ? indexIDs[found] : nil
+  }
+
+  mutating func resolve() {
+    if !indexSorted {
+      let order = indexOffsets.indices.sorted { indexOffsets[$0] < indexOffsets[$1] }
+      indexOffsets = ContiguousArray(order.map { indexOffsets[$0] })
+      indexIDs = ContiguousArray(order.map { indexIDs[$0] })
+    }
+    var missing = 0
+    for i in pendingSlots.indices {
+      if let t = lookup(pendingOffsets[i]) { fill(pendingSlots[i], t) } else { missing += 1 }
+    }
+    stats.referencesToNonTypes = missing
+    resolveFunctionScopes()
+  }
+}
+
+/// Where a pending reference goes once its DIE offset is resolved: a node's `ref`, a member's
+/// type, or a template parameter's type, by index in that column.
+struct PendingSlot {
+  enum Column: UInt8 { case nodeRef, memberType, templateType }
+  var column: Column
+  var index: Int32
+}
