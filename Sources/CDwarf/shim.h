@@ -3,6 +3,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <elfutils/libdwelf.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,6 +24,8 @@ enum {
 
 typedef struct {
   uint64_t mask;
+  /* The dwz supplementary file of the file being read, or NULL (see RB_ALT_OFFSET_BIT). */
+  Dwarf *alt;
   Dwarf_Attribute a[RB_SLOT_COUNT];
   /* Where the DIE ends, for the sibling step (fastwalk.h). */
   rb_die_end end;
@@ -112,13 +115,26 @@ static inline bool rb_flag(rb_attrs *r, int s) {
   return b;
 }
 
-/* Global .debug_info offset of the DIE a reference attribute points at. UINT64_MAX (never a DIE
- * the importer indexed) when it cannot be read or lies outside .debug_info: a DWARF 4
- * .debug_types unit (DW_FORM_ref_sig8) or a supplementary/dwz file, whose offsets would collide
- * with .debug_info's. */
-static inline uint64_t rb_target_offset(Dwarf_Attribute *a) {
+/* dwz moves DIEs several files share into a supplementary file (.gnu_debugaltlink; DWARF 5's
+ * .debug_sup), which the files refer to with DW_FORM_GNU_ref_alt / DW_FORM_ref_sup*. Its DIE
+ * offsets would collide with the file's own, so the importer gives every DIE of the supplementary
+ * file its offset with this bit set: one offset space for the index and the references. */
+#define RB_ALT_OFFSET_BIT ((uint64_t)1 << 62)
+
+/* The importer's offset of `d`: its .debug_info offset, with RB_ALT_OFFSET_BIT when it lies in the
+ * supplementary file `alt`. */
+static inline uint64_t rb_die_offset(Dwarf_Die *d, Dwarf *alt) {
+  uint64_t off = dwarf_dieoffset(d);
+  if (alt != NULL && dwarf_cu_getdwarf(d->cu) == alt) off |= RB_ALT_OFFSET_BIT;
+  return off;
+}
+
+/* The importer's offset (rb_die_offset) of the DIE a reference attribute points at. UINT64_MAX
+ * (never a DIE the importer indexed) when it cannot be read: a DWARF 4 .debug_types unit
+ * (DW_FORM_ref_sig8), or a supplementary file that is not there. */
+static inline uint64_t rb_target_offset(Dwarf_Attribute *a, Dwarf *alt) {
   unsigned form = dwarf_whatform(a);
-  if (form == DW_FORM_GNU_ref_alt || form == DW_FORM_ref_sup4 || form == DW_FORM_ref_sup8)
+  if (alt == NULL && (form == DW_FORM_GNU_ref_alt || form == DW_FORM_ref_sup4 || form == DW_FORM_ref_sup8))
     return UINT64_MAX;
   Dwarf_Die d;
   if (dwarf_formref_die(a, &d) == NULL) return UINT64_MAX;
@@ -127,13 +143,21 @@ static inline uint64_t rb_target_offset(Dwarf_Attribute *a) {
     if (dwarf_cu_info(d.cu, &version, NULL, NULL, NULL, NULL, NULL, NULL) != 0 || version < 5)
       return UINT64_MAX;
   }
-  return dwarf_dieoffset(&d);
+  return rb_die_offset(&d, alt);
 }
 
 /* rb_target_offset of an attribute slot; 0 when the attribute is absent. */
 static inline uint64_t rb_ref(rb_attrs *r, int s) {
   if (!rb_has(r, s)) return 0;
-  return rb_target_offset(&r->a[s]);
+  return rb_target_offset(&r->a[s], r->alt);
+}
+
+/* The name of the supplementary file `dbg` links to (.gnu_debugaltlink or .debug_sup), or NULL. */
+static inline const char *rb_alt_link_name(Dwarf *dbg) {
+  const char *name = NULL;
+  const void *build_id = NULL;
+  if (dwelf_dwarf_gnu_debugaltlink(dbg, &name, &build_id) <= 0) return NULL;
+  return name;
 }
 
 static inline bool rb_is_constant_form(unsigned form) {
@@ -205,10 +229,10 @@ static inline const char *rb_integrate_string(Dwarf_Die *die, unsigned at) {
   return dwarf_formstring(&a);
 }
 
-static inline uint64_t rb_integrate_ref(Dwarf_Die *die, unsigned at) {
+static inline uint64_t rb_integrate_ref(Dwarf_Die *die, unsigned at, Dwarf *alt) {
   Dwarf_Attribute a;
   if (dwarf_attr_integrate(die, at, &a) == NULL) return 0;
-  return rb_target_offset(&a);
+  return rb_target_offset(&a, alt);
 }
 
 static inline bool rb_integrate_udata(Dwarf_Die *die, unsigned at, uint64_t *out) {

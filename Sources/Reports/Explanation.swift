@@ -485,9 +485,16 @@ public struct Explanation {
     return names.filter { seen.insert($0).inserted }
   }
 
+  /// A DIE offset as explanations print it: `0x148`, or `alt:0x11` for a DIE of the dwz
+  /// supplementary file (the importer marks those offsets with bit 62).
+  static func dieText(_ offset: UInt64) -> String {
+    let alt: UInt64 = 1 << 62
+    return offset & alt != 0 ? "alt:0x" + String(offset & ~alt, radix: 16) : "0x" + String(offset, radix: 16)
+  }
+
   /// `struct `rust_enums::Shape` [die 0x148, cu rust_enums.rs]`: a node as explanations name it.
   public static func describe(_ s: Subject) -> String {
-    let die = s.dieOffset.map { "0x" + String($0, radix: 16) } ?? "-"
+    let die = s.dieOffset.map(dieText) ?? "-"
     return "\(s.kind) `\(s.originalName)` [die \(die), cu \(s.compileUnit ?? "-")]"
   }
 
@@ -586,7 +593,7 @@ public struct Explanation {
   private static func writeSubjectFields(_ s: Subject, to out: inout String) {
     out += "\"original_name\": " + jsonString(s.originalName)
     out += ", \"kind\": " + jsonString(s.kind)
-    out += ", \"die_offset\": " + jsonString(s.dieOffset.map { "0x" + String($0, radix: 16) })
+    out += ", \"die_offset\": " + jsonString(s.dieOffset.map(dieText))
     out += ", \"compile_unit\": " + jsonString(s.compileUnit)
   }
 

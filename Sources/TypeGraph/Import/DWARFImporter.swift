@@ -172,6 +172,25 @@ public enum DWARFImporter {
       throw ImportError("\(path): cannot read DWARF: \(dwflError())")
     }
     var walker = DWARFWalker(dwarf: dwarf, path: path, bigEndian: check.bigEndian)
+    // dwz: types several files share live in a supplementary file, which libdw opens from the
+    // link's path (relative to this file's directory) or by build id under /usr/lib/debug.
+    if check.hasSupplementaryFile {
+      guard let alt = dwarf_getalt(dwarf) else {
+        let why = dwarfError()
+        let link = rb_alt_link_name(dwarf).map { String(cString: $0) }
+        let name = link.map { "'\(oneLine($0))'" } ?? "(unnamed)"
+        // The link is absolute or relative to the input's directory.
+        let resolved = link.map { $0.hasPrefix("/") ? $0 : (path.contains("/") ? String(path[...path.lastIndex(of: "/")!]) : "") + $0 }
+        if let resolved, access(resolved, R_OK) == 0 {
+          throw ImportError(
+            "\(path): DWARF compressed by dwz: its supplementary file \(name) (.gnu_debugaltlink) is there, but libdw cannot read it as DWARF (\(why); a supplementary file with only shared strings and no .debug_info is one such); convert the file from before dwz")
+        }
+        let place = resolved.map { "is not at '\(oneLine($0))'" } ?? "cannot be found"
+        throw ImportError(
+          "\(path): DWARF compressed by dwz: its supplementary file \(name) (.gnu_debugaltlink) \(place) nor under /usr/lib/debug/.build-id; put it where the link points, or convert the file from before dwz")
+      }
+      walker.alt = alt
+    }
     walker.excludeLanguages = options.excludeLanguages
     walker.addressBias = bias
     walker.publicSiblingWalk = options.siblingWalk == .publicLibdw

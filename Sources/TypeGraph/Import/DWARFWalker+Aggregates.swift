@@ -99,7 +99,7 @@ extension DWARFWalker {
       return
     }
     let discr = rb_ref(attrs, Slot.discr)
-    let offset = dwarf_dieoffset(&die)
+    let offset = dieOffset(&die)
     let vp = graph.add(
       .unrepresentable, flags: baseFlags, dwarfTag: DWARFTag.variantPart,
       origin: Origin(dieOffset: offset, unit: unit), scope: currentScope())
@@ -113,7 +113,7 @@ extension DWARFWalker {
         case DWARFTag.member:
           // The discriminant: the variant part's DW_AT_discr names it.
           w.stats.dies &+= 1
-          guard discr != 0, dwarf_dieoffset(&child) == discr,
+          guard discr != 0, w.dieOffset(&child) == discr,
             let (read, target) = w.readMember(&child, isUnion: false)
           else { return }
           var m = read
@@ -165,7 +165,7 @@ extension DWARFWalker {
         }
       }
     }
-    let offset = dwarf_dieoffset(&die)
+    let offset = dieOffset(&die)
     let v = graph.add(
       .unrepresentable, flags: baseFlags, dwarfTag: DWARFTag.variant,
       origin: Origin(dieOffset: offset, unit: unit), scope: currentScope())

@@ -8,7 +8,7 @@ extension DWARFWalker {
       noteUnreadableDIE()
       return
     }
-    let offset = dwarf_dieoffset(&die)
+    let offset = dieOffset(&die)
     let declaration = rb_flag(attrs, Slot.declaration)
     let specification = rb_ref(attrs, Slot.specification)
     let abstractOrigin = rb_ref(attrs, Slot.abstractOrigin)
@@ -32,7 +32,7 @@ extension DWARFWalker {
     let linkageName = internName(linkage)
     let external = rb_integrate_flag(&die, DW.atExternal)
     let prototyped = isRust || rb_integrate_flag(&die, DW.atPrototyped)
-    let returnType = rb_integrate_ref(&die, DW.atType)
+    let returnType = rb_integrate_ref(&die, DW.atType, alt)
     var flags = baseFlags
     if external { flags.insert(.external) }
     if artificial { flags.insert(.artificial) }
@@ -64,7 +64,7 @@ extension DWARFWalker {
         case DW.formalParameter:
           // Through DW_AT_abstract_origin: an inlined or out-of-line copy names its parameters there.
           let name = w.internName(rb_integrate_string(&child, DW.atName))
-          w.appendParameter(name, type: rb_integrate_ref(&child, DW.atType))
+          w.appendParameter(name, type: rb_integrate_ref(&child, DW.atType, w.alt))
         case DW.unspecifiedParameters:
           w.appendParameter(.empty, type: 0)
         case DWARFTag.templateTypeParameter, DWARFTag.templateValueParameter:
@@ -117,13 +117,13 @@ extension DWARFWalker {
     var linkage = rb_integrate_string(&die, DW.atLinkageName)
     if linkage == nil { linkage = rb_integrate_string(&die, DW.atMIPSLinkageName) }
     let linkageName = internName(linkage)
-    let type = rb_integrate_ref(&die, DW.atType)
+    let type = rb_integrate_ref(&die, DW.atType, alt)
     var flags = baseFlags
     if external { flags.insert(.external) }
     if rb_flag(attrs, Slot.artificial) { flags.insert(.artificial) }
     let id = graph.add(
       .variable, name: name, aux: external ? 1 : 0, flags: flags, dwarfTag: DWARFTag.variable,
-      origin: Origin(dieOffset: dwarf_dieoffset(&die), unit: unit), scope: currentScope(),
+      origin: Origin(dieOffset: dieOffset(&die), unit: unit), scope: currentScope(),
       linkageName: linkageName)
     pendingRef(id, type)
     var staticAddress: UInt64 = 0

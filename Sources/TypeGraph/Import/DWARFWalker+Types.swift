@@ -9,7 +9,7 @@ extension DWARFWalker {
       noteUnreadableDIE()
       return
     }
-    let offset = dwarf_dieoffset(&die)
+    let offset = dieOffset(&die)
     let origin = Origin(dieOffset: offset, unit: unit)
     var flags = baseFlags
     if rb_flag(attrs, Slot.artificial) { flags.insert(.artificial) }
@@ -122,7 +122,7 @@ extension DWARFWalker {
         let tagID = w.graph.add(
           .typeTag, name: w.internName(value), flags: flags,
           dwarfTag: DWARFTag.llvmAnnotation,
-          origin: Origin(dieOffset: dwarf_dieoffset(&child), unit: w.unit), scope: scope)
+          origin: Origin(dieOffset: w.dieOffset(&child), unit: w.unit), scope: scope)
         w.graph.setRef(last, tagID)
         last = tagID
       }

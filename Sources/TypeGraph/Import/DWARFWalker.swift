@@ -21,6 +21,13 @@ internal import CDwarf
 ///   attributes of a DIE are read in one libdw pass into one reused `rb_attrs`.
 struct DWARFWalker {
   let dwarf: OpaquePointer
+  /// The dwz supplementary file (`dwarf_getalt`), walked after the file's own units; its DIEs'
+  /// offsets carry `RB_ALT_OFFSET_BIT` (`dieOffset(_:)`).
+  var alt: OpaquePointer? = nil {
+    didSet { attrs.pointee.alt = alt }
+  }
+  /// The unit being walked belongs to `alt`.
+  var inSupplementaryFile = false
   let path: String
   let bigEndian: Bool
   var graph = TypeGraph()
@@ -145,6 +152,23 @@ struct DWARFWalker {
   // MARK: Units
 
   mutating func run() throws(ImportError) {
+    try walkUnits(of: dwarf)
+    // The supplementary file's partial units hold the types the file's units import
+    // (DW_TAG_imported_unit) or refer to; walked last, so the index stays sorted.
+    if let alt {
+      inSupplementaryFile = true
+      try walkUnits(of: alt)
+      inSupplementaryFile = false
+    }
+    resolve()
+    stats.siblingFallbacks += Int(clamping: walk.pointee.slow)
+  }
+
+  /// The importer's offset of `die`: unique across the file and its supplementary file.
+  @inline(__always)
+  func dieOffset(_ die: inout Dwarf_Die) -> UInt64 { rb_die_offset(&die, alt) }
+
+  mutating func walkUnits(of dbg: OpaquePointer) throws(ImportError) {
     var cu: OpaquePointer? = nil
     while true {
       var next: OpaquePointer? = nil
@@ -152,7 +176,7 @@ struct DWARFWalker {
       var unitType: UInt8 = 0
       var cudie = Dwarf_Die()
       var subdie = Dwarf_Die()
-      let rc = dwarf_get_units(dwarf, cu, &next, &version, &unitType, &cudie, &subdie)
+      let rc = dwarf_get_units(dbg, cu, &next, &version, &unitType, &cudie, &subdie)
       if rc == 1 { break }
       if rc != 0 {
         throw ImportError(
@@ -173,8 +197,6 @@ struct DWARFWalker {
       walkChildren(&cudie, Context(kind: .top), 0)
       resolveUnitLocal()
     }
-    resolve()
-    stats.siblingFallbacks += Int(clamping: walk.pointee.slow)
   }
 
   mutating func beginUnit(_ cudie: inout Dwarf_Die) {
@@ -194,12 +216,12 @@ struct DWARFWalker {
     } else {
       noteUnreadableDIE()
     }
-    if !rb_walk_begin_unit(walk, dwarf, &cudie, bigEndian, !publicSiblingWalk) { stats.siblingFallbacks += 1 }
+    if !rb_walk_begin_unit(walk, inSupplementaryFile ? alt! : dwarf, &cudie, bigEndian, !publicSiblingWalk) { stats.siblingFallbacks += 1 }
     unit = UnitID(rawValue: Int32(truncatingIfNeeded: graph.compileUnits.count))
     graph.compileUnits.append(
       CompileUnit(
         name: name, producer: producer, compDir: compDir, language: UInt16(truncatingIfNeeded: language),
-        dieOffset: dwarf_dieoffset(&cudie)))
+        dieOffset: dieOffset(&cudie)))
     isRust = language == DW.langRust
     baseFlags = isRust ? .rust : []
     scopeLength = 0
@@ -242,7 +264,10 @@ struct DWARFWalker {
       return
     }
     while true {
-      trace?.append(dwarf_dieoffset(&child))
+      if trace != nil {
+        let offset = dieOffset(&child)
+        trace!.append(offset)
+      }
       body(&self, &child)
       let next = rb_fast_next(&child, walk, dieEnd, &parent)
       if next != 0 {

@@ -10,6 +10,9 @@ struct ELFFileCheck {
   var bigEndian = false
   /// Some `.debug_*` section is zstd-compressed (`SHF_COMPRESSED` with `ELFCOMPRESS_ZSTD`).
   var hasZstdDebugSections = false
+  /// The DWARF refers to a dwz supplementary file (`.gnu_debugaltlink`, or DWARF 5's
+  /// `.debug_sup`), which the import must read too.
+  var hasSupplementaryFile = false
   /// `e_type` (`ET_REL` for a relocatable object).
   var elfType: UInt16 = 0
 
@@ -62,7 +65,6 @@ struct ELFFileCheck {
     }
 
     var hasDebugInfo = false
-    var hasAltLink = false
     var scn: OpaquePointer? = nil
     while let s = elf_nextscn(elf, scn) {
       scn = s
@@ -74,7 +76,7 @@ struct ELFFileCheck {
       if !isNobits && sh.sh_size > 0 && (sh.sh_offset > fileSize || sh.sh_size > fileSize - sh.sh_offset) {
         throw ImportError("\(path): truncated ELF file (section \(n) extends past end of file)")
       }
-      if n == ".gnu_debugaltlink" { hasAltLink = true }
+      if n == ".gnu_debugaltlink" || n == ".debug_sup" { result.hasSupplementaryFile = true }
       let isDebug = n.hasPrefix(".debug_") || n.hasPrefix(".zdebug_")
       if n == ".debug_info" || n == ".zdebug_info" {
         if isNobits {
@@ -90,14 +92,6 @@ struct ELFFileCheck {
     }
     if !hasDebugInfo {
       throw ImportError("\(path): no DWARF debug information (.debug_info missing)")
-    }
-    if hasAltLink {
-      // dwz moved types shared by several files into a supplementary file, referred to by
-      // DW_FORM_GNU_ref_alt/GNU_strp_alt; the importer reads one file's offset space only.
-      // (A stripped binary also has .gnu_debugaltlink, pointing at its debug file, but no
-      // .debug_info: that is "no DWARF" above.)
-      throw ImportError(
-        "\(path): DWARF compressed by dwz (.gnu_debugaltlink: types live in a supplementary file), which rustbtf does not read yet; convert the file from before dwz")
     }
     // The BTF rustbtf writes is little-endian with 8-byte pointers (x86-64, arm64, riscv64…):
     // another target would get BTF that misdescribes its pointers or byte order.
