@@ -25,6 +25,12 @@ for f in Corpus/objects/*.o Corpus/objects/*.elf; do
   "$rustbtf" -q "$f" -o "$seeds/btf/$(basename "$f").btf" || true
   [ "$(stat -c %s "$f")" -lt 200000 ] && cp "$f" "$seeds/elf/"
 done
+# Inputs a fuzz run once found a problem with (Corpus/fuzz/<target>/), replayed first every run;
+# CorruptInputTests runs the importer's in `swift test` too.
+for d in Corpus/fuzz/*/; do
+  case $(basename "$d") in decode|validate) dst=btf;; import) dst=elf;; pipeline) dst=pipeline;; *) continue;; esac
+  cp "$d"* "$seeds/$dst/"
+done
 i=0
 for p in all dedup "demote-unrepresentable,sanitize-names<max-length=128>,prune-dependents<policy=strict>" \
          "select-symbols<functions=ftrace;variables=all;nocall=keep>" "sanitize-names<tag-original-names;qualify=all>"; do

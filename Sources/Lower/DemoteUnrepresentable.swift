@@ -33,10 +33,11 @@ public struct DemoteUnrepresentable: Pass {
       let tag = DWARFTag.name(graph.dwarfTag(of: id))
       switch rule {
       case .map(let kind, let why):
-        graph.setKind(id, kind)
-        if kind == .int { graph.setAux(id, graph.size(id) * 8 > 128 ? 0 : graph.size(id) * 8) }
-        if kind == .structure || kind == .int { graph.setMembers(id, []) }
-        graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten, reason: why))
+        var shape = graph.shape(id)
+        shape.kind = kind
+        if kind == .int { shape.aux = graph.size(id) * 8 > 128 ? 0 : graph.size(id) * 8 }
+        if kind == .structure || kind == .int { shape.members = [] }
+        graph.rewrite(id, as: shape, pass: Self.name, reason: why)
       case .demote:
         graph.demote(id, pass: Self.name, reason: "\(tag) has no BTF kind")
       }

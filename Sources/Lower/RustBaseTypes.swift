@@ -86,12 +86,8 @@ enum RustBaseTypes {
           aux: c.kind == .int ? c.encoding << 24 | size * 8 : 0, flags: [.rust, .synthesized])
         targets[c] = target
       }
-      graph.setKind(id, .typedef)
-      graph.setRef(id, target)
-      graph.setSize(id, 0)
-      graph.setAux(id, 0)
-      graph.decisions.record(Decision(subject: id, pass: pass, action: .rewritten,
-        reason: "Rust base type made a TYPEDEF of the \(describe(c, size: size, name: graph.nameString(target))), since C tools read INT and FLOAT names as C types"))
+      graph.rewrite(id, as: .init(kind: .typedef, ref: target), pass: pass,
+        reason: "Rust base type made a TYPEDEF of the \(describe(c, size: size, name: graph.nameString(target))), since C tools read INT and FLOAT names as C types")
       changed = true
     }
     return changed

@@ -92,8 +92,7 @@ enum RustEnums {
       let old = graph.name(v.type)
       let qualified = graph.strings.intern(enumName + "::" + graph.strings.string(old))
       guard old != qualified else { continue }
-      graph.setScope(v.type, scope)
-      graph.rename(v.type, to: qualified, pass: pass, reason: "variant struct of `\(enumName)`, named after its enum")
+      graph.rename(v.type, to: qualified, scope: scope, pass: pass, reason: "variant struct of `\(enumName)`, named after its enum")
     }
 
     // The union of the variants, with the discriminant in an anonymous struct of its own.

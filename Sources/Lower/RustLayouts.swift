@@ -35,12 +35,9 @@ enum RustLayouts {
           array = graph.add(.array, ref: element, aux: 0, flags: [.rust, .synthesized])
           arrays[element] = array
         }
-        graph.setMemberType(at: m, array)
-        let name = graph.memberNames[m]
-        graph.decisions.record(Decision(
-          subject: id, pass: pass, action: .rewritten,
-          reason: "member '\(graph.strings.string(name))' starts at the end of the \(structBits / 8)-byte struct: an unsized tail, kept as a zero-length array of its element type",
-          member: m - graph.memberRange(id).lowerBound, memberName: name))
+        let name = graph.strings.string(graph.memberNames[m])
+        graph.retypeMember(of: id, at: m - graph.memberRange(id).lowerBound, to: array, pass: pass,
+          reason: "member '\(name)' starts at the end of the \(structBits / 8)-byte struct: an unsized tail, kept as a zero-length array of its element type")
         changed = true
       }
     }

@@ -149,7 +149,6 @@ public struct Dedup: Pass {
     for i in 1..<g.count where g.kind(TypeID(i)) != .removed {
       g.rewriteReferences(of: TypeID(i)) { t in target[t.index] }
     }
-    if !g.arrayIndexTypeID.isVoid { g.setArrayIndexType(target[g.arrayIndexTypeID.index]) }
     return merged
   }
 

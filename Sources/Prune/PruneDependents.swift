@@ -181,10 +181,11 @@ public struct PruneDependents: Pass {
     }
     if elementBytes > 0 {
       let total = elementBytes * UInt64(graph.arrayLength(id) ?? 0)
-      graph.setRef(id, opaque.byte(in: &graph))
-      graph.setAux(id, UInt32(clamping: total))
-      graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
-        reason: "element type has no BTF type; kept as \(total) opaque bytes", cause: cause))
+      var shape = graph.shape(id)
+      shape.ref = opaque.byte(in: &graph)
+      shape.aux = UInt32(clamping: total)
+      graph.rewrite(id, as: shape, pass: Self.name, reason: "element type has no BTF type; kept as \(total) opaque bytes",
+                    cause: cause, action: .replacedByOpaque)
     } else {
       graph.demote(id, pass: Self.name, reason: "element type has no BTF type and no known size", cause: cause)
     }

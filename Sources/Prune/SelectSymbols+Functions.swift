@@ -191,7 +191,7 @@ struct FunctionSelection {
     guard graph.flags(c.node).contains(.rust), !c.symbol.isEmpty else { return false }
     var changed = false
     if !graph.flags(c.node).contains(.symbolName) {
-      graph.setFlags(c.node, graph.flags(c.node).union(.symbolName))
+      graph.addFlags(c.node, .symbolName)
       changed = true
     }
     let old = graph.name(c.node)

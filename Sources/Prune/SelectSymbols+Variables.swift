@@ -41,8 +41,7 @@ struct VariableSelection {
       }
     }
     for e in placement.entries where listed.contains(e.variable) && graph.name(e.variable) != e.symbol {
-      graph.setFlags(e.variable, graph.flags(e.variable).union(.symbolName))
-      graph.rename(e.variable, to: e.symbol, pass: SelectSymbols.name, reason: Reason.namedBySymbol)
+      graph.rename(e.variable, to: e.symbol, flags: .symbolName, pass: SelectSymbols.name, reason: Reason.namedBySymbol)
       changed = true
     }
     return changed

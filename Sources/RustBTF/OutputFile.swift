@@ -113,12 +113,17 @@ final class TemporaryFile {
     let dir = directoryName(target)
     var template = Array("\(dir)/.rustbtf-XXXXXX".utf8CString)
     SignalCleanup.install()
+    // A signal between creating the file and recording its name would leave the file behind:
+    // the signals the cleanup handles wait until the name is recorded.
+    let blocked = SignalCleanup.block()
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw ConversionError("\(file): cannot create a temporary file in \(dir): \(errnoText())") }
+    let created = errno
     self.path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    if fd >= 0 { SignalCleanup.track(path) }
+    SignalCleanup.restore(blocked)
+    guard fd >= 0 else { throw ConversionError("\(file): cannot create a temporary file in \(dir): \(String(cString: strerror(created)))") }
     self.fd = fd
     self.file = file
-    SignalCleanup.track(path)
   }
 
   /// Makes the file durable and renames it over `target`.
@@ -127,10 +132,16 @@ final class TemporaryFile {
     let closed = close(fd)
     fd = -1
     guard closed == 0 else { throw ConversionError("\(file): cannot write: \(errnoText())") }
-    guard rename(path, target) == 0 else {
-      throw ConversionError("\(file): cannot replace the file: \(errnoText())")
+    // The rename and forgetting the name go together: a signal comes before both (the temporary
+    // file is removed, the target untouched) or after both (the target is complete).
+    let blocked = SignalCleanup.block()
+    let renamed = rename(path, target) == 0
+    let failure = errno
+    if renamed { SignalCleanup.track(nil) }
+    SignalCleanup.restore(blocked)
+    guard renamed else {
+      throw ConversionError("\(file): cannot replace the file: \(String(cString: strerror(failure)))")
     }
-    SignalCleanup.track(nil)
     syncDirectory(directoryName(target))
   }
 
@@ -164,7 +175,7 @@ enum SignalCleanup {
     if installed { return }
     installed = true
     _ = buffer  // initialized here, never in the handler
-    for sig in [SIGINT, SIGTERM, SIGHUP] {
+    for sig in handled {
       // A signal the parent ignores stays ignored (`nohup rustbtf …` outlives its terminal).
       var current = sigaction()
       sigaction(sig, nil, &current)
@@ -175,6 +186,22 @@ enum SignalCleanup {
         raise(sig)
       }
     }
+  }
+
+  static let handled = [SIGINT, SIGTERM, SIGHUP]
+
+  /// Holds the handled signals back (until `restore`); returns the mask to restore.
+  static func block() -> sigset_t {
+    var set = sigset_t(), old = sigset_t()
+    sigemptyset(&set)
+    for sig in handled { sigaddset(&set, sig) }
+    pthread_sigmask(SIG_BLOCK, &set, &old)
+    return old
+  }
+
+  static func restore(_ old: sigset_t) {
+    var old = old
+    pthread_sigmask(SIG_SETMASK, &old, nil)
   }
 
   /// The temporary file to remove on a signal; nil once it is renamed or removed.

@@ -126,19 +126,17 @@ public struct SanitizeNames: Pass {
       }
       if new != old {
         changed = true
+        // A qualified name now holds the path: a second run must not qualify it again.
+        let scope: NameID? = qualified ? .empty : nil
         if k == .pointer || k == .const || k == .volatile || k == .restrict || k == .array || k == .functionProto {
           // Kinds BTF writes without a name: the DWARF name is dropped, not a rename to explain.
-          graph.setName(id, new)
+          graph.dropName(id, scope: scope)
         } else {
-          graph.rename(id, to: new, pass: Self.name, reason: reason)
-          if tagging && !old.isEmpty {
-            let original = plan.pathQualifiedOriginal(
-              id, name: earlier.original(id, old, graph), in: &graph)
-            tags.add(id, kind: k, original: original)
-          }
+          let original = tagging && !old.isEmpty
+            ? plan.pathQualifiedOriginal(id, name: earlier.original(id, old, graph), in: &graph) : nil
+          graph.rename(id, to: new, scope: scope, pass: Self.name, reason: reason)
+          if let original { tags.add(id, kind: k, original: original) }
         }
-        // The name now holds the path: a second run must not qualify it again.
-        if qualified { graph.setScope(id, .empty) }
       } else if tagging, case let first = earlier.original(id, old, graph), first != old, !earlier.tagged.contains(id) {
         // Renamed by an earlier pass only (a Rust FUNC named by its ELF symbol): the tag still
         // carries the name the input gave it.
@@ -212,14 +210,12 @@ public struct SanitizeNames: Pass {
           new = renamer.valid(old, in: &graph)
         }
         if new != old {
-          graph.setMemberName(at: i, new)
-          changed = true
           // Systematic names of anonymous parameters and enumerators are not recorded one by one.
-          if !old.isEmpty && !new.isEmpty {
-            graph.decisions.record(Decision(subject: id, pass: Self.name, action: .renamed(from: old), reason: renamer.rewriteReason(old), member: n))
-            if !tagMembers.isEmpty {
-              for target in tagMembers { tags.add(target: target, original: old, component: n) }
-            }
+          let recorded = !old.isEmpty && !new.isEmpty
+          graph.renameMember(of: id, at: n, to: new, pass: Self.name, reason: recorded ? renamer.rewriteReason(old) : nil)
+          changed = true
+          if recorded {
+            for target in tagMembers { tags.add(target: target, original: old, component: n) }
           }
         }
       }

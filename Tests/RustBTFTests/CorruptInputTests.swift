@@ -143,6 +143,19 @@ import Verify
     #expect(!FileManager.default.fileExists(atPath: dir + "/missing.btf"))
   }
 
+  /// Inputs the import fuzzer once found a problem with (Corpus/fuzz/import: a leak on the
+  /// error path of a dwz link whose file is missing): converted or refused in one line.
+  @Test func importFuzzRegressions() throws {
+    let dir = packageRoot + "/Corpus/fuzz/import"
+    let inputs = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+    #expect(!inputs.isEmpty)
+    let out = try temporaryDirectory()
+    for name in inputs {
+      let run = try runCLI([dir + "/" + name, "-o", out + "/" + name + ".btf"])
+      #expect((run.status == 0 || run.status == 1) && run.stderr.split(separator: "\n").count == 1, "\(name): \(run.status) \(run.stderr)")
+    }
+  }
+
   /// Each type of a BTF file as text that names what it refers to instead of its id (two levels
   /// deep), sorted: equal for two files with the same types in another order.
   func canonicalTypes(_ path: String) throws -> [String] {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@_spi(Columns) import TypeGraph
 
 @testable import Encode
 @testable import TypeGraph

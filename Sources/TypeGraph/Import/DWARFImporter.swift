@@ -171,11 +171,12 @@ public enum DWARFImporter {
       }
       throw ImportError("\(path): cannot read DWARF: \(dwflError())")
     }
-    var walker = DWARFWalker(dwarf: dwarf, path: path, bigEndian: check.bigEndian)
     // dwz: types several files share live in a supplementary file, which libdw opens from the
     // link's path (relative to this file's directory) or by build id under /usr/lib/debug.
+    var alt: OpaquePointer? = nil
     if check.hasSupplementaryFile {
-      guard let alt = dwarf_getalt(dwarf) else {
+      alt = dwarf_getalt(dwarf)
+      if alt == nil {
         let why = dwarfError()
         let link = rb_alt_link_name(dwarf).map { String(cString: $0) }
         let name = link.map { "'\(oneLine($0))'" } ?? "(unnamed)"
@@ -189,8 +190,9 @@ public enum DWARFImporter {
         throw ImportError(
           "\(path): DWARF compressed by dwz: its supplementary file \(name) (.gnu_debugaltlink) \(place) nor under /usr/lib/debug/.build-id; put it where the link points, or convert the file from before dwz")
       }
-      walker.alt = alt
     }
+    var walker = DWARFWalker(dwarf: dwarf, path: path, bigEndian: check.bigEndian)
+    walker.alt = alt
     walker.excludeLanguages = options.excludeLanguages
     walker.addressBias = bias
     walker.publicSiblingWalk = options.siblingWalk == .publicLibdw
