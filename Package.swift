@@ -46,7 +46,7 @@ let package = Package(
     // Rust retention report (--stats), both read from the graph's decision log.
     .target(name: "Reports", dependencies: ["TypeGraph", "Lower", "Sanitize", "Merge"]),
     .target(name: "Encode", dependencies: ["TypeGraph"]),
-    .target(name: "Verify", dependencies: ["Encode", "CBPF"]),
+    .target(name: "Verify", dependencies: ["TypeGraph", "Encode", "CBPF"]),
     // The umbrella library: the standard pass registry and the whole ELF -> BTF job, so that
     // the CLI and library users run exactly the same code.
     .target(name: "RustBTF", dependencies: ["CDwarf", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Encode", "Verify", "Reports"]),

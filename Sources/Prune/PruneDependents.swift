@@ -1,4 +1,3 @@
-import Lower
 import TypeGraph
 
 /// `prune-dependents`: after demotion, fixes or removes everything that depends on a void node
