@@ -16,7 +16,7 @@ enum Progress {
 
   static func text(_ phase: ConversionPhase) -> String {
     switch phase {
-    case .importing: "reading DWARF"
+    case .importing(let done, let total): "reading DWARF: \(done)/\(total) units"
     case .pass(let index, let count, let name): "pass \(index)/\(count): \(name)"
     case .encoding: "encoding BTF"
     case .validating: "checking the BTF against the kernel's rules"

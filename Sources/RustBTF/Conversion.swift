@@ -69,7 +69,10 @@ public struct Conversion {
     try Self.check(pipeline)
     var graph: TypeGraph
     var statistics = ImportStatistics()
-    progress?(.importing)
+    var importOptions = self.importOptions
+    if let progress {
+      importOptions.unitProgress = { done, total in progress(.importing(units: done, of: total)) }
+    }
     do { graph = try DWARFImporter.importFile(path: path, options: importOptions, statistics: &statistics) } catch {
       throw ConversionError(error.description)
     }
@@ -166,7 +169,8 @@ extension Conversion {
 
 /// Where a conversion is.
 public enum ConversionPhase: Sendable, Equatable {
-  case importing
+  /// Reading DWARF: `units` compile units of `of` walked so far.
+  case importing(units: Int, of: Int)
   /// Pass `index` (from 1) of `count`, about to run.
   case pass(index: Int, count: Int, name: String)
   case encoding

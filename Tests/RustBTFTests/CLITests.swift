@@ -80,7 +80,8 @@ func temporaryDirectory() throws -> String {
       return r.stdout
     }
     let shown = try onTerminal("\(sample) -o \(dir)/a.btf")
-    #expect(shown.contains("\r\u{1b}[Krustbtf: reading DWARF…") && shown.contains("rustbtf: pass 7/7: dedup…"), "\(shown.debugDescription)")
+    #expect(shown.contains("\r\u{1b}[Krustbtf: reading DWARF: 0/1 units…") && shown.contains("rustbtf: reading DWARF: 1/1 units…")
+              && shown.contains("rustbtf: pass 7/7: dedup…"), "\(shown.debugDescription)")
     #expect(shown.contains("\r\u{1b}[Krustbtf: \(sample) -> \(dir)/a.btf: "), "the progress line is not erased before the summary")
     let quiet = try onTerminal("-q \(sample) -o \(dir)/b.btf")
     #expect(!quiet.contains("pass 1/"), "\(quiet.debugDescription)")

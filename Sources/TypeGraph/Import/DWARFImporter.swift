@@ -13,6 +13,9 @@ public struct DWARFImportOptions: Sendable {
   /// names outside `.debug_str`), instead of failing; `ImportStatistics` counts what was lost
   /// and the CLI warns. Off by default: a corrupt input must not pass for a good one.
   public var allowIncomplete = false
+  /// Told, now and then, how many compile units of how many have been walked (the first call
+  /// has 0 done): for a progress display. Nil: nothing is counted.
+  public var unitProgress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
   /// How the walk steps from a DIE to its next sibling: `.fast` (the default) computes where
   /// the sibling starts (`Sources/CDwarf/fastwalk.h`), `.publicLibdw` asks libdw's
   /// `dwarf_siblingof` only, which re-parses subtrees on DWARF without `DW_AT_sibling`. Both
@@ -196,6 +199,7 @@ public enum DWARFImporter {
     walker.excludeLanguages = options.excludeLanguages
     walker.addressBias = bias
     walker.publicSiblingWalk = options.siblingWalk == .publicLibdw
+    walker.unitProgress = options.unitProgress
     walker.trace = trace
     defer { walker.deallocate() }
     // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).

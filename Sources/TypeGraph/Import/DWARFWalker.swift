@@ -43,6 +43,9 @@ struct DWARFWalker {
   var publicSiblingWalk = false
   /// When set, the offset of every DIE the child loop visits, in visiting order (tests).
   var trace: ContiguousArray<UInt64>? = nil
+  /// `DWARFImportOptions.unitProgress`, and the unit count it reports against.
+  var unitProgress: (@Sendable (Int, Int) -> Void)? = nil
+  var unitTotal = 0
 
   // Current unit.
   var unit = UnitID.none
@@ -152,6 +155,11 @@ struct DWARFWalker {
   // MARK: Units
 
   mutating func run() throws(ImportError) {
+    if let unitProgress {
+      // Unit headers only: a cheap count next to the walk.
+      unitTotal = Self.unitCount(dwarf) + (alt.map(Self.unitCount) ?? 0)
+      unitProgress(0, unitTotal)
+    }
     try walkUnits(of: dwarf)
     // The supplementary file's partial units hold the types the file's units import
     // (DW_TAG_imported_unit) or refer to; walked last, so the index stays sorted.
@@ -160,8 +168,22 @@ struct DWARFWalker {
       try walkUnits(of: alt)
       inSupplementaryFile = false
     }
+    unitProgress?(unitTotal, unitTotal)
     resolve()
     stats.siblingFallbacks += Int(clamping: walk.pointee.slow)
+  }
+
+  /// How many units `dbg` has (their headers read, nothing else).
+  static func unitCount(_ dbg: OpaquePointer) -> Int {
+    var n = 0
+    var offset: Dwarf_Off = 0
+    var next: Dwarf_Off = 0
+    var headerSize = 0
+    while dwarf_next_unit(dbg, offset, &next, &headerSize, nil, nil, nil, nil, nil, nil) == 0 {
+      n += 1
+      offset = next
+    }
+    return n
   }
 
   /// The importer's offset of `die`: unique across the file and its supplementary file.
@@ -189,6 +211,8 @@ struct DWARFWalker {
         throw ImportError(
           "\(path): split DWARF (-gsplit-dwarf): the types are in .dwo files\(dwo.map { " (\(DWARFImporter.oneLine(String(cString: $0))))" } ?? ""), which rustbtf does not read; build without -gsplit-dwarf")
       }
+      // Now and then, not per unit: a distribution vmlinux has thousands.
+      if let unitProgress, stats.units & 63 == 0, stats.units > 0 { unitProgress(stats.units, unitTotal) }
       beginUnit(&cudie)
       if !excludeLanguages.isEmpty, excludeLanguages.contains(graph.compileUnits[graph.compileUnits.count - 1].language) {
         stats.excludedUnits += 1
