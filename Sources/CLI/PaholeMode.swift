@@ -35,6 +35,7 @@ enum PaholeMode {
     let quiet = arguments.contains("-q") || arguments.contains("--quiet")
     guard let file = inv.file else { return 64 }
     var importOptions = DWARFImportOptions()
+    importOptions.threads = inv.jobs ?? 1  // pahole: one thread unless -j
     if let spec = inv.languageExclude {
       guard var languages = DWARFImportOptions.languages(named: spec) else {
         standardError("rustbtf: --lang_exclude: unknown language in '\(spec)' (known: rust, c, c89, c99, c11, c17, c++, or a DW_LANG number)")

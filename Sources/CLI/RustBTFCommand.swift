@@ -120,6 +120,10 @@ struct Convert: ParsableCommand {
   @Option(name: .customLong("lang_exclude"), help: ArgumentHelp("Skip the compile units of these languages, as pahole's --lang_exclude (comma-separated: rust, c, c89, c99, c11, c17, c++, or DW_LANG numbers).", valueName: "languages"))
   var langExclude: String?
 
+  // No -j: a command line with -j is pahole's (whose -j takes no separate number).
+  @Option(name: .long, help: ArgumentHelp("Threads that read the DWARF's compile units; 0 (the default) uses every CPU. The BTF is byte-identical for every N.", valueName: "N"))
+  var jobs = 0
+
   @Flag(name: .customLong("allow-incomplete-dwarf"), help: "Convert what can be read of DWARF that cannot be read completely (truncated or corrupt sections), with a warning counting what was lost, instead of failing.")
   var allowIncompleteDWARF = false
 
@@ -130,6 +134,7 @@ struct Convert: ParsableCommand {
     if output != nil && btfEncodeDetached != nil {
       throw ValidationError("--output and --btf_encode_detached name the same thing; give one")
     }
+    if jobs < 0 { throw ValidationError("--jobs takes a number of threads (0: every CPU), not \(jobs)") }
     if file == nil && !listPasses && !printPipeline {
       throw ValidationError("missing input FILE")
     }
@@ -176,6 +181,7 @@ struct Convert: ParsableCommand {
     var unmatchedQuery = false
     var importOptions = DWARFImportOptions()
     importOptions.allowIncomplete = allowIncompleteDWARF
+    importOptions.threads = jobs
     if let langExclude {
       guard let languages = DWARFImportOptions.languages(named: langExclude) else {
         throw ValidationError("--lang_exclude: unknown language in '\(langExclude)' (known: rust, c, c89, c99, c11, c17, c++, or a DW_LANG number)")

@@ -111,7 +111,7 @@ public enum PaholeCommandLine {
       o("verbose", "V", .none, .honoured("a summary line on standard error (types in and out, what each pass did)")),
       o("ctf_encode", "Z", .none, otherOutput),
       o("btf_base", nil, .required, .honoured("split BTF on top of FILE's .BTF (an ELF file such as vmlinux, or raw BTF): ids and string offsets continue the base's, types the base has are referred to, not repeated")),
-      o("jobs", "j", .optional, .accepted("accepted for the kernel's command line; the conversion runs on one thread (output is the same for every N)")),
+      o("jobs", "j", .optional, .honoured("reads the DWARF's compile units on N threads (every CPU without N; one thread without -j); the output is byte-identical for every N")),
       o("btf_encode", "J", .none, .honoured("puts the BTF into FILE's .BTF section, in place and atomically (a failure leaves FILE as it was)")),
       o("btf_encode_detached", nil, .required, .honoured("writes raw BTF to this file, atomically; the ELF is not touched")),
       o("skip_encoding_btf_vars", nil, .none, .honoured("no VARs and no DATASEC (feature var off)")),
@@ -161,7 +161,7 @@ public enum PaholeCommandLine {
 
   /// Options rustbtf's own command line has too (same meaning): they alone do not make a
   /// command line pahole's.
-  static let shared: Set<String> = ["btf_encode_detached", "lang_exclude", "quiet", "q"]
+  static let shared: Set<String> = ["btf_encode_detached", "lang_exclude", "quiet", "q", "jobs"]
 
   /// True when `arguments` (without the program name) are pahole's rather than rustbtf's own:
   /// no rustbtf subcommand first (`subcommands`), and some option only pahole has.

@@ -16,6 +16,20 @@ public struct DWARFImportOptions: Sendable {
   /// Told, now and then, how many compile units of how many have been walked (the first call
   /// has 0 done): for a progress display. Nil: nothing is counted.
   public var unitProgress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+  /// Threads that walk compile units: 1 (the default) walks on the calling thread, 0 uses
+  /// every online CPU (pahole's `-j`). The graph is the same for every value: units are walked
+  /// in contiguous ranges whose results are merged in file order (`DWARFWalker.absorb`).
+  public var threads = 1
+
+  /// How many unit ranges each thread gets (tests lower it, to put several units in a range).
+  var rangesPerThread = 32
+
+  /// `threads`, with 0 made the number of online CPUs.
+  var threadCount: Int {
+    if threads > 0 { return threads }
+    return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+  }
+
   /// How the walk steps from a DIE to its next sibling: `.fast` (the default) computes where
   /// the sibling starts (`Sources/CDwarf/fastwalk.h`), `.publicLibdw` asks libdw's
   /// `dwarf_siblingof` only, which re-parses subtrees on DWARF without `DW_AT_sibling`. Both
@@ -199,13 +213,23 @@ public enum DWARFImporter {
     walker.excludeLanguages = options.excludeLanguages
     walker.addressBias = bias
     walker.publicSiblingWalk = options.siblingWalk == .publicLibdw
-    walker.unitProgress = options.unitProgress
+    if let report = options.unitProgress {
+      // Unit headers only: a cheap count next to the walk.
+      walker.unitProgress = UnitProgress(
+        total: DWARFWalker.unitCount(dwarf) + (alt.map(DWARFWalker.unitCount) ?? 0), report: report)
+    }
     walker.trace = trace
     defer { walker.deallocate() }
     // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).
     ELFSymbolReader.read(module, isRelocatable: check.elfType == ET_REL, into: &walker.graph)
     try walker.checkUnitExtents(allowIncomplete: options.allowIncomplete)
-    try walker.run()
+    if options.threadCount > 1, let units = UnitList(dwarf), units.count > 1 {
+      try walker.walkUnitsInParallel(units, threads: options.threadCount, rangesPerThread: options.rangesPerThread)
+    } else {
+      try walker.walkUnits(of: dwarf)
+    }
+    try walker.finish()
+    walker.unitProgress?.finished()
     if let lost = walker.stats.incompleteSummary, !options.allowIncomplete {
       throw ImportError("\(path): corrupt or truncated DWARF: \(lost); nothing written (--allow-incomplete-dwarf converts what can be read)")
     }

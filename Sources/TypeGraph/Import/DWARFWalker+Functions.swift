@@ -94,7 +94,11 @@ extension DWARFWalker {
   mutating func isEmittedAbstractInstance() -> Bool {
     guard !graph.symbols.functionNames.isEmpty else { return false }
     guard let symbol = rb_string(attrs, Slot.linkageName) ?? rb_string(attrs, Slot.name) else { return false }
-    return !graph.symbols.functions(named: internName(symbol)).isEmpty
+    let name = internName(symbol)  // interned whatever the answer: the string order depends on it
+    // A walker of the parallel import has a string table of its own; the symbols' names are in
+    // the table they were read into.
+    guard let symbolName = symbolStrings == nil ? name : symbolStrings!.lookup(cString: symbol) else { return false }
+    return !graph.symbols.functions(named: symbolName).isEmpty
   }
 
   mutating func variable(_ die: inout Dwarf_Die) {

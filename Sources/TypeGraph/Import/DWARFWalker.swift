@@ -1,7 +1,9 @@
 internal import CDwarf
 
-/// The single-threaded DIE walk behind `DWARFImporter`: its state, the units, the one child
-/// loop and the dispatch on tags. What each tag becomes is in `DWARFWalker+Types.swift`,
+/// The DIE walk behind `DWARFImporter`: its state, the units, the one child loop and the
+/// dispatch on tags. One walker walks on one thread; the parallel import gives each range of
+/// units a walker of its own and absorbs their work in file order (`ParallelWalk.swift`,
+/// `+Absorb.swift`). What each tag becomes is in `DWARFWalker+Types.swift`,
 /// `+Aggregates.swift` (structs, unions, Rust enums' variant parts) and `+Functions.swift`;
 /// scope paths in `+Scopes.swift`; how references become TypeIDs in `+References.swift`.
 ///
@@ -32,6 +34,9 @@ struct DWARFWalker {
   let bigEndian: Bool
   var graph = TypeGraph()
   var stats = ImportStatistics()
+  /// The strings `graph.symbols` names index, when they are not `graph.strings` (a walker of
+  /// the parallel import starts with an empty string table: `sibling()`).
+  var symbolStrings: StringTable? = nil
 
   /// The one attribute buffer, reused for every DIE: read what you need before walking children.
   let attrs: UnsafeMutablePointer<rb_attrs>
@@ -43,9 +48,11 @@ struct DWARFWalker {
   var publicSiblingWalk = false
   /// When set, the offset of every DIE the child loop visits, in visiting order (tests).
   var trace: ContiguousArray<UInt64>? = nil
-  /// `DWARFImportOptions.unitProgress`, and the unit count it reports against.
-  var unitProgress: (@Sendable (Int, Int) -> Void)? = nil
-  var unitTotal = 0
+  /// Counts walked units for `DWARFImportOptions.unitProgress` (shared by the parallel walkers).
+  var unitProgress: UnitProgress? = nil
+  /// The number of the first unit this walker walks, less one: a walker of the parallel import
+  /// starts in the middle of the file, and error messages number units from the file's start.
+  var unitsBefore = 0
 
   // Current unit.
   var unit = UnitID.none
@@ -154,23 +161,18 @@ struct DWARFWalker {
 
   // MARK: Units
 
-  mutating func run() throws(ImportError) {
-    if let unitProgress {
-      // Unit headers only: a cheap count next to the walk.
-      unitTotal = Self.unitCount(dwarf) + (alt.map(Self.unitCount) ?? 0)
-      unitProgress(0, unitTotal)
-    }
-    try walkUnits(of: dwarf)
-    // The supplementary file's partial units hold the types the file's units import
-    // (DW_TAG_imported_unit) or refer to; walked last, so the index stays sorted.
+  /// After the file's own units: the supplementary file's partial units hold the types the
+  /// file's units import (DW_TAG_imported_unit) or refer to; walked last, so the index stays
+  /// sorted. Then every reference is resolved.
+  mutating func finish() throws(ImportError) {
     if let alt {
       inSupplementaryFile = true
       try walkUnits(of: alt)
       inSupplementaryFile = false
     }
-    unitProgress?(unitTotal, unitTotal)
     resolve()
     stats.siblingFallbacks += Int(clamping: walk.pointee.slow)
+    walk.pointee.slow = 0
   }
 
   /// How many units `dbg` has (their headers read, nothing else).
@@ -190,9 +192,11 @@ struct DWARFWalker {
   @inline(__always)
   func dieOffset(_ die: inout Dwarf_Die) -> UInt64 { rb_die_offset(&die, alt) }
 
-  mutating func walkUnits(of dbg: OpaquePointer) throws(ImportError) {
-    var cu: OpaquePointer? = nil
-    while true {
+  /// Walks `count` units of `dbg` (all of them by default) from the one after `previous` (the
+  /// first when nil): `dwarf_get_units` order, which is the order of `.debug_info`.
+  mutating func walkUnits(of dbg: OpaquePointer, after previous: OpaquePointer? = nil, count: Int = .max) throws(ImportError) {
+    var cu = previous
+    for _ in 0..<count {
       var next: OpaquePointer? = nil
       var version: Dwarf_Half = 0
       var unitType: UInt8 = 0
@@ -202,7 +206,7 @@ struct DWARFWalker {
       if rc == 1 { break }
       if rc != 0 {
         throw ImportError(
-          "\(path): corrupt DWARF: cannot read unit \(stats.units + 1): \(dwarfError())")
+          "\(path): corrupt DWARF: cannot read unit \(unitsBefore + stats.units + 1): \(dwarfError())")
       }
       cu = next
       // Split DWARF (-gsplit-dwarf): a skeleton unit here, the types in a .dwo file.
@@ -211,8 +215,7 @@ struct DWARFWalker {
         throw ImportError(
           "\(path): split DWARF (-gsplit-dwarf): the types are in .dwo files\(dwo.map { " (\(DWARFImporter.oneLine(String(cString: $0))))" } ?? ""), which rustbtf does not read; build without -gsplit-dwarf")
       }
-      // Now and then, not per unit: a distribution vmlinux has thousands.
-      if let unitProgress, stats.units & 63 == 0, stats.units > 0 { unitProgress(stats.units, unitTotal) }
+      unitProgress?.unitStarted()
       beginUnit(&cudie)
       if !excludeLanguages.isEmpty, excludeLanguages.contains(graph.compileUnits[graph.compileUnits.count - 1].language) {
         stats.excludedUnits += 1

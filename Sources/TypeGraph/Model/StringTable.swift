@@ -53,6 +53,22 @@ public struct StringTable: Sendable {
     return NameID(rawValue: id)
   }
 
+  /// Interns the strings of `other` from id `first` on, in id order, and returns their ids
+  /// here (`result[i]` for `other`'s id `first + i`). The parallel importer merges the tables of
+  /// its chunks this way: interning each chunk's new strings in the order the chunk met them
+  /// gives every string the id a single walk over all chunks would have given it.
+  public mutating func internAll(of other: StringTable, from first: Int) -> ContiguousArray<NameID> {
+    var ids = ContiguousArray<NameID>()
+    ids.reserveCapacity(max(0, other.count - first))
+    other.bytes.withUnsafeBytes { all in
+      for id in first..<other.count {
+        let start = Int(other.starts[id])
+        ids.append(intern(UnsafeRawBufferPointer(rebasing: all[start..<start + Int(other.lengths[id])])))
+      }
+    }
+    return ids
+  }
+
   /// Interns a NUL-terminated C string (nil or empty give `NameID.empty`).
   public mutating func intern(cString: UnsafePointer<CChar>?) -> NameID {
     guard let cString else { return .empty }
@@ -68,18 +84,25 @@ public struct StringTable: Sendable {
   /// The id of `string` if it is interned, without adding it.
   public func lookup(_ string: String) -> NameID? {
     var s = string
-    return s.withUTF8 { utf8 -> NameID? in
-      let buffer = UnsafeRawBufferPointer(utf8)
-      if buffer.isEmpty { return .empty }
-      let h = Self.fnv1a(buffer)
-      let mask = slots.count - 1
-      var i = Int(h) & mask
-      while true {
-        let id = slots[i]
-        if id == 0 { return nil }
-        if hashes[Int(id)] == h && equals(Int(id), buffer) { return NameID(rawValue: id) }
-        i = (i + 1) & mask
-      }
+    return s.withUTF8 { lookup(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// The id of a NUL-terminated C string if it is interned, without adding it.
+  public func lookup(cString: UnsafePointer<CChar>) -> NameID? {
+    lookup(UnsafeRawBufferPointer(start: UnsafeRawPointer(cString), count: strlenSwift(cString)))
+  }
+
+  /// The id of the bytes if they are interned, without adding them.
+  public func lookup(_ buffer: UnsafeRawBufferPointer) -> NameID? {
+    if buffer.isEmpty { return .empty }
+    let h = Self.fnv1a(buffer)
+    let mask = slots.count - 1
+    var i = Int(h) & mask
+    while true {
+      let id = slots[i]
+      if id == 0 { return nil }
+      if hashes[Int(id)] == h && equals(Int(id), buffer) { return NameID(rawValue: id) }
+      i = (i + 1) & mask
     }
   }
 

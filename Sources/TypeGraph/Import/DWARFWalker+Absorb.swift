@@ -1,0 +1,168 @@
+/// Merging the walk of a later range of units into this walker, for the parallel import: every
+/// range's walker starts from an empty graph with the input's ELF symbols (`sibling()`), so all
+/// it added is its own, and appending that with its ids shifted gives the graph, index and
+/// pending references one walker over all the units would have built.
+///
+/// Why the result is the same, column by column:
+/// - Nodes, members, template parameters and compile units are appended in walk order; a
+///   chunk's own ids are renumbered by one table (`nodeMap`), the rest by a shift.
+/// - Strings get ids in the order they were first interned; interning a chunk's new strings in
+///   its own order (`StringTable.internAll`) keeps that order across chunks.
+/// - The shared array index type (`TypeGraph.arrayIndexType`) is created by the first array a
+///   walk meets: a later chunk's own copy is dropped and its references go to the first one.
+/// - References a chunk could not resolve inside its units stay pending, with their slots
+///   renumbered, and are resolved with everyone else's by `resolve()`.
+extension DWARFWalker {
+  /// Where a walker's own additions start in each column: ids below these are shared by every
+  /// walker (void, the empty string).
+  struct Start {
+    var nodes: Int
+    var strings: Int
+    var members: Int
+    var templates: Int
+    var units: Int
+
+    /// Where a walker made by `sibling()` starts.
+    static let sibling = Start(TypeGraph())
+
+    init(_ g: TypeGraph) {
+      nodes = g.count
+      strings = g.strings.count
+      members = g.memberNames.count
+      templates = g.templateParameters.count
+      units = g.compileUnits.count
+    }
+  }
+
+  /// Appends what `chunk` (a walker made by `sibling()`) walked, and deallocates `chunk`.
+  mutating func absorb(_ chunk: inout DWARFWalker) {
+    let start = Start.sibling
+    defer { chunk.deallocate() }
+    var other = chunk.graph
+    chunk.graph = TypeGraph()
+    let names = graph.strings.internAll(of: other.strings, from: start.strings)
+    @inline(__always) func name(_ n: NameID) -> NameID { n.index < start.strings ? n : names[n.index - start.strings] }
+
+    // Node ids: the chunk's nodes follow this graph's, less a second array index type.
+    let duplicateIndexType = !graph.arrayIndexTypeID.isVoid && other.arrayIndexTypeID.index >= start.nodes
+    var nodeMap = ContiguousArray<TypeID>(repeating: .void, count: other.count - start.nodes)
+    var next = graph.count
+    for i in start.nodes..<other.count {
+      if duplicateIndexType && i == other.arrayIndexTypeID.index {
+        nodeMap[i - start.nodes] = graph.arrayIndexTypeID
+      } else {
+        nodeMap[i - start.nodes] = TypeID(next)
+        next += 1
+      }
+    }
+    @inline(__always) func type(_ t: TypeID) -> TypeID { t.index < start.nodes ? t : nodeMap[t.index - start.nodes] }
+    if graph.arrayIndexTypeID.isVoid && other.arrayIndexTypeID.index >= start.nodes {
+      graph.arrayIndexTypeID = type(other.arrayIndexTypeID)
+    }
+    let memberShift = graph.memberNames.count - start.members
+    let templateShift = graph.templateParameters.count - start.templates
+    let unitShift = Int32(graph.compileUnits.count - start.units)
+
+    for i in start.nodes..<other.count where !(duplicateIndexType && i == other.arrayIndexTypeID.index) {
+      let id = TypeID(i)
+      graph.kinds.append(other.kinds[i])
+      graph.names.append(name(other.names[i]))
+      graph.sizes.append(other.sizes[i])
+      graph.refs.append(type(other.refs[i]))
+      graph.auxes.append(other.auxes[i])
+      graph.flags.append(other.flags[i])
+      graph.scopes.append(name(other.scopes[i]))
+      graph.linkageNames.append(name(other.linkageNames[i]))
+      graph.dwarfTags.append(other.dwarfTags[i])
+      graph.dieOffsets.append(other.dieOffsets[i])
+      let unit = other.units[i]
+      graph.units.append(unit == .none ? unit : UnitID(rawValue: unit.rawValue + unitShift))
+      graph.memberStarts.append(Int32(Int(other.memberStarts[i]) + memberShift))
+      graph.memberCounts.append(Int32(other.memberCount(id)))
+    }
+    for m in start.members..<other.memberNames.count {
+      graph.memberNames.append(name(other.memberNames[m]))
+      graph.memberTypes.append(type(other.memberTypes[m]))
+    }
+    graph.memberValues.append(contentsOf: other.memberValues[start.members...])
+    graph.memberBits.append(contentsOf: other.memberBits[start.members...])
+    for p in other.templateParameters[start.templates...] {
+      graph.templateParameters.append(TemplateParameter(owner: type(p.owner), name: name(p.name), type: type(p.type)))
+    }
+    for var u in other.compileUnits[start.units...] {
+      u.name = name(u.name)
+      u.producer = name(u.producer)
+      u.compDir = name(u.compDir)
+      graph.compileUnits.append(u)
+    }
+    for (k, id) in other.symbols.addressedNodes.enumerated() where id.index >= start.nodes {
+      graph.symbols.recordAddress(type(id), other.symbols.nodeAddresses[k])
+    }
+    for id in other.symbols.changedCalls where id.index >= start.nodes {
+      graph.symbols.recordChangedCall(type(id))
+    }
+    other = TypeGraph()
+
+    // The walk's own state: the index of type DIEs, pending references, function scopes.
+    if let last = indexOffsets.last, let first = chunk.indexOffsets.first, last >= first { indexSorted = false }
+    indexSorted = indexSorted && chunk.indexSorted
+    indexOffsets.append(contentsOf: chunk.indexOffsets)
+    for id in chunk.indexIDs { indexIDs.append(type(id)) }
+    for (k, slot) in chunk.pendingSlots.enumerated() {
+      var s = slot
+      switch slot.column {
+      case .nodeRef: s.index = type(TypeID(rawValue: slot.index)).rawValue
+      case .memberType: s.index += Int32(memberShift)
+      case .templateType: s.index += Int32(templateShift)
+      }
+      pendingSlots.append(s)
+      pendingOffsets.append(chunk.pendingOffsets[k])
+    }
+    if let last = subprogramOffsets.last, let first = chunk.subprogramOffsets.first, last >= first { subprogramSorted = false }
+    subprogramSorted = subprogramSorted && chunk.subprogramSorted
+    subprogramOffsets.append(contentsOf: chunk.subprogramOffsets)
+    for scope in chunk.subprogramScopes { subprogramScopes.append(name(scope)) }
+    subprogramNext.append(contentsOf: chunk.subprogramNext)
+    for fn in chunk.functionFixNodes { functionFixNodes.append(type(fn)) }
+    functionFixOffsets.append(contentsOf: chunk.functionFixOffsets)
+    if trace != nil, let t = chunk.trace { trace!.append(contentsOf: t) }
+    stats.add(chunk.stats)
+    stats.siblingFallbacks += Int(clamping: chunk.walk.pointee.slow)
+  }
+
+  /// A walker for another range of units of the same file, configured as this one, with an
+  /// empty graph but for the ELF symbols (`absorb` takes its work back). Its strings start
+  /// empty too, so that no walker copies the symbols' strings (a vmlinux has 190,000): it asks
+  /// this walker's table about symbol names instead (`symbolStrings`).
+  func sibling() -> DWARFWalker {
+    var w = DWARFWalker(dwarf: dwarf, path: path, bigEndian: bigEndian)
+    w.alt = alt
+    w.excludeLanguages = excludeLanguages
+    w.addressBias = addressBias
+    w.publicSiblingWalk = publicSiblingWalk
+    w.unitProgress = unitProgress
+    if trace != nil { w.trace = [] }
+    w.graph.symbols = graph.symbols
+    w.symbolStrings = symbolStrings ?? graph.strings
+    return w
+  }
+}
+
+extension ImportStatistics {
+  /// Adds the counts of a walk over other units; `firstUnreadable` stays the earlier one.
+  mutating func add(_ o: ImportStatistics) {
+    units += o.units
+    dies &+= o.dies
+    referencesToNonTypes += o.referencesToNonTypes
+    unreadableDIEs += o.unreadableDIEs
+    unreadableNames += o.unreadableNames
+    truncatedUnits += o.truncatedUnits
+    if firstUnreadable == nil { firstUnreadable = o.firstUnreadable }
+    unsupportedMemberLocations += o.unsupportedMemberLocations
+    oversizedArrays += o.oversizedArrays
+    tooDeep += o.tooDeep
+    siblingFallbacks += o.siblingFallbacks
+    excludedUnits += o.excludedUnits
+    anonymousVariables += o.anonymousVariables
+  }
+}

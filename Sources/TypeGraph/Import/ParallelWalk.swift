@@ -1,0 +1,225 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+internal import CDwarf
+
+/// The units of a file, for splitting the walk into contiguous ranges.
+///
+/// libdw creates a unit's object the first time a walk reaches it, and that is not safe from
+/// several threads at once; reading abbreviations and DIEs of units that exist is (elfutils
+/// 0.178 on; ../shared/docs/swift-libdw.md). So every unit is reached here, on one thread,
+/// before any walker starts, and each walker then starts from the unit before its range.
+struct UnitList {
+  /// `handles[i]` is unit i's `Dwarf_CU`.
+  private(set) var handles: [OpaquePointer] = []
+  /// Offset of each unit's DIE, and the end of the last unit, for sizing the ranges.
+  private(set) var offsets: [UInt64] = []
+
+  /// Nil when a unit cannot be read: the one-thread walk then meets it and says which.
+  init?(_ dbg: OpaquePointer) {
+    var cu: OpaquePointer? = nil
+    while true {
+      var next: OpaquePointer? = nil
+      var cudie = Dwarf_Die()
+      let rc = dwarf_get_units(dbg, cu, &next, nil, nil, &cudie, nil)
+      if rc == 1 { break }
+      guard rc == 0, let next else { return nil }
+      handles.append(next)
+      offsets.append(dwarf_dieoffset(&cudie))
+      cu = next
+    }
+  }
+
+  var count: Int { handles.count }
+
+  /// The unit before unit `i` (nil for the first): where a walk of units from `i` starts.
+  func previous(_ i: Int) -> OpaquePointer? { i == 0 ? nil : handles[i - 1] }
+
+  /// `parts` (or fewer) contiguous ranges covering every unit, of about the same number of
+  /// bytes each. The split only decides which thread walks what: the merged result is the
+  /// same for any split (`DWARFWalker.absorb`).
+  func ranges(_ parts: Int) -> [Range<Int>] {
+    guard count > 0 else { return [] }
+    let total = offsets[count - 1] - offsets[0] + 1
+    let share = total / UInt64(max(1, parts)) + 1
+    var out: [Range<Int>] = []
+    var start = 0
+    for i in 1..<count where offsets[i] - offsets[start] >= share {
+      out.append(start..<i)
+      start = i
+    }
+    out.append(start..<count)
+    return out
+  }
+}
+
+/// Counts the units walked, for `DWARFImportOptions.unitProgress`; shared by the walkers of a
+/// parallel import, hence the lock (a few thousand units: its cost does not show).
+final class UnitProgress: @unchecked Sendable {
+  private let report: @Sendable (Int, Int) -> Void
+  private let total: Int
+  private var done = 0
+  private var lock = pthread_mutex_t()
+
+  init(total: Int, report: @escaping @Sendable (Int, Int) -> Void) {
+    self.total = total
+    self.report = report
+    pthread_mutex_init(&lock, nil)
+    report(0, total)
+  }
+
+  deinit { pthread_mutex_destroy(&lock) }
+
+  /// Called as each unit starts; reports now and then, not per unit (a distribution vmlinux
+  /// has thousands).
+  func unitStarted() {
+    pthread_mutex_lock(&lock)
+    if done & 63 == 0 && done > 0 { report(done, total) }
+    done += 1
+    pthread_mutex_unlock(&lock)
+  }
+
+  func finished() {
+    pthread_mutex_lock(&lock)
+    report(total, total)
+    pthread_mutex_unlock(&lock)
+  }
+}
+
+extension DWARFWalker {
+  /// Walks the file's own units on `threads` threads, in contiguous ranges (several per thread,
+  /// so a thread that drew small units takes another range), and absorbs each range's walk in
+  /// file order as soon as it and those before it are done, so finished ranges do not pile up
+  /// in memory. The result is that of `walkUnits(of: dwarf)`, errors included: the error of the
+  /// first failing range in file order is thrown, as one thread would have met it first.
+  mutating func walkUnitsInParallel(_ units: UnitList, threads: Int, rangesPerThread: Int) throws(ImportError) {
+    // The walkers start empty (`sibling()`); this graph holds only the ELF symbols so far.
+    precondition(graph.count == 1 && graph.memberNames.isEmpty && graph.compileUnits.isEmpty)
+    // Small ranges, few ahead: the walks waiting to be absorbed are what parallelism costs in
+    // memory, and a range costs little more than its walker's buffers.
+    let work = ParallelWalk(template: self, units: units, ranges: units.ranges(threads * rangesPerThread), window: threads + 2)
+    let workers = (0..<min(threads, work.ranges.count)).compactMap { _ in startThread { work.run() } }
+    if workers.isEmpty { work.run() }  // no thread could be started: walk here
+    var failure: ImportError? = nil
+    for k in work.ranges.indices {
+      switch work.take(k) {
+      case .walked(var chunk):
+        if failure == nil { absorb(&chunk) } else { chunk.deallocate() }
+      case .failed(let error):
+        if failure == nil { failure = error }
+      case nil:
+        break  // not walked: a range before it failed
+      }
+    }
+    for t in workers { pthread_join(t, nil) }
+    if let failure { throw failure }
+  }
+}
+
+/// The shared state of a parallel walk: which range is next, and each range's outcome.
+private final class ParallelWalk: @unchecked Sendable {
+  enum Outcome {
+    case walked(DWARFWalker)
+    case failed(ImportError)
+  }
+
+  /// Read only while threads run: its configuration and graph seed each range's walker.
+  let template: DWARFWalker
+  let units: UnitList
+  let ranges: [Range<Int>]
+  private var next = 0
+  /// Ranges absorbed so far, and how far ahead of them a walk may start: finished walks wait
+  /// for the absorbing thread, and without a bound they pile up in memory when it falls behind
+  /// (more threads than cores).
+  private var absorbed = 0
+  private let window: Int
+  /// Ranges after a failed one are not started (their outcome could not matter).
+  private var lastUseful = Int.max
+  private var outcomes: [Outcome?]
+  private var lock = pthread_mutex_t()
+  private var changed = pthread_cond_t()
+
+  init(template: DWARFWalker, units: UnitList, ranges: [Range<Int>], window: Int) {
+    self.template = template
+    self.window = max(1, window)
+    self.units = units
+    self.ranges = ranges
+    outcomes = Array(repeating: nil, count: ranges.count)
+    pthread_mutex_init(&lock, nil)
+    pthread_cond_init(&changed, nil)
+  }
+
+  deinit {
+    pthread_cond_destroy(&changed)
+    pthread_mutex_destroy(&lock)
+  }
+
+  /// A worker thread: walks ranges until none is left.
+  func run() {
+    while true {
+      pthread_mutex_lock(&lock)
+      while next < ranges.count && next <= lastUseful && next >= absorbed + window {
+        pthread_cond_wait(&changed, &lock)
+      }
+      let k = next
+      guard k < ranges.count, k <= lastUseful else {
+        pthread_mutex_unlock(&lock)
+        return
+      }
+      next += 1
+      pthread_mutex_unlock(&lock)
+
+      var walker = template.sibling()
+      let outcome: Outcome
+      do {
+        try walker.walkUnits(of: walker.dwarf, after: units.previous(ranges[k].lowerBound), count: ranges[k].count)
+        outcome = .walked(walker)
+      } catch {
+        walker.deallocate()
+        outcome = .failed(error)
+      }
+      pthread_mutex_lock(&lock)
+      outcomes[k] = outcome
+      if case .failed = outcome { lastUseful = min(lastUseful, k) }
+      pthread_cond_broadcast(&changed)
+      pthread_mutex_unlock(&lock)
+    }
+  }
+
+  /// Waits for range `k` and hands its outcome over; nil when it will never be walked.
+  func take(_ k: Int) -> Outcome? {
+    pthread_mutex_lock(&lock)
+    defer { pthread_mutex_unlock(&lock) }
+    while outcomes[k] == nil {
+      if k > lastUseful && k >= next { return nil }
+      pthread_cond_wait(&changed, &lock)
+    }
+    let outcome = outcomes[k]
+    outcomes[k] = nil
+    // Taken for absorbing: a walk further on may start.
+    absorbed = k + 1
+    pthread_cond_broadcast(&changed)
+    return outcome
+  }
+}
+
+/// Starts a thread running `body` (stack 16 MiB: the walk recurses once per DIE nesting level);
+/// nil when the system refuses one.
+private func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
+  final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+  var attr = pthread_attr_t()
+  pthread_attr_init(&attr)
+  defer { pthread_attr_destroy(&attr) }
+  pthread_attr_setstacksize(&attr, 16 << 20)
+  var thread = pthread_t()
+  let context = Unmanaged.passRetained(Box(body)).toOpaque()
+  let rc = pthread_create(&thread, &attr, { arg in
+    Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
+    return nil
+  }, context)
+  if rc != 0 {
+    Unmanaged<Box>.fromOpaque(context).release()
+    return nil
+  }
+  return thread
+}
