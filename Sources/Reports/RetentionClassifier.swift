@@ -1,5 +1,4 @@
 import Lower
-import Merge
 import TypeGraph
 
 /// Compares each type of a `RetentionSnapshot` with what the passes left of it; the rules are
@@ -44,7 +43,7 @@ struct RetentionClassifier {
     var into = ContiguousArray<TypeID>(repeating: .void, count: graph.count)
     for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) { into[s.index] = t }
     mergedInto = into
-    bindgenMerged = Set(graph.decisions.entries.lazy.filter { $0.pass == MergeBindgenCopies.name }.map(\.subject))
+    bindgenMerged = Set(graph.decisions.entries.lazy.filter { $0.reason == .sameLayout }.map(\.subject))
     var byNode: [Int32: [Int]] = [:]
     var renames: [Int32: [Int: NameID]] = [:]
     for (i, d) in graph.decisions.entries.enumerated() {
@@ -137,7 +136,7 @@ struct RetentionClassifier {
   func reason(_ i: Int) -> Reason {
     let d = graph.decisions[i]
     let root = graph.decisions[graph.decisions.causes(of: i).last ?? i]
-    return Reason(pass: d.pass, text: d.reason, root: "\(root.pass): \(root.reason)")
+    return Reason(pass: d.pass, reason: d.reason, rootPass: root.pass, rootReason: root.reason)
   }
 
   // MARK: Members
@@ -384,10 +383,9 @@ struct RetentionClassifier {
     var counts: [String: Int] = [:]
     var missing: [RetentionReport.NamedReason] = []
     for (name, id) in firstMissing where !emitted.contains(name) {
-      let t = surviving(id)
-      let root = (graph.decisions.latest(for: t) ?? graph.decisions.latest(for: id)).map { reason($0).root } ?? RetentionReport.unexplained
-      counts[RetentionReport.normalize(root), default: 0] += 1
-      missing.append(.init(name: graph.strings.string(name), reason: root))
+      let r = (graph.decisions.latest(for: surviving(id)) ?? graph.decisions.latest(for: id)).map(reason)
+      counts[r?.rootCause ?? RetentionReport.unexplained, default: 0] += 1
+      missing.append(.init(name: graph.strings.string(name), reason: r?.root ?? RetentionReport.unexplained))
     }
     missing.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     var out = 0
