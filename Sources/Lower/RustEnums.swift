@@ -71,7 +71,7 @@ enum RustEnums {
     var dropped: [Decision.Reason.LoweredEnum.DroppedField] = []
     var variantNodes: [TypeID] = []
     for entry in graph.members(of: vp) {
-      let flags = VariantFlags(rawValue: entry.bits)
+      let flags = entry.variantFlags
       if flags.contains(.discriminant) {
         discriminant = entry
         continue
@@ -79,11 +79,11 @@ enum RustEnums {
       let v = entry.type
       variantNodes.append(v)
       for field in graph.members(of: v) {
-        if field.value != 0 {
-          dropped.append(.init(name: graph.strings.string(field.name), byte: field.value / 8))
+        if field.bitField.offset != 0 {
+          dropped.append(.init(name: graph.strings.string(field.name), byte: field.bitField.byteOffset))
           continue
         }
-        variants.append(Variant(name: variantName(field, graph), type: field.type, value: entry.value, flags: flags, wideValue: entry.name))
+        variants.append(Variant(name: variantName(field, graph), type: field.type, value: entry.discriminantValue, flags: flags, wideValue: entry.name))
       }
     }
 
@@ -103,9 +103,9 @@ enum RustEnums {
       let name = discriminantName(d.name, variants, &graph)
       let (type, typeCode) = discriminantType(d, variants, enumName: enumName, scope: scope, &graph, pass: pass)
       let holder = graph.add(.structure, size: size, flags: [.rust, .synthesized], scope: scope)
-      graph.replaceMembers(holder, with: [Member(name: name, type: type, value: d.value)], pass: pass, changes: [])
+      graph.replaceMembers(holder, with: [Member(name: name, type: type, value: d.bitField.offset)], pass: pass, changes: [])
       unionMembers.append(Member(type: holder))
-      lowered.discriminant = .init(name: graph.strings.string(name), byte: d.value / 8, type: typeCode)
+      lowered.discriminant = .init(name: graph.strings.string(name), byte: d.bitField.byteOffset, type: typeCode)
     }
     for v in variants {
       unionMembers.append(Member(name: v.name, type: v.type))

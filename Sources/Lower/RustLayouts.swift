@@ -24,7 +24,7 @@ enum RustLayouts {
       let id = TypeID(i)
       guard graph.kind(id) == .structure, graph.flags(id).contains(.rust) else { continue }
       let structBits = UInt64(graph.size(id)) * 8
-      for m in graph.memberRange(id) where graph.memberValues[m] == structBits && graph.memberBits[m] == 0 {
+      for m in graph.memberRange(id) where graph.member(at: m).bitField == BitField(offset: structBits) {
         let element = graph.memberTypes[m]
         guard let size = graph.byteSize(of: element), size > 0 else { continue }
         let array: TypeID

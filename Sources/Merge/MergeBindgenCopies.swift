@@ -96,7 +96,7 @@ public struct MergeBindgenCopies: Pass {
   static func sameLayout(_ copy: TypeID, _ c: TypeID, _ g: TypeGraph) -> Bool {
     guard g.kind(copy) == g.kind(c), g.size(copy) == g.size(c), g.memberCount(copy) == g.memberCount(c) else { return false }
     for (i, j) in zip(g.memberRange(copy), g.memberRange(c)) {
-      guard g.memberValues[i] == g.memberValues[j], g.memberBits[i] == g.memberBits[j],
+      guard g.member(at: i).bitField == g.member(at: j).bitField,
         g.byteSize(of: g.memberTypes[i]) == g.byteSize(of: g.memberTypes[j]),
         sameMemberName(g.memberNames[i], g.memberNames[j], g)
       else { return false }

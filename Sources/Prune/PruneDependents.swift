@@ -86,10 +86,11 @@ public struct PruneDependents: Pass {
   /// both by the allocation-free scan and by the fix.
   private enum MemberIssue { case none, unsized, pastEnd, misalignedFloat }
 
-  private func issue(_ type: TypeID, offset: UInt64, bits: UInt32, structBits: UInt64, _ graph: TypeGraph) -> MemberIssue {
-    guard let size = graph.byteSize(of: type) else { return .unsized }
-    if offset + (bits != 0 ? UInt64(bits) : size * 8) > structBits { return .pastEnd }
-    if graph.kind(graph.resolvingModifiers(type)) == .float, offset % (min(8, size) * 8) != 0 || bits != 0 {
+  private func issue(_ m: Member, structBits: UInt64, _ graph: TypeGraph) -> MemberIssue {
+    guard let size = graph.byteSize(of: m.type) else { return .unsized }
+    let field = m.bitField
+    if field.end(typeBytes: size) > structBits { return .pastEnd }
+    if graph.kind(graph.resolvingModifiers(m.type)) == .float, field.offset % (min(8, size) * 8) != 0 || field.isBitfield {
       return .misalignedFloat
     }
     return .none
@@ -100,9 +101,7 @@ public struct PruneDependents: Pass {
     let structBits = UInt64(graph.size(id)) * 8
     // Most structs need nothing: find out without copying their members.
     let range = graph.memberRange(id)
-    if !range.contains(where: {
-      issue(graph.memberTypes[$0], offset: graph.memberValues[$0], bits: graph.memberBits[$0], structBits: structBits, graph) != .none
-    }) {
+    if !range.contains(where: { issue(graph.member(at: $0), structBits: structBits, graph) != .none }) {
       return false
     }
     let isUnion = graph.kind(id) == .union
@@ -111,8 +110,9 @@ public struct PruneDependents: Pass {
     var i = 0
     while i < members.count {
       let m = members[i]
+      let offset = m.bitField.offset
       let target = graph.resolvingModifiers(m.type)
-      switch issue(m.type, offset: m.value, bits: m.bits, structBits: structBits, graph) {
+      switch issue(m, structBits: structBits, graph) {
       case .none:
         i += 1
         continue
@@ -121,11 +121,11 @@ public struct PruneDependents: Pass {
         let known = UInt64(graph.size(target))
         // Members may not be sorted yet (sanitize-names sorts them): the extent ends at the
         // nearest higher offset of any member.
-        let nextOffset = isUnion ? structBits : members.lazy.map(\.value).filter { $0 > m.value }.min() ?? structBits
-        let extent = nextOffset > m.value ? (nextOffset - m.value) / 8 : 0
-        let bytes = known > 0 ? min(known, (structBits - min(m.value, structBits)) / 8) : extent
+        let nextOffset = isUnion ? structBits : members.lazy.map(\.bitField.offset).filter { $0 > offset }.min() ?? structBits
+        let extent = nextOffset > offset ? (nextOffset - offset) / 8 : 0
+        let bytes = known > 0 ? min(known, (structBits - min(offset, structBits)) / 8) : extent
         let cause = graph.decisions.latest(for: target)
-        if bytes > 0 && m.value % 8 == 0 {
+        if bytes > 0 && m.bitField.isByteAligned {
           members[i].type = opaque.array(bytes: bytes, in: &graph)
           members[i].bits = 0
           let named = nameIfAnonymous(&members, i, &graph)
@@ -248,7 +248,7 @@ public struct PruneDependents: Pass {
   /// the name it gave, for the decision's reason (nil for a named member).
   private func nameIfAnonymous(_ members: inout [Member], _ i: Int, _ graph: inout TypeGraph) -> String? {
     guard members[i].name.isEmpty else { return nil }
-    let base = "__opaque_\(members[i].value / 8)"
+    let base = "__opaque_\(members[i].bitField.byteOffset)"
     var name = base
     var n = 0
     while members.contains(where: { !$0.name.isEmpty && graph.strings.string($0.name) == name }) {
@@ -260,7 +260,7 @@ public struct PruneDependents: Pass {
   }
 
   private func label(_ m: Member, _ graph: TypeGraph) -> Decision.Reason.MemberLabel {
-    m.name.isEmpty ? .anonymous(byte: m.value / 8) : .named(graph.strings.string(m.name))
+    m.name.isEmpty ? .anonymous(byte: m.bitField.byteOffset) : .named(graph.strings.string(m.name))
   }
 }
 

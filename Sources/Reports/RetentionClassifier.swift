@@ -160,7 +160,7 @@ struct RetentionClassifier {
         }
         names.append(m.name)
         offsets.append(offset)
-        bitfields.append(m.bits)
+        bitfields.append(m.bitField.width)
         types.append(m.type)
         containers.append(container)
         indexes.append(index)
@@ -347,9 +347,10 @@ struct RetentionClassifier {
     var renamed: [(String, UInt64)] = []
     let range = graph.memberRange(t)
     for i in range {
-      byName[graph.memberNames[i]] = graph.memberValues[i]
-      if let original = memberRenames[t.rawValue]?[i - range.lowerBound] { byName[original] = graph.memberValues[i] }
-      renamed.append((graph.strings.string(graph.memberNames[i]), graph.memberValues[i]))
+      let m = graph.member(at: i)
+      byName[m.name] = m.enumeratorValue
+      if let original = memberRenames[t.rawValue]?[i - range.lowerBound] { byName[original] = m.enumeratorValue }
+      renamed.append((graph.strings.string(m.name), m.enumeratorValue))
     }
     for f in fields {
       let label = graph.strings.string(f.name)

@@ -165,7 +165,7 @@ public struct SanitizeNames: Pass {
       let bits = UInt64(graph.size(id)) * 8
       for i in graph.memberRange(id) {
         guard let size = graph.byteSize(of: graph.memberTypes[i]) else { return [] }
-        let end = graph.memberValues[i] + (graph.memberBits[i] != 0 ? UInt64(graph.memberBits[i]) : size * 8)
+        let end = graph.member(at: i).bitField.end(typeBytes: size)
         if end > bits { return [] }
       }
       return [id]
@@ -217,12 +217,14 @@ public struct SanitizeNames: Pass {
     var sorted = true
     var previous: UInt64 = 0
     for i in range {
-      if graph.memberValues[i] < previous { sorted = false; break }
-      previous = graph.memberValues[i]
+      let offset = graph.member(at: i).bitField.offset
+      if offset < previous { sorted = false; break }
+      previous = offset
     }
     if sorted { return false }
     let members = graph.members(of: id).enumerated().sorted { a, b in
-      a.element.value != b.element.value ? a.element.value < b.element.value : a.offset < b.offset
+      let x = a.element.bitField.offset, y = b.element.bitField.offset
+      return x != y ? x < y : a.offset < b.offset
     }.map(\.element)
     // The order alone changes, which explains itself: nothing to record.
     graph.replaceMembers(id, with: members, pass: Self.name, changes: [])
