@@ -30,7 +30,6 @@ public struct DemoteUnrepresentable: Pass {
       let id = TypeID(i)
       guard let rule = DemotionRule.forNode(id, in: graph) else { continue }
       changed = true
-      let tag = DWARFTag.name(graph.dwarfTag(of: id))
       switch rule {
       case .map(let kind, let why):
         var shape = graph.shape(id)
@@ -39,7 +38,7 @@ public struct DemoteUnrepresentable: Pass {
         if kind == .structure || kind == .int { shape.members = [] }
         graph.rewrite(id, as: shape, pass: Self.name, reason: why)
       case .demote:
-        graph.demote(id, pass: Self.name, reason: "\(tag) has no BTF kind")
+        graph.demote(id, pass: Self.name, reason: .noBTFKind(tag: graph.dwarfTag(of: id)))
       }
     }
     return changed ? .changed : .unchanged
@@ -48,7 +47,7 @@ public struct DemoteUnrepresentable: Pass {
 
 /// What `demote-unrepresentable` does with one node; nil when the node is representable.
 enum DemotionRule {
-  case map(Kind, String)
+  case map(Kind, Decision.Reason)
   case demote
 
   static func forNode(_ id: TypeID, in graph: TypeGraph) -> DemotionRule? {
@@ -57,20 +56,20 @@ enum DemotionRule {
     case .unrepresentable:
       switch tag {
       case DWARFTag.referenceType, DWARFTag.rvalueReferenceType:
-        return .map(.pointer, "\(DWARFTag.name(tag)) mapped to PTR")
+        return .map(.pointer, .referenceMappedToPointer(tag: tag))
       case DWARFTag.atomicType:
-        return .map(.volatile, "DW_TAG_atomic_type mapped to VOLATILE (BTF has no atomic qualifier)")
+        return .map(.volatile, .atomicMappedToVolatile)
       case DWARFTag.immutableType:
-        return .map(.const, "DW_TAG_immutable_type mapped to CONST")
+        return .map(.const, .immutableMappedToConst)
       default:
         return .demote
       }
     case .int where graph.size(id) == 0:
-      return .map(.structure, "zero-sized base type mapped to an empty STRUCT (a 0-byte INT cannot be an array element)")
+      return .map(.structure, .zeroSizedBaseTypeMappedToStruct)
     case .enumeration, .enum64:
       let s = graph.size(id)
       if s == 1 || s == 2 || s == 4 || s == 8 { return nil }
-      return .map(.int, "enumeration of \(s) bytes mapped to a \(s)-byte INT (BTF enums are 1, 2, 4 or 8 bytes)")
+      return .map(.int, .wideEnumMappedToInt(bytes: s))
     default:
       return nil
     }

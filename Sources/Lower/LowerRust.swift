@@ -13,10 +13,6 @@ public struct LowerRust: Pass {
   public init() {}
 
   /// Reason texts (stable: tools and goldens read them).
-  public enum Reason {
-    public static let foldedIntoEnum = "a variant part or variant of a data-carrying enum, now members of the enum's union"
-  }
-
   public static let descriptor = PassDescriptor(Self.self) { params in
     try params.checkKnown([])
     return LowerRust()

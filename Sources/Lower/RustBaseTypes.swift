@@ -87,7 +87,7 @@ enum RustBaseTypes {
         targets[c] = target
       }
       graph.rewrite(id, as: .init(kind: .typedef, ref: target), pass: pass,
-        reason: "Rust base type made a TYPEDEF of the \(describe(c, size: size, name: graph.nameString(target))), since C tools read INT and FLOAT names as C types")
+        reason: .rustBaseTypeAsTypedef(bytes: size, encoding: encoding(c), cName: graph.nameString(target)))
       changed = true
     }
     return changed
@@ -104,15 +104,13 @@ enum RustBaseTypes {
     return out
   }
 
-  /// "4-byte unsigned INT 'unsigned int'", "8-byte FLOAT 'double'", "1-byte BOOL INT '_Bool'".
-  private static func describe(_ c: CType, size: UInt32, name: String) -> String {
-    let what: String
+  /// How the reason names the C type's encoding ("unsigned INT", "FLOAT", "BOOL INT").
+  private static func encoding(_ c: CType) -> Decision.Reason.BaseEncoding {
     switch (c.kind, c.encoding) {
-    case (.float, _): what = "FLOAT"
-    case (_, 4): what = "BOOL INT"
-    case (_, 1): what = "signed INT"
-    default: what = "unsigned INT"
+    case (.float, _): .float
+    case (_, 4): .boolInt
+    case (_, 1): .signedInt
+    default: .unsignedInt
     }
-    return "\(size)-byte \(what) '\(name)'"
   }
 }

@@ -68,10 +68,10 @@ enum RustEnums {
     // Read the variant part: its discriminant and its variants.
     var discriminant: Member?
     var variants: [Variant] = []
-    var dropped: [String] = []
+    var dropped: [Decision.Reason.LoweredEnum.DroppedField] = []
     var variantNodes: [TypeID] = []
     for entry in graph.members(of: vp) {
-      let flags = VariantFlags(rawValue: entry.bits)
+      let flags = entry.variantFlags
       if flags.contains(.discriminant) {
         discriminant = entry
         continue
@@ -79,11 +79,11 @@ enum RustEnums {
       let v = entry.type
       variantNodes.append(v)
       for field in graph.members(of: v) {
-        if field.value != 0 {
-          dropped.append("\(graph.strings.string(field.name))@\(field.value / 8)")
+        if field.bitField.offset != 0 {
+          dropped.append(.init(name: graph.strings.string(field.name), byte: field.bitField.byteOffset))
           continue
         }
-        variants.append(Variant(name: variantName(field, graph), type: field.type, value: entry.value, flags: flags, wideValue: entry.name))
+        variants.append(Variant(name: variantName(field, graph), type: field.type, value: entry.discriminantValue, flags: flags, wideValue: entry.name))
       }
     }
 
@@ -92,19 +92,20 @@ enum RustEnums {
       let old = graph.name(v.type)
       let qualified = graph.strings.intern(enumName + "::" + graph.strings.string(old))
       guard old != qualified else { continue }
-      graph.rename(v.type, to: qualified, scope: scope, pass: pass, reason: "variant struct of `\(enumName)`, named after its enum")
+      graph.rename(v.type, to: qualified, scope: scope, pass: pass, reason: .variantStructNamedAfterEnum(enumName: enumName))
     }
 
     // The union of the variants, with the discriminant in an anonymous struct of its own.
     var unionMembers: [Member] = []
-    var discriminantText = "no discriminant (DW_TAG_variant_part without DW_AT_discr)"
+    var lowered = Decision.Reason.LoweredEnum(
+      discriminant: nil, variants: variants.map { valueOf($0, graph) }, dropped: dropped)
     if let d = discriminant {
       let name = discriminantName(d.name, variants, &graph)
-      let (type, typeText) = discriminantType(d, variants, enumName: enumName, scope: scope, &graph)
+      let (type, typeCode) = discriminantType(d, variants, enumName: enumName, scope: scope, &graph, pass: pass)
       let holder = graph.add(.structure, size: size, flags: [.rust, .synthesized], scope: scope)
-      graph.setMembers(holder, [Member(name: name, type: type, value: d.value)])
+      graph.replaceMembers(holder, with: [Member(name: name, type: type, value: d.bitField.offset)], pass: pass, changes: [])
       unionMembers.append(Member(type: holder))
-      discriminantText = "discriminant '\(graph.strings.string(name))' at byte \(d.value / 8), \(typeText)"
+      lowered.discriminant = .init(name: graph.strings.string(name), byte: d.bitField.byteOffset, type: typeCode)
     }
     for v in variants {
       unionMembers.append(Member(name: v.name, type: v.type))
@@ -114,34 +115,24 @@ enum RustEnums {
       members.remove(at: k)
     } else {
       let u = graph.add(.union, size: size, flags: [.rust, .synthesized], scope: scope)
-      graph.setMembers(u, unionMembers)
+      graph.replaceMembers(u, with: unionMembers, pass: pass, changes: [])
       members[k] = Member(type: u)
     }
-    graph.setMembers(e, members)
-
-    var reason = "data-carrying enum: \(discriminantText)"
-    if variants.isEmpty {
-      reason += "; no variants (uninhabited)"
-    } else {
-      reason += "; variants " + variants.map { valueText($0, graph) }.joined(separator: ", ")
-      reason += " as members of an anonymous union"
-    }
-    if !dropped.isEmpty { reason += "; variant members not at offset 0 dropped: " + dropped.joined(separator: ", ") }
-    let rewrite = graph.decisions.record(Decision(subject: e, pass: pass, action: .rewritten, reason: reason))
+    let rewrite = graph.replaceMembers(e, with: members, pass: pass, reason: .dataCarryingEnum(lowered))
     // The variant part and its variants now live in the enum's union.
-    for v in variantNodes + [vp] { graph.prune(v, pass: pass, reason: LowerRust.Reason.foldedIntoEnum, cause: rewrite) }
+    for v in variantNodes + [vp] { graph.prune(v, pass: pass, reason: .foldedIntoEnum, cause: rewrite) }
   }
 
   static func variantName(_ field: Member, _ graph: TypeGraph) -> NameID {
     RustEnumNaming.variantName(member: field.name, structName: graph.name(field.type), graph.strings)
   }
 
-  /// `Some = 1`, `Big = 0xffff…0001`, `Some = any other value`.
-  static func valueText(_ v: Variant, _ graph: TypeGraph) -> String {
+  /// A variant's value as the reason gives it: `1`, `0xffff…0001`, any other value.
+  static func valueOf(_ v: Variant, _ graph: TypeGraph) -> Decision.Reason.LoweredEnum.Variant {
     let name = graph.strings.string(v.name)
-    if !v.flags.contains(.hasDiscriminantValue) { return "\(name) = any other value" }
-    if v.flags.contains(.wideDiscriminantValue) { return "\(name) = \(graph.strings.string(v.wideValue))" }
-    return "\(name) = \(v.value)"
+    if !v.flags.contains(.hasDiscriminantValue) { return .init(name: name, value: .anyOther) }
+    if v.flags.contains(.wideDiscriminantValue) { return .init(name: name, value: .wide(graph.strings.string(v.wideValue))) }
+    return .init(name: name, value: .value(v.value))
   }
 
   static func discriminantName(_ dwarfName: NameID, _ variants: [Variant], _ graph: inout TypeGraph) -> NameID {
@@ -154,14 +145,13 @@ enum RustEnums {
   /// integer of 1, 2, 4 or 8 bytes and at least one variant has a value that fits; otherwise
   /// its own type. Returns the type and how the reason describes it.
   static func discriminantType(
-    _ d: Member, _ variants: [Variant], enumName: String, scope: NameID, _ graph: inout TypeGraph
-  ) -> (TypeID, String) {
+    _ d: Member, _ variants: [Variant], enumName: String, scope: NameID, _ graph: inout TypeGraph, pass: String
+  ) -> (TypeID, Decision.Reason.LoweredEnum.DiscriminantType) {
     let int = graph.resolvingModifiers(d.type)
-    let own = graph.kind(int) == .int ? "a \(graph.size(int))-byte integer" : "its own type (\(graph.kind(int).btfName))"
-    guard graph.kind(int) == .int else { return (d.type, own) }
+    guard graph.kind(int) == .int else { return (d.type, .ownType(kind: graph.kind(int).btfName)) }
     let bytes = graph.size(int)
     let signed = graph.intEncoding(int)?.isSigned ?? false
-    guard [1, 2, 4, 8].contains(bytes) else { return (d.type, "\(own) (too wide for an ENUM)") }
+    guard [1, 2, 4, 8].contains(bytes) else { return (d.type, .integerTooWide(bytes: bytes)) }
     let bits = UInt64(bytes) * 8
     var enumerators: [Member] = []
     for v in variants where v.flags.contains(.hasDiscriminantValue) && !v.flags.contains(.wideDiscriminantValue) {
@@ -172,12 +162,12 @@ enum RustEnums {
       }
       enumerators.append(Member(name: v.name, value: value))
     }
-    guard !enumerators.isEmpty else { return (d.type, "\(own) (no variant has a value for an ENUM)") }
+    guard !enumerators.isEmpty else { return (d.type, .integerWithoutValues(bytes: bytes)) }
     let node = graph.add(
       bytes <= 4 ? .enumeration : .enum64, name: graph.strings.intern(enumName + "::Discriminant"),
       size: bytes, flags: signed ? [.rust, .synthesized, .signed] : [.rust, .synthesized], scope: scope)
-    graph.setMembers(node, enumerators)
-    return (node, "a \(bytes)-byte \(bytes <= 4 ? "ENUM" : "ENUM64")")
+    graph.replaceMembers(node, with: enumerators, pass: pass, changes: [])
+    return (node, .enumeration(bytes: bytes))
   }
 }
 

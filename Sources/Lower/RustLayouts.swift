@@ -24,7 +24,7 @@ enum RustLayouts {
       let id = TypeID(i)
       guard graph.kind(id) == .structure, graph.flags(id).contains(.rust) else { continue }
       let structBits = UInt64(graph.size(id)) * 8
-      for m in graph.memberRange(id) where graph.memberValues[m] == structBits && graph.memberBits[m] == 0 {
+      for m in graph.memberRange(id) where graph.member(at: m).bitField == BitField(offset: structBits) {
         let element = graph.memberTypes[m]
         guard let size = graph.byteSize(of: element), size > 0 else { continue }
         let array: TypeID
@@ -37,7 +37,7 @@ enum RustLayouts {
         }
         let name = graph.strings.string(graph.memberNames[m])
         graph.retypeMember(of: id, at: m - graph.memberRange(id).lowerBound, to: array, pass: pass,
-          reason: "member '\(name)' starts at the end of the \(structBits / 8)-byte struct: an unsized tail, kept as a zero-length array of its element type")
+          reason: .unsizedTail(member: name, structBytes: structBits / 8))
         changed = true
       }
     }
@@ -55,22 +55,17 @@ extension RustLayouts {
       guard range.count > 1, hasRepeatedName(range, graph) else { continue }
       var seen = Set<Member>()
       var kept: [Member] = []
-      var dropped: [(Int, Member)] = []
+      var dropped: [TypeGraph.MemberChange] = []
       for m in range.lazy.map(graph.member(at:)) {
         if m.name.isEmpty || seen.insert(m).inserted {
           kept.append(m)
         } else {
-          dropped.append((kept.count + dropped.count, m))
+          dropped.append(.init(index: kept.count + dropped.count, name: m.name,
+                               reason: .repeatedMember(member: graph.strings.string(m.name))))
         }
       }
       guard !dropped.isEmpty else { continue }
-      graph.setMembers(id, kept)
-      for (index, m) in dropped {
-        graph.decisions.record(Decision(
-          subject: id, pass: pass, action: .rewritten,
-          reason: "member '\(graph.strings.string(m.name))' repeats an earlier member (same name, type and offset); the copy is dropped",
-          member: index, memberName: m.name))
-      }
+      graph.replaceMembers(id, with: kept, pass: pass, changes: dropped)
       changed = true
     }
     return changed

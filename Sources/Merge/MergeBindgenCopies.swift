@@ -29,10 +29,6 @@ public struct MergeBindgenCopies: Pass {
     return MergeBindgenCopies()
   }
 
-  public enum Reason {
-    public static let sameLayout = "bindgen's copy of a C type with the same layout (kind, size, member names, offsets and sizes): merged into the C type"
-  }
-
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     let base = graph.splitBase?.nodes ?? 0..<0
     // Copies and their C names.
@@ -58,16 +54,18 @@ public struct MergeBindgenCopies: Pass {
     for (copy, bare) in copies {
       guard let c = definitions[bare]?.first(where: { Self.sameLayout(copy, $0, graph) }) else { continue }
       target[copy.index] = c
-      // The decision gives the reason; the merge column lets explanations and the retention
-      // report follow the copy to the C type, as they follow dedup's merges.
-      graph.decisions.record(Decision(subject: copy, pass: Self.name, action: .merged(into: c), reason: Reason.sameLayout))
       merged += 1
     }
     if merged == 0 { return .unchanged }
     for i in 1..<graph.count where graph.kind(TypeID(i)) != .removed && !base.contains(i) {
       graph.rewriteReferences(of: TypeID(i)) { t in target[t.index].isVoid ? t : target[t.index] }
     }
-    for i in 1..<graph.count where !target[i].isVoid { graph.merge(TypeID(i), into: target[i]) }
+    // Recorded with its reason (a `.merged` decision), and in the merge columns, which let
+    // explanations and the retention report follow the copy to the C type as they follow
+    // dedup's merges.
+    for i in 1..<graph.count where !target[i].isVoid {
+      graph.merge(TypeID(i), into: target[i], pass: Self.name, reason: .sameLayout)
+    }
     if graph.emissionSequence != nil { graph.emissionSequence = graph.byValueOrder() }
     return .changed
   }
@@ -98,7 +96,7 @@ public struct MergeBindgenCopies: Pass {
   static func sameLayout(_ copy: TypeID, _ c: TypeID, _ g: TypeGraph) -> Bool {
     guard g.kind(copy) == g.kind(c), g.size(copy) == g.size(c), g.memberCount(copy) == g.memberCount(c) else { return false }
     for (i, j) in zip(g.memberRange(copy), g.memberRange(c)) {
-      guard g.memberValues[i] == g.memberValues[j], g.memberBits[i] == g.memberBits[j],
+      guard g.member(at: i).bitField == g.member(at: j).bitField,
         g.byteSize(of: g.memberTypes[i]) == g.byteSize(of: g.memberTypes[j]),
         sameMemberName(g.memberNames[i], g.memberNames[j], g)
       else { return false }

@@ -76,7 +76,7 @@ public struct PruneDependents: Pass {
     var changed = false
     while let (from, to) = graph.findByValueCycle() {
       let cause = graph.decisions.latest(for: from)
-      graph.demote(to, pass: Self.name, reason: "part of a by-value reference cycle (through \(graph.describe(from)))", cause: cause)
+      graph.demote(to, pass: Self.name, reason: .byValueCycle(through: graph.nodeText(from)), cause: cause)
       changed = true
     }
     return changed
@@ -86,10 +86,11 @@ public struct PruneDependents: Pass {
   /// both by the allocation-free scan and by the fix.
   private enum MemberIssue { case none, unsized, pastEnd, misalignedFloat }
 
-  private func issue(_ type: TypeID, offset: UInt64, bits: UInt32, structBits: UInt64, _ graph: TypeGraph) -> MemberIssue {
-    guard let size = graph.byteSize(of: type) else { return .unsized }
-    if offset + (bits != 0 ? UInt64(bits) : size * 8) > structBits { return .pastEnd }
-    if graph.kind(graph.resolvingModifiers(type)) == .float, offset % (min(8, size) * 8) != 0 || bits != 0 {
+  private func issue(_ m: Member, structBits: UInt64, _ graph: TypeGraph) -> MemberIssue {
+    guard let size = graph.byteSize(of: m.type) else { return .unsized }
+    let field = m.bitField
+    if field.end(typeBytes: size) > structBits { return .pastEnd }
+    if graph.kind(graph.resolvingModifiers(m.type)) == .float, field.offset % (min(8, size) * 8) != 0 || field.isBitfield {
       return .misalignedFloat
     }
     return .none
@@ -100,19 +101,18 @@ public struct PruneDependents: Pass {
     let structBits = UInt64(graph.size(id)) * 8
     // Most structs need nothing: find out without copying their members.
     let range = graph.memberRange(id)
-    if !range.contains(where: {
-      issue(graph.memberTypes[$0], offset: graph.memberValues[$0], bits: graph.memberBits[$0], structBits: structBits, graph) != .none
-    }) {
+    if !range.contains(where: { issue(graph.member(at: $0), structBits: structBits, graph) != .none }) {
       return false
     }
     let isUnion = graph.kind(id) == .union
     var members = graph.members(of: id)
-    var changed = false
+    var changes: [TypeGraph.MemberChange] = []
     var i = 0
     while i < members.count {
       let m = members[i]
+      let offset = m.bitField.offset
       let target = graph.resolvingModifiers(m.type)
-      switch issue(m.type, offset: m.value, bits: m.bits, structBits: structBits, graph) {
+      switch issue(m, structBits: structBits, graph) {
       case .none:
         i += 1
         continue
@@ -121,39 +121,37 @@ public struct PruneDependents: Pass {
         let known = UInt64(graph.size(target))
         // Members may not be sorted yet (sanitize-names sorts them): the extent ends at the
         // nearest higher offset of any member.
-        let nextOffset = isUnion ? structBits : members.lazy.map(\.value).filter { $0 > m.value }.min() ?? structBits
-        let extent = nextOffset > m.value ? (nextOffset - m.value) / 8 : 0
-        let bytes = known > 0 ? min(known, (structBits - min(m.value, structBits)) / 8) : extent
+        let nextOffset = isUnion ? structBits : members.lazy.map(\.bitField.offset).filter { $0 > offset }.min() ?? structBits
+        let extent = nextOffset > offset ? (nextOffset - offset) / 8 : 0
+        let bytes = known > 0 ? min(known, (structBits - min(offset, structBits)) / 8) : extent
         let cause = graph.decisions.latest(for: target)
-        if bytes > 0 && m.value % 8 == 0 {
+        if bytes > 0 && m.bitField.isByteAligned {
           members[i].type = opaque.array(bytes: bytes, in: &graph)
           members[i].bits = 0
           let named = nameIfAnonymous(&members, i, &graph)
-          graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
-            reason: "member \(memberLabel(m, graph)) has no BTF type; kept as \(bytes) opaque bytes\(named)", cause: cause, member: i, memberName: m.name))
+          changes.append(.init(index: i, name: m.name, action: .replacedByOpaque,
+            reason: .memberOpaque(label(m, graph), bytes: bytes, namedAs: named), cause: cause))
           i += 1
         } else {
           members.remove(at: i)
-          graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten,
-            reason: "member \(memberLabel(m, graph)) has no BTF type and no size; dropped", cause: cause, member: i, memberName: m.name))
+          changes.append(.init(index: i, name: m.name, reason: .memberUnsizedDropped(label(m, graph)), cause: cause))
         }
       case .pastEnd:
         members.remove(at: i)
-        graph.decisions.record(Decision(subject: id, pass: Self.name, action: .rewritten,
-          reason: "member \(memberLabel(m, graph)) ends past the end of the \(structBits / 8)-byte type; dropped", member: i, memberName: m.name))
+        changes.append(.init(index: i, name: m.name, reason: .memberPastEnd(label(m, graph), typeBytes: structBits / 8)))
       case .misalignedFloat:
         let size = graph.byteSize(of: m.type)!
         members[i].type = opaque.array(bytes: size, in: &graph)
         members[i].bits = 0
         let named = nameIfAnonymous(&members, i, &graph)
-        graph.decisions.record(Decision(subject: id, pass: Self.name, action: .replacedByOpaque,
-          reason: "FLOAT member \(memberLabel(m, graph)) is not aligned as the kernel requires; kept as \(size) opaque bytes\(named)", member: i, memberName: m.name))
+        changes.append(.init(index: i, name: m.name, action: .replacedByOpaque,
+          reason: .floatMisaligned(label(m, graph), bytes: size, namedAs: named)))
         i += 1
       }
-      changed = true
     }
-    if changed { graph.setMembers(id, members) }
-    return changed
+    if changes.isEmpty { return false }
+    graph.replaceMembers(id, with: members, pass: Self.name, changes: changes)
+    return true
   }
 
   /// Strict policy: a struct or union with a member whose type has no size becomes void itself.
@@ -162,7 +160,7 @@ public struct PruneDependents: Pass {
     for i in range where graph.byteSize(of: graph.memberTypes[i]) == nil {
       let m = graph.member(at: i)
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(m.type))
-      graph.demote(id, pass: Self.name, reason: "member \(memberLabel(m, graph)) has no sized BTF type (policy=strict)", cause: cause, memberName: m.name)
+      graph.demote(id, pass: Self.name, reason: .memberUnsizedStrict(label(m, graph)), cause: cause, memberName: m.name)
       return true
     }
     return false
@@ -175,7 +173,7 @@ public struct PruneDependents: Pass {
     let cause = graph.decisions.latest(for: target)
     let elementBytes = UInt64(graph.size(target))
     if policy == .strict {
-      graph.demote(id, pass: Self.name, reason: "element type has no sized BTF type (policy=strict)", cause: cause)
+      graph.demote(id, pass: Self.name, reason: .elementUnsizedStrict, cause: cause)
       return true
     }
     if elementBytes > 0 {
@@ -183,10 +181,10 @@ public struct PruneDependents: Pass {
       var shape = graph.shape(id)
       shape.ref = opaque.byte(in: &graph)
       shape.aux = UInt32(clamping: total)
-      graph.rewrite(id, as: shape, pass: Self.name, reason: "element type has no BTF type; kept as \(total) opaque bytes",
+      graph.rewrite(id, as: shape, pass: Self.name, reason: .elementsOpaque(bytes: total),
                     cause: cause, action: .replacedByOpaque)
     } else {
-      graph.demote(id, pass: Self.name, reason: "element type has no BTF type and no known size", cause: cause)
+      graph.demote(id, pass: Self.name, reason: .elementUnsized, cause: cause)
     }
     return true
   }
@@ -198,13 +196,13 @@ public struct PruneDependents: Pass {
       let isVararg = t.isVoid && n == range.count - 1
       if isVararg || graph.byteSize(of: t) != nil { continue }
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(t))
-      graph.demote(id, pass: Self.name, reason: "parameter \(n) has no sized BTF type", cause: cause)
+      graph.demote(id, pass: Self.name, reason: .parameterUnsized(index: n), cause: cause)
       return true
     }
     let ret = graph.ref(id)
     if !ret.isVoid && graph.kind(ret) != .void && graph.byteSize(of: ret) == nil {
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(ret))
-      graph.demote(id, pass: Self.name, reason: "return type has no sized BTF type", cause: cause)
+      graph.demote(id, pass: Self.name, reason: .returnUnsized, cause: cause)
       return true
     }
     return false
@@ -213,17 +211,17 @@ public struct PruneDependents: Pass {
   /// FUNC on a void prototype, VAR of an unsized type, DECL_TAG on a removed node: removed.
   private func removeIfDangling(_ id: TypeID, _ graph: inout TypeGraph) -> Bool {
     let target = graph.ref(id)
-    let reason: String
+    let reason: Decision.Reason
     switch graph.kind(id) {
     case .function:
       guard graph.kind(target) != .functionProto else { return false }
-      reason = "its prototype has no BTF type"
+      reason = .prototypeRemoved
     case .variable:
       guard graph.byteSize(of: target) == nil else { return false }
-      reason = "its type has no sized BTF type"
+      reason = .variableTypeUnsized
     default:
       guard graph.kind(target) == .removed || graph.kind(target) == .void || target.isVoid else { return false }
-      reason = "its target was removed"
+      reason = .targetRemoved
     }
     let cause = graph.decisions.latest(for: graph.resolvingModifiers(target))
     graph.prune(id, pass: Self.name, reason: reason, cause: cause)
@@ -236,20 +234,21 @@ public struct PruneDependents: Pass {
     if kept.count == members.count && !kept.isEmpty { return false }
     if kept.isEmpty {
       // The kernel rejects a DATASEC without entries ("vlen == 0"); nothing references one.
-      graph.prune(id, pass: Self.name, reason: "DATASEC has no variable left")
+      graph.prune(id, pass: Self.name, reason: .emptyDataSection)
       return true
     }
-    graph.setMembers(id, kept)
+    // The entries of variables pruned (each with its reason) go with them.
+    graph.replaceMembers(id, with: kept, pass: Self.name, changes: [])
     return true
   }
 
   /// Names an anonymous member that became opaque bytes `__opaque_<byte offset>` (`_1`, `_2`…
   /// appended if a member of the struct has that name already): C allows anonymous members of
   /// struct and union type only (`bpftool btf dump format c` would print `unsigned char [4];`). Returns
-  /// the text the decision's reason gets (empty for a named member).
-  private func nameIfAnonymous(_ members: inout [Member], _ i: Int, _ graph: inout TypeGraph) -> String {
-    guard members[i].name.isEmpty else { return "" }
-    let base = "__opaque_\(members[i].value / 8)"
+  /// the name it gave, for the decision's reason (nil for a named member).
+  private func nameIfAnonymous(_ members: inout [Member], _ i: Int, _ graph: inout TypeGraph) -> String? {
+    guard members[i].name.isEmpty else { return nil }
+    let base = "__opaque_\(members[i].bitField.byteOffset)"
     var name = base
     var n = 0
     while members.contains(where: { !$0.name.isEmpty && graph.strings.string($0.name) == name }) {
@@ -257,11 +256,11 @@ public struct PruneDependents: Pass {
       name = base + "_\(n)"
     }
     members[i].name = graph.strings.intern(name)
-    return " named '\(name)'"
+    return name
   }
 
-  private func memberLabel(_ m: Member, _ graph: TypeGraph) -> String {
-    m.name.isEmpty ? "(anon)@\(m.value / 8)" : "'\(graph.strings.string(m.name))'"
+  private func label(_ m: Member, _ graph: TypeGraph) -> Decision.Reason.MemberLabel {
+    m.name.isEmpty ? .anonymous(byte: m.bitField.byteOffset) : .named(graph.strings.string(m.name))
   }
 }
 

@@ -15,7 +15,6 @@ import TypeGraph
 struct FunctionSelection {
   let mode: SelectSymbols.Functions
   let nocall: SelectSymbols.ChangedCalls
-  typealias Reason = SelectSymbols.Reason
 
   struct Candidate {
     var node: TypeID
@@ -43,7 +42,7 @@ struct FunctionSelection {
         if graph.flags(id).contains(.external) {
           candidates.append(Candidate(node: id, symbol: symbol, address: symbols.address(of: id) ?? 0))
         } else {
-          pruner.prune(id, Reason.noSymbolTable, &graph)
+          pruner.prune(id, .noSymbolTable, &graph)
           removedFunctions += 1
         }
         continue
@@ -63,12 +62,12 @@ struct FunctionSelection {
       if mode == .ftrace,
         symbols.isTraceable(address: symbols.functionAddresses[k], size: symbols.functionSizes[k]) == false
       {
-        pruner.prune(id, Reason.notTraceable, &graph)
+        pruner.prune(id, .notTraceable, &graph)
         removedFunctions += 1
         continue
       }
       if nocall == .drop && symbols.hasChangedCall(id) {
-        pruner.prune(id, Reason.changedCall, &graph)
+        pruner.prune(id, .changedCallingConvention, &graph)
         removedFunctions += 1
         continue
       }
@@ -95,7 +94,7 @@ struct FunctionSelection {
   }
 
   /// Why a function has no symbol of its name at its address.
-  func unmatchedReason(_ symbol: NameID, _ address: UInt64?, _ graph: TypeGraph) -> String {
+  func unmatchedReason(_ symbol: NameID, _ address: UInt64?, _ graph: TypeGraph) -> Decision.Reason {
     let symbols = graph.symbols
     let name = graph.strings.string(symbol)
     if let address {
@@ -103,15 +102,15 @@ struct FunctionSelection {
       // GCC's clones (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`) and LLVM's (`.llvm.N`)
       // keep the DWARF name of the function they were made from.
       if let clone = here.first(where: { $0.hasPrefix(name + ".") }) {
-        return Reason.clonePrefix + clone
+        return .compiledAsClone(symbol: clone)
       }
       let elsewhere = symbols.functions(named: symbol)
       if let other = elsewhere.first {
-        return Reason.elsewherePrefix + "'\(name)' is at 0x\(String(symbols.functionAddresses[other], radix: 16)), this copy at 0x\(String(address, radix: 16))"
+        return .symbolIsAnotherCopy(name: name, symbolAddress: symbols.functionAddresses[other], address: address)
       }
-      if let other = here.first { return Reason.otherNamePrefix + other }
+      if let other = here.first { return .symbolHasAnotherName(other) }
     }
-    return Reason.noSymbol
+    return .noSymbol
   }
 
   /// Keeps one candidate per symbol name; returns how many were removed.
@@ -137,13 +136,13 @@ struct FunctionSelection {
       for i in order[start..<end] {
         if anyByAddress && !candidates[i].byAddress {
           keep[i] = false
-          pruner.prune(candidates[i].node, Reason.inlinedCopy, &graph)
+          pruner.prune(candidates[i].node, .inlinedCopy, &graph)
           removed += 1
           continue
         }
         if distinct.contains(where: { candidates[$0].address == candidates[i].address }) {
           keep[i] = false
-          pruner.prune(candidates[i].node, Reason.sameCode, &graph)
+          pruner.prune(candidates[i].node, .sameCode, &graph)
           removed += 1
         } else {
           distinct.append(i)
@@ -154,11 +153,11 @@ struct FunctionSelection {
       if shapes.allSatisfy({ $0 == shapes[0] }) {
         for i in distinct.dropFirst() {
           keep[i] = false
-          pruner.prune(candidates[i].node, Reason.duplicateName, &graph)
+          pruner.prune(candidates[i].node, .duplicateName, &graph)
           removed += 1
         }
       } else {
-        let reason = Reason.inconsistentPrefix + inconsistencySummary(distinct.map { candidates[$0].node }, shapes, graph)
+        let reason = inconsistency(distinct.map { candidates[$0].node }, shapes, graph)
         for i in distinct {
           keep[i] = false
           pruner.prune(candidates[i].node, reason, &graph)
@@ -170,8 +169,8 @@ struct FunctionSelection {
     return removed
   }
 
-  /// "3 definitions with 2 prototypes, in units a.c, b.c" (at most 4 units named).
-  func inconsistencySummary(_ nodes: [TypeID], _ shapes: [String], _ graph: TypeGraph) -> String {
+  /// Several definitions with different prototypes, and their compile units.
+  func inconsistency(_ nodes: [TypeID], _ shapes: [String], _ graph: TypeGraph) -> Decision.Reason {
     var units: [String] = []
     for n in nodes {
       let u = graph.units[n.index]
@@ -179,8 +178,7 @@ struct FunctionSelection {
         ? graph.strings.string(graph.compileUnits[Int(u.rawValue)].name) : "?"
       if !units.contains(name) { units.append(name) }
     }
-    let shown = units.prefix(4).joined(separator: ", ") + (units.count > 4 ? ", …" : "")
-    return "\(nodes.count) definitions with \(Set(shapes).count) prototypes, in units \(shown)"
+    return .inconsistentPrototypes(definitions: nodes.count, prototypes: Set(shapes).count, units: units)
   }
 
   /// Names a Rust FUNC by its symbol and flags it `symbolName`: the symbol already says where
@@ -196,7 +194,7 @@ struct FunctionSelection {
     }
     let old = graph.name(c.node)
     if old != c.symbol {
-      graph.rename(c.node, to: c.symbol, pass: SelectSymbols.name, reason: SelectSymbols.Reason.namedBySymbol)
+      graph.rename(c.node, to: c.symbol, pass: SelectSymbols.name, reason: .namedBySymbol)
       changed = true
     }
     return changed
@@ -227,7 +225,7 @@ struct FunctionPruner {
     }
   }
 
-  mutating func prune(_ id: TypeID, _ reason: String, _ graph: inout TypeGraph) {
+  mutating func prune(_ id: TypeID, _ reason: Decision.Reason, _ graph: inout TypeGraph) {
     let proto = graph.ref(id)
     let decision = graph.prune(id, pass: SelectSymbols.name, reason: reason)
     guard !proto.isVoid, graph.kind(proto) == .functionProto else { return }
@@ -235,6 +233,6 @@ struct FunctionPruner {
     // A count that saturated is never known to reach zero: that prototype stays.
     guard n > 0 && n < Self.shared - 1 else { return }
     users[proto.index] = n - 1
-    if n == 1 { graph.prune(proto, pass: SelectSymbols.name, reason: SelectSymbols.Reason.prototypeOfPruned, cause: decision) }
+    if n == 1 { graph.prune(proto, pass: SelectSymbols.name, reason: .prototypeOfPruned, cause: decision) }
   }
 }

@@ -10,7 +10,6 @@ import TypeGraph
 /// per-CPU VAR by its symbol, as pahole does.
 struct VariableSelection {
   let mode: SelectSymbols.Variables
-  typealias Reason = SelectSymbols.Reason
 
   func run(_ graph: inout TypeGraph, _ context: inout PassContext) -> Bool {
     let placement = PercpuPlacement(graph: graph)
@@ -25,9 +24,9 @@ struct VariableSelection {
     var changed = false
     if mode == .none {
       // The DATASEC first: it refers to its VARs.
-      for d in datasecs { prune(d, Reason.variablesNone, &graph) }
+      for d in datasecs { prune(d, .variablesNone, &graph) }
       for id in graph.ids where graph.kind(id) == .variable {
-        prune(id, Reason.variablesNone, &graph)
+        prune(id, .variablesNone, &graph)
         changed = true
       }
       return changed || !datasecs.isEmpty
@@ -36,31 +35,31 @@ struct VariableSelection {
       var why: [TypeID: PercpuPlacement.Exclusion] = [:]
       for (v, w) in placement.excluded { why[v] = w }
       for id in graph.ids where graph.kind(id) == .variable && !listed.contains(id) {
-        prune(id, why[id].map { reason($0, graph) } ?? Reason.notPercpu, &graph)
+        prune(id, why[id].map { reason($0, graph) } ?? .notPercpu, &graph)
         changed = true
       }
     }
     for e in placement.entries where listed.contains(e.variable) && graph.name(e.variable) != e.symbol {
-      graph.rename(e.variable, to: e.symbol, flags: .symbolName, pass: SelectSymbols.name, reason: Reason.namedBySymbol)
+      graph.rename(e.variable, to: e.symbol, flags: .symbolName, pass: SelectSymbols.name, reason: .namedBySymbol)
       changed = true
     }
     return changed
   }
 
-  func reason(_ why: PercpuPlacement.Exclusion, _ graph: TypeGraph) -> String {
+  func reason(_ why: PercpuPlacement.Exclusion, _ graph: TypeGraph) -> Decision.Reason {
     switch why {
-    case .noPercpuSymbols: Reason.noPercpuSection
-    case .noAddress: Reason.noAddress
-    case .outsideSection: Reason.notPercpu
-    case .noSymbolAtOffset: Reason.noPercpuSymbol
-    case .unsized: Reason.unsizedPercpu
-    case .symbolSmaller(let s, let t): Reason.symbolSmallerPrefix + "\(s) < \(t) bytes"
-    case .sameSymbol: Reason.samePercpuSymbol
-    case .overlaps(let other): Reason.overlapsPrefix + "'\(graph.nameString(other))'"
+    case .noPercpuSymbols: .noPercpuSection
+    case .noAddress: .noStaticAddress
+    case .outsideSection: .notPercpu
+    case .noSymbolAtOffset: .noPercpuSymbol
+    case .unsized: .unsizedPercpu
+    case .symbolSmaller(let s, let t): .percpuSymbolSmaller(symbolBytes: s, typeBytes: t)
+    case .sameSymbol: .samePercpuSymbol
+    case .overlaps(let other): .percpuOverlaps(previous: graph.nameString(other))
     }
   }
 
-  func prune(_ id: TypeID, _ reason: String, _ graph: inout TypeGraph) {
+  func prune(_ id: TypeID, _ reason: Decision.Reason, _ graph: inout TypeGraph) {
     graph.prune(id, pass: SelectSymbols.name, reason: reason)
   }
 }

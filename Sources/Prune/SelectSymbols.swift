@@ -82,32 +82,6 @@ public struct SelectSymbols: Pass {
       nocall: try params.choice("nocall", default: ChangedCalls.drop))
   }
 
-  /// Reason texts (stable: tools and goldens read them). Variable parts follow a colon.
-  public enum Reason {
-    public static let prototypeOfPruned = "the prototype of a function not written, used by nothing else"
-    public static let namedBySymbol = "named by its ELF symbol"
-    public static let noSymbol = "no ELF function symbol of its name (inlined everywhere, or not emitted)"
-    public static let clonePrefix = "compiled only as a clone with its own symbol, whose parameters may differ from the DWARF prototype: "
-    public static let elsewherePrefix = "the ELF symbol of its name is another copy's code; this copy was discarded by the linker or is not the one the symbol names: "
-    public static let otherNamePrefix = "its code's ELF symbol has another name: "
-    public static let noSymbolTable = "static, and the file has no ELF symbol table to show it was kept (only external functions are kept)"
-    public static let changedCall = "the compiler changed how it is called (DW_AT_calling_convention DW_CC_nocall: arguments or return value removed or changed), so its DWARF prototype would mislead a BPF program reading its arguments (nocall=keep writes it anyway)"
-    public static let notTraceable = "not traceable: no __mcount_loc entry in its code (notrace, or not instrumented) (functions=ftrace)"
-    public static let inlinedCopy = "inlined; the out-of-line code of its name has a DWARF description of its own, which is kept"
-    public static let sameCode = "another DWARF description of the same code is kept (one FUNC per symbol)"
-    public static let duplicateName = "another function of the same name and prototype is kept (one FUNC per name)"
-    public static let inconsistentPrefix = "its name stands for functions with different prototypes, so a BPF program attaching by name could not tell which: "
-    public static let notPercpu = "not a per-CPU variable (only per-CPU variables are kept, in .data..percpu)"
-    public static let noPercpuSection = "not a per-CPU variable: the file has no .data..percpu symbols (only per-CPU variables are kept)"
-    public static let noAddress = "has no static address (a declaration, or kept in registers): not a per-CPU variable"
-    public static let noPercpuSymbol = "no per-CPU symbol at its offset in .data..percpu"
-    public static let unsizedPercpu = "per-CPU variable whose type has no size: the kernel takes no DATASEC entry for it"
-    public static let symbolSmallerPrefix = "per-CPU symbol smaller than its type, which the kernel rejects in a DATASEC: "
-    public static let samePercpuSymbol = "another DWARF description of the same per-CPU variable is kept"
-    public static let overlapsPrefix = "per-CPU variable overlapping the one before it in .data..percpu: "
-    public static let variablesNone = "variables=none"
-  }
-
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     guard graph.symbols.imported else { return .unchanged }
     var changed = FunctionSelection(mode: functions, nocall: nocall).run(&graph, &context)

@@ -26,7 +26,7 @@ enum FlattenedMembers {
     let range = graph.memberRange(id)
     for i in range {
       let m = graph.member(at: i)
-      let offset = base &+ m.value
+      let offset = base &+ m.bitField.offset
       if m.name.isEmpty && depth < maxDepth {
         let t = graph.resolvingModifiers(m.type)
         let k = graph.kind(t)

@@ -1,5 +1,4 @@
 import Lower
-import Merge
 import TypeGraph
 
 /// Compares each type of a `RetentionSnapshot` with what the passes left of it; the rules are
@@ -44,7 +43,7 @@ struct RetentionClassifier {
     var into = ContiguousArray<TypeID>(repeating: .void, count: graph.count)
     for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) { into[s.index] = t }
     mergedInto = into
-    bindgenMerged = Set(graph.decisions.entries.lazy.filter { $0.pass == MergeBindgenCopies.name }.map(\.subject))
+    bindgenMerged = Set(graph.decisions.entries.lazy.filter { $0.reason == .sameLayout }.map(\.subject))
     var byNode: [Int32: [Int]] = [:]
     var renames: [Int32: [Int: NameID]] = [:]
     for (i, d) in graph.decisions.entries.enumerated() {
@@ -137,7 +136,7 @@ struct RetentionClassifier {
   func reason(_ i: Int) -> Reason {
     let d = graph.decisions[i]
     let root = graph.decisions[graph.decisions.causes(of: i).last ?? i]
-    return Reason(pass: d.pass, text: d.reason, root: "\(root.pass): \(root.reason)")
+    return Reason(pass: d.pass, reason: d.reason, rootPass: root.pass, rootReason: root.reason)
   }
 
   // MARK: Members
@@ -161,7 +160,7 @@ struct RetentionClassifier {
         }
         names.append(m.name)
         offsets.append(offset)
-        bitfields.append(m.bits)
+        bitfields.append(m.bitField.width)
         types.append(m.type)
         containers.append(container)
         indexes.append(index)
@@ -348,9 +347,10 @@ struct RetentionClassifier {
     var renamed: [(String, UInt64)] = []
     let range = graph.memberRange(t)
     for i in range {
-      byName[graph.memberNames[i]] = graph.memberValues[i]
-      if let original = memberRenames[t.rawValue]?[i - range.lowerBound] { byName[original] = graph.memberValues[i] }
-      renamed.append((graph.strings.string(graph.memberNames[i]), graph.memberValues[i]))
+      let m = graph.member(at: i)
+      byName[m.name] = m.enumeratorValue
+      if let original = memberRenames[t.rawValue]?[i - range.lowerBound] { byName[original] = m.enumeratorValue }
+      renamed.append((graph.strings.string(m.name), m.enumeratorValue))
     }
     for f in fields {
       let label = graph.strings.string(f.name)
@@ -384,10 +384,9 @@ struct RetentionClassifier {
     var counts: [String: Int] = [:]
     var missing: [RetentionReport.NamedReason] = []
     for (name, id) in firstMissing where !emitted.contains(name) {
-      let t = surviving(id)
-      let root = (graph.decisions.latest(for: t) ?? graph.decisions.latest(for: id)).map { reason($0).root } ?? RetentionReport.unexplained
-      counts[RetentionReport.normalize(root), default: 0] += 1
-      missing.append(.init(name: graph.strings.string(name), reason: root))
+      let r = (graph.decisions.latest(for: surviving(id)) ?? graph.decisions.latest(for: id)).map(reason)
+      counts[r?.rootCause ?? RetentionReport.unexplained, default: 0] += 1
+      missing.append(.init(name: graph.strings.string(name), reason: r?.root ?? RetentionReport.unexplained))
     }
     missing.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     var out = 0

@@ -40,13 +40,20 @@ public struct RetentionReport: Sendable {
     case type
   }
 
-  /// The decision that explains an outcome, and the root of its chain of causes.
+  /// The decision that explains an outcome, and the root of its chain of causes (the first
+  /// decision of the chain; this one when it has no cause).
   public struct Reason: Hashable, Sendable {
     public var pass: String
-    public var text: String
-    /// `pass: reason` of the first decision of the chain (this one when it has no cause).
-    public var root: String
+    public var reason: Decision.Reason
+    public var rootPass: String
+    public var rootReason: Decision.Reason
+    public var text: String { reason.description }
+    /// `pass: reason` of the root.
+    public var root: String { "\(rootPass): \(rootReason)" }
     public var description: String { "\(pass): \(text)" }
+    /// The root as causes are counted: what varies from node to node left out
+    /// (`Decision.Reason.pattern`), so equal causes count together.
+    var rootCause: String { "\(rootPass): \(rootReason.pattern)" }
   }
 
   public struct MemberIssue: Hashable, Sendable {
@@ -118,7 +125,7 @@ public struct RetentionReport: Sendable {
   public var types: [TypeEntry]
   public var functions: Functions
   /// Root causes of the incomplete and pruned types (a type counted once per distinct cause),
-  /// normalized (quoted names become `…`, numbers `N`), most frequent first.
+  /// as `Decision.Reason.pattern` gives them (quoted names `'…'`, numbers `N`), most frequent first.
   public var topReasons: [ReasonCount]
 
   public var total: Int { types.count }
@@ -148,9 +155,9 @@ public struct RetentionReport: Sendable {
     for e in entries where e.status != .complete {
       var roots: Set<String> = []
       if e.status == .pruned {
-        roots.insert(normalize(e.reason?.root ?? unexplained))
+        roots.insert(e.reason?.rootCause ?? unexplained)
       } else {
-        for i in e.issues { roots.insert(normalize(i.reason?.root ?? unexplained)) }
+        for i in e.issues { roots.insert(i.reason?.rootCause ?? unexplained) }
       }
       for r in roots { counts[r, default: 0] += 1 }
     }
@@ -160,35 +167,5 @@ public struct RetentionReport: Sendable {
   static func sortedCounts(_ counts: [String: Int]) -> [ReasonCount] {
     counts.map { ReasonCount(reason: $0.key, count: $0.value) }
       .sorted { $0.count != $1.count ? $0.count > $1.count : $0.reason < $1.reason }
-  }
-
-  /// A reason with what varies from node to node taken out, so equal causes count together:
-  /// quoted names (`'x'`, `` `T` ``) become `'…'`, digit runs `N`.
-  static func normalize(_ reason: String) -> String {
-    var out = ""
-    var quote: Character? = nil
-    var lastWasDigit = false
-    for c in reason {
-      if let q = quote {
-        if c == q { quote = nil; out.append(q) }
-        continue
-      }
-      if c == "'" || c == "`" {
-        quote = c
-        out.append(c)
-        out.append("…")
-        lastWasDigit = false
-        continue
-      }
-      if c.isASCII && c.isNumber {
-        if !lastWasDigit { out.append("N") }
-        lastWasDigit = true
-        continue
-      }
-      lastWasDigit = false
-      out.append(c)
-    }
-    if let q = quote { out.append(q) }
-    return out
   }
 }

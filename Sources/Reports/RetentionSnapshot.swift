@@ -127,7 +127,8 @@ public struct RetentionSnapshot: Sendable {
   private static func appendShape(of id: TypeID, kind: Kind, _ graph: TypeGraph, into out: inout [Field]) {
     if kind == .enumeration || kind == .enum64 {
       for i in graph.memberRange(id) {
-        out.append(Field(name: graph.memberNames[i], role: .enumerator, bitOffset: graph.memberValues[i], bytes: 0))
+        let m = graph.member(at: i)
+        out.append(Field(name: m.name, role: .enumerator, bitOffset: m.enumeratorValue, bytes: 0))
       }
     } else {
       appendMembers(of: id, graph, into: &out, variants: true)
@@ -151,16 +152,16 @@ public struct RetentionSnapshot: Sendable {
         return
       }
       if m.name.isEmpty { return }
-      let bytes = m.bits == 0 && offset >= end ? Field.unknownSize : size(m.type, graph)
-      out.append(Field(name: m.name, role: .member, bitfield: m.bits, bitOffset: offset, bytes: bytes))
+      let bytes = !m.bitField.isBitfield && offset >= end ? Field.unknownSize : size(m.type, graph)
+      out.append(Field(name: m.name, role: .member, bitfield: m.bitField.width, bitOffset: offset, bytes: bytes))
     }
   }
 
   private static func appendVariantPart(_ part: TypeID, at base: UInt64, _ graph: TypeGraph, into out: inout [Field]) {
     for i in graph.memberRange(part) {
       let entry = graph.member(at: i)
-      if VariantFlags(rawValue: entry.bits).contains(.discriminant) {
-        out.append(Field(name: entry.name, role: .discriminant, bitOffset: base &+ entry.value, bytes: size(entry.type, graph)))
+      if entry.variantFlags.contains(.discriminant) {
+        out.append(Field(name: entry.name, role: .discriminant, bitOffset: base &+ entry.discriminantValue, bytes: size(entry.type, graph)))
         continue
       }
       guard graph.dwarfTag(of: entry.type) == DWARFTag.variant else { continue }
@@ -168,7 +169,7 @@ public struct RetentionSnapshot: Sendable {
         let vm = graph.member(at: j)
         let at = out.count
         let t = graph.resolvingModifiers(vm.type)
-        out.append(Field(name: vm.name, role: .variant, typeName: graph.name(t), bitOffset: base &+ vm.value, bytes: size(vm.type, graph)))
+        out.append(Field(name: vm.name, role: .variant, typeName: graph.name(t), bitOffset: base &+ vm.bitField.offset, bytes: size(vm.type, graph)))
         if graph.kind(t) == .structure || graph.kind(t) == .union {
           appendMembers(of: t, graph, into: &out, variants: false)
         }

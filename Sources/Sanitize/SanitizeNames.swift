@@ -58,16 +58,6 @@ public struct SanitizeNames: Pass {
   }
 
   /// Reason texts (stable: tools and goldens read them).
-  public enum Reason {
-    public static let invalid = "not a valid BTF identifier"
-    public static let keyword = "a C keyword, which C headers made from the BTF cannot use as a name"
-    public static let anonymous = "anonymous, and the kernel requires a name for its kind"
-    public static let ambiguous = "qualified by its namespace path: its name stands for nodes of different namespace paths"
-    public static let qualifiedAll = "qualified by its namespace path (qualify=all)"
-    public static let invalidAndAmbiguous = invalid + "; " + ambiguous
-    public static let invalidAndQualifiedAll = invalid + "; " + qualifiedAll
-  }
-
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     let limit = min(maxLength, context.target.maxNameLength)
     let tagging = tagOriginalNames && context.target.contains(.declTag)
@@ -96,7 +86,7 @@ public struct SanitizeNames: Pass {
       let k = graph.kind(id)
       let old = graph.name(id)
       var new = old
-      var reason = Reason.invalid
+      var reason = Decision.Reason.invalidName
       let qualified = plan.isQualified(id, in: graph) || qualifiedInBase(id, graph, context, limit)
       switch k {
       case .pointer, .const, .volatile, .restrict, .array, .functionProto:
@@ -105,18 +95,14 @@ public struct SanitizeNames: Pass {
         if old.isEmpty {
           if k != .structure && k != .union && k != .enumeration && k != .enum64 {
             new = graph.strings.intern("anon_\(id.rawValue)")
-            reason = Reason.anonymous
+            reason = .anonymousNeedsName
           }
         } else if qualified {
           let scope = graph.scopes[id.index]
           new = renamer.qualified(scope: scope, name: old, in: &graph)
           // A keyword qualified is no keyword any more: only the qualification is the reason.
           let wasValid = renamer.isReservedAsIs(old) || renamer.isKeyword(old)
-          let why = renamer.rewriteReason(old)
-          switch qualify {
-          case .all: reason = wasValid ? Reason.qualifiedAll : why + "; " + Reason.qualifiedAll
-          default: reason = wasValid ? Reason.ambiguous : why + "; " + Reason.ambiguous
-          }
+          reason = .qualified(qualify == .all ? .all : .ambiguous, alsoInvalid: !wasValid)
         } else {
           new = renamer.valid(old, in: &graph)
           reason = renamer.rewriteReason(old)
@@ -179,7 +165,7 @@ public struct SanitizeNames: Pass {
       let bits = UInt64(graph.size(id)) * 8
       for i in graph.memberRange(id) {
         guard let size = graph.byteSize(of: graph.memberTypes[i]) else { return [] }
-        let end = graph.memberValues[i] + (graph.memberBits[i] != 0 ? UInt64(graph.memberBits[i]) : size * 8)
+        let end = graph.member(at: i).bitField.end(typeBytes: size)
         if end > bits { return [] }
       }
       return [id]
@@ -231,14 +217,17 @@ public struct SanitizeNames: Pass {
     var sorted = true
     var previous: UInt64 = 0
     for i in range {
-      if graph.memberValues[i] < previous { sorted = false; break }
-      previous = graph.memberValues[i]
+      let offset = graph.member(at: i).bitField.offset
+      if offset < previous { sorted = false; break }
+      previous = offset
     }
     if sorted { return false }
     let members = graph.members(of: id).enumerated().sorted { a, b in
-      a.element.value != b.element.value ? a.element.value < b.element.value : a.offset < b.offset
+      let x = a.element.bitField.offset, y = b.element.bitField.offset
+      return x != y ? x < y : a.offset < b.offset
     }.map(\.element)
-    graph.setMembers(id, members)
+    // The order alone changes, which explains itself: nothing to record.
+    graph.replaceMembers(id, with: members, pass: Self.name, changes: [])
     return true
   }
 }
@@ -424,8 +413,8 @@ struct Renamer {
   func isKeyword(_ n: NameID) -> Bool { keywords.contains(n.rawValue) }
 
   /// Why `old` was rewritten when it was not qualified: a C keyword, or not an identifier.
-  func rewriteReason(_ old: NameID) -> String {
-    isKeyword(old) ? SanitizeNames.Reason.keyword : SanitizeNames.Reason.invalid
+  func rewriteReason(_ old: NameID) -> Decision.Reason {
+    isKeyword(old) ? .cKeyword : .invalidName
   }
 
   mutating func valid(_ old: NameID, in graph: inout TypeGraph) -> NameID {

@@ -51,7 +51,13 @@ extension TypeGraph {
 
   /// `STRUCT 'name' #id [die 0x…]`, for messages.
   public func describe(_ id: TypeID) -> String {
+    let n = nodeText(id)
+    return "\(n.kind) '\(n.name)' \(n.id) [die 0x\(String(n.dieOffset, radix: 16))]"
+  }
+
+  /// What `describe` shows of a node, as a reason's payload (`Decision.Reason.byValueCycle`).
+  public func nodeText(_ id: TypeID) -> Decision.Reason.NodeText {
     let n = names[id.index].isEmpty ? "(anon)" : strings.string(names[id.index])
-    return "\(kinds[id.index].btfName) '\(n)' \(id) [die 0x\(String(dieOffsets[id.index], radix: 16))]"
+    return .init(kind: kinds[id.index].btfName, name: n, id: id, dieOffset: dieOffsets[id.index])
   }
 }

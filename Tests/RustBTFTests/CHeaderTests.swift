@@ -54,7 +54,7 @@ import Verify
     #expect(names == ["__opaque_0", "__opaque_8", "__opaque_16"], "\(names)")
     let unionNames = g.members(of: u).map { g.strings.string($0.name) }
     #expect(unionNames == ["__opaque_0", "__opaque_0_1"], "\(unionNames)")
-    let reasons = g.decisions.entries.filter { $0.subject == s && $0.action == .replacedByOpaque }.map(\.reason)
+    let reasons = g.decisions.entries.filter { $0.subject == s && $0.action == .replacedByOpaque }.map(\.reason.description)
     #expect(reasons.contains { $0.contains("(anon)@16") && $0.hasSuffix("named '__opaque_16'") }, "\(reasons)")
     // The opaque bytes are spelled as C spells them.
     let element = g.ref(g.members(of: s)[0].type)

@@ -3,7 +3,7 @@ import Foundation
 import RustBTF
 import Sanitize
 import Testing
-import TypeGraph
+@_spi(Columns) import TypeGraph
 import Verify
 
 /// `sanitize-names` never writes a name that is a C keyword (`CKeywords`), since C headers
@@ -44,7 +44,7 @@ import Verify
 
     // The decisions say why.
     let reasons = g.decisions.entries.filter { $0.subject == s }.map(\.reason)
-    #expect(reasons.count == 2 && reasons.allSatisfy { $0 == SanitizeNames.Reason.keyword }, "\(reasons)")
+    #expect(reasons.count == 2 && reasons.allSatisfy { $0 == .cKeyword }, "\(reasons)")
 
     // A second run changes nothing.
     var again = g

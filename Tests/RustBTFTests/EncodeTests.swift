@@ -56,7 +56,7 @@ import Testing
     let user = g.add(.typeTag, name: n("user"), ref: int)  // [26]
     let userPtr = g.add(.pointer, ref: user)  // [27]
     let gone = g.add(.int, name: n("gone"), size: 4, aux: 32)  // (removed)
-    g.prune(gone, pass: "test", reason: "removed to leave a hole in the ids")
+    g.prune(gone, pass: "test", reason: .custom("removed to leave a hole in the ids"))
     let bar = g.add(.structure, name: n("Bar"), size: 40)  // [28]
     g.setMembers(
       bar,

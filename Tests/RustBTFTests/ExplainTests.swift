@@ -3,7 +3,7 @@ import Prune
 import Reports
 import RustBTF
 import Testing
-import TypeGraph
+@_spi(Columns) import TypeGraph
 import Verify
 
 /// `prune-dependents<policy=strict>` and the explanations (`Explanation`, `--explain-pruned`,
@@ -74,9 +74,12 @@ import Verify
     #expect(result.graph.verify().isEmpty)
     // Strict makes nothing opaque for lack of a type (misaligned FLOATs still are).
     let opaque = result.graph.decisions.entries.filter {
-      if case .replacedByOpaque = $0.action { $0.reason.contains("has no BTF type") } else { false }
+      switch $0.reason {
+      case .memberOpaque, .elementsOpaque: true
+      default: false
+      }
     }
-    #expect(opaque.isEmpty, "\(file): \(opaque.first?.reason ?? "")")
+    #expect(opaque.isEmpty, "\(file): \(opaque.first.map { "\($0.reason)" } ?? "")")
   }
 
   // MARK: Explanation on a hand-built graph

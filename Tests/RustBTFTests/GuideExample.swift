@@ -30,7 +30,7 @@ struct PrefixRustStructs: Pass {
     for id in graph.ids where graph.kind(id) == .structure && graph.flags(id).contains(.rust) {
       let name = graph.nameString(id)
       guard !name.isEmpty, !name.hasPrefix(prefix) else { continue }
-      graph.rename(id, to: graph.strings.intern(prefix + name), pass: Self.name, reason: "Rust struct, prefixed")
+      graph.rename(id, to: graph.strings.intern(prefix + name), pass: Self.name, reason: .custom("Rust struct, prefixed"))
       changed = true
     }
     return changed ? .changed : .unchanged

@@ -60,7 +60,7 @@ import Verify
     // No variant part or variant is left, and nothing references a tombstone.
     #expect(!g.ids.contains { g.kind($0) == .unrepresentable })
     try g.verify()
-    let reason = try #require(g.decisions.entries.first { $0.subject == e }?.reason)
+    let reason = try #require(g.decisions.entries.first { $0.subject == e }?.reason.description)
     #expect(reason.contains("A = 3") && reason.contains("B = any other value"), "\(reason)")
 
     let once = g.dump()

@@ -123,7 +123,7 @@ import Verify
       static let summary = "gives Sensor a name the kernel refuses"
       mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
         for id in graph.ids where graph.kind(id) == .structure && graph.nameString(id) == "Sensor" {
-          graph.rename(id, to: graph.strings.intern("rs-Sensor"), pass: Self.name, reason: "a test")
+          graph.rename(id, to: graph.strings.intern("rs-Sensor"), pass: Self.name, reason: .custom("a test"))
         }
         return .changed
       }

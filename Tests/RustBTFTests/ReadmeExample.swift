@@ -13,7 +13,7 @@ struct DropStaticFunctions: Pass {
     var changed = false
     for id in graph.ids where graph.linkage(id) == .static && graph.kind(id) == .function {
       // Removed with a reason: --explain and the summary line show it.
-      graph.prune(id, pass: Self.name, reason: "static linkage")
+      graph.prune(id, pass: Self.name, reason: .custom("static linkage"))
       changed = true
     }
     return changed ? .changed : .unchanged

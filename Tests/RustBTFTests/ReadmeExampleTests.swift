@@ -32,7 +32,7 @@ import Verify
     let own = try functions(btf)
     // Each removal is recorded, explained and counted in the summary line.
     let recorded = (0..<result.graph.decisions.count).map { result.graph.decisions[$0] }
-      .filter { $0.pass == DropStaticFunctions.name && $0.action == .pruned && $0.reason == "static linkage" }
+      .filter { $0.pass == DropStaticFunctions.name && $0.action == .pruned && $0.reason == .custom("static linkage") }
     #expect(recorded.count == standard.filter { !$0.global }.count && !recorded.isEmpty)
     let explained = Explanation(graph: result.graph, importedScopes: result.importedScopes).entries()
     #expect(explained.filter { $0.pass == DropStaticFunctions.name && $0.action == "pruned" }.count == recorded.count)

@@ -306,7 +306,7 @@ import Testing
       let union = b.structure("", bytes: 8, [("", holder, 0), (variantNames.0, a, 0), (variantNames.1, bStruct, 0)], kind: .union)
       b.graph.setMembers(e, [Member(type: union, value: 0)])
       if dropVariantField { b.graph.setMembers(a, []) }
-      for v in variants + [part] { b.graph.prune(v, pass: "lower-rust", reason: "folded into the enum") }
+      for v in variants + [part] { b.graph.prune(v, pass: "lower-rust", reason: .foldedIntoEnum) }
       return b.graph
     }
   }

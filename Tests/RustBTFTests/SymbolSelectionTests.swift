@@ -119,7 +119,7 @@ import Verify
     #expect(!Self.live(g, .function).contains { g.nameString($0) == symbol })
     let node = try #require(g.ids.first { g.kind($0) == .removed && g.strings.string(g.linkageNames[$0.index]) == symbol })
     let reason = try #require(g.decisions.latest(for: node).map { g.decisions[$0].reason })
-    #expect(reason == SelectSymbols.Reason.changedCall)
+    #expect(reason == .changedCallingConvention)
 
     let keep = try PassPipeline(parsing: "lower-rust,select-symbols<nocall=keep>,demote-unrepresentable,sanitize-names,prune-dependents,dedup", registry: StandardPasses.registry)
     #expect(keep.text.contains("select-symbols<nocall=keep>"))
@@ -247,7 +247,7 @@ import Verify
     for v in [stray, global, decl] {
       #expect(g.kind(v) == .removed)
       let d = try #require(g.decisions.latest(for: v).map { g.decisions[$0] })
-      #expect(d.pass == SelectSymbols.name && !d.reason.isEmpty)
+      #expect(d.pass == SelectSymbols.name && !d.reason.description.isEmpty)
     }
     var rest = g
     try run("demote-unrepresentable,sanitize-names,prune-dependents,dedup", on: &rest, registry: StandardPasses.registry)

@@ -115,7 +115,8 @@ public struct TypeGraph: Sendable {
 
   // MARK: Building
 
-  /// Appends a node and returns its id. Members are added with `setMembers`.
+  /// Appends a node and returns its id. A pass gives a new node its members with
+  /// `replaceMembers(_:with:pass:changes:)` (no changes to explain: the node is new).
   @discardableResult
   public mutating func add(
     _ kind: Kind, name: NameID = .empty, size: UInt32 = 0, ref: TypeID = .void, aux: UInt32 = 0,
@@ -142,9 +143,11 @@ public struct TypeGraph: Sendable {
     return id
   }
 
-  /// Replaces `id`'s members. When the new list is no longer than the old one it is written in
-  /// place; otherwise it is appended at the end of the member columns.
-  public mutating func setMembers(_ id: TypeID, _ members: some Collection<Member>) {
+  /// Replaces `id`'s members, recording nothing: for code that builds graphs (the importer, the
+  /// BTF decoder, tests) and for the operations; passes use `replaceMembers`. When the new list
+  /// is no longer than the old one it is written in place; otherwise it is appended at the end
+  /// of the member columns.
+  @_spi(Columns) public mutating func setMembers(_ id: TypeID, _ members: some Collection<Member>) {
     let old = memberRange(id)
     var start = old.lowerBound
     if members.count > old.count || (old.isEmpty && old.lowerBound != memberNames.count) {
@@ -208,127 +211,6 @@ public struct TypeGraph: Sendable {
   @_spi(Columns) public mutating func setMemberType(at i: Int, _ type: TypeID) { memberTypes[i] = type }
   @_spi(Columns) public mutating func setMemberValue(at i: Int, _ v: UInt64) { memberValues[i] = v }
   @_spi(Columns) public mutating func setMemberBits(at i: Int, _ b: UInt32) { memberBits[i] = b }
-
-  // MARK: Operations (passes): each records why
-
-  /// What a node becomes in `rewrite(_:as:pass:reason:cause:action:)`.
-  public struct Shape: Sendable {
-    public var kind: Kind
-    public var size: UInt32
-    public var ref: TypeID
-    public var aux: UInt32
-    /// The new member list; nil keeps the members.
-    public var members: [Member]?
-    public init(kind: Kind, size: UInt32 = 0, ref: TypeID = .void, aux: UInt32 = 0, members: [Member]? = nil) {
-      self.kind = kind
-      self.size = size
-      self.ref = ref
-      self.aux = aux
-      self.members = members
-    }
-  }
-
-  /// The node's kind, size, reference and aux word as they are (members kept).
-  public func shape(_ id: TypeID) -> Shape { Shape(kind: kind(id), size: size(id), ref: ref(id), aux: aux(id)) }
-
-  /// Gives `id` a new shape in place (its id, name and referrers stay) and records why, as
-  /// `.rewritten` or another action (`.replacedByOpaque` for opaque placeholders). Returns the
-  /// decision's index.
-  @discardableResult
-  public mutating func rewrite(
-    _ id: TypeID, as shape: Shape, pass: String, reason: String, cause: Int? = nil,
-    action: Decision.Action = .rewritten
-  ) -> Int {
-    kinds[id.index] = shape.kind
-    sizes[id.index] = shape.size
-    refs[id.index] = shape.ref
-    auxes[id.index] = shape.aux
-    if let members = shape.members { setMembers(id, members) }
-    return decisions.record(Decision(subject: id, pass: pass, action: action, reason: reason, cause: cause))
-  }
-
-  /// Adds flags to `id`: notes passes leave for later passes (`.symbolName`), not decisions.
-  public mutating func addFlags(_ id: TypeID, _ added: NodeFlags) { flags[id.index].formUnion(added) }
-
-  /// Drops the name of a node of a kind BTF writes without one (PTR, ARRAY, FUNC_PROTO, the
-  /// modifiers): nothing a user asks about, so nothing is recorded. `scope`, when given,
-  /// replaces its namespace path.
-  public mutating func dropName(_ id: TypeID, scope: NameID? = nil) {
-    names[id.index] = .empty
-    if let scope { scopes[id.index] = scope }
-  }
-
-  /// Gives member `index` of `owner` the type `type` and records why. Returns the decision's index.
-  @discardableResult
-  public mutating func retypeMember(of owner: TypeID, at index: Int, to type: TypeID, pass: String, reason: String) -> Int {
-    let m = memberRange(owner).lowerBound + index
-    memberTypes[m] = type
-    return decisions.record(Decision(subject: owner, pass: pass, action: .rewritten, reason: reason, member: index, memberName: memberNames[m]))
-  }
-
-  /// Gives member `index` of `owner` the name `name` and records why; with `reason` nil the
-  /// rename is systematic (`arg0`, `_1` for anonymous parameters and enumerators) and not
-  /// recorded one by one. Returns the decision's index, if one was recorded.
-  @discardableResult
-  public mutating func renameMember(of owner: TypeID, at index: Int, to name: NameID, pass: String, reason: String?) -> Int? {
-    let m = memberRange(owner).lowerBound + index
-    let old = memberNames[m]
-    memberNames[m] = name
-    guard let reason else { return nil }
-    return decisions.record(Decision(subject: owner, pass: pass, action: .renamed(from: old), reason: reason, member: index))
-  }
-
-  /// Makes `id` a void node (it keeps its byte size, for opaque placeholders, and drops its
-  /// members) and records the decision; returns the decision's index. The one way passes
-  /// demote, so every demotion is explained.
-  @discardableResult
-  public mutating func demote(_ id: TypeID, pass: String, reason: String, cause: Int? = nil, memberName: NameID = .empty) -> Int {
-    kinds[id.index] = .void
-    memberCounts[id.index] = 0
-    return decisions.record(Decision(subject: id, pass: pass, action: .demoted, reason: reason, cause: cause, memberName: memberName))
-  }
-
-  /// Gives `id` the name `name` and records why (`--explain` shows the original name and the
-  /// chain). Returns the decision's index.
-  /// `scope`, when given, replaces the node's namespace path (a name that now holds the path has
-  /// none left); `flags` are added to the node's (`.symbolName` for a name taken from its ELF
-  /// symbol).
-  @discardableResult
-  public mutating func rename(
-    _ id: TypeID, to name: NameID, scope: NameID? = nil, flags added: NodeFlags = [], pass: String, reason: String,
-    cause: Int? = nil
-  ) -> Int {
-    let old = names[id.index]
-    names[id.index] = name
-    if let scope { scopes[id.index] = scope }
-    flags[id.index].formUnion(added)
-    return decisions.record(Decision(subject: id, pass: pass, action: .renamed(from: old), reason: reason, cause: cause))
-  }
-
-  /// Removes `id` and records why (`--explain` shows it, the summary line counts it). The caller
-  /// makes sure nothing references it any more. Returns the decision's index, to name it as the
-  /// cause of what follows from it.
-  @discardableResult
-  public mutating func prune(_ id: TypeID, pass: String, reason: String, cause: Int? = nil) -> Int {
-    remove(id)
-    return decisions.record(Decision(subject: id, pass: pass, action: .pruned, reason: reason, cause: cause))
-  }
-
-  /// Removes `id` as merged into the equal node `target` (dedup's merges: a flat row in the
-  /// decision log, not a `Decision`). The caller has redirected every reference to `target`.
-  public mutating func merge(_ id: TypeID, into target: TypeID) {
-    decisions.recordMerge(id, into: target)
-    if arrayIndexTypeID == id { arrayIndexTypeID = target }
-    remove(id)
-  }
-
-  /// Turns `id` into a tombstone, recording nothing: `prune` and `merge` are the operations
-  /// passes use, so that every removal has a reason.
-  mutating func remove(_ id: TypeID) {
-    kinds[id.index] = .removed
-    memberCounts[id.index] = 0
-    refs[id.index] = .void
-  }
 }
 
 /// One entry of a node's member list; what its fields mean depends on the owner's kind (see

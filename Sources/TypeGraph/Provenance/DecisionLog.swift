@@ -18,9 +18,9 @@ public struct Decision: Hashable, Sendable {
   /// Name of the pass that decided.
   public var pass: String
   public var action: Action
-  /// Human-readable reason, one sentence without a trailing period ("DW_TAG_variant_part has no
-  /// BTF kind"). Stable text: goldens and tools read it.
-  public var reason: String
+  /// Why, as a coded value; `reason.description` is the sentence explanations print
+  /// ("DW_TAG_variant_part has no BTF kind"), stable text that goldens and tools read.
+  public var reason: Reason
   /// The decision that caused this one (an earlier decision on a node this one depends on).
   public var cause: Int?
   /// Member index within the subject, when the decision is about one member (the index at the
@@ -30,7 +30,7 @@ public struct Decision: Hashable, Sendable {
   /// member): explanations show it, since the index alone goes stale.
   public var memberName: NameID
 
-  public init(subject: TypeID, pass: String, action: Action, reason: String, cause: Int? = nil, member: Int? = nil,
+  public init(subject: TypeID, pass: String, action: Action, reason: Reason, cause: Int? = nil, member: Int? = nil,
               memberName: NameID = .empty) {
     self.subject = subject
     self.pass = pass

@@ -1,0 +1,203 @@
+/// The wording of every `Decision.Reason`: the one place a case becomes text. The sentences are
+/// stable (goldens, tools and `--stats` read them); change one only on purpose.
+extension Decision.Reason: CustomStringConvertible {
+  /// The sentence, without a trailing period ("DW_TAG_variant_part has no BTF kind").
+  public var description: String {
+    var out = ""
+    for piece in pieces {
+      switch piece {
+      case .text(let s): out += s
+      case .quoted(let s, let q): out.append(q); out += s; out.append(q)
+      }
+    }
+    return out
+  }
+
+  /// The cause without what varies from node to node, so that equal causes count together
+  /// (`--stats`' root causes): quoted names become `'…'`, digit runs `N` (in the wording too,
+  /// as the report has always printed them: `a N-byte ENUMN`). A `.custom` reason counts as it
+  /// reads.
+  public var pattern: String {
+    if case .custom(let text) = self { return text }
+    var out = ""
+    var lastWasDigit = false
+    for piece in pieces {
+      switch piece {
+      case .quoted(_, let q):
+        out.append(q); out += "…"; out.append(q)
+        lastWasDigit = false
+      case .text(let s):
+        for c in s {
+          let digit = c.isASCII && c.isNumber
+          if !digit { out.append(c) } else if !lastWasDigit { out.append("N") }
+          lastWasDigit = digit
+        }
+      }
+    }
+    return out
+  }
+
+  /// A sentence as pieces: wording (and payloads that tell causes apart, such as a DWARF tag)
+  /// and quoted names, which `pattern` leaves out.
+  enum Piece {
+    case text(String)
+    case quoted(String, Character)
+  }
+
+  private static func name(_ s: String) -> Piece { .quoted(s, "'") }
+  private static func code(_ s: String) -> Piece { .quoted(s, "`") }
+  private static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+
+  var pieces: [Piece] {
+    typealias R = Decision.Reason
+    switch self {
+    case .custom(let s): return [.text(s)]
+    // demote-unrepresentable
+    case .noBTFKind(let tag): return [.text("\(DWARFTag.name(tag)) has no BTF kind")]
+    case .referenceMappedToPointer(let tag): return [.text("\(DWARFTag.name(tag)) mapped to PTR")]
+    case .atomicMappedToVolatile: return [.text("DW_TAG_atomic_type mapped to VOLATILE (BTF has no atomic qualifier)")]
+    case .immutableMappedToConst: return [.text("DW_TAG_immutable_type mapped to CONST")]
+    case .zeroSizedBaseTypeMappedToStruct:
+      return [.text("zero-sized base type mapped to an empty STRUCT (a 0-byte INT cannot be an array element)")]
+    case .wideEnumMappedToInt(let s):
+      return [.text("enumeration of \(s) bytes mapped to a \(s)-byte INT (BTF enums are 1, 2, 4 or 8 bytes)")]
+    // lower-rust
+    case .dataCarryingEnum(let e): return e.pieces
+    case .variantStructNamedAfterEnum(let e): return [.text("variant struct of "), R.code(e), .text(", named after its enum")]
+    case .foldedIntoEnum: return [.text("a variant part or variant of a data-carrying enum, now members of the enum's union")]
+    case .unsizedTail(let m, let bytes):
+      return [.text("member "), R.name(m),
+              .text(" starts at the end of the \(bytes)-byte struct: an unsized tail, kept as a zero-length array of its element type")]
+    case .repeatedMember(let m):
+      return [.text("member "), R.name(m), .text(" repeats an earlier member (same name, type and offset); the copy is dropped")]
+    case .rustBaseTypeAsTypedef(let bytes, let encoding, let cName):
+      let what: String
+      switch encoding {
+      case .float: what = "FLOAT"
+      case .boolInt: what = "BOOL INT"
+      case .signedInt: what = "signed INT"
+      case .unsignedInt: what = "unsigned INT"
+      }
+      return [.text("Rust base type made a TYPEDEF of the \(bytes)-byte \(what) "), R.name(cName),
+              .text(", since C tools read INT and FLOAT names as C types")]
+    // select-symbols
+    case .namedBySymbol: return [.text("named by its ELF symbol")]
+    case .prototypeOfPruned: return [.text("the prototype of a function not written, used by nothing else")]
+    case .noSymbol: return [.text("no ELF function symbol of its name (inlined everywhere, or not emitted)")]
+    case .compiledAsClone(let clone):
+      return [.text("compiled only as a clone with its own symbol, whose parameters may differ from the DWARF prototype: \(clone)")]
+    case .symbolIsAnotherCopy(let name, let symbolAddress, let address):
+      return [.text("the ELF symbol of its name is another copy's code; this copy was discarded by the linker or is not the one the symbol names: "),
+              R.name(name), .text(" is at \(R.hex(symbolAddress)), this copy at \(R.hex(address))")]
+    case .symbolHasAnotherName(let other): return [.text("its code's ELF symbol has another name: \(other)")]
+    case .noSymbolTable:
+      return [.text("static, and the file has no ELF symbol table to show it was kept (only external functions are kept)")]
+    case .changedCallingConvention:
+      return [.text("the compiler changed how it is called (DW_AT_calling_convention DW_CC_nocall: arguments or return value removed or changed), so its DWARF prototype would mislead a BPF program reading its arguments (nocall=keep writes it anyway)")]
+    case .notTraceable: return [.text("not traceable: no __mcount_loc entry in its code (notrace, or not instrumented) (functions=ftrace)")]
+    case .inlinedCopy: return [.text("inlined; the out-of-line code of its name has a DWARF description of its own, which is kept")]
+    case .sameCode: return [.text("another DWARF description of the same code is kept (one FUNC per symbol)")]
+    case .duplicateName: return [.text("another function of the same name and prototype is kept (one FUNC per name)")]
+    case .inconsistentPrototypes(let definitions, let prototypes, let units):
+      // At most four units named.
+      let shown = units.prefix(4).joined(separator: ", ") + (units.count > 4 ? ", …" : "")
+      return [.text("its name stands for functions with different prototypes, so a BPF program attaching by name could not tell which: \(definitions) definitions with \(prototypes) prototypes, in units \(shown)")]
+    case .notPercpu: return [.text("not a per-CPU variable (only per-CPU variables are kept, in .data..percpu)")]
+    case .noPercpuSection:
+      return [.text("not a per-CPU variable: the file has no .data..percpu symbols (only per-CPU variables are kept)")]
+    case .noStaticAddress: return [.text("has no static address (a declaration, or kept in registers): not a per-CPU variable")]
+    case .noPercpuSymbol: return [.text("no per-CPU symbol at its offset in .data..percpu")]
+    case .unsizedPercpu: return [.text("per-CPU variable whose type has no size: the kernel takes no DATASEC entry for it")]
+    case .percpuSymbolSmaller(let s, let t):
+      return [.text("per-CPU symbol smaller than its type, which the kernel rejects in a DATASEC: \(s) < \(t) bytes")]
+    case .samePercpuSymbol: return [.text("another DWARF description of the same per-CPU variable is kept")]
+    case .percpuOverlaps(let previous):
+      return [.text("per-CPU variable overlapping the one before it in .data..percpu: "), R.name(previous)]
+    case .variablesNone: return [.text("variables=none")]
+    // merge-bindgen-copies, dedup
+    case .sameLayout:
+      return [.text("bindgen's copy of a C type with the same layout (kind, size, member names, offsets and sizes): merged into the C type")]
+    case .structurallyEqual: return [.text("structurally equal to the kept node")]
+    // sanitize-names
+    case .invalidName: return [.text(R.invalidText)]
+    case .cKeyword: return [.text("a C keyword, which C headers made from the BTF cannot use as a name")]
+    case .anonymousNeedsName: return [.text("anonymous, and the kernel requires a name for its kind")]
+    case .qualified(let why, let alsoInvalid):
+      let text = why == .all
+        ? "qualified by its namespace path (qualify=all)"
+        : "qualified by its namespace path: its name stands for nodes of different namespace paths"
+      return [.text(alsoInvalid ? R.invalidText + "; " + text : text)]
+    // prune-dependents
+    case .byValueCycle(let n):
+      return [.text("part of a by-value reference cycle (through \(n.kind) "), R.name(n.name),
+              .text(" \(n.id) [die \(R.hex(n.dieOffset))])")]
+    case .memberOpaque(let m, let bytes, let namedAs):
+      return R.member(m) + [.text(" has no BTF type; kept as \(bytes) opaque bytes")] + R.named(namedAs)
+    case .memberUnsizedDropped(let m): return R.member(m) + [.text(" has no BTF type and no size; dropped")]
+    case .memberPastEnd(let m, let bytes): return R.member(m) + [.text(" ends past the end of the \(bytes)-byte type; dropped")]
+    case .floatMisaligned(let m, let bytes, let namedAs):
+      return [.text("FLOAT ")] + R.member(m)
+        + [.text(" is not aligned as the kernel requires; kept as \(bytes) opaque bytes")] + R.named(namedAs)
+    case .memberUnsizedStrict(let m): return R.member(m) + [.text(" has no sized BTF type (policy=strict)")]
+    case .elementUnsizedStrict: return [.text("element type has no sized BTF type (policy=strict)")]
+    case .elementsOpaque(let bytes): return [.text("element type has no BTF type; kept as \(bytes) opaque bytes")]
+    case .elementUnsized: return [.text("element type has no BTF type and no known size")]
+    case .parameterUnsized(let n): return [.text("parameter \(n) has no sized BTF type")]
+    case .returnUnsized: return [.text("return type has no sized BTF type")]
+    case .prototypeRemoved: return [.text("its prototype has no BTF type")]
+    case .variableTypeUnsized: return [.text("its type has no sized BTF type")]
+    case .targetRemoved: return [.text("its target was removed")]
+    case .emptyDataSection: return [.text("DATASEC has no variable left")]
+    }
+  }
+
+  private static let invalidText = "not a valid BTF identifier"
+
+  /// `member 'x'` or `member (anon)@8`.
+  private static func member(_ m: MemberLabel) -> [Piece] {
+    switch m {
+    case .named(let n): [.text("member "), name(n)]
+    case .anonymous(let byte): [.text("member (anon)@\(byte)")]
+    }
+  }
+
+  private static func named(_ namedAs: String?) -> [Piece] {
+    namedAs.map { [.text(" named "), name($0)] } ?? []
+  }
+}
+
+extension Decision.Reason.LoweredEnum {
+  /// `data-carrying enum: discriminant 'discriminant' at byte 0, a 1-byte ENUM; variants A = 3,
+  /// B = 7 as members of an anonymous union`.
+  var pieces: [Decision.Reason.Piece] {
+    var out: [Decision.Reason.Piece] = [.text("data-carrying enum: ")]
+    if let d = discriminant {
+      let type: String
+      switch d.type {
+      case .enumeration(let bytes): type = "a \(bytes)-byte \(bytes <= 4 ? "ENUM" : "ENUM64")"
+      case .integerTooWide(let bytes): type = "a \(bytes)-byte integer (too wide for an ENUM)"
+      case .integerWithoutValues(let bytes): type = "a \(bytes)-byte integer (no variant has a value for an ENUM)"
+      case .ownType(let kind): type = "its own type (\(kind))"
+      }
+      out += [.text("discriminant "), .quoted(d.name, "'"), .text(" at byte \(d.byte), \(type)")]
+    } else {
+      out.append(.text("no discriminant (DW_TAG_variant_part without DW_AT_discr)"))
+    }
+    if variants.isEmpty {
+      out.append(.text("; no variants (uninhabited)"))
+    } else {
+      let values = variants.map { v in
+        switch v.value {
+        case .anyOther: "\(v.name) = any other value"
+        case .value(let n): "\(v.name) = \(n)"
+        case .wide(let text): "\(v.name) = \(text)"
+        }
+      }
+      out.append(.text("; variants " + values.joined(separator: ", ") + " as members of an anonymous union"))
+    }
+    if !dropped.isEmpty {
+      out.append(.text("; variant members not at offset 0 dropped: " + dropped.map { "\($0.name)@\($0.byte)" }.joined(separator: ", ")))
+    }
+    return out
+  }
+}
