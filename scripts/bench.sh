@@ -2,31 +2,36 @@
 # bench.sh — compare rustbtf with pahole on one ELF input (a benchmark, not a test).
 #
 # What it measures, on the same INPUT in the same run:
-#   rustbtf            `rustbtf INPUT -o OUT.rustbtf.btf`
-#   pahole             `pahole --btf_encode_detached=OUT.pahole.btf INPUT`
-#   pahole-no-rust     the same with `--lang_exclude=rust` (what the kernel build passes)
-#   rustbtf-public     rustbtf again with RUSTBTF_PUBLIC_WALK=1: the importer steps to siblings
-#                      with libdw's public dwarf_siblingof only (Sources/CDwarf/fastwalk.h)
+#   rustbtf-j1         `rustbtf --jobs 1 INPUT -o OUT` (one thread)
+#   rustbtf-jN         `rustbtf --jobs 0 INPUT -o OUT` (every CPU); its BTF must equal -j1's
+#   rustbtf-public     rustbtf-jN again with RUSTBTF_PUBLIC_WALK=1: the importer steps to
+#                      siblings with libdw's public dwarf_siblingof only (Sources/CDwarf/fastwalk.h)
+#   pahole             `pahole --btf_encode_detached=OUT.pahole.btf INPUT` (one thread)
+#   pahole-j           the same with `-j` (every CPU), as the kernel build runs it
+#   pahole-no-rust-j   `-j --lang_exclude=rust` (the kernel build's flags for vmlinux)
 # each under `/usr/bin/time -v`, and prints one table row per tool:
 #   wall seconds, CPU seconds (user+sys), peak RSS (MB), exit code, BTF type count
 #   (`bpftool btf dump file OUT format raw | grep -c '^\['`, falling back to `rustbtf dump OUT`),
 #   BTF bytes, and whether the running kernel accepts the BTF (`rustbtf verify --kernel OUT`,
 #   exit 0 = accepted; the kernel's reason is printed under the table otherwise).
-# Then the import alone (rustbtf-import-bench: DWARFImporter.importFile, no passes; median and
-# fastest of IMPORT_RUNS runs), with the fast sibling step and with the public one.
+# Then the ratios of rustbtf-jN to pahole-j (wall, CPU, RSS); where rustbtf's time and memory go
+# (`rustbtf --time-passes --jobs 0`: import, each pass, encode, validate, each with the peak RSS
+# so far); and the import alone (rustbtf-import-bench: DWARFImporter.importFile, no passes;
+# median and fastest of IMPORT_RUNS runs) on one thread and on every CPU, with the fast sibling
+# step, and with the public one.
 # A failing tool (pahole often fails on Rust input) is reported with its exit code and the
 # script goes on. Outputs go to a temp dir that is removed at the end (BENCH_KEEP=1 keeps it);
 # INPUT is only read, and its size/mtime/sha256 are checked before and after.
 #
 # Usage:
-#   scripts/bench.sh [INPUT]          # default INPUT: /tmp/corpus/vmlinux.rust
+#   scripts/bench.sh [INPUT]          # default INPUT: /tmp/corpus/vmlinux.rust (scripts/build-vmlinux-rust.sh)
 #   scripts/bench.sh /tmp/vmlinux-debian
 #   scripts/bench.sh Corpus/objects/rust_enums-O2.elf
 # Environment:
 #   RUSTBTF=path       rustbtf binary (default: .build/release/rustbtf, built with
 #                      `swift build -c release` if missing)
 #   PAHOLE=path        pahole binary (default: pahole on PATH; Debian's dwarves)
-#   PAHOLE_FLAGS="..." extra flags for both pahole runs (e.g. "-j --btf_gen_floats")
+#   PAHOLE_FLAGS="..." extra flags for every pahole run (e.g. "--btf_gen_floats")
 #   BENCH_KEEP=1       keep the temp dir with the BTF files and logs
 #   IMPORT_BENCH=path  rustbtf-import-bench binary (default: next to RUSTBTF); IMPORT_RUNS=N (3)
 set -uo pipefail
@@ -158,26 +163,45 @@ OUT_R="$TMP/out.rustbtf.btf"
 OUT_P="$TMP/out.pahole.btf"
 OUT_PX="$TMP/out.pahole-no-rust.btf"
 
+OUT_RN="$TMP/out.rustbtf-jN.btf"
+OUT_PJ="$TMP/out.pahole-j.btf"
 if [ "$RUSTBTF_OK" = 1 ]; then
-  run rustbtf "$OUT_R" "$RUSTBTF" "$INPUT" -o "$OUT_R"
-  row rustbtf "$OUT_R"
-  run rustbtf-public "$TMP/out.rustbtf-public.btf" env RUSTBTF_PUBLIC_WALK=1 "$RUSTBTF" "$INPUT" -o "$TMP/out.rustbtf-public.btf"
+  run rustbtf-j1 "$OUT_R" "$RUSTBTF" --jobs 1 "$INPUT" -o "$OUT_R"
+  row rustbtf-j1 "$OUT_R"
+  run rustbtf-jN "$OUT_RN" "$RUSTBTF" --jobs 0 "$INPUT" -o "$OUT_RN"
+  row rustbtf-jN "$OUT_RN"
+  cmp -s "$OUT_R" "$OUT_RN" || REASONS+=("rustbtf-jN wrote different BTF than rustbtf-j1 (a parallel-import bug)")
+  run rustbtf-public "$TMP/out.rustbtf-public.btf" env RUSTBTF_PUBLIC_WALK=1 "$RUSTBTF" --jobs 0 "$INPUT" -o "$TMP/out.rustbtf-public.btf"
   row rustbtf-public "$TMP/out.rustbtf-public.btf"
   cmp -s "$OUT_R" "$TMP/out.rustbtf-public.btf" || REASONS+=("rustbtf-public wrote different BTF than rustbtf (an importer bug)")
 else
-  skip_row rustbtf "no binary at $RUSTBTF"
-  skip_row rustbtf-public "no binary at $RUSTBTF"
+  for n in rustbtf-j1 rustbtf-jN rustbtf-public; do skip_row $n "no binary at $RUSTBTF"; done
 fi
 
 if command -v "$PAHOLE" >/dev/null 2>&1; then
   run pahole "$OUT_P" "$PAHOLE" "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$OUT_P" "$INPUT"
   row pahole "$OUT_P"
-  run pahole-no-rust "$OUT_PX" "$PAHOLE" "${PAHOLE_EXTRA[@]}" --lang_exclude=rust --btf_encode_detached="$OUT_PX" "$INPUT"
-  row pahole-no-rust "$OUT_PX"
+  run pahole-j "$OUT_PJ" "$PAHOLE" -j "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$OUT_PJ" "$INPUT"
+  row pahole-j "$OUT_PJ"
+  run pahole-no-rust-j "$OUT_PX" "$PAHOLE" -j "${PAHOLE_EXTRA[@]}" --lang_exclude=rust --btf_encode_detached="$OUT_PX" "$INPUT"
+  row pahole-no-rust-j "$OUT_PX"
 else
-  skip_row pahole "$PAHOLE not found"
-  skip_row pahole-no-rust "$PAHOLE not found"
+  for n in pahole pahole-j pahole-no-rust-j; do skip_row $n "$PAHOLE not found"; done
 fi
+
+# ratio NAME OTHER FIELD-LABEL: NAME's value over OTHER's, from their /usr/bin/time files.
+ratio() {
+  local a="$TMP/$1.time" b="$TMP/$2.time" va vb
+  [ -s "$a" ] && [ -s "$b" ] || { echo "-"; return; }
+  case $3 in
+    wall) va=$(wall_seconds "$(time_field "$a" 'Elapsed (wall clock) time (h:mm:ss or m:ss)')")
+          vb=$(wall_seconds "$(time_field "$b" 'Elapsed (wall clock) time (h:mm:ss or m:ss)')") ;;
+    cpu) va=$(awk -v u="$(time_field "$a" 'User time (seconds)')" -v s="$(time_field "$a" 'System time (seconds)')" 'BEGIN { print u + s }')
+         vb=$(awk -v u="$(time_field "$b" 'User time (seconds)')" -v s="$(time_field "$b" 'System time (seconds)')" 'BEGIN { print u + s }') ;;
+    rss) va=$(time_field "$a" 'Maximum resident set size (kbytes)'); vb=$(time_field "$b" 'Maximum resident set size (kbytes)') ;;
+  esac
+  awk -v a="$va" -v b="$vb" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+}
 
 FP_AFTER="$(input_fingerprint)"
 
@@ -188,11 +212,20 @@ echo "kernel:  $(uname -r)    rustbtf: $([ "$RUSTBTF_OK" = 1 ] && echo "$RUSTBTF
 echo
 printf '%-16s %8s %8s %9s %5s %9s %11s  %s\n' tool "wall s" "CPU s" "RSS MB" exit types "BTF bytes" "kernel ok"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "rustbtf-jN / pahole-j:          wall $(ratio rustbtf-jN pahole-j wall)  CPU $(ratio rustbtf-jN pahole-j cpu)  RSS $(ratio rustbtf-jN pahole-j rss)"
+echo "rustbtf-jN / pahole-no-rust-j:  wall $(ratio rustbtf-jN pahole-no-rust-j wall)  CPU $(ratio rustbtf-jN pahole-no-rust-j cpu)  RSS $(ratio rustbtf-jN pahole-no-rust-j rss)"
+if [ "$RUSTBTF_OK" = 1 ]; then
+  echo
+  echo "phases (rustbtf --time-passes --jobs 0):"
+  "$RUSTBTF" --time-passes --jobs 0 "$INPUT" -o "$TMP/out.phases.btf" 2>&1 | sed -n 's/^rustbtf: \(import\|pass\|encode\|validate\)/  \1/p'
+fi
 IMPORT_BENCH="${IMPORT_BENCH:-$(dirname "$RUSTBTF")/rustbtf-import-bench}"
 if [ -x "$IMPORT_BENCH" ]; then
   echo
-  "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}"
-  RUSTBTF_PUBLIC_WALK=1 "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}"
+  "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}" 1
+  "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}" 0
+  RUSTBTF_PUBLIC_WALK=1 "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}" 0
 else
   REASONS+=("import-only rows not run: no $IMPORT_BENCH (swift build -c release)")
 fi

@@ -193,9 +193,12 @@ struct Convert: ParsableCommand {
       _ = try OutputTarget.check(out, input: file)
       var conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
                                   retentionReport: stats)
-      conversion.progress = Progress.reporter(quiet: quiet)
-      defer { if conversion.progress != nil { Progress.clear() } }
+      let display = Progress.reporter(quiet: quiet)
+      let phases = timePasses ? PhaseTimes(threads: importOptions.threadCount) : nil
+      conversion.progress = phases.map { $0.observing(display) } ?? display
+      defer { if display != nil { Progress.clear() } }
       result = try conversion.run(path: file)
+      phases?.finished()
       try writeAtomically(result.btf, to: out, input: file)
     } catch {
       throw fail("\(error)")
@@ -237,22 +240,6 @@ struct Convert: ParsableCommand {
   private func defaultOutput(for file: String) -> String {
     let base = file.split(separator: "/").last.map(String.init) ?? file
     return base + ".btf"
-  }
-}
-
-/// `--time-passes`: wall time of each pass and the graph's size after it.
-final class TimePasses: PassInstrumentation {
-  private var start = timespec()
-  init() {}
-  func before(pass: String, graph: TypeGraph) throws { clock_gettime(CLOCK_MONOTONIC, &start) }
-  func after(pass: String, graph: TypeGraph, result: PassResult) throws {
-    var end = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &end)
-    let ms = Double(end.tv_sec - start.tv_sec) * 1000 + Double(end.tv_nsec - start.tv_nsec) / 1e6
-    var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    let tenths = Int((ms * 10).rounded())
-    standardError("rustbtf: pass \(pass): \(tenths / 10).\(tenths % 10) ms, \(graph.liveCount) live types, peak RSS \(usage.ru_maxrss / 1024) MB, \(result == .changed ? "changed" : "unchanged")")
   }
 }
 

@@ -84,6 +84,37 @@ import Testing
     #expect(g.kind(o1) == .structure)
   }
 
+  /// A difference at the bottom of a deep chain takes one refinement round per level to reach
+  /// the top: every level of the differing copy must stay apart, every level of the equal
+  /// copies merge, and classes the difference never reaches merge too (the later rounds move
+  /// them whole, without a lookup).
+  @Test func aDeepDifferenceSplitsEveryLevelAboveIt() throws {
+    var b = GraphBuilder()
+    func chain(_ b: inout GraphBuilder, bottomBytes: UInt32) -> [TypeID] {
+      var levels = [b.int("word", bytes: bottomBytes)]
+      levels.append(b.structure("s1", bytes: 8, [("a", levels.last!, 0)]))
+      levels.append(b.pointer(to: levels.last!))
+      levels.append(b.structure("s3", bytes: 8, [("p", levels.last!, 0)]))
+      levels.append(b.typedef("t4", levels.last!))
+      levels.append(b.structure("s5", bytes: 8, [("x", levels.last!, 0)]))
+      levels.append(b.array(of: levels.last!, count: 2))
+      levels.append(b.structure("top", bytes: 16, [("arr", levels.last!, 0)]))
+      return levels
+    }
+    let first = chain(&b, bottomBytes: 4)
+    let same = chain(&b, bottomBytes: 4)
+    let different = chain(&b, bottomBytes: 8)
+    let bystanders = (0..<2).map { _ in b.structure("bystander", bytes: 4, [("v", b.int("int", bytes: 4, signed: true), 0)]) }
+    var g = b.graph
+    try run("dedup", on: &g, registry: registry)
+    for level in 0..<first.count {
+      #expect(g.kind(first[level]) != .removed, "level \(level): the first copy is kept")
+      #expect(g.kind(same[level]) == .removed, "level \(level): the equal copy merges")
+      #expect(g.kind(different[level]) != .removed, "level \(level): the copy that differs at the bottom stays apart")
+    }
+    #expect(g.kind(bystanders[0]) == .structure && g.kind(bystanders[1]) == .removed)
+  }
+
   /// Every hash equal (libbpf's `force_collisions`): the equality checks alone must give the
   /// same graph as the hashes do.
   @Test func forcedHashCollisionsGiveTheSameResult() throws {

@@ -36,6 +36,6 @@ enum ImportBench {
     let walk = ProcessInfo.processInfo.environment["RUSTBTF_PUBLIC_WALK"] == "1" ? "public" : "fast"
     print(String(
       format: "import %@ walk, %d threads: median %.3f s, fastest %.3f s over %d runs; %d units, %d DIEs, %d nodes, %d sibling fallbacks",
-      walk, threads, times[times.count / 2], times[0], runs, stats.units, stats.dies, nodes, stats.siblingFallbacks))
+      walk, options.threadCount, times[times.count / 2], times[0], runs, stats.units, stats.dies, nodes, stats.siblingFallbacks))
   }
 }

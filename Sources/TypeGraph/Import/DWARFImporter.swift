@@ -25,7 +25,7 @@ public struct DWARFImportOptions: Sendable {
   var rangesPerThread = 32
 
   /// `threads`, with 0 made the number of online CPUs.
-  var threadCount: Int {
+  public var threadCount: Int {
     if threads > 0 { return threads }
     return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
   }
