@@ -21,10 +21,16 @@ public enum BTFDecoder {
     let strStart = sections.strings.lowerBound, strLen = sections.strings.count
 
     var g = TypeGraph()
-    // String offset -> NameID, interned lazily.
-    var nameCache: [UInt32: NameID] = [0: .empty]
-    func name(_ off: UInt32, _ what: @autoclosure () -> String) throws(EncodeError) -> NameID {
-      if let n = nameCache[off] { return n }
+    // String offset -> NameID + 1 (0: not interned yet), interned lazily: a dense column, not a
+    // dictionary, since a module conversion decodes all of vmlinux's BTF (its base). Passed to
+    // `name` rather than captured by it: a captured `var` lives in a box whose every access the
+    // runtime checks for exclusivity, and `g` is written for every record.
+    var nameCache = [Int32](repeating: 0, count: strLen + 1)
+    func name(_ off: UInt32, _ strings: inout StringTable, _ cache: inout [Int32], _ what: @autoclosure () -> String)
+      throws(EncodeError) -> NameID
+    {
+      if off == 0 { return .empty }
+      if Int(off) < strLen, cache[Int(off)] != 0 { return NameID(rawValue: cache[Int(off)] - 1) }
       guard Int(off) < strLen else {
         throw EncodeError("bad BTF: \(what()) has name offset \(off) outside the \(strLen)-byte string section")
       }
@@ -35,9 +41,9 @@ public enum BTFDecoder {
         throw EncodeError("bad BTF: \(what()) has a name at offset \(off) that is not NUL-terminated")
       }
       let n = bytes.withUnsafeBytes { all in
-        g.strings.intern(UnsafeRawBufferPointer(rebasing: all[(strStart + Int(off))..<end]))
+        strings.intern(UnsafeRawBufferPointer(rebasing: all[(strStart + Int(off))..<end]))
       }
-      nameCache[off] = n
+      cache[Int(off)] = n.rawValue + 1
       return n
     }
 
@@ -64,9 +70,9 @@ public enum BTFDecoder {
       pos += 12 + extra
     }
     let count = records.count
-    func tid(_ v: UInt32, _ id: Int, _ what: String) throws(EncodeError) -> TypeID {
+    func tid(_ v: UInt32, _ id: Int, _ what: @autoclosure () -> String) throws(EncodeError) -> TypeID {
       guard v <= UInt32(count) else {
-        throw EncodeError("bad BTF: type [\(id)] \(what) refers to type \(v), but there are only \(count) types")
+        throw EncodeError("bad BTF: type [\(id)] \(what()) refers to type \(v), but there are only \(count) types")
       }
       return TypeID(Int(v))
     }
@@ -80,7 +86,7 @@ public enum BTFDecoder {
       let kind = Kind(rawValue: UInt8((info >> 24) & 0x1f))!
       let kindFlag = info >> 31 != 0
       let vlen = Int(info & 0xffff)
-      let nm = try name(r.u32(p), "type [\(id)]")
+      let nm = try name(r.u32(p), &g.strings, &nameCache, "type [\(id)]")
       let sizeOrType = r.u32(p + 8)
       let x = p + 12
       if kindFlag {
@@ -117,7 +123,7 @@ public enum BTFDecoder {
           let off = r.u32(m + 8)
           ms.append(
             Member(
-              name: try name(r.u32(m), "member \(j) of type [\(id)]"),
+              name: try name(r.u32(m), &g.strings, &nameCache, "member \(j) of type [\(id)]"),
               type: try tid(r.u32(m + 4), id, "member \(j)"),
               value: UInt64(kindFlag ? off & 0xff_ffff : off), bits: kindFlag ? off >> 24 : 0))
         }
@@ -130,7 +136,7 @@ public enum BTFDecoder {
           let m = x + 8 * j
           let v = r.u32(m + 4)
           let value = kindFlag ? UInt64(bitPattern: Int64(Int32(bitPattern: v))) : UInt64(v)
-          ms.append(Member(name: try name(r.u32(m), "enumerator \(j) of type [\(id)]"), value: value))
+          ms.append(Member(name: try name(r.u32(m), &g.strings, &nameCache, "enumerator \(j) of type [\(id)]"), value: value))
         }
         g.setMembers(node, ms)
       case .enum64:
@@ -140,7 +146,7 @@ public enum BTFDecoder {
         for j in 0..<vlen {
           let m = x + 12 * j
           let value = UInt64(r.u32(m + 4)) | UInt64(r.u32(m + 8)) << 32
-          ms.append(Member(name: try name(r.u32(m), "enumerator \(j) of type [\(id)]"), value: value))
+          ms.append(Member(name: try name(r.u32(m), &g.strings, &nameCache, "enumerator \(j) of type [\(id)]"), value: value))
         }
         g.setMembers(node, ms)
       case .forward:
@@ -155,7 +161,7 @@ public enum BTFDecoder {
           let m = x + 8 * j
           ms.append(
             Member(
-              name: try name(r.u32(m), "parameter \(j) of type [\(id)]"),
+              name: try name(r.u32(m), &g.strings, &nameCache, "parameter \(j) of type [\(id)]"),
               type: try tid(r.u32(m + 4), id, "parameter \(j)")))
         }
         g.setMembers(node, ms)

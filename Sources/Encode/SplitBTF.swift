@@ -13,15 +13,15 @@ public enum SplitBTF {
   }
 
   /// Every string of `base`'s string section (what `PassContext.splitBaseStrings` holds).
-  public static func strings(of base: [UInt8]) throws(EncodeError) -> Set<String> {
+  public static func strings(of base: [UInt8]) throws(EncodeError) -> StringTable {
     let section = try BTFSections(base).strings
-    var out = Set<String>()
+    var out = StringTable()
     var start = section.lowerBound
-    base.withUnsafeBufferPointer { all in
+    base.withUnsafeBytes { all in
       while start < section.upperBound {
         var end = start
         while end < section.upperBound && all[end] != 0 { end += 1 }
-        if end > start { out.insert(String(decoding: UnsafeBufferPointer(rebasing: all[start..<end]), as: UTF8.self)) }
+        if end > start { _ = out.intern(UnsafeRawBufferPointer(rebasing: all[start..<end])) }
         start = end + 1
       }
     }

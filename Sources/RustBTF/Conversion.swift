@@ -121,7 +121,9 @@ public struct Conversion {
       }
     }
     progress?(.validating)
-    if let problem = BTFValidator.validate(checked, mode: .load).first {
+    let problems = base == nil ? BTFValidator.validate(checked, mode: .load)
+      : BTFValidator.validate(split: checked, baseTypeCount: graph.splitBase?.typeCount ?? 1)
+    if let problem = problems.first {
       let fault = Self.nodeAtFault(problem, graph, importedScopes: importedScopes).map { "; the type at fault: \($0)" } ?? ""
       throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.line)\(fault); output not written")
     }

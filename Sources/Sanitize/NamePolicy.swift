@@ -19,36 +19,39 @@ public enum NamePolicy {
     case "!": return "never"
     default: break
     }
-    var out = ""
+    // Built as bytes (every byte written is ASCII): appending to a String one character at a
+    // time costs more than the rest of name sanitizing together.
+    var out: [UInt8] = []
     out.reserveCapacity(original.utf8.count + 8)
+    func put(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
     for b in original.utf8 {
       switch b {
       case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
         UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
-        out.unicodeScalars.append(Unicode.Scalar(b))
+        out.append(b)
       case UInt8(ascii: ":"):
         // `::` becomes `__`; a lone `:` becomes `_` too.
-        out += "_"
-        continue
-      case UInt8(ascii: "&"): out += "ref_"
-      case UInt8(ascii: "*"): out += "ptr_"
-      case UInt8(ascii: "["): out += "arr_"
-      case UInt8(ascii: "("): out += "tuple_"
-      case UInt8(ascii: "!"): out += "never"
-      case UInt8(ascii: "="): out += "_eq_"
+        out.append(UInt8(ascii: "_"))
+      case UInt8(ascii: "&"): put("ref_")
+      case UInt8(ascii: "*"): put("ptr_")
+      case UInt8(ascii: "["): put("arr_")
+      case UInt8(ascii: "("): put("tuple_")
+      case UInt8(ascii: "!"): put("never")
+      case UInt8(ascii: "="): put("_eq_")
       case UInt8(ascii: "{"), UInt8(ascii: "}"): break
       case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","), UInt8(ascii: " "),
         UInt8(ascii: "]"), UInt8(ascii: ")"), UInt8(ascii: ";"), UInt8(ascii: "#"),
         UInt8(ascii: "-"), UInt8(ascii: "'"), UInt8(ascii: "."), UInt8(ascii: "\""),
         UInt8(ascii: "$"), UInt8(ascii: "@"), UInt8(ascii: "/"), UInt8(ascii: "\\"):
-        out += "_"
+        out.append(UInt8(ascii: "_"))
       default:
-        out += "_" + hex2(b)
+        out.append(UInt8(ascii: "_"))
+        out.append(contentsOf: hex2(b).utf8)
       }
     }
-    if out.isEmpty { out = "_" }
-    if let f = out.utf8.first, f >= UInt8(ascii: "0") && f <= UInt8(ascii: "9") { out = "_" + out }
-    return out
+    if out.isEmpty { out = [UInt8(ascii: "_")] }
+    if out[0] >= UInt8(ascii: "0") && out[0] <= UInt8(ascii: "9") { out.insert(UInt8(ascii: "_"), at: 0) }
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// `name` cut to `maxLength` bytes with the stable hash of `original` as its suffix, when

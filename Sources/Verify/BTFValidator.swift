@@ -44,4 +44,20 @@ public enum BTFValidator {
     guard let found = KernelChecker(bytes: bytes, mode: mode, limits: limits, verbose: false).run() else { return [] }
     return [KernelChecker(bytes: bytes, mode: mode, limits: limits).run() ?? found]
   }
+
+  /// `validate(_:mode: .load)` of split BTF concatenated after its base (`SplitBTF.concatenate`),
+  /// whose first `baseTypeCount` ids (void included) are the base's: the same verdict, faster.
+  ///
+  /// The resolve pass, most of the work on a vmlinux-sized base, first runs over the split's
+  /// own types only, resolving the base types they reach as it goes; the base's other types
+  /// are the kernel's own, accepted when it booted. A blob that passes is accepted. One that
+  /// does not is checked again whole, as `validate` does, and that verdict is returned: the
+  /// first check can only be stricter (a base type resolved from inside a split type's chain
+  /// has less of the 32-deep resolve stack left), never more lenient.
+  public static func validate(split bytes: [UInt8], baseTypeCount: UInt32, limits: KernelLimits = .uapi) -> [BTFProblem] {
+    let quick = KernelChecker(bytes: bytes, mode: .load, limits: limits, verbose: false)
+    quick.firstResolvedType = max(1, baseTypeCount)
+    if quick.run() == nil { return [] }
+    return validate(bytes, mode: .load, limits: limits)
+  }
 }

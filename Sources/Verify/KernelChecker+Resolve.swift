@@ -9,7 +9,7 @@ extension KernelChecker {
     resolvedIDs = [UInt32](repeating: 0, count: n)
     resolvedSizes = [UInt32](repeating: 0, count: n)
     checkMetaPhase = false
-    for i in 1..<UInt32(n) {
+    for i in min(firstResolvedType, UInt32(n))..<UInt32(n) {
       logTypeID = i
       if needsResolve(i) && !isResolved(i) { try btfResolve(i) }
       if isFuncProto(i) { try btfFuncProtoCheck(i) }

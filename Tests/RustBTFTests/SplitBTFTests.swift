@@ -5,7 +5,7 @@ import RustBTF
 import Sanitize
 import Testing
 @_spi(Columns) import TypeGraph
-import Verify
+@testable import Verify
 
 /// Split BTF (`--btf_base`): a module's BTF on top of a base's, as a kernel build writes it for
 /// every `.ko`. The kernel checks a module's BTF in the base's type and string space, which is
@@ -49,6 +49,49 @@ import Verify
             "\(pair): \(g.decisions.mergedSubjects.count) split types repeat base types")
     // And the split is smaller than the module's standalone BTF.
     #expect(split.btf.count < standalone.count, "\(pair): split \(split.btf.count) B, standalone \(standalone.count) B")
+  }
+
+  /// The conversion checks split BTF with the resolve pass over the split's own types
+  /// (`BTFValidator.validate(split:baseTypeCount:)`): on valid output, and on output with a
+  /// split type broken or a base type the split refers to broken, it gives the whole check's
+  /// verdict and line; a broken base type no split type reaches is the base's business.
+  @Test func splitValidationAgreesWithTheWholeCheck() throws {
+    let base = try Self.convert("mixed-O2.elf").btf
+    let split = try Self.convert("mixed_lib-O2.o", base: base).btf
+    let whole = try SplitBTF.concatenate(base: base, split: split)
+    let baseTypes = UInt32(try BTFDecoder.decode(base).count)
+    #expect(BTFValidator.validate(split: whole, baseTypeCount: baseTypes).isEmpty)
+
+    let checker = KernelChecker(bytes: whole, mode: .load)
+    #expect(checker.run() == nil)
+    // A struct's first member moved to the struct's last bit: within the struct, so the meta
+    // checks pass, but not byte-aligned and running past the end, which only the resolve pass
+    // (the part the split check shortens) finds.
+    func brokenStruct(_ ids: some Sequence<UInt32>) -> [UInt8]? {
+      guard let id = ids.first(where: { checker.kind($0) == .structure && checker.vlen($0) > 0 && checker.sizeType($0) > 1 })
+      else { return nil }
+      var bytes = whole
+      let offset = checker.pos[Int(id)] + 12 + 8  // first member's offset word
+      let bit = checker.sizeType(id) * 8 - 1
+      for k in 0..<4 { bytes[offset + k] = UInt8(truncatingIfNeeded: bit >> (8 * UInt32(k))) }
+      #expect(KernelChecker(bytes: bytes, mode: .embedded).run() == nil, "meant to break only the resolve pass")
+      return bytes
+    }
+    let splitIDs = baseTypes..<checker.nrTypes
+    let broken = try #require(brokenStruct(splitIDs))
+    let full = BTFValidator.validate(broken, mode: .load)
+    #expect(!full.isEmpty)
+    #expect(BTFValidator.validate(split: broken, baseTypeCount: baseTypes) == full)
+
+    // A base struct a split type refers to (through a member), broken: found by the split
+    // check too, with the whole check's line.
+    let reached = Set(splitIDs.flatMap { id in
+      checker.kind(id) == .structure || checker.kind(id) == .union ? (0..<checker.vlen(id)).map { checker.member(id, $0).type } : []
+    }.filter { $0 > 0 && $0 < baseTypes })
+    let brokenBase = try #require(brokenStruct(reached.sorted()))
+    let fullBase = BTFValidator.validate(brokenBase, mode: .load)
+    #expect(!fullBase.isEmpty)
+    #expect(BTFValidator.validate(split: brokenBase, baseTypeCount: baseTypes) == fullBase)
   }
 
   @Test func splitOutputIsDeterministic() throws {
@@ -95,7 +138,9 @@ import Verify
     var pass = SanitizeNames()
     _ = try pass.run(on: &alone, context: &context)
     #expect(alone.nameString(formatter) == "Formatter" && alone.nameString(option) == "Option_u8_")
-    context.splitBaseStrings = ["core__fmt__Formatter", hashed, "Option_u8_", "kernel__Plain_x"]
+    var baseStrings = StringTable()
+    for s in ["core__fmt__Formatter", hashed, "Option_u8_", "kernel__Plain_x"] { _ = baseStrings.intern(s) }
+    context.splitBaseStrings = baseStrings
     _ = try pass.run(on: &g, context: &context)
     #expect(g.nameString(formatter) == "core__fmt__Formatter")
     #expect(g.nameString(option) == hashed)

@@ -148,6 +148,17 @@ public struct TypeGraph: Sendable {
   /// is no longer than the old one it is written in place; otherwise it is appended at the end
   /// of the member columns.
   @_spi(Columns) public mutating func setMembers(_ id: TypeID, _ members: some Collection<Member>) {
+    setMembersInPlace(id, members)
+  }
+
+  /// `setMembers` for an array: not generic, so that callers in other modules (the BTF decoder,
+  /// split BTF's base, hundreds of thousands of calls for a vmlinux base) run a specialized body
+  /// instead of the generic one, whose iteration goes through the runtime.
+  @_spi(Columns) public mutating func setMembers(_ id: TypeID, _ members: [Member]) {
+    setMembersInPlace(id, members)
+  }
+
+  private mutating func setMembersInPlace(_ id: TypeID, _ members: some Collection<Member>) {
     let old = memberRange(id)
     var start = old.lowerBound
     if members.count > old.count || (old.isEmpty && old.lowerBound != memberNames.count) {
