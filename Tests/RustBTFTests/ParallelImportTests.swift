@@ -8,11 +8,8 @@ import Testing
 /// number of threads and any split of the units into ranges; errors and counts of what could not
 /// be read are the same too. The BTF is then byte-identical (CLI tests below).
 @Suite struct ParallelImportTests {
-  struct Import {
-    var trace: ContiguousArray<UInt64>
-    var stats: ImportStatistics
-    var graph: TypeGraph
-  }
+  /// What an import gave: the DIE walk, the statistics and the graph.
+  typealias Import = ImporterWalkTests.Walk
 
   static func importing(_ path: String, threads: Int, rangesPerThread: Int = 32, allowIncomplete: Bool = false)
     throws(ImportError) -> Import

@@ -32,25 +32,30 @@ public struct StringTable: Sendable {
   public mutating func intern(_ buffer: UnsafeRawBufferPointer) -> NameID {
     if buffer.isEmpty { return .empty }
     let h = Self.fnv1a(buffer)
-    var mask = slots.count - 1
-    var i = Int(h) & mask
-    while true {
-      let id = slots[i]
-      if id == 0 { break }
-      if hashes[Int(id)] == h && equals(Int(id), buffer) { return NameID(rawValue: id) }
-      i = (i + 1) & mask
-    }
+    let (i, found) = probe(buffer, hash: h)
+    if let found { return found }
     let id = Int32(starts.count)
     starts.append(UInt32(bytes.count))
     lengths.append(UInt32(buffer.count))
     hashes.append(h)
     bytes.append(contentsOf: buffer)
     slots[i] = id
-    if starts.count * 2 > slots.count {
-      grow()
-      mask = slots.count - 1
-    }
+    if starts.count * 2 > slots.count { grow() }
     return NameID(rawValue: id)
+  }
+
+  /// The slot of `buffer` (hash `h`) in the open-addressing table, and its id when interned;
+  /// otherwise the empty slot where it would go.
+  @inline(__always)
+  private func probe(_ buffer: UnsafeRawBufferPointer, hash h: UInt32) -> (slot: Int, found: NameID?) {
+    let mask = slots.count - 1
+    var i = Int(h) & mask
+    while true {
+      let id = slots[i]
+      if id == 0 { return (i, nil) }
+      if hashes[Int(id)] == h && equals(Int(id), buffer) { return (i, NameID(rawValue: id)) }
+      i = (i + 1) & mask
+    }
   }
 
   /// Interns the strings of `other` from id `first` on, in id order, and returns their ids
@@ -95,15 +100,7 @@ public struct StringTable: Sendable {
   /// The id of the bytes if they are interned, without adding them.
   public func lookup(_ buffer: UnsafeRawBufferPointer) -> NameID? {
     if buffer.isEmpty { return .empty }
-    let h = Self.fnv1a(buffer)
-    let mask = slots.count - 1
-    var i = Int(h) & mask
-    while true {
-      let id = slots[i]
-      if id == 0 { return nil }
-      if hashes[Int(id)] == h && equals(Int(id), buffer) { return NameID(rawValue: id) }
-      i = (i + 1) & mask
-    }
+    return probe(buffer, hash: Self.fnv1a(buffer)).found
   }
 
   public func string(_ id: NameID) -> String {
