@@ -53,6 +53,10 @@ struct DWARFWalker {
   /// The number of the first unit this walker walks, less one: a walker of the parallel import
   /// starts in the middle of the file, and error messages number units from the file's start.
   var unitsBefore = 0
+  /// Bytes of `.debug_info` the units span (`checkUnitExtents`), and whether the columns were
+  /// reserved for them (`reserveForWholeFile`).
+  var unitBytes: UInt64 = 0
+  var reserved = false
 
   // Current unit.
   var unit = UnitID.none
@@ -223,6 +227,8 @@ struct DWARFWalker {
       }
       walkChildren(&cudie, Context(kind: .top), 0)
       resolveUnitLocal()
+      // The main file's walk on one thread (a range walker's graph is absorbed, not kept).
+      if !inSupplementaryFile && symbolStrings == nil { reserveForWholeFile(done: dieOffset(&cudie), total: unitBytes) }
     }
   }
 
@@ -274,6 +280,7 @@ struct DWARFWalker {
       }
       offset = next
     }
+    unitBytes = offset
   }
 
   // MARK: The child loop

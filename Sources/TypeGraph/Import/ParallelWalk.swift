@@ -104,7 +104,13 @@ extension DWARFWalker {
     for k in work.ranges.indices {
       switch work.take(k) {
       case .walked(var chunk):
-        if failure == nil { absorb(&chunk) } else { chunk.deallocate() }
+        if failure == nil {
+          absorb(&chunk)
+          let end = k + 1 < work.ranges.count ? units.offsets[work.ranges[k + 1].lowerBound] : unitBytes
+          reserveForWholeFile(done: end, total: unitBytes)
+        } else {
+          chunk.deallocate()
+        }
       case .failed(let error):
         if failure == nil { failure = error }
       case nil:
