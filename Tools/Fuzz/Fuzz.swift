@@ -1,5 +1,6 @@
 // libFuzzer targets (scripts/fuzz.sh): the BTF reader, the offline validator, the pipeline
-// parser and the ELF/DWARF importer, each fed arbitrary bytes. Built with
+// parser and the ELF/DWARF importer (on one thread and on three, which must agree), each fed
+// arbitrary bytes. Built with
 // `-sanitize=fuzzer,address -DRUSTBTF_FUZZ`, libFuzzer provides `main` and calls
 // `LLVMFuzzerTestOneInput`; built plainly (as `swift build` does), this is a reproducer that runs
 // the target named by RUSTBTF_FUZZ_TARGET on the files given, so a crash file can be replayed.
@@ -35,7 +36,23 @@ enum FuzzTarget: String, CaseIterable {
       let path = NSTemporaryDirectory() + "rustbtf-fuzz-\(getpid()).elf"
       FileManager.default.createFile(atPath: path, contents: Data(bytes))
       defer { unlink(path) }
-      _ = try? DWARFImporter.importFile(path: path)
+      // Differential: the parallel import must give what one thread gives, errors included.
+      var three = DWARFImportOptions()
+      three.threads = 3
+      let a = Self.importing(path, DWARFImportOptions()), b = Self.importing(path, three)
+      if a != b { fatalError("one thread and three differ on this input:\n\(a.prefix(300))\n--\n\(b.prefix(300))") }
+    }
+  }
+
+  /// The dump of the imported graph and its statistics, or the error: what must not depend on
+  /// the thread count.
+  static func importing(_ path: String, _ options: DWARFImportOptions) -> String {
+    var stats = ImportStatistics()
+    do {
+      let graph = try DWARFImporter.importFile(path: path, options: options, statistics: &stats)
+      return "\(stats)\n" + graph.dump()
+    } catch {
+      return "error: \(error)"
     }
   }
 }
