@@ -91,6 +91,26 @@ import Testing
     }
   }
 
+  /// The import fuzzer's findings (`Corpus/fuzz/import`, replayed by `scripts/fuzz.sh`, whose
+  /// import target compares one thread with three): the same graph or the same error. One of
+  /// them made libdw name a broken unit header differently on a second attempt.
+  @Test func fuzzFindingsImportTheSameOnAnyNumberOfThreads() throws {
+    let dir = packageRoot + "/Corpus/fuzz/import"
+    let inputs = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+    #expect(inputs.count >= 2)
+    for name in inputs {
+      func outcome(_ threads: Int) -> String {
+        do {
+          let i = try Self.importing(dir + "/" + name, threads: threads)
+          return "\(i.stats) \(i.graph.dump())"
+        } catch {
+          return "error: \(error.description)"
+        }
+      }
+      #expect(outcome(1) == outcome(3), "\(name)")
+    }
+  }
+
   @Test(.enabled(if: ProcessInfo.processInfo.environment["RUSTBTF_VMLINUX"] != nil))
   func vmlinuxImportsAreTheSame() throws {
     let path = try #require(ProcessInfo.processInfo.environment["RUSTBTF_VMLINUX"])

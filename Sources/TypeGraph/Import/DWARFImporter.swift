@@ -223,7 +223,14 @@ public enum DWARFImporter {
     // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).
     ELFSymbolReader.read(module, isRelocatable: check.elfType == ET_REL, into: &walker.graph)
     try walker.checkUnitExtents(allowIncomplete: options.allowIncomplete)
-    if options.threadCount > 1, let units = UnitList(dwarf), units.count > 1 {
+    let units = options.threadCount > 1 ? UnitList(dwarf) : nil
+    if let units, let failure = units.failure {
+      // As one thread meets it: the units before the broken one first (they may fail for a
+      // reason of their own), then the broken one, in the walker's words.
+      try walker.walkUnits(of: dwarf, count: units.count)
+      throw ImportError("\(path): corrupt DWARF: cannot read unit \(walker.stats.units + 1): \(failure)")
+    }
+    if let units, units.count > 1 {
       try walker.walkUnitsInParallel(units, threads: options.threadCount, rangesPerThread: options.rangesPerThread)
     } else {
       try walker.walkUnits(of: dwarf)

@@ -14,16 +14,23 @@ struct UnitList {
   private(set) var handles: [OpaquePointer] = []
   /// Offset of each unit's DIE, and the end of the last unit, for sizing the ranges.
   private(set) var offsets: [UInt64] = []
+  /// libdw's reason when the unit after the last one listed cannot be read. It is taken here,
+  /// at the first attempt, because libdw answers a second attempt at the same unit differently
+  /// ("invalid DWARF" after "invalid DWARF version"), and the error must be the one a single
+  /// thread reports (found by the import fuzzer, which compares the two).
+  private(set) var failure: String? = nil
 
-  /// Nil when a unit cannot be read: the one-thread walk then meets it and says which.
-  init?(_ dbg: OpaquePointer) {
+  init(_ dbg: OpaquePointer) {
     var cu: OpaquePointer? = nil
     while true {
       var next: OpaquePointer? = nil
       var cudie = Dwarf_Die()
       let rc = dwarf_get_units(dbg, cu, &next, nil, nil, &cudie, nil)
       if rc == 1 { break }
-      guard rc == 0, let next else { return nil }
+      guard rc == 0, let next else {
+        failure = dwarfError()
+        return
+      }
       handles.append(next)
       offsets.append(dwarf_dieoffset(&cudie))
       cu = next
