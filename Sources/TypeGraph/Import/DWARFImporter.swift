@@ -168,6 +168,13 @@ public enum DWARFImporter {
   ) throws(ImportError) -> TypeGraph {
     let check = try ELFFileCheck.check(path: path)
     elf_version(UInt32(EV_CURRENT))
+    // libelf, libdw and libdwfl keep their last error per thread until it is read, and some
+    // failures set none: cleared here, so that a message names this import's failure and not
+    // one an earlier call in the process left behind (the differential fuzzer saw an earlier
+    // input's "invalid section" where a fresh process says "unknown error").
+    _ = elf_errno()
+    _ = dwarf_errno()
+    _ = dwfl_errno()
     guard let dwfl = rb_dwfl_begin_offline() else {
       throw ImportError("\(path): cannot start libdwfl: \(dwflError())")
     }
