@@ -57,6 +57,9 @@ struct DWARFWalker {
   /// reserved for them (`reserveForWholeFile`).
   var unitBytes: UInt64 = 0
   var reserved = false
+  /// The unit being walked, for messages: its name once read, and its DIE's offset.
+  var unitName: NameID? = nil
+  var unitOffset: UInt64 = 0
 
   // Current unit.
   var unit = UnitID.none
@@ -234,6 +237,8 @@ struct DWARFWalker {
 
   mutating func beginUnit(_ cudie: inout Dwarf_Die) {
     stats.units += 1
+    unitName = nil
+    unitOffset = dieOffset(&cudie)
     unitIndexStart = indexOffsets.count
     unitPendingStart = pendingSlots.count
     var language: UInt64 = 0
@@ -241,6 +246,7 @@ struct DWARFWalker {
     var name = NameID.empty, producer = NameID.empty, compDir = NameID.empty
     if rb_collect(&cudie, attrs) == 0 {
       name = internName(nameAttribute())
+      unitName = name
       let p = rb_string(attrs, Slot.producer)
       producer = internName(p)
       producerIsGCC = p.map { strncmp($0, "GNU ", 4) == 0 } ?? false
@@ -378,7 +384,11 @@ struct DWARFWalker {
   /// Remembers where the first unreadable DIE or name was, for the error message.
   mutating func noteUnreadable(_ what: String) {
     if stats.firstUnreadable == nil {
-      let unit = graph.compileUnits.last.map { " in unit \(DWARFImporter.oneLine(graph.strings.string($0.name)))" } ?? ""
+      // The unit being walked: by name once its own DIE's name is read, by offset before (a
+      // walker of the parallel import has no earlier unit to fall back on, and one thread
+      // must say the same).
+      let unit = unitName.map { " in unit \(DWARFImporter.oneLine(graph.strings.string($0)))" }
+        ?? " in the unit at \(inSupplementaryFile ? "alt:" : "")0x\(String(unitOffset & ~UInt64(RB_ALT_OFFSET_BIT), radix: 16))"
       stats.firstUnreadable = "\(what)\(unit): \(dwarfError())"
     }
   }
