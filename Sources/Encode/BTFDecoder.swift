@@ -15,17 +15,31 @@ public enum BTFDecoder {
   /// Like `decode(_:)`, also returning notes about what the graph could not keep (BTF with
   /// several array index types keeps the first as the graph's `arrayIndexTypeID`).
   public static func decode(_ bytes: [UInt8], notes: inout [String]) throws(EncodeError) -> TypeGraph {
+    var strings = StringTable()
+    var idAtOffset: [Int32] = []
+    return try decode(bytes, notes: &notes, strings: &strings, idAtOffset: &idAtOffset)
+  }
+
+  /// Decodes into a graph whose string table starts as `strings` (split BTF's base is decoded
+  /// with the module's table, so its names are interned once, where they end up) and leaves in
+  /// `idAtOffset`, per offset of the string section, the `NameID` + 1 of the string there (0
+  /// where no type names it).
+  static func decode(
+    _ bytes: [UInt8], notes: inout [String], strings: inout StringTable, idAtOffset nameCache: inout [Int32]
+  ) throws(EncodeError) -> TypeGraph {
     let r = ByteReader(bytes: bytes)
     let sections = try BTFSections(bytes)
     let typeStart = sections.types.lowerBound, typeEnd = sections.types.upperBound
     let strStart = sections.strings.lowerBound, strLen = sections.strings.count
 
     var g = TypeGraph()
+    g.strings = strings
+    defer { strings = g.strings }
     // String offset -> NameID + 1 (0: not interned yet), interned lazily: a dense column, not a
     // dictionary, since a module conversion decodes all of vmlinux's BTF (its base). Passed to
     // `name` rather than captured by it: a captured `var` lives in a box whose every access the
     // runtime checks for exclusivity, and `g` is written for every record.
-    var nameCache = [Int32](repeating: 0, count: strLen + 1)
+    nameCache = [Int32](repeating: 0, count: strLen + 1)
     func name(_ off: UInt32, _ strings: inout StringTable, _ cache: inout [Int32], _ what: @autoclosure () -> String)
       throws(EncodeError) -> NameID
     {

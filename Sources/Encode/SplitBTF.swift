@@ -8,8 +8,12 @@ public enum SplitBTF {
   /// types into them (see `SplitBase`).
   public static func attachBase(_ base: [UInt8], to graph: inout TypeGraph) throws(EncodeError) {
     let sections = try BTFSections(base)
-    let decoded = try BTFDecoder.decode(base)
-    graph.appendSplitBase(decoded, stringSection: Array(base[sections.strings]))
+    // Decoded with the graph's own strings as the start: each base name is interned once.
+    var strings = graph.strings
+    var idAtOffset: [Int32] = []
+    var notes: [String] = []
+    let decoded = try BTFDecoder.decode(base, notes: &notes, strings: &strings, idAtOffset: &idAtOffset)
+    graph.appendSplitBase(decoded, stringSection: Array(base[sections.strings]), idAtOffset: idAtOffset)
   }
 
   /// Every string of `base`'s string section (what `PassContext.splitBaseStrings` holds).

@@ -41,14 +41,24 @@ extension TypeGraph {
   /// The appended nodes keep their own references (shifted) and the base's array index type
   /// is not carried over: arrays compare by element and count, and the module's index type
   /// merges into the base's `int` when the two are equal.
-  public mutating func appendSplitBase(_ base: TypeGraph, stringSection: [UInt8]) {
+  ///
+  /// `idAtOffset`, when given, says that `base` was decoded with this graph's string table as
+  /// its start (its table extends this one, ids kept) and holds, per offset of `stringSection`,
+  /// the id + 1 of the string there (0: not a name): nothing is interned a second time.
+  public mutating func appendSplitBase(_ base: TypeGraph, stringSection: [UInt8], idAtOffset: [Int32]? = nil) {
     precondition(splitBase == nil, "a graph has one split base")
     let first = count
     let shift = first - 1
     func moved(_ t: TypeID) -> TypeID { t.isVoid ? .void : TypeID(t.index + shift) }
     var nameMap = ContiguousArray<NameID>(repeating: .empty, count: base.strings.count)
-    for n in 1..<base.strings.count {
-      nameMap[n] = base.strings.withBytes(NameID(rawValue: Int32(n))) { strings.intern($0) }
+    if idAtOffset != nil {
+      precondition(base.strings.count >= strings.count, "the base's names must extend this graph's strings")
+      strings = base.strings
+      for n in 1..<base.strings.count { nameMap[n] = NameID(rawValue: Int32(n)) }
+    } else {
+      for n in 1..<base.strings.count {
+        nameMap[n] = base.strings.withBytes(NameID(rawValue: Int32(n))) { strings.intern($0) }
+      }
     }
     for i in 1..<base.count {
       let id = TypeID(i)
@@ -69,7 +79,8 @@ extension TypeGraph {
         var end = start
         while end < all.count && all[end] != 0 { end += 1 }
         if end > start {
-          let n = strings.intern(UnsafeRawBufferPointer(rebasing: all[start..<end]))
+          let known = idAtOffset.map { start < $0.count ? $0[start] : 0 } ?? 0
+          let n = known != 0 ? NameID(rawValue: known - 1) : strings.intern(UnsafeRawBufferPointer(rebasing: all[start..<end]))
           if n.index >= offsets.count { offsets.append(contentsOf: repeatElement(0, count: n.index + 1 - offsets.count)) }
           if offsets[n.index] == 0 { offsets[n.index] = UInt32(start) + 1 }
         }
