@@ -61,6 +61,16 @@ import Testing
     let whole = try SplitBTF.concatenate(base: base, split: split)
     let baseTypes = UInt32(try BTFDecoder.decode(base).count)
     #expect(BTFValidator.validate(split: whole, baseTypeCount: baseTypes).isEmpty)
+    if let failure = KernelBTF.acceptanceFailure(whole) { Issue.record("base + split: \(failure)") }
+    // The kernel is the judge of the broken blobs too: it rejects them with the validator's line.
+    func expectKernelRejects(_ bytes: [UInt8], _ problems: [BTFProblem]) {
+      switch KernelBTF.rejection(bytes) {
+      case .skipped: break
+      case .failure(let why): Issue.record(Comment(rawValue: why))
+      case .rejected(_, let reasonLine, _):
+        #expect(problems.first?.line == reasonLine, "validator: \(problems.first?.line ?? "-")\nkernel:    \(reasonLine)")
+      }
+    }
 
     let checker = KernelChecker(bytes: whole, mode: .load)
     #expect(checker.run() == nil)
@@ -82,6 +92,7 @@ import Testing
     let full = BTFValidator.validate(broken, mode: .load)
     #expect(!full.isEmpty)
     #expect(BTFValidator.validate(split: broken, baseTypeCount: baseTypes) == full)
+    expectKernelRejects(broken, full)
 
     // A base struct a split type refers to (through a member), broken: found by the split
     // check too, with the whole check's line.
@@ -92,6 +103,7 @@ import Testing
     let fullBase = BTFValidator.validate(brokenBase, mode: .load)
     #expect(!fullBase.isEmpty)
     #expect(BTFValidator.validate(split: brokenBase, baseTypeCount: baseTypes) == fullBase)
+    expectKernelRejects(brokenBase, fullBase)
   }
 
   @Test func splitOutputIsDeterministic() throws {
