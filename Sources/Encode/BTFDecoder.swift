@@ -29,46 +29,49 @@ public enum BTFDecoder {
   ) throws(EncodeError) -> TypeGraph {
     let r = ByteReader(bytes: bytes)
     let sections = try BTFSections(bytes)
-    let typeStart = sections.types.lowerBound, typeEnd = sections.types.upperBound
-    let strStart = sections.strings.lowerBound, strLen = sections.strings.count
 
     var g = TypeGraph()
     g.strings = strings
     defer { strings = g.strings }
     // String offset -> NameID + 1 (0: not interned yet), interned lazily: a dense column, not a
-    // dictionary, since a module conversion decodes all of vmlinux's BTF (its base). Passed to
-    // `name` rather than captured by it: a captured `var` lives in a box whose every access the
-    // runtime checks for exclusivity, and `g` is written for every record.
-    nameCache = [Int32](repeating: 0, count: strLen + 1)
-    func name(_ off: UInt32, _ strings: inout StringTable, _ cache: inout [Int32], _ what: @autoclosure () -> String)
-      throws(EncodeError) -> NameID
-    {
-      if off == 0 { return .empty }
-      if Int(off) < strLen, cache[Int(off)] != 0 { return NameID(rawValue: cache[Int(off)] - 1) }
-      guard Int(off) < strLen else {
-        throw EncodeError("bad BTF: \(what()) has name offset \(off) outside the \(strLen)-byte string section")
+    // dictionary, since a whole vmlinux BTF has hundreds of thousands of names.
+    var names = CachedNames(bytes: bytes, start: sections.strings.lowerBound, length: sections.strings.count)
+    let records = try Self.records(bytes, sections.types)
+    let count = records.count
+    var indexType: UInt32? = nil
+    for (k, rec) in records.enumerated() {
+      var node = try decodeRecord(r, rec, id: k + 1, typeCount: count, names: &names, strings: &g.strings, notes: &notes)
+      if let idx = node.indexType {
+        if indexType == nil {
+          indexType = idx
+        } else if indexType != idx {
+          notes.append("array [\(k + 1)] uses index type \(idx); the graph keeps \(indexType!) for every array")
+        }
       }
-      var end = strStart + Int(off)
-      let limit = strStart + strLen
-      while end < limit && bytes[end] != 0 { end += 1 }
-      guard end < limit else {
-        throw EncodeError("bad BTF: \(what()) has a name at offset \(off) that is not NUL-terminated")
-      }
-      let n = bytes.withUnsafeBytes { all in
-        strings.intern(UnsafeRawBufferPointer(rebasing: all[(strStart + Int(off))..<end]))
-      }
-      cache[Int(off)] = n.rawValue + 1
-      return n
+      let id = g.add(node.kind, name: node.name, size: node.size, ref: node.ref, aux: node.aux, flags: node.flags)
+      if !node.members.isEmpty { g.setMembers(id, node.members) }
+      node.members = []
     }
+    nameCache = names.cache
+    if let indexType { g.setArrayIndexType(TypeID(Int(indexType))) }
+    return g
+  }
+}
 
-    // Pass 1: records and their positions (references may point forward).
-    struct Record { var pos: Int; var info: UInt32 }
-    var records: [Record] = []
-    var pos = typeStart
-    while pos < typeEnd {
+extension BTFDecoder {
+  /// A type record's place in the blob: its offset and its info word.
+  struct RecordPosition { var pos: Int; var info: UInt32 }
+
+  /// Every type record of `types` (a range of `bytes`), bounds- and kind-checked, in id order
+  /// (id k at index k - 1).
+  static func records(_ bytes: [UInt8], _ types: Range<Int>) throws(EncodeError) -> [RecordPosition] {
+    let r = ByteReader(bytes: bytes)
+    var records: [RecordPosition] = []
+    var pos = types.lowerBound
+    while pos < types.upperBound {
       let id = records.count + 1
-      guard typeEnd - pos >= 12 else {
-        throw EncodeError("bad BTF: type [\(id)] is truncated (\(typeEnd - pos) bytes left of 12)")
+      guard types.upperBound - pos >= 12 else {
+        throw EncodeError("bad BTF: type [\(id)] is truncated (\(types.upperBound - pos) bytes left of 12)")
       }
       let info = r.u32(pos + 4)
       let number = UInt8((info >> 24) & 0x1f)
@@ -77,128 +80,183 @@ public enum BTFDecoder {
         throw EncodeError("bad BTF: type [\(id)] has unknown kind \(number)")
       }
       let extra = kind.wireTrailingBytes(vlen: vlen)
-      guard typeEnd - pos - 12 >= extra else {
+      guard types.upperBound - pos - 12 >= extra else {
         throw EncodeError("bad BTF: type [\(id)] (kind \(number), vlen \(vlen)) runs past the end of the type section")
       }
-      records.append(Record(pos: pos, info: info))
+      records.append(RecordPosition(pos: pos, info: info))
       pos += 12 + extra
     }
-    let count = records.count
-    func tid(_ v: UInt32, _ id: Int, _ what: @autoclosure () -> String) throws(EncodeError) -> TypeID {
+    return records
+  }
+
+  /// One type record as graph columns. References are BTF ids (`TypeID(id)`): the whole
+  /// decoder keeps them, a lazily decoded split base maps them to its nodes.
+  struct DecodedRecord {
+    var kind: Kind
+    var name: NameID
+    var size: UInt32 = 0
+    var ref: TypeID = .void
+    var aux: UInt32 = 0
+    var flags: NodeFlags = []
+    var members: [Member] = []
+    /// An array's index type (the graph keeps one for all arrays).
+    var indexType: UInt32? = nil
+    @inline(__always) mutating func keep(_ keeping: Bool, _ m: Member) { if keeping { members.append(m) } }
+  }
+
+  /// Where names come from: a record's name offsets are checked and interned through this.
+  protocol NameSource {
+    mutating func name(_ off: UInt32, _ strings: inout StringTable, _ what: @autoclosure () -> String) throws(EncodeError) -> NameID
+  }
+
+  /// Names interned once per offset, through a dense column over the string section.
+  struct CachedNames: NameSource {
+    let bytes: [UInt8]
+    let start: Int, length: Int
+    var cache: [Int32]
+    init(bytes: [UInt8], start: Int, length: Int) {
+      self.bytes = bytes
+      self.start = start
+      self.length = length
+      cache = [Int32](repeating: 0, count: length + 1)
+    }
+    mutating func name(_ off: UInt32, _ strings: inout StringTable, _ what: @autoclosure () -> String) throws(EncodeError) -> NameID {
+      if off == 0 { return .empty }
+      if Int(off) < length, cache[Int(off)] != 0 { return NameID(rawValue: cache[Int(off)] - 1) }
+      let n = try BTFDecoder.internName(off, bytes, start: start, length: length, &strings, what())
+      cache[Int(off)] = n.rawValue + 1
+      return n
+    }
+  }
+
+  /// Checks that `off` names a NUL-terminated string of the section and interns it.
+  static func internName(
+    _ off: UInt32, _ bytes: [UInt8], start: Int, length: Int, _ strings: inout StringTable, _ what: @autoclosure () -> String
+  ) throws(EncodeError) -> NameID {
+    try checkNameOffset(off, length: length, what())
+    var end = start + Int(off)
+    let limit = start + length
+    while end < limit && bytes[end] != 0 { end += 1 }
+    guard end < limit else { throw unterminatedName(off, what()) }
+    return bytes.withUnsafeBytes { all in strings.intern(UnsafeRawBufferPointer(rebasing: all[(start + Int(off))..<end])) }
+  }
+
+  static func checkNameOffset(_ off: UInt32, length: Int, _ what: @autoclosure () -> String) throws(EncodeError) {
+    guard Int(off) < length else {
+      throw EncodeError("bad BTF: \(what()) has name offset \(off) outside the \(length)-byte string section")
+    }
+  }
+
+  static func unterminatedName(_ off: UInt32, _ what: @autoclosure () -> String) -> EncodeError {
+    EncodeError("bad BTF: \(what()) has a name at offset \(off) that is not NUL-terminated")
+  }
+
+  /// Decodes record `id` (at `rec`) of a blob with `typeCount` types. Without `keepMembers`
+  /// the members are checked but not kept (a check of the whole blob allocates nothing).
+  static func decodeRecord<Names: NameSource>(
+    _ r: ByteReader, _ rec: RecordPosition, id: Int, typeCount count: Int, names: inout Names, strings: inout StringTable,
+    notes: inout [String], keepMembers: Bool = true
+  ) throws(EncodeError) -> DecodedRecord {
+    func tid(_ v: UInt32, _ what: @autoclosure () -> String) throws(EncodeError) -> TypeID {
       guard v <= UInt32(count) else {
         throw EncodeError("bad BTF: type [\(id)] \(what()) refers to type \(v), but there are only \(count) types")
       }
       return TypeID(Int(v))
     }
-
-    // Pass 2: nodes, in id order.
-    var indexType: UInt32? = nil
-    for (k, rec) in records.enumerated() {
-      let id = k + 1
-      let p = rec.pos
-      let info = rec.info
-      let kind = Kind(rawValue: UInt8((info >> 24) & 0x1f))!
-      let kindFlag = info >> 31 != 0
-      let vlen = Int(info & 0xffff)
-      let nm = try name(r.u32(p), &g.strings, &nameCache, "type [\(id)]")
-      let sizeOrType = r.u32(p + 8)
-      let x = p + 12
-      if kindFlag {
-        switch kind {
-        case .structure, .union, .enumeration, .enum64, .forward: break
-        case .typeTag, .declTag:
-          notes.append("type [\(id)] \(kind.btfName): kind_flag (attribute) dropped; the graph has no place for it")
-        default:
-          notes.append("type [\(id)] \(kind.btfName): meaningless kind_flag dropped")
-        }
-      }
+    let p = rec.pos
+    let info = rec.info
+    let kind = Kind(rawValue: UInt8((info >> 24) & 0x1f))!
+    let kindFlag = info >> 31 != 0
+    let vlen = Int(info & 0xffff)
+    var out = DecodedRecord(kind: kind, name: try names.name(r.u32(p), &strings, "type [\(id)]"))
+    let sizeOrType = r.u32(p + 8)
+    let x = p + 12
+    if kindFlag {
       switch kind {
-      case .int:
-        g.add(.int, name: nm, size: sizeOrType, aux: r.u32(x))
-      case .float:
-        g.add(.float, name: nm, size: sizeOrType)
-      case .pointer, .const, .volatile, .restrict, .typedef, .typeTag:
-        g.add(kind, name: nm, ref: try tid(sizeOrType, id, "target"))
-      case .array:
-        let idx = r.u32(x + 4)
-        _ = try tid(idx, id, "index type")
-        if indexType == nil {
-          indexType = idx
-        } else if indexType != idx {
-          notes.append("array [\(id)] uses index type \(idx); the graph keeps \(indexType!) for every array")
-        }
-        g.add(.array, name: nm, ref: try tid(r.u32(x), id, "element type"), aux: r.u32(x + 8))
-      case .structure, .union:
-        let node = g.add(kind, name: nm, size: sizeOrType)
-        var ms: [Member] = []
-        ms.reserveCapacity(vlen)
-        for j in 0..<vlen {
-          let m = x + 12 * j
-          let off = r.u32(m + 8)
-          ms.append(
-            Member(
-              name: try name(r.u32(m), &g.strings, &nameCache, "member \(j) of type [\(id)]"),
-              type: try tid(r.u32(m + 4), id, "member \(j)"),
-              value: UInt64(kindFlag ? off & 0xff_ffff : off), bits: kindFlag ? off >> 24 : 0))
-        }
-        g.setMembers(node, ms)
-      case .enumeration:
-        let node = g.add(.enumeration, name: nm, size: sizeOrType, flags: kindFlag ? .signed : [])
-        var ms: [Member] = []
-        ms.reserveCapacity(vlen)
-        for j in 0..<vlen {
-          let m = x + 8 * j
-          let v = r.u32(m + 4)
-          let value = kindFlag ? UInt64(bitPattern: Int64(Int32(bitPattern: v))) : UInt64(v)
-          ms.append(Member(name: try name(r.u32(m), &g.strings, &nameCache, "enumerator \(j) of type [\(id)]"), value: value))
-        }
-        g.setMembers(node, ms)
-      case .enum64:
-        let node = g.add(.enum64, name: nm, size: sizeOrType, flags: kindFlag ? .signed : [])
-        var ms: [Member] = []
-        ms.reserveCapacity(vlen)
-        for j in 0..<vlen {
-          let m = x + 12 * j
-          let value = UInt64(r.u32(m + 4)) | UInt64(r.u32(m + 8)) << 32
-          ms.append(Member(name: try name(r.u32(m), &g.strings, &nameCache, "enumerator \(j) of type [\(id)]"), value: value))
-        }
-        g.setMembers(node, ms)
-      case .forward:
-        g.add(.forward, name: nm, aux: kindFlag ? 1 : 0)
-      case .function:
-        g.add(.function, name: nm, ref: try tid(sizeOrType, id, "prototype"), aux: UInt32(vlen))
-      case .functionProto:
-        let node = g.add(.functionProto, name: nm, ref: try tid(sizeOrType, id, "return type"))
-        var ms: [Member] = []
-        ms.reserveCapacity(vlen)
-        for j in 0..<vlen {
-          let m = x + 8 * j
-          ms.append(
-            Member(
-              name: try name(r.u32(m), &g.strings, &nameCache, "parameter \(j) of type [\(id)]"),
-              type: try tid(r.u32(m + 4), id, "parameter \(j)")))
-        }
-        g.setMembers(node, ms)
-      case .variable:
-        g.add(.variable, name: nm, ref: try tid(sizeOrType, id, "type"), aux: r.u32(x))
-      case .dataSection:
-        let node = g.add(.dataSection, name: nm, size: sizeOrType)
-        var ms: [Member] = []
-        ms.reserveCapacity(vlen)
-        for j in 0..<vlen {
-          let m = x + 12 * j
-          ms.append(
-            Member(type: try tid(r.u32(m), id, "entry \(j)"), value: UInt64(r.u32(m + 4)), bits: r.u32(m + 8)))
-        }
-        g.setMembers(node, ms)
-      case .declTag:
-        g.add(.declTag, name: nm, ref: try tid(sizeOrType, id, "target"), aux: r.u32(x))
-      case .unrepresentable, .void, .removed:
-        throw EncodeError("bad BTF: type [\(id)] has unknown kind \(kind.rawValue)")
+      case .structure, .union, .enumeration, .enum64, .forward: break
+      case .typeTag, .declTag:
+        notes.append("type [\(id)] \(kind.btfName): kind_flag (attribute) dropped; the graph has no place for it")
+      default:
+        notes.append("type [\(id)] \(kind.btfName): meaningless kind_flag dropped")
       }
     }
-    if let indexType { g.setArrayIndexType(TypeID(Int(indexType))) }
-    return g
+    switch kind {
+    case .int:
+      out.size = sizeOrType
+      out.aux = r.u32(x)
+    case .float:
+      out.size = sizeOrType
+    case .pointer, .const, .volatile, .restrict, .typedef, .typeTag:
+      out.ref = try tid(sizeOrType, "target")
+    case .array:
+      let idx = r.u32(x + 4)
+      _ = try tid(idx, "index type")
+      out.indexType = idx
+      out.ref = try tid(r.u32(x), "element type")
+      out.aux = r.u32(x + 8)
+    case .structure, .union:
+      out.size = sizeOrType
+      if keepMembers { out.members.reserveCapacity(vlen) }
+      for j in 0..<vlen {
+        let m = x + 12 * j
+        let off = r.u32(m + 8)
+        out.keep(keepMembers, 
+          Member(
+            name: try names.name(r.u32(m), &strings, "member \(j) of type [\(id)]"),
+            type: try tid(r.u32(m + 4), "member \(j)"),
+            value: UInt64(kindFlag ? off & 0xff_ffff : off), bits: kindFlag ? off >> 24 : 0))
+      }
+    case .enumeration:
+      out.size = sizeOrType
+      out.flags = kindFlag ? .signed : []
+      if keepMembers { out.members.reserveCapacity(vlen) }
+      for j in 0..<vlen {
+        let m = x + 8 * j
+        let v = r.u32(m + 4)
+        let value = kindFlag ? UInt64(bitPattern: Int64(Int32(bitPattern: v))) : UInt64(v)
+        out.keep(keepMembers, Member(name: try names.name(r.u32(m), &strings, "enumerator \(j) of type [\(id)]"), value: value))
+      }
+    case .enum64:
+      out.size = sizeOrType
+      out.flags = kindFlag ? .signed : []
+      if keepMembers { out.members.reserveCapacity(vlen) }
+      for j in 0..<vlen {
+        let m = x + 12 * j
+        let value = UInt64(r.u32(m + 4)) | UInt64(r.u32(m + 8)) << 32
+        out.keep(keepMembers, Member(name: try names.name(r.u32(m), &strings, "enumerator \(j) of type [\(id)]"), value: value))
+      }
+    case .forward:
+      out.aux = kindFlag ? 1 : 0
+    case .function:
+      out.ref = try tid(sizeOrType, "prototype")
+      out.aux = UInt32(vlen)
+    case .functionProto:
+      out.ref = try tid(sizeOrType, "return type")
+      if keepMembers { out.members.reserveCapacity(vlen) }
+      for j in 0..<vlen {
+        let m = x + 8 * j
+        out.keep(keepMembers, 
+          Member(
+            name: try names.name(r.u32(m), &strings, "parameter \(j) of type [\(id)]"),
+            type: try tid(r.u32(m + 4), "parameter \(j)")))
+      }
+    case .variable:
+      out.ref = try tid(sizeOrType, "type")
+      out.aux = r.u32(x)
+    case .dataSection:
+      out.size = sizeOrType
+      if keepMembers { out.members.reserveCapacity(vlen) }
+      for j in 0..<vlen {
+        let m = x + 12 * j
+        out.keep(keepMembers, Member(type: try tid(r.u32(m), "entry \(j)"), value: UInt64(r.u32(m + 4)), bits: r.u32(m + 8)))
+      }
+    case .declTag:
+      out.ref = try tid(sizeOrType, "target")
+      out.aux = r.u32(x)
+    case .unrepresentable, .void, .removed:
+      throw EncodeError("bad BTF: type [\(id)] has unknown kind \(kind.rawValue)")
+    }
+    return out
   }
 }
 

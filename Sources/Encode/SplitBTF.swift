@@ -16,20 +16,9 @@ public enum SplitBTF {
     graph.appendSplitBase(decoded, stringSection: Array(base[sections.strings]), idAtOffset: idAtOffset)
   }
 
-  /// Every string of `base`'s string section (what `PassContext.splitBaseStrings` holds).
-  public static func strings(of base: [UInt8]) throws(EncodeError) -> StringTable {
-    let section = try BTFSections(base).strings
-    var out = StringTable()
-    var start = section.lowerBound
-    base.withUnsafeBytes { all in
-      while start < section.upperBound {
-        var end = start
-        while end < section.upperBound && all[end] != 0 { end += 1 }
-        if end > start { _ = out.intern(UnsafeRawBufferPointer(rebasing: all[start..<end])) }
-        start = end + 1
-      }
-    }
-    return out
+  /// An index of `base`'s string section (what `PassContext.splitBaseStrings` holds).
+  public static func strings(of base: [UInt8]) throws(EncodeError) -> StringSectionIndex {
+    StringSectionIndex(Array(base[try BTFSections(base).strings]))
   }
 
   /// The standalone blob of `base` followed by `split`: the base's types then the split's, the

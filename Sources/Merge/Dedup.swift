@@ -150,11 +150,14 @@ public struct Dedup: Pass {
     var representative = ContiguousArray<TypeID>(repeating: .void, count: g.count + 1)
     var target = ContiguousArray<TypeID>(repeating: .void, count: g.count)
     var merged = 0
-    // Split BTF: a class with a base node is represented by its first base node, and base
-    // nodes are never merged away (they are written already, in the base).
+    // Split BTF: a class with a base node is represented by its base node of the lowest base
+    // id, and base nodes are never merged away (they are written already, in the base).
     let base = g.splitBase?.nodes ?? 0..<0
-    for i in base where classes[i] != 0 && representative[Int(classes[i])].isVoid {
-      representative[Int(classes[i])] = TypeID(i)
+    for i in base where classes[i] != 0 {
+      let c = Int(classes[i])
+      if representative[c].isVoid || g.splitBase!.baseID(TypeID(i)) < g.splitBase!.baseID(representative[c]) {
+        representative[c] = TypeID(i)
+      }
     }
     for i in 1..<g.count {
       let c = Int(classes[i])

@@ -70,6 +70,18 @@ public struct MergeBindgenCopies: Pass {
     return .changed
   }
 
+  /// The C names of the graph's bindgen copies (the base types of these names are what the
+  /// pass compares them with).
+  public static func copiedNames(in g: inout TypeGraph) -> [NameID] {
+    let base = g.splitBase?.nodes ?? 0..<0
+    var names: [NameID] = []
+    var seen = Set<NameID>()
+    for i in 1..<g.count where !base.contains(i) {
+      if let bare = bindgenCName(of: TypeID(i), in: &g), seen.insert(bare).inserted { names.append(bare) }
+    }
+    return names
+  }
+
   static func isDefinition(_ id: TypeID, _ g: TypeGraph) -> Bool {
     let k = g.kind(id)
     return (k == .structure || k == .union) && !g.name(id).isEmpty && g.memberCount(id) > 0

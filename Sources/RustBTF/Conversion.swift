@@ -21,6 +21,10 @@ public struct Conversion {
   /// referring to the base's types and strings instead of repeating them (pahole's
   /// `--btf_base`). nil: standalone BTF.
   public var base: [UInt8]?
+  /// With a base: decode every base type into the graph and dedup over all of them, instead of
+  /// only the base types a module type can equal. The BTF is the same; this is the reference
+  /// the faster way is tested against.
+  public var decodeWholeBase = false
   /// Told where the conversion is, for a progress display (`rustbtf` shows one on a terminal).
   public var progress: (@Sendable (ConversionPhase) -> Void)?
 
@@ -155,19 +159,41 @@ extension Conversion {
   }
 
   /// Makes `base` the graph's split base and merges the graph's copies of base types into it,
-  /// with the same structural equality dedup uses within the graph.
+  /// with the same structural equality dedup uses within the graph. Only the base types a
+  /// module type can equal are decoded (`LazySplitBase`, `Dedup.mergeIntoSplitBase`); with
+  /// `decodeWholeBase`, every one is, and dedup runs over all of them (slower, the same BTF).
   func mergeIntoBase(_ base: [UInt8], _ graph: inout TypeGraph, _ context: inout PassContext) throws {
-    do { try SplitBTF.attachBase(base, to: &graph) } catch {
+    if decodeWholeBase {
+      do { try SplitBTF.attachBase(base, to: &graph) } catch {
+        throw ConversionError("--btf_base: \(error.description)")
+      }
+      // The module's bindgen copies of C types vmlinux has (now base nodes) first, then the
+      // structural merge.
+      var bindgen = MergeBindgenCopies()
+      _ = try bindgen.run(on: &graph, context: &context)
+      var dedup = Dedup()
+      _ = try dedup.run(on: &graph, context: &context)
+      return
+    }
+    do {
+      var lazy = try LazySplitBase(base, strings: context.splitBaseStrings, graph: &graph)
+      // The C definitions bindgen copies may merge into, with what their layouts read.
+      for name in MergeBindgenCopies.copiedNames(in: &graph) {
+        for b in lazy.types(named: name, in: graph) where lazy.kind(of: b) == .structure || lazy.kind(of: b) == .union {
+          try lazy.decodeWithMemberSizes(lazy.node(b, in: &graph), in: &graph)
+        }
+      }
+      var bindgen = MergeBindgenCopies()
+      _ = try bindgen.run(on: &graph, context: &context)
+      var dedup = Dedup()
+      _ = try dedup.mergeIntoSplitBase(&graph, base: &lazy, context: &context)
+    } catch let error as EncodeError {
       throw ConversionError("--btf_base: \(error.description)")
     }
-    // The module's bindgen copies of C types vmlinux has (now base nodes) first, then the
-    // structural merge.
-    var bindgen = MergeBindgenCopies()
-    _ = try bindgen.run(on: &graph, context: &context)
-    var dedup = Dedup()
-    _ = try dedup.run(on: &graph, context: &context)
   }
 }
+
+extension LazySplitBase: SplitBaseTypes {}
 
 /// Where a conversion is.
 public enum ConversionPhase: Sendable, Equatable {

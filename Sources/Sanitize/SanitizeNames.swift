@@ -152,8 +152,8 @@ public struct SanitizeNames: Pass {
     case .structure, .union, .enumeration, .enum64, .typedef, .forward, .function, .variable: break
     default: return false
     }
-    return base.lookup(NamePolicy.firstCandidate(
-      scope: graph.strings.string(scope), name: graph.strings.string(name), maxLength: limit)) != nil
+    return base.contains(NamePolicy.firstCandidate(
+      scope: graph.strings.string(scope), name: graph.strings.string(name), maxLength: limit))
   }
 
   /// The nodes DECL_TAGs of renamed members of `id` go to: the struct or union itself, or the
@@ -383,9 +383,9 @@ struct Renamer {
   private var keywords: Set<Int32> = []
 
   /// The base's strings when writing split BTF (`PassContext.splitBaseStrings`).
-  private let baseStrings: StringTable?
+  private let baseStrings: StringSectionIndex?
 
-  init(graph: TypeGraph, maxLength: Int, baseStrings: StringTable? = nil) {
+  init(graph: TypeGraph, maxLength: Int, baseStrings: StringSectionIndex? = nil) {
     self.maxLength = maxLength
     self.baseStrings = baseStrings
     mapped = [Int32](repeating: -1, count: graph.strings.count)
@@ -445,7 +445,7 @@ struct Renamer {
     if let baseStrings {
       let hashed = NamePolicy.compose(scope: scope, name: name, suffix: suffix, maxLength: maxLength)
       let id = graph.strings.intern(hashed)
-      if baseStrings.lookup(hashed) != nil && !taken.contains(id.rawValue) {
+      if baseStrings.contains(hashed) && !taken.contains(id.rawValue) {
         taken.insert(id.rawValue)
         return id
       }

@@ -48,15 +48,18 @@ public enum BTFValidator {
   /// `validate(_:mode: .load)` of split BTF concatenated after its base (`SplitBTF.concatenate`),
   /// whose first `baseTypeCount` ids (void included) are the base's: the same verdict, faster.
   ///
-  /// The resolve pass, most of the work on a vmlinux-sized base, first runs over the split's
-  /// own types only, resolving the base types they reach as it goes; the base's other types
-  /// are the kernel's own, accepted when it booted. A blob that passes is accepted. One that
-  /// does not is checked again whole, as `validate` does, and that verdict is returned: the
+  /// The base's types are the kernel's own, accepted when it booted, and the kernel does not
+  /// check them again when it loads a module's BTF. So the first check does what it does: the
+  /// base's records are placed without their meta checks, and the resolve pass, most of the
+  /// work on a vmlinux-sized base, runs over the split's own types only, resolving the base
+  /// types they reach as it goes. A blob that passes is accepted. One that does not is checked
+  /// again whole, as `validate` does, and that verdict is returned: for the split's types the
   /// first check can only be stricter (a base type resolved from inside a split type's chain
   /// has less of the 32-deep resolve stack left), never more lenient.
   public static func validate(split bytes: [UInt8], baseTypeCount: UInt32, limits: KernelLimits = .uapi) -> [BTFProblem] {
     let quick = KernelChecker(bytes: bytes, mode: .load, limits: limits, verbose: false)
     quick.firstResolvedType = max(1, baseTypeCount)
+    quick.firstMetaCheckedType = max(1, baseTypeCount)
     if quick.run() == nil { return [] }
     return validate(bytes, mode: .load, limits: limits)
   }

@@ -8,7 +8,7 @@ extension KernelChecker {
     let end = cur + Int(typeLen)
     logTypeID = 1
     while cur < end {
-      let size = try btfCheckMeta(at: cur, metaLeft: UInt32(end - cur))
+      let size = logTypeID < firstMetaCheckedType ? try baseRecordSize(at: cur, end: end) : try btfCheckMeta(at: cur, metaLeft: UInt32(end - cur))
       // btf_add_type: at most BTF_MAX_TYPE slots, void included (`KernelLimits`).
       if let max = limits.maxTypes, nrTypes > max {
         fail("Exceeded max num of types", typeID: logTypeID)
@@ -17,6 +17,20 @@ extension KernelChecker {
       cur += Int(size)
       logTypeID += 1
     }
+  }
+
+  /// A split base's record, which the kernel checked when it booted and does not check again
+  /// for a module (`btf_parse_module` checks the module's own types): placed, not checked. A
+  /// record whose kind or length is not sound is checked after all, to fail as the whole check.
+  func baseRecordSize(at p: Int, end: Int) throws(Failure) -> UInt32 {
+    if end - p >= 12, let kind = Kind(rawValue: UInt8((u32(p + 4) >> 24) & 0x1f)), kind.isBTF {
+      let size = 12 + kind.wireTrailingBytes(vlen: Int(u32(p + 4) & 0xffff))
+      if size <= end - p {
+        pos.append(p)
+        return UInt32(size)
+      }
+    }
+    return try btfCheckMeta(at: p, metaLeft: UInt32(end - p))
   }
 
   func btfCheckMeta(at p: Int, metaLeft total: UInt32) throws(Failure) -> UInt32 {

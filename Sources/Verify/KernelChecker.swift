@@ -47,6 +47,8 @@ final class KernelChecker {
   /// The first type id the resolve pass starts from (`BTFValidator.validate(split:…)`: the
   /// split's own types); ids below it are resolved only when a later type reaches them.
   var firstResolvedType: UInt32 = 1
+  /// The first type whose record `btfCheckAllMetas` checks; those before are a split base's.
+  var firstMetaCheckedType: UInt32 = 1
 
   // The log.
   var lines: [String] = []

@@ -150,16 +150,94 @@ import Testing
     var pass = SanitizeNames()
     _ = try pass.run(on: &alone, context: &context)
     #expect(alone.nameString(formatter) == "Formatter" && alone.nameString(option) == "Option_u8_")
-    var baseStrings = StringTable()
-    for s in ["core__fmt__Formatter", hashed, "Option_u8_", "kernel__Plain_x"] { _ = baseStrings.intern(s) }
-    context.splitBaseStrings = baseStrings
+    let section: [UInt8] = ["", "core__fmt__Formatter", hashed, "Option_u8_", "kernel__Plain_x"].flatMap { Array($0.utf8) + [UInt8(0)] }
+    context.splitBaseStrings = StringSectionIndex(section)
     _ = try pass.run(on: &g, context: &context)
     #expect(g.nameString(formatter) == "core__fmt__Formatter")
     #expect(g.nameString(option) == hashed)
     #expect(g.nameString(plain) == "Plain", "a name the base does not hold qualified stays plain")
   }
 
+  /// Only the base types a module type can equal are decoded (`LazySplitBase`,
+  /// `Dedup.mergeIntoSplitBase`), and the BTF is byte for byte what decoding the whole base
+  /// and running dedup over all of it writes, with the same summary. Also with a base that
+  /// shares little (the unrelated pair) and one of mixed Rust and C.
+  @Test(arguments: (pairs + [("c_funcs-O2.o", "rust_enums-O0.o"), ("mixed-O2.elf", "mixed-O0.elf")]).map { [$0.base, $0.module] })
+  func onlyTheBaseTypesAModuleCanEqualAreDecodedAndTheBTFIsTheSame(pair: [String]) throws {
+    let base = try Self.convert(pair[0]).btf
+    let lazy = try Self.convert(pair[1], base: base)
+    var reference = Conversion(instrumentation: [VerifyEachPass()], base: base)
+    reference.decodeWholeBase = true
+    let whole = try reference.run(path: corpusObject(pair[1]))
+    #expect(lazy.btf == whole.btf, "\(pair): the split BTF differs from the whole base's")
+    #expect(lazy.summary.line == whole.summary.line, "\(pair)")
+    let baseTypes = try BTFDecoder.decode(base).count - 1
+    let decoded = lazy.graph.splitBase.map { s in s.nodes.filter { lazy.graph.kind(TypeID($0)) != .removed }.count } ?? -1
+    // The same program at another optimisation level uses nearly every base type.
+    if pair[1] != "mixed-O0.elf" {
+      #expect(decoded >= 0 && decoded < baseTypes, "\(pair): \(decoded) of \(baseTypes) base types decoded")
+    }
+    #expect(whole.graph.splitBase?.nodes.count == baseTypes)
+  }
+
+  /// A base that holds a type twice (vmlinux BTF from another encoder may): the module's copy
+  /// merges into the one of the lower id, as with the whole base decoded.
+  @Test func aTypeTheBaseHoldsTwiceMergesIntoTheFirst() throws {
+    var b = GraphBuilder()
+    let int = b.int("int", bytes: 4, signed: true)
+    _ = b.structure("other", bytes: 4, [("o", int, 0)])
+    let first = b.structure("pair", bytes: 8, [("a", int, 0), ("b", int, 32)])
+    _ = b.structure("pair", bytes: 8, [("a", int, 0), ("b", int, 32)])
+    let base = try BTFEncoder().encode(b.graph)
+    var m = GraphBuilder()
+    let mint = m.int("int", bytes: 4, signed: true)
+    let pair = m.structure("pair", bytes: 8, [("a", mint, 0), ("b", mint, 32)])
+    _ = m.pointer(to: pair)
+    var outputs: [[UInt8]] = []
+    for whole in [false, true] {
+      var conversion = Conversion(base: base)
+      conversion.decodeWholeBase = whole
+      let result = try conversion.run(graph: m.graph, inputName: "module")
+      outputs.append(result.btf)
+      let split = try BTFDecoder.decode(try SplitBTF.concatenate(base: base, split: result.btf))
+      let pointers = split.ids.filter { split.kind($0) == .pointer }
+      #expect(pointers.count == 1 && split.ref(pointers[0]) == first, "whole base: \(whole)")
+    }
+    #expect(outputs[0] == outputs[1])
+  }
+
+  @Test func stringSectionIndexFindsEachStringAtItsFirstOffset() {
+    let section = Array("\0abc\0de\0abc\0\0a longer name than eight bytes\0tail".utf8)
+    let index = StringSectionIndex(section)
+    #expect(Array("abc".utf8).withUnsafeBytes { index.offset(of: $0) } == 1)
+    #expect(index.contains("de") && index.contains("a longer name than eight bytes"))
+    #expect(!index.contains("ab") && !index.contains("abcd") && !index.contains("tail") && !index.contains(""))
+    #expect(index.count == 3 && index.duplicates == 1)
+    var table = StringTable()
+    let de = table.intern("de"), none = table.intern("xyz")
+    #expect(index.offset(of: de, in: table) == 5 && index.offset(of: none, in: table) == nil)
+  }
+
   @Test func badBaseIsOneLineError() throws {
     #expect(throws: ConversionError.self) { try Self.convert("mixed_lib-O2.o", base: [1, 2, 3]) }
+    // A reference out of range in a base type the module has no use for is still an error:
+    // every base record is checked, not only those decoded.
+    var base = try Self.convert("c_funcs-O2.o").btf
+    var pos = 24, last: Int? = nil
+    while pos < 24 + (Int(base[12]) | Int(base[13]) << 8 | Int(base[14]) << 16) {  // type_len
+      let info = UInt32(base[pos + 4]) | UInt32(base[pos + 5]) << 8 | UInt32(base[pos + 6]) << 16 | UInt32(base[pos + 7]) << 24
+      let kind = Kind(rawValue: UInt8((info >> 24) & 0x1f))!
+      if kind == .pointer { last = pos }
+      pos += 12 + kind.wireTrailingBytes(vlen: Int(info & 0xffff))
+    }
+    let pointer = try #require(last)
+    base[pointer + 8] = 0xff
+    base[pointer + 9] = 0xff
+    base[pointer + 10] = 0x0f
+    #expect {
+      try Self.convert("rust_enums-O0.o", base: base)
+    } throws: { error in
+      "\(error)".hasPrefix("--btf_base: bad BTF: type [") && "\(error)".contains("refers to type 1048575")
+    }
   }
 }

@@ -3,11 +3,17 @@
 ///
 /// Split BTF continues the base: its type ids start after the base's last id and its string
 /// offsets after the base's string section, and it may refer to any base type or base string.
-/// The base's types sit in the graph as ordinary nodes, `nodes`, in base id order, so that
+/// The base's types sit in the graph as ordinary nodes, `nodes`, after the module's, so that
 /// `dedup` can merge the module's copies into them with the same structural equality it uses
 /// everywhere (`Dedup` never merges a base node away and prefers a base node as a class's
 /// representative). The encoder writes none of them: it refers to them by their base ids, and
 /// to base strings by their base offsets.
+///
+/// Either every base type is a node, in base id order (`appendSplitBase`), or only those a
+/// module can use (`beginSplitBase` and `addSplitBaseNode`, what a conversion does: vmlinux's
+/// BTF has 100,000 types and a module uses a few thousand). Then `baseIDs` says which base type
+/// each node is, and a node of kind `.removed` stands for a base type that was not decoded:
+/// another base node refers to it, no module node does.
 public struct SplitBase: Sendable {
   /// The graph's node slots holding the base types: base id `k` is node `nodes.lowerBound + k - 1`.
   public var nodes: Range<Int>
@@ -18,11 +24,16 @@ public struct SplitBase: Sendable {
   public var stringLength: UInt32
   /// `NameID.index` -> base string offset + 1 (0: the string is not in the base).
   public var stringOffsets: ContiguousArray<UInt32>
+  /// The base id of each node of `nodes`, in order; empty when every base type is a node, in
+  /// base id order.
+  public var baseIDs: ContiguousArray<UInt32> = []
 
   @inlinable public func contains(_ id: TypeID) -> Bool { nodes.contains(id.index) }
 
   /// The base BTF id of a base node.
-  @inlinable public func baseID(_ id: TypeID) -> UInt32 { UInt32(id.index - nodes.lowerBound + 1) }
+  @inlinable public func baseID(_ id: TypeID) -> UInt32 {
+    baseIDs.isEmpty ? UInt32(id.index - nodes.lowerBound + 1) : baseIDs[id.index - nodes.lowerBound]
+  }
 
   /// The base string offset of `name`, if the base's string section holds it.
   @inlinable public func stringOffset(_ name: NameID) -> UInt32? {
@@ -91,4 +102,52 @@ extension TypeGraph {
       nodes: first..<count, typeCount: UInt32(base.count), stringLength: UInt32(stringSection.count),
       stringOffsets: offsets)
   }
+}
+
+extension TypeGraph {
+  /// Makes this graph split BTF on top of a base of `typeCount` types (void included) and
+  /// `stringLength` string bytes, with no base type a node yet: `addSplitBaseNode` adds them as
+  /// they are needed. `stringOffsets` is `SplitBase.stringOffsets` for the names the graph has
+  /// (`setSplitBaseStringOffset` adds those of names interned later).
+  @_spi(Columns) public mutating func beginSplitBase(typeCount: UInt32, stringLength: UInt32, stringOffsets: ContiguousArray<UInt32>) {
+    precondition(splitBase == nil, "a graph has one split base")
+    splitBase = SplitBase(nodes: count..<count, typeCount: typeCount, stringLength: stringLength, stringOffsets: stringOffsets)
+  }
+
+  /// Appends a node for base type `baseID`, of kind `.removed` until the caller fills it in.
+  /// No module node may be added after base nodes.
+  @_spi(Columns) public mutating func addSplitBaseNode(baseID: UInt32) -> TypeID {
+    precondition(splitBase != nil && splitBase!.nodes.upperBound == count, "base nodes come last")
+    let id = add(.removed)
+    splitBase!.nodes = splitBase!.nodes.lowerBound..<count
+    splitBase!.baseIDs.append(baseID)
+    return id
+  }
+
+  /// Records that the base's string section holds `name` at `offset`.
+  @_spi(Columns) public mutating func setSplitBaseStringOffset(_ name: NameID, _ offset: UInt32) {
+    guard splitBase != nil else { return }
+    let i = name.index
+    if i >= splitBase!.stringOffsets.count {
+      splitBase!.stringOffsets.append(contentsOf: repeatElement(0, count: i + 1 - splitBase!.stringOffsets.count))
+    }
+    splitBase!.stringOffsets[i] = offset + 1
+  }
+}
+
+/// A hash of an anonymous type's kind, entry count and entries, where names are base string
+/// offsets and types base ids: the same value from a base record and from a module node whose
+/// names and references are mapped to the base's.
+public struct AnonymousKey {
+  @inline(__always) public static func mix(_ v: UInt64) -> UInt64 {
+    var x = v &* 0xff51_afd7_ed55_8ccd
+    x ^= x >> 33
+    return x
+  }
+
+  public private(set) var value: UInt64
+  public init(kind: Kind, count: Int) { value = Self.mix(UInt64(kind.rawValue) << 32 | UInt64(count)) }
+  public mutating func add(word: UInt64) { value = Self.mix(value ^ word) }
+  public mutating func add(name offset: UInt32) { value = Self.mix(value ^ (UInt64(offset) | 1 << 40)) }
+  public mutating func add(type id: UInt32) { value = Self.mix(value ^ (UInt64(id) | 1 << 41)) }
 }

@@ -32,9 +32,9 @@ public struct PassContext: Sendable {
   /// The strings of the base BTF when the output is split BTF on top of it (a module on
   /// vmlinux): `sanitize-names` gives a renamed node the name the base gave the same original
   /// when the base has it, so that the module's copies of base types can merge into them.
-  /// A `StringTable` (bytes, no `String` per entry): a vmlinux base has hundreds of thousands of
-  /// strings, and a kernel build reads them once per module.
-  public var splitBaseStrings: StringTable? = nil
+  /// An index over the base's string section as it is (no string copied): a vmlinux base has
+  /// hundreds of thousands of strings, and a kernel build reads them once per module.
+  public var splitBaseStrings: StringSectionIndex? = nil
   public init(target: TargetFeatures = .linux6_1) { self.target = target }
 }
 

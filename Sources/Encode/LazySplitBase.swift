@@ -1,0 +1,283 @@
+@_spi(Columns) import TypeGraph
+
+/// vmlinux's BTF as the base of a module's, read in place and decoded into the module's graph
+/// a type at a time: only the base types a module type can equal, and those its forward
+/// declarations and bindgen copies are compared with, become nodes (see `SplitBase`).
+///
+/// A kernel build converts every module on top of the same base: 100,000 types, of which a
+/// module uses a few thousand. Decoding them all, and running dedup over them, was 70% of a
+/// module's conversion (`Dedup.mergeIntoSplitBase` says how the rest are found).
+///
+/// The blob is checked as the whole decoder checks it: every record's bounds and kind up front,
+/// and a decoded record's references and names as it is decoded.
+public struct LazySplitBase {
+  let bytes: [UInt8]
+  let records: [BTFDecoder.RecordPosition]
+  let strings: StringSectionIndex
+  let stringStart: Int, stringLength: Int
+  /// Base id -> graph node index (0: no node yet).
+  private var nodes: ContiguousArray<Int32>
+  /// Named types by name offset: the first id (open addressing, offset + 1 and id), then
+  /// `nextNamed` chains ids in increasing order.
+  private var namedSlots: ContiguousArray<(offset: UInt32, first: Int32)>
+  private var nextNamed: ContiguousArray<Int32>
+  /// Anonymous types by `anonymousKey`, built on first use.
+  private var anonymousSlots: ContiguousArray<(key: UInt64, first: Int32)> = []
+  private var nextAnonymous: ContiguousArray<Int32> = []
+  /// Notes from decoding (kind flags the graph has no place for), as `BTFDecoder` gives them.
+  public private(set) var notes: [String] = []
+
+  /// Reads `base` (a raw BTF blob, standalone) and makes it `graph`'s split base, with no base
+  /// type a node yet.
+  /// `strings`: `SplitBTF.strings(of: base)` when the caller has it already.
+  public init(_ base: [UInt8], strings index: StringSectionIndex? = nil, graph: inout TypeGraph) throws(EncodeError) {
+    let sections = try BTFSections(base)
+    bytes = base
+    records = try BTFDecoder.records(base, sections.types)
+    stringStart = sections.strings.lowerBound
+    stringLength = sections.strings.count
+    strings = index ?? StringSectionIndex(Array(base[sections.strings]))
+    nodes = ContiguousArray(repeating: 0, count: records.count + 1)
+    // The chains of named types, by name offset; a base whose string section holds a string
+    // twice is looked up by each record's first offset of its name (pahole's and rustbtf's
+    // sections hold each string once, so the lookup is then skipped).
+    nextNamed = ContiguousArray(repeating: 0, count: records.count + 1)
+    var n = 1024
+    while n < records.count { n <<= 1 }
+    namedSlots = ContiguousArray(repeating: (0, 0), count: n)
+    let r = ByteReader(bytes: base)
+    for k in stride(from: records.count, through: 1, by: -1) {
+      var off = r.u32(records[k - 1].pos)
+      if off == 0 { continue }
+      guard Int(off) < stringLength else { continue }  // reported when decoded
+      if strings.duplicates > 0, let first = canonicalOffset(off) { off = first }
+      let mask = n - 1
+      var i = Int(truncatingIfNeeded: AnonymousKey.mix(UInt64(off))) & mask
+      while namedSlots[i].offset != 0 && namedSlots[i].offset != off + 1 { i = (i + 1) & mask }
+      // Walking down from the last id, each id goes in front: the chain is in id order.
+      nextNamed[k] = namedSlots[i].first
+      namedSlots[i] = (off + 1, Int32(k))
+    }
+    // Every record is checked as the whole decoder checks it (references and name offsets in
+    // range, names NUL-terminated), so a broken base is an error whichever types a module
+    // uses; only what it keeps differs.
+    var checked = StringTable()
+    var names = CheckedNames(bytes: base, start: stringStart, length: stringLength)
+    var ignored: [String] = []
+    for (k, rec) in records.enumerated() {
+      _ = try BTFDecoder.decodeRecord(
+        r, rec, id: k + 1, typeCount: records.count, names: &names, strings: &checked, notes: &ignored, keepMembers: false)
+    }
+    var offsets = ContiguousArray<UInt32>(repeating: 0, count: graph.strings.count)
+    for id in 1..<graph.strings.count {
+      if let off = strings.offset(of: NameID(rawValue: Int32(id)), in: graph.strings) { offsets[id] = off + 1 }
+    }
+    graph.beginSplitBase(typeCount: UInt32(records.count + 1), stringLength: UInt32(stringLength), stringOffsets: offsets)
+  }
+
+  /// Number of base types, void included.
+  public var typeCount: Int { records.count + 1 }
+
+  /// The kind of base type `id` (1...), read from its record.
+  public func kind(of id: UInt32) -> Kind {
+    Kind(rawValue: UInt8((records[Int(id) - 1].info >> 24) & 0x1f))!
+  }
+
+  /// The node of base type `id` (void for 0): a placeholder (`.removed`) until `decode`.
+  public mutating func node(_ id: UInt32, in g: inout TypeGraph) -> TypeID {
+    if id == 0 { return .void }
+    let k = Int(id)
+    if nodes[k] != 0 { return TypeID(Int(nodes[k])) }
+    let node = g.addSplitBaseNode(baseID: id)
+    nodes[k] = node.rawValue
+    return node
+  }
+
+  /// Fills in base node `node` from its record; the types it refers to become nodes
+  /// (placeholders). Does nothing to a node already decoded.
+  public mutating func decode(_ node: TypeID, in g: inout TypeGraph) throws(EncodeError) {
+    guard g.kind(node) == .removed, let base = g.splitBase, base.contains(node) else { return }
+    let id = Int(base.baseID(node))
+    var names = Names(index: strings, bytes: bytes, start: stringStart, length: stringLength)
+    let record = try BTFDecoder.decodeRecord(
+      ByteReader(bytes: bytes), records[id - 1], id: id, typeCount: records.count, names: &names, strings: &g.strings,
+      notes: &notes)
+    for (name, offset) in names.interned { g.setSplitBaseStringOffset(name, offset) }
+    g.setKind(node, record.kind)
+    g.setName(node, record.name)
+    g.setSize(node, record.size)
+    g.setRef(node, self.node(UInt32(record.ref.rawValue), in: &g))
+    g.setAux(node, record.aux)
+    g.setFlags(node, record.flags)
+    if !record.members.isEmpty {
+      var members = record.members
+      for j in members.indices { members[j].type = self.node(UInt32(members[j].type.rawValue), in: &g) }
+      g.setMembers(node, members)
+    }
+  }
+
+  /// Decodes `node` and, through modifiers, typedefs and arrays, what its members' byte sizes
+  /// depend on (`TypeGraph.byteSize(of:)`), which comparing layouts reads.
+  public mutating func decodeWithMemberSizes(_ node: TypeID, in g: inout TypeGraph) throws(EncodeError) {
+    try decode(node, in: &g)
+    for m in g.memberRange(node) {
+      var t = g.memberTypes[m]
+      while !t.isVoid && g.splitBase?.contains(t) == true {
+        try decode(t, in: &g)
+        switch g.kind(t) {
+        case .typedef, .const, .volatile, .restrict, .typeTag, .array: t = g.ref(t)
+        default: t = .void
+        }
+      }
+    }
+  }
+
+  /// The base ids of the types named `name` (a name of `g`), in id order.
+  public func types(named name: NameID, in g: TypeGraph) -> [UInt32] {
+    // A name interned after `init` has no offset noted: looked up then.
+    guard let off = g.splitBase?.stringOffset(name) ?? strings.offset(of: name, in: g.strings) else { return [] }
+    let mask = namedSlots.count - 1
+    var i = Int(truncatingIfNeeded: AnonymousKey.mix(UInt64(off))) & mask
+    while namedSlots[i].offset != 0 {
+      if namedSlots[i].offset == off + 1 {
+        var out: [UInt32] = []
+        var k = namedSlots[i].first
+        while k != 0 {
+          out.append(UInt32(k))
+          k = nextNamed[Int(k)]
+        }
+        return out
+      }
+      i = (i + 1) & mask
+    }
+    return []
+  }
+
+  /// The base ids of anonymous types with this key (`anonymousKey`), in id order: the
+  /// candidates for an anonymous module type whose references are all base types.
+  public mutating func anonymousTypes(key: UInt64) -> [UInt32] {
+    if anonymousSlots.isEmpty { indexAnonymousTypes() }
+    let mask = anonymousSlots.count - 1
+    var i = Int(truncatingIfNeeded: key) & mask
+    var out: [UInt32] = []
+    while anonymousSlots[i].first != 0 {
+      if anonymousSlots[i].key == key {
+        var k = anonymousSlots[i].first
+        while k != 0 {
+          out.append(UInt32(k))
+          k = nextAnonymous[Int(k)]
+        }
+        return out
+      }
+      i = (i + 1) & mask
+    }
+    return out
+  }
+
+  /// The key of an anonymous type: its kind, entry count, size or count word, and per entry
+  /// its name offset, value word and type (`Dedup.anonymousKey` computes the same from a graph
+  /// node). Records it cannot key (out-of-range names) are left out.
+  private mutating func indexAnonymousTypes() {
+    var n = 1024
+    while n < records.count { n <<= 1 }
+    anonymousSlots = ContiguousArray(repeating: (0, 0), count: n)
+    nextAnonymous = ContiguousArray(repeating: 0, count: records.count + 1)
+    let r = ByteReader(bytes: bytes)
+    let mask = n - 1
+    for k in stride(from: records.count, through: 1, by: -1) {
+      let rec = records[k - 1]
+      guard r.u32(rec.pos) == 0, let key = anonymousKey(r, rec) else { continue }
+      var i = Int(truncatingIfNeeded: key) & mask
+      while anonymousSlots[i].first != 0 && anonymousSlots[i].key != key { i = (i + 1) & mask }
+      nextAnonymous[k] = anonymousSlots[i].first
+      anonymousSlots[i] = (key, Int32(k))
+    }
+  }
+
+  private func anonymousKey(_ r: ByteReader, _ rec: BTFDecoder.RecordPosition) -> UInt64? {
+    let kind = Kind(rawValue: UInt8((rec.info >> 24) & 0x1f))!
+    let vlen = Int(rec.info & 0xffff)
+    let kindFlag = rec.info >> 31 != 0
+    let x = rec.pos + 12
+    var key = AnonymousKey(kind: kind, count: vlen)
+    switch kind {
+    case .pointer, .const, .volatile, .restrict, .typeTag:
+      key.add(type: r.u32(rec.pos + 8))
+    case .array:
+      key.add(word: UInt64(r.u32(x + 8)))
+      key.add(type: r.u32(x))
+    case .structure, .union:
+      key.add(word: UInt64(r.u32(rec.pos + 8)))
+      for j in 0..<vlen {
+        let m = x + 12 * j
+        let off = r.u32(m + 8)
+        key.add(name: r.u32(m))
+        key.add(word: UInt64(kindFlag ? off & 0xff_ffff : off))
+        key.add(type: r.u32(m + 4))
+      }
+    case .enumeration:
+      key.add(word: UInt64(r.u32(rec.pos + 8)))
+      for j in 0..<vlen {
+        let v = r.u32(x + 8 * j + 4)
+        key.add(name: r.u32(x + 8 * j))
+        key.add(word: kindFlag ? UInt64(bitPattern: Int64(Int32(bitPattern: v))) : UInt64(v))
+      }
+    case .enum64:
+      key.add(word: UInt64(r.u32(rec.pos + 8)))
+      for j in 0..<vlen {
+        key.add(name: r.u32(x + 12 * j))
+        key.add(word: UInt64(r.u32(x + 12 * j + 4)) | UInt64(r.u32(x + 12 * j + 8)) << 32)
+      }
+    case .functionProto:
+      key.add(type: r.u32(rec.pos + 8))
+      for j in 0..<vlen {
+        key.add(name: r.u32(x + 8 * j))
+        key.add(type: r.u32(x + 8 * j + 4))
+      }
+    default:
+      return nil
+    }
+    return key.value
+  }
+
+  private func canonicalOffset(_ off: UInt32) -> UInt32? {
+    var end = stringStart + Int(off)
+    while end < stringStart + stringLength && bytes[end] != 0 { end += 1 }
+    guard end < stringStart + stringLength else { return nil }
+    return bytes.withUnsafeBytes { strings.offset(of: UnsafeRawBufferPointer(rebasing: $0[(stringStart + Int(off))..<end])) }
+  }
+
+  /// Name offsets checked as the decoder checks them, nothing interned: a NUL must end the
+  /// section (then every offset inside it starts a terminated string).
+  private struct CheckedNames: BTFDecoder.NameSource {
+    let length: Int
+    let terminated: Bool
+    init(bytes: [UInt8], start: Int, length: Int) {
+      self.length = length
+      terminated = length > 0 && bytes[start + length - 1] == 0
+    }
+    func name(_ off: UInt32, _ strings: inout StringTable, _ what: @autoclosure () -> String) throws(EncodeError) -> NameID {
+      if off == 0 { return .empty }
+      try BTFDecoder.checkNameOffset(off, length: length, what())
+      guard terminated else { throw BTFDecoder.unterminatedName(off, what()) }
+      return .empty
+    }
+  }
+
+  /// Names of decoded records, interned as they come; each new one's base offset is noted for
+  /// `SplitBase.stringOffsets`.
+  private struct Names: BTFDecoder.NameSource {
+    let index: StringSectionIndex
+    let bytes: [UInt8]
+    let start: Int, length: Int
+    var interned: [(NameID, UInt32)] = []
+    mutating func name(_ off: UInt32, _ strings: inout StringTable, _ what: @autoclosure () -> String) throws(EncodeError) -> NameID {
+      if off == 0 { return .empty }
+      let before = strings.count
+      let n = try BTFDecoder.internName(off, bytes, start: start, length: length, &strings, what())
+      if strings.count > before, let first = index.offset(of: n, in: strings) { interned.append((n, first)) }
+      return n
+    }
+  }
+}
+
