@@ -73,6 +73,35 @@ import Testing
 
   /// What cannot be read (a .debug_abbrev cut short) is counted the same, and its first place
   /// named the same, whichever thread met it; without --allow-incomplete-dwarf, the same error.
+  /// The pages of `.debug_info` the walk has passed are released (`WalkedPages`), and that
+  /// changes nothing: the graph, statistics and walk are those of an import that keeps them, on
+  /// one thread and on two. A relocatable object keeps its pages (libdwfl relocates them).
+  @Test func releasingWalkedPagesChangesNothing() throws {
+    for (file, releases) in [("mixed-O0.elf", true), ("bindings-O0.elf", true), ("mixed_lib-O0.o", false)] {
+      let path = corpusObject(file)
+      for threads in [1, 2] {
+        func run(_ release: Bool) throws -> (Import, Int) {
+          var options = DWARFImportOptions()
+          options.threads = threads
+          options.rangesPerThread = 4
+          options.releaseWalkedPages = release
+          let log = ReleasedPages()
+          options.releasedPages = log
+          var stats = ImportStatistics()
+          var trace: ContiguousArray<UInt64>? = []
+          let graph = try DWARFImporter.importFile(path: path, options: options, statistics: &stats, trace: &trace)
+          return (Import(trace: trace ?? [], stats: stats, graph: graph), log.bytes)
+        }
+        let (kept, none) = try run(false)
+        let (released, bytes) = try run(true)
+        #expect(none == 0)
+        #expect((bytes > 0) == releases, "\(file), \(threads) threads: \(bytes) bytes released")
+        #expect(Self.difference(kept.graph, released.graph) == nil, "\(file): \(Self.difference(kept.graph, released.graph) ?? "")")
+        #expect(kept.stats == released.stats && kept.trace == released.trace, "\(file), \(threads) threads")
+      }
+    }
+  }
+
   @Test func unreadableDWARFIsReportedTheSame() throws {
     let input = try CorruptInputTests.cutting(".debug_abbrev", of: "mixed-O0.elf", to: 0.95)
     let one = try Self.importing(input, threads: 1, allowIncomplete: true)

@@ -24,6 +24,11 @@ public struct DWARFImportOptions: Sendable {
   /// How many unit ranges each thread gets (tests lower it, to put several units in a range).
   var rangesPerThread = 32
 
+  /// Release the pages of `.debug_info` the walk has left behind (`WalkedPages`); tests turn it
+  /// off to compare, and read what was released from `releasedPages`.
+  var releaseWalkedPages = true
+  var releasedPages: ReleasedPages? = nil
+
   /// `threads`, with 0 made the number of online CPUs.
   public var threadCount: Int {
     if threads > 0 { return threads }
@@ -226,6 +231,9 @@ public enum DWARFImporter {
         total: DWARFWalker.unitCount(dwarf) + (alt.map(DWARFWalker.unitCount) ?? 0), report: report)
     }
     walker.trace = trace
+    if options.releaseWalkedPages {
+      walker.walkedPages = WalkedPages(dwarf, relocatable: check.elfType == ET_REL, log: options.releasedPages)
+    }
     defer { walker.deallocate() }
     // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).
     ELFSymbolReader.read(module, isRelocatable: check.elfType == ET_REL, into: &walker.graph)

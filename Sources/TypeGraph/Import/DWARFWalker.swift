@@ -57,6 +57,8 @@ struct DWARFWalker {
   /// reserved for them (`reserveForWholeFile`).
   var unitBytes: UInt64 = 0
   var reserved = false
+  /// The main walker's: `.debug_info` pages it has walked past, released as it goes.
+  var walkedPages: WalkedPages? = nil
   /// The unit being walked, for messages: its name once read, and its DIE's offset.
   var unitName: NameID? = nil
   var unitOffset: UInt64 = 0
@@ -231,7 +233,11 @@ struct DWARFWalker {
       walkChildren(&cudie, Context(kind: .top), 0)
       resolveUnitLocal()
       // The main file's walk on one thread (a range walker's graph is absorbed, not kept).
-      if !inSupplementaryFile && symbolStrings == nil { reserveForWholeFile(done: dieOffset(&cudie), total: unitBytes) }
+      if !inSupplementaryFile && symbolStrings == nil {
+        let walked = dieOffset(&cudie)
+        reserveForWholeFile(done: walked, total: unitBytes)
+        walkedPages?.release(below: walked)
+      }
     }
   }
 

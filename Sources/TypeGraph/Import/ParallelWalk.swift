@@ -115,6 +115,7 @@ extension DWARFWalker {
           absorb(&chunk)
           let end = k + 1 < work.ranges.count ? units.offsets[work.ranges[k + 1].lowerBound] : unitBytes
           reserveForWholeFile(done: end, total: unitBytes)
+          walkedPages?.release(below: end)
         } else {
           chunk.deallocate()
         }
