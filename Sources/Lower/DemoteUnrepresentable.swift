@@ -50,7 +50,9 @@ enum DemotionRule {
   case map(Kind, Decision.Reason)
   case demote
 
-  static func forNode(_ id: TypeID, in graph: TypeGraph) -> DemotionRule? {
+  // Inlined: called per node from code that holds the graph `inout`, where a call that is not
+  // inlined first copies the whole graph value (416 bytes and a retain per column).
+  @inline(__always) static func forNode(_ id: TypeID, in graph: TypeGraph) -> DemotionRule? {
     let tag = graph.dwarfTag(of: id)
     switch graph.kind(id) {
     case .unrepresentable:

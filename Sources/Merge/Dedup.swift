@@ -217,7 +217,7 @@ public struct Dedup: Pass {
     return h
   }
 
-  func labelsEqual(_ g: TypeGraph, _ a: TypeID, _ b: TypeID) -> Bool {
+  @inline(__always) func labelsEqual(_ g: TypeGraph, _ a: TypeID, _ b: TypeID) -> Bool {
     guard g.kind(a) == g.kind(b), g.name(a) == g.name(b), g.size(a) == g.size(b), g.aux(a) == g.aux(b),
       g.flags(a).contains(.signed) == g.flags(b).contains(.signed), g.memberCount(a) == g.memberCount(b)
     else { return false }

@@ -159,7 +159,8 @@ public struct TypeGraph: Sendable {
   }
 
   private mutating func setMembersInPlace(_ id: TypeID, _ members: some Collection<Member>) {
-    let old = memberRange(id)
+    // The columns, not `memberRange`: a non-mutating call here copies the whole graph.
+    let old = Int(memberStarts[id.index])..<Int(memberStarts[id.index]) + Int(memberCounts[id.index])
     var start = old.lowerBound
     if members.count > old.count || (old.isEmpty && old.lowerBound != memberNames.count) {
       start = memberNames.count

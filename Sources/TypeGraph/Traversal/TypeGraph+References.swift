@@ -44,12 +44,16 @@ extension TypeGraph {
     let k = kinds[id.index]
     if k.hasReference { refs[id.index] = transform(refs[id.index]) }
     if k.hasMembers && k != .enumeration && k != .enum64 {
-      for i in memberRange(id) { memberTypes[i] = transform(memberTypes[i]) }
+      // The columns, not `memberRange`: a non-mutating call here copies the whole graph.
+      let start = Int(memberStarts[id.index])
+      for i in start..<start + Int(memberCounts[id.index]) { memberTypes[i] = transform(memberTypes[i]) }
     }
   }
 
   /// Follows typedefs and modifiers (not pointers) to the type that gives `id` its layout.
-  public func resolvingModifiers(_ id: TypeID) -> TypeID {
+  /// Inlinable, like `byteSize(of:)`: passes call both per member on a graph they hold
+  /// `inout`, and a call that is not inlined copies the whole graph value first.
+  @inlinable public func resolvingModifiers(_ id: TypeID) -> TypeID {
     var t = id
     var steps = 0
     while steps < 64 {
@@ -64,7 +68,7 @@ extension TypeGraph {
 
   /// The byte size of a value of type `id` (the kernel's `btf_type_id_size`), or nil when the
   /// type has no size (void, forward declarations, functions, cycles of modifiers).
-  public func byteSize(of id: TypeID) -> UInt64? {
+  @inlinable public func byteSize(of id: TypeID) -> UInt64? {
     let t = resolvingModifiers(id)
     switch kinds[t.index] {
     case .int, .float, .structure, .union, .enumeration, .enum64, .dataSection: return UInt64(sizes[t.index])
