@@ -49,10 +49,16 @@ public struct Dedup: Pass {
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     let forwards = resolveForwards(&graph)
-    var (classes, classCount) = initialClasses(graph)
-    refine(graph, &classes, count: classCount)
-    let merged = merge(&graph, classes)
-    if merged > 0 || graph.emissionSequence == nil { graph.emissionSequence = graph.byValueOrder() }
+    let merged: Int
+    do {  // the classes are freed before the order is computed: the pass's memory peaks here
+      var (classes, classCount) = initialClasses(graph)
+      classCount = refine(graph, &classes, count: classCount)
+      merged = merge(&graph, &classes, classCount: classCount)
+    }
+    if merged > 0 || graph.emissionSequence == nil {
+      graph.emissionSequence = nil
+      graph.emissionSequence = graph.byValueOrder()
+    }
     return merged + forwards > 0 ? .changed : .unchanged
   }
 
@@ -89,7 +95,8 @@ public struct Dedup: Pass {
   /// lookup; on a distribution vmlinux the later rounds split a few thousand of 400,000
   /// classes, so most of their work is skipped. The partition is the same either way (the
   /// coarsest stable one is unique).
-  private func refine(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int) {
+  /// Returns the number of classes (void's included).
+  private func refine(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int) -> Int {
     var count = initialCount
     // Per class of `classes`: it comes from a class that split in the last round (nil before
     // the first round: every class counts as such).
@@ -137,7 +144,7 @@ public struct Dedup: Pass {
       }
       let newCount = Int(table.count) + 1
       classes = next
-      if newCount == count { return }
+      if newCount == count { return count }
       var nextSplit = ContiguousArray<Bool>(repeating: false, count: newCount)
       for i in 1..<g.count where split[Int(current[i])] { nextSplit[Int(next[i])] = true }
       justSplit = nextSplit
@@ -146,9 +153,10 @@ public struct Dedup: Pass {
   }
 
   /// Returns the number of nodes merged away.
-  private func merge(_ g: inout TypeGraph, _ classes: ContiguousArray<Int32>) -> Int {
-    var representative = ContiguousArray<TypeID>(repeating: .void, count: g.count + 1)
-    var target = ContiguousArray<TypeID>(repeating: .void, count: g.count)
+  /// `classes` becomes each node's target (as `TypeID.rawValue`s): the column is reused, as
+  /// the pass's memory peaks here.
+  private func merge(_ g: inout TypeGraph, _ classes: inout ContiguousArray<Int32>, classCount: Int) -> Int {
+    var representative = ContiguousArray<TypeID>(repeating: .void, count: classCount + 1)
     var merged = 0
     // Split BTF: a class with a base node is represented by its base node of the lowest base
     // id, and base nodes are never merged away (they are written already, in the base).
@@ -161,28 +169,33 @@ public struct Dedup: Pass {
     }
     for i in 1..<g.count {
       let c = Int(classes[i])
-      if c == 0 { target[i] = g.kind(TypeID(i)) == .void ? TypeID(i) : .void; continue }
-      if base.contains(i) { target[i] = TypeID(i); continue }
+      if c == 0 { classes[i] = g.kind(TypeID(i)) == .void ? Int32(i) : 0; continue }
+      if base.contains(i) { classes[i] = Int32(i); continue }
       if representative[c].isVoid { representative[c] = TypeID(i) }
-      target[i] = representative[c]
+      classes[i] = representative[c].rawValue
     }
+    func target(_ i: Int) -> TypeID { TypeID(Int(classes[i])) }
     // A synthesized array index type gives way to the input's own `int` (pahole's choice).
     let index = g.arrayIndexTypeID
     if !index.isVoid, g.kind(index) == .int, g.flags(index).contains(.synthesized),
       let int = plainInt(g, besides: index)
     {
-      for i in 1..<g.count where target[i] == target[index.index] { target[i] = target[int.index] }
+      let from = classes[index.index], to = classes[int.index]
+      for i in 1..<g.count where classes[i] == from { classes[i] = to }
     }
+    var merges = 0
+    for i in 1..<g.count where target(i) != TypeID(i) && g.kind(TypeID(i)).isBTF { merges += 1 }
+    g.decisions.reserveMerges(merges)
     for i in 1..<g.count {
       let id = TypeID(i)
-      if target[i] != id && g.kind(id).isBTF {
-        g.merge(id, into: target[i])
+      if target(i) != id && g.kind(id).isBTF {
+        g.merge(id, into: target(i))
         merged += 1
       }
     }
     if merged == 0 { return 0 }
     for i in 1..<g.count where g.kind(TypeID(i)) != .removed {
-      g.rewriteReferences(of: TypeID(i)) { t in target[t.index] }
+      g.rewriteReferences(of: TypeID(i)) { t in TypeID(Int(classes[t.index])) }
     }
     return merged
   }

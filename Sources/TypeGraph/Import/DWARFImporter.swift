@@ -245,6 +245,7 @@ public enum DWARFImporter {
       try walker.walkUnits(of: dwarf, count: units.count)
       throw ImportError("\(path): corrupt DWARF: cannot read unit \(walker.stats.units + 1): \(failure)")
     }
+    walker.walkedPages?.releaseAll()
     if let units, units.count > 1 {
       try walker.walkUnitsInParallel(units, threads: options.threadCount, rangesPerThread: options.rangesPerThread)
     } else {

@@ -84,8 +84,8 @@ extension DWARFWalker {
       graph.memberNames.append(name(other.memberNames[m]))
       graph.memberTypes.append(type(other.memberTypes[m]))
     }
-    graph.memberValues.append(contentsOf: other.memberValues[start.members...])
-    graph.memberBits.append(contentsOf: other.memberBits[start.members...])
+    graph.memberValues.append(contentsOf: other.memberValues, from: start.members)
+    graph.memberBits.append(contentsOf: other.memberBits, from: start.members)
     for p in other.templateParameters[start.templates...] {
       graph.templateParameters.append(TemplateParameter(owner: type(p.owner), name: name(p.name), type: type(p.type)))
     }

@@ -40,6 +40,16 @@ struct WalkedPages {
     guard pageSize > 0, Self.isUnwrittenFileMapping(UInt(bitPattern: buffer), UInt(bitPattern: buffer) + UInt(length)) else { return nil }
   }
 
+  /// Releases every page of the section, before the walk: reading each unit's header (the
+  /// extent check, the unit list) maps the pages around it too, 140 MB of Debian's vmlinux.
+  /// The walk maps what it reads again, from the page cache.
+  func releaseAll() {
+    let first = (UInt(bitPattern: start) + UInt(pageSize - 1)) & ~UInt(pageSize - 1)
+    let last = (UInt(bitPattern: start) + UInt(length)) & ~UInt(pageSize - 1)
+    guard last > first else { return }
+    if madvise(UnsafeMutableRawPointer(bitPattern: first), Int(last - first), MADV_DONTNEED) == 0 { log?.bytes += Int(last - first) }
+  }
+
   /// Releases the whole pages of the section below offset `end`.
   mutating func release(below end: UInt64) {
     let limit = Int(min(end, UInt64(length)))

@@ -44,7 +44,7 @@ public struct TypeGraph: Sendable {
   /// `DW_AT_linkage_name` of functions and variables (the symbol), else empty.
   public internal(set) var linkageNames: ContiguousArray<NameID> = [.empty]
   public internal(set) var dwarfTags: ContiguousArray<UInt16> = [0]
-  public internal(set) var dieOffsets: ContiguousArray<UInt64> = [0]
+  public internal(set) var dieOffsets = NarrowColumn<UInt64, UInt32>(repeating: 0, count: 1)
   public internal(set) var units: ContiguousArray<UnitID> = [.none]
   @usableFromInline var memberStarts: ContiguousArray<Int32> = [0]
   @usableFromInline var memberCounts: ContiguousArray<Int32> = [0]
@@ -52,8 +52,9 @@ public struct TypeGraph: Sendable {
   // Member columns, shared by all nodes.
   public internal(set) var memberNames: ContiguousArray<NameID> = []
   public internal(set) var memberTypes: ContiguousArray<TypeID> = []
-  public internal(set) var memberValues: ContiguousArray<UInt64> = []
-  public internal(set) var memberBits: ContiguousArray<UInt32> = []
+  /// Both narrow where they can be (`NarrowColumn`).
+  public internal(set) var memberValues = NarrowColumn<UInt64, UInt32>()
+  public internal(set) var memberBits = NarrowColumn<UInt32, UInt16>()
 
   /// Template parameters (`DW_TAG_template_type_parameter`), a sparse side table: they are not
   /// members, BTF has no place for them, and only naming and explanations read them.
@@ -166,8 +167,8 @@ public struct TypeGraph: Sendable {
       start = memberNames.count
       memberNames.append(contentsOf: repeatElement(.empty, count: members.count))
       memberTypes.append(contentsOf: repeatElement(.void, count: members.count))
-      memberValues.append(contentsOf: repeatElement(0, count: members.count))
-      memberBits.append(contentsOf: repeatElement(0, count: members.count))
+      memberValues.appendZeros(members.count)
+      memberBits.appendZeros(members.count)
     }
     var i = start
     for m in members {

@@ -71,6 +71,13 @@ public struct DecisionLog: Sendable {
   public private(set) var mergedSubjects: ContiguousArray<TypeID> = []
   public private(set) var mergedTargets: ContiguousArray<TypeID> = []
 
+  /// Room for `n` more merges: dedup knows how many it makes before it makes them, and two
+  /// columns that double while it does hold their old and new buffers at its memory peak.
+  public mutating func reserveMerges(_ n: Int) {
+    mergedSubjects.reserveCapacity(mergedSubjects.count + n)
+    mergedTargets.reserveCapacity(mergedTargets.count + n)
+  }
+
   public mutating func recordMerge(_ subject: TypeID, into target: TypeID) {
     mergedSubjects.append(subject)
     mergedTargets.append(target)

@@ -13,7 +13,10 @@ extension TypeGraph {
   /// `prune-dependents` breaks them) are cut where the walk meets them.
   public func byValueOrder() -> ContiguousArray<TypeID> {
     var out = ContiguousArray<TypeID>()
-    out.reserveCapacity(count)
+    // The live nodes, not all: after dedup most nodes are tombstones.
+    var live = 0
+    for k in kinds where k.isBTF { live += 1 }
+    out.reserveCapacity(live)
     walkByValue(onBackEdge: { _, _ in false }, onFinish: { out.append($0) })
     return out
   }

@@ -1,0 +1,70 @@
+/// A column whose values nearly all fit in a narrower integer: each is stored in
+/// `Narrow`, and the few that do not in a side table by index. A slot holding `Narrow.max`
+/// says the value is in `wide`.
+///
+/// Debian's vmlinux imports 16.8 million members. Member values (`TypeGraph.memberValues`:
+/// bit offsets, enumerators, DATASEC offsets, discriminants) are 64-bit but nearly all fit in
+/// 32 bits; the exceptions are negative enumerators (kept sign-extended), 64-bit enumerators
+/// and wide discriminants. Member bits (`TypeGraph.memberBits`: bitfield sizes, DATASEC entry
+/// sizes, variant flags) are 32-bit but nearly all fit in 16. DIE offsets
+/// (`TypeGraph.dieOffsets`, 4.4 million on Debian) are below 4 GiB but in a dwz supplementary
+/// file, which the importer marks with the top bit. Stored narrow, the three columns take
+/// 78 MB less on Debian's vmlinux, at the import's peak and after.
+public struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable, Narrow: FixedWidthInteger & UnsignedInteger & Sendable>:
+  RandomAccessCollection, MutableCollection, Equatable, Sendable
+{
+  @usableFromInline var narrow: ContiguousArray<Narrow> = []
+  @usableFromInline var wide: [Int: Wide] = [:]
+
+  public init() {}
+
+  public init(repeating value: Wide, count: Int) {
+    for _ in 0..<count { append(value) }
+  }
+
+  @inlinable public var startIndex: Int { 0 }
+  @inlinable public var endIndex: Int { narrow.count }
+
+  @inlinable public subscript(i: Int) -> Wide {
+    get {
+      let v = narrow[i]
+      return v != Narrow.max ? Wide(v) : wide[i]!
+    }
+    set {
+      if newValue < Wide(Narrow.max) {
+        if narrow[i] == Narrow.max { wide[i] = nil }
+        narrow[i] = Narrow(newValue)
+      } else {
+        narrow[i] = Narrow.max
+        wide[i] = newValue
+      }
+    }
+  }
+
+  @inlinable public mutating func append(_ v: Wide) {
+    if v < Wide(Narrow.max) {
+      narrow.append(Narrow(v))
+    } else {
+      wide[narrow.count] = v
+      narrow.append(Narrow.max)
+    }
+  }
+
+  public mutating func append(contentsOf values: some Sequence<Wide>) {
+    for v in values { append(v) }
+  }
+
+  /// The values of `other` from index `first` on (the parallel import's absorb).
+  public mutating func append(contentsOf other: Self, from first: Int) {
+    let shift = narrow.count - first
+    narrow.append(contentsOf: other.narrow[first...])
+    for (i, v) in other.wide where i >= first { wide[i + shift] = v }
+  }
+
+  /// `count` zeros.
+  public mutating func appendZeros(_ count: Int) { narrow.append(contentsOf: repeatElement(0, count: count)) }
+
+  public mutating func reserveCapacity(_ n: Int) { narrow.reserveCapacity(n) }
+
+  public static func == (a: Self, b: Self) -> Bool { a.elementsEqual(b) }
+}
