@@ -57,7 +57,8 @@ enum PaholeMode {
         throw ConversionError("\(file): -J rewrites a regular ELF file in place; this is not a regular file")
       }
       let base = try inv.base.map(readBaseBTF)
-      let result = try Conversion(pipeline: pipeline, importOptions: importOptions, base: base).run(path: file)
+      let result = try Conversion(pipeline: pipeline, instrumentation: [ReleaseFreedMemory()], importOptions: importOptions, base: base)
+        .run(path: file)
       if let out = inv.detachedOutput {
         try writeAtomically(result.btf, to: out, input: file)
       } else {

@@ -172,7 +172,7 @@ struct Convert: ParsableCommand {
       return
     }
     guard let file else { return }
-    var instrumentation: [any PassInstrumentation] = []
+    var instrumentation: [any PassInstrumentation] = [ReleaseFreedMemory()]
     if verifyEach { instrumentation.append(VerifyEachPass()) }
     if timePasses { instrumentation.append(TimePasses()) }
     let out = output ?? btfEncodeDetached ?? defaultOutput(for: file)

@@ -9,6 +9,7 @@
 #include "outofmemory.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -24,6 +25,8 @@ extern void *__libc_pvalloc(size_t);
 static const char *volatile cleanup_path;
 
 void rb_oom_set_cleanup_path(const char *path_buffer) { cleanup_path = path_buffer; }
+
+void rb_malloc_trim(void) { malloc_trim(0); }
 
 static char *put_text(char *p, const char *s) {
   while (*s) *p++ = *s++;
