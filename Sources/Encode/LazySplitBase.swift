@@ -17,13 +17,9 @@ public struct LazySplitBase {
   let stringStart: Int, stringLength: Int
   /// Base id -> graph node index (0: no node yet).
   private var nodes: ContiguousArray<Int32>
-  /// Named types by name offset: the first id (open addressing, offset + 1 and id), then
-  /// `nextNamed` chains ids in increasing order.
-  private var namedSlots: ContiguousArray<(offset: UInt32, first: Int32)>
-  private var nextNamed: ContiguousArray<Int32>
-  /// Anonymous types by `anonymousKey`, built on first use.
-  private var anonymousSlots: ContiguousArray<(key: UInt64, first: Int32)> = []
-  private var nextAnonymous: ContiguousArray<Int32> = []
+  /// Named types by name offset, and anonymous types by `anonymousKey` (built on first use).
+  private var named: IDChains
+  private var anonymous: IDChains? = nil
   /// Notes from decoding (kind flags the graph has no place for), as `BTFDecoder` gives them.
   public private(set) var notes: [String] = []
 
@@ -41,22 +37,15 @@ public struct LazySplitBase {
     // The chains of named types, by name offset; a base whose string section holds a string
     // twice is looked up by each record's first offset of its name (pahole's and rustbtf's
     // sections hold each string once, so the lookup is then skipped).
-    nextNamed = ContiguousArray(repeating: 0, count: records.count + 1)
-    var n = 1024
-    while n < records.count { n <<= 1 }
-    namedSlots = ContiguousArray(repeating: (0, 0), count: n)
+    named = IDChains(ids: records.count)
     let r = ByteReader(bytes: base)
+    // From the last id down, each id going in front: the chains are in id order.
     for k in stride(from: records.count, through: 1, by: -1) {
       var off = r.u32(records[k - 1].pos)
       if off == 0 { continue }
       guard Int(off) < stringLength else { continue }  // reported when decoded
       if strings.duplicates > 0, let first = canonicalOffset(off) { off = first }
-      let mask = n - 1
-      var i = Int(truncatingIfNeeded: AnonymousKey.mix(UInt64(off))) & mask
-      while namedSlots[i].offset != 0 && namedSlots[i].offset != off + 1 { i = (i + 1) & mask }
-      // Walking down from the last id, each id goes in front: the chain is in id order.
-      nextNamed[k] = namedSlots[i].first
-      namedSlots[i] = (off + 1, Int32(k))
+      named.prepend(k, key: UInt64(off))
     }
     // Every record is checked as the whole decoder checks it (references and name offsets in
     // range, names NUL-terminated), so a broken base is an error whichever types a module
@@ -136,62 +125,28 @@ public struct LazySplitBase {
   public func types(named name: NameID, in g: TypeGraph) -> [UInt32] {
     // A name interned after `init` has no offset noted: looked up then.
     guard let off = g.splitBase?.stringOffset(name) ?? strings.offset(of: name, in: g.strings) else { return [] }
-    let mask = namedSlots.count - 1
-    var i = Int(truncatingIfNeeded: AnonymousKey.mix(UInt64(off))) & mask
-    while namedSlots[i].offset != 0 {
-      if namedSlots[i].offset == off + 1 {
-        var out: [UInt32] = []
-        var k = namedSlots[i].first
-        while k != 0 {
-          out.append(UInt32(k))
-          k = nextNamed[Int(k)]
-        }
-        return out
-      }
-      i = (i + 1) & mask
-    }
-    return []
+    return named.ids(for: UInt64(off))
   }
 
   /// The base ids of anonymous types with this key (`anonymousKey`), in id order: the
   /// candidates for an anonymous module type whose references are all base types.
   public mutating func anonymousTypes(key: UInt64) -> [UInt32] {
-    if anonymousSlots.isEmpty { indexAnonymousTypes() }
-    let mask = anonymousSlots.count - 1
-    var i = Int(truncatingIfNeeded: key) & mask
-    var out: [UInt32] = []
-    while anonymousSlots[i].first != 0 {
-      if anonymousSlots[i].key == key {
-        var k = anonymousSlots[i].first
-        while k != 0 {
-          out.append(UInt32(k))
-          k = nextAnonymous[Int(k)]
-        }
-        return out
-      }
-      i = (i + 1) & mask
-    }
-    return out
+    if anonymous == nil { anonymous = indexAnonymousTypes() }
+    return anonymous!.ids(for: key)
   }
 
   /// The key of an anonymous type: its kind, entry count, size or count word, and per entry
   /// its name offset, value word and type (`Dedup.anonymousKey` computes the same from a graph
   /// node). Records it cannot key (out-of-range names) are left out.
-  private mutating func indexAnonymousTypes() {
-    var n = 1024
-    while n < records.count { n <<= 1 }
-    anonymousSlots = ContiguousArray(repeating: (0, 0), count: n)
-    nextAnonymous = ContiguousArray(repeating: 0, count: records.count + 1)
+  private func indexAnonymousTypes() -> IDChains {
+    var chains = IDChains(ids: records.count)
     let r = ByteReader(bytes: bytes)
-    let mask = n - 1
     for k in stride(from: records.count, through: 1, by: -1) {
       let rec = records[k - 1]
       guard r.u32(rec.pos) == 0, let key = anonymousKey(r, rec) else { continue }
-      var i = Int(truncatingIfNeeded: key) & mask
-      while anonymousSlots[i].first != 0 && anonymousSlots[i].key != key { i = (i + 1) & mask }
-      nextAnonymous[k] = anonymousSlots[i].first
-      anonymousSlots[i] = (key, Int32(k))
+      chains.prepend(k, key: key)
     }
+    return chains
   }
 
   private func anonymousKey(_ r: ByteReader, _ rec: BTFDecoder.RecordPosition) -> UInt64? {
@@ -281,3 +236,46 @@ public struct LazySplitBase {
   }
 }
 
+
+/// Base ids by a 64-bit key, each key's ids in increasing order: an open-addressing table of
+/// keys and the first id of each, and a chain through the others.
+struct IDChains {
+  private var keys: ContiguousArray<UInt64>
+  private var first: ContiguousArray<Int32>  // 0: empty slot
+  private var next: ContiguousArray<Int32>
+
+  /// Room for ids 1...`ids`.
+  init(ids: Int) {
+    var n = 1024
+    while n < ids * 2 { n <<= 1 }
+    keys = ContiguousArray(repeating: 0, count: n)
+    first = ContiguousArray(repeating: 0, count: n)
+    next = ContiguousArray(repeating: 0, count: ids + 1)
+  }
+
+  private func slot(_ key: UInt64) -> Int {
+    let mask = keys.count - 1
+    var i = Int(truncatingIfNeeded: AnonymousKey.mix(key)) & mask
+    while first[i] != 0 && keys[i] != key { i = (i + 1) & mask }
+    return i
+  }
+
+  /// Puts `id` first in its key's chain: adding the ids from the last down keeps each chain in
+  /// id order.
+  mutating func prepend(_ id: Int, key: UInt64) {
+    let i = slot(key)
+    next[id] = first[i]
+    keys[i] = key
+    first[i] = Int32(id)
+  }
+
+  func ids(for key: UInt64) -> [UInt32] {
+    var out: [UInt32] = []
+    var k = first[slot(key)]
+    while k != 0 {
+      out.append(UInt32(k))
+      k = next[Int(k)]
+    }
+    return out
+  }
+}
