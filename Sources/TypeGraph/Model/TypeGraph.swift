@@ -83,34 +83,36 @@ public struct TypeGraph: Sendable {
   public init() {}
 
   /// Number of node slots, void and tombstones included; valid ids are `1..<count`.
-  @inlinable public var count: Int { kinds.count }
+  // The accessors are always inlined: a pass that holds the graph `inout` and calls one that
+  // is not first copies the whole graph value (416 bytes, a retain per column).
+  @inlinable @inline(__always) public var count: Int { kinds.count }
   /// Nodes that are neither void nor removed: what the encoder writes.
   public var liveCount: Int { kinds.reduce(0) { $0 + ($1 != .void && $1 != .removed ? 1 : 0) } }
   public var ids: some Sequence<TypeID> { (1..<count).lazy.map { TypeID($0) } }
 
   // MARK: Reading
 
-  @inlinable public func kind(_ id: TypeID) -> Kind { kinds[id.index] }
-  @inlinable public func name(_ id: TypeID) -> NameID { names[id.index] }
-  @inlinable public func size(_ id: TypeID) -> UInt32 { sizes[id.index] }
-  @inlinable public func ref(_ id: TypeID) -> TypeID { refs[id.index] }
-  @inlinable public func aux(_ id: TypeID) -> UInt32 { auxes[id.index] }
-  @inlinable public func flags(_ id: TypeID) -> NodeFlags { flags[id.index] }
-  @inlinable public func dwarfTag(of id: TypeID) -> UInt16 { dwarfTags[id.index] }
-  @inlinable public func isLive(_ id: TypeID) -> Bool { kinds[id.index].isBTF }
+  @inlinable @inline(__always) public func kind(_ id: TypeID) -> Kind { kinds[id.index] }
+  @inlinable @inline(__always) public func name(_ id: TypeID) -> NameID { names[id.index] }
+  @inlinable @inline(__always) public func size(_ id: TypeID) -> UInt32 { sizes[id.index] }
+  @inlinable @inline(__always) public func ref(_ id: TypeID) -> TypeID { refs[id.index] }
+  @inlinable @inline(__always) public func aux(_ id: TypeID) -> UInt32 { auxes[id.index] }
+  @inlinable @inline(__always) public func flags(_ id: TypeID) -> NodeFlags { flags[id.index] }
+  @inlinable @inline(__always) public func dwarfTag(of id: TypeID) -> UInt16 { dwarfTags[id.index] }
+  @inlinable @inline(__always) public func isLive(_ id: TypeID) -> Bool { kinds[id.index].isBTF }
   public func nameString(_ id: TypeID) -> String { strings.string(names[id.index]) }
   public func origin(_ id: TypeID) -> Origin {
     Origin(dieOffset: dieOffsets[id.index], unit: units[id.index])
   }
 
   /// The range of `id`'s members in the member columns.
-  @inlinable public func memberRange(_ id: TypeID) -> Range<Int> {
+  @inlinable @inline(__always) public func memberRange(_ id: TypeID) -> Range<Int> {
     let s = Int(memberStarts[id.index])
     return s..<s + Int(memberCounts[id.index])
   }
-  @inlinable public func memberCount(_ id: TypeID) -> Int { Int(memberCounts[id.index]) }
+  @inlinable @inline(__always) public func memberCount(_ id: TypeID) -> Int { Int(memberCounts[id.index]) }
   public func members(of id: TypeID) -> [Member] { memberRange(id).map(member(at:)) }
-  @inlinable public func member(at i: Int) -> Member {
+  @inlinable @inline(__always) public func member(at i: Int) -> Member {
     Member(name: memberNames[i], type: memberTypes[i], value: memberValues[i], bits: memberBits[i])
   }
 

@@ -15,7 +15,7 @@ extension TypeGraph {
   }
 
   /// Number of reference slots of `id`, in `forEachReference` order.
-  @inlinable public func referenceCount(of id: TypeID) -> Int {
+  @inlinable @inline(__always) public func referenceCount(of id: TypeID) -> Int {
     let k = kinds[id.index]
     var n = k.hasReference ? 1 : 0
     if k == .array { n += 1 }
@@ -25,7 +25,7 @@ extension TypeGraph {
 
   /// The `n`th reference slot of `id`, in `forEachReference` order (no allocation: the
   /// iterative walks use it).
-  @inlinable public func reference(of id: TypeID, at n: Int) -> TypeID {
+  @inlinable @inline(__always) public func reference(of id: TypeID, at n: Int) -> TypeID {
     let k = kinds[id.index]
     var n = n
     if k.hasReference {
@@ -53,7 +53,7 @@ extension TypeGraph {
   /// Follows typedefs and modifiers (not pointers) to the type that gives `id` its layout.
   /// Inlinable, like `byteSize(of:)`: passes call both per member on a graph they hold
   /// `inout`, and a call that is not inlined copies the whole graph value first.
-  @inlinable public func resolvingModifiers(_ id: TypeID) -> TypeID {
+  @inlinable @inline(__always) public func resolvingModifiers(_ id: TypeID) -> TypeID {
     var t = id
     var steps = 0
     while steps < 64 {
