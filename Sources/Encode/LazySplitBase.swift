@@ -64,9 +64,6 @@ public struct LazySplitBase {
     graph.beginSplitBase(typeCount: UInt32(records.count + 1), stringLength: UInt32(stringLength), stringOffsets: offsets)
   }
 
-  /// Number of base types, void included.
-  public var typeCount: Int { records.count + 1 }
-
   /// The kind of base type `id` (1...), read from its record.
   public func kind(of id: UInt32) -> Kind {
     Kind(rawValue: UInt8((records[Int(id) - 1].info >> 24) & 0x1f))!
@@ -135,9 +132,7 @@ public struct LazySplitBase {
     return anonymous!.ids(for: key)
   }
 
-  /// The key of an anonymous type: its kind, entry count, size or count word, and per entry
-  /// its name offset, value word and type (`Dedup.anonymousKey` computes the same from a graph
-  /// node). Records it cannot key (out-of-range names) are left out.
+  /// Every anonymous record of a kind `anonymousKey` keys, by that key.
   private func indexAnonymousTypes() -> IDChains {
     var chains = IDChains(ids: records.count)
     let r = ByteReader(bytes: bytes)
@@ -149,6 +144,9 @@ public struct LazySplitBase {
     return chains
   }
 
+  /// The key of an anonymous type: its kind, entry count, size or count word, and per entry
+  /// its name offset, value word and type (`Dedup`'s `BasePairs.anonymousKey` computes the same
+  /// from a graph node); nil for kinds that are never anonymous candidates.
   private func anonymousKey(_ r: ByteReader, _ rec: BTFDecoder.RecordPosition) -> UInt64? {
     let kind = Kind(rawValue: UInt8((rec.info >> 24) & 0x1f))!
     let vlen = Int(rec.info & 0xffff)
@@ -235,7 +233,6 @@ public struct LazySplitBase {
     }
   }
 }
-
 
 /// Base ids by a 64-bit key, each key's ids in increasing order: an open-addressing table of
 /// keys and the first id of each, and a chain through the others.

@@ -60,14 +60,6 @@ extension Dedup {
     let result = try run(on: &g, context: &context)
     return forwards > 0 ? .changed : result
   }
-
-  /// Kinds that take part in classes (the others never merge).
-  static func mayMerge(_ kind: Kind) -> Bool {
-    switch kind {
-    case .void, .removed, .variable, .dataSection, .unrepresentable: return false
-    default: return true
-    }
-  }
 }
 
 /// The module types found equal to base types, and the walk that finds them.

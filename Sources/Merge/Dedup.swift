@@ -75,11 +75,12 @@ public struct Dedup: Pass {
     var table = ClassTable(capacity: 1 << 16)
     for i in 1..<g.count {
       let id = TypeID(i)
-      switch g.kind(id) {
-      case .void: classes[i] = 0
-      case .removed, .variable, .dataSection, .unrepresentable:
+      let kind = g.kind(id)
+      if kind == .void {
+        classes[i] = 0
+      } else if !Self.mayMerge(kind) {
         classes[i] = table.unique()
-      default:
+      } else {
         classes[i] = table.classOf(id, hash: hashed(labelHash(g, id))) { a, b in labelsEqual(g, a, b) }
       }
     }
@@ -119,28 +120,27 @@ public struct Dedup: Pass {
         let id = TypeID(i)
         let c = Int(current[i])
         if c == 0 { continue }
-        switch g.kind(id) {
-        case .removed, .variable, .dataSection, .unrepresentable:
+        if !Self.mayMerge(g.kind(id)) {  // void nodes are class 0, skipped above
           next[i] = table.unique()
-        default:
-          if !dirty[c] {
-            if wholeClass[c] == 0 { wholeClass[c] = table.unique() }
-            next[i] = wholeClass[c]
-            continue
-          }
-          var h = UInt64(bitPattern: Int64(current[i])) &* 0x9E37_79B9_7F4A_7C15
-          g.forEachReference(of: id) { t in h = mix(h, UInt64(UInt32(bitPattern: current[t.index]))) }
-          next[i] = table.classOf(id, hash: hashed(h)) { a, b in
-            guard current[a.index] == current[b.index] else { return false }
-            let n = g.referenceCount(of: a)
-            guard n == g.referenceCount(of: b) else { return false }
-            for k in 0..<n where current[g.reference(of: a, at: k).index] != current[g.reference(of: b, at: k).index] {
-              return false
-            }
-            return true
-          }
-          if firstNew[c] == 0 { firstNew[c] = next[i] } else if firstNew[c] != next[i] { split[c] = true }
+          continue
         }
+        if !dirty[c] {
+          if wholeClass[c] == 0 { wholeClass[c] = table.unique() }
+          next[i] = wholeClass[c]
+          continue
+        }
+        var h = UInt64(bitPattern: Int64(current[i])) &* 0x9E37_79B9_7F4A_7C15
+        g.forEachReference(of: id) { t in h = mix(h, UInt64(UInt32(bitPattern: current[t.index]))) }
+        next[i] = table.classOf(id, hash: hashed(h)) { a, b in
+          guard current[a.index] == current[b.index] else { return false }
+          let n = g.referenceCount(of: a)
+          guard n == g.referenceCount(of: b) else { return false }
+          for k in 0..<n where current[g.reference(of: a, at: k).index] != current[g.reference(of: b, at: k).index] {
+            return false
+          }
+          return true
+        }
+        if firstNew[c] == 0 { firstNew[c] = next[i] } else if firstNew[c] != next[i] { split[c] = true }
       }
       let newCount = Int(table.count) + 1
       classes = next
@@ -211,6 +211,15 @@ public struct Dedup: Pass {
       }
     }
     return nil
+  }
+
+  /// Kinds that take part in classes: tombstones, VARs, DATASECs and graph-only nodes never
+  /// merge (each is a class of its own), and void is class 0.
+  @inline(__always) static func mayMerge(_ kind: Kind) -> Bool {
+    switch kind {
+    case .void, .removed, .variable, .dataSection, .unrepresentable: return false
+    default: return true
+    }
   }
 
   // MARK: Labels

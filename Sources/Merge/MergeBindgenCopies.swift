@@ -31,13 +31,7 @@ public struct MergeBindgenCopies: Pass {
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     let base = graph.splitBase?.nodes ?? 0..<0
-    // Copies and their C names.
-    var copies: [(TypeID, NameID)] = []
-    for i in 1..<graph.count where !base.contains(i) {
-      let id = TypeID(i)
-      guard let bare = Self.bindgenCName(of: id, in: &graph) else { continue }
-      copies.append((id, bare))
-    }
+    let copies = Self.copies(in: &graph)
     if copies.isEmpty { return .unchanged }
     // Which names a copy has, by NameID (a flag per string, no hashing in the scan below).
     var wanted = [Bool](repeating: false, count: graph.strings.count)
@@ -73,13 +67,19 @@ public struct MergeBindgenCopies: Pass {
   /// The C names of the graph's bindgen copies (the base types of these names are what the
   /// pass compares them with).
   public static func copiedNames(in g: inout TypeGraph) -> [NameID] {
-    let base = g.splitBase?.nodes ?? 0..<0
-    var names: [NameID] = []
     var seen = Set<NameID>()
+    return copies(in: &g).map(\.1).filter { seen.insert($0).inserted }
+  }
+
+  /// The graph's bindgen copies (split base nodes aside) and their C names, in id order.
+  static func copies(in g: inout TypeGraph) -> [(TypeID, NameID)] {
+    let base = g.splitBase?.nodes ?? 0..<0
+    var copies: [(TypeID, NameID)] = []
     for i in 1..<g.count where !base.contains(i) {
-      if let bare = bindgenCName(of: TypeID(i), in: &g), seen.insert(bare).inserted { names.append(bare) }
+      guard let bare = bindgenCName(of: TypeID(i), in: &g) else { continue }
+      copies.append((TypeID(i), bare))
     }
-    return names
+    return copies
   }
 
   // Inlined: called per node from code that holds the graph `inout`, where a call that is not

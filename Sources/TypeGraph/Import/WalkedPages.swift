@@ -44,20 +44,23 @@ struct WalkedPages {
   /// extent check, the unit list) maps the pages around it too, 140 MB of Debian's vmlinux.
   /// The walk maps what it reads again, from the page cache.
   func releaseAll() {
-    let first = (UInt(bitPattern: start) + UInt(pageSize - 1)) & ~UInt(pageSize - 1)
-    let last = (UInt(bitPattern: start) + UInt(length)) & ~UInt(pageSize - 1)
-    guard last > first else { return }
-    if madvise(UnsafeMutableRawPointer(bitPattern: first), Int(last - first), MADV_DONTNEED) == 0 { log?.bytes += Int(last - first) }
+    _ = release(from: 0, to: length)
   }
 
   /// Releases the whole pages of the section below offset `end`.
   mutating func release(below end: UInt64) {
-    let limit = Int(min(end, UInt64(length)))
-    let first = (UInt(bitPattern: start) + UInt(released) + UInt(pageSize - 1)) & ~UInt(pageSize - 1)
-    let last = (UInt(bitPattern: start) + UInt(limit)) & ~UInt(pageSize - 1)
-    guard last > first else { return }
+    if let last = release(from: released, to: Int(min(end, UInt64(length)))) { released = last }
+  }
+
+  /// Releases the whole pages within section offsets `from ..< to`; returns the offset where
+  /// the last released page ends, nil when none lies within.
+  private func release(from: Int, to: Int) -> Int? {
+    let mask = ~UInt(pageSize - 1)
+    let first = (UInt(bitPattern: start) + UInt(from) + UInt(pageSize - 1)) & mask
+    let last = (UInt(bitPattern: start) + UInt(to)) & mask
+    guard last > first else { return nil }
     if madvise(UnsafeMutableRawPointer(bitPattern: first), Int(last - first), MADV_DONTNEED) == 0 { log?.bytes += Int(last - first) }
-    released = Int(last - UInt(bitPattern: start))
+    return Int(last - UInt(bitPattern: start))
   }
 
   /// Whether `[from, to)` lies in one private mapping of a file (`/proc/self/smaps`) of which
