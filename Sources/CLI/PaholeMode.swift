@@ -24,16 +24,13 @@ enum PaholeMode {
     if inv.printVersion || inv.printNumericVersion || inv.printFeatures {
       if inv.printVersion { print(PaholeCommandLine.version) }
       if inv.printNumericVersion { print(PaholeCommandLine.numericVersion) }
-      if inv.printFeatures {
-        for f in PaholeCommandLine.features {
-          if case .refused = f.handling { continue }
-          print(f.name)
-        }
-      }
+      if inv.printFeatures { print(PaholeCommandLine.supportedFeaturesLine) }
       return 0
     }
     let quiet = arguments.contains("-q") || arguments.contains("--quiet")
     guard let file = inv.file else { return 64 }
+    // pahole says these only with -V.
+    if inv.verbose { for note in inv.notes { standardError("rustbtf: \(note)") } }
     var importOptions = DWARFImportOptions()
     importOptions.threads = inv.jobs ?? 1  // pahole: one thread unless -j
     if let spec = inv.languageExclude {

@@ -27,19 +27,11 @@ public struct PaholeInvocation: Equatable, Sendable {
   public var features = PaholeFeatures()
   /// `-V`: a summary line on standard error.
   public var verbose = false
+  /// What pahole says only with `-V`: features ignored.
+  public var notes: [String] = []
   /// The ELF file.
   public var file: String?
 
-  public init() {}
-}
-
-/// pahole's BTF feature switches that change what rustbtf writes. Features rustbtf always
-/// honours (FLOAT, ENUM64, TYPE_TAG kinds, consistent prototypes, reproducible output, forced
-/// encoding) have no switch: their omission is refused instead (see `PaholeCommandLine`).
-public struct PaholeFeatures: Equatable, Sendable {
-  /// `var`: per-CPU VARs in a `.data..percpu` DATASEC (pahole writes them unless
-  /// `--skip_encoding_btf_vars`).
-  public var variables = true
   public init() {}
 }
 
@@ -50,10 +42,11 @@ public struct PaholeUsageError: Error, CustomStringConvertible, Equatable {
 
 public enum PaholeCommandLine {
   /// The pahole version rustbtf reports: the highest whose kernel contract rustbtf honours in
-  /// full (see README, "Which pahole version rustbtf stands in for"). Linux 6.12 gives v1.24 the
-  /// flags `-J --btf_gen_floats -j --lang_exclude=rust` (and `--btf_base vmlinux` per module);
-  /// v1.25 adds `--btf_gen_optimized`, which rustbtf refuses.
-  public static let version = "v1.24"
+  /// full (see README, "Which pahole version rustbtf stands in for"). Kernels give pahole 1.31
+  /// `-j --btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,
+  /// consistent_func,decl_tag_kfuncs` (6.12 on), `attributes` (after 6.12), `layout` (7.1 on)
+  /// and `distilled_base` for out-of-tree modules.
+  public static let version = "v1.31"
   public static var numericVersion: String { String(version.dropFirst().filter { $0 != "." }) }
 
   /// What rustbtf does with an option or a feature.
@@ -116,48 +109,25 @@ public enum PaholeCommandLine {
       o("btf_encode_detached", nil, .required, .honoured("writes raw BTF to this file, atomically; the ELF is not touched")),
       o("skip_encoding_btf_vars", nil, .none, .honoured("no VARs and no DATASEC (feature var off)")),
       o("btf_encode_force", nil, .none, .honoured("always on: a function or variable that cannot be encoded is left out with a reason, never the whole BTF")),
-      o("btf_gen_floats", nil, .none, .honoured("always on: floating-point types are FLOAT")),
-      o("btf_gen_all", nil, .none, .refused("asks for every feature, including optimized_func and decl_tag_kfuncs, which rustbtf does not implement")),
+      o("btf_gen_floats", nil, .none, .honoured("feature float: floating-point types are FLOAT (always, with or without it)")),
+      o("btf_gen_all", nil, .none, .honoured("pahole's default feature set (--btf_features=default)")),
       o("numeric_version", nil, .none, .honoured("prints \(numericVersion)")),
-      o("skip_encoding_btf_decl_tag", nil, .none, .honoured("no DECL_TAGs (rustbtf writes them only with --tag-original-names)")),
+      o("skip_encoding_btf_decl_tag", nil, .none, .honoured("feature decl_tag off: no DECL_TAGs (no kfunc tags either)")),
       o("skip_encoding_btf_type_tag", nil, .none, .refused("TYPE_TAGs (__user, __rcu, __percpu) are always written; BTF without them is for kernels before 5.17")),
       o("lang_exclude", nil, .required, .honoured("skips the compile units of these languages; RUSTBTF_KEEP_RUST=1 in the environment keeps Rust units anyway (README: keeping Rust types in a kernel build)")),
       o("skip_encoding_btf_enum64", nil, .none, .refused("64-bit enums are always ENUM64; BTF without it is for kernels before 6.0")),
-      o("btf_gen_optimized", nil, .none, .refused("FUNCs for functions the compiler optimized into clones (.isra, .constprop) are not written: their DWARF prototypes may not match how they are called")),
-      o("skip_encoding_btf_inconsistent_proto", nil, .none, .honoured("always on: a name whose functions have different prototypes gets no FUNC")),
-      o("btf_features", nil, .required, .honoured("see the feature table")),
-      o("supported_btf_features", nil, .none, .honoured("prints the features rustbtf honours")),
-      o("btf_features_strict", nil, .required, .honoured("as --btf_features (unknown features are always refused)")),
-      o("reproducible_build", nil, .none, .honoured("always on: the same input gives byte-identical BTF")),
+      o("btf_gen_optimized", nil, .none, .accepted("feature optimized_func, which has no effect from pahole 1.31 on (clones are matched by the name before the first '.'; the function rules decide)")),
+      o("skip_encoding_btf_inconsistent_proto", nil, .none, .honoured("feature consistent_func, always on: pahole's function rules decide which functions get a FUNC")),
+      o("btf_features", nil, .required, .honoured("pahole's rules: the first list resets every feature, lists add up, `default`/`+` add pahole's default set, unknown names are ignored (noted with -V); see the feature table")),
+      o("supported_btf_features", nil, .none, .honoured("prints pahole 1.31's features, comma-separated on one line, as pahole does")),
+      o("btf_features_strict", nil, .required, .honoured("as --btf_features, but a feature pahole 1.31 does not have is refused (exit 64) instead of ignored")),
+      o("reproducible_build", nil, .none, .accepted("always on: the same input gives byte-identical BTF, whatever -j")),
       o("running_kernel_vmlinux", nil, .none, .refused("looks up the running kernel's vmlinux to pretty-print it")),
-      o("btf_attributes", nil, .none, .refused("feature attributes is not implemented")),
+      o("btf_attributes", nil, .none, .honoured("feature attributes")),
       o("version", nil, .none, .honoured("prints \(version), the pahole version rustbtf stands in for")),
     ]
     return out
   }()
-
-  /// pahole 1.31's BTF features and what rustbtf does with each (`--btf_features=LIST`).
-  public static let features: [(name: String, inDefault: Bool, handling: Handling)] = [
-    ("encode_force", true, .honoured("always on (see --btf_encode_force)")),
-    ("var", true, .honoured("per-CPU VARs in a .data..percpu DATASEC; without it, none")),
-    ("float", true, .honoured("always on: FLOAT kind")),
-    ("decl_tag", true, .honoured("DECL_TAG kind allowed (written with --tag-original-names)")),
-    ("type_tag", true, .honoured("always on: TYPE_TAG kind")),
-    ("enum64", true, .honoured("always on: ENUM64 kind")),
-    ("optimized_func", true, .refused("FUNCs of functions the compiler optimized into clones (.isra, .constprop) are not written: their DWARF prototypes may not match how they are called")),
-    ("consistent_func", true, .honoured("always on: a name whose functions have different prototypes gets no FUNC")),
-    ("decl_tag_kfuncs", true, .refused("bpf_kfunc DECL_TAGs from the kernel's .BTF_ids kfunc sets are not implemented")),
-    ("reproducible_build", false, .honoured("always on: output is byte-identical for the same input")),
-    ("distilled_base", false, .refused("distilled base BTF (for out-of-tree modules built against another vmlinux) is not implemented; build the module against the vmlinux it will run with")),
-    ("global_var", false, .refused("VARs of global variables in .data/.bss DATASECs are not implemented (per-CPU variables are, with var)")),
-    ("attributes", false, .refused("attribute DECL_TAG/TYPE_TAG kinds (kind_flag 1, Linux 6.14) are not implemented")),
-  ]
-
-  /// Features that rustbtf cannot turn off: a `--btf_features` list that leaves one out asks
-  /// for BTF for an older kernel, which is refused.
-  static let alwaysOn: [(String, String)] = [
-    ("float", "FLOAT (Linux 5.13)"), ("type_tag", "TYPE_TAG (Linux 5.17)"), ("enum64", "ENUM64 (Linux 6.0)"),
-  ]
 
   /// Options rustbtf's own command line has too (same meaning): they alone do not make a
   /// command line pahole's.
@@ -246,6 +216,7 @@ public enum PaholeCommandLine {
       throw PaholeUsageError("one input file at a time (got \(positional.count): \(positional.joined(separator: " ")))")
     }
     inv.file = positional.first
+    try checkAlwaysOn(inv.features)
     let printing = inv.printVersion || inv.printNumericVersion || inv.printFeatures
     if !printing {
       guard inv.file != nil else { throw PaholeUsageError("missing input FILE") }
@@ -269,7 +240,7 @@ public enum PaholeCommandLine {
     case "btf_base": inv.base = value
     case "lang_exclude": inv.languageExclude = value
     case "verbose": inv.verbose = true
-    case "skip_encoding_btf_vars": inv.features.variables = false
+    case "skip_encoding_btf_vars": inv.features.set("var", false)
     case "jobs":
       if let value {
         guard let n = Int(value), n >= 0 else { throw PaholeUsageError("option '\(display)' takes a number of jobs, not '\(value)'") }
@@ -278,56 +249,19 @@ public enum PaholeCommandLine {
         inv.jobs = 0
       }
     case "btf_features", "btf_features_strict":
-      inv.features = try parseFeatures(value ?? "", display: display)
-    default: break  // honoured by always being on, or accepted
+      inv.notes += try applyFeatureList(value ?? "", strict: option.long == "btf_features_strict", display: display,
+                                        to: &inv.features)
+    // The older spellings set the same switches as the features.
+    case "btf_gen_floats": inv.features.set("float", true)
+    case "btf_encode_force": inv.features.set("encode_force", true)
+    case "skip_encoding_btf_decl_tag": inv.features.set("decl_tag", false)
+    case "btf_gen_optimized": inv.features.set("optimized_func", true)
+    case "skip_encoding_btf_inconsistent_proto": inv.features.set("consistent_func", true)
+    case "reproducible_build": inv.features.set("reproducible_build", true)
+    case "btf_attributes": inv.features.set("attributes", true)
+    case "btf_gen_all": _ = try applyFeatureList("default", strict: false, display: display, to: &inv.features)
+    default: break  // accepted
     }
-  }
-
-  /// `--btf_features=LIST`: pahole's rules (`default`, `+extra` = default plus extra, a plain
-  /// list = exactly those), with every feature rustbtf does not implement refused by name, and
-  /// unknown names refused too (pahole ignores them unless strict; silently dropping a request
-  /// is what rustbtf never does).
-  static func parseFeatures(_ list: String, display: String) throws(PaholeUsageError) -> PaholeFeatures {
-    var names: [String] = []
-    var text = Substring(list)
-    var withDefault = false
-    if text.hasPrefix("+") {
-      withDefault = true
-      text = text.dropFirst()
-    }
-    for part in text.split(separator: ",") {
-      let name = String(part)
-      if name == "default" { withDefault = true; continue }
-      guard let feature = features.first(where: { $0.name == name }) else {
-        let known = features.map(\.name).joined(separator: ", ")
-        throw PaholeUsageError("\(display): unknown BTF feature '\(name)' (pahole 1.31's features: \(known))")
-      }
-      if case .refused(let why) = feature.handling {
-        throw PaholeUsageError("\(display): BTF feature '\(name)' is not supported: \(why)")
-      }
-      names.append(name)
-    }
-    if withDefault {
-      for f in features where f.inDefault {
-        if case .refused(let why) = f.handling {
-          throw PaholeUsageError("\(display): BTF feature '\(f.name)' (in pahole's default set) is not supported: \(why)")
-        }
-        names.append(f.name)
-      }
-    }
-    for (name, kind) in alwaysOn where !names.contains(name) {
-      throw PaholeUsageError("\(display): the list leaves out '\(name)', but rustbtf always writes \(kind) kinds (BTF for older kernels is not supported)")
-    }
-    var out = PaholeFeatures()
-    out.variables = names.contains("var")
-    return out
-  }
-
-  /// The select-symbols parameters that give `features`.
-  public static func pipelineText(for features: PaholeFeatures) -> String {
-    features.variables ? "all" : StandardPasses.all().passes.map { p in
-      p.name == SelectSymbols.name ? "\(p.name)<variables=none>" : p.name
-    }.joined(separator: ",")
   }
 
   /// The option and feature tables as Markdown (`rustbtf --pahole-flags`; README's table).
@@ -353,10 +287,10 @@ public enum PaholeCommandLine {
       let (what, why) = text(o.handling)
       out += "| \(spell.joined(separator: ", ")) | \(what) | \(why) |\n"
     }
-    out += "\n| `--btf_features` feature | in pahole's default | rustbtf | what it does |\n|---|---|---|---|\n"
+    out += "\n| `--btf_features` feature | pahole | in pahole's default | rustbtf | what it does |\n|---|---|---|---|---|\n"
     for f in features {
       let (what, why) = text(f.handling)
-      out += "| `\(f.name)` | \(f.inDefault ? "yes" : "no") | \(what) | \(why) |\n"
+      out += "| `\(f.name)` | \(f.since) | \(f.inDefault ? "yes" : "no") | \(what) | \(why) |\n"
     }
     return out
   }

@@ -1,5 +1,6 @@
 import Foundation
 import RustBTF
+import TypeGraph
 import Testing
 
 /// pahole's command line as Linux builds call it (scripts/Makefile.btf, link-vmlinux.sh,
@@ -36,33 +37,77 @@ import Testing
 
   @Test func olderSpellingsOfTheKernel() throws {
     let inv = try PaholeCommandLine.parse(["-J", "--skip_encoding_btf_vars", "--btf_gen_floats", "f"])
-    #expect(!inv.features.variables)
-    _ = try PaholeCommandLine.parse(["-J", "--skip_encoding_btf_inconsistent_proto", "f"])
-    // v1.25's second flag is refused by name, with the reason.
-    let e = #expect(throws: PaholeUsageError.self) {
-      try PaholeCommandLine.parse(["-J", "--skip_encoding_btf_inconsistent_proto", "--btf_gen_optimized", "f"])
-    }
-    #expect(e?.description.contains("--btf_gen_optimized") == true)
+    #expect(!inv.features.variables && inv.features.isOn("float"))
+    // v1.25's line: both flags set pahole 1.31's switches (optimized_func has no effect there).
+    let v125 = try PaholeCommandLine.parse(["-J", "--skip_encoding_btf_inconsistent_proto", "--btf_gen_optimized", "f"])
+    #expect(v125.features.isOn("consistent_func") && v125.features.isOn("optimized_func"))
+    #expect(try PaholeCommandLine.parse(["-J", "--btf_attributes", "f"]).features.attributes)
+    #expect(try !PaholeCommandLine.parse(["-J", "--skip_encoding_btf_decl_tag", "f"]).features.declTags)
+    // Without any --btf_features, pahole's built-in defaults: VARs, no kfunc tags.
+    let plain = try PaholeCommandLine.parse(["-J", "f"])
+    #expect(plain.features.variables && plain.features.declTags && !plain.features.kfuncTags && !plain.features.globalVariables)
   }
 
-  @Test func btfFeatures() throws {
-    let kernel126 = "encode_force,var,float,enum64,decl_tag,type_tag,consistent_func"
-    #expect(try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126)", "f"]).features.variables)
-    #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=encode_force,float,enum64,type_tag", "f"]).features.variables)
-    _ = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),reproducible_build", "f"])
-    // Each feature rustbtf does not implement is refused by name.
-    for refused in ["optimized_func", "decl_tag_kfuncs", "distilled_base", "global_var", "attributes"] {
+  /// pahole's `parse_btf_features`: the first list resets every feature, lists add up,
+  /// `default` and a leading `+` add the default set, unknown names are ignored unless strict.
+  @Test func btfFeaturesAsPaholeReadsThem() throws {
+    let kernel612 = "encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs"
+    let k = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel612)", "f"]).features
+    #expect(k.variables && k.kfuncTags && k.declTags && !k.attributes && !k.globalVariables && !k.distilledBase)
+    // A second list adds to the first (Linux 6.19: `--btf_features=… --btf_features=attributes`).
+    let two = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel612)", "--btf_features=attributes", "f"]).features
+    #expect(two.attributes && two.kfuncTags)
+    // decl_tag_kfuncs needs decl_tag, as in pahole.
+    #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag,decl_tag_kfuncs", "f"]).features.kfuncTags)
+    // A list without var: no VARs; global_var widens var and is nothing without it.
+    #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag", "f"]).features.variables)
+    #expect(try PaholeCommandLine.parse(["-J", "--btf_features=+global_var", "f"]).features.globalVariables)
+    #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag,global_var", "f"]).features.globalVariables)
+    // `default` and `+x`.
+    let d = try PaholeCommandLine.parse(["-J", "--btf_features=default", "f"]).features
+    #expect(d.kfuncTags && d.variables && !d.distilledBase)
+    let plus = try PaholeCommandLine.parse(["-J", "--btf_features=+distilled_base,reproducible_build", "f"]).features
+    #expect(plus.distilledBase && plus.kfuncTags && plus.isOn("reproducible_build"))
+    #expect(try PaholeCommandLine.parse(["-J", "--btf_gen_all", "f"]).features.kfuncTags)
+    // Unknown names (and 1.32's, which 1.31 does not know) are ignored, with a note for -V;
+    // strict refuses them by name.
+    let future = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel612),layout,frobnicate", "f"])
+    #expect(future.features == k)
+    #expect(future.notes.count == 2 && future.notes.contains { $0.contains("'frobnicate'") } && future.notes.contains { $0.contains("'layout'") })
+    for strictList in ["\(kernel612),frobnicate", "\(kernel612),layout"] {
       let e = #expect(throws: PaholeUsageError.self) {
-        try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),\(refused)", "f"])
+        try PaholeCommandLine.parse(["-J", "--btf_features_strict=\(strictList)", "f"])
       }
-      #expect(e?.description.contains("'\(refused)'") == true, "\(refused): \(String(describing: e))")
+      #expect(e?.description.contains(strictList.components(separatedBy: ",").last!) == true, "\(String(describing: e))")
     }
-    // `default` and `+x` include pahole's default set, which has optimized_func.
-    #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J", "--btf_features=default", "f"]) }
-    #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J", "--btf_features=+reproducible_build", "f"]) }
-    // Unknown names are refused, not ignored; so is leaving out a kind rustbtf always writes.
-    #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),layout", "f"]) }
+    #expect(try PaholeCommandLine.parse(["-J", "--btf_features_strict=\(kernel612)", "f"]).features == k)
+    // Leaving out a kind rustbtf always writes is refused, after all the lists are read.
     #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J", "--btf_features=var,float,enum64", "f"]) }
+    #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J", "--btf_features=attributes", "f"]) }
+    _ = try PaholeCommandLine.parse(["-J", "--btf_features=var,float", "--btf_features=enum64,type_tag", "f"])
+  }
+
+  /// The features reach the pipeline as pass parameters.
+  @Test func featuresChooseThePipeline() throws {
+    let names = PassRegistryNames(standard: ["select-symbols", "tag-kfuncs", "dedup"])
+    var f = PaholeFeatures()
+    #expect(PaholeCommandLine.pipelineText(for: f, registry: names) == "select-symbols,tag-kfuncs<kfuncs=off;attributes=off>,dedup")
+    f = try PaholeCommandLine.parse(["-J", "--btf_features=+global_var,attributes", "f"]).features
+    #expect(PaholeCommandLine.pipelineText(for: f, registry: names) == "select-symbols<variables=global>,tag-kfuncs<kfuncs=on;attributes=on>,dedup")
+    f.variables = false
+    #expect(PaholeCommandLine.pipelineText(for: f, registry: names).hasPrefix("select-symbols<variables=none>,"))
+    // A registry without the pass gets no override; every text parses with the standard one.
+    #expect(PaholeCommandLine.pipelineText(for: PaholeFeatures(), registry: PassRegistryNames(standard: ["dedup"])) == "all")
+    for line in [["-J", "f"], ["-J", "--btf_features=+global_var,attributes", "f"], ["-J", "--skip_encoding_btf_vars", "f"]] {
+      let text = PaholeCommandLine.pipelineText(for: try PaholeCommandLine.parse(line).features)
+      _ = try PassPipeline(parsing: text, registry: StandardPasses.registry)
+    }
+  }
+
+  @Test func supportedFeaturesIsPaholesOneLine() throws {
+    let run = try runCLI(["--supported_btf_features"])
+    #expect(run.status == 0)
+    #expect(run.stdout == "encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,reproducible_build,distilled_base,global_var,attributes\n")
   }
 
   @Test func unknownAndPrettyPrintingOptionsAreNamed() throws {
@@ -91,7 +136,7 @@ import Testing
     #expect(run.status == 0 && run.stderr.isEmpty)
     #expect(run.stdout == PaholeCommandLine.version + "\n")
     #expect(run.stdout.wholeMatch(of: /v1\.[0-9]+\n/) != nil)
-    #expect(try runCLI(["--numeric_version"]).stdout == "124\n")
+    #expect(try runCLI(["--numeric_version"]).stdout == "131\n")
   }
 
   @Test func usageErrorsExit64WithOneLine() throws {
@@ -162,6 +207,46 @@ import Testing
     #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     let dump = try runCLI(["dump", "-B", vmlinux, dir + "/m.btf"])
     #expect(dump.status == 0 && dump.stdout.contains("FUNC '_ZN9mixed_lib8classify"))
+  }
+
+  /// Every line of README's kernel table ("Which pahole version rustbtf stands in for"), as
+  /// written, run on corpus objects standing in for the kernel's files (a mixed Rust/C
+  /// executable as vmlinux, a mixed object as each module), with `RUSTBTF_KEEP_RUST=1` as README
+  /// documents; what each line writes is loaded into the running kernel (split BTF on its base).
+  @Test func eachKernelsCommandLine() throws {
+    let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
+    let table = readme.components(separatedBy: "<!-- kernel-lines")[1].components(separatedBy: "<!-- /kernel-lines -->")[0]
+    let rows = table.split(separator: "\n").filter { $0.hasPrefix("| ") && $0.contains("`-J") }
+    #expect(rows.count >= 19, "README's kernel table has \(rows.count) rows")
+    for row in rows {
+      let columns = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+      let line = columns[2].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+      let dir = try temporaryDirectory()
+      for (path, object) in [(".tmp_vmlinux.btf", "mixed-O2.elf"), (".tmp_vmlinux1", "mixed-O2.elf"), ("vmlinux", "mixed-O2.elf"),
+                             ("drivers/net/dummy.ko", "mixed_lib-O2.o"), ("ext/hello.ko", "mixed_lib-O2.o"), ("hello.ko", "mixed_lib-O2.o")] {
+        try FileManager.default.createDirectory(atPath: dir + "/" + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: corpusObject(object), toPath: dir + "/" + path)
+      }
+      #expect(try runCLI(["-J", "vmlinux"], in: dir).status == 0)
+      let args = line.replacingOccurrences(of: "-j<N>", with: "-j2").replacingOccurrences(of: "$M/", with: "ext/")
+        .replacingOccurrences(of: "$KB/", with: dir + "/").split(separator: " ").map(String.init)
+      let elf = args.last!, input = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + elf))
+      let run = try runTool("/usr/bin/env", ["RUSTBTF_KEEP_RUST=1", try rustbtfBinary()] + args, in: dir)
+      #expect(run.status == 0, "\(columns[0]) \(columns[1]): \(run.stderr)")
+      #expect(run.stdout.isEmpty && run.stderr.split(separator: "\n").allSatisfy { $0.contains("keeping Rust compile units") },
+              "\(columns[0]) \(columns[1]): \(run.stdout)\(run.stderr)")
+      let out: String
+      if let detached = args.first(where: { $0.hasPrefix("--btf_encode_detached=") }) {
+        out = dir + "/" + String(detached.dropFirst("--btf_encode_detached=".count))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + elf)) == input, "a detached line changed \(elf)")
+      } else {
+        out = dir + "/out.btf"
+        try Data(try #require(try readBTFSection(fromELF: dir + "/" + elf))).write(to: URL(fileURLWithPath: out))
+      }
+      let base = args.contains("--btf_base") ? ["-B", dir + "/vmlinux"] : []
+      let verify = try runCLI(["verify", "--kernel"] + base + [out])
+      #expect(verify.status == 0, "\(columns[0]) \(columns[1]): \(verify.stdout)\(verify.stderr)")
+    }
   }
 
   /// README's flag table is `rustbtf pahole-flags`, word for word.
