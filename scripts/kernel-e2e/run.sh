@@ -50,6 +50,30 @@ else
 fi
 run c_fentry_control fentry c_fentry_control ./c_fentry.bpf.o "$C_FENTRY_TARGET" fire
 
+# 4. the out-of-tree Rust module: its BTF, encoded against another vmlinux BTF, is relocated by
+# the kernel through .BTF.base, and a CO-RE kprobe reads RustOot through it; the same module
+# without .BTF.base must not get its BTF accepted.
+if insmod ./rust_oot.ko 2> ./insmod.err; then
+  if [ -e $B/rust_oot ]; then r=ok; else r=fail; fi
+  echo "E2E-T: oot_distilled_base_btf $r /sys/kernel/btf/rust_oot size=$(wc -c < $B/rust_oot 2>/dev/null) RustOot=$(cnt $B/rust_oot RustOot 2>/dev/null)"
+  OSYM=$(awk '$4 == "[rust_oot]" && $3 ~ /RustOot/ && $3 ~ /4drop$/ { print $3 }' /proc/kallsyms | head -1)
+  if [ -n "$OSYM" ]; then
+    run rust_oot_core kprobe "$OSYM" "rmmod rust_oot" rust_oot_core=./rust_oot_core.bpf.o
+  else
+    echo "E2E-T: rust_oot_core fail no_drop_symbol_in_kallsyms"
+  fi
+else
+  echo "E2E-T: oot_distilled_base_btf fail insmod: $(cat ./insmod.err)"
+  echo "E2E-T: rust_oot_core fail not_loaded"
+fi
+dmesg -c > /dev/null 2>&1
+if insmod ./rust_oot_nobase.ko 2> ./insmod.err; then
+  if [ -e $B/rust_oot_nobase ]; then r=fail; else r=ok; fi
+  echo "E2E-T: oot_without_base_refused $r loaded, btf=$([ -e $B/rust_oot_nobase ] && echo yes || echo no): $(dmesg | grep -i btf | head -2 | tr '\n' ' ')"
+else
+  echo "E2E-T: oot_without_base_refused ok insmod refused: $(cat ./insmod.err) $(dmesg | grep -i -E 'btf|rust_oot' | head -2 | tr '\n' ' ')"
+fi
+
 # 1. kprobe on the Rust drop, fired by rmmod: CO-RE reads (rust_kprobe_core) and, as control,
 # reads at offsets taken from DWARF at build time (rust_kprobe_dwarf).
 if [ -n "$SYM" ]; then
