@@ -8,6 +8,8 @@ import Glibc
 // Running out of memory ends the process with one line and removes the temporary output file in
 // flight (Sources/COutOfMemory).
 rb_oom_set_cleanup_path(TemporaryOutput.inFlightPath)
+// Every path that ends the process checks standard output's writes first.
+StandardOutput.install()
 
 // pahole's command line (`make PAHOLE=rustbtf`) is told apart by its options before
 // ArgumentParser sees rustbtf's own.
