@@ -7,7 +7,10 @@ import Glibc
 // "Output files"):
 // - a new or existing regular file: written to a temporary file beside it and renamed over it,
 //   so a failed or interrupted run leaves the old file (or none); mode 0666 less the umask;
-// - a symlink: followed; the file it points to is replaced, the link stays;
+// - a symlink: followed; the file it points to is replaced, the link stays — unless it lies in
+//   a sticky world-writable directory (`/tmp`) and belongs to neither the caller nor the
+//   directory's owner: refused, by the rule the kernel applies with fs.protected_symlinks=1,
+//   which does not see links resolved here, in user space;
 // - an existing device, FIFO or socket (`/dev/null`, `/dev/stdout`): written in place, every
 //   write error reported (`/dev/full`: "No space left on device"); never renamed over;
 // - a directory, a missing directory, an unwritable one, or the input file itself (by device
@@ -24,7 +27,7 @@ public enum OutputTarget: Equatable, Sendable {
   /// Checks that `path` can take the output of a conversion of `input`: not the input, not a
   /// directory, in an existing writable directory. Throws a one-line `ConversionError`.
   public static func check(_ path: String, input: String?) throws -> OutputTarget {
-    let resolved = resolvingLinks(path)
+    let resolved = try resolvingLinks(path)
     var status = stat()
     if stat(resolved, &status) == 0 {
       if let input, isSameFile(status, input) {
@@ -48,17 +51,33 @@ public enum OutputTarget: Equatable, Sendable {
   }
 
   /// `path` with symlinks resolved as far as they lead: a link to a file that does not exist
-  /// yet names where that file will be.
-  static func resolvingLinks(_ path: String) -> String {
+  /// yet names where that file will be. Only the last component's links are resolved here; the
+  /// kernel resolves the directories (and applies fs.protected_symlinks to them). Throws for a
+  /// link the kernel's rule would not follow (`checkLinkMayBeFollowed`).
+  static func resolvingLinks(_ path: String) throws -> String {
     var current = path
     for _ in 0..<40 {
       var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
       let n = readlink(current, &buffer, buffer.count - 1)
       if n < 0 { return current }
+      try checkLinkMayBeFollowed(current, reportedAs: path)
       let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
       current = target.hasPrefix("/") ? target : directoryName(current) + "/" + target
     }
     return current
+  }
+
+  /// The kernel's rule for following a symlink with fs.protected_symlinks=1 (fs/namei.c,
+  /// may_follow_link): a link in a sticky world-writable directory is followed only by its
+  /// owner, or when it belongs to the directory's owner. Otherwise another user of `/tmp` could
+  /// plant `out.btf` as a link and have root replace any file it points to.
+  static func checkLinkMayBeFollowed(_ link: String, reportedAs path: String) throws {
+    var linkStatus = stat(), dirStatus = stat()
+    let dir = directoryName(link)
+    guard lstat(link, &linkStatus) == 0, stat(dir, &dirStatus) == 0 else { return }  // gone: nothing to follow
+    let stickyAndWorldWritable = dirStatus.st_mode & (S_ISVTX | S_IWOTH) == S_ISVTX | S_IWOTH
+    if linkStatus.st_uid == geteuid() || !stickyAndWorldWritable || linkStatus.st_uid == dirStatus.st_uid { return }
+    throw ConversionError("\(path): refusing to follow the symlink \(link), owned by uid \(linkStatus.st_uid), in the sticky world-writable directory \(dir) (owned by uid \(dirStatus.st_uid)): it belongs to neither you nor the directory's owner")
   }
 
   private static func isSameFile(_ output: stat, _ input: String) -> Bool {
