@@ -67,7 +67,7 @@ enum PaholeMode {
       }
       let base = try inv.base.map(readBaseBTF)
       let result = try Conversion(pipeline: pipeline, instrumentation: [ReleaseFreedMemory()], importOptions: importOptions, base: base)
-        .run(path: file)
+        .run(path: try LibraryPath.of(file))
       if let out = inv.detachedOutput {
         try writeAtomically(result.btf, to: out, input: file)
       } else {
@@ -133,7 +133,7 @@ enum PaholeMode {
 
   /// `--btf_base FILE`: raw BTF (by its magic), or the `.BTF` section of an ELF file.
   static func readBaseBTF(_ path: String) throws -> [UInt8] {
-    if isRawBTF(path) { return try readFile(path, limit: maxBTFFileSize) }
+    if isRawBTF(path) { return try readFile(try LibraryPath.of(path), limit: maxBTFFileSize) }
     let section: [UInt8]?
     do { section = try readBTFSection(fromELF: path) } catch {
       throw ConversionError("--btf_base \(path): neither raw BTF nor an ELF file with .BTF (\(error))")
@@ -147,7 +147,7 @@ enum PaholeMode {
 
 /// The file starts with BTF's magic (little-endian 0xeb9f), not ELF's.
 private func isRawBTF(_ path: String) -> Bool {
-  guard let f = fopen(path, "rb") else { return false }
+  guard let f = FileName.withCString(path, { fopen($0, "rb") }) else { return false }
   defer { fclose(f) }
   var magic: [UInt8] = [0, 0]
   return fread(&magic, 1, 2, f) == 2 && magic == [0x9f, 0xeb]

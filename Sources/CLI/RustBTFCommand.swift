@@ -59,8 +59,9 @@ enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
   case text, json
 }
 
+/// Writes `line` to standard error, names that are not UTF-8 shown as `\xNN` (`FileName`).
 func standardError(_ line: String) {
-  var text = line + "\n"
+  var text = FileName.display(LibraryPath.named(line)) + "\n"
   text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
 
@@ -196,7 +197,7 @@ struct Convert: ParsableCommand {
       let phases = timePasses ? PhaseTimes(threads: importOptions.threadCount) : nil
       conversion.progress = phases.map { $0.observing(display) } ?? display
       defer { if display != nil { Progress.clear() } }
-      result = try conversion.run(path: file)
+      result = try conversion.run(path: try LibraryPath.of(file))
       phases?.finished()
       if toStandardOutput {
         result.btf.withUnsafeBytes { StandardOutput.write($0) }
@@ -221,7 +222,8 @@ struct Convert: ParsableCommand {
       }
     }
     if let retention = result.retention {
-      standardOutput(format == .json ? retention.json(inputName: file) : retention.text(inputName: file))
+      let name = FileName.display(file)
+      standardOutput(format == .json ? retention.json(inputName: name) : retention.text(inputName: name))
     }
     if !quiet { standardError("rustbtf: \(file) -> \(toStandardOutput ? "standard output" : out): \(result.summary.line)") }
     // The BTF is written; a name that matched nothing still makes the run fail, so scripts

@@ -1,3 +1,5 @@
+import RustBTF
+
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
@@ -56,7 +58,8 @@ enum StandardOutput {
 
 /// The executable's `print`: through `StandardOutput.write`, so that every report's write
 /// errors are seen (Swift's own `print` goes through C's stdout, whose errors lose errno).
+/// Names that are not UTF-8 show as `\xNN` (`FileName`), as in messages.
 func print(_ text: String, terminator: String = "\n") {
-  var line = text + terminator
+  var line = FileName.display(LibraryPath.named(text)) + terminator
   line.withUTF8 { StandardOutput.write(UnsafeRawBufferPointer($0)) }
 }

@@ -13,7 +13,7 @@ StandardOutput.install()
 
 // pahole's command line (`make PAHOLE=rustbtf`) is told apart by its options before
 // ArgumentParser sees rustbtf's own.
-let arguments = Array(CommandLine.arguments.dropFirst())
+let arguments = RawArguments.all
 // `--version` is pahole's (one line for Kconfig); rustbtf's own version has a flag of its own.
 if arguments == ["--rustbtf-version"] {
   print(RustBTFVersion.line)
@@ -23,4 +23,4 @@ let subcommands = Set(RustBTFCommand.configuration.subcommands.map { $0._command
 if PaholeCommandLine.applies(to: arguments, subcommands: subcommands) {
   exit(PaholeMode.run(arguments))
 }
-RustBTFCommand.main()
+RustBTFCommand.main(arguments)

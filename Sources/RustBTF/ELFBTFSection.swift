@@ -436,7 +436,7 @@ private struct OpenedFile {
 
   init(path: String, reportedAs file: String) throws {
     // O_NONBLOCK: opening a FIFO must not hang before fstat can refuse it.
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    let fd = FileName.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     guard fd >= 0 else { throw ConversionError("\(file): cannot open: \(errnoText())") }
     var status = stat()
     guard fstat(fd, &status) == 0 else {

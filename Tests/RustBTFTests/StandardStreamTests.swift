@@ -98,3 +98,61 @@ import Verify
     #expect(verify.status == 0 && verify.stdout.contains("\(elf): accepted by the running kernel"), "\(verify.stdout)\(verify.stderr)")
   }
 }
+
+/// File names that are not UTF-8 (`caf\xe9.o`, Latin-1) name their files: as input, as `-o`
+/// output, for `-J`, `dump` and `verify`; messages show the byte as `\xe9`.
+@Suite struct NonUTF8FileNameTests {
+  /// Runs `script` with sh in `dir`, with $0 the rustbtf binary and $1 a sample object.
+  func shell(_ script: String, in dir: String) throws -> CLIRun {
+    try runTool("/bin/sh", ["-c", script, try rustbtfBinary(), corpusObject("c_funcs-O2.o")], in: dir)
+  }
+
+  @Test func namesKeepTheirBytes() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let setup = try shell("""
+      cp "$1" "$(printf 'caf\\351.o')" && "$0" -q "$1" -o ref.btf
+      """, in: dir)
+    try #require(setup.status == 0, "\(setup.stderr)")
+
+    let convert = try shell("""
+      "$0" "$(printf 'caf\\351.o')" -o "$(printf 'out\\351.btf')" && cmp ref.btf "$(printf 'out\\351.btf')"
+      """, in: dir)
+    #expect(convert.status == 0, "\(convert.stderr)")
+    #expect(convert.stderr.contains("caf\\xe9.o -> out\\xe9.btf:"), "\(convert.stderr)")
+    let defaultOutput = try shell("""
+      "$0" -q "$(printf 'caf\\351.o')" && cmp ref.btf "$(printf 'caf\\351.o.btf')"
+      """, in: dir)
+    #expect(defaultOutput.status == 0, "\(defaultOutput.stderr)")
+
+    let readBack = try shell("""
+      "$0" verify --kernel "$(printf 'out\\351.btf')" && "$0" dump "$(printf 'out\\351.btf')" > dump.txt && "$0" dump ref.btf > ref.txt && cmp dump.txt ref.txt
+      """, in: dir)
+    #expect(readBack.status == 0, "\(readBack.stdout)\(readBack.stderr)")
+    #expect(readBack.stdout.contains("out\\xe9.btf: accepted by the running kernel"), "\(readBack.stdout)")
+
+    let inPlace = try shell("""
+      "$0" -J "$(printf 'caf\\351.o')" && "$0" dump "$(printf 'caf\\351.o')" > j.txt && cmp j.txt ref.txt
+      """, in: dir)
+    #expect(inPlace.status == 0, "\(inPlace.stderr)")
+
+    let missing = try shell("""
+      "$0" "$(printf 'nope\\351.o')" -o x.btf
+      """, in: dir)
+    #expect(missing.status == 1 && missing.stderr == "rustbtf: nope\\xe9.o: cannot open: No such file or directory\n", "\(missing.stderr)")
+  }
+
+  /// Bytes that are not UTF-8 round-trip through `FileName`, and so do names that are, including
+  /// ones holding the private-use scalars the escapes use.
+  @Test func fileNameRoundTrips() {
+    let cases: [[UInt8]] = [
+      Array("plain.o".utf8), [0x63, 0x61, 0x66, 0xe9, 0x2e, 0x6f], [0xff, 0xfe, 0x80], [0xe2, 0x82],
+      Array("caf\u{e9}.o".utf8), Array("\u{10FF80}\u{10FFFF}".utf8), [0xed, 0xa0, 0x80], [0xc0, 0xaf],
+    ]
+    for bytes in cases {
+      #expect(FileName.bytes(of: FileName.string(bytes)) == bytes, "\(bytes)")
+    }
+    #expect(FileName.display(FileName.string([0x63, 0x61, 0x66, 0xe9])) == "caf\\xe9")
+    #expect(FileName.string(Array("caf\u{e9}".utf8)) == "caf\u{e9}")
+  }
+}
