@@ -64,6 +64,7 @@ else
   bad "-J with the packaged binary"
 fi
 zcat "$work/deb/usr/share/man/man1/rustbtf.1.gz" | grep -q -- "btf_base" && ok "man page lists pahole's options" || bad "man page"
+zcat "$work/deb/usr/share/man/man1/rustbtf.1.gz" | grep -q '^|' && bad "man page has raw Markdown table rows" || ok "man page lists pahole's options as roff, not Markdown rows"
 
 echo "package-test: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -61,41 +61,14 @@ echo "package: building $name (commit $commit) in $src" >&2
 (cd "$src" && swift build -c release --static-swift-stdlib --product rustbtf "${archives[@]}" >&2)
 bin=$src/.build/release/rustbtf
 
-# The staged tree: binary, man page from the --help texts, docs.
+# The staged tree: binary, man page from the --help texts and the pahole flag tables, docs.
 stage=$out/$name
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/share/man/man1" "$stage/share/doc/rustbtf"
 install -m 0755 "$bin" "$stage/bin/rustbtf"
 strip --strip-debug "$stage/bin/rustbtf"
 cp "$root/README.md" "$root/PASSES.md" "$stage/share/doc/rustbtf/"
-{
-  echo ".TH RUSTBTF 1 \"$build_date\" \"rustbtf $version\" \"User Commands\""
-  echo ".SH NAME"
-  echo "rustbtf \\- turn the DWARF of ELF files holding Rust and C code into BTF the Linux kernel accepts"
-  echo ".SH SYNOPSIS"
-  echo ".B rustbtf"
-  echo "[\\fIOPTIONS\\fR] \\fIFILE\\fR [\\-o \\fIOUT.btf\\fR]"
-  echo ".br"
-  echo ".B rustbtf"
-  echo "\\-J [\\-\\-btf_base \\fIvmlinux\\fR] [\\-j] [\\-\\-lang_exclude=rust] \\fIFILE\\fR   (pahole's command line)"
-  echo ".SH VERSION"
-  echo ".nf"
-  "$stage/bin/rustbtf" --rustbtf-version
-  echo ".fi"
-  for sub in "" convert dump verify; do
-    echo ".SH \"$( [ -z "$sub" ] && echo DESCRIPTION || echo "rustbtf $sub" | tr a-z A-Z)\""
-    echo ".nf"
-    # shellcheck disable=SC2086
-    "$stage/bin/rustbtf" $sub --help | sed 's/\\/\\\\/g; s/^\./\\\&./'
-    echo ".fi"
-  done
-  echo ".SH \"PAHOLE'S OPTIONS\""
-  echo ".nf"
-  "$stage/bin/rustbtf" pahole-flags | sed 's/\\/\\\\/g; s/^\./\\\&./'
-  echo ".fi"
-  echo ".SH SEE ALSO"
-  echo "pahole(1), bpftool-btf(8); /usr/share/doc/rustbtf/README.md and PASSES.md"
-} > "$stage/share/man/man1/rustbtf.1"
+bash "$root/scripts/man-page.sh" "$stage/bin/rustbtf" "$build_date" "$version" > "$stage/share/man/man1/rustbtf.1"
 gzip -9n "$stage/share/man/man1/rustbtf.1"
 
 # Tarball.

@@ -271,6 +271,7 @@ static inline Dwfl *rb_dwfl_begin_offline(void) {
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h> /* writeBTFSection keeps the extended attributes of the file it rewrites */
 
 /* Opens read-only; returns the fd, or -errno. */
 static inline int rb_open_readonly(const char *path) {

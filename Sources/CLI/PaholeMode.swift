@@ -21,6 +21,10 @@ enum PaholeMode {
       standardError("rustbtf: \(error) (rustbtf pahole-flags lists pahole's options)")
       return ExitCode.validationFailure.rawValue
     }
+    if inv.printHelp {
+      print(help, terminator: "")
+      return 0
+    }
     if inv.printVersion || inv.printNumericVersion || inv.printFeatures {
       if inv.printVersion { print(PaholeCommandLine.version) }
       if inv.printNumericVersion { print(PaholeCommandLine.numericVersion) }
@@ -31,6 +35,11 @@ enum PaholeMode {
     guard let file = inv.file else { return 64 }
     // pahole says these only with -V.
     if inv.verbose { for note in inv.notes { standardError("rustbtf: \(note)") } }
+    let keepRust: Bool
+    do { keepRust = try keepRustSetting() } catch {
+      standardError("rustbtf: \(error)")
+      return ExitCode.validationFailure.rawValue
+    }
     var importOptions = DWARFImportOptions()
     importOptions.threads = inv.jobs ?? 1  // pahole: one thread unless -j
     if let spec = inv.languageExclude {
@@ -40,7 +49,7 @@ enum PaholeMode {
       }
       if keepRust && languages.contains(0x1c) {
         languages.removeAll { $0 == 0x1c }
-        if !quiet { standardError("rustbtf: keeping Rust compile units despite --lang_exclude=\(spec) (\(keepRustVariable)=1)") }
+        if !quiet { standardError("rustbtf: keeping Rust compile units despite --lang_exclude=\(spec) (\(keepRustVariable)=\(keepRustValue ?? ""))") }
       }
       importOptions.excludeLanguages = languages
     }
@@ -55,7 +64,7 @@ enum PaholeMode {
       }
       let base = try inv.base.map(readBaseBTF)
       let result = try Conversion(pipeline: pipeline, instrumentation: [ReleaseFreedMemory()], importOptions: importOptions, base: base)
-        .run(path: file)
+        .run(path: try LibraryPath.of(file))
       if let out = inv.detachedOutput {
         try writeAtomically(result.btf, to: out, input: file)
       } else {
@@ -70,15 +79,58 @@ enum PaholeMode {
     }
   }
 
-  static var keepRust: Bool {
-    guard let v = getenv(keepRustVariable) else { return false }
-    let s = String(cString: v)
-    return !s.isEmpty && s != "0"
+  /// `RUSTBTF_KEEP_RUST` as set in the environment; nil when it is not.
+  static var keepRustValue: String? { getenv(keepRustVariable).map { String(cString: $0) } }
+
+  /// Whether `RUSTBTF_KEEP_RUST` asks to keep Rust: 1, true, yes (any case) do; unset, empty,
+  /// 0, false, no do not; anything else is refused by name (a typo like `=no` or `=2` must not
+  /// keep Rust quietly, nor drop it quietly).
+  static func keepRustSetting() throws -> Bool {
+    guard let value = keepRustValue else { return false }
+    switch value.lowercased() {
+    case "1", "true", "yes": return true
+    case "", "0", "false", "no": return false
+    default:
+      throw ConversionError("\(keepRustVariable)='\(value)' is not a yes/no value: give 1, true or yes to keep Rust compile units, 0, false or no (or leave it unset) not to")
+    }
+  }
+
+  /// `-J --help` (`-?`, `--usage`): pahole's options rustbtf honours, from the one table.
+  static var help: String {
+    var out = """
+      Usage: rustbtf -J [OPTION...] FILE
+             rustbtf --btf_encode_detached OUT [OPTION...] FILE
+      pahole's command line, as kernel builds call it (make PAHOLE=rustbtf): FILE's DWARF as BTF,
+      into FILE's .BTF section (-J) or a raw BTF file. The pahole options rustbtf honours:
+
+      """
+    for o in PaholeCommandLine.options {
+      guard case .honoured(let what) = o.handling else { continue }
+      var spell: [String] = []
+      if let s = o.short { spell.append("-\(s)") }
+      if let l = o.long {
+        switch o.argument {
+        case .none: spell.append("--\(l)")
+        case .required: spell.append("--\(l)=X")
+        case .optional: spell.append("--\(l)[=N]")
+        }
+      }
+      out += "  \(spell.joined(separator: ", "))\n      \(what)\n"
+    }
+    out += """
+
+      \(keepRustVariable)=1 in the environment keeps Rust compile units despite --lang_exclude=rust.
+      Every other pahole option is refused by name (exit 64): `rustbtf pahole-flags` lists
+      them all, and the BTF features, with what rustbtf does with each. `rustbtf --help`
+      shows rustbtf's own command line.
+
+      """
+    return out
   }
 
   /// `--btf_base FILE`: raw BTF (by its magic), or the `.BTF` section of an ELF file.
   static func readBaseBTF(_ path: String) throws -> [UInt8] {
-    if isRawBTF(path) { return try readFile(path, limit: maxBTFFileSize) }
+    if isRawBTF(path) { return try readFile(try LibraryPath.of(path), limit: maxBTFFileSize) }
     let section: [UInt8]?
     do { section = try readBTFSection(fromELF: path) } catch {
       throw ConversionError("--btf_base \(path): neither raw BTF nor an ELF file with .BTF (\(error))")
@@ -92,7 +144,7 @@ enum PaholeMode {
 
 /// The file starts with BTF's magic (little-endian 0xeb9f), not ELF's.
 private func isRawBTF(_ path: String) -> Bool {
-  guard let f = fopen(path, "rb") else { return false }
+  guard let f = FileName.withCString(path, { fopen($0, "rb") }) else { return false }
   defer { fclose(f) }
   var magic: [UInt8] = [0, 0]
   return fread(&magic, 1, 2, f) == 2 && magic == [0x9f, 0xeb]

@@ -48,25 +48,20 @@ func fail(_ message: String, code: Int32 = Exit.failure) -> ExitCode {
   return ExitCode(code)
 }
 
-/// Writes `text` to standard output unbuffered, whole (explanations can be tens of megabytes).
+/// Writes `text` to standard output, whole (explanations can be tens of megabytes); errors are
+/// `StandardOutput.check()`'s.
 func standardOutput(_ text: String) {
   var text = text
-  text.withUTF8 { buffer in
-    var done = 0
-    while done < buffer.count {
-      let n = write(1, buffer.baseAddress! + done, buffer.count - done)
-      if n <= 0 { break }
-      done += n
-    }
-  }
+  text.withUTF8 { StandardOutput.write(UnsafeRawBufferPointer($0)) }
 }
 
 enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
   case text, json
 }
 
+/// Writes `line` to standard error, names that are not UTF-8 shown as `\xNN` (`FileName`).
 func standardError(_ line: String) {
-  var text = line + "\n"
+  var text = FileName.display(LibraryPath.named(line)) + "\n"
   text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
 
@@ -78,10 +73,10 @@ struct Convert: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Pipeline to run: 'all' or a comma-separated list such as 'demote-unrepresentable,sanitize-names<max-length=128>'.", valueName: "pipeline"))
   var passes: String = "all"
 
-  @Option(name: .shortAndLong, help: ArgumentHelp("Output file (default: FILE's base name with .btf, in the current directory).", valueName: "out.btf"))
+  @Option(name: .shortAndLong, help: ArgumentHelp("Output file (default: FILE's base name with .btf, in the current directory); - is standard output.", valueName: "out.btf"))
   var output: String?
 
-  @Option(name: .customLong("btf_encode_detached"), help: ArgumentHelp("pahole's spelling of --output.", valueName: "out.btf"))
+  @Option(name: .customLong("btf_encode_detached"), help: ArgumentHelp("pahole's spelling of --output (- is a file named -, as in pahole).", valueName: "out.btf"))
   var btfEncodeDetached: String?
 
   @Flag(help: "List the registered passes and exit.")
@@ -148,6 +143,9 @@ struct Convert: ParsableCommand {
     if format == .json && explaining && stats {
       throw ValidationError("--format json gives one document: ask for --stats or an explanation, not both")
     }
+    if output == Self.standardOutputName && (explaining || stats) {
+      throw ValidationError("-o - writes the BTF to standard output, where --explain-pruned, --explain and --stats print too: write the BTF to a file")
+    }
   }
 
   func run() throws {
@@ -176,6 +174,8 @@ struct Convert: ParsableCommand {
     if verifyEach { instrumentation.append(VerifyEachPass()) }
     if timePasses { instrumentation.append(TimePasses()) }
     let out = output ?? btfEncodeDetached ?? defaultOutput(for: file)
+    // `-o -` only: pahole's --btf_encode_detached writes a file named `-`.
+    let toStandardOutput = output == Self.standardOutputName
     let result: Conversion.Result
     let explaining = explainPruned || !explainNames.isEmpty
     var unmatchedQuery = false
@@ -190,16 +190,21 @@ struct Convert: ParsableCommand {
     }
     do {
       // A bad output is found before the conversion, not after it.
-      _ = try OutputTarget.check(out, input: file)
+      if !toStandardOutput { _ = try OutputTarget.check(out, input: file) }
       var conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
                                   retentionReport: stats)
       let display = Progress.reporter(quiet: quiet)
       let phases = timePasses ? PhaseTimes(threads: importOptions.threadCount) : nil
       conversion.progress = phases.map { $0.observing(display) } ?? display
       defer { if display != nil { Progress.clear() } }
-      result = try conversion.run(path: file)
+      result = try conversion.run(path: try LibraryPath.of(file))
       phases?.finished()
-      try writeAtomically(result.btf, to: out, input: file)
+      if toStandardOutput {
+        result.btf.withUnsafeBytes { StandardOutput.write($0) }
+        StandardOutput.check()
+      } else {
+        try writeAtomically(result.btf, to: out, input: file)
+      }
     } catch {
       throw fail("\(error)")
     }
@@ -217,9 +222,10 @@ struct Convert: ParsableCommand {
       }
     }
     if let retention = result.retention {
-      standardOutput(format == .json ? retention.json(inputName: file) : retention.text(inputName: file))
+      let name = FileName.display(file)
+      standardOutput(format == .json ? retention.json(inputName: name) : retention.text(inputName: name))
     }
-    if !quiet { standardError("rustbtf: \(file) -> \(out): \(result.summary.line)") }
+    if !quiet { standardError("rustbtf: \(file) -> \(toStandardOutput ? "standard output" : out): \(result.summary.line)") }
     // The BTF is written; a name that matched nothing still makes the run fail, so scripts
     // asking about a type notice a typo.
     if unmatchedQuery { throw ExitCode(Exit.failure) }
@@ -237,6 +243,9 @@ struct Convert: ParsableCommand {
     do { return try PassPipeline(parsing: text, registry: registry) } catch { throw ValidationError("--tag-original-names: \(error)") }
   }
 
+  /// `-o -`: the BTF goes to standard output.
+  static let standardOutputName = "-"
+
   private func defaultOutput(for file: String) -> String {
     let base = file.split(separator: "/").last.map(String.init) ?? file
     return base + ".btf"
@@ -250,7 +259,7 @@ struct Dump: ParsableCommand {
   @Option(name: [.customShort("B"), .long], help: ArgumentHelp("FILE is split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux); as bpftool's -B.", valueName: "base"))
   var base: String?
 
-  @Argument(help: "A raw BTF file.")
+  @Argument(help: "A raw BTF file, or an ELF file whose .BTF section is read.")
   var file: String
 
   func run() throws {
@@ -281,7 +290,7 @@ struct Verify: ParsableCommand {
   @Option(help: ArgumentHelp("The kernel's type-count limit to check against: a number, or 'none' (only the 16 MiB size limit). Default: BTF_MAX_TYPE (1048575), or with --kernel the running kernel's: a kernel that accepts more types is checked without the limit.", valueName: "n|none"))
   var maxTypes: String?
 
-  @Argument(help: "A raw BTF file.")
+  @Argument(help: "A raw BTF file, or an ELF file whose .BTF section is read.")
   var file: String
 
   func run() throws {
@@ -336,7 +345,7 @@ struct Verify: ParsableCommand {
 /// FILE's bytes, on top of the base's when there is one. Something that is not BTF at all (an
 /// ELF file, say) is a wrong input for `dump` and `verify` alike, not an invalid blob.
 func readBTF(_ file: String, base: String?) throws -> [UInt8] {
-  let bytes = try readFile(file, limit: maxBTFFileSize)
+  let bytes = try readBTFFile(file)
   if let why = BTFSections.notBTF(bytes) { throw ConversionError("\(file): \(why)") }
   guard let base else { return bytes }
   return try SplitBTF.concatenate(base: try PaholeMode.readBaseBTF(base), split: bytes)

@@ -8,10 +8,12 @@ import Glibc
 // Running out of memory ends the process with one line and removes the temporary output file in
 // flight (Sources/COutOfMemory).
 rb_oom_set_cleanup_path(TemporaryOutput.inFlightPath)
+// Every path that ends the process checks standard output's writes first.
+StandardOutput.install()
 
 // pahole's command line (`make PAHOLE=rustbtf`) is told apart by its options before
 // ArgumentParser sees rustbtf's own.
-let arguments = Array(CommandLine.arguments.dropFirst())
+let arguments = RawArguments.all
 // `--version` is pahole's (one line for Kconfig); rustbtf's own version has a flag of its own.
 if arguments == ["--rustbtf-version"] {
   print(RustBTFVersion.line)
@@ -21,4 +23,4 @@ let subcommands = Set(RustBTFCommand.configuration.subcommands.map { $0._command
 if PaholeCommandLine.applies(to: arguments, subcommands: subcommands) {
   exit(PaholeMode.run(arguments))
 }
-RustBTFCommand.main()
+RustBTFCommand.main(arguments)

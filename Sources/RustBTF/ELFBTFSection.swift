@@ -13,12 +13,26 @@ import Glibc
 // - Never in place: the file is copied to `.rustbtf-XXXXXX` in its directory, the copy is edited
 //   with libelf and renamed over the original, so a failure at any point leaves the original
 //   byte-identical and a reader never sees a half-written file.
-// - libelf lays out nothing (ELF_F_LAYOUT): every other section keeps its offset and bytes. The
-//   new contents go behind the old end of the file: the `.BTF` bytes, then (only when a section
-//   is added, since its name must be added) the grown section name string table, then the
-//   section header table. The old copies of those become unreferenced bytes.
+// - libelf lays out nothing (ELF_F_LAYOUT): every other section keeps its offset and bytes.
+//   Where the new `.BTF` bytes go (`Placement`):
+//   - a `.BTF` that is the last thing before the section header table (as after an earlier
+//     `-J`) is rewritten at its offset, the section header table behind it, and the file cut
+//     there: running `-J` again keeps the file's size, as pahole's does;
+//   - new bytes that fit in the old section's space go there, the header table staying put;
+//   - otherwise they go behind the old end of the file: (only when a section is added, since
+//     its name must be added) the grown section name string table, then the `.BTF` bytes, then
+//     the section header table; the old copies of those become unreferenced bytes.
+//   A `.BTF` loaded by a segment (SHF_ALLOC inside a PT_LOAD, as in a linked vmlinux) is part
+//   of the program's memory image: new bytes of its exact size replace it there; any other
+//   size is refused, since moving or growing it would leave its address range over the next
+//   sections' (`.eh_frame_hdr`) and `strip` would then change the program.
 // - libelf zero-fills what it takes for gaps next to what it writes, so afterwards every byte
-//   of the old file but the ELF header is put back from the original (`restoreOriginalBytes`).
+//   of the old file but those rightly rewritten (the ELF header, the new section bytes and
+//   section header table where they lie inside the old file) is put back from the original
+//   (`restoreOriginalBytes`).
+// - The new file gets the original's mode, owner (as root) and extended attributes (POSIX ACLs,
+//   file capabilities, SELinux labels), as `cp --preserve=all` keeps them. Other hard links to
+//   the file keep the old contents: the new file is a new inode renamed over this name.
 
 // MARK: - Public API
 
@@ -26,26 +40,32 @@ import Glibc
 /// section's contents when it exists and adding a section (SHT_PROGBITS, no flags, 4-byte
 /// aligned) when it does not. Atomically: the file is edited as a copy in the same directory,
 /// which then gets the original's permission bits (and owner, when running as root) and is
-/// renamed over it; a symlink is written through, so the link stays a link. Every other
-/// section keeps its offset and bytes, and every byte of the original file except the ELF header
-/// stays where it was.
+/// renamed over it, with the original's extended attributes (ACLs, capabilities); a symlink is
+/// written through, so the link stays a link (one in a sticky world-writable directory only when
+/// the kernel's fs.protected_symlinks rule would follow it). Every other section keeps its offset
+/// and bytes, and every byte of the original file up to the old `.BTF` (all of it, when `.BTF`
+/// moves behind the end) except the ELF header stays where it was.
 ///
 /// Throws `ConversionError` with a one-line message naming `path`, leaving the file untouched,
 /// for: a path that cannot be resolved or opened, something other than a regular file, a file
-/// that is not ELF, a `.BTF` section of type SHT_NOBITS, a section name string table that is
-/// loaded into memory (SHF_ALLOC, which cannot be moved), or any I/O or libelf failure.
+/// that is not ELF, a `.BTF` section of type SHT_NOBITS, a `.BTF` loaded by a segment that the
+/// new BTF is not the same size as, a section name string table that is loaded into memory
+/// (SHF_ALLOC, which cannot be moved), or any I/O or libelf failure.
 public func writeBTFSection(_ btf: [UInt8], intoELF path: String, sectionName: String = ".BTF") throws {
   try checkSectionName(sectionName, file: path)
-  let target = try resolveSymlinks(path)
+  let target = try OutputTarget.resolvingLinks(path)
   let original = try OpenedFile(path: target, reportedAs: path)
   defer { original.close() }
   try original.requireELFMagic()
   let copy = try TemporaryFile(besides: target, reportedAs: path)
   do {
     let size = try copy.fill(from: original)
-    let headerSize = try placeSection(btf, named: sectionName, inELF: copy.fd, fileSize: size, reportedAs: path)
-    try restoreOriginalBytes(headerSize..<size, from: original, to: copy, reportedAs: path)
-    try copy.replace(target, keepingModeAndOwnerOf: original.status)
+    let edit = try placeSection(btf, named: sectionName, inELF: copy.fd, fileSize: size, reportedAs: path)
+    try restoreOriginalBytes(edit.kept, except: edit.rewritten, from: original, to: copy, reportedAs: path)
+    if edit.newSize < size, ftruncate(copy.fd, off_t(edit.newSize)) != 0 {
+      throw ConversionError("\(path): cannot write the temporary copy: \(errnoText())")
+    }
+    try copy.replace(target, keepingModeAndOwnerOf: original)
   } catch {
     copy.discard()
     throw error
@@ -77,11 +97,31 @@ public func readBTFSection(fromELF path: String, sectionName: String = ".BTF") t
 
 // MARK: - The ELF edit
 
+/// What `placeSection` changed in a file of the old size.
+private struct SectionEdit {
+  /// The part of the old file whose bytes stay (from the end of the ELF header).
+  var kept: Range<UInt64>
+  /// The parts of `kept` libelf rightly rewrote (the section's new bytes, the section header
+  /// table), which are not put back.
+  var rewritten: [Range<UInt64>]
+  /// The file's new size.
+  var newSize: UInt64
+}
+
+/// Where the new contents of an existing section go (see the top of this file).
+private enum Placement {
+  /// At the section's offset; the section header table stays where it is.
+  case inPlace(UInt64)
+  /// From the section's offset, with the section header table behind; the file ends there.
+  case lastBeforeSectionHeaders(UInt64)
+  /// Behind the old end of the file.
+  case behindTheEnd
+}
+
 /// Puts `bytes` into the section `name` of the ELF file open (read-write) at `fd`, laying the
-/// changed parts out behind `fileSize`, and writes the file through libelf. Returns the size of
-/// the ELF header, the only part of the old file libelf rightly rewrote.
+/// changed parts out as `Placement` says, and writes the file through libelf.
 private func placeSection(_ bytes: [UInt8], named name: String, inELF fd: Int32, fileSize: UInt64,
-                          reportedAs file: String) throws -> UInt64 {
+                          reportedAs file: String) throws -> SectionEdit {
   // libelf only points at the buffers handed to it; they must outlive elf_update and elf_end.
   var buffers = OwnedBuffers()
   defer { buffers.deallocateAll() }
@@ -91,12 +131,14 @@ private func placeSection(_ bytes: [UInt8], named name: String, inELF fd: Int32,
   var end = fileSize
   let scn: OpaquePointer, shdr: GElf_Shdr
   var nameTable: (scn: OpaquePointer, shdr: GElf_Shdr)? = nil
+  var placement = Placement.behindTheEnd
   if let existing = try elf.section(named: name) {
-    // An allocated `.BTF` (`.tmp_vmlinux1`'s, empty) keeps its address while its bytes go behind
-    // the segments, as pahole's do: it cannot grow inside its segment, and the kernel build only
-    // takes its bytes (`objcopy --only-section=.BTF`).
+    // An allocated `.BTF` outside the segments' bytes (`.tmp_vmlinux1`'s, empty) keeps its
+    // address while its bytes go elsewhere, as pahole's do: it cannot grow inside its segment,
+    // and the kernel build only takes its bytes (`objcopy --only-section=.BTF`).
     try refuseNoBits(existing.shdr, name, file: file)
     (scn, shdr) = existing
+    placement = try elf.placement(of: shdr, named: name, newSize: UInt64(bytes.count), fileSize: fileSize, ehdr: ehdr)
   } else {
     // Checked before anything changes: the name must go into a table that can be moved.
     let table = try movableSectionNameTable(elf, adding: name)
@@ -104,12 +146,31 @@ private func placeSection(_ bytes: [UInt8], named name: String, inELF fd: Int32,
     (scn, shdr) = try elf.newSection(nameOffset: nameOffset)
     nameTable = table
   }
-  try elf.setContents(of: scn, header: shdr, to: buffers.copy(bytes), count: bytes.count, end: &end)
+  // The name table first: `.BTF` is then the last section, which the next run rewrites there.
   if let nameTable { try appendSectionName(name, to: nameTable, elf: elf, buffers: &buffers, end: &end) }
+  let headerSize = UInt64(ehdr.e_ehsize)
+  let headerTableSize = UInt64(try elf.sectionCount()) * UInt64(ehdr.e_shentsize)
+  switch placement {
+  case .inPlace(let offset):
+    try elf.setContents(of: scn, header: shdr, to: buffers.copy(bytes), count: bytes.count, end: &end, at: offset)
+    try elf.update(header: ehdr, addedSection: false)
+    return SectionEdit(kept: headerSize..<fileSize,
+                       rewritten: [offset..<offset + UInt64(bytes.count), ehdr.e_shoff..<ehdr.e_shoff + headerTableSize],
+                       newSize: fileSize)
+  case .lastBeforeSectionHeaders(let offset):
+    end = offset
+  case .behindTheEnd:
+    break
+  }
+  try elf.setContents(of: scn, header: shdr, to: buffers.copy(bytes), count: bytes.count, end: &end)
   // Behind everything else, aligned as the class's section headers need (8 or 4 bytes).
   ehdr.e_shoff = alignUp(end, elf.is32Bit ? 4 : 8)
   try elf.update(header: ehdr, addedSection: nameTable != nil)
-  return UInt64(ehdr.e_ehsize)
+  let newSize = max(fileSize, ehdr.e_shoff + headerTableSize)
+  if case .lastBeforeSectionHeaders(let offset) = placement {
+    return SectionEdit(kept: headerSize..<min(offset, fileSize), rewritten: [], newSize: ehdr.e_shoff + headerTableSize)
+  }
+  return SectionEdit(kept: headerSize..<fileSize, rewritten: [], newSize: newSize)
 }
 
 /// The section name string table (the section at e_shstrndx), which is about to grow by `name`
@@ -226,6 +287,63 @@ private struct ELFHandle {
     return nil
   }
 
+  /// The number of sections (elf_getshdrnum: from section 0 when e_shnum overflowed).
+  func sectionCount() throws -> Int {
+    var count = 0
+    guard elf_getshdrnum(elf, &count) == 0 else { throw error("cannot read the section headers: \(elfError())") }
+    return count
+  }
+
+  /// The program headers' file ranges: (p_type, p_offset..<p_offset + p_filesz).
+  func segments() throws -> [(type: UInt32, bytes: Range<UInt64>)] {
+    var count = 0
+    guard elf_getphdrnum(elf, &count) == 0 else { throw error("cannot read the program headers: \(elfError())") }
+    return try (0..<count).map { i in
+      var phdr = GElf_Phdr()
+      guard gelf_getphdr(elf, Int32(i), &phdr) != nil else { throw error("cannot read a program header: \(elfError())") }
+      return (phdr.p_type, phdr.p_offset..<phdr.p_offset + phdr.p_filesz)
+    }
+  }
+
+  /// Where new contents of `size` bytes go for the existing section `shdr` (called `name`) of a
+  /// file of `fileSize` bytes (see `Placement`).
+  func placement(of shdr: GElf_Shdr, named name: String, newSize: UInt64, fileSize: UInt64, ehdr: GElf_Ehdr) throws -> Placement {
+    let old = shdr.sh_offset..<shdr.sh_offset + shdr.sh_size
+    let segments = try segments()
+    if !old.isEmpty, segments.contains(where: { $0.type == UInt32(PT_LOAD) && $0.bytes.overlaps(old) }) {
+      // The program loads these bytes: they may only be replaced where they are.
+      guard newSize == shdr.sh_size else {
+        throw error("section \(name) is loaded into memory (SHF_ALLOC inside a PT_LOAD segment, as in a linked vmlinux), so BTF of \(newSize) bytes cannot replace its \(shdr.sh_size) without relinking; -J fills .tmp_vmlinux1's empty .BTF, or use --btf_encode_detached")
+      }
+      return .inPlace(shdr.sh_offset)
+    }
+    if try isLastBeforeSectionHeaders(shdr, fileSize: fileSize, ehdr: ehdr, segments: segments) {
+      return .lastBeforeSectionHeaders(shdr.sh_offset)
+    }
+    if !old.isEmpty, newSize <= shdr.sh_size, shdr.sh_offset % 8 == 0 { return .inPlace(shdr.sh_offset) }
+    return .behindTheEnd
+  }
+
+  /// True when nothing but the section header table, which ends the file, lies behind the start
+  /// of section `shdr`: no other section's bytes, no program header or segment bytes.
+  private func isLastBeforeSectionHeaders(_ shdr: GElf_Shdr, fileSize: UInt64, ehdr: GElf_Ehdr,
+                                          segments: [(type: UInt32, bytes: Range<UInt64>)]) throws -> Bool {
+    let start = shdr.sh_offset
+    let tableSize = UInt64(try sectionCount()) * UInt64(ehdr.e_shentsize)
+    guard ehdr.e_shoff >= start + shdr.sh_size, ehdr.e_shoff + tableSize == fileSize else { return false }
+    if ehdr.e_phnum > 0, ehdr.e_phoff + UInt64(ehdr.e_phnum) * UInt64(ehdr.e_phentsize) > start { return false }
+    if segments.contains(where: { !$0.bytes.isEmpty && $0.bytes.upperBound > start }) { return false }
+    var scn: OpaquePointer? = nil
+    while let next = elf_nextscn(elf, scn) {
+      scn = next
+      var other = GElf_Shdr()
+      guard gelf_getshdr(next, &other) != nil else { throw error("cannot read a section header: \(elfError())") }
+      if other.sh_offset == shdr.sh_offset && other.sh_name == shdr.sh_name { continue }  // the section itself
+      if other.sh_type != UInt32(SHT_NOBITS) && other.sh_size > 0 && other.sh_offset + other.sh_size > start { return false }
+    }
+    return true
+  }
+
   /// Appends a section header for an empty SHT_PROGBITS section called by the name at
   /// `nameOffset`, with no flags (not loaded, as `llvm-objcopy --add-section` makes it).
   func newSection(nameOffset: UInt32) throws -> (OpaquePointer, GElf_Shdr) {
@@ -237,11 +355,11 @@ private struct ELFHandle {
     return (scn, shdr)
   }
 
-  /// Makes `bytes` the whole contents of section `scn`, placed at the first suitably aligned
-  /// offset at or after `end`, and moves `end` behind it. `data` is the section's existing data
-  /// descriptor when the caller already has it.
+  /// Makes `bytes` the whole contents of section `scn`, placed at `offset`, or at the first
+  /// suitably aligned offset at or after `end`, and moves `end` behind it. `data` is the
+  /// section's existing data descriptor when the caller already has it.
   func setContents(of scn: OpaquePointer, header: GElf_Shdr, to bytes: UnsafeMutableRawPointer, count: Int,
-                   end: inout UInt64, data existing: UnsafeMutablePointer<Elf_Data>? = nil) throws {
+                   end: inout UInt64, at offset: UInt64? = nil, data existing: UnsafeMutablePointer<Elf_Data>? = nil) throws {
     guard let data = existing ?? elf_getdata(scn, nil) ?? elf_newdata(scn) else {
       throw error("cannot get the data of a section: \(elfError())")
     }
@@ -253,7 +371,7 @@ private struct ELFHandle {
     data.pointee.d_align = 1          // within the section; the file offset is aligned below
     var shdr = header
     // 8 at least, so the blob's 32-bit fields are aligned in the file as well.
-    shdr.sh_offset = alignUp(end, max(8, shdr.sh_addralign))
+    shdr.sh_offset = offset ?? alignUp(end, max(8, shdr.sh_addralign))
     shdr.sh_size = UInt64(count)
     // The new bytes are stored as they are, whatever the old contents were.
     shdr.sh_flags &= ~UInt64(SHF_COMPRESSED)
@@ -278,8 +396,20 @@ private struct ELFHandle {
 /// libelf writes fill bytes into the gap in front of each section it writes and behind headers
 /// it rewrites, taking any bytes no section owns for padding: the old section header table,
 /// padding the linker filled, data appended behind the sections. Nothing libelf rightly changed
-/// lies below the old end of the file except the ELF header, so every other byte there is put
-/// back as it was (only the differing blocks are written).
+/// lies in `range` but the parts in `rewritten`, so every other byte there is put back as it was
+/// (only the differing blocks are written).
+private func restoreOriginalBytes(_ range: Range<UInt64>, except rewritten: [Range<UInt64>], from original: OpenedFile,
+                                  to copy: TemporaryFile, reportedAs file: String) throws {
+  var start = range.lowerBound
+  for r in rewritten.sorted(by: { $0.lowerBound < $1.lowerBound }) where r.upperBound > start {
+    if r.lowerBound > start {
+      try restoreOriginalBytes(start..<min(r.lowerBound, range.upperBound), from: original, to: copy, reportedAs: file)
+    }
+    start = max(start, r.upperBound)
+  }
+  if start < range.upperBound { try restoreOriginalBytes(start..<range.upperBound, from: original, to: copy, reportedAs: file) }
+}
+
 private func restoreOriginalBytes(_ range: Range<UInt64>, from original: OpenedFile, to copy: TemporaryFile,
                                   reportedAs file: String) throws {
   let blockSize = 1 << 20
@@ -306,7 +436,7 @@ private struct OpenedFile {
 
   init(path: String, reportedAs file: String) throws {
     // O_NONBLOCK: opening a FIFO must not hang before fstat can refuse it.
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    let fd = FileName.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     guard fd >= 0 else { throw ConversionError("\(file): cannot open: \(errnoText())") }
     var status = stat()
     guard fstat(fd, &status) == 0 else {
@@ -353,17 +483,64 @@ extension TemporaryFile {
     }
   }
 
-  /// Gives this file `status`'s permission bits (and owner, as root) and renames it over
-  /// `target`: the file rewritten in place keeps what it was.
-  fileprivate func replace(_ target: String, keepingModeAndOwnerOf status: stat) throws {
-    // Owner before mode: chown clears the set-user-ID and set-group-ID bits.
+  /// Gives this file `original`'s permission bits, owner (as root) and extended attributes, and
+  /// renames it over `target`: the file rewritten in place keeps what it was.
+  fileprivate func replace(_ target: String, keepingModeAndOwnerOf original: OpenedFile) throws {
+    let status = original.status
+    // Owner before mode: chown clears the set-user-ID and set-group-ID bits; and before the
+    // attributes: chown also clears file capabilities (security.capability).
     if geteuid() == 0, fchown(fd, status.st_uid, status.st_gid) != 0 {
       throw ConversionError("\(file): cannot give the new file the original's owner: \(errnoText())")
     }
     guard fchmod(fd, status.st_mode & 0o7777) == 0 else {
       throw ConversionError("\(file): cannot give the new file the original's permissions: \(errnoText())")
     }
+    try copyExtendedAttributes(from: original.fd)
     try commit(as: target)
+  }
+
+  /// Every extended attribute of the file at `source` (user.*, security.* such as capabilities
+  /// and SELinux labels, system.posix_acl_access, trusted.* as root), as `cp --preserve=all`.
+  /// A value the new file already has (a label it inherited) is left alone; one that cannot be
+  /// set fails the edit, so the original is not replaced by a file that lost it.
+  private func copyExtendedAttributes(from source: Int32) throws {
+    let names = try attributeNames(source)
+    for name in names {
+      let value = try attribute(name, of: source)
+      if let current = try? attribute(name, of: fd), current == value { continue }
+      let set = value.withUnsafeBytes { fsetxattr(fd, name, $0.baseAddress, value.count, 0) }
+      guard set == 0 else {
+        throw ConversionError("\(file): cannot give the new file the original's extended attribute \(name): \(errnoText())")
+      }
+    }
+  }
+
+  private func attributeNames(_ fd: Int32) throws -> [String] {
+    while true {
+      let size = flistxattr(fd, nil, 0)
+      if size < 0 {
+        if errno == ENOTSUP { return [] }  // a file system without extended attributes
+        throw ConversionError("\(file): cannot list the extended attributes: \(errnoText())")
+      }
+      if size == 0 { return [] }
+      var buffer = [CChar](repeating: 0, count: size)
+      let n = flistxattr(fd, &buffer, size)
+      if n < 0 && errno == ERANGE { continue }  // grew in between
+      guard n >= 0 else { throw ConversionError("\(file): cannot list the extended attributes: \(errnoText())") }
+      return buffer[0..<n].split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    }
+  }
+
+  private func attribute(_ name: String, of fd: Int32) throws -> [UInt8] {
+    while true {
+      let size = fgetxattr(fd, name, nil, 0)
+      guard size >= 0 else { throw ConversionError("\(file): cannot read the extended attribute \(name): \(errnoText())") }
+      var value = [UInt8](repeating: 0, count: size)
+      let n = value.withUnsafeMutableBytes { fgetxattr(fd, name, $0.baseAddress, size) }
+      if n < 0 && errno == ERANGE { continue }
+      guard n >= 0 else { throw ConversionError("\(file): cannot read the extended attribute \(name): \(errnoText())") }
+      return Array(value[0..<n])
+    }
   }
 }
 
@@ -379,14 +556,6 @@ private struct OwnedBuffers {
   }
 
   func deallocateAll() { pointers.forEach { $0.deallocate() } }
-}
-
-/// The file a path names, through any symlinks: rename() over the symlink itself would replace
-/// the link with a regular file.
-private func resolveSymlinks(_ path: String) throws -> String {
-  guard let resolved = realpath(path, nil) else { throw ConversionError("\(path): cannot resolve the path: \(errnoText())") }
-  defer { free(resolved) }
-  return String(cString: resolved)
 }
 
 private func readFully(_ fd: Int32, into buffer: inout [UInt8], count: Int, at offset: UInt64, file: String) throws {

@@ -7,7 +7,10 @@ import Glibc
 // "Output files"):
 // - a new or existing regular file: written to a temporary file beside it and renamed over it,
 //   so a failed or interrupted run leaves the old file (or none); mode 0666 less the umask;
-// - a symlink: followed; the file it points to is replaced, the link stays;
+// - a symlink: followed; the file it points to is replaced, the link stays — unless it lies in
+//   a sticky world-writable directory (`/tmp`) and belongs to neither the caller nor the
+//   directory's owner: refused, by the rule the kernel applies with fs.protected_symlinks=1,
+//   which does not see links resolved here, in user space;
 // - an existing device, FIFO or socket (`/dev/null`, `/dev/stdout`): written in place, every
 //   write error reported (`/dev/full`: "No space left on device"); never renamed over;
 // - a directory, a missing directory, an unwritable one, or the input file itself (by device
@@ -24,9 +27,9 @@ public enum OutputTarget: Equatable, Sendable {
   /// Checks that `path` can take the output of a conversion of `input`: not the input, not a
   /// directory, in an existing writable directory. Throws a one-line `ConversionError`.
   public static func check(_ path: String, input: String?) throws -> OutputTarget {
-    let resolved = resolvingLinks(path)
+    let resolved = try resolvingLinks(path)
     var status = stat()
-    if stat(resolved, &status) == 0 {
+    if FileName.withCString(resolved, { stat($0, &status) }) == 0 {
       if let input, isSameFile(status, input) {
         throw ConversionError("\(path): this is the input file; refusing to overwrite it")
       }
@@ -38,32 +41,49 @@ public enum OutputTarget: Equatable, Sendable {
     }
     let dir = directoryName(resolved)
     var dirStatus = stat()
-    guard stat(dir, &dirStatus) == 0, dirStatus.st_mode & S_IFMT == S_IFDIR else {
+    guard FileName.withCString(dir, { stat($0, &dirStatus) }) == 0, dirStatus.st_mode & S_IFMT == S_IFDIR else {
       throw ConversionError("\(path): the directory \(dir) does not exist")
     }
-    guard access(dir, W_OK | X_OK) == 0 else {
+    guard FileName.withCString(dir, { access($0, W_OK | X_OK) }) == 0 else {
       throw ConversionError("\(path): cannot write in \(dir): \(errnoText())")
     }
     return .file(resolved)
   }
 
   /// `path` with symlinks resolved as far as they lead: a link to a file that does not exist
-  /// yet names where that file will be.
-  static func resolvingLinks(_ path: String) -> String {
+  /// yet names where that file will be. Only the last component's links are resolved here; the
+  /// kernel resolves the directories (and applies fs.protected_symlinks to them). Throws for a
+  /// link the kernel's rule would not follow (`checkLinkMayBeFollowed`).
+  static func resolvingLinks(_ path: String) throws -> String {
     var current = path
     for _ in 0..<40 {
       var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-      let n = readlink(current, &buffer, buffer.count - 1)
+      let n = FileName.withCString(current) { readlink($0, &buffer, buffer.count - 1) }
       if n < 0 { return current }
-      let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      try checkLinkMayBeFollowed(current, reportedAs: path)
+      let target = FileName.string(buffer[0..<n].map { UInt8(bitPattern: $0) })
       current = target.hasPrefix("/") ? target : directoryName(current) + "/" + target
     }
     return current
   }
 
+  /// The kernel's rule for following a symlink with fs.protected_symlinks=1 (fs/namei.c,
+  /// may_follow_link): a link in a sticky world-writable directory is followed only by its
+  /// owner, or when it belongs to the directory's owner. Otherwise another user of `/tmp` could
+  /// plant `out.btf` as a link and have root replace any file it points to.
+  static func checkLinkMayBeFollowed(_ link: String, reportedAs path: String) throws {
+    var linkStatus = stat(), dirStatus = stat()
+    let dir = directoryName(link)
+    guard FileName.withCString(link, { lstat($0, &linkStatus) }) == 0,
+          FileName.withCString(dir, { stat($0, &dirStatus) }) == 0 else { return }  // gone: nothing to follow
+    let stickyAndWorldWritable = dirStatus.st_mode & (S_ISVTX | S_IWOTH) == S_ISVTX | S_IWOTH
+    if linkStatus.st_uid == geteuid() || !stickyAndWorldWritable || linkStatus.st_uid == dirStatus.st_uid { return }
+    throw ConversionError("\(path): refusing to follow the symlink \(link), owned by uid \(linkStatus.st_uid), in the sticky world-writable directory \(dir) (owned by uid \(dirStatus.st_uid)): it belongs to neither you nor the directory's owner")
+  }
+
   private static func isSameFile(_ output: stat, _ input: String) -> Bool {
     var i = stat()
-    return stat(input, &i) == 0 && i.st_dev == output.st_dev && i.st_ino == output.st_ino
+    return FileName.withCString(input, { stat($0, &i) }) == 0 && i.st_dev == output.st_dev && i.st_ino == output.st_ino
   }
 }
 
@@ -73,7 +93,7 @@ public enum OutputTarget: Equatable, Sendable {
 public func writeAtomically(_ bytes: [UInt8], to path: String, input: String? = nil) throws {
   switch try OutputTarget.check(path, input: input) {
   case .special(let device):
-    let fd = open(device, O_WRONLY | O_CLOEXEC)
+    let fd = FileName.withCString(device) { open($0, O_WRONLY | O_CLOEXEC) }
     guard fd >= 0 else { throw ConversionError("\(path): cannot open: \(errnoText())") }
     defer { close(fd) }
     try writeAll(fd, bytes, path)
@@ -111,14 +131,14 @@ final class TemporaryFile {
 
   init(besides target: String, reportedAs file: String) throws {
     let dir = directoryName(target)
-    var template = Array("\(dir)/.rustbtf-XXXXXX".utf8CString)
+    var template = FileName.bytes(of: "\(dir)/.rustbtf-XXXXXX").map { CChar(bitPattern: $0) } + [0]
     SignalCleanup.install()
     // A signal between creating the file and recording its name would leave the file behind:
     // the signals the cleanup handles wait until the name is recorded.
     let blocked = SignalCleanup.block()
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     let created = errno
-    self.path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    self.path = FileName.string(template.dropLast().map { UInt8(bitPattern: $0) })
     if fd >= 0 { SignalCleanup.track(path) }
     SignalCleanup.restore(blocked)
     guard fd >= 0 else { throw ConversionError("\(file): cannot create a temporary file in \(dir): \(String(cString: strerror(created)))") }
@@ -135,7 +155,7 @@ final class TemporaryFile {
     // The rename and forgetting the name go together: a signal comes before both (the temporary
     // file is removed, the target untouched) or after both (the target is complete).
     let blocked = SignalCleanup.block()
-    let renamed = rename(path, target) == 0
+    let renamed = FileName.withCString(path, { from in FileName.withCString(target) { rename(from, $0) } }) == 0
     let failure = errno
     if renamed { SignalCleanup.track(nil) }
     SignalCleanup.restore(blocked)
@@ -148,7 +168,7 @@ final class TemporaryFile {
   func discard() {
     if fd >= 0 { close(fd) }
     fd = -1
-    unlink(path)
+    FileName.withCString(path) { _ = unlink($0) }
     SignalCleanup.track(nil)
   }
 }
@@ -206,12 +226,12 @@ enum SignalCleanup {
 
   /// The temporary file to remove on a signal; nil once it is renamed or removed.
   static func track(_ path: String?) {
-    guard let path, !path.isEmpty, path.utf8.count <= Int(PATH_MAX) else {
+    guard let path, !path.isEmpty, FileName.bytes(of: path).count <= Int(PATH_MAX) else {
       buffer[0] = 0
       return
     }
     buffer[0] = 0  // never a half-copied path in the buffer
-    path.withCString { src in
+    FileName.withCString(path) { src in
       var i = 1
       while src[i] != 0 { buffer[i] = src[i]; i += 1 }
       buffer[i] = 0
@@ -227,7 +247,7 @@ func directoryName(_ path: String) -> String {
 
 /// Makes a rename durable. Best effort: the file is already in place when this runs.
 func syncDirectory(_ dir: String) {
-  let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+  let fd = FileName.withCString(dir) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
   guard fd >= 0 else { return }
   fsync(fd)
   close(fd)

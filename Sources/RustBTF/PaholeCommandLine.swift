@@ -13,6 +13,8 @@ public struct PaholeInvocation: Equatable, Sendable {
   public var printNumericVersion = false
   /// `--supported_btf_features`: print the feature list, as pahole does.
   public var printFeatures = false
+  /// `--help`, `-?`, `--usage`: print the options rustbtf honours and nothing else.
+  public var printHelp = false
   /// `-J`: put the BTF into FILE's `.BTF` section, in place.
   public var encodeInPlace = false
   /// `--btf_encode_detached FILE`: write raw BTF to this file instead (FILE is not touched).
@@ -125,13 +127,15 @@ public enum PaholeCommandLine {
       o("running_kernel_vmlinux", nil, .none, .refused("looks up the running kernel's vmlinux to pretty-print it")),
       o("btf_attributes", nil, .none, .honoured("feature attributes")),
       o("version", nil, .none, .honoured("prints \(version), the pahole version rustbtf stands in for")),
+      o("help", "?", .none, .honoured("prints the options rustbtf honours in pahole mode, and exits")),
+      o("usage", nil, .none, .honoured("as --help")),
     ]
     return out
   }()
 
   /// Options rustbtf's own command line has too (same meaning): they alone do not make a
   /// command line pahole's.
-  static let shared: Set<String> = ["btf_encode_detached", "lang_exclude", "quiet", "q", "jobs"]
+  static let shared: Set<String> = ["btf_encode_detached", "lang_exclude", "quiet", "q", "jobs", "help", "usage", "?"]
 
   /// True when `arguments` (without the program name) are pahole's rather than rustbtf's own:
   /// no rustbtf subcommand first (`subcommands`), and some option only pahole has.
@@ -217,7 +221,7 @@ public enum PaholeCommandLine {
     }
     inv.file = positional.first
     try checkAlwaysOn(inv.features)
-    let printing = inv.printVersion || inv.printNumericVersion || inv.printFeatures
+    let printing = inv.printVersion || inv.printNumericVersion || inv.printFeatures || inv.printHelp
     if !printing {
       guard inv.file != nil else { throw PaholeUsageError("missing input FILE") }
       guard inv.encodeInPlace || inv.detachedOutput != nil else {
@@ -235,6 +239,7 @@ public enum PaholeCommandLine {
     case "version": inv.printVersion = true
     case "numeric_version": inv.printNumericVersion = true
     case "supported_btf_features": inv.printFeatures = true
+    case "help", "usage": inv.printHelp = true
     case "btf_encode": inv.encodeInPlace = true
     case "btf_encode_detached": inv.detachedOutput = value
     case "btf_base": inv.base = value

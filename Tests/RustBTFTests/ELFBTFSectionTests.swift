@@ -1,3 +1,4 @@
+import CDwarf
 import Foundation
 import RustBTF
 import Testing
@@ -200,6 +201,121 @@ import Testing
     if asRoot { #expect(st.st_uid == 1234 && st.st_gid == 4321) }
   }
 
+  /// A linked vmlinux's `.BTF` is loaded by a segment (SHF_ALLOC inside a PT_LOAD): BTF of
+  /// another size would leave its address range over the next section's, so it is refused and
+  /// the file left alone; BTF of its exact size replaces it where it is, and the file stays one
+  /// that binutils copies (and strips) without a word.
+  @Test func loadedBTFSectionIsReplacedOnlyInPlace() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let btf = try realBTF(of: Self.relocatable)
+    let file = try executableWithBTF(bytes: btf.count, in: dir)
+    let before = try ELFSnapshot(file)
+    let loaded = try #require(before.row(".BTF"))
+    #expect(loaded.flags == "A" && loaded.size == UInt64(btf.count))
+    #expect(before.programHeaders.contains("LOAD"))
+
+    let error = try expectRefusal(writing: file, mentioning: "PT_LOAD")
+    #expect(error.contains("--btf_encode_detached"))
+    #expect(try readFile(file) == before.bytes)
+    let cli = try runCLI(["-J", file])
+    #expect(cli.status == 1 && cli.stderr.split(separator: "\n").count == 1 && cli.stderr.contains("PT_LOAD"), "\(cli.stderr)")
+    #expect(try readFile(file) == before.bytes)
+
+    try writeBTFSection(btf, intoELF: file)
+
+    #expect(try readBTFSection(fromELF: file) == btf)
+    let after = try ELFSnapshot(file)
+    #expect(after.bytes.count == before.bytes.count)
+    #expect(after.rows == before.rows, "a section header changed")
+    #expect(after.programHeaders == before.programHeaders)
+    let changed = (0..<before.bytes.count).filter { after.bytes[$0] != before.bytes[$0] }
+    let section = Int(loaded.offset)..<Int(loaded.offset) + btf.count
+    #expect(changed.allSatisfy { section.contains($0) }, "bytes outside .BTF changed")
+    try expectToolsAccept(file)
+    let stripped = dir + "/stripped"
+    let strip = try runTool(try CTools.find("strip", package: "binutils"), ["-o", stripped, file])
+    #expect(strip.status == 0 && strip.stderr.isEmpty, "strip: \(strip.stderr)")
+    #expect(try readBTFSection(fromELF: stripped) == btf)
+    try expectNoTemporaries(in: dir)
+  }
+
+  /// Running `-J` again does not grow the file: the `.BTF` an earlier run put last before the
+  /// section header table is rewritten there (pahole keeps the size too), for a module and for
+  /// `.tmp_vmlinux1`; a smaller blob anywhere goes where the old one was.
+  @Test func rewritingKeepsTheFileSize() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let module = try copyOfCorpus(Self.relocatable, into: dir)
+    let btf = try realBTF(of: Self.relocatable)
+    let original = try ELFSnapshot(module)
+    var sizes: [Int] = []
+    for _ in 0..<4 {
+      try writeBTFSection(btf, intoELF: module)
+      sizes.append(try readFile(module).count)
+    }
+    #expect(Set(sizes).count == 1, "the module grew run after run: \(sizes)")
+    #expect(try readBTFSection(fromELF: module) == btf)
+    try expectUndisturbed(before: original, after: try ELFSnapshot(module), changed: [".BTF"], nameTableGrows: true)
+    try expectToolsAccept(module)
+    // A larger blob, then the first again: the file follows the blob's size, no more.
+    try writeBTFSection(btf + btf, intoELF: module)
+    #expect(try readFile(module).count == sizes[0] + btf.count)
+    try writeBTFSection(btf, intoELF: module)
+    #expect(try readFile(module).count == sizes[0])
+    try expectToolsAccept(module)
+
+    let vmlinux = try executableWithEmptyBTF(in: dir)
+    let empty = try ELFSnapshot(vmlinux)
+    let vmlinuxBTF = try Conversion().run(path: vmlinux).btf
+    var vmlinuxSizes: [Int] = []
+    for _ in 0..<3 {
+      try writeBTFSection(vmlinuxBTF, intoELF: vmlinux)
+      vmlinuxSizes.append(try readFile(vmlinux).count)
+    }
+    #expect(Set(vmlinuxSizes).count == 1, ".tmp_vmlinux1 grew run after run: \(vmlinuxSizes)")
+    try expectUndisturbed(before: empty, after: try ELFSnapshot(vmlinux), changed: [".BTF"], nameTableGrows: false)
+    try expectKernelBuildExtractsBTF(vmlinux, equalTo: vmlinuxBTF)
+    try expectNoTemporaries(in: dir)
+  }
+
+  /// The rewritten file keeps what `cp --preserve=all` keeps: extended attributes, a POSIX ACL
+  /// and file capabilities (set after the owner, which clears them), with mode and owner.
+  @Test func extendedAttributesACLsAndCapabilitiesAreKept() throws {
+    try #require(geteuid() == 0, "setting security.capability and another owner needs root")
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let file = try copyOfCorpus(Self.relocatable, into: dir)
+    #expect(chown(file, 1234, 4321) == 0)
+    #expect(chmod(file, 0o750) == 0)
+    // struct posix_acl_xattr_header + entries (tag, perm, id): user::rwx user:1234:r-- group::r-x mask::r-x other::---
+    var acl: [UInt8] = le32(2)
+    for (tag, perm, id) in [(0x01, 7, UInt32.max), (0x02, 4, 1234), (0x04, 5, UInt32.max), (0x10, 5, UInt32.max), (0x20, 0, UInt32.max)] {
+      acl += le16(UInt16(tag)) + le16(UInt16(perm)) + le32(id)
+    }
+    // struct vfs_cap_data, revision 2, effective: cap_net_raw (13) permitted.
+    let capability = le32(0x0200_0001) + le32(1 << 13) + le32(0) + le32(0) + le32(0)
+    let attributes: [(String, [UInt8])] = [
+      ("user.rustbtf.test", Array("kept".utf8)), ("system.posix_acl_access", acl), ("security.capability", capability),
+    ]
+    for (name, value) in attributes {
+      let set = value.withUnsafeBytes { setxattr(file, name, $0.baseAddress, value.count, 0) }
+      try #require(set == 0, "setxattr \(name): \(String(cString: strerror(errno)))")
+    }
+    let before = try attributes.map { try xattr(file, $0.0) }
+
+    let run = try runCLI(["-J", file])
+    #expect(run.status == 0, "\(run.stderr)")
+
+    #expect(try readBTFSection(fromELF: file) != nil)
+    for (i, (name, _)) in attributes.enumerated() {
+      #expect(try xattr(file, name) == before[i], "\(name) was not kept")
+    }
+    var st = stat()
+    #expect(stat(file, &st) == 0 && st.st_uid == 1234 && st.st_gid == 4321 && st.st_mode & 0o7777 == 0o750)
+    try expectNoTemporaries(in: dir)
+  }
+
   @Test func symlinkStaysASymlink() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -245,6 +361,34 @@ private func executableWithEmptyBTF(in dir: String) throws -> String {
   guard linked.status == 0 else { throw ConversionError("ld exited with \(linked.status): \(linked.stderr)") }
   try FileManager.default.removeItem(atPath: btfObject)
   return file
+}
+
+/// An executable shaped like a linked vmlinux: an allocated `.BTF` of `bytes` bytes (zeros)
+/// inside a loadable segment, between `.rodata` and `.eh_frame`.
+private func executableWithBTF(bytes: Int, in dir: String) throws -> String {
+  let asm = dir + "/btf.s", btfObject = dir + "/btf.o", script = dir + "/btf.ld", file = dir + "/vmlinux"
+  try Data(".section .BTF,\"a\"\n.fill \(bytes),1,0\n.section .note.GNU-stack,\"\",@progbits\n".utf8).write(to: URL(fileURLWithPath: asm))
+  try Data("SECTIONS { .BTF : { __start_BTF = .; KEEP(*(.BTF)) __stop_BTF = .; } } INSERT AFTER .rodata;\n".utf8)
+    .write(to: URL(fileURLWithPath: script))
+  let assembled = try runTool(try CTools.find("as", package: "binutils"), [asm, "-o", btfObject])
+  guard assembled.status == 0 else { throw ConversionError("as exited with \(assembled.status): \(assembled.stderr)") }
+  let linked = try runTool(try CTools.find("ld", package: "binutils"),
+                           ["-static", "-e", "main", corpusObject(ELFBTFSectionTests.linkedObject), btfObject,
+                            "-T", script, "-o", file])
+  guard linked.status == 0 else { throw ConversionError("ld exited with \(linked.status): \(linked.stderr)") }
+  try FileManager.default.removeItem(atPath: btfObject)
+  return file
+}
+
+private func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8)] }
+private func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xff) } }
+
+/// The value of extended attribute `name` of `path`.
+private func xattr(_ path: String, _ name: String) throws -> [UInt8] {
+  var value = [UInt8](repeating: 0, count: 4096)
+  let n = value.withUnsafeMutableBytes { getxattr(path, name, $0.baseAddress, $0.count) }
+  guard n >= 0 else { throw ConversionError("getxattr \(path) \(name): \(String(cString: strerror(errno)))") }
+  return Array(value[0..<n])
 }
 
 // MARK: - What is checked

@@ -62,6 +62,42 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: w.dir + "/real.btf"))
   }
 
+  /// As root, a link another user planted in a sticky world-writable directory (`/tmp/out.btf`
+  /// pointing at a root-owned file) is not followed, for `-o` and for `-J`: the kernel's
+  /// fs.protected_symlinks rule, which does not see links resolved in user space. Links of the
+  /// caller or of the directory's owner are followed.
+  @Test func anotherUsersSymlinkInAStickyDirectoryIsNotFollowed() throws {
+    try #require(geteuid() == 0, "planting another user's link needs root")
+    let w = try workspace()
+    defer { try? FileManager.default.removeItem(atPath: w.dir) }
+    let sticky = w.dir + "/tmp"
+    #expect(mkdir(sticky, 0o777) == 0 && chmod(sticky, 0o1777) == 0)
+    let victim = w.dir + "/victim", precious = Data("root's file\n".utf8)
+    try precious.write(to: URL(fileURLWithPath: victim))
+    let link = sticky + "/out.btf", elfLink = sticky + "/in.o"
+    #expect(symlink(victim, link) == 0 && lchown(link, 1234, 1234) == 0)
+    #expect(symlink(w.input, elfLink) == 0 && lchown(elfLink, 1234, 1234) == 0)
+
+    for args in [[w.input, "-q", "-o", link], ["-J", elfLink], ["-J", "--btf_encode_detached", link, w.input]] {
+      let run = try runCLI(args)
+      #expect(run.status == 1 && run.stderr.split(separator: "\n").count == 1, "\(args): \(run.stderr)")
+      #expect(run.stderr.contains("refusing to follow the symlink") && run.stderr.contains("uid 1234"), "\(run.stderr)")
+    }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: victim)) == precious)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: w.input)) == w.original)
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == victim)
+
+    // The directory's owner's link is followed, and so is the caller's.
+    #expect(chown(sticky, 1234, 1234) == 0)
+    let byOwner = try runCLI([w.input, "-q", "-o", link])
+    #expect(byOwner.status == 0, "\(byOwner.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: victim)) != precious)
+    #expect(chown(sticky, 0, 0) == 0 && lchown(elfLink, 0, 0) == 0)
+    let byCaller = try runCLI(["-J", elfLink])
+    #expect(byCaller.status == 0, "\(byCaller.stderr)")
+    #expect(try readBTFSection(fromELF: w.input) != nil)
+  }
+
   @Test func modeFollowsTheUmask() throws {
     let w = try workspace()
     let run = try runTool("/bin/sh", ["-c", "umask 027 && exec \"$0\" \"$1\" -q -o \"$2\"", try rustbtfBinary(), w.input, w.dir + "/o.btf"])

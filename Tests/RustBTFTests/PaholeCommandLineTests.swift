@@ -249,6 +249,47 @@ import Testing
     }
   }
 
+  /// `RUSTBTF_KEEP_RUST` takes 1/0, true/false, yes/no in any case (and empty as unset); any
+  /// other value is refused by name (exit 64, as a bad option), and the notice shows the value.
+  @Test func keepRustTakesYesOrNoAndRefusesAnythingElse() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let sample = corpusObject("mixed-O2.elf")
+    func run(_ value: String) throws -> CLIRun {
+      try runTool("/usr/bin/env", ["RUSTBTF_KEEP_RUST=\(value)", try rustbtfBinary(), "--lang_exclude=rust", "-J",
+                                   "--btf_encode_detached", dir + "/out.btf", sample])
+    }
+    for value in ["1", "true", "YES", "Yes"] {
+      let r = try run(value)
+      #expect(r.status == 0 && r.stderr.contains("(RUSTBTF_KEEP_RUST=\(value))"), "\(value): \(r.stderr)")
+      #expect(try runCLI(["dump", dir + "/out.btf"]).stdout.contains("STRUCT 'Verdict'"), "\(value) dropped Rust")
+    }
+    for value in ["0", "no", "FALSE", ""] {
+      let r = try run(value)
+      #expect(r.status == 0 && r.stderr.isEmpty, "\(value): \(r.stderr)")
+      #expect(!(try runCLI(["dump", dir + "/out.btf"]).stdout.contains("Verdict")), "\(value) kept Rust")
+    }
+    for value in ["00", "2", "-1", " ", "y"] {
+      let r = try run(value)
+      #expect(r.status == 64 && r.stderr.split(separator: "\n").count == 1, "\(value): \(r.status) \(r.stderr)")
+      #expect(r.stderr.contains("RUSTBTF_KEEP_RUST='\(value)' is not a yes/no value"), "\(value): \(r.stderr)")
+    }
+  }
+
+  /// `-J --help` (and `-?`, `--usage`, as argp spells them) prints pahole mode's options and
+  /// exits 0, pointing at `rustbtf pahole-flags`; `rustbtf --help` stays rustbtf's own.
+  @Test func helpInPaholeMode() throws {
+    for args in [["-J", "--help"], ["-J", "-?"], ["-J", "--usage"], ["-j", "--help", "vmlinux"]] {
+      let run = try runCLI(args)
+      #expect(run.status == 0 && run.stderr.isEmpty, "\(args): \(run.status) \(run.stderr)")
+      #expect(run.stdout.contains("--btf_encode") && run.stdout.contains("rustbtf pahole-flags"), "\(args): \(run.stdout)")
+      #expect(!run.stdout.contains("--btf_gen_optimized"), "a refused option is listed as honoured")
+    }
+    #expect(try PaholeCommandLine.parse(["-J", "--help"]).printHelp)
+    let own = try runCLI(["--help"])
+    #expect(own.status == 0 && own.stdout.contains("convert"))
+  }
+
   /// README's flag table is `rustbtf pahole-flags`, word for word.
   @Test func readmeHasTheFlagTable() throws {
     let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
