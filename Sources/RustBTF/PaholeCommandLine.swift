@@ -1,3 +1,4 @@
+import Annotate
 import Prune
 
 /// pahole's command line, as kernel builds call it (`make PAHOLE=rustbtf`): the BTF-encoding
@@ -40,6 +41,10 @@ public struct PaholeFeatures: Equatable, Sendable {
   /// `var`: per-CPU VARs in a `.data..percpu` DATASEC (pahole writes them unless
   /// `--skip_encoding_btf_vars`).
   public var variables = true
+  /// `decl_tag_kfuncs` (with `decl_tag`): DECL_TAG bpf_kfunc/bpf_fastcall on kfuncs' FUNCs.
+  public var kfuncTags = false
+  /// `attributes` (with `decl_tag_kfuncs`): TYPE_TAG address_space(1) on kfuncs' arena pointers.
+  public var attributes = false
   public init() {}
 }
 
@@ -146,11 +151,11 @@ public enum PaholeCommandLine {
     ("enum64", true, .honoured("always on: ENUM64 kind")),
     ("optimized_func", true, .refused("FUNCs of functions the compiler optimized into clones (.isra, .constprop) are not written: their DWARF prototypes may not match how they are called")),
     ("consistent_func", true, .honoured("always on: a name whose functions have different prototypes gets no FUNC")),
-    ("decl_tag_kfuncs", true, .refused("bpf_kfunc DECL_TAGs from the kernel's .BTF_ids kfunc sets are not implemented")),
+    ("decl_tag_kfuncs", true, .honoured("DECL_TAG bpf_kfunc (and bpf_fastcall) on the FUNCs of the kfuncs in .BTF_ids kfunc sets (tag-kfuncs)")),
     ("reproducible_build", false, .honoured("always on: output is byte-identical for the same input")),
     ("distilled_base", false, .refused("distilled base BTF (for out-of-tree modules built against another vmlinux) is not implemented; build the module against the vmlinux it will run with")),
     ("global_var", false, .refused("VARs of global variables in .data/.bss DATASECs are not implemented (per-CPU variables are, with var)")),
-    ("attributes", false, .refused("attribute DECL_TAG/TYPE_TAG kinds (kind_flag 1, Linux 6.14) are not implemented")),
+    ("attributes", false, .honoured("with decl_tag_kfuncs: TYPE_TAG address_space(1) attributes (kind_flag 1, Linux 6.15) on the KF_ARENA_* pointers of kfuncs (tag-kfuncs<attributes=on>)")),
   ]
 
   /// Features that rustbtf cannot turn off: a `--btf_features` list that leaves one out asks
@@ -320,13 +325,22 @@ public enum PaholeCommandLine {
     }
     var out = PaholeFeatures()
     out.variables = names.contains("var")
+    // pahole tags kfuncs only when it writes DECL_TAGs, and adds arena attributes only while
+    // collecting kfuncs (btf_encoder's tag_kfuncs && encode_attributes).
+    out.kfuncTags = names.contains("decl_tag_kfuncs") && names.contains("decl_tag")
+    out.attributes = names.contains("attributes") && names.contains("decl_tag_kfuncs")
     return out
   }
 
-  /// The select-symbols parameters that give `features`.
+  /// The select-symbols and tag-kfuncs parameters that give `features`.
   public static func pipelineText(for features: PaholeFeatures) -> String {
-    features.variables ? "all" : StandardPasses.all().passes.map { p in
-      p.name == SelectSymbols.name ? "\(p.name)<variables=none>" : p.name
+    StandardPasses.all().passes.map { p in
+      if p.name == SelectSymbols.name && !features.variables { return "\(p.name)<variables=none>" }
+      if p.name == TagKfuncs.name {
+        let kfuncs = TagKfuncs(kfuncs: features.kfuncTags, attributes: features.attributes).parameterText
+        return kfuncs.isEmpty ? p.name : "\(p.name)<\(kfuncs)>"
+      }
+      return p.name
     }.joined(separator: ",")
   }
 
