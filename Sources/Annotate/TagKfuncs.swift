@@ -70,10 +70,24 @@ public struct TagKfuncs: Pass {
     let arena = attributes && context.target.contains(.typeTag)
     guard tags || arena else { return .unchanged }
 
-    // The kfuncs' FUNCs, in id order (ids of existing nodes do not move: new nodes go at the end).
+    // One scan of the kind column (millions of nodes on a vmlinux): the kfuncs' FUNCs in id
+    // order (ids of existing nodes do not move: new nodes go at the end), and the FUNCs that
+    // already carry a bpf_kfunc tag (a second run, or BTF that had them) so they get no second.
+    let kfuncTag = graph.strings.intern(Self.kfuncTag)
     var found: [(function: TypeID, flags: UInt32)] = []
-    for i in 1..<graph.count where graph.kind(TypeID(i)) == .function {
-      if let flags = symbols.kfuncFlags(named: graph.name(TypeID(i))) { found.append((TypeID(i), flags)) }
+    var done = Set<TypeID>()
+    graph.kinds.withUnsafeBufferPointer { kinds in
+      graph.names.withUnsafeBufferPointer { names in
+        for i in 1..<kinds.count {
+          switch kinds[i] {
+          case .function:
+            if let flags = symbols.kfuncFlags(named: names[i]) { found.append((TypeID(i), flags)) }
+          case .declTag:
+            if names[i] == kfuncTag { done.insert(graph.refs[i]) }
+          default: break
+          }
+        }
+      }
     }
     guard !found.isEmpty else { return .unchanged }
 
@@ -89,13 +103,7 @@ public struct TagKfuncs: Pass {
     }
     var tagged = 0
     if tags {
-      let kfuncTag = graph.strings.intern(Self.kfuncTag)
       let fastcallTag = graph.strings.intern(Self.fastcallTag)
-      // FUNCs that already carry the tag (a second run, or BTF that had them) get no second one.
-      var done = Set<TypeID>()
-      for i in 1..<graph.count where graph.kind(TypeID(i)) == .declTag && graph.name(TypeID(i)) == kfuncTag {
-        done.insert(graph.ref(TypeID(i)))
-      }
       for (fn, flags) in found where !done.contains(fn) {
         tagged += 1
         let fastcall = flags & Self.fastcall != 0

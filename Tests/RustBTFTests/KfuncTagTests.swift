@@ -1,0 +1,158 @@
+import Annotate
+import Encode
+import Foundation
+import RustBTF
+import Testing
+import TypeGraph
+import Verify
+
+/// `tag-kfuncs` on `Corpus/objects/c_kfuncs-*` (kfunc sets written as the kernel's btf_ids.h
+/// macros lay them out): the kfunc table the importer reads from `.BTF_ids`, the `bpf_kfunc` /
+/// `bpf_fastcall` DECL_TAGs, and the `address_space(1)` TYPE_TAG attributes on arena pointers.
+/// The expectations come from `Corpus/src/c_kfuncs.c` (and agree with pahole 1.31 on the same
+/// objects); every BTF made is loaded into the running kernel.
+@Suite struct KfuncTagTests {
+  static let objects = ["c_kfuncs-O0.o", "c_kfuncs-O2.o", "c_kfuncs-O0.elf", "c_kfuncs-O2.elf"]
+  static func path(_ object: String) -> String { packageRoot + "/Corpus/objects/" + object }
+
+  /// The kfunc sets of c_kfuncs.c: name -> flags (kf_missing is listed but defined nowhere).
+  static let kfuncs: [String: UInt32] = [
+    "kf_task_acquire": 3, "kf_fast_counter": 1 << 12, "kf_missing": 0,
+    "kf_arena_alloc": 1 << 13 | 1 << 15, "kf_arena_copy": 1 << 14 | 1 << 15,
+  ]
+  static let taggedFunctions: Set<String> = ["kf_task_acquire", "kf_fast_counter", "kf_arena_alloc", "kf_arena_copy"]
+
+  static let attributesPipeline =
+    "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,prune-dependents,tag-kfuncs<attributes=on>,dedup"
+
+  static func convert(_ object: String, pipeline: String? = nil) throws -> Conversion.Result {
+    var conversion = Conversion()
+    if let text = pipeline { conversion.pipeline = try PassPipeline(parsing: text, registry: StandardPasses.registry) }
+    let result = try conversion.run(path: path(object))
+    let problems = BTFValidator.validate(result.btf, mode: .load)
+    #expect(problems.isEmpty, "\(object): offline validator: \(problems)")
+    if let failure = KernelBTF.acceptanceFailure(result.btf) { Issue.record("\(object): \(failure)") }
+    return result
+  }
+
+  /// FUNC name -> the DECL_TAG values on it (component -1), from the BTF written.
+  static func declTags(_ g: TypeGraph) -> [String: [String]] {
+    var out: [String: [String]] = [:]
+    for id in g.ids where g.kind(id) == .declTag {
+      #expect(g.declTagComponent(id) == nil, "component_idx -1: the FUNC itself")
+      let target = g.ref(id)
+      #expect(g.kind(target) == .function, "DECL_TAG '\(g.nameString(id))' on a \(g.kind(target).btfName)")
+      out[g.nameString(target), default: []].append(g.nameString(id))
+    }
+    return out.mapValues { $0.sorted() }
+  }
+
+  static func function(_ g: TypeGraph, _ name: String) throws -> TypeID {
+    try #require(g.ids.first { g.kind($0) == .function && g.nameString($0) == name }, "no FUNC '\(name)'")
+  }
+
+  /// Whether `t` is PTR -> TYPE_TAG 'address_space(1)' with kind_flag 1 -> something.
+  static func isArenaPointer(_ g: TypeGraph, _ t: TypeID) -> Bool {
+    guard g.kind(t) == .pointer else { return false }
+    let tag = g.ref(t)
+    return g.kind(tag) == .typeTag && g.nameString(tag) == "address_space(1)" && g.aux(tag) == 1
+  }
+
+  @Test(arguments: objects)
+  func importerReadsTheKfuncSets(object: String) throws {
+    let g = try DWARFImporter.importFile(path: Self.path(object))
+    let s = g.symbols
+    var read: [String: UInt32] = [:]
+    for (n, f) in zip(s.kfuncNames, s.kfuncFlags) { read[g.strings.string(n)] = f }
+    #expect(read == Self.kfuncs)
+    // kf_plain_set has no BTF_SET8_KFUNCS: two kfunc sets.
+    #expect(s.kfuncSetCount == 2)
+  }
+
+  @Test(arguments: objects)
+  func kfuncFunctionsGetTheirTags(object: String) throws {
+    let result = try Self.convert(object)
+    let g = try BTFDecoder.decode(result.btf)
+    var expected: [String: [String]] = [:]
+    for name in Self.taggedFunctions { expected[name] = ["bpf_kfunc"] }
+    expected["kf_fast_counter"] = ["bpf_fastcall", "bpf_kfunc"]
+    #expect(Self.declTags(g) == expected)
+    #expect(!g.ids.contains { g.kind($0) == .typeTag }, "attributes are off by default")
+    // The decision is there for --explain.
+    let reasons = result.graph.decisions.entries.filter { $0.pass == TagKfuncs.name }.map { "\($0.reason)" }
+    #expect(reasons.filter { $0.hasPrefix("a kfunc") }.count == 4, "\(reasons)")
+  }
+
+  @Test(arguments: objects)
+  func arenaPointersGetTheAddressSpaceAttribute(object: String) throws {
+    let result = try Self.convert(object, pipeline: Self.attributesPipeline)
+    let g = try BTFDecoder.decode(result.btf)
+    #expect(Self.declTags(g).keys.sorted() == Self.taggedFunctions.sorted())
+
+    func proto(_ name: String) throws -> (ret: TypeID, params: [TypeID]) {
+      let p = g.ref(try Self.function(g, name))
+      return (g.ref(p), g.members(of: p).map(\.type))
+    }
+    // KF_ARENA_RET | KF_ARENA_ARG2: void *kf_arena_alloc(void *map, void *addr, unsigned count).
+    let alloc = try proto("kf_arena_alloc")
+    #expect(Self.isArenaPointer(g, alloc.ret))
+    #expect(g.ref(g.ref(alloc.ret)).isVoid, "the attribute sits on void")
+    #expect(!Self.isArenaPointer(g, alloc.params[0]) && Self.isArenaPointer(g, alloc.params[1]))
+    // KF_ARENA_ARG1 | KF_ARENA_ARG2 on kf_arena_copy; kf_page_copy had the same prototype and
+    // keeps its plain pointers.
+    let copy = try proto("kf_arena_copy"), page = try proto("kf_page_copy")
+    #expect(copy.params.count == 2 && copy.params.allSatisfy { Self.isArenaPointer(g, $0) })
+    #expect(page.params.count == 2 && !page.params.contains { Self.isArenaPointer(g, $0) })
+    // The attribute's target is the old pointee: struct kf_page, and const struct kf_page.
+    #expect(g.nameString(g.ref(g.ref(copy.params[0]))) == "kf_page")
+    #expect(g.ref(g.ref(copy.params[1])) == g.ref(page.params[1]))
+    // No other prototype changed: only these three pointers are tagged.
+    let tags = g.ids.filter { g.kind($0) == .typeTag }
+    #expect(tags.count == 3, "one TYPE_TAG per pointee: \(tags.map { g.ref($0) })")
+    // The FUNC carries the decision; the old prototypes nothing else used are pruned with one.
+    let decisions = result.graph.decisions.entries.filter { $0.pass == TagKfuncs.name }
+    #expect(decisions.filter { if case .arenaAddressSpace = $0.reason { true } else { false } }.count == 2)
+  }
+
+  /// Without the feature, or with kfuncs=off, the pass writes nothing; and running it twice
+  /// (attributes on) gives what running it once does.
+  @Test func switchesAndIdempotence() throws {
+    let off = try Self.convert("c_kfuncs-O2.elf", pipeline: Self.attributesPipeline.replacingOccurrences(of: "<attributes=on>", with: "<kfuncs=off>"))
+    let g = try BTFDecoder.decode(off.btf)
+    #expect(!g.ids.contains { g.kind($0) == .declTag || g.kind($0) == .typeTag })
+
+    var graph = try DWARFImporter.importFile(path: Self.path("c_kfuncs-O2.elf"))
+    var pipeline = try PassPipeline(parsing: Self.attributesPipeline, registry: StandardPasses.registry)
+    var context = PassContext()
+    try pipeline.run(on: &graph, context: &context)
+    let once = graph.dump()
+    var again = TagKfuncs(kfuncs: true, attributes: true)
+    #expect(try again.run(on: &graph, context: &context) == .unchanged)
+    #expect(graph.dump() == once)
+  }
+
+  /// pahole's `--btf_features`: decl_tag_kfuncs (with decl_tag) turns the tags on, attributes
+  /// (with decl_tag_kfuncs) the arena attributes; the pipeline text says so.
+  @Test func paholeFeaturesMapToThePass() throws {
+    let kernel612 = "encode_force,var,float,enum64,decl_tag,type_tag,consistent_func"
+    func features(_ list: String) throws -> PaholeFeatures {
+      try PaholeCommandLine.parse(["-J", "--btf_features=\(list)", "f"]).features
+    }
+    let plain = try features(kernel612)
+    #expect(!plain.kfuncTags && !plain.attributes)
+    #expect(PaholeCommandLine.pipelineText(for: plain).contains("tag-kfuncs<kfuncs=off>"))
+    let tagged = try features(kernel612 + ",decl_tag_kfuncs")
+    #expect(tagged.kfuncTags && !tagged.attributes)
+    let text = PaholeCommandLine.pipelineText(for: tagged)
+    #expect(text.split(separator: ",").contains("tag-kfuncs"))
+    let arena = try features(kernel612 + ",decl_tag_kfuncs,attributes")
+    #expect(PaholeCommandLine.pipelineText(for: arena).contains("tag-kfuncs<attributes=on>"))
+    // Without decl_tag pahole writes no kfunc tags, but still the attributes.
+    let noDeclTag = try features("encode_force,var,float,enum64,type_tag,decl_tag_kfuncs,attributes")
+    #expect(!noDeclTag.kfuncTags && noDeclTag.attributes)
+    // Each text parses into a pipeline that runs on the corpus object.
+    for f in [plain, tagged, arena, noDeclTag] {
+      _ = try Self.convert("c_kfuncs-O0.elf", pipeline: PaholeCommandLine.pipelineText(for: f))
+    }
+  }
+}
