@@ -117,7 +117,7 @@ func temporaryDirectory() throws -> String {
     #expect(tags.contains("rust_enums::Tagged::B"), "\(tags.filter { $0.contains("Tagged") })")
     #expect(try runCLI(["verify", "--kernel", dir + "/tagged.btf"]).status == 0)
     #expect(try runCLI(["--tag-original-names", "--print-pipeline"]).stdout
-      == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names<tag-original-names>,prune-dependents,dedup\n")
+      == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names<tag-original-names>,prune-dependents,tag-kfuncs,dedup\n")
   }
 
   @Test func langExcludeSkipsRustUnitsLikePahole() throws {
