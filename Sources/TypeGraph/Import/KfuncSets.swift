@@ -12,8 +12,8 @@ internal import CDwarf
 ///
 /// The ids are filled in after linking (resolve_btfids); the flags are assembler constants, so
 /// a relocatable object's `.BTF_ids` reads the same with no relocation applied (st_value is the
-/// offset in the section there). Kernel objects put their sets only in the linked vmlinux or
-/// module, but the format is the same.
+/// offset in the section there): a kernel module (`.ko`, relocatable) has its kfunc sets read
+/// as a vmlinux has.
 struct KfuncSets {
   /// `BTF_SET8_KFUNCS`.
   static let setIsKfuncs: UInt32 = 1 << 0
