@@ -1,6 +1,7 @@
 import Annotate
 import Encode
 import Foundation
+import Reports
 import RustBTF
 import Testing
 import TypeGraph
@@ -112,6 +113,19 @@ import Verify
     // The FUNC carries the decision; the old prototypes nothing else used are pruned with one.
     let decisions = result.graph.decisions.entries.filter { $0.pass == TagKfuncs.name }
     #expect(decisions.filter { if case .arenaAddressSpace = $0.reason { true } else { false } }.count == 2)
+  }
+
+  /// `--explain NAME` names the pass and the reason: the fastcall kfunc, the arena kfunc (whose
+  /// old prototype's removal names the FUNC's decision as its cause).
+  @Test func explainNamesTheKfuncDecisions() throws {
+    let result = try Self.convert("c_kfuncs-O2.o", pipeline: Self.attributesPipeline)
+    let explanation = Explanation(graph: result.graph, importedScopes: result.importedScopes)
+    let fast = explanation.text(filter: ExplainFilter(names: ["kf_fast_counter"]))
+    #expect(fast.contains("by tag-kfuncs: a kfunc (listed in a .BTF_ids kfunc set): DECL_TAG 'bpf_kfunc' and 'bpf_fastcall' (KF_FASTCALL)"), "\(fast)")
+    let alloc = explanation.text(filter: ExplainFilter(names: ["kf_arena_alloc"]))
+    #expect(alloc.contains("the pointee of the return value and parameter 1 tagged with TYPE_TAG attribute 'address_space(1)', in a new FUNC_PROTO"), "\(alloc)")
+    let plain = explanation.text(filter: ExplainFilter(names: ["kf_page_copy", "kf_not_kfunc"]))
+    #expect(!plain.contains("tag-kfuncs"), "\(plain)")
   }
 
   /// Without the feature, or with kfuncs=off, the pass writes nothing; and running it twice
