@@ -128,6 +128,70 @@ import Verify
     #expect(!plain.contains("tag-kfuncs"), "\(plain)")
   }
 
+  /// Hand-built graph: two arena kfuncs and one plain function share a prototype `int (struct s
+  /// *, int)`. Each kfunc gets a prototype of its own; the shared one stays for the plain
+  /// function. A flag on a slot that is no pointer (parameter 1, an int) is a warning, not a
+  /// change. The result loads into the kernel.
+  @Test func sharedPrototypesAndNonPointerSlots() throws {
+    var b = GraphBuilder()
+    let int = b.int("int", bytes: 4, signed: true)  // [1]
+    let s = b.structure("s", bytes: 4, [("a", int, 0)])  // [2]
+    let ptr = b.pointer(to: s)  // [3]
+    let plain = b.function("plain", returns: int, params: [("p", ptr), ("n", int)])  // [5] on [4]
+    let proto = b.graph.ref(plain)
+    let first = b.graph.add(.function, name: b.name("first"), ref: proto, aux: 1)
+    let second = b.graph.add(.function, name: b.name("second"), ref: proto, aux: 1)
+    var symbols = ELFSymbols()
+    symbols.imported = true
+    symbols.addKfunc(name: b.name("first"), flags: TagKfuncs.arenaArgument1 | TagKfuncs.arenaArgument2)
+    symbols.addKfunc(name: b.name("second"), flags: TagKfuncs.arenaArgument1)
+    symbols.finishKfuncs()
+    b.graph.symbols = symbols
+    var g = b.graph
+    var pass = TagKfuncs(kfuncs: true, attributes: true)
+    var context = PassContext()
+    #expect(try pass.run(on: &g, context: &context) == .changed)
+    #expect(context.diagnostics == ["tag-kfuncs: kfunc 'first': KF_ARENA_ARG2, but parameter 1 is not a pointer; no address_space(1) attribute on it"])
+    #expect(g.ref(plain) == proto && g.kind(proto) == .functionProto, "the plain function keeps its prototype")
+    #expect(g.members(of: proto).map(\.type) == [ptr, int])
+    for fn in [first, second] {
+      let own = g.ref(fn)
+      #expect(own != proto && g.kind(own) == .functionProto)
+      let types = g.members(of: own).map(\.type)
+      #expect(Self.isArenaPointer(g, types[0]) && g.ref(g.ref(types[0])) == s && types[1] == int)
+    }
+    let reasons = g.decisions.entries.map(\.reason)
+    #expect(reasons.contains(.arenaAddressSpace(returnValue: false, parameters: [0], sharedPrototype: true)))
+    #expect(Self.declTags(g).keys.sorted() == ["first", "second"])
+    let btf = try BTFEncoder().encode(g)
+    #expect(BTFValidator.validate(btf, mode: .load) == [])
+    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+
+    // Without the plain function, the old prototype goes once both kfuncs have their own.
+    var c = GraphBuilder()
+    let cInt = c.int("int", bytes: 4, signed: true)
+    let cPtr = c.pointer(to: c.structure("s", bytes: 4, [("a", cInt, 0)]))
+    let cFirst = c.function("first", returns: cPtr, params: [("p", cPtr)])
+    let shared = c.graph.ref(cFirst)
+    c.graph.add(.function, name: c.name("second"), ref: shared, aux: 1)
+    var cSymbols = ELFSymbols()
+    cSymbols.imported = true
+    cSymbols.addKfunc(name: c.name("first"), flags: TagKfuncs.arenaReturn)
+    cSymbols.addKfunc(name: c.name("second"), flags: TagKfuncs.arenaReturn | TagKfuncs.arenaArgument1)
+    cSymbols.finishKfuncs()
+    c.graph.symbols = cSymbols
+    var h = c.graph
+    var cContext = PassContext()
+    #expect(try pass.run(on: &h, context: &cContext) == .changed)
+    #expect(cContext.diagnostics.isEmpty)
+    #expect(h.kind(shared) == .removed)
+    let sharedReasons = h.decisions.entries.filter { $0.subject == shared }.map(\.reason)
+    #expect(sharedReasons == [.prototypeReplaced])
+    let cBTF = try BTFEncoder().encode(h)
+    #expect(BTFValidator.validate(cBTF, mode: .load) == [])
+    if let failure = KernelBTF.acceptanceFailure(cBTF) { Issue.record("\(failure)") }
+  }
+
   /// Without the feature, or with kfuncs=off, the pass writes nothing; and running it twice
   /// (attributes on) gives what running it once does.
   @Test func switchesAndIdempotence() throws {
