@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependency direction (enforced by the target graph):
-//   CDwarf  <- TypeGraph <- {Lower, Sanitize, Prune, Merge, Encode} <- {Verify, Reports} <- RustBTF <- rustbtf
+//   CDwarf  <- TypeGraph <- {Lower, Sanitize, Prune, Merge, Annotate, Encode} <- {Verify, Reports} <- RustBTF <- rustbtf
 // TypeGraph holds the graph, the DWARF importer (the only code that calls libdw), the pass
 // protocol and the pipeline. The pass targets are named after what their passes do and never
 // import each other: Lower rewrites DWARF constructs into BTF shapes (lower-rust,
@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "Sanitize", targets: ["Sanitize"]),
     .library(name: "Prune", targets: ["Prune"]),
     .library(name: "Merge", targets: ["Merge"]),
+    .library(name: "Annotate", targets: ["Annotate"]),
     .library(name: "Reports", targets: ["Reports"]),
     .library(name: "Encode", targets: ["Encode"]),
     .library(name: "Verify", targets: ["Verify"]),
@@ -42,6 +43,9 @@ let package = Package(
     .target(name: "Sanitize", dependencies: ["TypeGraph"]),
     .target(name: "Prune", dependencies: ["TypeGraph"]),
     .target(name: "Merge", dependencies: ["TypeGraph"]),
+    // Annotate adds what pahole writes beside the types (tag-kfuncs: kfunc DECL_TAGs, arena
+    // TYPE_TAG attributes).
+    .target(name: "Annotate", dependencies: ["TypeGraph"]),
     // What became of each type, for people: the explanation (--explain, --explain-pruned) and the
     // Rust retention report (--stats), both read from the graph's decision log.
     .target(name: "Reports", dependencies: ["TypeGraph", "Lower", "Sanitize", "Merge"]),
@@ -49,7 +53,7 @@ let package = Package(
     .target(name: "Verify", dependencies: ["TypeGraph", "Encode", "CBPF"]),
     // The umbrella library: the standard pass registry and the whole ELF -> BTF job, so that
     // the CLI and library users run exactly the same code.
-    .target(name: "RustBTF", dependencies: ["CDwarf", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Encode", "Verify", "Reports"]),
+    .target(name: "RustBTF", dependencies: ["CDwarf", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Annotate", "Encode", "Verify", "Reports"]),
     .executableTarget(
       name: "rustbtf",
       dependencies: [
@@ -67,7 +71,7 @@ let package = Package(
     .executableTarget(name: "rustbtf-import-bench", dependencies: ["TypeGraph"], path: "Tools/ImportBench"),
     .testTarget(
       name: "RustBTFTests",
-      dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Encode", "Verify", "Reports"],
+      dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Annotate", "Encode", "Verify", "Reports"],
       path: "Tests/RustBTFTests"),
   ]
 )

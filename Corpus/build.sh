@@ -74,6 +74,7 @@ for opt in 0 2; do
   c_one c_types "$opt" ""
   c_one c_types "$opt" "-dwarf4" -gdwarf-4
   c_one c_funcs "$opt" ""
+  c_one c_kfuncs "$opt" ""
 
   # Two CUs sharing struct shared_cfg, linked into one executable.
   echo "  $CC c_dedup -O$opt"

@@ -173,8 +173,8 @@ extension BTFDecoder {
     let x = p + 12
     if kindFlag {
       switch kind {
-      case .structure, .union, .enumeration, .enum64, .forward: break
-      case .typeTag, .declTag:
+      case .structure, .union, .enumeration, .enum64, .forward, .typeTag: break
+      case .declTag:
         notes.append("type [\(id)] \(kind.btfName): kind_flag (attribute) dropped; the graph has no place for it")
       default:
         notes.append("type [\(id)] \(kind.btfName): meaningless kind_flag dropped")
@@ -186,8 +186,11 @@ extension BTFDecoder {
       out.aux = r.u32(x)
     case .float:
       out.size = sizeOrType
-    case .pointer, .const, .volatile, .restrict, .typedef, .typeTag:
+    case .pointer, .const, .volatile, .restrict, .typedef:
       out.ref = try tid(sizeOrType, "target")
+    case .typeTag:
+      out.ref = try tid(sizeOrType, "target")
+      out.aux = kindFlag ? 1 : 0
     case .array:
       let idx = r.u32(x + 4)
       _ = try tid(idx, "index type")

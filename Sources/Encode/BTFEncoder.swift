@@ -134,7 +134,8 @@ public struct BTFEncoder: Sendable {
       header(nameOff, 0, false, try ref(g.refs[i], "its target"))
     case .typeTag:
       try requireFeature(.typeTag, "TYPE_TAG kind (Linux 5.17)")
-      header(nameOff, 0, false, try ref(g.refs[i], "its target"))
+      // aux 1: a type attribute (kind_flag 1, Linux 6.15), as libbpf's btf__add_type_attr.
+      header(nameOff, 0, g.auxes[i] != 0, try ref(g.refs[i], "its target"))
     case .array:
       header(nameOff, 0, false, 0)
       w.u32(try ref(g.refs[i], "its element type"))

@@ -1,3 +1,4 @@
+import Annotate
 import Prune
 
 /// pahole's BTF features (`--btf_features=LIST`, and the older options that set the same
@@ -38,8 +39,10 @@ public struct PaholeFeatures: Equatable, Sendable {
   public var declTags: Bool { isOn("decl_tag") }
   /// `decl_tag_kfuncs`: `bpf_kfunc` / `bpf_fastcall` DECL_TAGs on kfuncs (needs `decl_tag`).
   public var kfuncTags: Bool { isOn("decl_tag_kfuncs") && isOn("decl_tag") }
-  /// `attributes`: the arena `address_space(1)` TYPE_TAGs on KF_ARENA kfuncs.
-  public var attributes: Bool { isOn("attributes") }
+  /// `attributes`: the arena `address_space(1)` TYPE_TAGs on KF_ARENA kfuncs. pahole adds them
+  /// only while it collects kfuncs (btf_encoder's tag_kfuncs && encode_attributes), so they need
+  /// `decl_tag_kfuncs` too (but not `decl_tag`).
+  public var attributes: Bool { isOn("attributes") && isOn("decl_tag_kfuncs") }
   /// `distilled_base`: with `--btf_base` and `-J`, a `.BTF.base` section beside `.BTF`.
   public var distilledBase: Bool { isOn("distilled_base") }
   /// `layout` (pahole 1.32, Linux 7.1): the kind layout section in the BTF header.
@@ -70,7 +73,7 @@ extension PaholeCommandLine {
     Feature(name: "reproducible_build", inDefault: false, since: "1.27", handling: .accepted("rustbtf's output is always reproducible: byte-identical for the same input, whatever -j")),
     Feature(name: "distilled_base", inDefault: false, since: "1.28", handling: .honoured("with --btf_base and -J: a .BTF.base section (the distilled base) beside .BTF, for modules built against another vmlinux; none for --btf_encode_detached, as in pahole")),
     Feature(name: "global_var", inDefault: false, since: "1.28", handling: .honoured("VARs and DATASECs for every global variable, with pahole's filter")),
-    Feature(name: "attributes", inDefault: false, since: "1.30", handling: .honoured("TYPE_TAG address_space(1) (kind_flag 1) on the pointers KF_ARENA kfuncs take and return")),
+    Feature(name: "attributes", inDefault: false, since: "1.30", handling: .honoured("with decl_tag_kfuncs: TYPE_TAG address_space(1) (kind_flag 1, Linux 6.15) on the pointers KF_ARENA kfuncs take and return (tag-kfuncs<attributes=on>)")),
     Feature(name: "layout", inDefault: false, since: "1.32", handling: .accepted("a pahole 1.32 feature (Linux 7.1 passes it to pahole 1.31 and later): ignored, as pahole 1.31 ignores it")),
     Feature(name: "true_signature", inDefault: false, since: "1.32", handling: .accepted("a pahole 1.32 feature: ignored, as pahole 1.31 ignores it")),
   ]
@@ -152,9 +155,9 @@ extension PaholeCommandLine {
     } else if features.globalVariables {
       overrides[SelectSymbols.name, default: []].append("variables=global")
     }
-    overrides["tag-kfuncs", default: []] += [
-      "kfuncs=\(features.kfuncTags ? "on" : "off")", "attributes=\(features.attributes ? "on" : "off")",
-    ]
+    // Canonical text: the pass's defaults (kfuncs on, attributes off) left out.
+    let kfuncs = TagKfuncs(kfuncs: features.kfuncTags, attributes: features.attributes).parameterText
+    overrides[TagKfuncs.name] = kfuncs.isEmpty ? nil : [kfuncs]
     let standard = registry.standard
     guard standard.contains(where: { overrides[$0] != nil }) else { return "all" }
     return standard.map { name in

@@ -1,3 +1,4 @@
+import Annotate
 import Lower
 import Merge
 import Prune
@@ -14,6 +15,7 @@ public enum StandardPasses {
     MergeBindgenCopies.descriptor,
     SanitizeNames.descriptor,
     PruneDependents.descriptor,
+    TagKfuncs.descriptor,
     Dedup.descriptor,
   ])
 

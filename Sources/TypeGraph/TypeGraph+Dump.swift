@@ -58,8 +58,10 @@ extension TypeGraph {
       switch k {
       case .int:
         out += " size=\(size) " + IntEncoding.logText(aux)
-      case .pointer, .const, .volatile, .restrict, .typedef, .typeTag:
+      case .pointer, .const, .volatile, .restrict, .typedef:
         out += " type_id=\(r(ref))"
+      case .typeTag:
+        out += " type_id=\(r(ref))" + (aux != 0 ? " kind_flag=1" : "")
       case .array:
         out += " type_id=\(r(ref)) index_type_id=\(r(arrayIndexTypeID)) nr_elems=\(aux)"
       case .structure, .union:

@@ -82,7 +82,7 @@ func temporaryDirectory() throws -> String {
     }
     let shown = try onTerminal("\(sample) -o \(dir)/a.btf")
     #expect(shown.contains("\r\u{1b}[Krustbtf: reading DWARF: 0/1 units…") && shown.contains("rustbtf: reading DWARF: 1/1 units…")
-              && shown.contains("rustbtf: pass 7/7: dedup…"), "\(shown.debugDescription)")
+              && shown.contains("rustbtf: pass 8/8: dedup…"), "\(shown.debugDescription)")
     #expect(shown.contains("\r\u{1b}[Krustbtf: \(sample) -> \(dir)/a.btf: "), "the progress line is not erased before the summary")
     let quiet = try onTerminal("-q \(sample) -o \(dir)/b.btf")
     #expect(!quiet.contains("pass 1/"), "\(quiet.debugDescription)")
@@ -118,7 +118,7 @@ func temporaryDirectory() throws -> String {
     #expect(tags.contains("rust_enums::Tagged::B"), "\(tags.filter { $0.contains("Tagged") })")
     #expect(try runCLI(["verify", "--kernel", dir + "/tagged.btf"]).status == 0)
     #expect(try runCLI(["--tag-original-names", "--print-pipeline"]).stdout
-      == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names<tag-original-names>,prune-dependents,dedup\n")
+      == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names<tag-original-names>,prune-dependents,tag-kfuncs,dedup\n")
   }
 
   @Test func langExcludeSkipsRustUnitsLikePahole() throws {

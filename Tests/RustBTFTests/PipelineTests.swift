@@ -12,7 +12,7 @@ import Verify
 
   @Test func allExpandsToRegistryOrder() throws {
     let p = try PassPipeline(parsing: "all", registry: registry)
-    #expect(p.text == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,prune-dependents,dedup")
+    #expect(p.text == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,prune-dependents,tag-kfuncs,dedup")
   }
 
   @Test func canonicalTextParsesBack() throws {

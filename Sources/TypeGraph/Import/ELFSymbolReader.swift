@@ -42,11 +42,17 @@ enum ELFSymbolReader {
         name: graph.strings.intern(".data..percpu"), address: percpuAddress &+ bias, size: percpuSize)
     }
 
+    var kfuncSets = KfuncSets(elf: elf)
     var mcountStart: UInt64? = nil, mcountStop: UInt64? = nil
     var symbol = rb_symbol()
     for i in 0..<max(n, 0) {
       guard rb_module_symbol(module, Int32(i), &symbol), let name = symbol.name else { continue }
       let defined = symbol.shndx != shnUndef
+      if let sets = kfuncSets, Int(symbol.shndx) == sets.sectionIndex {
+        // st_value is the offset in the section for a relocatable object, an address otherwise.
+        kfuncSets!.note(
+          name: name, offset: isRelocatable ? symbol.value : symbol.value &- sets.sectionAddress, size: symbol.size)
+      }
       switch symbol.type {
       case sttFunc, sttGnuIFunc:
         guard defined, name[0] != 0 else { continue }
@@ -65,6 +71,7 @@ enum ELFSymbolReader {
       if defined && strcmpEquals(name, "__stop_mcount_loc") { mcountStop = symbol.value }
     }
     table.finishFunctions()
+    kfuncSets?.finish(elf: elf, strings: &graph.strings, into: &table)
     percpu?.finish()
     table.percpuSection = percpu
 

@@ -38,6 +38,15 @@ public struct ELFSymbols: Sendable {
   /// removed or changed arguments or the return value), sorted by node id.
   public internal(set) var changedCalls: ContiguousArray<TypeID> = []
 
+  /// The kernel's kfuncs: functions listed in a kfunc set of `.BTF_ids` (see `KfuncSets`), with
+  /// the flags word of their entry (`KF_FASTCALL`, `KF_ARENA_*`…), sorted by name; one row per
+  /// name (the last entry in symbol-table order, as pahole keeps it). Empty for a file without
+  /// `.BTF_ids` kfunc sets.
+  public internal(set) var kfuncNames: ContiguousArray<NameID> = []
+  public internal(set) var kfuncFlags: ContiguousArray<UInt32> = []
+  /// `__BTF_ID__set8__*` symbols whose set has `BTF_SET8_KFUNCS`: how many kfunc sets were read.
+  public var kfuncSetCount = 0
+
   public init() {}
 
   /// A per-CPU section and its STT_OBJECT symbols of non-zero size, sorted by offset.
@@ -118,6 +127,28 @@ public struct ELFSymbols: Sendable {
       }.map { Int32($0) })
   }
 
+  /// Records kfunc `name` with its flags; call in symbol-table order, then `finishKfuncs`.
+  public mutating func addKfunc(name: NameID, flags: UInt32) {
+    kfuncNames.append(name)
+    kfuncFlags.append(flags)
+  }
+
+  /// Sorts the kfuncs by name, keeping for a name listed more than once (one kfunc in several
+  /// sets) the flags of its last entry: pahole's `btf_encoder__collect_kfuncs` overwrites them.
+  public mutating func finishKfuncs() {
+    let order = kfuncNames.indices.sorted {
+      kfuncNames[$0] != kfuncNames[$1] ? kfuncNames[$0] < kfuncNames[$1] : $0 < $1
+    }
+    var names = ContiguousArray<NameID>(), flags = ContiguousArray<UInt32>()
+    for k in order {
+      if names.last == kfuncNames[k] { flags[flags.count - 1] = kfuncFlags[k]; continue }
+      names.append(kfuncNames[k])
+      flags.append(kfuncFlags[k])
+    }
+    kfuncNames = names
+    kfuncFlags = flags
+  }
+
   // MARK: Queries
 
   /// The address recorded for `id`, if any.
@@ -142,6 +173,12 @@ public struct ELFSymbols: Sendable {
       lo += 1
     }
     return out
+  }
+
+  /// The kfunc flags of `name` when it is a kfunc (listed in a `.BTF_ids` kfunc set).
+  public func kfuncFlags(named name: NameID) -> UInt32? {
+    let r = Self.equalRange(kfuncNames, name)
+    return r.isEmpty ? nil : kfuncFlags[r.lowerBound]
   }
 
   /// Whether some `__mcount_loc` entry lies in `[address, address + size)` (a traceable

@@ -16,7 +16,8 @@
 /// |---|---|---|---|---|
 /// | int | bytes | – | BTF int word: encoding<<24 \| offset<<16 \| bits | – |
 /// | float | bytes | – | – | – |
-/// | pointer, const, volatile, restrict, typedef, typeTag | – | target | – | – |
+/// | pointer, const, volatile, restrict, typedef | – | target | – | – |
+/// | typeTag | – | target | 1 for a type attribute (kind_flag 1), else 0 | – |
 /// | array | – | element | element count | – |
 /// | structure, union | bytes | – | – | fields: name, type, value = bit offset, bits = bitfield size (0: none) |
 /// | enumeration, enum64 | bytes | – | – | enumerators: name, value (bit pattern; signed if `.signed`) |

@@ -88,6 +88,17 @@ extension Decision {
     case variableTypeUnsized
     case targetRemoved
     case emptyDataSection
+
+    // MARK: tag-kfuncs
+    /// A kfunc (its name in a `.BTF_ids` kfunc set): DECL_TAG `bpf_kfunc` on its FUNC, and
+    /// `bpf_fastcall` too when its flags have `KF_FASTCALL`.
+    case kfuncTagged(fastcall: Bool)
+    /// A kfunc flagged `KF_ARENA_RET`/`KF_ARENA_ARG1`/`KF_ARENA_ARG2`: those pointers now point
+    /// through a TYPE_TAG attribute `address_space(1)`, in a new FUNC_PROTO; `sharedPrototype`
+    /// when other nodes keep using the old one.
+    case arenaAddressSpace(returnValue: Bool, parameters: [Int], sharedPrototype: Bool)
+    /// A kfunc's FUNC_PROTO that nothing uses once the kfunc has its arena-tagged copy.
+    case prototypeReplaced
   }
 }
 
