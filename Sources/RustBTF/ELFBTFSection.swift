@@ -35,7 +35,15 @@ import Glibc
 /// that is not ELF, a `.BTF` section of type SHT_NOBITS, a section name string table that is
 /// loaded into memory (SHF_ALLOC, which cannot be moved), or any I/O or libelf failure.
 public func writeBTFSection(_ btf: [UInt8], intoELF path: String, sectionName: String = ".BTF") throws {
-  try checkSectionName(sectionName, file: path)
+  try writeBTFSections([(sectionName, btf)], intoELF: path)
+}
+
+/// Like `writeBTFSection`, for several sections in one atomic edit: `pahole -J` with
+/// `--btf_features=distilled_base` writes `.BTF` and `.BTF.base` (`DistilledBase`), and a
+/// reader must never see one without the other. Each section is placed as `writeBTFSection`
+/// places its one, in order, each behind what the one before wrote.
+public func writeBTFSections(_ sections: [(name: String, bytes: [UInt8])], intoELF path: String) throws {
+  for s in sections { try checkSectionName(s.name, file: path) }
   let target = try resolveSymlinks(path)
   let original = try OpenedFile(path: target, reportedAs: path)
   defer { original.close() }
@@ -43,7 +51,12 @@ public func writeBTFSection(_ btf: [UInt8], intoELF path: String, sectionName: S
   let copy = try TemporaryFile(besides: target, reportedAs: path)
   do {
     let size = try copy.fill(from: original)
-    let headerSize = try placeSection(btf, named: sectionName, inELF: copy.fd, fileSize: size, reportedAs: path)
+    var headerSize: UInt64 = 0
+    var end = size
+    for s in sections {
+      headerSize = try placeSection(s.bytes, named: s.name, inELF: copy.fd, fileSize: end, reportedAs: path)
+      end = try copy.size()
+    }
     try restoreOriginalBytes(headerSize..<size, from: original, to: copy, reportedAs: path)
     try copy.replace(target, keepingModeAndOwnerOf: original.status)
   } catch {
@@ -351,6 +364,13 @@ extension TemporaryFile {
       try writeFully(fd, buffer, count: n, at: offset, file: file)
       offset += UInt64(n)
     }
+  }
+
+  /// The file's size now (after libelf wrote it).
+  fileprivate func size() throws -> UInt64 {
+    var status = stat()
+    guard fstat(fd, &status) == 0 else { throw ConversionError("\(file): cannot stat the temporary copy: \(errnoText())") }
+    return UInt64(status.st_size)
   }
 
   /// Gives this file `status`'s permission bits (and owner, as root) and renames it over

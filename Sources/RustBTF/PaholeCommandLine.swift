@@ -40,6 +40,13 @@ public struct PaholeFeatures: Equatable, Sendable {
   /// `var`: per-CPU VARs in a `.data..percpu` DATASEC (pahole writes them unless
   /// `--skip_encoding_btf_vars`).
   public var variables = true
+  /// `distilled_base`: with `--btf_base` and `-J`, `.BTF` is split BTF on top of a distilled base
+  /// written as `.BTF.base` (`DistilledOutput`), so the module's BTF can be relocated onto
+  /// another vmlinux (out-of-tree modules). Detached output gets none, as with pahole.
+  public var distilledBase = false
+  /// `layout` (pahole 1.32, Linux 7.1): base BTF gets the kind layout section (`KindLayout`);
+  /// split BTF does not, as with pahole.
+  public var layout = false
   public init() {}
 }
 
@@ -148,9 +155,10 @@ public enum PaholeCommandLine {
     ("consistent_func", true, .honoured("always on: a name whose functions have different prototypes gets no FUNC")),
     ("decl_tag_kfuncs", true, .refused("bpf_kfunc DECL_TAGs from the kernel's .BTF_ids kfunc sets are not implemented")),
     ("reproducible_build", false, .honoured("always on: output is byte-identical for the same input")),
-    ("distilled_base", false, .refused("distilled base BTF (for out-of-tree modules built against another vmlinux) is not implemented; build the module against the vmlinux it will run with")),
+    ("distilled_base", false, .honoured("with --btf_base and -J: .BTF is split BTF on a distilled base written as .BTF.base (libbpf's btf__distill_base), which the kernel (6.11+) relocates onto the running vmlinux (out-of-tree modules); detached output gets none, as with pahole")),
     ("global_var", false, .refused("VARs of global variables in .data/.bss DATASECs are not implemented (per-CPU variables are, with var)")),
     ("attributes", false, .refused("attribute DECL_TAG/TYPE_TAG kinds (kind_flag 1, Linux 6.14) are not implemented")),
+    ("layout", false, .honoured("pahole 1.32: base BTF gets the kind layout section and the 32-byte header of Linux 7.1 (kernels before 7.1 refuse it); split BTF gets none, as with pahole")),
   ]
 
   /// Features that rustbtf cannot turn off: a `--btf_features` list that leaves one out asks
@@ -320,6 +328,8 @@ public enum PaholeCommandLine {
     }
     var out = PaholeFeatures()
     out.variables = names.contains("var")
+    out.distilledBase = names.contains("distilled_base")
+    out.layout = names.contains("layout")
     return out
   }
 

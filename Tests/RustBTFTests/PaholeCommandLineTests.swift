@@ -51,7 +51,7 @@ import Testing
     #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=encode_force,float,enum64,type_tag", "f"]).features.variables)
     _ = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),reproducible_build", "f"])
     // Each feature rustbtf does not implement is refused by name.
-    for refused in ["optimized_func", "decl_tag_kfuncs", "distilled_base", "global_var", "attributes"] {
+    for refused in ["optimized_func", "decl_tag_kfuncs", "global_var", "attributes"] {
       let e = #expect(throws: PaholeUsageError.self) {
         try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),\(refused)", "f"])
       }
@@ -61,7 +61,12 @@ import Testing
     #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J", "--btf_features=default", "f"]) }
     #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J", "--btf_features=+reproducible_build", "f"]) }
     // Unknown names are refused, not ignored; so is leaving out a kind rustbtf always writes.
-    #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),layout", "f"]) }
+    #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),frobnicate", "f"]) }
+    // distilled_base (6.12's out-of-tree module line) and layout (7.1's line) are honoured.
+    let extmod = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),distilled_base", "--btf_base", "vmlinux", "m.ko"])
+    #expect(extmod.features.distilledBase && !extmod.features.layout)
+    let v71 = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),layout", "f"])
+    #expect(v71.features.layout && !v71.features.distilledBase)
     #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J", "--btf_features=var,float,enum64", "f"]) }
   }
 
