@@ -31,5 +31,7 @@ p131 -J "$L,distilled_base" --btf_base "$HERE/vmlinux.p131.btf" "$TMP/module.o"
 objcopy --dump-section .BTF="$HERE/module.p131.BTF" --dump-section .BTF.base="$HERE/module.p131.BTF.base" "$TMP/module.o"
 pmaster "$L,layout" --btf_encode_detached="$HERE/vmlinux.pmaster.layout.btf" "$OBJ/distill_vmlinux-O2.o"
 chmod 644 "$HERE"/*.btf "$HERE"/*.BTF "$HERE"/*.base
-{ echo "pahole 1.31: $(p131 --version)"; echo "pahole master: $(pmaster --version)"; } > "$HERE/VERSIONS.txt"
+# pahole master still calls itself v1.31; say which commit it was.
+{ echo "pahole 1.31: $(p131 --version)"
+  echo "pahole master: $(pmaster --version) (${PAHOLEMASTER_DESC:-dwarves master 1436daf, libbpf v1.8.0 dd92bef})"; } > "$HERE/VERSIONS.txt"
 (cd "$HERE" && sha256sum -- *.btf *.BTF *.base > SHA256SUMS)
