@@ -82,6 +82,14 @@ for opt in 0 2; do
   "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/c_dedup_b-O$opt.o" c_dedup_b.c
   "$CC" "${LDFLAGS[@]}" -o "$OUT/c_dedup-O$opt.elf" "$OUT/c_dedup_a-O$opt.o" "$OUT/c_dedup_b-O$opt.o"
 
+  # A mock vmlinux (as built, a later version, and one that grows a struct the module embeds)
+  # and a mock out-of-tree module on its types, for distilled base BTF (.BTF.base).
+  echo "  $CC distill -O$opt"
+  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/distill_vmlinux-O$opt.o" distill_vmlinux.c
+  "$CC" "${CFLAGS[@]}" -O"$opt" -DDISTILL_V2 -c -o "$OUT/distill_vmlinux2-O$opt.o" distill_vmlinux.c
+  "$CC" "${CFLAGS[@]}" -O"$opt" -DDISTILL_V2 -DDISTILL_V3 -c -o "$OUT/distill_vmlinux3-O$opt.o" distill_vmlinux.c
+  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/distill_module-O$opt.o" distill_module.c
+
   # Mixed C + Rust: no_std Rust staticlib linked with a C main by gcc.
   rust_c_exe mixed_lib mixed_lib.rs "$OUT/mixed_lib-O$opt.o" mixed_main.c "$OUT/mixed_main-O$opt.o" mixed "$opt"
   # A miniature of the kernel's Rust bindings crate (crate `bindings`, copies of C types in

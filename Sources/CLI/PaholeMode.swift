@@ -62,13 +62,15 @@ enum PaholeMode {
       } else if case .special = try OutputTarget.check(file, input: nil) {
         throw ConversionError("\(file): -J rewrites a regular ELF file in place; this is not a regular file")
       }
+      try PaholeOutput.check(features: inv.features, hasBase: inv.base != nil, detached: inv.detachedOutput != nil, inputName: file)
       let base = try inv.base.map(readBaseBTF)
       let result = try Conversion(pipeline: pipeline, instrumentation: [ReleaseFreedMemory()], importOptions: importOptions, base: base)
         .run(path: try LibraryPath.of(file))
+      // distilled_base (.BTF.base) and layout change what is written (PaholeOutput).
       if let out = inv.detachedOutput {
-        try writeAtomically(result.btf, to: out, input: file)
+        try writeAtomically(PaholeOutput.detached(btf: result.btf, base: base, features: inv.features, inputName: file), to: out, input: file)
       } else {
-        try writeBTFSection(result.btf, intoELF: file)
+        try writeBTFSections(PaholeOutput.sections(btf: result.btf, base: base, features: inv.features, inputName: file), intoELF: file)
       }
       if !quiet { for d in result.diagnostics { standardError("rustbtf: warning: \(d)") } }
       if inv.verbose { standardError("rustbtf: \(file) -> \(inv.detachedOutput ?? file + " .BTF"): \(result.summary.line)") }

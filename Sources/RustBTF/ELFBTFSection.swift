@@ -52,18 +52,37 @@ import Glibc
 /// new BTF is not the same size as, a section name string table that is loaded into memory
 /// (SHF_ALLOC, which cannot be moved), or any I/O or libelf failure.
 public func writeBTFSection(_ btf: [UInt8], intoELF path: String, sectionName: String = ".BTF") throws {
-  try checkSectionName(sectionName, file: path)
+  try writeBTFSections([(sectionName, btf)], intoELF: path)
+}
+
+/// Like `writeBTFSection`, for several sections in one atomic edit: `pahole -J` with
+/// `--btf_features=distilled_base` writes `.BTF` and `.BTF.base` (`DistilledBase`), and a
+/// reader must never see one without the other. Each section is placed as `writeBTFSection`
+/// places its one, in order, on the copy the one before left; the bytes each edit must keep
+/// come from a snapshot of that copy (an unnamed temporary file).
+public func writeBTFSections(_ sections: [(name: String, bytes: [UInt8])], intoELF path: String) throws {
+  for s in sections { try checkSectionName(s.name, file: path) }
   let target = try OutputTarget.resolvingLinks(path)
   let original = try OpenedFile(path: target, reportedAs: path)
   defer { original.close() }
   try original.requireELFMagic()
   let copy = try TemporaryFile(besides: target, reportedAs: path)
+  var snapshot: OpenedFile? = nil
+  defer { snapshot?.close() }
   do {
-    let size = try copy.fill(from: original)
-    let edit = try placeSection(btf, named: sectionName, inELF: copy.fd, fileSize: size, reportedAs: path)
-    try restoreOriginalBytes(edit.kept, except: edit.rewritten, from: original, to: copy, reportedAs: path)
-    if edit.newSize < size, ftruncate(copy.fd, off_t(edit.newSize)) != 0 {
-      throw ConversionError("\(path): cannot write the temporary copy: \(errnoText())")
+    var size = try copy.fill(from: original)
+    for (i, section) in sections.enumerated() {
+      if i > 0 {
+        snapshot?.close()
+        snapshot = try OpenedFile(snapshotOf: copy, size: size, reportedAs: path)
+      }
+      let reference = snapshot ?? original
+      let edit = try placeSection(section.bytes, named: section.name, inELF: copy.fd, fileSize: size, reportedAs: path)
+      try restoreOriginalBytes(edit.kept, except: edit.rewritten, from: reference, to: copy, reportedAs: path)
+      if edit.newSize < size, ftruncate(copy.fd, off_t(edit.newSize)) != 0 {
+        throw ConversionError("\(path): cannot write the temporary copy: \(errnoText())")
+      }
+      size = edit.newSize
     }
     try copy.replace(target, keepingModeAndOwnerOf: original)
   } catch {
@@ -447,6 +466,35 @@ private struct OpenedFile {
     guard status.st_mode & S_IFMT == S_IFREG else {
       Glibc.close(fd)
       throw ConversionError("\(file): not a regular file")
+    }
+    self.fd = fd
+    self.status = status
+    self.file = file
+  }
+
+  /// The first `size` bytes of `copy` as they are now, in an unnamed temporary file (gone when
+  /// closed, or when the process ends), to restore from while `copy` is edited again.
+  init(snapshotOf copy: TemporaryFile, size: UInt64, reportedAs file: String) throws {
+    guard let stream = tmpfile() else { throw ConversionError("\(file): cannot create a temporary file: \(errnoText())") }
+    let fd = dup(fileno(stream))
+    fclose(stream)
+    guard fd >= 0 else { throw ConversionError("\(file): cannot create a temporary file: \(errnoText())") }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var offset: UInt64 = 0
+    while offset < size {
+      let n = buffer.withUnsafeMutableBytes { pread(copy.fd, $0.baseAddress!, min($0.count, Int(size - offset)), off_t(offset)) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else {
+        Glibc.close(fd)
+        throw ConversionError("\(file): cannot read the temporary copy: \(errnoText())")
+      }
+      try writeFully(fd, buffer, count: n, at: offset, file: file)
+      offset += UInt64(n)
+    }
+    var status = stat()
+    guard fstat(fd, &status) == 0 else {
+      Glibc.close(fd)
+      throw ConversionError("\(file): cannot stat a temporary file: \(errnoText())")
     }
     self.fd = fd
     self.status = status

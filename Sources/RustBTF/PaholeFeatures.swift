@@ -74,7 +74,7 @@ extension PaholeCommandLine {
     Feature(name: "distilled_base", inDefault: false, since: "1.28", handling: .honoured("with --btf_base and -J: a .BTF.base section (the distilled base) beside .BTF, for modules built against another vmlinux; none for --btf_encode_detached, as in pahole")),
     Feature(name: "global_var", inDefault: false, since: "1.28", handling: .honoured("VARs and DATASECs for every global variable, with pahole's filter")),
     Feature(name: "attributes", inDefault: false, since: "1.30", handling: .honoured("with decl_tag_kfuncs: TYPE_TAG address_space(1) (kind_flag 1, Linux 6.15) on the pointers KF_ARENA kfuncs take and return (tag-kfuncs<attributes=on>)")),
-    Feature(name: "layout", inDefault: false, since: "1.32", handling: .accepted("a pahole 1.32 feature (Linux 7.1 passes it to pahole 1.31 and later): ignored, as pahole 1.31 ignores it")),
+    Feature(name: "layout", inDefault: false, since: "1.32", handling: .honoured("pahole 1.32's, which Linux 7.1 passes to pahole 1.31 and later: base BTF gets the kind layout section and the 32-byte header of Linux 7.1 (kernels before 7.1 refuse it), checked with 7.1's header rules; split BTF gets none, as with pahole")),
     Feature(name: "true_signature", inDefault: false, since: "1.32", handling: .accepted("a pahole 1.32 feature: ignored, as pahole 1.31 ignores it")),
   ]
 

@@ -14,13 +14,15 @@ extension KernelChecker {
       fail("btf_header not found")
       throw .inval
     }
-    if hl > 24 {
-      for i in 24..<Int(hl) where b[i] != 0 {
+    // sizeof(struct btf_header): 24 bytes, 32 from Linux 7.1 (the layout fields).
+    let known: UInt32 = limits.kindLayout ? 32 : 24
+    if hl > known {
+      for i in Int(known)..<Int(hl) where b[i] != 0 {
         fail("Unsupported btf_header")
         throw .e2big
       }
     }
-    let copy = Int(min(hl, 24))
+    let copy = Int(min(hl, known))
     func field(_ at: Int) -> UInt32 { at + 4 <= copy ? u32(at) : 0 }
     let magic = copy >= 2 ? UInt32(b[0]) | UInt32(b[1]) << 8 : 0
     let version = copy >= 3 ? b[2] : 0
@@ -30,6 +32,8 @@ extension KernelChecker {
     typeLen = field(12)
     strOff = field(16)
     strLen = field(20)
+    layoutOff = field(24)
+    layoutLen = field(28)
     if mode == .load {
       vlog("magic: 0x\(String(magic, radix: 16))\n")
       vlog("version: \(version)\n")
@@ -62,11 +66,13 @@ extension KernelChecker {
 
   func btfCheckSecInfo(_ size: UInt32) throws(Failure) {
     var secs = [(off: typeOff, len: typeLen), (off: strOff, len: strLen)]
+    // 7.1: the layout section is a third, when the header has it and it is not empty.
+    if hasLayoutSection { secs.append((off: layoutOff, len: layoutLen)) }
     func cmp(_ x: (off: UInt32, len: UInt32), _ y: (off: UInt32, len: UInt32)) -> Int32 {
       let d = Int32(truncatingIfNeeded: x.off &- y.off)
       return d != 0 ? d : Int32(truncatingIfNeeded: x.len &- y.len)
     }
-    if cmp(secs[0], secs[1]) > 0 { secs.swapAt(0, 1) }
+    secs.sort { cmp($0, $1) < 0 }
     var total: UInt32 = 0
     let expected = size &- hdrLen
     for s in secs {
@@ -97,7 +103,8 @@ extension KernelChecker {
   func btfParseStrSec() throws(Failure) {
     let start = Int(hdrLen) + Int(strOff)
     let end = start + Int(strLen)
-    if end != b.count {
+    // 7.1 lets another section follow the strings when the header has the layout fields.
+    if (!limits.kindLayout || hdrLen < 32) && end != b.count {
       fail("String section is not at the end")
       throw .inval
     }
@@ -108,6 +115,31 @@ extension KernelChecker {
     }
     if b[start] != 0 {
       fail("Invalid string section")
+      throw .inval
+    }
+  }
+
+  /// A header with the layout fields (Linux 7.1) and a non-empty layout section.
+  var hasLayoutSection: Bool { limits.kindLayout && hdrLen >= 32 && layoutLen != 0 }
+
+  /// 7.1's `btf_parse_layout_sec`: the section's bounds and alignment (its entries are only
+  /// read for kinds the kernel does not know, and every kind rustbtf writes it knows).
+  func btfParseLayoutSec() throws(Failure) {
+    guard hasLayoutSection else { return }
+    if layoutOff & 3 != 0 {
+      fail("Unaligned layout_off")
+      throw .inval
+    }
+    if layoutLen < 4 {
+      fail("Layout section is too small")
+      throw .inval
+    }
+    if layoutLen % 4 != 0 {
+      fail("layout_len is not multiple of 4")
+      throw .inval
+    }
+    if Int(hdrLen) + Int(layoutOff) + Int(layoutLen) > b.count {
+      fail("Layout section is too big")
       throw .inval
     }
   }

@@ -26,6 +26,8 @@ final class KernelChecker {
 
   // Header (zero when hdr_len is short, like the kernel's kzalloc'ed copy).
   var hdrLen: UInt32 = 0, typeOff: UInt32 = 0, typeLen: UInt32 = 0, strOff: UInt32 = 0, strLen: UInt32 = 0
+  /// Linux 7.1's header fields (`KernelLimits.kindLayout`): the kind layout section.
+  var layoutOff: UInt32 = 0, layoutLen: UInt32 = 0
   // Hot state of the checks is `@exclusivity(unchecked)`: the checker is single-threaded and
   // never holds an access to one of these across a call that could reach the same property, and
   // the runtime's dynamic exclusivity bookkeeping cost a tenth of a module conversion's time.
@@ -90,6 +92,7 @@ final class KernelChecker {
     }
     try btfParseHdr()
     try btfParseStrSec()
+    try btfParseLayoutSec()
     try btfParseTypeSec()
     try btfCheckTypeTags()
   }

@@ -6,10 +6,20 @@
 ///   project's 6.18.44 host loads 1,100,000 types (measured with a 13 MB blob of PTRs), bounded
 ///   only by `BTF_MAX_SIZE`. nil: no count limit, only the size limit.
 /// - `BTF_MAX_SIZE` (16 MiB for `BPF_BTF_LOAD`) has not changed and is not a parameter.
+/// - `kindLayout`: the 32-byte header of Linux 7.1 (`layout_off`, `layout_len`: the kind layout
+///   section, `KindLayout`). Kernels before 7.1 know a 24-byte header and refuse any non-zero
+///   byte past it ("Unsupported btf_header"), as the host's 6.18 does.
 public struct KernelLimits: Sendable, Equatable {
   public var maxTypes: UInt32?
+  public var kindLayout: Bool
 
-  public init(maxTypes: UInt32? = KernelLimits.btfMaxType) { self.maxTypes = maxTypes }
+  public init(maxTypes: UInt32? = KernelLimits.btfMaxType, kindLayout: Bool = false) {
+    self.maxTypes = maxTypes
+    self.kindLayout = kindLayout
+  }
+
+  /// Linux 7.1 and later: the UAPI's type limit and the header with the kind layout section.
+  public static let linux7_1 = KernelLimits(kindLayout: true)
 
   /// `BTF_MAX_TYPE` of the UAPI header.
   public static let btfMaxType: UInt32 = 0x000f_ffff

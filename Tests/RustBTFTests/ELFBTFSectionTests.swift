@@ -1,4 +1,5 @@
 import CDwarf
+import Encode
 import Foundation
 import RustBTF
 import Testing
@@ -40,6 +41,41 @@ import Testing
     #expect(try readBTFSection(fromELF: file) == smaller)
     #expect(try ELFSnapshot(file).rows.count == after.rows.count)
     try expectUndisturbed(before: before, after: try ELFSnapshot(file), changed: [".BTF"], nameTableGrows: true)
+    try expectNoTemporaries(in: dir)
+  }
+
+  /// `-J` with `distilled_base` (an out-of-tree module): `.BTF` and `.BTF.base` go in in one
+  /// edit, both added; written again, both are replaced and none is added.
+  @Test func addsBTFAndBTFBaseInOneEdit() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let module = "distill_module-O2.o"
+    let file = try copyOfCorpus(module, into: dir)
+    let base = try Conversion().run(path: corpusObject("distill_vmlinux-O2.o")).btf
+    let d = try DistilledBase.distill(split: try Conversion(base: base).run(path: corpusObject(module)).btf, base: base)
+    let before = try ELFSnapshot(file)
+
+    try writeBTFSections([(".BTF", d.split), (".BTF.base", d.base)], intoELF: file)
+
+    #expect(try readBTFSection(fromELF: file) == d.split)
+    #expect(try readBTFSection(fromELF: file, sectionName: ".BTF.base") == d.base)
+    let after = try ELFSnapshot(file)
+    #expect(after.rows.count == before.rows.count + 2)
+    for name in [".BTF", ".BTF.base"] {
+      let row = try #require(after.row(name))
+      #expect(row.type == "PROGBITS" && row.flags.isEmpty)
+    }
+    try expectUndisturbed(before: before, after: after, changed: [".BTF", ".BTF.base"], nameTableGrows: true)
+    for tool in [try CTools.find("objcopy", package: "binutils"), try CTools.find("llvm-objcopy", package: "llvm")] {
+      let r = try runTool(tool, [file, dir + "/copy.o"])
+      #expect(r.status == 0 && r.stderr.isEmpty, "\(tool): \(r.stderr)")
+    }
+    let smaller = Array(d.base.prefix(d.base.count / 2))
+    try writeBTFSections([(".BTF", d.base), (".BTF.base", smaller)], intoELF: file)
+    #expect(try readBTFSection(fromELF: file) == d.base)
+    #expect(try readBTFSection(fromELF: file, sectionName: ".BTF.base") == smaller)
+    #expect(try ELFSnapshot(file).rows.count == after.rows.count)
+    try expectUndisturbed(before: before, after: try ELFSnapshot(file), changed: [".BTF", ".BTF.base"], nameTableGrows: true)
     try expectNoTemporaries(in: dir)
   }
 

@@ -1,6 +1,8 @@
 import Foundation
+import Encode
 import RustBTF
 import TypeGraph
+import Verify
 import Testing
 
 /// pahole's command line as Linux builds call it (scripts/Makefile.btf, link-vmlinux.sh,
@@ -74,10 +76,12 @@ import Testing
     #expect(try PaholeCommandLine.parse(["-J", "--btf_gen_all", "f"]).features.kfuncTags)
     // Unknown names (and 1.32's, which 1.31 does not know) are ignored, with a note for -V;
     // strict refuses them by name.
-    let future = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel612),layout,frobnicate", "f"])
+    let future = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel612),true_signature,frobnicate", "f"])
     #expect(future.features == k)
-    #expect(future.notes.count == 2 && future.notes.contains { $0.contains("'frobnicate'") } && future.notes.contains { $0.contains("'layout'") })
-    for strictList in ["\(kernel612),frobnicate", "\(kernel612),layout"] {
+    #expect(future.notes.count == 2 && future.notes.contains { $0.contains("'frobnicate'") } && future.notes.contains { $0.contains("'true_signature'") })
+    // 1.32's layout, which Linux 7.1 passes to pahole 1.31 and later, is honoured.
+    #expect(try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel612)", "--btf_features=layout", "f"]).features.layout)
+    for strictList in ["\(kernel612),frobnicate", "\(kernel612),true_signature"] {
       let e = #expect(throws: PaholeUsageError.self) {
         try PaholeCommandLine.parse(["-J", "--btf_features_strict=\(strictList)", "f"])
       }
@@ -247,7 +251,22 @@ import Testing
         out = dir + "/out.btf"
         try Data(try #require(try readBTFSection(fromELF: dir + "/" + elf))).write(to: URL(fileURLWithPath: out))
       }
-      let base = args.contains("--btf_base") ? ["-B", dir + "/vmlinux"] : []
+      var base = args.contains("--btf_base") ? ["-B", dir + "/vmlinux"] : []
+      if args.contains(where: { $0.hasSuffix("distilled_base") }) && !args.contains(where: { $0.hasPrefix("--btf_encode_detached") }) {
+        // Split BTF on the distilled base beside it, which the kernel relocates at load.
+        let distilled = try #require(try readBTFSection(fromELF: dir + "/" + elf, sectionName: ".BTF.base"),
+                                     "\(columns[0]) \(columns[1]): no .BTF.base")
+        try Data(distilled).write(to: URL(fileURLWithPath: dir + "/distilled.btf"))
+        base = ["-B", dir + "/distilled.btf"]
+      }
+      if args.contains(where: { $0.hasSuffix("layout") }) && base.isEmpty {
+        // Linux 7.1's kind layout section: checked with 7.1's header rules; the host kernel
+        // (before 7.1) loads the same BTF without it.
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
+        #expect(try KindLayout.sections(of: bytes) != nil, "\(columns[0]) \(columns[1]): no kind layout section")
+        #expect(BTFValidator.validate(bytes, limits: .linux7_1).isEmpty, "\(columns[0]) \(columns[1])")
+        try Data(try KindLayout.removing(from: bytes)).write(to: URL(fileURLWithPath: out))
+      }
       let verify = try runCLI(["verify", "--kernel"] + base + [out])
       #expect(verify.status == 0, "\(columns[0]) \(columns[1]): \(verify.stdout)\(verify.stderr)")
     }
