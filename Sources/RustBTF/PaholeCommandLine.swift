@@ -40,6 +40,9 @@ public struct PaholeFeatures: Equatable, Sendable {
   /// `var`: per-CPU VARs in a `.data..percpu` DATASEC (pahole writes them unless
   /// `--skip_encoding_btf_vars`).
   public var variables = true
+  /// `global_var`: every section's VARs, one DATASEC per section (the per-CPU ones included,
+  /// with or without `var`, as pahole does).
+  public var globalVariables = false
   public init() {}
 }
 
@@ -149,7 +152,7 @@ public enum PaholeCommandLine {
     ("decl_tag_kfuncs", true, .refused("bpf_kfunc DECL_TAGs from the kernel's .BTF_ids kfunc sets are not implemented")),
     ("reproducible_build", false, .honoured("always on: output is byte-identical for the same input")),
     ("distilled_base", false, .refused("distilled base BTF (for out-of-tree modules built against another vmlinux) is not implemented; build the module against the vmlinux it will run with")),
-    ("global_var", false, .refused("VARs of global variables in .data/.bss DATASECs are not implemented (per-CPU variables are, with var)")),
+    ("global_var", false, .honoured("VARs of every section's variables (.data, .bss, .rodata, …), one DATASEC per section, chosen by pahole's rule; a variable that would overlap another in its DATASEC is left out, as the kernel requires")),
     ("attributes", false, .refused("attribute DECL_TAG/TYPE_TAG kinds (kind_flag 1, Linux 6.14) are not implemented")),
   ]
 
@@ -320,13 +323,16 @@ public enum PaholeCommandLine {
     }
     var out = PaholeFeatures()
     out.variables = names.contains("var")
+    out.globalVariables = names.contains("global_var")
     return out
   }
 
   /// The select-symbols parameters that give `features`.
   public static func pipelineText(for features: PaholeFeatures) -> String {
-    features.variables ? "all" : StandardPasses.all().passes.map { p in
-      p.name == SelectSymbols.name ? "\(p.name)<variables=none>" : p.name
+    let variables = features.globalVariables ? "global" : features.variables ? nil : "none"
+    guard let variables else { return "all" }
+    return StandardPasses.all().passes.map { p in
+      p.name == SelectSymbols.name ? "\(p.name)<variables=\(variables)>" : p.name
     }.joined(separator: ",")
   }
 
