@@ -51,7 +51,7 @@ import Testing
     #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=encode_force,float,enum64,type_tag", "f"]).features.variables)
     _ = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),reproducible_build", "f"])
     // Each feature rustbtf does not implement is refused by name.
-    for refused in ["optimized_func", "decl_tag_kfuncs", "distilled_base", "global_var", "attributes"] {
+    for refused in ["optimized_func", "decl_tag_kfuncs", "distilled_base", "attributes"] {
       let e = #expect(throws: PaholeUsageError.self) {
         try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel126),\(refused)", "f"])
       }
