@@ -35,7 +35,7 @@ __thread int t_thread;
 register unsigned long g_stack_pointer asm("rsp");
 extern int g_declared_only;
 
-/* Two names for one object (GCC writes no DWARF variable for the alias). */
+/* Two names for one object: GCC describes the alias without a location, so no entry. */
 int g_target = 17;
 extern int g_alias __attribute__((alias("g_target")));
 
