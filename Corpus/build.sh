@@ -76,6 +76,12 @@ for opt in 0 2; do
   c_one c_funcs "$opt" ""
   c_one c_kfuncs "$opt" ""
 
+  # Variables in every kind of section (select-symbols' variables=percpu|global); the
+  # executable links a weak definition that c_vars.c overrides (two DWARF variables, one address).
+  echo "  $CC c_vars -O$opt"
+  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/c_vars-O$opt.o" c_vars.c
+  "$CC" "${CFLAGS[@]}" -O"$opt" "${LDFLAGS[@]}" -o "$OUT/c_vars-O$opt.elf" c_vars.c c_vars_weak.c
+
   # Two CUs sharing struct shared_cfg, linked into one executable.
   echo "  $CC c_dedup -O$opt"
   "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/c_dedup_a-O$opt.o" c_dedup_a.c

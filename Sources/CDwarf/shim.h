@@ -420,3 +420,31 @@ static inline int rb_address_width(Elf *elf) {
   if (elf == NULL || gelf_getehdr(elf, &eh) == NULL) return 8;
   return eh.e_ident[EI_CLASS] == ELFCLASS32 ? 4 : 8;
 }
+
+/* Section `index` of `elf` (the one numbered so in symbols' st_shndx): name, sh_type, sh_addr,
+ * sh_size; false when there is no such section. Sections are numbered 0..<rb_section_count. */
+typedef struct {
+  const char *name;
+  uint32_t type;
+  uint64_t address;
+  uint64_t size;
+} rb_section;
+
+static inline size_t rb_section_count(Elf *elf) {
+  size_t n = 0;
+  if (elf == NULL || elf_getshdrnum(elf, &n) != 0) return 0;
+  return n;
+}
+
+static inline bool rb_section_at(Elf *elf, size_t index, rb_section *out) {
+  size_t strndx = 0;
+  if (elf == NULL || elf_getshdrstrndx(elf, &strndx) != 0) return false;
+  Elf_Scn *scn = elf_getscn(elf, index);
+  GElf_Shdr sh;
+  if (scn == NULL || gelf_getshdr(scn, &sh) == NULL) return false;
+  out->name = elf_strptr(elf, strndx, sh.sh_name);
+  out->type = sh.sh_type;
+  out->address = sh.sh_addr;
+  out->size = sh.sh_size;
+  return true;
+}

@@ -10,10 +10,12 @@ import TypeGraph
 ///   whole). `functions=ftrace` also requires an `__mcount_loc` entry in the symbol's code
 ///   where the file has that table (pahole before 1.22); `functions=all` keeps every FUNC.
 ///   `SelectSymbols+Functions.swift`.
-/// - Variables (`variables=percpu`, the default): only per-CPU variables are kept, each named
-///   by its symbol and listed in a `.data..percpu` DATASEC with its offset and symbol size;
-///   `variables=all` keeps every VAR (the per-CPU ones in the DATASEC too), `variables=none`
-///   none. `SelectSymbols+Variables.swift`.
+/// - Variables (`variables=percpu`, the default): only per-CPU variables are kept, listed in
+///   a `.data..percpu` DATASEC with their offsets and sizes (pahole's feature `var`);
+///   `variables=global` keeps the variables of every section, one DATASEC each (pahole's
+///   `global_var`); `variables=all` keeps every VAR (the placed ones in their DATASECs too),
+///   `variables=none` none. Which variables are placed: `DatasecPlacement`.
+///   `SelectSymbols+Variables.swift`.
 ///
 /// A graph that was not imported from an ELF file (hand-built, decoded BTF) has no symbol
 /// information and is left as it is. Nothing references a FUNC or VAR at this point of the
@@ -36,7 +38,9 @@ public struct SelectSymbols: Pass {
   public enum Variables: String, Sendable, CaseIterable {
     /// Per-CPU variables only, in a `.data..percpu` DATASEC.
     case percpu
-    /// Every variable; the per-CPU ones also in the DATASEC.
+    /// Every section's placed variables, one DATASEC per section (pahole's `global_var`).
+    case global
+    /// Every variable; the placed ones also in their DATASECs.
     case all
     /// No variables.
     case none
@@ -73,7 +77,7 @@ public struct SelectSymbols: Pass {
 
   public static let descriptor = PassDescriptor(
     SelectSymbols.self,
-    parameterHelp: "functions=symbol|ftrace|all (default symbol: FUNCs with an ELF function symbol); variables=percpu|all|none (default percpu: per-CPU VARs in a .data..percpu DATASEC); nocall=drop|keep (default drop: no FUNC for functions whose calling convention the compiler changed, DW_CC_nocall)"
+    parameterHelp: "functions=symbol|ftrace|all (default symbol: FUNCs with an ELF function symbol); variables=percpu|global|all|none (default percpu: per-CPU VARs in a .data..percpu DATASEC; global: every section's VARs, one DATASEC each, as pahole's global_var); nocall=drop|keep (default drop: no FUNC for functions whose calling convention the compiler changed, DW_CC_nocall)"
   ) { params in
     try params.checkKnown(["functions", "variables", "nocall"])
     return SelectSymbols(

@@ -109,7 +109,7 @@ public enum PaholeCommandLine {
       o("jobs", "j", .optional, .honoured("reads the DWARF's compile units on N threads (every CPU without N; one thread without -j); the output is byte-identical for every N")),
       o("btf_encode", "J", .none, .honoured("puts the BTF into FILE's .BTF section, in place and atomically (a failure leaves FILE as it was)")),
       o("btf_encode_detached", nil, .required, .honoured("writes raw BTF to this file, atomically; the ELF is not touched")),
-      o("skip_encoding_btf_vars", nil, .none, .honoured("no VARs and no DATASEC (feature var off)")),
+      o("skip_encoding_btf_vars", nil, .none, .honoured("feature var off: no per-CPU VARs (global_var still gives every section's, as in pahole)")),
       o("btf_encode_force", nil, .none, .honoured("always on: a function or variable that cannot be encoded is left out with a reason, never the whole BTF")),
       o("btf_gen_floats", nil, .none, .honoured("feature float: floating-point types are FLOAT (always, with or without it)")),
       o("btf_gen_all", nil, .none, .honoured("pahole's default feature set (--btf_features=default)")),

@@ -32,9 +32,9 @@ public struct PaholeFeatures: Equatable, Sendable {
     get { isOn("var") }
     set { set("var", newValue) }
   }
-  /// `global_var`: VARs and DATASECs for every global variable (needs `var` too, as in pahole,
-  /// where it widens which variables `var` encodes).
-  public var globalVariables: Bool { isOn("global_var") && isOn("var") }
+  /// `global_var`: VARs and DATASECs for every global variable (pahole writes them with or
+  /// without `var`).
+  public var globalVariables: Bool { isOn("global_var") }
   /// `decl_tag`: DECL_TAGs may be written at all.
   public var declTags: Bool { isOn("decl_tag") }
   /// `decl_tag_kfuncs`: `bpf_kfunc` / `bpf_fastcall` DECL_TAGs on kfuncs (needs `decl_tag`).
@@ -150,10 +150,10 @@ extension PaholeCommandLine {
   /// does not have is left out of the overrides (a library's own registry).
   public static func pipelineText(for features: PaholeFeatures, registry: PassRegistryNames = StandardPasses.registryNames) -> String {
     var overrides: [String: [String]] = [:]
-    if !features.variables {
-      overrides[SelectSymbols.name, default: []].append("variables=none")
-    } else if features.globalVariables {
+    if features.globalVariables {
       overrides[SelectSymbols.name, default: []].append("variables=global")
+    } else if !features.variables {
+      overrides[SelectSymbols.name, default: []].append("variables=none")
     }
     // Canonical text: the pass's defaults (kfuncs on, attributes off) left out.
     let kfuncs = TagKfuncs(kfuncs: features.kfuncTags, attributes: features.attributes).parameterText

@@ -64,10 +64,10 @@ import Testing
     #expect(try PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag,decl_tag_kfuncs,attributes", "f"]).features.attributes)
     // decl_tag_kfuncs needs decl_tag, as in pahole.
     #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag,decl_tag_kfuncs", "f"]).features.kfuncTags)
-    // A list without var: no VARs; global_var widens var and is nothing without it.
+    // A list without var: no VARs; global_var gives every section's, with or without var (pahole).
     #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag", "f"]).features.variables)
     #expect(try PaholeCommandLine.parse(["-J", "--btf_features=+global_var", "f"]).features.globalVariables)
-    #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag,global_var", "f"]).features.globalVariables)
+    #expect(try PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag,global_var", "f"]).features.globalVariables)
     // `default` and `+x`.
     let d = try PaholeCommandLine.parse(["-J", "--btf_features=default", "f"]).features
     #expect(d.kfuncTags && d.variables && !d.distilledBase)
@@ -102,7 +102,7 @@ import Testing
     f = try PaholeCommandLine.parse(["-J", "--btf_features=+global_var,attributes", "f"]).features
     #expect(f.attributes)
     #expect(PaholeCommandLine.pipelineText(for: f, registry: names) == "select-symbols<variables=global>,tag-kfuncs<attributes=on>,dedup")
-    f.variables = false
+    f = try PaholeCommandLine.parse(["-J", "--skip_encoding_btf_vars", "f"]).features
     #expect(PaholeCommandLine.pipelineText(for: f, registry: names).hasPrefix("select-symbols<variables=none>,"))
     // A registry without the pass gets no override; every text parses with the standard one.
     #expect(PaholeCommandLine.pipelineText(for: PaholeFeatures(), registry: PassRegistryNames(standard: ["dedup"])) == "all")

@@ -10,8 +10,8 @@ import Verify
 /// `select-symbols` and the importer's symbol side table: FUNCs are the functions with an ELF
 /// function symbol (checked against `llvm-nm`, not against the tool's own output), one per
 /// name, Rust ones named by their symbol; VARs are per-CPU variables in a `.data..percpu`
-/// DATASEC; C multi-dimensional arrays are one ARRAY. Every BTF produced is loaded into the
-/// kernel.
+/// DATASEC (every section's with `variables=global`: `GlobalVariableTests`); C
+/// multi-dimensional arrays are one ARRAY. Every BTF produced is loaded into the kernel.
 @Suite struct SymbolSelectionTests {
   static let objects = packageRoot + "/Corpus/objects/"
 
@@ -189,8 +189,8 @@ import Verify
 
   // MARK: Variables
 
-  /// The corpus has no `.data..percpu`: every VAR goes, each with a reason, as pahole writes
-  /// none either.
+  /// Files without `.data..percpu`: every VAR goes, each with a reason, as pahole writes none
+  /// either (without global_var).
   @Test(arguments: ["c_types-O0.o", "c_funcs-O2.elf", "rust_layout-O0.elf"])
   func withoutPercpuSectionNoVariableIsWritten(file: String) throws {
     let result = try Conversion().run(path: Self.objects + file)
@@ -206,48 +206,73 @@ import Verify
     }
   }
 
-  /// A hand-made per-CPU section (what a vmlinux has): VARs at their offsets with their symbol
-  /// sizes, a variable at offset 0 only under its own name, overlaps and strays removed with
-  /// reasons; the kernel takes the DATASEC.
-  @Test func percpuVariablesFormADataSectionTheKernelAccepts() throws {
+  /// Hand-made sections as a vmlinux has them (`.data..percpu` at 0, sharing its addresses with
+  /// a non-allocated section after it; `.data` elsewhere): each variable in the first section
+  /// holding its address, at offset 0 only under a symbol of its name, entries by offset with
+  /// the type's size, overlaps, skipped names and strays removed with reasons; DATASECs end at
+  /// their last entry. `percpu` keeps `.data..percpu` alone, `global` every section, `none`
+  /// nothing, `all` every VAR; the kernel takes what is written.
+  @Test func variablesFormDataSectionsTheKernelAccepts() throws {
     var b = GraphBuilder()
     let int = b.int("int", bytes: 4, signed: true)
     let long = b.int("long", bytes: 8, signed: true)
     let arr = b.array(of: long, count: 4)
+    let opaque = b.graph.add(.forward, name: b.name("opaque"))
     func variable(_ name: String, _ type: TypeID, at address: UInt64?) -> TypeID {
       let v = b.graph.add(.variable, name: b.name(name), ref: type, aux: 1)
       if let address { b.graph.symbols.recordAddress(v, address) }
       return v
     }
-    let base: UInt64 = 0x1000
-    let first = variable("fixed_percpu_data", long, at: base)        // offset 0, its own symbol
-    let stray = variable("__UNIQUE_ID_x", int, at: base)              // offset 0, another name: not per-CPU
-    let counter = variable("counter", int, at: base + 64)
-    let stats = variable("stats", arr, at: base + 128)
-    let global = variable("jiffies", long, at: 0x9000)               // outside the section
-    let decl = variable("extern_thing", int, at: nil)                 // no address
+    let data: UInt64 = 0x9000
+    let first = variable("fixed_percpu_data", long, at: 0)             // offset 0, its own symbol
+    let discarded = variable("discarded", int, at: 0)                  // offset 0, no symbol: discarded
+    let counter = variable("counter", int, at: 64)
+    let copy = variable("counter_copy", int, at: 66)                   // inside counter
+    let stats = variable("stats", arr, at: 128)
+    let jiffies = variable("jiffies", long, at: data)                  // .data, offset 0, its own symbol
+    let unique = variable("__UNIQUE_ID_x", int, at: data + 16)          // a skipped prefix
+    let void = variable("nothing", .void, at: data + 32)
+    let unsized = variable("opaque_thing", opaque, at: data + 48)
+    let outside = variable("elsewhere", long, at: 0x20000)             // in no section
+    let decl = variable("extern_thing", int, at: nil)                   // no address
     b.graph.symbols.imported = true
     b.graph.symbols.tableSize = 10
-    var section = ELFSymbols.PercpuSection(name: b.name(".data..percpu"), address: base, size: 4096)
-    section.addSymbol(name: b.name("stats"), offset: 128, size: 32)
-    section.addSymbol(name: b.name("fixed_percpu_data"), offset: 0, size: 8)
-    section.addSymbol(name: b.name("counter"), offset: 64, size: 4)
-    section.finish()
-    b.graph.symbols.percpuSection = section
-    var g = b.graph
-    PercpuPlacement.addDataSection(to: &g)
+    var sections = ELFSymbols.DataSections()
+    sections.add(name: b.name(".data..percpu"), address: 0, size: 4096)
+    sections.add(name: b.name(".comment"), address: 0, size: 8192)
+    sections.add(name: b.name(".data"), address: data, size: 256)
+    sections.addStartSymbol(2, name: b.name("jiffies"))
+    sections.addStartSymbol(0, name: b.name("fixed_percpu_data"))
+    sections.finish()
+    b.graph.symbols.dataSections = sections
+    var imported = b.graph
+    DatasecPlacement.addDataSections(to: &imported)
+
+    func datasecs(_ g: TypeGraph) -> [String: [[Int64]]] {
+      var out: [String: [[Int64]]] = [:]
+      for d in Self.live(g, .dataSection) {
+        out[g.nameString(d)] = [[Int64(g.size(d))]] + g.members(of: d).map { [Int64($0.type.rawValue), Int64($0.value), Int64($0.bits)] }
+      }
+      return out
+    }
+    let percpuEntries: [[Int64]] = [[160], [Int64(first.rawValue), 0, 8], [Int64(counter.rawValue), 64, 4], [Int64(stats.rawValue), 128, 32]]
+    let dataEntries: [[Int64]] = [[8], [Int64(jiffies.rawValue), 0, 8]]
+
+    var g = imported
     try run("select-symbols", on: &g, registry: StandardPasses.registry)
     #expect(g.verify().isEmpty, "\(g.verify())")
-    let datasecs = Self.live(g, .dataSection)
-    try #require(datasecs.count == 1)
-    let ds = datasecs[0]
-    #expect(g.nameString(ds) == ".data..percpu" && g.size(ds) == 4096)
-    #expect(g.members(of: ds).map { [$0.type.rawValue, Int32($0.value), Int32($0.bits)] }
-            == [[first.rawValue, 0, 8], [counter.rawValue, 64, 4], [stats.rawValue, 128, 32]])
-    for v in [stray, global, decl] {
+    #expect(datasecs(g) == [".data..percpu": percpuEntries])
+    let expected: [TypeID: Decision.Reason] = [
+      discarded: .discardedVariable(section: ".data..percpu"),
+      copy: .variableOverlaps(previous: "counter", section: ".data..percpu"),
+      jiffies: .notPercpu(section: ".data"),
+      unique: .skippedVariablePrefix("__UNIQUE_ID"),
+      void: .voidVariable, unsized: .unsizedVariable, outside: .notInDataSection, decl: .noStaticAddress,
+    ]
+    for (v, reason) in expected {
       #expect(g.kind(v) == .removed)
       let d = try #require(g.decisions.latest(for: v).map { g.decisions[$0] })
-      #expect(d.pass == SelectSymbols.name && !d.reason.description.isEmpty)
+      #expect(d.pass == SelectSymbols.name && d.reason == reason, "\(g.nameString(v)): \(d.reason)")
     }
     var rest = g
     try run("demote-unrepresentable,sanitize-names,prune-dependents,dedup", on: &rest, registry: StandardPasses.registry)
@@ -256,15 +281,19 @@ import Verify
     let decoded = try Self.decode(btf)
     #expect(Self.live(decoded, .variable).map { decoded.nameString($0) }.sorted() == ["counter", "fixed_percpu_data", "stats"])
 
-    // variables=none removes the DATASEC too; variables=all keeps every VAR.
-    var none = b.graph
-    PercpuPlacement.addDataSection(to: &none)
+    var global = imported
+    try run("select-symbols<variables=global>", on: &global, registry: StandardPasses.registry)
+    #expect(datasecs(global) == [".data..percpu": percpuEntries, ".data": dataEntries])
+    #expect(global.kind(jiffies) == .variable && global.kind(copy) == .removed)
+    try run("demote-unrepresentable,sanitize-names,prune-dependents,dedup", on: &global, registry: StandardPasses.registry)
+    Self.expectKernelAccepts(try BTFEncoder().encode(global), "hand-made .data..percpu and .data")
+
+    var none = imported
     try run("select-symbols<variables=none>", on: &none, registry: StandardPasses.registry)
     #expect(Self.live(none, .variable).isEmpty && Self.live(none, .dataSection).isEmpty)
-    var all = b.graph
-    PercpuPlacement.addDataSection(to: &all)
+    var all = imported
     try run("select-symbols<variables=all>", on: &all, registry: StandardPasses.registry)
-    #expect(Self.live(all, .variable).count == 6 && Self.live(all, .dataSection).count == 1)
+    #expect(Self.live(all, .variable).count == 11 && Self.live(all, .dataSection).count == 2)
   }
 
   /// A graph that no ELF file gave (hand-built, decoded) is left alone.

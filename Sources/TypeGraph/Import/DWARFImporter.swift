@@ -256,7 +256,7 @@ public enum DWARFImporter {
     if let lost = walker.stats.incompleteSummary, !options.allowIncomplete {
       throw ImportError("\(path): corrupt or truncated DWARF: \(lost); nothing written (--allow-incomplete-dwarf converts what can be read)")
     }
-    PercpuPlacement.addDataSection(to: &walker.graph)
+    DatasecPlacement.addDataSections(to: &walker.graph)
     statistics = walker.stats
     trace = walker.trace
     statistics.nodes = walker.graph.count - 1

@@ -1,9 +1,10 @@
 internal import CDwarf
 
 /// Reads the ELF symbol table of the imported module (through libdwfl: `.symtab`, else
-/// `.dynsym`) into `graph.symbols`: the defined function symbols, the per-CPU variables of
-/// `.data..percpu` and, on a vmlinux, the `__mcount_loc` table. One pass over the symbols; only
-/// the names of function and per-CPU symbols are interned.
+/// `.dynsym`) into `graph.symbols`: the defined function symbols, the sections that can hold
+/// variables with the object symbols at their starts and, on a vmlinux, the `__mcount_loc`
+/// table. One pass over the symbols; only the names of function symbols and of object symbols
+/// at a section's start are interned.
 ///
 /// Matching against DWARF is by module address (see `ELFSymbols`): libdwfl adjusts symbol
 /// values and relocates a relocatable object's DWARF against the same section layout, so a
@@ -24,22 +25,16 @@ enum ELFSymbolReader {
 
     var bias: GElf_Addr = 0
     let elf = dwfl_module_getelf(module, &bias)
-    var percpuIndex = -1
-    var percpuAddress: UInt64 = 0, percpuSize: UInt64 = 0
-    do {
-      var index = 0, address: UInt64 = 0, size: UInt64 = 0
-      if rb_section_by_name(elf, ".data..percpu", &index, &address, &size) {
-        percpuIndex = index
-        percpuAddress = address
-        percpuSize = size
-      }
-    }
-    var percpu: ELFSymbols.PercpuSection? = nil
-    if percpuIndex >= 0 {
-      // A vmlinux links .data..percpu at address 0 (offsets are addresses); a module's or a
-      // relocatable object's sits wherever libdwfl or the linker put it.
-      percpu = ELFSymbols.PercpuSection(
-        name: graph.strings.intern(".data..percpu"), address: percpuAddress &+ bias, size: percpuSize)
+    // Sections that can hold variables, by index: for an object symbol, where its section is.
+    var sectionColumn = [Int](repeating: -1, count: rb_section_count(elf))
+    var section = rb_section()
+    for k in sectionColumn.indices where rb_section_at(elf, k, &section) {
+      guard section.type == UInt32(SHT_PROGBITS) || section.type == UInt32(SHT_NOBITS) else { continue }
+      sectionColumn[k] = table.dataSections.count
+      // libdwfl gave a relocatable object's sections their addresses (and relocated the DWARF
+      // against them) when the DWARF was read.
+      table.dataSections.add(
+        name: section.name.map { graph.strings.intern(cString: $0) } ?? .empty, address: section.address &+ bias, size: section.size)
     }
 
     var kfuncSets = KfuncSets(elf: elf)
@@ -58,11 +53,10 @@ enum ELFSymbolReader {
         guard defined, name[0] != 0 else { continue }
         table.addFunction(name: graph.strings.intern(cString: name), address: symbol.address, size: symbol.size)
       case sttObject:
-        if Int(symbol.shndx) == percpuIndex && percpuIndex > 0 && symbol.size > 0 && name[0] != 0 {
-          // st_value is the offset in the section for a relocatable object, an address otherwise.
-          let offset = isRelocatable ? symbol.value : symbol.value &- percpuAddress
-          percpu?.addSymbol(name: graph.strings.intern(cString: name), offset: offset, size: symbol.size)
-          if isRelocatable { percpu?.address = symbol.address &- symbol.value }
+        // Only symbols at a section's start matter (`DataSections.startSymbols`).
+        let k = defined && symbol.shndx >= 0 && symbol.shndx < sectionColumn.count ? sectionColumn[Int(symbol.shndx)] : -1
+        if k >= 0, table.dataSections.addresses[k] == symbol.address, name[0] != 0 {
+          table.dataSections.addStartSymbol(k, name: graph.strings.intern(cString: name))
         }
       default:
         break
@@ -72,8 +66,7 @@ enum ELFSymbolReader {
     }
     table.finishFunctions()
     kfuncSets?.finish(elf: elf, strings: &graph.strings, into: &table)
-    percpu?.finish()
-    table.percpuSection = percpu
+    table.dataSections.finish()
 
     if let start = mcountStart, let stop = mcountStop, stop >= start, !isRelocatable {
       let width = UInt64(rb_address_width(elf))

@@ -1,5 +1,5 @@
 /// What the input's ELF symbol table says, kept beside the graph for `select-symbols`: which
-/// functions have code under their own name, which variables are per-CPU, and where each
+/// functions have code under their own name, which sections hold variables, and where each
 /// imported function and variable lives. A sparse side table, not node columns: only functions
 /// and variables have addresses, and only the symbols `select-symbols` asks about are kept.
 ///
@@ -23,8 +23,9 @@ public struct ELFSymbols: Sendable {
   /// Indexes into the function columns, sorted by (name, address): lookups by name.
   public internal(set) var functionsByName: ContiguousArray<Int32> = []
 
-  /// The `.data..percpu` section, when the file has one.
-  public var percpuSection: PercpuSection? = nil
+  /// The sections that can hold variables (`SHT_PROGBITS`, `SHT_NOBITS`), in section-index
+  /// order, and the object symbols at their starts: where `DatasecPlacement` puts each variable.
+  public var dataSections = DataSections()
 
   /// The `__mcount_loc` table (addresses of ftrace call sites, sorted), when the file has
   /// `__start_mcount_loc` and `__stop_mcount_loc`; nil otherwise.
@@ -49,42 +50,47 @@ public struct ELFSymbols: Sendable {
 
   public init() {}
 
-  /// A per-CPU section and its STT_OBJECT symbols of non-zero size, sorted by offset.
-  public struct PercpuSection: Sendable {
-    public var name: NameID
-    /// Module address of the section's start (a variable's offset is its address minus this).
-    public var address: UInt64
-    public var size: UInt64
+  /// The sections a variable can live in (pahole's rule: `SHT_PROGBITS` or `SHT_NOBITS`), in
+  /// section-index order, which decides between sections that share addresses (in a vmlinux,
+  /// `.data..percpu` and the non-allocated sections all start at 0). `startSymbols` are the
+  /// defined STT_OBJECT symbols at a section's first byte, by (section, name): DWARF of a
+  /// variable the linker discarded reads address 0, which may be a section's start, so a
+  /// variable there is believed only under a symbol of its name.
+  public struct DataSections: Sendable {
     public internal(set) var names: ContiguousArray<NameID> = []
-    public internal(set) var offsets: ContiguousArray<UInt64> = []
+    /// Module addresses of the sections' starts.
+    public internal(set) var addresses: ContiguousArray<UInt64> = []
     public internal(set) var sizes: ContiguousArray<UInt64> = []
+    /// (index into these columns, symbol name), sorted.
+    public internal(set) var startSymbols: [Int64] = []
 
-    public init(name: NameID, address: UInt64, size: UInt64) {
-      self.name = name
-      self.address = address
-      self.size = size
-    }
+    public init() {}
 
-    public mutating func addSymbol(name: NameID, offset: UInt64, size: UInt64) {
+    public var count: Int { names.count }
+
+    public mutating func add(name: NameID, address: UInt64, size: UInt64) {
       names.append(name)
-      offsets.append(offset)
+      addresses.append(address)
       sizes.append(size)
     }
 
-    /// Sorts the symbols by (offset, name); call once after adding them.
-    public mutating func finish() {
-      let order = offsets.indices.sorted {
-        offsets[$0] != offsets[$1] ? offsets[$0] < offsets[$1] : names[$0] < names[$1]
-      }
-      names = ContiguousArray(order.map { names[$0] })
-      offsets = ContiguousArray(order.map { offsets[$0] })
-      sizes = ContiguousArray(order.map { sizes[$0] })
+    /// Records an object symbol named `name` at the start of section `k`.
+    public mutating func addStartSymbol(_ k: Int, name: NameID) { startSymbols.append(Self.key(k, name)) }
+
+    /// Sorts the start symbols; call once after adding them.
+    public mutating func finish() { startSymbols.sort() }
+
+    /// The first section (in index order) whose bytes include `address`.
+    public func section(containing address: UInt64) -> Int? {
+      addresses.indices.first { address >= addresses[$0] && address - addresses[$0] < sizes[$0] }
     }
 
-    /// Indexes of the symbols at `offset`.
-    public func symbols(at offset: UInt64) -> Range<Int> {
-      ELFSymbols.equalRange(offsets, offset)
+    /// Whether an object symbol named `name` starts section `k`.
+    public func startsWithSymbol(_ k: Int, named name: NameID) -> Bool {
+      !ELFSymbols.equalRange(startSymbols, Self.key(k, name)).isEmpty
     }
+
+    static func key(_ k: Int, _ name: NameID) -> Int64 { Int64(k) << 32 | Int64(UInt32(bitPattern: name.rawValue)) }
   }
 
   // MARK: Building (the importer)

@@ -102,17 +102,21 @@ extension Decision.Reason: CustomStringConvertible {
       // At most four units named.
       let shown = units.prefix(4).joined(separator: ", ") + (units.count > 4 ? ", …" : "")
       return [.text("its name stands for functions with different prototypes, so a BPF program attaching by name could not tell which: \(definitions) definitions with \(prototypes) prototypes, in units \(shown)")]
-    case .notPercpu: return [.text("not a per-CPU variable (only per-CPU variables are kept, in .data..percpu)")]
-    case .noPercpuSection:
-      return [.text("not a per-CPU variable: the file has no .data..percpu symbols (only per-CPU variables are kept)")]
-    case .noStaticAddress: return [.text("has no static address (a declaration, or kept in registers): not a per-CPU variable")]
-    case .noPercpuSymbol: return [.text("no per-CPU symbol at its offset in .data..percpu")]
-    case .unsizedPercpu: return [.text("per-CPU variable whose type has no size: the kernel takes no DATASEC entry for it")]
-    case .percpuSymbolSmaller(let s, let t):
-      return [.text("per-CPU symbol smaller than its type, which the kernel rejects in a DATASEC: \(s) < \(t) bytes")]
-    case .samePercpuSymbol: return [.text("another DWARF description of the same per-CPU variable is kept")]
-    case .percpuOverlaps(let previous):
-      return [.text("per-CPU variable overlapping the one before it in .data..percpu: "), R.name(previous)]
+    case .notPercpu(let section):
+      return [.text("in \(section), not .data..percpu: only per-CPU variables are kept (pahole's feature global_var, variables=global, keeps the others)")]
+    case .notFileScope: return [.text("not at file scope (in a namespace): pahole encodes file-scope variables only")]
+    case .artificialVariable: return [.text("made by the compiler (DW_AT_artificial), not in the source")]
+    case .noStaticAddress: return [.text("has no static address (a declaration, thread-local, or kept in registers)")]
+    case .notInDataSection: return [.text("its address is in no PROGBITS or NOBITS section of the file")]
+    case .skippedVariablePrefix(let prefix): return [.text("its name starts with \(prefix), which pahole never encodes (a name with no use to BPF programs)")]
+    case .discardedVariable(let section):
+      return [.text("at the first byte of \(section) with no symbol of its name there: DWARF of a variable the linker discarded reads 0")]
+    case .voidVariable: return [.text("its type is void")]
+    case .unsizedVariable: return [.text("its type has no size (or size 0): the kernel takes no DATASEC entry for it")]
+    case .variableTooLarge(let bytes): return [.text("\(bytes) bytes: a DATASEC entry's size is 32 bits")]
+    case .offsetTooLarge(let section, let offset): return [.text("at offset \(offset) of \(section): a DATASEC offset is 32 bits")]
+    case .variableOverlaps(let previous, let section):
+      return [.text("lies where a variable kept before it in \(section) does (the same one described by another unit, or an overlap, which the kernel rejects): "), R.name(previous)]
     case .variablesNone: return [.text("variables=none")]
     // merge-bindgen-copies, dedup
     case .sameLayout:

@@ -47,14 +47,23 @@ extension Decision {
     /// Several functions of one name with different prototypes; `units` are their compile
     /// units, in order, each once.
     case inconsistentPrototypes(definitions: Int, prototypes: Int, units: [String])
-    case notPercpu
-    case noPercpuSection
+    /// A variable (or DATASEC) of another section than `.data..percpu` (`variables=percpu`).
+    case notPercpu(section: String)
+    /// In a namespace (Rust, C++), not at file scope.
+    case notFileScope
+    case artificialVariable
     case noStaticAddress
-    case noPercpuSymbol
-    case unsizedPercpu
-    case percpuSymbolSmaller(symbolBytes: UInt64, typeBytes: UInt64)
-    case samePercpuSymbol
-    case percpuOverlaps(previous: String)
+    case notInDataSection
+    case skippedVariablePrefix(String)
+    /// At a section's first byte without a symbol of its name there: discarded by the linker.
+    case discardedVariable(section: String)
+    case voidVariable
+    case unsizedVariable
+    case variableTooLarge(bytes: UInt64)
+    case offsetTooLarge(section: String, offset: UInt64)
+    /// Where a variable kept before it in the same section lies (the same one, described by
+    /// another unit, or an overlap): the kernel takes no overlapping DATASEC entries.
+    case variableOverlaps(previous: String, section: String)
     case variablesNone
 
     // MARK: merge-bindgen-copies, dedup
