@@ -50,7 +50,13 @@ enum ELFSymbolReader {
       switch symbol.type {
       case sttFunc, sttGnuIFunc:
         guard defined, name[0] != 0 else { continue }
-        table.addFunction(name: graph.strings.intern(cString: name), address: symbol.address, size: symbol.size)
+        let full = graph.strings.intern(cString: name)
+        var baseLength = 0
+        var suffix = ELFSymbols.SymbolSuffix.of(name, length: strlen(name), base: &baseLength)
+        if symbol.type == sttGnuIFunc { suffix.insert(.indirect) }
+        let base = suffix.contains(.suffixed)
+          ? graph.strings.intern(UnsafeRawBufferPointer(start: name, count: baseLength)) : full
+        table.addFunction(name: full, baseName: base, suffix: suffix, address: symbol.address, size: symbol.size)
       case sttObject:
         if Int(symbol.shndx) == percpuIndex && percpuIndex > 0 && symbol.size > 0 && name[0] != 0 {
           // st_value is the offset in the section for a relocatable object, an address otherwise.
@@ -65,6 +71,8 @@ enum ELFSymbolReader {
       if defined && strcmpEquals(name, "__stop_mcount_loc") { mcountStop = symbol.value }
     }
     table.finishFunctions()
+    table.functionFacts.machine = UInt16(truncatingIfNeeded: rb_elf_machine(elf))
+    table.functionFacts.addressSize = UInt8(truncatingIfNeeded: rb_address_width(elf))
     percpu?.finish()
     table.percpuSection = percpu
 
