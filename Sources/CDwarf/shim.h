@@ -449,11 +449,13 @@ static inline bool rb_is_const_op(unsigned atom) {
 }
 
 /* Fills `small` (the register for a value of at most an address's size) and `large` (for a larger
- * aggregate): 0-31 for DW_OP_reg0-31, RB_REG_UNKNOWN when the location names no register; `split`
- * (when not NULL) is set when the first entry's pieces lie in two different registers. */
-static inline void rb_param_location(Dwarf_Attribute *attr, uint8_t *small, uint8_t *large, bool *split) {
+ * aggregate): 0-31 for DW_OP_reg0-31, RB_REG_UNKNOWN when the location names no register; `second`
+ * (when not NULL) the register of a later piece of the first entry that is not the first
+ * piece's, RB_REG_UNKNOWN when there is none. */
+static inline void rb_param_location(Dwarf_Attribute *attr, uint8_t *small, uint8_t *large, uint8_t *second) {
   *small = RB_REG_UNKNOWN;
   *large = RB_REG_UNKNOWN;
+  if (second != NULL) *second = RB_REG_UNKNOWN;
   Dwarf_Addr base, start, end;
   Dwarf_Op *expr;
   size_t len;
@@ -478,15 +480,19 @@ static inline void rb_param_location(Dwarf_Attribute *attr, uint8_t *small, uint
       /* A larger aggregate: the first register among its pieces, in any entry. */
       for (size_t i = 0; i < len; i++)
         if (rb_is_reg(expr[i].atom)) { rb_set_reg(large, expr[i].atom); break; }
-      /* Pieces of the first entry in two registers: a value split over two (Rust's scalar
-       * pairs), which the C ABI passes in one register when it is that small. */
-      if (entry == 0 && split != NULL) {
-        unsigned seen = 0;
-        for (size_t i = 0; i < len; i++)
-          if (rb_is_reg(expr[i].atom)) {
-            if (seen != 0 && seen != expr[i].atom) *split = true;
-            seen = expr[i].atom;
-          }
+      /* The first entry's pieces: the register of a piece after the first that is not the
+       * first piece's (Rust splits values over two registers; C passes a 9-16 byte aggregate's
+       * second half in the next argument register). */
+      if (entry == 0 && second != NULL) {
+        uint64_t off = 0;
+        unsigned first_reg = 0;
+        for (size_t i = 0; i < len; i++) {
+          unsigned atom = expr[i].atom;
+          if (atom == DW_OP_piece) { off += expr[i].number; continue; }
+          if (!rb_is_reg(atom)) continue;
+          if (off == 0) { if (first_reg == 0) first_reg = atom; }
+          else if (atom != first_reg) { rb_set_reg(second, atom); break; }
+        }
       }
       continue;
     }
@@ -511,11 +517,11 @@ static inline void rb_param_location(Dwarf_Attribute *attr, uint8_t *small, uint
 }
 
 /* rb_param_location on the DW_AT_location read into `r` (false when it has none). */
-static inline bool rb_param_location_of(rb_attrs *r, uint8_t *small, uint8_t *large, bool *split) {
+static inline bool rb_param_location_of(rb_attrs *r, uint8_t *small, uint8_t *large, uint8_t *second) {
   *small = RB_REG_UNKNOWN;
   *large = RB_REG_UNKNOWN;
-  *split = false;
+  *second = RB_REG_UNKNOWN;
   if (!rb_has(r, RB_LOCATION)) return false;
-  rb_param_location(&r->a[RB_LOCATION], small, large, split);
+  rb_param_location(&r->a[RB_LOCATION], small, large, second);
   return true;
 }

@@ -187,8 +187,14 @@ struct CallAnalysis {
         if register != table[slot] {
           return (name(k), "in \(facts.registerName(register)), where the C convention has \(facts.registerName(table[slot]))")
         }
-        if slots == 1 && loc.isSplit {
-          return (name(k), "split over two registers, where the C convention passes it in \(facts.registerName(table[slot])) alone")
+        let second = loc.secondRegister
+        if slots == 1 && second != unknown {
+          return (name(k), "split over \(facts.registerName(register)) and \(facts.registerName(second)), where the C convention passes it in \(facts.registerName(table[slot])) alone")
+        }
+        if slots == 2 && second != table[slot + 1] {
+          return (name(k), second == unknown
+            ? "its second half is in no register, where the C convention passes it in \(facts.registerName(table[slot + 1]))"
+            : "its second half is in \(facts.registerName(second)), where the C convention has \(facts.registerName(table[slot + 1]))")
         }
       } else if !scalar {
         return (name(k), "an aggregate whose DWARF location does not show the registers that carry it")

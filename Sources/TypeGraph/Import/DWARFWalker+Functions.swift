@@ -96,11 +96,11 @@ extension DWARFWalker {
     if rb_collect(&child, attrs) == 0 {
       origin = rb_ref(attrs, Slot.abstractOrigin)
       var small: UInt8 = 0, large: UInt8 = 0
-      var split = false
-      let hasLocation = rb_param_location_of(attrs, &small, &large, &split)
+      var second: UInt8 = 0
+      let hasLocation = rb_param_location_of(attrs, &small, &large, &second)
       location = ParameterLocation(
         hasLocation: hasLocation, hasConstValue: rb_has(attrs, Slot.constValue), small: small, large: large,
-        split: split)
+        second: second)
     } else {
       noteUnreadableDIE()
     }

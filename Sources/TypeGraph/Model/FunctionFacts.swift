@@ -3,7 +3,7 @@
 /// `btf_encoder.c`). The importer records, per function node, a byte of flags and, per formal
 /// parameter, where the parameter's value is on entry (`ParameterLocation`); the pass adds what
 /// the types say (sizes, struct or not), which the walk does not know yet. Columns, sorted by
-/// node id: about 2 bytes per parameter and 9 per function (Debian's vmlinux: ~1.5 MB).
+/// node id: 4 bytes per parameter and 9 per function.
 public struct FunctionFacts: Sendable {
   /// The ELF machine (`e_machine`) and address size: which registers carry arguments.
   public var machine: UInt16 = 0
@@ -113,17 +113,17 @@ public struct FunctionFacts: Sendable {
 }
 
 /// Where one formal parameter is on entry, as pahole's DWARF loader reads it (see
-/// `rb_param_location` in `Sources/CDwarf/shim.h`): 16 bits.
+/// `rb_param_location` in `Sources/CDwarf/shim.h`): 32 bits.
 public struct ParameterLocation: Sendable, Hashable {
-  public var rawValue: UInt16
-  public init(rawValue: UInt16) { self.rawValue = rawValue }
+  public var rawValue: UInt32
+  public init(rawValue: UInt32) { self.rawValue = rawValue }
 
   /// No register known (`RB_REG_UNKNOWN`).
   public static let unknownRegister: UInt8 = 63
 
-  public init(hasLocation: Bool, hasConstValue: Bool, small: UInt8, large: UInt8, split: Bool = false) {
-    rawValue = UInt16(small & 63) | UInt16(large & 63) << 6
-      | (hasLocation ? 1 << 12 : 0) | (hasConstValue ? 1 << 13 : 0) | (split ? 1 << 14 : 0)
+  public init(hasLocation: Bool, hasConstValue: Bool, small: UInt8, large: UInt8, second: UInt8 = 63) {
+    rawValue = UInt32(small & 63) | UInt32(large & 63) << 6
+      | (hasLocation ? 1 << 12 : 0) | (hasConstValue ? 1 << 13 : 0) | UInt32(second & 63) << 16
   }
 
   /// The register for a value of at most an address's size (`unknownRegister` if none).
@@ -134,8 +134,9 @@ public struct ParameterLocation: Sendable, Hashable {
   public var hasLocation: Bool { rawValue & (1 << 12) != 0 }
   /// `DW_AT_const_value`: the value is a constant, not passed.
   public var hasConstValue: Bool { rawValue & (1 << 13) != 0 }
-  /// The first location entry's pieces lie in two different registers.
-  public var isSplit: Bool { rawValue & (1 << 14) != 0 }
+  /// The register of a later piece of the first location entry that is not the first
+  /// piece's (`unknownRegister` if none): where a value split over two registers has its rest.
+  public var secondRegister: UInt8 { UInt8((rawValue >> 16) & 63) }
 
   /// This (an abstract instance's parameter) with what a concrete copy knows: pahole sets
   /// presence flags when the copy has them and takes a register the copy knows.
@@ -144,6 +145,6 @@ public struct ParameterLocation: Sendable, Hashable {
       hasLocation: hasLocation || c.hasLocation, hasConstValue: hasConstValue || c.hasConstValue,
       small: c.smallRegister != Self.unknownRegister ? c.smallRegister : smallRegister,
       large: c.largeRegister != Self.unknownRegister ? c.largeRegister : largeRegister,
-      split: isSplit || c.isSplit)
+      second: c.secondRegister != Self.unknownRegister ? c.secondRegister : secondRegister)
   }
 }
