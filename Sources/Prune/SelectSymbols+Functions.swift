@@ -178,14 +178,18 @@ struct FunctionSelection {
   }
 
   /// The index of the first parameter without a name, if any (pahole's `ftype__has_arg_names`:
-  /// such a function gets no FUNC); `...` is not a parameter.
+  /// such a function gets no FUNC); `...` (no name, no type, wherever GCC put it) is not a
+  /// parameter.
   static func unnamedParameter(_ id: TypeID, _ graph: TypeGraph) -> Int? {
     let proto = graph.ref(id)
     guard graph.kind(proto) == .functionProto else { return nil }
-    let r = graph.memberRange(proto)
-    for (k, i) in r.enumerated() where graph.memberNames[i].isEmpty {
-      if i == r.upperBound - 1 && graph.memberTypes[i].isVoid { continue }
-      return k
+    var k = 0
+    for i in graph.memberRange(proto) {
+      if graph.memberNames[i].isEmpty {
+        if graph.memberTypes[i].isVoid { continue }
+        return k
+      }
+      k += 1
     }
     return nil
   }

@@ -64,7 +64,11 @@ struct CallAnalysis {
     out.signatureChanged = clang && out.nocall && !flags.contains(.inline)
 
     let proto = graph.ref(id)
-    let members = graph.kind(proto) == .functionProto ? graph.memberRange(proto) : 0..<0
+    // The prototype's formal parameters (`...` is a member without name and type, wherever
+    // DW_TAG_unspecified_parameters stood), in the order of their locations.
+    let members = (graph.kind(proto) == .functionProto ? graph.memberRange(proto) : 0..<0).filter {
+      !(graph.memberNames[$0].isEmpty && graph.memberTypes[$0].isVoid)
+    }
     let locations = all.parameters(at: f)
     let count = min(locations.count, members.count)
     let (table, nr) = all.argumentRegisters
@@ -83,7 +87,7 @@ struct CallAnalysis {
     parameters.reserveCapacity(count)
     for k in 0..<count {
       let loc = all.parameters[locations.lowerBound + k]
-      let type = graph.memberTypes[members.lowerBound + k]
+      let type = graph.memberTypes[members[k]]
       let size = Self.byteSize(type, graph, addressSize: addr)
       let large = twoRegisters && size > addr
       parameters.append(Parameter(
@@ -91,7 +95,7 @@ struct CallAnalysis {
         slots: large ? max(1, (size + addr - 1) / addr) : 1, inMemory: size > (twoRegisters ? 2 * addr : addr)))
     }
     func expected(_ slot: Int) -> Int { slot < nr ? Int(table?[slot] ?? 255) : -1 }
-    func name(_ k: Int) -> String { graph.strings.string(graph.memberNames[members.lowerBound + k]) }
+    func name(_ k: Int) -> String { graph.strings.string(graph.memberNames[members[k]]) }
 
     var unexpected: Int? = nil
     var unexpectedSlot = 0
