@@ -200,12 +200,51 @@ struct CallAnalysis {
             ? "its second half is in no register, where the C convention passes it in \(facts.registerName(table[slot + 1]))"
             : "its second half is in \(facts.registerName(second)), where the C convention has \(facts.registerName(table[slot + 1]))")
         }
-      } else if !scalar {
+      } else if !scalar && !passedAlike(type, size, graph, addressSize: addr) {
         return (name(k), "an aggregate whose DWARF location does not show the registers that carry it")
       }
       slot += slots
     }
     return nil
+  }
+
+  /// Whether rustc and the C convention pass an aggregate of `size` bytes in the same integer
+  /// registers whatever its location says (rustc's `PassMode` by layout): one integer or
+  /// pointer field (rustc's `Scalar`), two of a register's size at offsets 0 and 8 (a
+  /// `ScalarPair` such as a slice or `&str`: C's two eightbytes), or three and more fields
+  /// within one register (rustc casts such an aggregate to one integer). Two smaller fields
+  /// are a `ScalarPair` rustc passes in two registers where C uses one; unions, enums with
+  /// data and floats are not judged.
+  static func passedAlike(_ type: TypeID, _ size: Int, _ graph: TypeGraph, addressSize: Int) -> Bool {
+    var leaves: [(offset: Int, size: Int)] = []
+    guard collectLeaves(strip(type, graph), 0, graph, addressSize, &leaves, depth: 0) else { return false }
+    switch leaves.count {
+    case 1: return true
+    case 2: return size == 2 * addressSize && leaves[0] == (0, addressSize) && leaves[1] == (addressSize, addressSize)
+    default: return size <= addressSize && leaves.count >= 3
+    }
+  }
+
+  private static func collectLeaves(
+    _ t: TypeID, _ base: Int, _ graph: TypeGraph, _ addr: Int, _ out: inout [(offset: Int, size: Int)], depth: Int
+  ) -> Bool {
+    guard depth < 8, out.count < 16 else { return false }
+    switch graph.kind(t) {
+    case .int, .enumeration, .enum64, .pointer:
+      let s = byteSize(t, graph, addressSize: addr)
+      if s > 0 { out.append((base, s)) }
+      return true
+    case .structure:
+      for i in graph.memberRange(t) {
+        if graph.memberBits[i] != 0 { return false }
+        let m = strip(graph.memberTypes[i], graph)
+        if byteSize(m, graph, addressSize: addr) == 0 { continue }
+        if !collectLeaves(m, base + Int(graph.memberValues[i] / 8), graph, addr, &out, depth: depth + 1) { return false }
+      }
+      return true
+    default:
+      return false
+    }
   }
 
   /// pahole's `get_type_byte_size`: through modifiers and typedefs (which have no size of

@@ -1,3 +1,4 @@
+import Encode
 import Foundation
 import Prune
 import Reports
@@ -117,10 +118,12 @@ import Verify
     #expect(s.functionSuffixes[Int(s.functions(withBaseName: apply).first!)].contains(.optimizedClone))
     for (name, expected) in [("f.cold", ELFSymbols.SymbolSuffix([.suffixed, .notAFunction])),
                              ("f.part.0.isra.0", [.suffixed, .notAFunction, .optimizedClone]),
-                             ("f.llvm.123", [.suffixed]), ("f", [])] {
+                             ("f.llvm.123", [.suffixed]), ("f", []),
+                             ("_ZN3a..bE", []), ("_ZN3a..bE.llvm.1", [.suffixed])] {
       var base = 0
       let suffix = name.withCString { ELFSymbols.SymbolSuffix.of($0, length: name.utf8.count, base: &base) }
-      #expect(suffix == expected && base == 1, "\(name)")
+      let expectedBase = name.hasPrefix("_ZN") ? 9 : 1
+      #expect(suffix == expected && base == (expected.isEmpty ? name.utf8.count : expectedBase), "\(name)")
     }
   }
 
@@ -138,7 +141,7 @@ import Verify
     let g = result.graph
     let removed = g.decisions.entries.filter {
       $0.pass == SelectSymbols.name && $0.action == .pruned && g.flags($0.subject).contains(.rust)
-        && g.nameString($0.subject).hasPrefix("rust_generics::sum_wrapped<")
+        && g.nameString($0.subject).hasPrefix("sum_wrapped<") && $0.reason != .prototypeOfPruned
     }
     #expect(removed.count == 3)
     for d in removed {

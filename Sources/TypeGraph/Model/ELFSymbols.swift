@@ -136,11 +136,14 @@ public struct ELFSymbols: Sendable {
     /// Any suffix (the name has a `.`).
     public static let suffixed = SymbolSuffix(rawValue: 1 << 3)
 
-    /// The suffix kind of symbol `name` (`len` bytes); `base` is set to the length up to the
-    /// first `.`.
+    /// The suffix kind of symbol `name` (`length` bytes); `base` is set to the length up to the
+    /// first `.` (of a legacy-mangled name, the first after its closing `E`).
     public static func of(_ name: UnsafePointer<CChar>, length: Int, base: inout Int) -> SymbolSuffix {
+      // A legacy-mangled (`_ZN…E`) name writes Rust's `::` inside generics as `..`: its
+      // suffix starts at a `.` right after the closing `E` (`….E.llvm.7`).
+      let mangled = length > 3 && name[0] == 0x5F && name[1] == 0x5A && name[2] == 0x4E
       var dot = -1
-      for i in 0..<length where name[i] == 0x2E { dot = i; break }
+      for i in 0..<length where name[i] == 0x2E && (!mangled || (i > 0 && name[i - 1] == 0x45)) { dot = i; break }
       base = dot < 0 ? length : dot
       guard dot >= 0 else { return [] }
       let tail = UnsafeRawBufferPointer(start: name + dot, count: length - dot)
