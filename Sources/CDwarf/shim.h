@@ -461,7 +461,11 @@ static inline void rb_param_location(Dwarf_Attribute *attr, uint8_t *small, uint
   size_t len;
   ptrdiff_t offset = 0;
   int entry = -1;
-  while ((offset = dwarf_getlocations(attr, offset, &base, &start, &end, &expr, &len)) > 0) {
+  /* The first register found wins, so the walk stops once both answers have one: libdw keeps
+   * every expression it parses until the file is closed (Debian's vmlinux: +65 MB when every
+   * entry of every parameter's list was read). */
+  while ((*small == RB_REG_UNKNOWN || *large == RB_REG_UNKNOWN)
+         && (offset = dwarf_getlocations(attr, offset, &base, &start, &end, &expr, &len)) > 0) {
     entry++;
     if (len == 0) continue;
     bool stack_value = expr[len - 1].atom == DW_OP_stack_value;
