@@ -3,13 +3,15 @@ import TypeGraph
 /// `select-symbols`: keeps the FUNCs and VARs a BPF program can use, as pahole chooses them by
 /// the ELF symbol table, and names each Rust FUNC by its symbol.
 ///
-/// - Functions (`functions=symbol`, the default): a FUNC is kept when a defined ELF function
-///   symbol of its symbol name (its linkage name when it has one — every mangled Rust
-///   function — else its name) sits at its code address; one FUNC per name (copies with the
-///   same prototype collapse to the first; names whose definitions disagree are dropped
-///   whole). `functions=ftrace` also requires an `__mcount_loc` entry in the symbol's code
-///   where the file has that table (pahole before 1.22); `functions=all` keeps every FUNC.
-///   `SelectSymbols+Functions.swift`.
+/// - Functions (`functions=symbol`, the default): pahole master's rules (`match=pahole`,
+///   `SelectSymbols+Functions.swift`): symbols keyed by the name cut at the first `.` (clones
+///   match), then, per name, the location rules (unexpected register, reordered or optimized
+///   parameters of a changed ABI, uncertain location), inconsistent prototypes and ambiguous
+///   addresses; otherwise the canonical description is written. Rust functions must also
+///   have every parameter where the C calling convention puts it. `match=exact` is rustbtf's
+///   earlier rule (`SelectSymbols+ExactMatch.swift`). `functions=ftrace` also requires an
+///   `__mcount_loc` entry in the symbol's code where the file has that table (pahole before
+///   1.22); `functions=all` keeps every FUNC.
 /// - Variables (`variables=percpu`, the default): only per-CPU variables are kept, each named
 ///   by its symbol and listed in a `.data..percpu` DATASEC with its offset and symbol size;
 ///   `variables=all` keeps every VAR (the per-CPU ones in the DATASEC too), `variables=none`
