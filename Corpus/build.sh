@@ -96,6 +96,15 @@ for opt in 0 2; do
   "$CC" "${CFLAGS[@]}" -O"$opt" -DDISTILL_V2 -DDISTILL_V3 -c -o "$OUT/distill_vmlinux3-O$opt.o" distill_vmlinux.c
   "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/distill_module-O$opt.o" distill_module.c
 
+  # Functions whose DWARF prototype and calling convention part ways (select-symbols'
+  # location rules): optimized builds only, where GCC makes clones and moves arguments.
+  if [ "$opt" = 2 ]; then
+    echo "  $CC c_abi -O$opt"
+    "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/c_abi_a-O$opt.o" c_abi_a.c
+    "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$OUT/c_abi_b-O$opt.o" c_abi_b.c
+    "$CC" "${LDFLAGS[@]}" -o "$OUT/c_abi-O$opt.elf" "$OUT/c_abi_a-O$opt.o" "$OUT/c_abi_b-O$opt.o"
+  fi
+
   # Mixed C + Rust: no_std Rust staticlib linked with a C main by gcc.
   rust_c_exe mixed_lib mixed_lib.rs "$OUT/mixed_lib-O$opt.o" mixed_main.c "$OUT/mixed_main-O$opt.o" mixed "$opt"
   # A miniature of the kernel's Rust bindings crate (crate `bindings`, copies of C types in

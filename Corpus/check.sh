@@ -60,5 +60,10 @@ expect mixed 'DW_LANG_Rust'
 expect mixed 'DW_LANG_C11'
 expect bindings '"bindings_raw"'
 expect bindings '"__bindgen_anon_1"'
+expect c_abi_a 'DW_OP_reg4 RSI'                       # abi_get_params' level: %rsi (sret in %rdi)
+expect c_abi_b '"abi_probe"'
+expect c_abi 'DW_AT_abstract_origin.*"unused"'            # abi_scale's clone names the removed parameter
+if ! nm c_abi-O2.elf | grep -q 'abi_scale\.constprop'; then echo "MISSING in c_abi-O2.elf: abi_scale clone symbol"; fail=1; fi
+if [ "$(nm c_abi-O2.elf | grep -c ' t abi_helper$')" != 2 ]; then echo "MISSING in c_abi-O2.elf: two abi_helper symbols"; fail=1; fi
 [ "$fail" = 0 ] && echo "corpus check: all expectations met"
 exit "$fail"

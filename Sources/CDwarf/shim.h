@@ -448,3 +448,113 @@ static inline bool rb_section_at(Elf *elf, size_t index, rb_section *out) {
   out->size = sh.sh_size;
   return true;
 }
+
+/* The ELF machine (e_machine) of `elf`; 0 when unknown. */
+static inline unsigned rb_elf_machine(Elf *elf) {
+  GElf_Ehdr eh;
+  if (elf == NULL || gelf_getehdr(elf, &eh) == NULL) return 0;
+  return eh.e_machine;
+}
+
+/* ---- Parameter locations, as pahole's DWARF loader reads them (dwarves master, dwarf_loader.c
+ * parameter__decode_location / parameter__multi_exprs), for select-symbols' rules on where a
+ * function's arguments are (Sources/TypeGraph/Model/FunctionFacts.swift). One formal parameter's
+ * DW_AT_location gives the register it is in on entry: DW_OP_regN (or DW_OP_bregN with
+ * DW_OP_stack_value) of the first location-list entry, or DW_OP_entry_value(DW_OP_regN) of any
+ * entry; the first found wins. An expression of several operations is read one way for a value
+ * of at most an address's size (its first operation) and another for a larger aggregate (the
+ * first register of its pieces), so both answers are returned: which applies depends on the
+ * parameter's type, which select-symbols knows and the walk does not. */
+#define RB_REG_UNKNOWN 63
+
+static inline void rb_set_reg(uint8_t *r, unsigned atom) {
+  if (*r == RB_REG_UNKNOWN) *r = (uint8_t)(atom - DW_OP_reg0);
+}
+
+static inline bool rb_is_reg(unsigned atom) { return atom >= DW_OP_reg0 && atom <= DW_OP_reg31; }
+static inline bool rb_is_breg(unsigned atom) { return atom >= DW_OP_breg0 && atom <= DW_OP_breg31; }
+static inline bool rb_is_const_op(unsigned atom) {
+  return (atom >= DW_OP_lit0 && atom <= DW_OP_lit31) || atom == DW_OP_constu || atom == DW_OP_consts;
+}
+
+/* Fills `small` (the register for a value of at most an address's size) and `large` (for a larger
+ * aggregate): 0-31 for DW_OP_reg0-31, RB_REG_UNKNOWN when the location names no register; `second`
+ * (when not NULL) the register of a later piece of the first entry that is not the first
+ * piece's, RB_REG_UNKNOWN when there is none. */
+static inline void rb_param_location(Dwarf_Attribute *attr, uint8_t *small, uint8_t *large, uint8_t *second) {
+  *small = RB_REG_UNKNOWN;
+  *large = RB_REG_UNKNOWN;
+  if (second != NULL) *second = RB_REG_UNKNOWN;
+  Dwarf_Addr base, start, end;
+  Dwarf_Op *expr;
+  size_t len;
+  ptrdiff_t offset = 0;
+  int entry = -1;
+  /* The first register found wins, so the walk stops once both answers have one: libdw keeps
+   * every expression it parses until the file is closed (Debian's vmlinux: +65 MB when every
+   * entry of every parameter's list was read). */
+  while ((*small == RB_REG_UNKNOWN || *large == RB_REG_UNKNOWN)
+         && (offset = dwarf_getlocations(attr, offset, &base, &start, &end, &expr, &len)) > 0) {
+    entry++;
+    if (len == 0) continue;
+    bool stack_value = expr[len - 1].atom == DW_OP_stack_value;
+    if (len == 2 && stack_value) len--;
+    unsigned first = expr[0].atom;
+    if (len != 1) {
+      if (rb_is_const_op(first)) continue;
+      /* A small value: its first operation. */
+      if (entry == 0) {
+        if (rb_is_reg(first)) rb_set_reg(small, first);
+        else if (rb_is_breg(first)) {
+          for (size_t i = 1; i < len; i++)
+            if (expr[i].atom == DW_OP_stack_value) { rb_set_reg(small, first - DW_OP_breg0 + DW_OP_reg0); break; }
+        }
+      }
+      /* A larger aggregate: the first register among its pieces, in any entry. */
+      for (size_t i = 0; i < len; i++)
+        if (rb_is_reg(expr[i].atom)) { rb_set_reg(large, expr[i].atom); break; }
+      /* The first entry's pieces: the register of a piece after the first that is not the
+       * first piece's (Rust splits values over two registers; C passes a 9-16 byte aggregate's
+       * second half in the next argument register). */
+      if (entry == 0 && second != NULL) {
+        uint64_t off = 0;
+        unsigned first_reg = 0;
+        for (size_t i = 0; i < len; i++) {
+          unsigned atom = expr[i].atom;
+          if (atom == DW_OP_piece) { off += expr[i].number; continue; }
+          if (!rb_is_reg(atom)) continue;
+          if (off == 0) { if (first_reg == 0) first_reg = atom; }
+          else if (atom != first_reg) { rb_set_reg(second, atom); break; }
+        }
+      }
+      continue;
+    }
+    if (rb_is_reg(first)) {
+      if (entry == 0) { rb_set_reg(small, first); rb_set_reg(large, first); }
+    } else if (rb_is_breg(first)) {
+      if (entry == 0 && stack_value) {
+        rb_set_reg(small, first - DW_OP_breg0 + DW_OP_reg0);
+        rb_set_reg(large, first - DW_OP_breg0 + DW_OP_reg0);
+      }
+    } else if (first == DW_OP_entry_value || first == DW_OP_GNU_entry_value) {
+      Dwarf_Attribute inner;
+      Dwarf_Op *ops;
+      size_t n;
+      if (dwarf_getlocation_attr(attr, expr, &inner) == 0 && dwarf_getlocation(&inner, &ops, &n) == 0
+          && n == 1 && rb_is_reg(ops[0].atom)) {
+        rb_set_reg(small, ops[0].atom);
+        rb_set_reg(large, ops[0].atom);
+      }
+    }
+  }
+}
+
+/* rb_param_location on the DW_AT_location read into `r` (false when it has none). */
+static inline bool rb_param_location_of(rb_attrs *r, uint8_t *small, uint8_t *large, uint8_t *second) {
+  *small = RB_REG_UNKNOWN;
+  *large = RB_REG_UNKNOWN;
+  *second = RB_REG_UNKNOWN;
+  if (!rb_has(r, RB_LOCATION)) return false;
+  rb_param_location(&r->a[RB_LOCATION], small, large, second);
+  return true;
+}

@@ -56,4 +56,60 @@ enum PrototypeShape {
       out += "\(k.btfName.lowercased()) \(g.dwarfTag(of: id)) \(g.size(id))"
     }
   }
+
+  /// Whether two prototypes match as pahole's `funcs__match` / `types__match` compare them
+  /// (`btf_encoder.c`): parameter count, return type and each parameter's type; `const` matched
+  /// loosely (skipped on one side); pointers, modifiers and arrays followed; integers by size,
+  /// encoding and name, floats by size and name; structs, unions, enums and typedefs by name
+  /// alone (a forward declaration as the kind it declares).
+  static func matches(_ a: TypeID, _ b: TypeID, in g: TypeGraph) -> Bool {
+    guard g.kind(a) == .functionProto, g.kind(b) == .functionProto else { return a == b }
+    return typesMatch(a, b, g, depth: 0)
+  }
+
+  private static func family(_ id: TypeID, _ g: TypeGraph) -> Kind {
+    let k = g.kind(id)
+    if k == .forward { return g.forwardIsUnion(id) == true ? .union : .structure }
+    return k
+  }
+
+  private static func typesMatch(_ a0: TypeID, _ b0: TypeID, _ g: TypeGraph, depth: Int) -> Bool {
+    var a = a0, b = b0
+    for _ in 0..<64 {
+      if a == b { return true }
+      if a.isVoid || b.isVoid { return false }
+      let ka = family(a, g), kb = family(b, g)
+      if ka != kb {
+        if ka == .const { a = g.ref(a); continue }
+        if kb == .const { b = g.ref(b); continue }
+        return false
+      }
+      switch ka {
+      case .int:
+        return g.size(a) == g.size(b) && g.intEncoding(a) == g.intEncoding(b) && g.name(a) == g.name(b)
+      case .float:
+        return g.size(a) == g.size(b) && g.name(a) == g.name(b)
+      case .typedef, .structure, .union, .enumeration, .enum64:
+        return g.name(a) == g.name(b)
+      case .pointer, .volatile, .const, .restrict, .typeTag:
+        a = g.ref(a)
+        b = g.ref(b)
+      case .array:
+        if g.arrayLength(a) != g.arrayLength(b) { return false }
+        a = g.ref(a)
+        b = g.ref(b)
+      case .functionProto:
+        let ra = g.memberRange(a), rb = g.memberRange(b)
+        guard ra.count == rb.count, depth < 8 else { return false }
+        if !typesMatch(g.ref(a), g.ref(b), g, depth: depth + 1) { return false }
+        for (i, j) in zip(ra, rb) where !typesMatch(g.memberTypes[i], g.memberTypes[j], g, depth: depth + 1) {
+          return false
+        }
+        return true
+      default:
+        return false
+      }
+    }
+    return false
+  }
 }

@@ -1,91 +1,215 @@
 import TypeGraph
 
-/// The function half of `select-symbols`.
+/// The function half of `select-symbols` (`match=pahole`, the default): pahole master's rules
+/// for which functions get a FUNC (`btf_encoder.c`: `elf_functions__collect`,
+/// `btf_encoder__encode_cu`, `saved_functions_combine`, `btf_encoder__add_saved_funcs`).
 ///
-/// A function node is *matched* when a defined ELF function symbol of its symbol name lies at
-/// its code address (by name alone when DWARF gave no address). Matching by address, not name
-/// only as pahole 1.24 does, tells apart copies of a static or `__weak` function: a definition
-/// the linker discarded keeps its DWARF at address 0 and must not lend its prototype to the
-/// symbol of the definition that was kept.
-///
-/// Matched nodes are grouped by symbol name: several descriptions of one code address keep the
-/// first; different functions of one name keep the first when all prototypes are the same
-/// (`PrototypeShape`) and are all removed when they differ, since a BPF program attaching by
-/// name cannot say which it means (pahole 1.25's `--skip_encoding_btf_inconsistent_proto`).
+/// 1. ELF function symbols are keyed by their name cut at the first `.` (`foo.constprop.0` and
+///    `foo.isra.0` are `foo`'s; `.cold` and `.part` pieces are left out). Every function node
+///    whose symbol name is such a key, and whose parameters all have names, is a *state* of
+///    that key; the rest are removed (no symbol).
+/// 2. Each state gets what its DWARF says about how it is called (`CallFacts`, from the
+///    importer's `FunctionFacts` and the parameter types): optimized-out parameters, a parameter
+///    in a register its slot does not use, a reordered clone, a packed struct on the stack.
+/// 3. Per key, in pahole's order of precedence (the last that holds is the reason given):
+///    unexpected register, inconsistent prototypes, uncertain parameter location, reordered
+///    parameters, optimized parameters of a function whose ABI changed, ambiguous address.
+///    Any of them removes every state of the key. Otherwise the *canonical* state is kept: the
+///    first whose code address is one of the key's symbols' and that needs no optimized-parameter
+///    skip (a strong definition wins over a discarded weak one); the others are removed.
+/// 4. Rust functions (stricter): every parameter must be where the C calling convention puts
+///    its slot (`CallFacts.rustMismatch`), since rustc's ABI is not C's.
 struct FunctionSelection {
   let mode: SelectSymbols.Functions
   let nocall: SelectSymbols.ChangedCalls
 
   struct Candidate {
+    var key: NameID
     var node: TypeID
-    var symbol: NameID
-    var address: UInt64
-    /// Matched at its own code address (false: by name alone, DWARF gave no address).
-    var byAddress = true
   }
 
   func run(_ graph: inout TypeGraph, _ context: inout PassContext) -> Bool {
     let symbols = graph.symbols
-    var changed = false
-    var candidates: [Candidate] = []
-    var removedFunctions = 0
+    var removed = 0
     var pruner = FunctionPruner(graph: graph)
+    var candidates: [Candidate] = []
+    var kept: [Candidate] = []
 
     for id in graph.ids where graph.kind(id) == .function {
-      let symbol = Self.symbolName(id, graph)
+      let symbol = FunctionNaming.symbolName(id, graph)
       if mode == .all {
-        candidates.append(Candidate(node: id, symbol: symbol, address: symbols.address(of: id) ?? 0))
+        kept.append(Candidate(key: symbol, node: id))
         continue
       }
       if symbols.tableSize == 0 {
         // pahole's rule without a symbol table: external functions only.
         if graph.flags(id).contains(.external) {
-          candidates.append(Candidate(node: id, symbol: symbol, address: symbols.address(of: id) ?? 0))
+          kept.append(Candidate(key: symbol, node: id))
         } else {
           pruner.prune(id, .noSymbolTable, &graph)
-          removedFunctions += 1
+          removed += 1
         }
         continue
       }
-      let address = symbols.address(of: id)
-      var matched: Int? = nil
-      if let address {
-        matched = symbols.functions(at: address).first { symbols.functionNames[$0] == symbol }
-      } else {
-        matched = symbols.functions(named: symbol).first
-      }
-      guard let k = matched else {
-        pruner.prune(id, unmatchedReason(symbol, address, graph), &graph)
-        removedFunctions += 1
+      if symbols.functions(withBaseName: symbol).isEmpty {
+        pruner.prune(id, FunctionNaming.unmatchedReason(symbol, symbols.address(of: id), graph), &graph)
+        removed += 1
         continue
       }
-      if mode == .ftrace,
-        symbols.isTraceable(address: symbols.functionAddresses[k], size: symbols.functionSizes[k]) == false
-      {
-        pruner.prune(id, .notTraceable, &graph)
-        removedFunctions += 1
+      if let unnamed = Self.unnamedParameter(id, graph) {
+        pruner.prune(id, .unnamedParameter(index: unnamed), &graph)
+        removed += 1
         continue
       }
-      if nocall == .drop && symbols.hasChangedCall(id) {
-        pruner.prune(id, .changedCallingConvention, &graph)
-        removedFunctions += 1
-        continue
-      }
-      candidates.append(Candidate(node: id, symbol: symbol, address: symbols.functionAddresses[k], byAddress: address != nil))
+      candidates.append(Candidate(key: symbol, node: id))
     }
 
     if mode != .all {
-      removedFunctions += onePerName(&candidates, &pruner, &graph)
+      candidates.sort { $0.key != $1.key ? $0.key < $1.key : $0.node < $1.node }
+      var analysis = CallAnalysis(graph: graph)
+      var start = 0
+      while start < candidates.count {
+        var end = start + 1
+        while end < candidates.count && candidates[end].key == candidates[start].key { end += 1 }
+        let group = candidates[start..<end].map(\.node)
+        let key = candidates[start].key
+        start = end
+        switch decide(key, group, &analysis, graph) {
+        case .skip(let reason):
+          for n in group { pruner.prune(n, reason, &graph) }
+          removed += group.count
+        case .keep(let canonical):
+          for n in group where n != canonical {
+            pruner.prune(n, otherStateReason(n, canonical, graph), &graph)
+            removed += 1
+          }
+          kept.append(Candidate(key: key, node: canonical))
+        }
+      }
     }
-    changed = removedFunctions > 0
-    for c in candidates { changed = nameBySymbol(c, &graph) || changed }
-    if mode != .all && symbols.tableSize == 0 && removedFunctions > 0 {
+
+    var changed = removed > 0
+    for c in kept { changed = FunctionNaming.nameBySymbol(c.node, c.key, &graph) || changed }
+    if mode != .all && symbols.tableSize == 0 && removed > 0 {
       context.diagnostics.append(
-        "select-symbols: the file has no ELF symbol table; kept only the external functions (\(removedFunctions) static ones removed)")
+        "select-symbols: the file has no ELF symbol table; kept only the external functions (\(removed) static ones removed)")
     }
     return changed
   }
 
+  enum Outcome {
+    case keep(TypeID)
+    case skip(Decision.Reason)
+  }
+
+  /// pahole's decision for the states of one key (`btf_encoder__add_saved_funcs`).
+  func decide(_ key: NameID, _ group: [TypeID], _ analysis: inout CallAnalysis, _ graph: TypeGraph) -> Outcome {
+    let symbols = graph.symbols
+    let syms = symbols.functions(withBaseName: key)
+    let facts = group.map { analysis.facts(of: $0, symbolsOf: syms, graph) }
+
+    // The states' flags are shared (saved_functions_combine): any one's holds for all.
+    let unexpected = facts.firstIndex { $0.unexpectedRegister != nil }
+    let reordered = facts.contains { $0.reordered }
+    let uncertain = facts.contains { $0.uncertainLocation }
+    var inconsistent = false
+    if unexpected == nil && !reordered {
+      for k in group.indices.dropFirst() where !PrototypeShape.matches(graph.ref(group[0]), graph.ref(group[k]), in: graph) {
+        inconsistent = true
+        break
+      }
+    }
+    // The canonical state: the first at one of the symbols' addresses that needs no
+    // optimized-parameter skip; else the first at such an address; else the first.
+    var canonical: Int? = nil
+    var firstAtSymbol: Int? = nil
+    for (k, f) in facts.enumerated() {
+      guard let a = f.address, syms.contains(where: { symbols.functionAddresses[Int($0)] == a }) else { continue }
+      if firstAtSymbol == nil { firstAtSymbol = k }
+      if !skipsOptimized(f) {
+        canonical = k
+        break
+      }
+    }
+    let chosen = canonical ?? firstAtSymbol ?? 0
+    var addresses = Set<UInt64>()
+    for s in syms { addresses.insert(symbols.functionAddresses[Int(s)]) }
+
+    // pahole's order: a later rule's reason replaces an earlier one's.
+    var reason: Decision.Reason? = nil
+    if let k = unexpected, let u = facts[k].unexpectedRegister {
+      reason = .unexpectedRegister(parameter: u.parameter, register: u.register, expected: u.expected)
+    }
+    if inconsistent { reason = inconsistency(group, graph) }
+    if uncertain { reason = .uncertainParameterLocation }
+    if reordered { reason = .reorderedParameters }
+    if skipsOptimized(facts[chosen]) {
+      reason = .optimizedParameters(clone: facts[chosen].optimizedSymbol.map { graph.strings.string(symbols.functionNames[$0]) })
+    }
+    if addresses.count > 1 { reason = .ambiguousAddress(symbols: syms.count, addresses: addresses.count) }
+    if let reason { return .skip(reason) }
+
+    // rustbtf's own rules, after pahole's.
+    let f = facts[chosen]
+    if nocall == .drop && f.nocall { return .skip(.changedCallingConvention) }
+    if let m = f.rustMismatch { return .skip(.notCABI(parameter: m.parameter, why: m.why)) }
+    if mode == .ftrace, let a = f.address ?? syms.first.map({ symbols.functionAddresses[Int($0)] }) {
+      let k = symbols.functions(at: a).first { syms.contains(Int32($0)) } ?? Int(syms.first!)
+      if symbols.isTraceable(address: symbols.functionAddresses[k], size: symbols.functionSizes[k]) == false {
+        return .skip(.notTraceable)
+      }
+    }
+    return .keep(group[chosen])
+  }
+
+  /// pahole's `btf_encoder_func_state__skip_optimized_parms`: a parameter optimized out of a
+  /// function whose ABI changed (`DW_CC_nocall` from clang, a `.constprop`/`.isra` symbol at its
+  /// address from GCC). `nocall=keep` never skips for `DW_CC_nocall`.
+  func skipsOptimized(_ f: CallFacts) -> Bool {
+    f.optimizedParameters && ((f.signatureChanged && nocall != .keep) || f.optimizedSymbol != nil)
+  }
+
+  /// Why a state other than the canonical one is removed.
+  func otherStateReason(_ n: TypeID, _ canonical: TypeID, _ graph: TypeGraph) -> Decision.Reason {
+    let a = graph.symbols.address(of: n)
+    if a == nil { return .inlinedCopy }
+    if a == graph.symbols.address(of: canonical) { return .sameCode }
+    return .duplicateName
+  }
+
+  /// The index of the first parameter without a name, if any (pahole's `ftype__has_arg_names`:
+  /// such a function gets no FUNC); `...` (no name, no type, wherever GCC put it) is not a
+  /// parameter.
+  static func unnamedParameter(_ id: TypeID, _ graph: TypeGraph) -> Int? {
+    let proto = graph.ref(id)
+    guard graph.kind(proto) == .functionProto else { return nil }
+    var k = 0
+    for i in graph.memberRange(proto) {
+      if graph.memberNames[i].isEmpty {
+        if graph.memberTypes[i].isVoid { continue }
+        return k
+      }
+      k += 1
+    }
+    return nil
+  }
+
+  /// Several definitions with different prototypes, and their compile units.
+  func inconsistency(_ nodes: [TypeID], _ graph: TypeGraph) -> Decision.Reason {
+    var units: [String] = []
+    for n in nodes {
+      let u = graph.units[n.index]
+      let name = u.rawValue >= 0 && Int(u.rawValue) < graph.compileUnits.count
+        ? graph.strings.string(graph.compileUnits[Int(u.rawValue)].name) : "?"
+      if !units.contains(name) { units.append(name) }
+    }
+    let shapes = Set(nodes.map { PrototypeShape.of(graph.ref($0), in: graph) })
+    return .inconsistentPrototypes(definitions: nodes.count, prototypes: shapes.count, units: units)
+  }
+}
+
+/// How functions are named and why one has no symbol, for both matching rules.
+enum FunctionNaming {
   /// The name the function's ELF symbol has: its linkage name when DWARF gives one (mangled
   /// Rust and C++), else its name (C, `#[no_mangle]` Rust).
   static func symbolName(_ id: TypeID, _ graph: TypeGraph) -> NameID {
@@ -94,7 +218,7 @@ struct FunctionSelection {
   }
 
   /// Why a function has no symbol of its name at its address.
-  func unmatchedReason(_ symbol: NameID, _ address: UInt64?, _ graph: TypeGraph) -> Decision.Reason {
+  static func unmatchedReason(_ symbol: NameID, _ address: UInt64?, _ graph: TypeGraph) -> Decision.Reason {
     let symbols = graph.symbols
     let name = graph.strings.string(symbol)
     if let address {
@@ -113,88 +237,20 @@ struct FunctionSelection {
     return .noSymbol
   }
 
-  /// Keeps one candidate per symbol name; returns how many were removed.
-  func onePerName(_ candidates: inout [Candidate], _ pruner: inout FunctionPruner, _ graph: inout TypeGraph) -> Int {
-    // Group by symbol name, keeping DIE (id) order within a group.
-    let order = candidates.indices.sorted {
-      candidates[$0].symbol != candidates[$1].symbol
-        ? candidates[$0].symbol < candidates[$1].symbol : candidates[$0].node < candidates[$1].node
-    }
-    var keep = [Bool](repeating: true, count: candidates.count)
-    var removed = 0
-    var start = 0
-    while start < order.count {
-      var end = start + 1
-      while end < order.count && candidates[order[end]].symbol == candidates[order[start]].symbol { end += 1 }
-      defer { start = end }
-      if end - start == 1 { continue }
-      // A description without an address (an inlined function's abstract instance) only
-      // stands in when no description of that name has its own code address.
-      let anyByAddress = order[start..<end].contains { candidates[$0].byAddress }
-      // Several descriptions of one code address: the first stands for them.
-      var distinct: [Int] = []
-      for i in order[start..<end] {
-        if anyByAddress && !candidates[i].byAddress {
-          keep[i] = false
-          pruner.prune(candidates[i].node, .inlinedCopy, &graph)
-          removed += 1
-          continue
-        }
-        if distinct.contains(where: { candidates[$0].address == candidates[i].address }) {
-          keep[i] = false
-          pruner.prune(candidates[i].node, .sameCode, &graph)
-          removed += 1
-        } else {
-          distinct.append(i)
-        }
-      }
-      if distinct.count == 1 { continue }
-      let shapes = distinct.map { PrototypeShape.of(graph.ref(candidates[$0].node), in: graph) }
-      if shapes.allSatisfy({ $0 == shapes[0] }) {
-        for i in distinct.dropFirst() {
-          keep[i] = false
-          pruner.prune(candidates[i].node, .duplicateName, &graph)
-          removed += 1
-        }
-      } else {
-        let reason = inconsistency(distinct.map { candidates[$0].node }, shapes, graph)
-        for i in distinct {
-          keep[i] = false
-          pruner.prune(candidates[i].node, reason, &graph)
-          removed += 1
-        }
-      }
-    }
-    candidates = candidates.indices.filter { keep[$0] }.map { candidates[$0] }
-    return removed
-  }
-
-  /// Several definitions with different prototypes, and their compile units.
-  func inconsistency(_ nodes: [TypeID], _ shapes: [String], _ graph: TypeGraph) -> Decision.Reason {
-    var units: [String] = []
-    for n in nodes {
-      let u = graph.units[n.index]
-      let name = u.rawValue >= 0 && Int(u.rawValue) < graph.compileUnits.count
-        ? graph.strings.string(graph.compileUnits[Int(u.rawValue)].name) : "?"
-      if !units.contains(name) { units.append(name) }
-    }
-    return .inconsistentPrototypes(definitions: nodes.count, prototypes: Set(shapes).count, units: units)
-  }
-
   /// Names a Rust FUNC by its symbol and flags it `symbolName`: the symbol already says where
   /// it comes from, and `sanitize-names` must not qualify it (the kernel's kallsyms shows the
   /// symbol, which is what a BPF program attaches by). The namespace path stays, for the
   /// original name `--tag-original-names` gives it.
-  func nameBySymbol(_ c: Candidate, _ graph: inout TypeGraph) -> Bool {
-    guard graph.flags(c.node).contains(.rust), !c.symbol.isEmpty else { return false }
+  static func nameBySymbol(_ node: TypeID, _ symbol: NameID, _ graph: inout TypeGraph) -> Bool {
+    guard graph.flags(node).contains(.rust), !symbol.isEmpty else { return false }
     var changed = false
-    if !graph.flags(c.node).contains(.symbolName) {
-      graph.addFlags(c.node, .symbolName)
+    if !graph.flags(node).contains(.symbolName) {
+      graph.addFlags(node, .symbolName)
       changed = true
     }
-    let old = graph.name(c.node)
-    if old != c.symbol {
-      graph.rename(c.node, to: c.symbol, pass: SelectSymbols.name, reason: .namedBySymbol)
+    let old = graph.name(node)
+    if old != symbol {
+      graph.rename(node, to: symbol, pass: SelectSymbols.name, reason: .namedBySymbol)
       changed = true
     }
     return changed

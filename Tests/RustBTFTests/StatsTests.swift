@@ -52,11 +52,18 @@ import Testing
     #expect(r.dataCarryingEnumsComplete <= r.dataCarryingEnums && r.dataCarryingEnums <= r.total)
     #expect(r.functions.emitted <= r.functions.withLinkageName)
     // Every Rust function the ELF file has a symbol for is a FUNC (issue 4's goal), except
-    // those reported because the compiler changed how they are called (DW_CC_nocall, -O2).
+    // those select-symbols' call rules report: the compiler changed how they are called
+    // (DW_CC_nocall, -O2), pahole master's location rules ("(pahole: …)"), an unnamed parameter
+    // (a closure's environment), or a parameter not
+    // where the C calling convention puts it.
     let withSymbol = try #require(r.functions.withSymbol, "\(file): no symbol table read")
     let changedCalls = r.functions.missingReasons.filter { $0.reason.contains("DW_CC_nocall") }.reduce(0) { $0 + $1.count }
-    #expect(withSymbol > 0 && (r.functions.emittedWithSymbol ?? 0) + changedCalls >= withSymbol, "\(file): \(r.functions)")
-    if file.contains("-O0") { #expect(changedCalls == 0 && r.functions.emittedWithSymbol == withSymbol, "\(file): \(r.functions)") }
+    let callRules = r.functions.missingReasons.filter {
+      $0.reason.contains("DW_CC_nocall") || $0.reason.contains("(pahole: ") || $0.reason.contains("C calling convention")
+        || $0.reason.contains("has no name")
+    }.reduce(0) { $0 + $1.count }
+    #expect(withSymbol > 0 && (r.functions.emittedWithSymbol ?? 0) + callRules >= withSymbol, "\(file): \(r.functions)")
+    if file.contains("-O0") { #expect(changedCalls == 0 && (r.functions.emittedWithSymbol ?? 0) + callRules >= withSymbol, "\(file): \(r.functions)") }
     // Every function counted as not written is named with its reason, and every Rust FUNC
     // beyond those accounted for is named too.
     #expect(r.functions.missing.count == r.functions.withLinkageName - r.functions.emitted, "\(file): \(r.functions.missing)")

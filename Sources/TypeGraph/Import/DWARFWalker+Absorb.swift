@@ -101,6 +101,7 @@ extension DWARFWalker {
     for id in other.symbols.changedCalls where id.index >= start.nodes {
       graph.symbols.recordChangedCall(type(id))
     }
+    graph.symbols.functionFacts.append(other.symbols.functionFacts, mapping: type)
     other = TypeGraph()
 
     // The walk's own state: the index of type DIEs, pending references, function scopes.

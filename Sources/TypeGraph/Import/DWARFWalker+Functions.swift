@@ -42,10 +42,18 @@ extension DWARFWalker {
       origin: origin, scope: scope, linkageName: linkageName)
     var codeAddress: UInt64 = 0
     if rb_code_address(&die, attrs, &codeAddress) { graph.symbols.recordAddress(fn, codeAddress &+ addressBias) }
+    var facts: FunctionFacts.Flags = []
+    if rb_has(attrs, Slot.lowPC) { facts.insert(.lowPC) }
+    var inlineValue: UInt64 = 0
+    if rb_udata(attrs, Slot.inline, &inlineValue), inlineValue != 0 { facts.insert(.inline) }
     var callingConvention: UInt64 = 0
     if rb_integrate_udata(&die, DW.atCallingConvention, &callingConvention), callingConvention == DW.ccNocall {
       graph.symbols.recordChangedCall(fn)
+      facts.insert(.nocall)
     }
+    graph.symbols.functionFacts.beginFunction(fn, facts)
+    let factIndex = Int32(truncatingIfNeeded: graph.symbols.functionFacts.nodes.count - 1)
+    var position: Int32 = 0
     var protoFlags = baseFlags.union(.synthesized)
     if prototyped { protoFlags.insert(.prototyped) }
     let proto = graph.add(
@@ -62,9 +70,8 @@ extension DWARFWalker {
       forEachChild(of: &die) { w, child in
         switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
         case DW.formalParameter:
-          // Through DW_AT_abstract_origin: an inlined or out-of-line copy names its parameters there.
-          let name = w.internName(rb_integrate_string(&child, DW.atName))
-          w.appendParameter(name, type: rb_integrate_ref(&child, DW.atType, w.alt))
+          w.formalParameter(&child, fact: factIndex, position: position)
+          position += 1
         case DW.unspecifiedParameters:
           w.appendParameter(.empty, type: 0)
         case DWARFTag.templateTypeParameter, DWARFTag.templateValueParameter:
@@ -78,6 +85,61 @@ extension DWARFWalker {
     finishMembers(proto, start)
   }
 
+  /// A `DW_TAG_formal_parameter` of the function being built: a member of its prototype, and
+  /// where its value is on entry (`FunctionFacts`). A concrete copy's parameter names the
+  /// parameter it comes from (`DW_AT_abstract_origin`); that one's position and location are
+  /// matched at the end of the unit (`finishUnitFunctions`).
+  mutating func formalParameter(_ child: inout Dwarf_Die, fact: Int32, position: Int32) {
+    let offset = dieOffset(&child)
+    var origin: UInt64 = 0
+    var location = ParameterLocation(hasLocation: false, hasConstValue: false, small: 63, large: 63)
+    if rb_collect(&child, attrs) == 0 {
+      origin = rb_ref(attrs, Slot.abstractOrigin)
+      var small: UInt8 = 0, large: UInt8 = 0
+      var second: UInt8 = 0
+      let hasLocation = rb_param_location_of(attrs, &small, &large, &second)
+      location = ParameterLocation(
+        hasLocation: hasLocation, hasConstValue: rb_has(attrs, Slot.constValue), small: small, large: large,
+        second: second)
+    } else {
+      noteUnreadableDIE()
+    }
+    if origin == 0 {
+      appendParameter(internName(rb_string(attrs, Slot.name)), type: rb_ref(attrs, Slot.type))
+    } else {
+      // Through DW_AT_abstract_origin: an inlined or out-of-line copy names its parameters there.
+      appendParameter(internName(rb_integrate_string(&child, DW.atName)), type: rb_integrate_ref(&child, DW.atType, alt))
+    }
+    let record = Int32(truncatingIfNeeded: graph.symbols.functionFacts.appendParameter(location))
+    unitParameterOffsets.append(offset)
+    unitParameterRecords.append(record)
+    unitParameterPositions.append(position)
+    if origin != 0 {
+      unitOrigins.append(UnitOrigin(record: record, position: position, fact: fact, origin: origin))
+    }
+  }
+
+  /// At the end of a unit: each concrete parameter's abstract origin, found among the unit's
+  /// parameters, gets the concrete one's location, and a function whose parameter comes from
+  /// another position is `reordered` (pahole's `ftype__recode_dwarf_types`, which also works
+  /// within one unit).
+  mutating func finishUnitFunctions() {
+    defer {
+      unitParameterOffsets.removeAll(keepingCapacity: true)
+      unitParameterRecords.removeAll(keepingCapacity: true)
+      unitParameterPositions.removeAll(keepingCapacity: true)
+      unitOrigins.removeAll(keepingCapacity: true)
+    }
+    for o in unitOrigins {
+      let k = ELFSymbols.equalRange(unitParameterOffsets, o.origin)
+      guard !k.isEmpty else { continue }
+      if unitParameterPositions[k.lowerBound] != o.position {
+        graph.symbols.functionFacts.insertFlags(.reordered, at: Int(o.fact))
+      }
+      graph.symbols.functionFacts.shareLocation(from: Int(o.record), to: Int(unitParameterRecords[k.lowerBound]))
+    }
+  }
+
   /// One parameter of the prototype being built, into the member buffer (its type a pending
   /// reference); `...` (DW_TAG_unspecified_parameters) is a parameter without name and type.
   mutating func appendParameter(_ name: NameID, type: UInt64) {
@@ -86,7 +148,7 @@ extension DWARFWalker {
     memberBufferOffsets.append(type)
   }
 
-  /// An inlined function that has a defined ELF function symbol of its name: GCC may give its
+  /// An inlined function that has a defined ELF function symbol of its name (or a clone of it): GCC may give its
   /// out-of-line copy no DIE of its own (`__dev_fwnode`, `wakeup_abort_count_show` in Debian's
   /// vmlinux), so its abstract instance stands for it, without an address (`select-symbols`
   /// matches it by name, as pahole does, and prefers a copy matched by address). Reads
@@ -98,7 +160,8 @@ extension DWARFWalker {
     // A walker of the parallel import has a string table of its own; the symbols' names are in
     // the table they were read into.
     guard let symbolName = symbolStrings == nil ? name : symbolStrings!.lookup(cString: symbol) else { return false }
-    return !graph.symbols.functions(named: symbolName).isEmpty
+    // Clones count (`foo.constprop.0` is `foo`'s), as pahole keys symbols.
+    return !graph.symbols.functions(withBaseName: symbolName).isEmpty
   }
 
   mutating func variable(_ die: inout Dwarf_Die) {

@@ -111,6 +111,20 @@ struct DWARFWalker {
   var functionFixNodes: ContiguousArray<TypeID> = []
   var functionFixOffsets: ContiguousArray<UInt64> = []
 
+  // The current unit's formal parameters (DIE offset, index in FunctionFacts.parameters,
+  // position in their function) and the abstract origins its concrete parameters name,
+  // matched at the end of the unit (`finishUnitFunctions`).
+  var unitParameterOffsets: ContiguousArray<UInt64> = []
+  var unitParameterRecords: ContiguousArray<Int32> = []
+  var unitParameterPositions: ContiguousArray<Int32> = []
+  var unitOrigins: ContiguousArray<UnitOrigin> = []
+  struct UnitOrigin {
+    var record: Int32
+    var position: Int32
+    var fact: Int32
+    var origin: UInt64
+  }
+
   // Member buffer (a stack of member lists under construction).
   var memberBuffer: ContiguousArray<Member> = []
   var memberBufferOffsets: ContiguousArray<UInt64> = []
@@ -231,6 +245,7 @@ struct DWARFWalker {
         continue
       }
       walkChildren(&cudie, Context(kind: .top), 0)
+      finishUnitFunctions()
       resolveUnitLocal()
       // The main file's walk on one thread (a range walker's graph is absorbed, not kept).
       if !inSupplementaryFile && symbolStrings == nil {

@@ -51,7 +51,13 @@ enum ELFSymbolReader {
       switch symbol.type {
       case sttFunc, sttGnuIFunc:
         guard defined, name[0] != 0 else { continue }
-        table.addFunction(name: graph.strings.intern(cString: name), address: symbol.address, size: symbol.size)
+        let full = graph.strings.intern(cString: name)
+        var baseLength = 0
+        var suffix = ELFSymbols.SymbolSuffix.of(name, length: strlen(name), base: &baseLength)
+        if symbol.type == sttGnuIFunc { suffix.insert(.indirect) }
+        let base = suffix.contains(.suffixed)
+          ? graph.strings.intern(UnsafeRawBufferPointer(start: name, count: baseLength)) : full
+        table.addFunction(name: full, baseName: base, suffix: suffix, address: symbol.address, size: symbol.size)
       case sttObject:
         // Only symbols at a section's start matter (`DataSections.startSymbols`).
         let k = defined && symbol.shndx >= 0 && symbol.shndx < sectionColumn.count ? sectionColumn[Int(symbol.shndx)] : -1
@@ -67,6 +73,8 @@ enum ELFSymbolReader {
     table.finishFunctions()
     kfuncSets?.finish(elf: elf, strings: &graph.strings, into: &table)
     table.dataSections.finish()
+    table.functionFacts.machine = UInt16(truncatingIfNeeded: rb_elf_machine(elf))
+    table.functionFacts.addressSize = UInt8(truncatingIfNeeded: rb_address_width(elf))
 
     if let start = mcountStart, let stop = mcountStop, stop >= start, !isRelocatable {
       let width = UInt64(rb_address_width(elf))

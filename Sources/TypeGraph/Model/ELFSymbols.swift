@@ -26,6 +26,17 @@ public struct ELFSymbols: Sendable {
   /// The sections that can hold variables (`SHT_PROGBITS`, `SHT_NOBITS`), in section-index
   /// order, and the object symbols at their starts: where `DatasecPlacement` puts each variable.
   public var dataSections = DataSections()
+  /// Per function symbol: its name cut at the first `.` (pahole's `elf_functions__collect`
+  /// keys symbols so: `foo.constprop.0` and `foo.isra.0` are `foo`'s), and what its suffix says
+  /// (`SymbolSuffix`).
+  public internal(set) var functionBaseNames: ContiguousArray<NameID> = []
+  public internal(set) var functionSuffixes: ContiguousArray<SymbolSuffix> = []
+  /// Indexes of the symbols pahole keys by base name (STT_FUNC, not `.cold`/`.part`), sorted by
+  /// (base name, address).
+  public internal(set) var functionsByBaseName: ContiguousArray<Int32> = []
+
+  /// How the functions of the DWARF are called (`select-symbols`' location rules).
+  public var functionFacts = FunctionFacts()
 
   /// The `__mcount_loc` table (addresses of ftrace call sites, sorted), when the file has
   /// `__start_mcount_loc` and `__stop_mcount_loc`; nil otherwise.
@@ -113,9 +124,59 @@ public struct ELFSymbols: Sendable {
   public func hasChangedCall(_ id: TypeID) -> Bool { !Self.equalRange(changedCalls, id).isEmpty }
 
   public mutating func addFunction(name: NameID, address: UInt64, size: UInt64) {
+    addFunction(name: name, baseName: name, suffix: [], address: address, size: size)
+  }
+
+  /// A function symbol with its base name (`name` up to the first `.`) and suffix kind.
+  public mutating func addFunction(name: NameID, baseName: NameID, suffix: SymbolSuffix, address: UInt64, size: UInt64) {
     functionNames.append(name)
     functionAddresses.append(address)
     functionSizes.append(size)
+    functionBaseNames.append(baseName)
+    functionSuffixes.append(suffix)
+  }
+
+  /// What a function symbol's name says after its first `.` (pahole's `str_contains_suffix`
+  /// tests), and its type.
+  public struct SymbolSuffix: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// `.cold` or `.part`: a piece of a function, not a function (pahole leaves it out).
+    public static let notAFunction = SymbolSuffix(rawValue: 1 << 0)
+    /// `.constprop` or `.isra`: a clone whose arguments GCC may have changed.
+    public static let optimizedClone = SymbolSuffix(rawValue: 1 << 1)
+    /// STT_GNU_IFUNC, which pahole does not collect.
+    public static let indirect = SymbolSuffix(rawValue: 1 << 2)
+    /// Any suffix (the name has a `.`).
+    public static let suffixed = SymbolSuffix(rawValue: 1 << 3)
+
+    /// The suffix kind of symbol `name` (`length` bytes); `base` is set to the length up to the
+    /// first `.` (of a legacy-mangled name, the first after its closing `E`).
+    public static func of(_ name: UnsafePointer<CChar>, length: Int, base: inout Int) -> SymbolSuffix {
+      // A legacy-mangled (`_ZN…E`) name writes Rust's `::` inside generics as `..`: its
+      // suffix starts at a `.` right after the closing `E` (`….E.llvm.7`).
+      let mangled = length > 3 && name[0] == 0x5F && name[1] == 0x5A && name[2] == 0x4E
+      var dot = -1
+      for i in 0..<length where name[i] == 0x2E && (!mangled || (i > 0 && name[i - 1] == 0x45)) { dot = i; break }
+      base = dot < 0 ? length : dot
+      guard dot >= 0 else { return [] }
+      let tail = UnsafeRawBufferPointer(start: name + dot, count: length - dot)
+      var out: SymbolSuffix = .suffixed
+      if contains(tail, ".cold") || contains(tail, ".part") { out.insert(.notAFunction) }
+      if contains(tail, ".constprop") || contains(tail, ".isra") { out.insert(.optimizedClone) }
+      return out
+    }
+
+    private static func contains(_ hay: UnsafeRawBufferPointer, _ needle: StaticString) -> Bool {
+      let n = needle.utf8CodeUnitCount
+      guard hay.count >= n else { return false }
+      let p = needle.utf8Start
+      outer: for i in 0...(hay.count - n) {
+        for k in 0..<n where hay[i + k] != p[k] { continue outer }
+        return true
+      }
+      return false
+    }
   }
 
   /// Sorts the function symbols and builds the by-name index; call once after adding them.
@@ -127,9 +188,15 @@ public struct ELFSymbols: Sendable {
     functionNames = ContiguousArray(order.map { functionNames[$0] })
     functionAddresses = ContiguousArray(order.map { functionAddresses[$0] })
     functionSizes = ContiguousArray(order.map { functionSizes[$0] })
+    functionBaseNames = ContiguousArray(order.map { functionBaseNames[$0] })
+    functionSuffixes = ContiguousArray(order.map { functionSuffixes[$0] })
     functionsByName = ContiguousArray(
       functionNames.indices.sorted {
         functionNames[$0] != functionNames[$1] ? functionNames[$0] < functionNames[$1] : $0 < $1
+      }.map { Int32($0) })
+    functionsByBaseName = ContiguousArray(
+      functionNames.indices.filter { functionSuffixes[$0].isDisjoint(with: [.notAFunction, .indirect]) }.sorted {
+        functionBaseNames[$0] != functionBaseNames[$1] ? functionBaseNames[$0] < functionBaseNames[$1] : $0 < $1
       }.map { Int32($0) })
   }
 
@@ -185,6 +252,19 @@ public struct ELFSymbols: Sendable {
   public func kfuncFlags(named name: NameID) -> UInt32? {
     let r = Self.equalRange(kfuncNames, name)
     return r.isEmpty ? nil : kfuncFlags[r.lowerBound]
+  }
+
+  /// Indexes of the function symbols pahole keys under `base` (`foo`, `foo.constprop.0`,
+  /// `foo.isra.0`; not `.cold`/`.part` pieces nor STT_GNU_IFUNC), in address order.
+  public func functions(withBaseName base: NameID) -> ArraySlice<Int32> {
+    var lo = 0, hi = functionsByBaseName.count
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      if functionBaseNames[Int(functionsByBaseName[mid])] < base { lo = mid + 1 } else { hi = mid }
+    }
+    var end = lo
+    while end < functionsByBaseName.count, functionBaseNames[Int(functionsByBaseName[end])] == base { end += 1 }
+    return functionsByBaseName[lo..<end]
   }
 
   /// Whether some `__mcount_loc` entry lies in `[address, address + size)` (a traceable

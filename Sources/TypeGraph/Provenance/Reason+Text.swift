@@ -117,6 +117,24 @@ extension Decision.Reason: CustomStringConvertible {
     case .offsetTooLarge(let section, let offset): return [.text("at offset \(offset) of \(section): a DATASEC offset is 32 bits")]
     case .variableOverlaps(let previous, let section):
       return [.text("lies where a variable kept before it in \(section) does (the same one described by another unit, or an overlap, which the kernel rejects): "), R.name(previous)]
+    case .unnamedParameter(let index):
+      return [.text("parameter \(index + 1) has no name, and pahole writes no FUNC for such a function")]
+    case .unexpectedRegister(let parameter, let register, let expected):
+      return [.text("unexpected register usage for parameter "), R.name(parameter),
+              .text(": its DWARF location is \(register), where the calling convention puts its slot in \(expected), so the prototype misstates where the arguments are (pahole: unexpected register usage for parameter)")]
+    case .uncertainParameterLocation:
+      return [.text("uncertain parameter location: a packed struct passed on the stack after the register arguments (pahole: uncertain parameter location)")]
+    case .reorderedParameters:
+      return [.text("reordered parameters: a copy of it (a clone) has its parameters in another order than its declaration, so the prototype misstates where the arguments are (pahole: reordered parameters)")]
+    case .optimizedParameters(let clone):
+      let why = clone.map { "its code is the clone \($0), whose arguments the compiler may have changed" }
+        ?? "the compiler changed how it is called (DW_AT_calling_convention DW_CC_nocall)"
+      return [.text("optimized parameters: a parameter was optimized out and \(why), so the prototype does not say how it is called (pahole: optimized parameters)")]
+    case .ambiguousAddress(let symbols, let addresses):
+      return [.text("ambiguous address: its name's \(symbols) ELF symbols (with its clones') are at \(addresses) different addresses, so a BPF program attaching by name could not tell which code it gets (pahole: ambiguous address)")]
+    case .notCABI(let parameter, let why):
+      return [.text("Rust function whose parameter "), R.name(parameter),
+              .text(" is not where the C calling convention puts it (\(why)), so its prototype would mislead a BPF program reading its arguments")]
     case .variablesNone: return [.text("variables=none")]
     // merge-bindgen-copies, dedup
     case .sameLayout:

@@ -52,6 +52,22 @@ extension Decision {
     /// In a namespace (Rust, C++), not at file scope.
     case notFileScope
     case artificialVariable
+    /// pahole master's function rules (`select-symbols` `match=pahole`), one case per rule.
+    /// A parameter without a name (pahole's `ftype__has_arg_names`); `index` from 0.
+    case unnamedParameter(index: Int)
+    /// A parameter's DWARF location is another register than its slot's.
+    case unexpectedRegister(parameter: String, register: String, expected: String)
+    /// A packed struct passed on the stack after the register arguments.
+    case uncertainParameterLocation
+    /// A clone's parameters come from other positions of the declared prototype.
+    case reorderedParameters
+    /// A parameter optimized out of a function whose ABI changed: `clone` is the `.constprop`/
+    /// `.isra` symbol at its address, nil for `DW_CC_nocall`.
+    case optimizedParameters(clone: String?)
+    /// The name's symbols are at several addresses.
+    case ambiguousAddress(symbols: Int, addresses: Int)
+    /// A Rust function whose parameter is not where the C calling convention puts it.
+    case notCABI(parameter: String, why: String)
     case noStaticAddress
     case notInDataSection
     case skippedVariablePrefix(String)
