@@ -15,7 +15,8 @@ public struct LazySplitBase {
   let records: [BTFDecoder.RecordPosition]
   let strings: StringSectionIndex
   let stringStart: Int, stringLength: Int
-  /// Base id -> graph node index (0: no node yet).
+  /// Base id -> graph node index (0: no node yet); a base forward declaration resolved to a
+  /// module definition maps to the definition (`resolveForward`).
   private var nodes: ContiguousArray<Int32>
   /// Named types by name offset, and anonymous types by `anonymousKey` (built on first use).
   private var named: IDChains
@@ -77,6 +78,12 @@ public struct LazySplitBase {
     let node = g.addSplitBaseNode(baseID: id)
     nodes[k] = node.rawValue
     return node
+  }
+
+  /// From now on base forward declaration `id` is `definition` (a module node) wherever a base
+  /// type decoded later refers to it (`Dedup.resolveForwards` points those decoded before).
+  public mutating func resolveForward(_ id: UInt32, to definition: TypeID) {
+    nodes[Int(id)] = definition.rawValue
   }
 
   /// Fills in base node `node` from its record; the types it refers to become nodes
