@@ -56,9 +56,10 @@ enum PaholeMode {
       } else if case .special = try OutputTarget.check(file, input: nil) {
         throw ConversionError("\(file): -J rewrites a regular ELF file in place; this is not a regular file")
       }
-      let base = try inv.base.map(readBaseBTF)
-      let result = try Conversion(pipeline: pipeline, instrumentation: [ReleaseFreedMemory()], importOptions: importOptions, base: base)
-        .run(path: file)
+      let base = try inv.base.map { try BaseBTF.read(path: $0) }
+      var conversion = Conversion(pipeline: pipeline, instrumentation: [ReleaseFreedMemory()], importOptions: importOptions, base: base)
+      conversion.baseName = inv.base
+      let result = try conversion.run(path: file)
       if let out = inv.detachedOutput {
         try writeAtomically(result.btf, to: out, input: file)
       } else {
@@ -79,26 +80,6 @@ enum PaholeMode {
     return !s.isEmpty && s != "0"
   }
 
-  /// `--btf_base FILE`: raw BTF (by its magic), or the `.BTF` section of an ELF file.
-  static func readBaseBTF(_ path: String) throws -> [UInt8] {
-    if isRawBTF(path) { return try readFile(path, limit: maxBTFFileSize) }
-    let section: [UInt8]?
-    do { section = try readBTFSection(fromELF: path) } catch {
-      throw ConversionError("--btf_base \(path): neither raw BTF nor an ELF file with .BTF (\(error))")
-    }
-    guard let btf = section else {
-      throw ConversionError("--btf_base \(path): no .BTF section (build vmlinux with BTF first)")
-    }
-    return btf
-  }
-}
-
-/// The file starts with BTF's magic (little-endian 0xeb9f), not ELF's.
-private func isRawBTF(_ path: String) -> Bool {
-  guard let f = fopen(path, "rb") else { return false }
-  defer { fclose(f) }
-  var magic: [UInt8] = [0, 0]
-  return fread(&magic, 1, 2, f) == 2 && magic == [0x9f, 0xeb]
 }
 
 struct PaholeFlags: ParsableCommand {

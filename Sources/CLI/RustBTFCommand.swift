@@ -124,6 +124,9 @@ struct Convert: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Threads that read the DWARF's compile units; 0 (the default) uses every CPU. The BTF is byte-identical for every N.", valueName: "N"))
   var jobs = 0
 
+  @Option(name: .customLong("btf_base"), help: ArgumentHelp("Write split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux), as pahole's --btf_base does for a module.", valueName: "vmlinux"))
+  var btfBase: String?
+
   @Flag(name: .customLong("allow-incomplete-dwarf"), help: "Convert what can be read of DWARF that cannot be read completely (truncated or corrupt sections), with a warning counting what was lost, instead of failing.")
   var allowIncompleteDWARF = false
 
@@ -192,7 +195,8 @@ struct Convert: ParsableCommand {
       // A bad output is found before the conversion, not after it.
       _ = try OutputTarget.check(out, input: file)
       var conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
-                                  retentionReport: stats)
+                                  retentionReport: stats, base: try btfBase.map { try BaseBTF.read(path: $0) })
+      conversion.baseName = btfBase
       let display = Progress.reporter(quiet: quiet)
       let phases = timePasses ? PhaseTimes(threads: importOptions.threadCount) : nil
       conversion.progress = phases.map { $0.observing(display) } ?? display
@@ -255,10 +259,21 @@ struct Dump: ParsableCommand {
 
   func run() throws {
     let bytes: [UInt8]
-    do { bytes = try readBTF(file, base: base) } catch { throw fail("\(error)") }
+    var firstID: UInt32 = 1
+    do {
+      bytes = try readBTF(file, base: base, dumping: true)
+      if let base { firstID = try SplitBTF.typeCount(of: try BaseBTF.read(path: base)) }
+    } catch { throw fail("\(error)") }
     do {
       let graph = try BTFDecoder.decode(bytes)
-      print(graph.dump(), terminator: "")
+      // With a base, the split's own types, as bpftool -B prints them.
+      var text = graph.dump()
+      if firstID > 1 {
+        let marker = "[\(firstID)] "
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        text = lines.firstIndex { $0.hasPrefix(marker) }.map { lines[$0...].joined(separator: "\n") } ?? ""
+      }
+      print(text, terminator: "")
     } catch {
       throw fail("\(file): \(error)")
     }
@@ -286,7 +301,11 @@ struct Verify: ParsableCommand {
 
   func run() throws {
     let bytes: [UInt8]
-    do { bytes = try readBTF(file, base: base) } catch { throw fail("\(error)") }
+    let headerProblem: BTFProblem?
+    do {
+      bytes = try readBTF(file, base: base)
+      headerProblem = try splitHeaderProblem(file, base: base)
+    } catch { throw fail("\(error)") }
     let mode: ValidationMode = embedded ? .embedded : .load
     var limits = KernelLimits.uapi
     if let maxTypes {
@@ -302,7 +321,8 @@ struct Verify: ParsableCommand {
       limits = .sizeOnly
       print("\(file): the running kernel takes more than \(KernelLimits.btfMaxType) types (BTF_MAX_TYPE); checked without that limit, which older kernels enforce")
     }
-    let problems = BTFValidator.validate(bytes, mode: mode, limits: limits)
+    // Split BTF's own header first, as the kernel checks a module's.
+    let problems = headerProblem.map { [$0] } ?? BTFValidator.validate(bytes, mode: mode, limits: limits)
     if let p = problems.first {
       print("\(file): invalid (offline validator):")
       for line in p.context { print(line) }
@@ -335,9 +355,23 @@ struct Verify: ParsableCommand {
 /// Split ids and string offsets continue the base's, so the dump shows the ids the kernel uses.
 /// FILE's bytes, on top of the base's when there is one. Something that is not BTF at all (an
 /// ELF file, say) is a wrong input for `dump` and `verify` alike, not an invalid blob.
-func readBTF(_ file: String, base: String?) throws -> [UInt8] {
+/// The base must be BTF the kernel would have booted with (`BaseBTF.problem`), and for `dump`
+/// the split's own header must be one the kernel takes (`splitHeaderProblem`).
+func readBTF(_ file: String, base: String?, dumping: Bool = false) throws -> [UInt8] {
   let bytes = try readFile(file, limit: maxBTFFileSize)
   if let why = BTFSections.notBTF(bytes) { throw ConversionError("\(file): \(why)") }
   guard let base else { return bytes }
-  return try SplitBTF.concatenate(base: try PaholeMode.readBaseBTF(base), split: bytes)
+  let baseBytes = try BaseBTF.read(path: base)
+  if let problem = BaseBTF.problem(baseBytes) { throw ConversionError("--btf_base \(base): \(problem.line)") }
+  if dumping, let problem = BTFValidator.validateSplitHeader(bytes) {
+    throw ConversionError("\(file): split BTF the kernel refuses: \(problem.message)")
+  }
+  return try SplitBTF.concatenate(base: baseBytes, split: bytes)
+}
+
+/// What the kernel says of the header of split BTF `file` (on top of `base`) before its types;
+/// nil without a base.
+func splitHeaderProblem(_ file: String, base: String?) throws -> BTFProblem? {
+  guard base != nil else { return nil }
+  return BTFValidator.validateSplitHeader(try readFile(file, limit: maxBTFFileSize))
 }
