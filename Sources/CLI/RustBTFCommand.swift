@@ -258,17 +258,14 @@ struct Dump: ParsableCommand {
   var file: String
 
   func run() throws {
-    let bytes: [UInt8]
-    var firstID: UInt32 = 1
+    let input: BTFInput
+    do { input = try readBTF(file, base: base) } catch { throw fail("\(error)") }
+    if let problem = input.splitHeaderProblem { throw fail("\(file): split BTF the kernel refuses: \(problem.message)") }
     do {
-      bytes = try readBTF(file, base: base, dumping: true)
-      if let base { firstID = try SplitBTF.typeCount(of: try BaseBTF.read(path: base)) }
-    } catch { throw fail("\(error)") }
-    do {
-      let graph = try BTFDecoder.decode(bytes)
+      let graph = try BTFDecoder.decode(input.bytes)
       // With a base, the split's own types, as bpftool -B prints them.
       var text = graph.dump()
-      if firstID > 1 {
+      if let firstID = input.firstSplitID {
         let marker = "[\(firstID)] "
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         text = lines.firstIndex { $0.hasPrefix(marker) }.map { lines[$0...].joined(separator: "\n") } ?? ""
@@ -300,12 +297,9 @@ struct Verify: ParsableCommand {
   var file: String
 
   func run() throws {
-    let bytes: [UInt8]
-    let headerProblem: BTFProblem?
-    do {
-      bytes = try readBTF(file, base: base)
-      headerProblem = try splitHeaderProblem(file, base: base)
-    } catch { throw fail("\(error)") }
+    let input: BTFInput
+    do { input = try readBTF(file, base: base) } catch { throw fail("\(error)") }
+    let bytes = input.bytes
     let mode: ValidationMode = embedded ? .embedded : .load
     var limits = KernelLimits.uapi
     if let maxTypes {
@@ -322,7 +316,7 @@ struct Verify: ParsableCommand {
       print("\(file): the running kernel takes more than \(KernelLimits.btfMaxType) types (BTF_MAX_TYPE); checked without that limit, which older kernels enforce")
     }
     // Split BTF's own header first, as the kernel checks a module's.
-    let problems = headerProblem.map { [$0] } ?? BTFValidator.validate(bytes, mode: mode, limits: limits)
+    let problems = input.splitHeaderProblem.map { [$0] } ?? BTFValidator.validate(bytes, mode: mode, limits: limits)
     if let p = problems.first {
       print("\(file): invalid (offline validator):")
       for line in p.context { print(line) }
@@ -351,27 +345,28 @@ struct Verify: ParsableCommand {
   }
 }
 
-/// A raw BTF file; with a base, the standalone view of base + split (`SplitBTF.concatenate`).
-/// Split ids and string offsets continue the base's, so the dump shows the ids the kernel uses.
-/// FILE's bytes, on top of the base's when there is one. Something that is not BTF at all (an
-/// ELF file, say) is a wrong input for `dump` and `verify` alike, not an invalid blob.
-/// The base must be BTF the kernel would have booted with (`BaseBTF.problem`), and for `dump`
-/// the split's own header must be one the kernel takes (`splitHeaderProblem`).
-func readBTF(_ file: String, base: String?, dumping: Bool = false) throws -> [UInt8] {
-  let bytes = try readFile(file, limit: maxBTFFileSize)
-  if let why = BTFSections.notBTF(bytes) { throw ConversionError("\(file): \(why)") }
-  guard let base else { return bytes }
-  let baseBytes = try BaseBTF.read(path: base)
-  if let problem = BaseBTF.problem(baseBytes) { throw ConversionError("--btf_base \(base): \(problem.line)") }
-  if dumping, let problem = BTFValidator.validateSplitHeader(bytes) {
-    throw ConversionError("\(file): split BTF the kernel refuses: \(problem.message)")
-  }
-  return try SplitBTF.concatenate(base: baseBytes, split: bytes)
+/// A BTF file as `dump` and `verify` read it.
+struct BTFInput {
+  /// A raw BTF file; with a base, the standalone view of base + split (`SplitBTF.concatenate`).
+  /// Split ids and string offsets continue the base's, so the dump shows the ids the kernel uses.
+  var bytes: [UInt8]
+  /// With a base: the first id of the split's own types.
+  var firstSplitID: UInt32? = nil
+  /// With a base: what the kernel says of the split's own header before its types, as it
+  /// checks a module's (nil: nothing).
+  var splitHeaderProblem: BTFProblem? = nil
 }
 
-/// What the kernel says of the header of split BTF `file` (on top of `base`) before its types;
-/// nil without a base.
-func splitHeaderProblem(_ file: String, base: String?) throws -> BTFProblem? {
-  guard base != nil else { return nil }
-  return BTFValidator.validateSplitHeader(try readFile(file, limit: maxBTFFileSize))
+/// FILE's bytes, on top of the base's when there is one. Something that is not BTF at all (an
+/// ELF file, say) is a wrong input for `dump` and `verify` alike, not an invalid blob; so is a
+/// base the kernel would not have booted with (`BaseBTF.problem`).
+func readBTF(_ file: String, base: String?) throws -> BTFInput {
+  let bytes = try readFile(file, limit: maxBTFFileSize)
+  if let why = BTFSections.notBTF(bytes) { throw ConversionError("\(file): \(why)") }
+  guard let base else { return BTFInput(bytes: bytes) }
+  let baseBytes = try BaseBTF.read(path: base)
+  if let problem = BaseBTF.problem(baseBytes) { throw ConversionError("--btf_base \(base): \(problem.line)") }
+  return BTFInput(bytes: try SplitBTF.concatenate(base: baseBytes, split: bytes),
+                  firstSplitID: try SplitBTF.typeCount(of: baseBytes),
+                  splitHeaderProblem: BTFValidator.validateSplitHeader(bytes))
 }
