@@ -1,4 +1,5 @@
 import Encode
+import Foundation
 import RustBTF
 import Testing
 import TypeGraph
@@ -41,5 +42,31 @@ import Verify
     reference.decodeWholeBase = true
     let eager = try reference.run(path: corpusObject(pair[1]))
     #expect(eager.btf == split.btf, "\(pair): the split BTF differs from the whole base's")
+  }
+
+  /// Opt-in, on a real module: `RUSTBTF_SPLIT_MODULE=X.ko RUSTBTF_SPLIT_BASE=vmlinux.btf` (e.g.
+  /// Debian's mlx4_core.ko on rustbtf's BTF of Debian's vmlinux). The split BTF is the whole
+  /// base's, the kernel takes base + split, and no named base type is written again.
+  @Test(.enabled(if: ProcessInfo.processInfo.environment["RUSTBTF_SPLIT_MODULE"] != nil))
+  func aRealModuleRepeatsNoBaseType() throws {
+    let env = ProcessInfo.processInfo.environment
+    let module = try #require(env["RUSTBTF_SPLIT_MODULE"]), basePath = try #require(env["RUSTBTF_SPLIT_BASE"])
+    let base = try BaseBTF.read(path: basePath)
+    var options = DWARFImportOptions()
+    options.excludeLanguages = DWARFImportOptions.languages(named: "rust") ?? []
+    let lazy = try Conversion(importOptions: options, base: base).run(path: module)
+    var reference = Conversion(importOptions: options, base: base)
+    reference.decodeWholeBase = true
+    let whole = try reference.run(path: module)
+    #expect(lazy.btf == whole.btf, "the split BTF differs from the whole base's")
+    let blob = try SplitBTF.concatenate(base: base, split: lazy.btf)
+    if let failure = KernelBTF.acceptanceFailure(blob) { Issue.record("base + split: \(failure)") }
+    let g = try BTFDecoder.decode(blob)
+    let first = Int(try SplitBTF.typeCount(of: base))
+    let kinds: Set<Kind> = [.structure, .union, .enumeration, .enum64, .typedef]
+    let named = Set((1..<first).map { TypeID($0) }.filter { kinds.contains(g.kind($0)) && !g.name($0).isEmpty }
+      .map { "\(g.kind($0)) \(g.nameString($0))" })
+    let repeated = (first..<g.count).map { TypeID($0) }.filter { named.contains("\(g.kind($0)) \(g.nameString($0))") }
+    #expect(repeated.isEmpty, "\(repeated.count) named base types written again, e.g. \(repeated.prefix(5).map { g.nameString($0) })")
   }
 }
