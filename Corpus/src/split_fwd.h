@@ -9,5 +9,6 @@ struct bar {
 struct ops {
 	struct bar *b;
 	int (*handle)(struct bar *, int);
+	int (*check)(const struct foo *);
 	struct ops *next;
 };

@@ -3,7 +3,7 @@
 
 __attribute__((noinline)) int base_handle(struct bar *b, int n) { return b->x + n; }
 
-struct ops base_ops = { 0, base_handle, 0 };
+struct ops base_ops = { 0, base_handle, 0, 0 };
 
 __attribute__((noinline)) int base_run(struct ops *o, struct bar *b) { return o->handle(b, b->x); }
 

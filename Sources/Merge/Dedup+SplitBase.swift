@@ -83,6 +83,44 @@ extension Dedup {
   }
 }
 
+extension Dedup {
+  /// Per node of the split base (by its offset in `splitBase.nodes`; empty when there is none
+  /// such): whether the node reaches a module node by value, through typedefs, modifiers and
+  /// type tags. That module node is a definition a base forward declaration was resolved to
+  /// (`resolveForwards`): the base node equals the module's copy, which reaches the definition,
+  /// but its record refers to the declaration, which has no size. So `merge` keeps the module's
+  /// copy for whatever holds it by value (ib_uverbs.ko's arrays of `const struct
+  /// uapi_definition`, a struct vmlinux only declares: merged into vmlinux's `const` they were
+  /// arrays of a declaration, "Invalid elem"); a pointer to it merges into the base's as usual.
+  static func baseNodesReachingModuleNodes(_ g: TypeGraph) -> [Bool] {
+    guard let base = g.splitBase?.nodes, !base.isEmpty else { return [] }
+    var out: [Bool] = []
+    for i in base {
+      var t = TypeID(i)
+      var reaches = false
+      // A chain of modifiers ends within 32 steps in BTF the kernel takes.
+      chain: for _ in 0..<32 {
+        switch g.kind(t) {
+        case .typedef, .const, .volatile, .restrict, .typeTag: break
+        default: break chain
+        }
+        let r = g.ref(t)
+        if r.isVoid || g.kind(r) == .void { break }
+        if !base.contains(r.index) {
+          reaches = true
+          break
+        }
+        t = r
+      }
+      if reaches {
+        if out.isEmpty { out = [Bool](repeating: false, count: base.count) }
+        out[i - base.lowerBound] = true
+      }
+    }
+    return out
+  }
+}
+
 /// The module types found equal to base types, and the walk that finds them.
 private struct BasePairs {
   /// Per module node: the base node it equals (void: none found).
