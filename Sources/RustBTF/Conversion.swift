@@ -201,7 +201,8 @@ extension Conversion {
       return
     }
     do {
-      var lazy = try LazySplitBase(base, strings: context.splitBaseStrings, graph: &graph)
+      // The base's records passed the kernel's boot checks (`checkBase`).
+      var lazy = try LazySplitBase(base, strings: context.splitBaseStrings, metaChecked: true, graph: &graph)
       // The C definitions bindgen copies may merge into, with what their layouts read.
       for name in MergeBindgenCopies.copiedNames(in: &graph) {
         for b in lazy.types(named: name, in: graph) where lazy.kind(of: b) == .structure || lazy.kind(of: b) == .union {
