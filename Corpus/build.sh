@@ -105,6 +105,14 @@ for opt in 0 2; do
     "$CC" "${LDFLAGS[@]}" -o "$OUT/c_abi-O$opt.elf" "$OUT/c_abi_a-O$opt.o" "$OUT/c_abi_b-O$opt.o"
   fi
 
+  # Split BTF whose base only declares a struct its module defines: a base executable, and a
+  # module of two units linked as a kernel module is (ld -r), one of which defines struct foo.
+  echo "  $CC split_fwd -O$opt"
+  "$CC" "${CFLAGS[@]}" -O"$opt" "${LDFLAGS[@]}" -o "$OUT/split_fwd_base-O$opt.elf" split_fwd_base.c
+  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$TMP/split_fwd_mod_a.o" split_fwd_mod_a.c
+  "$CC" "${CFLAGS[@]}" -O"$opt" -c -o "$TMP/split_fwd_mod_b.o" split_fwd_mod_b.c
+  ld -r -o "$OUT/split_fwd_mod-O$opt.o" "$TMP/split_fwd_mod_a.o" "$TMP/split_fwd_mod_b.o"
+
   # Mixed C + Rust: no_std Rust staticlib linked with a C main by gcc.
   rust_c_exe mixed_lib mixed_lib.rs "$OUT/mixed_lib-O$opt.o" mixed_main.c "$OUT/mixed_main-O$opt.o" mixed "$opt"
   # A miniature of the kernel's Rust bindings crate (crate `bindings`, copies of C types in

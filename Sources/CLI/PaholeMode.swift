@@ -63,9 +63,10 @@ enum PaholeMode {
         throw ConversionError("\(file): -J rewrites a regular ELF file in place; this is not a regular file")
       }
       try PaholeOutput.check(features: inv.features, hasBase: inv.base != nil, detached: inv.detachedOutput != nil, inputName: file)
-      let base = try inv.base.map(readBaseBTF)
-      let result = try Conversion(pipeline: pipeline, instrumentation: [ReleaseFreedMemory()], importOptions: importOptions, base: base)
-        .run(path: try LibraryPath.of(file))
+      let base = try inv.base.map { try BaseBTF.read(path: try LibraryPath.of($0)) }
+      var conversion = Conversion(pipeline: pipeline, instrumentation: [ReleaseFreedMemory()], importOptions: importOptions, base: base)
+      conversion.baseName = inv.base
+      let result = try conversion.run(path: try LibraryPath.of(file))
       // distilled_base (.BTF.base) and layout change what is written (PaholeOutput).
       if let out = inv.detachedOutput {
         try writeAtomically(PaholeOutput.detached(btf: result.btf, base: base, features: inv.features, inputName: file), to: out, input: file)
@@ -130,26 +131,6 @@ enum PaholeMode {
     return out
   }
 
-  /// `--btf_base FILE`: raw BTF (by its magic), or the `.BTF` section of an ELF file.
-  static func readBaseBTF(_ path: String) throws -> [UInt8] {
-    if isRawBTF(path) { return try readFile(try LibraryPath.of(path), limit: maxBTFFileSize) }
-    let section: [UInt8]?
-    do { section = try readBTFSection(fromELF: path) } catch {
-      throw ConversionError("--btf_base \(path): neither raw BTF nor an ELF file with .BTF (\(error))")
-    }
-    guard let btf = section else {
-      throw ConversionError("--btf_base \(path): no .BTF section (build vmlinux with BTF first)")
-    }
-    return btf
-  }
-}
-
-/// The file starts with BTF's magic (little-endian 0xeb9f), not ELF's.
-private func isRawBTF(_ path: String) -> Bool {
-  guard let f = FileName.withCString(path, { fopen($0, "rb") }) else { return false }
-  defer { fclose(f) }
-  var magic: [UInt8] = [0, 0]
-  return fread(&magic, 1, 2, f) == 2 && magic == [0x9f, 0xeb]
 }
 
 struct PaholeFlags: ParsableCommand {

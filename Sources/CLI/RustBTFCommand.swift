@@ -119,6 +119,9 @@ struct Convert: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Threads that read the DWARF's compile units; 0 (the default) uses every CPU. The BTF is byte-identical for every N.", valueName: "N"))
   var jobs = 0
 
+  @Option(name: .customLong("btf_base"), help: ArgumentHelp("Write split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux), as pahole's --btf_base does for a module.", valueName: "vmlinux"))
+  var btfBase: String?
+
   @Flag(name: .customLong("allow-incomplete-dwarf"), help: "Convert what can be read of DWARF that cannot be read completely (truncated or corrupt sections), with a warning counting what was lost, instead of failing.")
   var allowIncompleteDWARF = false
 
@@ -192,7 +195,8 @@ struct Convert: ParsableCommand {
       // A bad output is found before the conversion, not after it.
       if !toStandardOutput { _ = try OutputTarget.check(out, input: file) }
       var conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
-                                  retentionReport: stats)
+                                  retentionReport: stats, base: try btfBase.map { try BaseBTF.read(path: try LibraryPath.of($0)) })
+      conversion.baseName = btfBase
       let display = Progress.reporter(quiet: quiet)
       let phases = timePasses ? PhaseTimes(threads: importOptions.threadCount) : nil
       conversion.progress = phases.map { $0.observing(display) } ?? display
@@ -263,11 +267,19 @@ struct Dump: ParsableCommand {
   var file: String
 
   func run() throws {
-    let bytes: [UInt8]
-    do { bytes = try readBTF(file, base: base) } catch { throw fail("\(error)") }
+    let input: BTFInput
+    do { input = try readBTF(file, base: base) } catch { throw fail("\(error)") }
+    if let problem = input.splitHeaderProblem { throw fail("\(file): split BTF the kernel refuses: \(problem.message)") }
     do {
-      let graph = try BTFDecoder.decode(bytes)
-      print(graph.dump(), terminator: "")
+      let graph = try BTFDecoder.decode(input.bytes)
+      // With a base, the split's own types, as bpftool -B prints them.
+      var text = graph.dump()
+      if let firstID = input.firstSplitID {
+        let marker = "[\(firstID)] "
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        text = lines.firstIndex { $0.hasPrefix(marker) }.map { lines[$0...].joined(separator: "\n") } ?? ""
+      }
+      print(text, terminator: "")
     } catch {
       throw fail("\(file): \(error)")
     }
@@ -294,8 +306,9 @@ struct Verify: ParsableCommand {
   var file: String
 
   func run() throws {
-    let bytes: [UInt8]
-    do { bytes = try readBTF(file, base: base) } catch { throw fail("\(error)") }
+    let input: BTFInput
+    do { input = try readBTF(file, base: base) } catch { throw fail("\(error)") }
+    let bytes = input.bytes
     let mode: ValidationMode = embedded ? .embedded : .load
     var limits = KernelLimits.uapi
     if let maxTypes {
@@ -311,7 +324,8 @@ struct Verify: ParsableCommand {
       limits = .sizeOnly
       print("\(file): the running kernel takes more than \(KernelLimits.btfMaxType) types (BTF_MAX_TYPE); checked without that limit, which older kernels enforce")
     }
-    let problems = BTFValidator.validate(bytes, mode: mode, limits: limits)
+    // Split BTF's own header first, as the kernel checks a module's.
+    let problems = input.splitHeaderProblem.map { [$0] } ?? BTFValidator.validate(bytes, mode: mode, limits: limits)
     if let p = problems.first {
       print("\(file): invalid (offline validator):")
       for line in p.context { print(line) }
@@ -340,13 +354,28 @@ struct Verify: ParsableCommand {
   }
 }
 
-/// A raw BTF file; with a base, the standalone view of base + split (`SplitBTF.concatenate`).
-/// Split ids and string offsets continue the base's, so the dump shows the ids the kernel uses.
+/// A BTF file as `dump` and `verify` read it.
+struct BTFInput {
+  /// A raw BTF file; with a base, the standalone view of base + split (`SplitBTF.concatenate`).
+  /// Split ids and string offsets continue the base's, so the dump shows the ids the kernel uses.
+  var bytes: [UInt8]
+  /// With a base: the first id of the split's own types.
+  var firstSplitID: UInt32? = nil
+  /// With a base: what the kernel says of the split's own header before its types, as it
+  /// checks a module's (nil: nothing).
+  var splitHeaderProblem: BTFProblem? = nil
+}
+
 /// FILE's bytes, on top of the base's when there is one. Something that is not BTF at all (an
-/// ELF file, say) is a wrong input for `dump` and `verify` alike, not an invalid blob.
-func readBTF(_ file: String, base: String?) throws -> [UInt8] {
+/// ELF file, say) is a wrong input for `dump` and `verify` alike, not an invalid blob; so is a
+/// base the kernel would not have booted with (`BaseBTF.problem`).
+func readBTF(_ file: String, base: String?) throws -> BTFInput {
   let bytes = try readBTFFile(file)
   if let why = BTFSections.notBTF(bytes) { throw ConversionError("\(file): \(why)") }
-  guard let base else { return bytes }
-  return try SplitBTF.concatenate(base: try PaholeMode.readBaseBTF(base), split: bytes)
+  guard let base else { return BTFInput(bytes: bytes) }
+  let baseBytes = try BaseBTF.read(path: try LibraryPath.of(base))
+  if let problem = BaseBTF.problem(baseBytes) { throw ConversionError("--btf_base \(base): \(problem.line)") }
+  return BTFInput(bytes: try SplitBTF.concatenate(base: baseBytes, split: bytes),
+                  firstSplitID: try SplitBTF.typeCount(of: baseBytes),
+                  splitHeaderProblem: BTFValidator.validateSplitHeader(bytes))
 }

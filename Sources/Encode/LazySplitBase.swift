@@ -15,7 +15,8 @@ public struct LazySplitBase {
   let records: [BTFDecoder.RecordPosition]
   let strings: StringSectionIndex
   let stringStart: Int, stringLength: Int
-  /// Base id -> graph node index (0: no node yet).
+  /// Base id -> graph node index (0: no node yet); a base forward declaration resolved to a
+  /// module definition maps to the definition (`resolveForward`).
   private var nodes: ContiguousArray<Int32>
   /// Named types by name offset, and anonymous types by `anonymousKey` (built on first use).
   private var named: IDChains
@@ -26,7 +27,11 @@ public struct LazySplitBase {
   /// Reads `base` (a raw BTF blob, standalone) and makes it `graph`'s split base, with no base
   /// type a node yet.
   /// `strings`: `SplitBTF.strings(of: base)` when the caller has it already.
-  public init(_ base: [UInt8], strings index: StringSectionIndex? = nil, graph: inout TypeGraph) throws(EncodeError) {
+  /// `metaChecked`: the caller has checked every record as the kernel checks vmlinux's BTF at
+  /// boot (`BaseBTF.problem`: kinds, sizes, names), so only what that leaves out is checked here,
+  /// every reference in range.
+  public init(_ base: [UInt8], strings index: StringSectionIndex? = nil, metaChecked: Bool = false,
+              graph: inout TypeGraph) throws(EncodeError) {
     let sections = try BTFSections(base)
     bytes = base
     records = try BTFDecoder.records(base, sections.types)
@@ -50,18 +55,53 @@ public struct LazySplitBase {
     // Every record is checked as the whole decoder checks it (references and name offsets in
     // range, names NUL-terminated), so a broken base is an error whichever types a module
     // uses; only what it keeps differs.
-    var checked = StringTable()
-    var names = CheckedNames(bytes: base, start: stringStart, length: stringLength)
-    var ignored: [String] = []
-    for (k, rec) in records.enumerated() {
-      _ = try BTFDecoder.decodeRecord(
-        r, rec, id: k + 1, typeCount: records.count, names: &names, strings: &checked, notes: &ignored, keepMembers: false)
+    if metaChecked {
+      try Self.checkReferences(r, records)
+    } else {
+      var checked = StringTable()
+      var names = CheckedNames(bytes: base, start: stringStart, length: stringLength)
+      var ignored: [String] = []
+      for (k, rec) in records.enumerated() {
+        _ = try BTFDecoder.decodeRecord(
+          r, rec, id: k + 1, typeCount: records.count, names: &names, strings: &checked, notes: &ignored, keepMembers: false)
+      }
     }
     var offsets = ContiguousArray<UInt32>(repeating: 0, count: graph.strings.count)
     for id in 1..<graph.strings.count {
       if let off = strings.offset(of: NameID(rawValue: Int32(id)), in: graph.strings) { offsets[id] = off + 1 }
     }
     graph.beginSplitBase(typeCount: UInt32(records.count + 1), stringLength: UInt32(stringLength), stringOffsets: offsets)
+  }
+
+  /// Every type id a record refers to is a type of the blob, as the decoder requires (with the
+  /// decoder's message); the kernel's meta checks leave this to its resolve pass.
+  private static func checkReferences(_ r: ByteReader, _ records: [BTFDecoder.RecordPosition]) throws(EncodeError) {
+    let count = UInt32(records.count)
+    for (k, rec) in records.enumerated() {
+      let p = rec.pos, vlen = Int(rec.info & 0xffff)
+      @inline(__always) func check(_ at: Int, _ what: @autoclosure () -> String) throws(EncodeError) {
+        let v = r.u32(at)
+        guard v <= count else {
+          throw EncodeError("bad BTF: type [\(k + 1)] \(what()) refers to type \(v), but there are only \(count) types")
+        }
+      }
+      switch Kind(rawValue: UInt8((rec.info >> 24) & 0x1f))! {
+      case .pointer, .typedef, .volatile, .const, .restrict, .function, .variable, .typeTag, .declTag:
+        try check(p + 8, "type")
+      case .array:
+        try check(p + 12, "element type")
+        try check(p + 16, "index type")
+      case .structure, .union:
+        for j in 0..<vlen { try check(p + 12 + 12 * j + 4, "member #\(j)") }
+      case .functionProto:
+        try check(p + 8, "return type")
+        for j in 0..<vlen { try check(p + 12 + 8 * j + 4, "parameter #\(j)") }
+      case .dataSection:
+        for j in 0..<vlen { try check(p + 12 + 12 * j, "variable #\(j)") }
+      default:
+        break
+      }
+    }
   }
 
   /// The kind of base type `id` (1...), read from its record.
@@ -77,6 +117,12 @@ public struct LazySplitBase {
     let node = g.addSplitBaseNode(baseID: id)
     nodes[k] = node.rawValue
     return node
+  }
+
+  /// From now on base forward declaration `id` is `definition` (a module node) wherever a base
+  /// type decoded later refers to it (`Dedup.resolveForwards` points those decoded before).
+  public mutating func resolveForward(_ id: UInt32, to definition: TypeID) {
+    nodes[Int(id)] = definition.rawValue
   }
 
   /// Fills in base node `node` from its record; the types it refers to become nodes

@@ -29,8 +29,23 @@ extension Dedup {
   /// (`bindings::bindings_raw::mm_struct`) from making the C name ambiguous. Returns the number
   /// of forward declarations resolved.
   ///
+  /// With a split base, a base forward declaration whose key has no base definition and a
+  /// module definition that is unique resolves to that definition too (libbpf's dedup lets a
+  /// base FWD match a split STRUCT of its name): vmlinux often only declares a struct a module
+  /// defines (`struct ib_mad`), and without this every base type that reaches the declaration
+  /// (`ib_device_ops`, and from there `task_struct`, `sk_buff` …) differs from the module's copy,
+  /// which reaches the definition, and is written again. The base node stays (it is the base's):
+  /// only the references to it are pointed at the definition, so a module type that reaches
+  /// the definition equals the base type that reaches the declaration. Such pairs (base
+  /// forward, definition) are appended to `baseForwards`.
+  ///
   /// - Complexity: O(nodes + references); keys are looked up in a `ClassTable`, not a dictionary.
   func resolveForwards(_ g: inout TypeGraph) -> Int {
+    var baseForwards: [(forward: TypeID, definition: TypeID)] = []
+    return resolveForwards(&g, baseForwards: &baseForwards)
+  }
+
+  func resolveForwards(_ g: inout TypeGraph, baseForwards: inout [(forward: TypeID, definition: TypeID)]) -> Int {
     // Key class of each named definition or forward (0: none), and per key class the first
     // definition and whether all definitions share its label.
     var keyOf = ContiguousArray<Int32>(repeating: 0, count: g.count)
@@ -39,6 +54,9 @@ extension Dedup {
     var table = ClassTable(capacity: keyed / 2)
     var first = ContiguousArray<TypeID>(repeating: .void, count: 1)
     var unique = ContiguousArray<Bool>(repeating: true, count: 1)
+    // Per key class: a base node defines it (then a base forward of the key stays as it is).
+    var baseDefined = ContiguousArray<Bool>(repeating: false, count: 1)
+    let base = g.splitBase?.nodes ?? 0..<0
     var forwards = 0
     for i in 1..<g.count {
       let id = TypeID(i)
@@ -57,8 +75,10 @@ extension Dedup {
       if Int(k) >= first.count {
         first.append(.void)
         unique.append(true)
+        baseDefined.append(false)
       }
       if forward { continue }
+      if base.contains(i) { baseDefined[Int(k)] = true }
       if first[Int(k)].isVoid {
         first[Int(k)] = id
       } else if unique[Int(k)] && !labelsEqual(g, first[Int(k)], id) {
@@ -71,7 +91,11 @@ extension Dedup {
     for i in 1..<g.count where keyOf[i] != 0 {
       let id = TypeID(i)
       let k = Int(keyOf[i])
-      guard Self.isForward(g, id), unique[k], !first[k].isVoid, g.splitBase?.contains(id) != true else { continue }
+      guard Self.isForward(g, id), unique[k], !first[k].isVoid else { continue }
+      if base.contains(i) {
+        guard !baseDefined[k] else { continue }
+        baseForwards.append((id, first[k]))
+      }
       target[i] = first[k]
       resolved += 1
     }
@@ -79,7 +103,8 @@ extension Dedup {
     for i in 1..<g.count where g.kind(TypeID(i)) != .removed {
       g.rewriteReferences(of: TypeID(i)) { t in target[t.index].isVoid ? t : target[t.index] }
     }
-    for i in 1..<g.count where !target[i].isVoid {
+    // A base node is never merged away: it is written already, in the base.
+    for i in 1..<g.count where !target[i].isVoid && !base.contains(i) {
       g.merge(TypeID(i), into: target[i])
     }
     return resolved

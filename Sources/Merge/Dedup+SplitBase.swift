@@ -13,6 +13,9 @@ public protocol SplitBaseTypes {
   func types(named name: NameID, in g: TypeGraph) -> [UInt32]
   /// The base ids of the anonymous types with this `AnonymousKey`, in id order.
   mutating func anonymousTypes(key: UInt64) -> [UInt32]
+  /// From now on `node(id)` of base forward declaration `id` is the module's `definition`
+  /// (`Dedup.resolveForwards`), so base types decoded later refer to it.
+  mutating func resolveForward(_ id: UInt32, to definition: TypeID)
 }
 
 extension Dedup {
@@ -23,7 +26,10 @@ extension Dedup {
   ///
   /// Which base types to decode:
   /// 1. every definition named as a module forward declaration is, which `resolveForwards`
-  ///    then sees, as it would see all of them;
+  ///    then sees, as it would see all of them; and every base forward declaration named as a
+  ///    module definition, with the base's definitions of that name, so that `resolveForwards`
+  ///    can point the base's declaration at the module's definition (a base that only
+  ///    declares `struct ib_mad`, a module that defines it);
   /// 2. for each named module type, the base types of its name and kind are tried in id order,
   ///    each by walking both in step (Hopcroft–Karp's check for equal automata): pairs are
   ///    assumed equal when met again, labels must be equal (`labelsEqual`, the rule `run` uses),
@@ -47,8 +53,23 @@ extension Dedup {
         }
       }
     }
-    let forwards = resolveForwards(&g)
+    for i in 1..<firstBase where !Self.isForward(g, TypeID(i)) && Self.forwardFamily(g, TypeID(i)) != nil && !g.name(TypeID(i)).isEmpty {
+      let named = base.types(named: g.name(TypeID(i)), in: g)
+      guard named.contains(where: { base.kind(of: $0) == .forward }) else { continue }
+      for b in named {
+        switch base.kind(of: b) {
+        case .forward, .structure, .union, .enumeration, .enum64: try base.decode(base.node(b, in: &g), in: &g)
+        default: break
+        }
+      }
+    }
+    var baseForwards: [(forward: TypeID, definition: TypeID)] = []
+    let forwards = resolveForwards(&g, baseForwards: &baseForwards)
     var pairs = BasePairs(moduleNodes: firstBase)
+    for (forward, definition) in baseForwards {
+      base.resolveForward(g.splitBase!.baseID(forward), to: definition)
+      pairs.baseForward[definition.index] = forward
+    }
     for i in 1..<firstBase {
       let m = TypeID(i)
       guard !g.name(m).isEmpty, pairs.matched[i].isVoid, Self.mayMerge(g.kind(m)) else { continue }
@@ -62,10 +83,51 @@ extension Dedup {
   }
 }
 
+extension Dedup {
+  /// Per node of the split base (by its offset in `splitBase.nodes`; empty when there is none
+  /// such): whether the node reaches a module node by value, through typedefs, modifiers and
+  /// type tags. That module node is a definition a base forward declaration was resolved to
+  /// (`resolveForwards`): the base node equals the module's copy, which reaches the definition,
+  /// but its record refers to the declaration, which has no size. So `merge` keeps the module's
+  /// copy for whatever holds it by value (ib_uverbs.ko's arrays of `const struct
+  /// uapi_definition`, a struct vmlinux only declares: merged into vmlinux's `const` they were
+  /// arrays of a declaration, "Invalid elem"); a pointer to it merges into the base's as usual.
+  static func baseNodesReachingModuleNodes(_ g: TypeGraph) -> [Bool] {
+    guard let base = g.splitBase?.nodes, !base.isEmpty else { return [] }
+    var out: [Bool] = []
+    for i in base {
+      var t = TypeID(i)
+      var reaches = false
+      // A chain of modifiers ends within 32 steps in BTF the kernel takes.
+      chain: for _ in 0..<32 {
+        switch g.kind(t) {
+        case .typedef, .const, .volatile, .restrict, .typeTag: break
+        default: break chain
+        }
+        let r = g.ref(t)
+        if r.isVoid || g.kind(r) == .void { break }
+        if !base.contains(r.index) {
+          reaches = true
+          break
+        }
+        t = r
+      }
+      if reaches {
+        if out.isEmpty { out = [Bool](repeating: false, count: base.count) }
+        out[i - base.lowerBound] = true
+      }
+    }
+    return out
+  }
+}
+
 /// The module types found equal to base types, and the walk that finds them.
 private struct BasePairs {
   /// Per module node: the base node it equals (void: none found).
   var matched: ContiguousArray<TypeID>
+  /// Per module node: the base forward declaration resolved to it (void: none), which the
+  /// base's types refer to where the module's refer to the definition.
+  var baseForward: ContiguousArray<TypeID>
   /// Per module node: the base node assumed during the walk under way.
   private var assumed: ContiguousArray<TypeID>
   /// Pairs (module << 32 | base) found unequal: a label differs along the way, so they are
@@ -75,6 +137,7 @@ private struct BasePairs {
   init(moduleNodes: Int) {
     matched = ContiguousArray(repeating: .void, count: moduleNodes)
     assumed = ContiguousArray(repeating: .void, count: moduleNodes)
+    baseForward = ContiguousArray(repeating: .void, count: moduleNodes)
   }
 
   /// Whether module node `m0` equals base node `b0`; when it does, every pair the walk met is
@@ -91,8 +154,9 @@ private struct BasePairs {
         same = false
         break walk
       }
-      // A base node on the module's side (a forward resolved to the base) equals only itself.
-      guard m.index < matched.count else { same = false; break walk }
+      // A base node on the module's side (a forward resolved to the base) equals only itself,
+      // and so does a module node on the base's side (a base forward resolved to the module).
+      guard m.index < matched.count, b.index >= matched.count else { same = false; break walk }
       if !matched[m.index].isVoid || !assumed[m.index].isVoid {
         if matched[m.index] == b || assumed[m.index] == b { continue }
         same = false
@@ -148,10 +212,12 @@ private struct BasePairs {
   }
 
   /// The base node a reference of a module node stands for: itself for void and base nodes,
-  /// the match of a module node; nil when it has none.
+  /// the match of a module node, the base forward declaration resolved to a module definition;
+  /// nil when it has none.
   private func standIn(_ t: TypeID, _ g: TypeGraph) -> TypeID? {
     if t.isVoid || g.kind(t) == .void { return .void }
     if t.index >= matched.count { return t }
+    if !baseForward[t.index].isVoid { return baseForward[t.index] }
     return matched[t.index].isVoid ? nil : matched[t.index]
   }
 

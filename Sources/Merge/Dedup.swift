@@ -167,11 +167,20 @@ public struct Dedup: Pass {
         representative[c] = TypeID(i)
       }
     }
+    // A class whose base node reaches a module definition by value keeps a module copy
+    // (`baseNodesReachingModuleNodes`, Dedup+SplitBase.swift): its first module node.
+    let reachesModule = Self.baseNodesReachingModuleNodes(g)
+    var moduleCopy = ContiguousArray<TypeID>(repeating: .void, count: reachesModule.isEmpty ? 0 : classCount + 1)
     for i in 1..<g.count {
       let c = Int(classes[i])
       if c == 0 { classes[i] = g.kind(TypeID(i)) == .void ? Int32(i) : 0; continue }
       if base.contains(i) { classes[i] = Int32(i); continue }
       if representative[c].isVoid { representative[c] = TypeID(i) }
+      if !reachesModule.isEmpty, base.contains(representative[c].index), reachesModule[representative[c].index - base.lowerBound] {
+        if moduleCopy[c].isVoid { moduleCopy[c] = TypeID(i) }
+        classes[i] = moduleCopy[c].rawValue
+        continue
+      }
       classes[i] = representative[c].rawValue
     }
     func target(_ i: Int) -> TypeID { TypeID(Int(classes[i])) }

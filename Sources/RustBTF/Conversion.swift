@@ -21,6 +21,8 @@ public struct Conversion {
   /// referring to the base's types and strings instead of repeating them (pahole's
   /// `--btf_base`). nil: standalone BTF.
   public var base: [UInt8]?
+  /// How messages name the base: its path (`--btf_base PATH: …`); nil: `--btf_base: …`.
+  public var baseName: String?
   /// With a base: decode every base type into the graph and dedup over all of them, instead of
   /// only the base types a module type can equal. The BTF is the same; this is the reference
   /// the faster way is tested against.
@@ -71,6 +73,7 @@ public struct Conversion {
   /// the kernel would reject for a reason rustbtf knows).
   public func run(path: String) throws -> Result {
     try Self.check(pipeline)
+    try checkBase()
     var graph: TypeGraph
     var statistics = ImportStatistics()
     var importOptions = self.importOptions
@@ -82,7 +85,7 @@ public struct Conversion {
     }
     // Handed over, not copied: the passes then mutate the imported columns in place instead of
     // copying every column they write.
-    var result = try run(graph: consume graph, inputName: path)
+    var result = try convert(graph: consume graph, inputName: path)
     if let lost = statistics.incompleteSummary {
       result.diagnostics.insert("\(path): incomplete DWARF converted (--allow-incomplete-dwarf): \(lost)", at: 0)
     }
@@ -92,6 +95,12 @@ public struct Conversion {
   /// Runs the pipeline on `input` and encodes. The graph is consumed: pass it with `consume` (or
   /// a temporary) so the passes own its columns; a caller that keeps its copy pays for one.
   public func run(graph input: consuming TypeGraph, inputName: String) throws -> Result {
+    try checkBase()
+    return try convert(graph: consume input, inputName: inputName)
+  }
+
+  /// `run(graph:inputName:)` with the base checked already.
+  private func convert(graph input: consuming TypeGraph, inputName: String) throws -> Result {
     try Self.check(pipeline)
     var graph = consume input
     let importedScopes = graph.scopes
@@ -100,7 +109,7 @@ public struct Conversion {
     var context = PassContext(target: target)
     if let base {
       do { context.splitBaseStrings = try SplitBTF.strings(of: base) } catch {
-        throw ConversionError("--btf_base: \(error.description)")
+        throw ConversionError("\(baseLabel): \(error.description)")
       }
     }
     var pipeline = self.pipeline
@@ -128,6 +137,12 @@ public struct Conversion {
     let problems = base == nil ? BTFValidator.validate(checked, mode: .load)
       : BTFValidator.validate(split: checked, baseTypeCount: graph.splitBase?.typeCount ?? 1)
     if let problem = problems.first {
+      // A base type the module refers to is the base's fault (only the base's records are
+      // checked before the conversion, as the kernel checks vmlinux's; the resolve pass reaches
+      // the base types a module uses here).
+      if base != nil, problem.typeID > 0, problem.typeID < graph.splitBase?.typeCount ?? 1 {
+        throw ConversionError("\(baseLabel): \(problem.line) (a base type \(inputName) refers to); output not written")
+      }
       let fault = Self.nodeAtFault(problem, graph, importedScopes: importedScopes).map { "; the type at fault: \($0)" } ?? ""
       throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.line)\(fault); output not written")
     }
@@ -158,6 +173,16 @@ extension Conversion {
     return text
   }
 
+  /// `--btf_base PATH`, or `--btf_base` for a base without a name.
+  var baseLabel: String { baseName.map { "--btf_base \($0)" } ?? "--btf_base" }
+
+  /// Refuses a base the kernel would not have booted with (`BaseBTF.problem`), in its words,
+  /// before anything else runs.
+  func checkBase() throws {
+    guard let base else { return }
+    if let problem = BaseBTF.problem(base) { throw ConversionError("\(baseLabel): \(problem.line)") }
+  }
+
   /// Makes `base` the graph's split base and merges the graph's copies of base types into it,
   /// with the same structural equality dedup uses within the graph. Only the base types a
   /// module type can equal are decoded (`LazySplitBase`, `Dedup.mergeIntoSplitBase`); with
@@ -165,7 +190,7 @@ extension Conversion {
   func mergeIntoBase(_ base: [UInt8], _ graph: inout TypeGraph, _ context: inout PassContext) throws {
     if decodeWholeBase {
       do { try SplitBTF.attachBase(base, to: &graph) } catch {
-        throw ConversionError("--btf_base: \(error.description)")
+        throw ConversionError("\(baseLabel): \(error.description)")
       }
       // The module's bindgen copies of C types vmlinux has (now base nodes) first, then the
       // structural merge.
@@ -176,7 +201,8 @@ extension Conversion {
       return
     }
     do {
-      var lazy = try LazySplitBase(base, strings: context.splitBaseStrings, graph: &graph)
+      // The base's records passed the kernel's boot checks (`checkBase`).
+      var lazy = try LazySplitBase(base, strings: context.splitBaseStrings, metaChecked: true, graph: &graph)
       // The C definitions bindgen copies may merge into, with what their layouts read.
       for name in MergeBindgenCopies.copiedNames(in: &graph) {
         for b in lazy.types(named: name, in: graph) where lazy.kind(of: b) == .structure || lazy.kind(of: b) == .union {
@@ -188,7 +214,7 @@ extension Conversion {
       var dedup = Dedup()
       _ = try dedup.mergeIntoSplitBase(&graph, base: &lazy, context: &context)
     } catch let error as EncodeError {
-      throw ConversionError("--btf_base: \(error.description)")
+      throw ConversionError("\(baseLabel): \(error.description)")
     }
   }
 }

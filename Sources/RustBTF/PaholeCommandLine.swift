@@ -135,7 +135,7 @@ public enum PaholeCommandLine {
 
   /// Options rustbtf's own command line has too (same meaning): they alone do not make a
   /// command line pahole's.
-  static let shared: Set<String> = ["btf_encode_detached", "lang_exclude", "quiet", "q", "jobs", "help", "usage", "?"]
+  static let shared: Set<String> = ["btf_encode_detached", "lang_exclude", "quiet", "q", "jobs", "help", "usage", "?", "btf_base"]
 
   /// True when `arguments` (without the program name) are pahole's rather than rustbtf's own:
   /// no rustbtf subcommand first (`subcommands`), and some option only pahole has.

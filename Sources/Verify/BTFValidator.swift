@@ -63,4 +63,13 @@ public enum BTFValidator {
     if quick.run() == nil { return [] }
     return validate(bytes, mode: .load, limits: limits)
   }
+
+  /// What the kernel says of split BTF's own header and sections before its types, as it
+  /// checks a module's BTF (`btf_parse_module`: `btf_parse_hdr`, then the string section and the
+  /// type section's alignment as they are with a base); nil when it says nothing. The split's
+  /// types are checked in the blob base + split (`SplitBTF.concatenate`), whose header is the
+  /// split's.
+  public static func validateSplitHeader(_ split: [UInt8]) -> BTFProblem? {
+    KernelChecker(bytes: split, mode: .load).runSplitHeader()
+  }
 }

@@ -37,10 +37,13 @@ extension KernelChecker {
   func isDatasec(_ t: UInt32) -> Bool { t != 0 && kind(t) == .dataSection }
   func isDeclTag(_ t: UInt32) -> Bool { t != 0 && kind(t) == .declTag }
   func isTypeTag(_ t: UInt32) -> Bool { t != 0 && kind(t) == .typeTag }
+  /// By kind number, not `kind(_:)`: `btf_check_type_tags` asks this of every type of a
+  /// vmlinux-sized base.
   func isModifier(_ t: UInt32) -> Bool {
     guard t != 0 else { return false }
-    switch kind(t) {
-    case .typedef?, .volatile?, .const?, .restrict?, .typeTag?: return true
+    switch UInt8(kindNumber(t)) {
+    case Kind.typedef.rawValue, Kind.volatile.rawValue, Kind.const.rawValue, Kind.restrict.rawValue, Kind.typeTag.rawValue:
+      return true
     default: return false
     }
   }
@@ -121,17 +124,28 @@ extension KernelChecker {
     return true
   }
 
-  /// `btf_name_valid_identifier` (offset already valid).
+  /// Per byte: 1 when `nameCharOK(first: true)`, 2 when `nameCharOK(first: false)`.
+  static let identifierBytes: [UInt8] = (0..<256).map { c in
+    (nameCharOK(UInt8(c), first: true) ? 1 : 0) | (nameCharOK(UInt8(c), first: false) ? 2 : 0)
+  }
+
+  /// `btf_name_valid_identifier` (offset already valid). A vmlinux-sized base has some 600,000
+  /// names: scanned through a byte table and the blob's buffer, not per byte through
+  /// `nameCharOK`'s tables.
   func nameValidIdentifier(_ off: UInt32) -> Bool {
-    var i = strStart + Int(off)
-    guard Self.nameCharOK(b[i], first: true) else { return false }
-    let limit = i + Self.ksymNameLen
-    i += 1
-    while i < b.count && b[i] != 0 && i < limit {
-      if !Self.nameCharOK(b[i], first: false) { return false }
-      i += 1
+    Self.identifierBytes.withUnsafeBufferPointer { table in
+      b.withUnsafeBufferPointer { p in
+        var i = strStart + Int(off)
+        guard table[Int(p[i])] & 1 != 0 else { return false }
+        let limit = i + Self.ksymNameLen
+        i += 1
+        while i < p.count && p[i] != 0 && i < limit {
+          if table[Int(p[i])] & 2 == 0 { return false }
+          i += 1
+        }
+        return i < p.count && p[i] == 0
+      }
     }
-    return i < b.count && b[i] == 0
   }
 
   /// `btf_name_valid_section`: non-empty, printable.

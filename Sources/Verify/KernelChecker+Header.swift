@@ -156,4 +156,28 @@ extension KernelChecker {
     try btfCheckAllMetas()
     if mode == .load { try btfCheckAllTypes() }
   }
+
+  /// `btf_parse_module`'s checks of a module's own blob before its types: `btf_parse_hdr` as
+  /// for any blob, then `btf_parse_str_sec` and the type section's alignment as they are with
+  /// a base (vmlinux's): an empty string or type section is allowed, and the strings need not
+  /// start with a NUL (the base's do). The checks of a split blob's records are those of the
+  /// blob base + split (`SplitBTF.concatenate`), where its ids and offsets mean what they mean
+  /// to the kernel.
+  func btfParseSplitHdr() throws(Failure) {
+    try btfParseHdr()
+    let start = Int(hdrLen) + Int(strOff)
+    let end = start + Int(strLen)
+    if end != b.count {
+      fail("String section is not at the end")
+      throw .inval
+    }
+    if strLen != 0 && (strLen - 1 > 0x00ff_ffff || b[end - 1] != 0) {
+      fail("Invalid string section")
+      throw .inval
+    }
+    if typeOff & 3 != 0 {
+      fail("Unaligned type_off")
+      throw .inval
+    }
+  }
 }

@@ -69,6 +69,16 @@ final class KernelChecker {
     }
   }
 
+  /// `btfParseSplitHdr`'s verdict on a split blob's header.
+  func runSplitHeader() -> BTFProblem? {
+    do {
+      try btfParseSplitHdr()
+      return nil
+    } catch {
+      return problem(error)
+    }
+  }
+
   func problem(_ error: Failure) -> BTFProblem {
     var all = lines
     if !current.isEmpty { all.append(current) }

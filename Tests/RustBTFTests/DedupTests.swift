@@ -197,7 +197,9 @@ import Testing
         #expect(layouts.isSubset(of: have), "\(file): \(key) differs: pahole \(layouts.subtracting(have)), rustbtf \(have)")
       }
     }
-    let count = Self.totalCount(ours), reference = Self.totalCount(pahole)
+    // Debian's pahole (1.24) predates decl_tag_kfuncs: the kfunc tags tag-kfuncs adds are not
+    // counted against it.
+    let count = Self.totalCount(ours) - Self.count(ours, .declTag), reference = Self.totalCount(pahole)
     #expect(count <= reference, "\(file): \(count) types, pahole \(reference)")
     #expect(Self.count(ours, .function) <= Self.count(pahole, .function), "\(file): more FUNCs than pahole")
     #expect(Self.count(ours, .variable) <= Self.count(pahole, .variable), "\(file): more VARs than pahole")
