@@ -58,21 +58,19 @@ extension DWARFWalker {
     }
     guard dwarf_haschildren(&die) > 0 else { return }
     let start = memberBuffer.count
-    if mayDescend(depth) {
-      forEachChild(of: &die) { w, child in
-        switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
-        case DW.formalParameter:
-          // Through DW_AT_abstract_origin: an inlined or out-of-line copy names its parameters there.
-          let name = w.internName(rb_integrate_string(&child, DW.atName))
-          w.appendParameter(name, type: rb_integrate_ref(&child, DW.atType, w.alt))
-        case DW.unspecifiedParameters:
-          w.appendParameter(.empty, type: 0)
-        case DWARFTag.templateTypeParameter, DWARFTag.templateValueParameter:
-          w.stats.dies &+= 1
-          w.templateParameter(&child, owner: fn)
-        default:
-          w.visit(&child, Context(kind: .function), depth + 1)
-        }
+    descend(into: &die) { w, child in
+      switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
+      case DW.formalParameter:
+        // Through DW_AT_abstract_origin: an inlined or out-of-line copy names its parameters there.
+        let name = w.internName(rb_integrate_string(&child, DW.atName))
+        w.appendParameter(name, type: rb_integrate_ref(&child, DW.atType, w.alt))
+      case DW.unspecifiedParameters:
+        w.appendParameter(.empty, type: 0)
+      case DWARFTag.templateTypeParameter, DWARFTag.templateValueParameter:
+        w.stats.dies &+= 1
+        w.templateParameter(&child, owner: fn)
+      default:
+        w.visit(&child, Context(kind: .function), depth + 1)
       }
     }
     finishMembers(proto, start)
