@@ -8,6 +8,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "fastwalk.h"
+#include <pthread.h>
+
+/* glibc's, for the stack bounds of the walking thread (DWARFWalker+Stack.swift); declared here
+ * because Swift's Glibc module is built without _GNU_SOURCE. */
+extern int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr);
 
 /* ---- rustbtf importer helpers (Sources/TypeGraph/Import). ------------------------------------
  * One pass over a DIE's attributes (dwarf_getattrs with a C callback) fills `rb_attrs`; the

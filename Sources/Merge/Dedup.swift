@@ -29,13 +29,18 @@ import TypeGraph
 /// makes every hash equal, so that every lookup takes the equality path; the result must be the
 /// same. A debugging aid: it makes the pass quadratic.
 ///
-/// - Complexity: O((nodes + references) × rounds); rounds are bounded by the longest chain of
-///   references that tells two nodes apart. No dictionary: every lookup is a `ClassTable`.
+/// - Complexity: O((nodes + references) × log nodes) for the refinement (`refine`), linear in
+///   practice. No dictionary: every lookup is a `ClassTable`.
 public struct Dedup: Pass {
   public static let name = "dedup"
   public static let summary = "merge structurally equal types across compile units (cycles and anonymous types included)"
 
   public var forceCollisions: Bool
+
+  /// Nodes grouped by the refinement in the last run, the pass's work (DWARFShapeTests bounds
+  /// it on a long chain of anonymous pointers).
+  var signatures = 0
+  var maxRounds = Dedup.defaultMaxRounds
 
   public init(forceCollisions: Bool = false) { self.forceCollisions = forceCollisions }
 
@@ -48,6 +53,7 @@ public struct Dedup: Pass {
   }
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
+    signatures = 0
     let forwards = resolveForwards(&graph)
     let merged: Int
     do {  // the classes are freed before the order is computed: the pass's memory peaks here
@@ -96,13 +102,21 @@ public struct Dedup: Pass {
   /// lookup; on a distribution vmlinux the later rounds split a few thousand of 400,000
   /// classes, so most of their work is skipped. The partition is the same either way (the
   /// coarsest stable one is unique).
+  /// Rounds of the whole graph settle a kernel in a few (Debian's vmlinux: 6) at little cost
+  /// in memory, but need one round per level of the deepest difference: a chain of N anonymous
+  /// pointers (each differs from the next only by its distance from `int`) took N rounds of
+  /// the whole graph. After `maxRounds` (8) the rest of the work goes to `refineByBatches`, whose
+  /// work is bounded by what changes, not by the graph.
   /// Returns the number of classes (void's included).
-  private func refine(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int) -> Int {
+  private mutating func refine(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int) -> Int {
     var count = initialCount
     // Per class of `classes`: it comes from a class that split in the last round (nil before
     // the first round: every class counts as such).
     var justSplit: ContiguousArray<Bool>? = nil
+    var rounds = 0
     while true {
+      if rounds == maxRounds { return refineByBatches(g, &classes, count: count) }
+      rounds += 1
       let current = classes
       var dirty = ContiguousArray<Bool>(repeating: justSplit == nil, count: count)
       if let justSplit {
@@ -129,6 +143,7 @@ public struct Dedup: Pass {
           next[i] = wholeClass[c]
           continue
         }
+        signatures += 1
         var h = UInt64(bitPattern: Int64(current[i])) &* 0x9E37_79B9_7F4A_7C15
         g.forEachReference(of: id) { t in h = mix(h, UInt64(UInt32(bitPattern: current[t.index]))) }
         next[i] = table.classOf(id, hash: hashed(h)) { a, b in
@@ -150,6 +165,193 @@ public struct Dedup: Pass {
       justSplit = nextSplit
       count = newCount
     }
+  }
+
+  /// Rounds of `refine` before `refineByBatches` takes over (tests set 0: batches only).
+  static let defaultMaxRounds = 8
+
+  /// `refine` past its first rounds: Hopcroft's refinement, with "all but the largest part" as
+  /// the work bound.
+  ///
+  /// Only a node that refers to a node whose class number changed can need a new class, so
+  /// the work goes in batches: the first batch holds every node of a class with more than one
+  /// member; each later batch holds the nodes that refer to a node renumbered in the batch
+  /// before. A batch groups its nodes by class and by the classes they refer to (one
+  /// `ClassTable`), then splits each class it touched: its nodes outside the batch form one
+  /// part (they refer to nothing renumbered, so they still agree with each other, and differ
+  /// from every node in the batch, which refers to a fresh class they cannot be in), the
+  /// batch's groups the others. The largest part keeps the class's number and every other part
+  /// takes a new one: a node is renumbered only into a part at most half its class's size, so
+  /// at most log2(nodes) times, and a batch costs what its nodes refer to. A chain of N
+  /// anonymous pointers, which splits one pointer per batch, costs O(N), not N rounds of the
+  /// whole graph. The partition is the coarsest stable one, which is unique, so the merge is
+  /// the same for any order of the work.
+  ///
+  /// A class's nodes lie contiguously in `members` (`first[c]..<end[c]`), so the part that
+  /// gets a new number can be enumerated whichever it is. `signatures` counts the nodes grouped
+  /// (the work; DWARFShapeTests bounds it).
+  /// Returns the number of classes (void's included).
+  private mutating func refineByBatches(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int) -> Int {
+    let n = g.count
+    // Class ranges over `members`; `position[i]`: where node i is in `members`.
+    var first = ContiguousArray<Int32>(repeating: 0, count: initialCount)
+    var end = ContiguousArray<Int32>(repeating: 0, count: initialCount)
+    for i in 0..<n { end[Int(classes[i])] += 1 }
+    var start: Int32 = 0
+    for c in 0..<initialCount {
+      first[c] = start
+      start += end[c]
+      end[c] = first[c]
+    }
+    var members = ContiguousArray<Int32>(repeating: 0, count: n)
+    var position = ContiguousArray<Int32>(repeating: 0, count: n)
+    for i in 0..<n {
+      let c = Int(classes[i])
+      members[Int(end[c])] = Int32(i)
+      position[i] = end[c]
+      end[c] += 1
+    }
+    @inline(__always) func splittable(_ c: Int32) -> Bool { c != 0 && end[Int(c)] - first[Int(c)] > 1 }
+
+    // Who refers to whom, for the nodes that can be split (a class of one never splits).
+    var referrerStart = ContiguousArray<Int32>(repeating: 0, count: n + 1)
+    for i in 1..<n where splittable(classes[i]) {
+      g.forEachReference(of: TypeID(i)) { t in referrerStart[t.index + 1] += 1 }
+    }
+    for i in 0..<n { referrerStart[i + 1] += referrerStart[i] }
+    var referrers = ContiguousArray<Int32>(repeating: 0, count: Int(referrerStart[n]))
+    do {
+      var fill = referrerStart
+      for i in 1..<n where splittable(classes[i]) {
+        g.forEachReference(of: TypeID(i)) { t in
+          referrers[Int(fill[t.index])] = Int32(i)
+          fill[t.index] += 1
+        }
+      }
+    }
+
+    var count = initialCount
+    // Per class, during a batch: its nodes in the batch, and its first group (0: none).
+    var inBatch = ContiguousArray<Int32>(repeating: 0, count: count)
+    var groupHead = ContiguousArray<Int32>(repeating: 0, count: count)
+    var inNextBatch = ContiguousArray<Bool>(repeating: false, count: n)
+    var batch = ContiguousArray<Int32>()
+    for i in 1..<n where splittable(classes[i]) { batch.append(Int32(i)) }
+    var renumbered = ContiguousArray<Int32>()
+    var parts = ContiguousArray<(Int32, Int32)>()
+    while !batch.isEmpty {
+      signatures += batch.count
+      // Group the batch's nodes by class and the classes they refer to.
+      // Sized for the groups, not the nodes: the table grows as groups appear.
+      var table = ClassTable(capacity: min(batch.count, 1 << 16))
+      var groupOf = ContiguousArray<Int32>(repeating: 0, count: batch.count)
+      // Per group (numbered from 1 as the table makes them): its size and the next group of its class.
+      var groupSize: ContiguousArray<Int32> = [0]
+      var groupNext: ContiguousArray<Int32> = [0]
+      var touched = ContiguousArray<Int32>()
+      for (t, node) in batch.enumerated() {
+        let id = TypeID(Int(node))
+        let c = classes[Int(node)]
+        var h = UInt64(bitPattern: Int64(c)) &* 0x9E37_79B9_7F4A_7C15
+        g.forEachReference(of: id) { r in h = mix(h, UInt64(UInt32(bitPattern: classes[r.index]))) }
+        let known = table.count
+        let group = table.classOf(id, hash: hashed(h)) { a, b in
+          guard classes[a.index] == classes[b.index] else { return false }
+          let k = g.referenceCount(of: a)
+          guard k == g.referenceCount(of: b) else { return false }
+          for s in 0..<k where classes[g.reference(of: a, at: s).index] != classes[g.reference(of: b, at: s).index] {
+            return false
+          }
+          return true
+        }
+        groupOf[t] = group
+        if group > known {  // a new group: listed under its class
+          groupSize.append(0)
+          groupNext.append(0)
+          if inBatch[Int(c)] == 0 { touched.append(c) }
+          groupNext[Int(group)] = groupHead[Int(c)]
+          groupHead[Int(c)] = group
+        }
+        groupSize[Int(group)] += 1
+        inBatch[Int(c)] += 1
+      }
+      // Where each group's nodes go in its class's range (groups first, the rest after);
+      // zero for a class that does not split.
+      var groupFill = ContiguousArray<Int32>(repeating: 0, count: groupSize.count)
+      for c in touched {
+        let one = groupNext[Int(groupHead[Int(c)])] == 0
+        if one && inBatch[Int(c)] == end[Int(c)] - first[Int(c)] { continue }
+        var at = first[Int(c)]
+        var group = groupHead[Int(c)]
+        while group != 0 {
+          groupFill[Int(group)] = at
+          at += groupSize[Int(group)]
+          group = groupNext[Int(group)]
+        }
+      }
+      for (t, node) in batch.enumerated() {
+        let group = Int(groupOf[t])
+        guard groupFill[group] != 0 else { continue }  // its class does not split (no class that splits starts at 0: void's does)
+        let to = Int(groupFill[group])
+        groupFill[group] += 1
+        let from = Int(position[Int(node)])
+        let other = members[to]
+        members[from] = other
+        position[Int(other)] = Int32(from)
+        members[to] = node
+        position[Int(node)] = Int32(to)
+      }
+      // Split: the largest part keeps the number (the rest of the class on a tie: it need not
+      // be enumerated), every other part takes a new one.
+      renumbered.removeAll(keepingCapacity: true)
+      for c in touched {
+        let ci = Int(c)
+        defer {
+          inBatch[ci] = 0
+          groupHead[ci] = 0
+        }
+        let rest = end[ci] - first[ci] - inBatch[ci]
+        if groupNext[Int(groupHead[ci])] == 0 && rest == 0 { continue }
+        parts.removeAll(keepingCapacity: true)
+        var at = first[ci]
+        var group = groupHead[ci]
+        while group != 0 {
+          parts.append((at, at + groupSize[Int(group)]))
+          at += groupSize[Int(group)]
+          group = groupNext[Int(group)]
+        }
+        if rest > 0 { parts.append((at, end[ci])) }
+        var keep = 0
+        for k in parts.indices where parts[k].1 - parts[k].0 >= parts[keep].1 - parts[keep].0 { keep = k }
+        first[ci] = parts[keep].0
+        end[ci] = parts[keep].1
+        for k in parts.indices where k != keep {
+          let fresh = Int32(count)
+          count += 1
+          first.append(parts[k].0)
+          end.append(parts[k].1)
+          inBatch.append(0)
+          groupHead.append(0)
+          for p in Int(parts[k].0)..<Int(parts[k].1) {
+            classes[Int(members[p])] = fresh
+            renumbered.append(members[p])
+          }
+        }
+      }
+      // The next batch: the nodes that refer to a renumbered one.
+      batch.removeAll(keepingCapacity: true)
+      for node in renumbered {
+        for r in referrerStart[Int(node)]..<referrerStart[Int(node) + 1] {
+          let i = Int(referrers[Int(r)])
+          if !inNextBatch[i] && splittable(classes[i]) {
+            inNextBatch[i] = true
+            batch.append(Int32(i))
+          }
+        }
+      }
+      for node in batch { inNextBatch[Int(node)] = false }
+    }
+    return count
   }
 
   /// Returns the number of nodes merged away.

@@ -29,6 +29,14 @@ public struct DWARFImportOptions: Sendable {
   var releaseWalkedPages = true
   var releasedPages: ReleasedPages? = nil
 
+  /// Tests: no thread can be started, as under `ulimit -u 1` (the walk must still finish).
+  var failThreadStarts = false
+
+  /// Tests: the walk takes a fresh stack after this many bytes of each (`DWARFWalker.descend`),
+  /// so that a few thousand levels of nesting exercise it; and the log of fresh stacks taken.
+  var stackBudget: Int? = nil
+  var freshStacks: FreshStackLog? = nil
+
   /// `threads`, with 0 made the number of online CPUs.
   public var threadCount: Int {
     if threads > 0 { return threads }
@@ -112,15 +120,25 @@ public struct ImportStatistics: Sendable, Hashable {
   public var unreadableNames = 0
   /// Units whose length runs past the end of `.debug_info` (a truncated section).
   public var truncatedUnits = 0
+  /// References (`DW_AT_type`…) to an offset where no DIE starts: past the end of
+  /// `.debug_info`, or into the middle of a DIE (corrupt DWARF); they resolve to void.
+  public var danglingReferences = 0
+  /// Cycles of pointers, typedefs, qualifiers and arrays (a pointer to itself: corrupt DWARF);
+  /// each is broken, the reference that closes it made void.
+  public var typeCycles = 0
   /// The first place something could not be read, for the error message.
   public var firstUnreadable: String? = nil
   /// What `allowIncomplete` let through: nothing when the DWARF was read completely.
   public var incompleteSummary: String? {
-    if unreadableDIEs == 0 && unreadableNames == 0 && truncatedUnits == 0 { return nil }
+    if unreadableDIEs == 0 && unreadableNames == 0 && truncatedUnits == 0 && danglingReferences == 0 && typeCycles == 0 {
+      return nil
+    }
     var parts: [String] = []
     if truncatedUnits > 0 { parts.append("\(truncatedUnits) units cut short") }
     if unreadableDIEs > 0 { parts.append("\(unreadableDIEs) DIEs could not be read") }
     if unreadableNames > 0 { parts.append("\(unreadableNames) names could not be read") }
+    if danglingReferences > 0 { parts.append("\(danglingReferences) references point to no DIE") }
+    if typeCycles > 0 { parts.append("\(typeCycles) type cycles broken") }
     return parts.joined(separator: ", ") + (firstUnreadable.map { " (first: \($0))" } ?? "")
   }
   /// Members skipped because their offset could not be computed (a location expression other
@@ -129,7 +147,8 @@ public struct ImportStatistics: Sendable, Hashable {
   /// Arrays whose element count (the product of their dimensions) does not fit 32 bits (node
   /// made unrepresentable).
   public var oversizedArrays = 0
-  /// DIE nesting deeper than the importer follows (children skipped).
+  /// DIEs whose children were not walked: nested deeper than the thread's stack, with no
+  /// thread to walk them on a fresh stack (`DWARFWalker.descend`); the import then fails.
   public var tooDeep = 0
   /// Sibling steps that fell back to libdw's subtree skipping (a DIE with children that were not
   /// walked, or an attribute form the fast path does not know).
@@ -225,6 +244,9 @@ public enum DWARFImporter {
     walker.excludeLanguages = options.excludeLanguages
     walker.addressBias = bias
     walker.publicSiblingWalk = options.siblingWalk == .publicLibdw
+    walker.failThreadStarts = options.failThreadStarts
+    walker.stackBudget = options.stackBudget.map { UInt($0) }
+    walker.freshStacks = options.freshStacks
     if let report = options.unitProgress {
       // Unit headers only: a cheap count next to the walk.
       walker.unitProgress = UnitProgress(
@@ -253,6 +275,14 @@ public enum DWARFImporter {
     }
     try walker.finish()
     walker.unitProgress?.finished()
+    if walker.stats.tooDeep > 0 {
+      let at = walker.firstTooDeep.map { " (first at DIE 0x\(String($0 & ~UInt64(RB_ALT_OFFSET_BIT), radix: 16)))" } ?? ""
+      throw ImportError(
+        "\(path): DWARF nested too deep for the stack: the children of \(walker.stats.tooDeep) DIEs were not walked\(at), and no thread could be started to walk them on a fresh stack; nothing written")
+    }
+    if let cycle = walker.firstTypeCycle, !options.allowIncomplete {
+      throw ImportError("\(path): corrupt DWARF: \(cycle); nothing written (--allow-incomplete-dwarf breaks the cycle)")
+    }
     if let lost = walker.stats.incompleteSummary, !options.allowIncomplete {
       throw ImportError("\(path): corrupt or truncated DWARF: \(lost); nothing written (--allow-incomplete-dwarf converts what can be read)")
     }

@@ -128,6 +128,7 @@ extension DWARFWalker {
     functionFixOffsets.append(contentsOf: chunk.functionFixOffsets)
     if trace != nil, let t = chunk.trace { trace!.append(contentsOf: t) }
     stats.add(chunk.stats)
+    if firstTooDeep == nil { firstTooDeep = chunk.firstTooDeep }
     stats.siblingFallbacks += Int(clamping: chunk.walk.pointee.slow)
   }
 
@@ -142,6 +143,9 @@ extension DWARFWalker {
     w.addressBias = addressBias
     w.publicSiblingWalk = publicSiblingWalk
     w.unitProgress = unitProgress
+    w.failThreadStarts = failThreadStarts
+    w.stackBudget = stackBudget
+    w.freshStacks = freshStacks
     if trace != nil { w.trace = [] }
     w.graph.symbols = graph.symbols
     w.symbolStrings = symbolStrings ?? graph.strings
@@ -158,6 +162,8 @@ extension ImportStatistics {
     unreadableDIEs += o.unreadableDIEs
     unreadableNames += o.unreadableNames
     truncatedUnits += o.truncatedUnits
+    danglingReferences += o.danglingReferences
+    typeCycles += o.typeCycles
     if firstUnreadable == nil { firstUnreadable = o.firstUnreadable }
     unsupportedMemberLocations += o.unsupportedMemberLocations
     oversizedArrays += o.oversizedArrays

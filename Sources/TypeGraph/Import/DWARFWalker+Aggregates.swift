@@ -107,25 +107,23 @@ extension DWARFWalker {
     memberBuffer.append(Member(type: vp))
     memberBufferOffsets.append(0)
     let start = memberBuffer.count
-    if mayDescend(depth) {
-      forEachChild(of: &die) { w, child in
-        switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
-        case DWARFTag.member:
-          // The discriminant: the variant part's DW_AT_discr names it.
-          w.stats.dies &+= 1
-          guard discr != 0, w.dieOffset(&child) == discr,
-            let (read, target) = w.readMember(&child, isUnion: false)
-          else { return }
-          var m = read
-          m.bits = VariantFlags.discriminant.rawValue
-          w.memberBuffer.append(m)
-          w.memberBufferOffsets.append(target)
-        case DWARFTag.variant:
-          w.stats.dies &+= 1
-          w.variant(&child, depth + 1)
-        default:
-          w.visit(&child, Context(kind: .typesOnly), depth + 1)
-        }
+    descend(into: &die) { w, child in
+      switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
+      case DWARFTag.member:
+        // The discriminant: the variant part's DW_AT_discr names it.
+        w.stats.dies &+= 1
+        guard discr != 0, w.dieOffset(&child) == discr,
+          let (read, target) = w.readMember(&child, isUnion: false)
+        else { return }
+        var m = read
+        m.bits = VariantFlags.discriminant.rawValue
+        w.memberBuffer.append(m)
+        w.memberBufferOffsets.append(target)
+      case DWARFTag.variant:
+        w.stats.dies &+= 1
+        w.variant(&child, depth + 1)
+      default:
+        w.visit(&child, Context(kind: .typesOnly), depth + 1)
       }
     }
     finishMembers(vp, start)

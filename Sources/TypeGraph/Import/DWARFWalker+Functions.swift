@@ -66,20 +66,18 @@ extension DWARFWalker {
     }
     guard dwarf_haschildren(&die) > 0 else { return }
     let start = memberBuffer.count
-    if mayDescend(depth) {
-      forEachChild(of: &die) { w, child in
-        switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
-        case DW.formalParameter:
-          w.formalParameter(&child, fact: factIndex, position: position)
-          position += 1
-        case DW.unspecifiedParameters:
-          w.appendParameter(.empty, type: 0)
-        case DWARFTag.templateTypeParameter, DWARFTag.templateValueParameter:
-          w.stats.dies &+= 1
-          w.templateParameter(&child, owner: fn)
-        default:
-          w.visit(&child, Context(kind: .function), depth + 1)
-        }
+    descend(into: &die) { w, child in
+      switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
+      case DW.formalParameter:
+        w.formalParameter(&child, fact: factIndex, position: position)
+        position += 1
+      case DW.unspecifiedParameters:
+        w.appendParameter(.empty, type: 0)
+      case DWARFTag.templateTypeParameter, DWARFTag.templateValueParameter:
+        w.stats.dies &+= 1
+        w.templateParameter(&child, owner: fn)
+      default:
+        w.visit(&child, Context(kind: .function), depth + 1)
       }
     }
     finishMembers(proto, start)

@@ -10,6 +10,11 @@ extension DWARFWalker {
     var n = 0
     while name[n] != 0 { n += 1 }
     let needed = scopeLength + 2 + n
+    // Paths are interned per scope, so their bytes grow with the square of the nesting: past
+    // `maxScopeLength` (no real path comes near; Debian's vmlinux nests 10 deep) the path
+    // stops growing and the DIEs below keep the outer one, so that nesting tens of thousands
+    // deep costs memory in proportion to it, not gigabytes of names.
+    guard needed <= Self.maxScopeLength else { return saved }
     if needed > scopeCapacity {
       var capacity = scopeCapacity
       while capacity < needed { capacity *= 2 }
@@ -29,6 +34,8 @@ extension DWARFWalker {
     scopeValid = false
     return saved
   }
+
+  static let maxScopeLength = 8 << 10
 
   mutating func popScope(_ saved: ScopeState) {
     scopeLength = saved.length

@@ -161,13 +161,11 @@ extension DWARFWalker {
     }
     let saved = pushScope(cName)
     let start = memberBuffer.count
-    if mayDescend(depth) {
-      forEachChild(of: &die) { w, child in
-        if dwarf_tag(&child) == Int32(DW.enumerator) {
-          w.enumerator(&child, signed: &signed)
-        } else {
-          w.visit(&child, Context(kind: .enumeration, owner: id), depth + 1)
-        }
+    descend(into: &die) { w, child in
+      if dwarf_tag(&child) == Int32(DW.enumerator) {
+        w.enumerator(&child, signed: &signed)
+      } else {
+        w.visit(&child, Context(kind: .enumeration, owner: id), depth + 1)
       }
     }
     popScope(saved)
@@ -281,21 +279,19 @@ extension DWARFWalker {
     pendingRef(id, target)
     guard dwarf_haschildren(&die) > 0 else { return }
     let start = memberBuffer.count
-    if mayDescend(depth) {
-      forEachChild(of: &die) { w, child in
-        switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
-        case DW.formalParameter:
-          guard rb_collect(&child, w.attrs) == 0 else {
-            w.stats.dies &+= 1
-            w.noteUnreadableDIE()
-            return
-          }
-          w.appendParameter(w.internName(w.nameAttribute()), type: rb_ref(w.attrs, Slot.type))
-        case DW.unspecifiedParameters:
-          w.appendParameter(.empty, type: 0)
-        default:
-          w.visit(&child, Context(kind: .typesOnly), depth + 1)
+    descend(into: &die) { w, child in
+      switch UInt16(truncatingIfNeeded: dwarf_tag(&child)) {
+      case DW.formalParameter:
+        guard rb_collect(&child, w.attrs) == 0 else {
+          w.stats.dies &+= 1
+          w.noteUnreadableDIE()
+          return
         }
+        w.appendParameter(w.internName(w.nameAttribute()), type: rb_ref(w.attrs, Slot.type))
+      case DW.unspecifiedParameters:
+        w.appendParameter(.empty, type: 0)
+      default:
+        w.visit(&child, Context(kind: .typesOnly), depth + 1)
       }
     }
     finishMembers(id, start)

@@ -57,6 +57,19 @@ struct DWARFWalker {
   /// reserved for them (`reserveForWholeFile`).
   var unitBytes: UInt64 = 0
   var reserved = false
+  /// The stack address below which the walk continues on a fresh stack (`descend`).
+  var stackFloor: UInt = 0
+  /// The first type cycle found (`breakTypeCycles`), for the message.
+  var firstTypeCycle: String? = nil
+  /// Tests: the bytes of stack the walk uses before it takes a fresh one (nil: the thread's
+  /// stack less a margin), and the log of fresh stacks taken.
+  var stackBudget: UInt? = nil
+  var freshStacks: FreshStackLog? = nil
+  /// Where the first DIE whose children could not be walked is (`tooDeep`), for the message.
+  var firstTooDeep: UInt64? = nil
+  /// Tests: every thread start fails, as under a pids or nproc limit
+  /// (`DWARFImportOptions.failThreadStarts`).
+  var failThreadStarts = false
   /// The main walker's: `.debug_info` pages it has walked past, released as it goes.
   var walkedPages: WalkedPages? = nil
   /// The unit being walked, for messages: its name once read, and its DIE's offset.
@@ -138,8 +151,6 @@ struct DWARFWalker {
   var scopeID = NameID.empty
   var scopeValid = true
 
-  static let maxDepth = 256
-
   enum ContextKind { case top, aggregate, enumeration, function, typesOnly }
   struct Context {
     var kind: ContextKind
@@ -194,6 +205,7 @@ struct DWARFWalker {
       inSupplementaryFile = false
     }
     resolve()
+    breakTypeCycles()
     stats.siblingFallbacks += Int(clamping: walk.pointee.slow)
     walk.pointee.slow = 0
   }
@@ -218,6 +230,7 @@ struct DWARFWalker {
   /// Walks `count` units of `dbg` (all of them by default) from the one after `previous` (the
   /// first when nil): `dwarf_get_units` order, which is the order of `.debug_info`.
   mutating func walkUnits(of dbg: OpaquePointer, after previous: OpaquePointer? = nil, count: Int = .max) throws(ImportError) {
+    stackFloor = stackFloorOfThisThread()
     var cu = previous
     for _ in 0..<count {
       var next: OpaquePointer? = nil
@@ -338,20 +351,24 @@ struct DWARFWalker {
     }
   }
 
-  /// Whether the children of a DIE at `depth` may be walked; deeper nesting is counted and
-  /// skipped (it bounds the recursion, whatever the input).
-  mutating func mayDescend(_ depth: Int) -> Bool {
-    if depth >= Self.maxDepth {
-      stats.tooDeep += 1
-      return false
+  /// `forEachChild` for a walk that recurses into the children: the walk recurses once per
+  /// level of DIE nesting, and DWARF may nest as deep as it likes (pahole follows any depth).
+  /// When this thread's stack runs low, the children are walked on a fresh stack (a thread
+  /// started for them and joined at once: `DWARFWalker+Stack.swift`), so nesting is bounded by
+  /// memory only. When no thread can be started, the children are skipped and counted
+  /// (`ImportStatistics.tooDeep`), and the import fails.
+  @inline(__always)
+  mutating func descend(into parent: inout Dwarf_Die, _ body: (inout DWARFWalker, inout Dwarf_Die) -> Void) {
+    if currentStackAddress() < stackFloor {
+      descendOnFreshStack(into: &parent, body)
+      return
     }
-    return true
+    forEachChild(of: &parent, body)
   }
 
   /// Visits every child of `parent` (at `depth`) in the context `ctx`.
   mutating func walkChildren(_ parent: inout Dwarf_Die, _ ctx: Context, _ depth: Int) {
-    guard mayDescend(depth) else { return }
-    forEachChild(of: &parent) { w, child in w.visit(&child, ctx, depth + 1) }
+    descend(into: &parent) { w, child in w.visit(&child, ctx, depth + 1) }
   }
 
   mutating func visit(_ die: inout Dwarf_Die, _ ctx: Context, _ depth: Int) {

@@ -105,8 +105,14 @@ extension DWARFWalker {
     // Small ranges, few ahead: the walks waiting to be absorbed are what parallelism costs in
     // memory, and a range costs little more than its walker's buffers.
     let work = ParallelWalk(template: self, units: units, ranges: units.ranges(threads * rangesPerThread), window: threads + 2)
-    let workers = (0..<min(threads, work.ranges.count)).compactMap { _ in startThread { work.run() } }
-    if workers.isEmpty { work.run() }  // no thread could be started: walk here
+    let workers = (0..<min(threads, work.ranges.count)).compactMap { _ in startThread(failing: failThreadStarts) { work.run() } }
+    if workers.isEmpty {
+      // No thread could be started (a pids cgroup or nproc limit, no address space for a
+      // stack): the walk runs here, on one thread. Not through `work.run()`: a walk ahead of
+      // the absorbing waits for it (`window`), and the absorbing thread would wait on itself.
+      try walkUnits(of: dwarf, count: units.count)
+      return
+    }
     var failure: ImportError? = nil
     for k in work.ranges.indices {
       switch work.take(k) {
@@ -218,8 +224,9 @@ private final class ParallelWalk: @unchecked Sendable {
 }
 
 /// Starts a thread running `body` (stack 16 MiB: the walk recurses once per DIE nesting level);
-/// nil when the system refuses one.
-private func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
+/// nil when the system refuses one (or when `failing`, a test's stand-in for a refusal).
+func startThread(failing: Bool = false, _ body: @escaping @Sendable () -> Void) -> pthread_t? {
+  if failing { return nil }
   final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
   var attr = pthread_attr_t()
   pthread_attr_init(&attr)
