@@ -11,9 +11,9 @@ extension DWARFWalker {
     while name[n] != 0 { n += 1 }
     let needed = scopeLength + 2 + n
     // Paths are interned per scope, so their bytes grow with the square of the nesting: past
-    // `maxScopeLength` (no real path comes near; Debian's vmlinux nests 10 deep) the path
-    // stops growing and the DIEs below keep the outer one, so that nesting tens of thousands
-    // deep costs memory in proportion to it, not gigabytes of names.
+    // `maxScopeLength` (no real path comes near) the path stops growing and the DIEs below
+    // keep the outer one, so that nesting tens of thousands deep costs memory in proportion
+    // to it, not gigabytes of names (60,000 levels overflowed the string table).
     guard needed <= Self.maxScopeLength else { return saved }
     if needed > scopeCapacity {
       var capacity = scopeCapacity

@@ -7,8 +7,9 @@ internal import CDwarf
 /// thread's stack runs low (`stackFloor`) the children of the DIE being walked are walked by
 /// a thread started with a fresh stack, which the walking thread joins at once. The walk stays
 /// one walk on one thread at a time (the same walker, the same order), so its result does not
-/// depend on where the stacks were cut; a nesting deep enough to need a fresh stack is
-/// pathological (Debian's vmlinux nests 10 levels), so the cost of a thread there never shows.
+/// depend on where the stacks were cut. Only pathological DWARF nests deep enough to need a
+/// fresh stack (thousands of levels on the main thread's 8 MiB), so a thread's cost there
+/// never shows on real input.
 extension DWARFWalker {
   /// Stack kept free below the floor: what one level of the walk and the libdw and libc calls
   /// under it use, with a wide margin (a debug build's frames are large).
