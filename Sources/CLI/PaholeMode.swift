@@ -109,15 +109,7 @@ enum PaholeMode {
       """
     for o in PaholeCommandLine.options {
       guard case .honoured(let what) = o.handling else { continue }
-      var spell: [String] = []
-      if let s = o.short { spell.append("-\(s)") }
-      if let l = o.long {
-        switch o.argument {
-        case .none: spell.append("--\(l)")
-        case .required: spell.append("--\(l)=X")
-        case .optional: spell.append("--\(l)[=N]")
-        }
-      }
+      let spell = o.spellings
       out += "  \(spell.joined(separator: ", "))\n      \(what)\n"
     }
     out += """

@@ -69,6 +69,20 @@ public enum PaholeCommandLine {
     public var handling: Handling
 
     public enum Argument: Sendable { case none, required, optional }
+
+    /// How the option is written: `-j`, `--jobs[=N]`, `--btf_base=X`.
+    public var spellings: [String] {
+      var out: [String] = []
+      if let short { out.append("-\(short)") }
+      if let long {
+        switch argument {
+        case .none: out.append("--\(long)")
+        case .required: out.append("--\(long)=X")
+        case .optional: out.append("--\(long)[=N]")
+        }
+      }
+      return out
+    }
   }
 
   /// Every option of pahole 1.31, in pahole's order.
@@ -280,15 +294,7 @@ public enum PaholeCommandLine {
     }
     var out = "| pahole option | rustbtf | what it does |\n|---|---|---|\n"
     for o in options {
-      var spell: [String] = []
-      if let s = o.short { spell.append("`-\(s)`") }
-      if let l = o.long {
-        switch o.argument {
-        case .none: spell.append("`--\(l)`")
-        case .required: spell.append("`--\(l)=X`")
-        case .optional: spell.append("`--\(l)[=N]`")
-        }
-      }
+      let spell = o.spellings.map { "`\($0)`" }
       let (what, why) = text(o.handling)
       out += "| \(spell.joined(separator: ", ")) | \(what) | \(why) |\n"
     }
