@@ -66,13 +66,22 @@ else
   echo "E2E-T: oot_distilled_base_btf fail insmod: $(cat ./insmod.err)"
   echo "E2E-T: rust_oot_core fail not_loaded"
 fi
+# The refusal below makes the kernel log BTF errors on purpose; the harness counts every such
+# line as an error (its filter: `dmesg | grep -i -E 'btf|BPF:'`, then error words). What the log
+# held before is judged here the same way (a line would fail this test), the
+# refusal's lines are shown in this test's result, and the log is cleared after it.
+prior=$(dmesg | grep -i -E 'btf|BPF:' | grep -c -E 'BPF:|[Ee]rror|[Ff]ail|[Ii]nvalid|[Mm]alformed|[Uu]nsupported|[Rr]eject')
 dmesg -c > /dev/null 2>&1
+if [ "$prior" != 0 ]; then
+  echo "E2E-T: dmesg_clean_before_oot_refusal fail $prior error lines before it"
+fi
 if insmod ./rust_oot_nobase.ko 2> ./insmod.err; then
   if [ -e $B/rust_oot_nobase ]; then r=fail; else r=ok; fi
   echo "E2E-T: oot_without_base_refused $r loaded, btf=$([ -e $B/rust_oot_nobase ] && echo yes || echo no): $(dmesg | grep -i btf | head -2 | tr '\n' ' ')"
 else
   echo "E2E-T: oot_without_base_refused ok insmod refused: $(cat ./insmod.err) $(dmesg | grep -i -E 'btf|rust_oot' | head -2 | tr '\n' ' ')"
 fi
+dmesg -c > /dev/null 2>&1
 
 # 1. kprobe on the Rust drop, fired by rmmod: CO-RE reads (rust_kprobe_core) and, as control,
 # reads at offsets taken from DWARF at build time (rust_kprobe_dwarf).
