@@ -135,7 +135,7 @@ public enum PaholeCommandLine {
       o("btf_gen_optimized", nil, .none, .accepted("feature optimized_func, which has no effect from pahole 1.31 on (clones are matched by the name before the first '.'; the function rules decide)")),
       o("skip_encoding_btf_inconsistent_proto", nil, .none, .honoured("feature consistent_func, always on: pahole's function rules decide which functions get a FUNC")),
       o("btf_features", nil, .required, .honoured("pahole's rules: the first list resets every feature, lists add up, `default`/`+` add pahole's default set, unknown names are ignored (noted with -V); see the feature table")),
-      o("supported_btf_features", nil, .none, .honoured("prints pahole 1.31's features, comma-separated on one line, as pahole does")),
+      o("supported_btf_features", nil, .none, .honoured("prints the features rustbtf honours (pahole 1.31's, and 1.32's layout), comma-separated on one line, as pahole does")),
       o("btf_features_strict", nil, .required, .honoured("as --btf_features, but a feature pahole 1.31 does not have is refused (exit 64) instead of ignored")),
       o("reproducible_build", nil, .none, .accepted("always on: the same input gives byte-identical BTF, whatever -j")),
       o("running_kernel_vmlinux", nil, .none, .refused("looks up the running kernel's vmlinux to pretty-print it")),

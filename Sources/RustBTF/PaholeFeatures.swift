@@ -141,8 +141,11 @@ extension PaholeCommandLine {
   /// What `--supported_btf_features` prints: pahole's one comma-separated line.
   public static var supportedFeaturesLine: String {
     features.filter { f in
-      if case .refused = f.handling { return false }
-      return f.since != "1.32"
+      switch f.handling {
+      case .refused: return false
+      case .accepted: return f.since != "1.32"  // a newer pahole's feature, ignored
+      case .honoured: return true
+      }
     }.map(\.name).joined(separator: ",")
   }
 

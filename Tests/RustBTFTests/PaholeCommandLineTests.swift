@@ -115,7 +115,7 @@ import Testing
   @Test func supportedFeaturesIsPaholesOneLine() throws {
     let run = try runCLI(["--supported_btf_features"])
     #expect(run.status == 0)
-    #expect(run.stdout == "encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,reproducible_build,distilled_base,global_var,attributes\n")
+    #expect(run.stdout == "encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,reproducible_build,distilled_base,global_var,attributes,layout\n")
   }
 
   @Test func unknownAndPrettyPrintingOptionsAreNamed() throws {
