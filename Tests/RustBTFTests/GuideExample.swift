@@ -38,17 +38,28 @@ struct PrefixRustStructs: Pass {
 }
 // END GUIDE EXAMPLE
 
+// BEGIN GUIDE RUN
+func convertWithPrefix(_ input: String, to output: String) throws {
+  var registry = StandardPasses.registry
+  try registry.register(PrefixRustStructs.descriptor)
+  let pipeline = try PassPipeline(parsing: "all,prefix-rust-structs<prefix=rust_>", registry: registry)
+  print(pipeline)  // the canonical pipeline text, as --print-pipeline shows it
+  let result = try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()]).run(path: input)
+  try writeAtomically(result.btf, to: output, input: input)
+}
+// END GUIDE RUN
+
 @Suite struct GuideExampleTests {
-  static func registry() -> PassRegistry {
+  static func registry() throws -> PassRegistry {
     var registry = StandardPasses.registry
-    registry.register(PrefixRustStructs.descriptor)
+    try registry.register(PrefixRustStructs.descriptor)
     return registry
   }
 
   @Test func theGuidesPassRunsRecordsAndRoundTrips() throws {
-    let pipeline = try PassPipeline(parsing: "all,prefix-rust-structs<prefix=rust_>", registry: Self.registry())
+    let pipeline = try PassPipeline(parsing: "all,prefix-rust-structs<prefix=rust_>", registry: try Self.registry())
     #expect(pipeline.text.hasSuffix(",dedup,prefix-rust-structs<prefix=rust_>"))
-    #expect(try PassPipeline(parsing: pipeline.text, registry: Self.registry()).text == pipeline.text)
+    #expect(try PassPipeline(parsing: pipeline.text, registry: try Self.registry()).text == pipeline.text)
     let result = try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()])
       .run(path: corpusObject("rust_enums-O0.o"))
     let written = try BTFDecoder.decode(result.btf)
@@ -72,9 +83,37 @@ struct PrefixRustStructs: Pass {
     #expect(pass.count > 500 && article.contains("```swift\n" + pass + "\n```"))
   }
 
+  /// The article's closing code, verbatim, writes BTF the kernel loads, with the pass applied;
+  /// its `Package.swift` snippet names products this package has.
+  @Test func theArticleWritesTheBTFOut() throws {
+    let source = try String(contentsOfFile: packageRoot + "/Tests/RustBTFTests/GuideExample.swift", encoding: .utf8)
+    let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+    let b = try #require(lines.firstIndex { $0.hasPrefix("// BEGIN GUIDE RUN") })
+    let e = try #require(lines.firstIndex { $0.hasPrefix("// END GUIDE RUN") })
+    let code = lines[(b + 1)..<e].joined(separator: "\n")
+    let article = try String(contentsOfFile: packageRoot + "/Sources/TypeGraph/TypeGraph.docc/WritingAPass.md", encoding: .utf8)
+    #expect(code.contains("writeAtomically(") && article.contains("```swift\n" + code + "\n```"))
+    let manifest = try String(contentsOfFile: packageRoot + "/Package.swift", encoding: .utf8)
+    let products = article.components(separatedBy: ".product(name: \"").dropFirst().map { $0.prefix { $0 != "\"" } }
+    #expect(products == ["TypeGraph", "RustBTF"] && article.contains("package: \"rustbtf\")"))
+    #expect(manifest.contains("name: \"rustbtf\""))
+    for p in products { #expect(manifest.contains(".library(name: \"\(p)\""), "\(p)") }
+
+    let dir = NSTemporaryDirectory() + "guide-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let output = dir + "/out.btf"
+    try convertWithPrefix(corpusObject("rust_enums-O0.o"), to: output)
+    let btf = [UInt8](try Data(contentsOf: URL(fileURLWithPath: output)))
+    let written = try BTFDecoder.decode(btf)
+    #expect(written.ids.contains { written.kind($0) == .structure && written.nameString($0) == "rust_Sensor" })
+    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+    #expect((try FileManager.default.contentsOfDirectory(atPath: dir)) == ["out.btf"])
+  }
+
   @Test func theGuidesParameterErrorPointsAtTheParameter() {
     #expect(throws: PipelineError(column: 25, message: "prefix-rust-structs: parameter 'prefix=a-b' must be letters, digits or '_'")) {
-      try PassPipeline(parsing: "all,prefix-rust-structs<prefix=a-b>", registry: Self.registry())
+      try PassPipeline(parsing: "all,prefix-rust-structs<prefix=a-b>", registry: try Self.registry())
     }
   }
 }

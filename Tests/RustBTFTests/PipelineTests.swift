@@ -89,7 +89,7 @@ import Verify
   /// A pass a library user registers is named where they want it and is not part of `all`.
   @Test func registeredPassesAreNotPartOfAll() throws {
     var own = registry
-    own.register(PassDescriptor(name: "noop", summary: "nothing") { _ in Dedup() })
+    try own.register(PassDescriptor(name: "noop", summary: "nothing") { _ in Dedup() })
     #expect(try PassPipeline(parsing: "all", registry: own).text == (try PassPipeline(parsing: "all", registry: registry)).text)
     #expect(own.standard.map(\.name) == registry.names)
     let p = try PassPipeline(parsing: "lower-rust,noop,demote-unrepresentable", registry: own)
@@ -129,7 +129,7 @@ import Verify
       }
     }
     var own = registry
-    own.register(PassDescriptor(name: Spoil.name, summary: Spoil.summary) { _ in Spoil() })
+    try own.register(PassDescriptor(name: Spoil.name, summary: Spoil.summary) { _ in Spoil() })
     let pipeline = try PassPipeline(parsing: "all,spoil", registry: own)
     do {
       _ = try Conversion(pipeline: pipeline).run(path: packageRoot + "/Corpus/objects/rust_enums-O0.o")

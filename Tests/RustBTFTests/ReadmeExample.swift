@@ -22,7 +22,7 @@ struct DropStaticFunctions: Pass {
 
 func convertWithOwnPass(_ path: String) throws -> Conversion.Result {
   var registry = StandardPasses.registry
-  registry.register(PassDescriptor(name: DropStaticFunctions.name, summary: DropStaticFunctions.summary) { _ in
+  try registry.register(PassDescriptor(name: DropStaticFunctions.name, summary: DropStaticFunctions.summary) { _ in
     DropStaticFunctions()
   })
   let pipeline = try PassPipeline(parsing: "all,drop-static-functions", registry: registry)

@@ -81,6 +81,11 @@ public struct PassPipeline: Sendable {
           let at = (error as? PassError)?.parameter.flatMap { params.column(of: $0) } ?? nameStart + 1
           throw PipelineError(column: at, message: "\(error)")
         }
+        // A descriptor made by name does not carry its type's `requires`: a name no pass has
+        // is a typo in the pass, said as such rather than as an ordering problem.
+        if let r = type(of: made).requires.first(where: { registry.descriptor(named: $0) == nil }) {
+          throw PipelineError(column: nameStart + 1, message: "'\(made.name)' requires '\(r)', which is not a registered pass")
+        }
         if let problem = Self.orderingProblem(of: made, after: passes) {
           throw PipelineError(column: nameStart + 1, message: problem)
         }
@@ -132,6 +137,11 @@ public struct PassPipeline: Sendable {
   }
 }
 
+/// `print(pipeline)` shows the canonical text, `--print-pipeline`'s.
+extension PassPipeline: CustomStringConvertible {
+  public var description: String { text }
+}
+
 public struct PipelineError: Error, CustomStringConvertible, Sendable, Equatable {
   /// 1-based column in the pipeline text.
   public var column: Int
@@ -164,7 +174,7 @@ public struct VerifyEachPass: PassInstrumentation {
   }
 }
 
-private func nearest(_ word: String, in candidates: [String]) -> String? {
+func nearest(_ word: String, in candidates: [String]) -> String? {
   var best: (String, Int)?
   for c in candidates {
     let d = editDistance(Array(word), Array(c))

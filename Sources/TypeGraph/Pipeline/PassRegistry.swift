@@ -53,7 +53,32 @@ public struct PassRegistry: Sendable {
 
   /// Adds a pass that pipelines can name (library users registering their own); it does not
   /// join `all`.
-  public mutating func register(_ d: PassDescriptor) { descriptors.append(d) }
+  ///
+  /// Throws a ``PassError`` naming the pass, and leaves the registry as it was, when another
+  /// pass is registered under the same name (a second `dedup` would never run: a pipeline
+  /// names the first) or when an entry of `requires` names no pass registered so far. The
+  /// rule is the order of the calls: register a pass after the passes it requires, as they
+  /// run after them.
+  public mutating func register(_ d: PassDescriptor) throws {
+    if d.name == "all" {
+      throw PassError(pass: d.name, message: "'all' names the standard pipeline, not a pass")
+    }
+    if descriptor(named: d.name) != nil {
+      throw PassError(pass: d.name, message: "a pass named '\(d.name)' is already registered")
+    }
+    for r in d.requires where descriptor(named: r) == nil {
+      var message = "requires '\(r)', which is not a registered pass"
+      if r == d.name {
+        message = "requires itself"
+      } else if let near = nearest(r, in: names) {
+        message += " (did you mean '\(near)'?)"
+      } else {
+        message += " (register it first)"
+      }
+      throw PassError(pass: d.name, message: message)
+    }
+    descriptors.append(d)
+  }
 }
 
 /// `key=value` parameters from pipeline text, with typed accessors that report bad values.

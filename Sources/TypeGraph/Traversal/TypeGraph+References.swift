@@ -14,6 +14,22 @@ extension TypeGraph {
     }
   }
 
+  /// The nodes that refer to `id` through a reference slot (`forEachReference`: a `ref`, a
+  /// member's or parameter's type, an array's index type), each once, in id order; removed
+  /// nodes refer to nothing. The graph keeps no reverse index, so this scans every node's
+  /// slots: O(nodes + members) per call. A pass that needs the referrers of many nodes
+  /// should build its own reverse map in one scan (`forEachReference` over `ids`) instead.
+  public func referrers(of id: TypeID) -> [TypeID] {
+    var result: [TypeID] = []
+    for holder in ids {
+      for n in 0..<referenceCount(of: holder) where reference(of: holder, at: n) == id {
+        result.append(holder)
+        break
+      }
+    }
+    return result
+  }
+
   /// Number of reference slots of `id`, in `forEachReference` order.
   @inlinable @inline(__always) public func referenceCount(of id: TypeID) -> Int {
     let k = kinds[id.index]
