@@ -22,9 +22,9 @@
 /// | structure, union | bytes | – | – | fields: name, type, value = bit offset, bits = bitfield size (0: none) |
 /// | enumeration, enum64 | bytes | – | – | enumerators: name, value (bit pattern; signed if `.signed`) |
 /// | forward | – | – | 1 for a union, 0 for a struct | – |
-/// | function | – | its functionProto | linkage: 0 static, 1 global | – |
+/// | function | – | its functionProto | `Linkage`, BTF's value: 0 static, 1 global, 2 extern (the importer writes 0 or 1 from DW_AT_external; decoded BTF may hold 2) | – |
 /// | functionProto | – | return type | – | parameters: name, type (type void last = varargs) |
-/// | variable | – | type | linkage: 0 static, 1 global | – |
+/// | variable | – | type | `Linkage`, BTF's value: 0 static, 1 global (BTF_VAR_GLOBAL_ALLOCATED), 2 extern (the importer writes 0 or 1; decoded BTF may hold 2) | – |
 /// | dataSection | bytes | – | – | entries: type = a variable, value = offset, bits = size |
 /// | declTag | – | target | component index (Int32 bit pattern; -1 the node itself) | – |
 /// | unrepresentable | bytes if known | target if any | – | see `DWARFTag`: a variant part's entries are its discriminant (`VariantFlags.discriminant`) and its variants (type = the variant node, value = discriminant value, bits = `VariantFlags`); a variant's members are its fields |
