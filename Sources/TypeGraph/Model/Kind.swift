@@ -71,14 +71,6 @@ public enum Kind: UInt8, Sendable, CaseIterable {
     }
   }
 
-  /// PTR, CONST, VOLATILE, RESTRICT, TYPE_TAG: kinds the kernel treats as modifiers of a type.
-  public var isReferenceModifier: Bool {
-    switch self {
-    case .pointer, .volatile, .const, .restrict, .typeTag: true
-    default: false
-    }
-  }
-
   /// Kinds that are real BTF kinds and may reach the encoder.
   public var isBTF: Bool { rawValue <= 19 }
 }

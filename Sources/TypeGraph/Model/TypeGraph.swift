@@ -185,18 +185,6 @@ public struct TypeGraph: Sendable {
     memberCounts[id.index] = Int32(members.count)
   }
 
-  /// Appends one member to the node that was added last (the importer's fast path: members of
-  /// the node being built are contiguous at the end of the member columns).
-  public mutating func appendMemberToLast(_ m: Member) {
-    let id = kinds.count - 1
-    precondition(Int(memberStarts[id]) + Int(memberCounts[id]) == memberNames.count)
-    memberNames.append(m.name)
-    memberTypes.append(m.type)
-    memberValues.append(m.value)
-    memberBits.append(m.bits)
-    memberCounts[id] += 1
-  }
-
   public mutating func addTemplateParameter(_ p: TemplateParameter) { templateParameters.append(p) }
 
   /// The shared array index type, created on first use.
@@ -226,7 +214,6 @@ public struct TypeGraph: Sendable {
   @_spi(Columns) public mutating func setMemberName(at i: Int, _ name: NameID) { memberNames[i] = name }
   @_spi(Columns) public mutating func setMemberType(at i: Int, _ type: TypeID) { memberTypes[i] = type }
   @_spi(Columns) public mutating func setMemberValue(at i: Int, _ v: UInt64) { memberValues[i] = v }
-  @_spi(Columns) public mutating func setMemberBits(at i: Int, _ b: UInt32) { memberBits[i] = b }
 }
 
 /// One entry of a node's member list; what its fields mean depends on the owner's kind (see
