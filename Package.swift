@@ -2,13 +2,18 @@
 import PackageDescription
 
 // Dependency direction (enforced by the target graph):
-//   CDwarf  <- TypeGraph <- {Lower, Sanitize, Prune, Merge, Annotate, Encode} <- {Verify, Reports} <- RustBTF <- rustbtf
+//   CDwarf <- TypeGraph <- {Lower, Sanitize, Prune, Merge, Annotate}   (the pass targets)
+//             TypeGraph <- Encode <- Verify -> CBPF
+//             TypeGraph, {Lower, Sanitize, Merge} <- Reports   (Merge unused in its code today)
+//   all of the above <- RustBTF <- rustbtf (Sources/CLI, also linking COutOfMemory)
 // TypeGraph holds the graph, the DWARF importer (the only code that calls libdw), the pass
 // protocol and the pipeline. The pass targets are named after what their passes do and never
 // import each other: Lower rewrites DWARF constructs into BTF shapes (lower-rust,
 // demote-unrepresentable), Sanitize makes names valid (sanitize-names), Prune removes what is not
 // to be written (select-symbols, prune-dependents), Merge merges equal types (merge-bindgen-copies,
-// dedup). The executable `rustbtf` (the command line) lives in Sources/CLI.
+// dedup), Annotate adds what pahole writes beside the types (tag-kfuncs). Reports reads the
+// graph's decision log and uses Lower's and Sanitize's public helpers; no pass target imports
+// Reports, Encode or Verify.
 // Encode owns every BTF wire detail; Verify mirrors the kernel's checks and loads BTF into the
 // running kernel (through CBPF, the only code that calls bpf(2)).
 let package = Package(

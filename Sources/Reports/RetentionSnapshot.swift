@@ -72,8 +72,6 @@ public struct RetentionSnapshot: Sendable {
 
   /// Number of distinct named Rust struct, union and enum types.
   public var typeCount: Int { records.count }
-  /// Number of Rust function nodes with a linkage name (copies included).
-  public var functionNodeCount: Int { functions.count }
 
   /// Takes the snapshot of `graph`, the graph as the importer made it (before any pass).
   public init(graph: TypeGraph) {

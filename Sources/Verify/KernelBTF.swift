@@ -102,11 +102,6 @@ public enum KernelBTF {
     }
   }
 
-  /// Throwing form of `acceptanceFailure`, for tests and tools.
-  public static func requireAcceptance(_ bytes: [UInt8]) throws(KernelCheckError) {
-    if let message = acceptanceFailure(bytes) { throw KernelCheckError(message: message) }
-  }
-
   /// The kernel's verdict for a blob a test expects to be rejected: `.rejected` with the
   /// reason line, `.skipped` under `RUSTBTF_SKIP_KERNEL=1`, or `.failure` with a message
   /// (accepted, or no privilege).
@@ -127,9 +122,4 @@ public enum KernelRejection: Sendable, Equatable {
   case rejected(errno: Int32, reasonLine: String, log: String)
   case skipped
   case failure(String)
-}
-
-public struct KernelCheckError: Error, CustomStringConvertible, Sendable {
-  public var message: String
-  public var description: String { message }
 }

@@ -16,7 +16,7 @@ import Verify
     let bpftool = try CTools.find("bpftool", package: "bpftool")
     let clang = try CTools.find("clang", package: "clang")
     let result = try Conversion().run(path: file)
-    if let failure = KernelBTF.acceptanceFailure(result.btf) { Issue.record("\(file): \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(file): \(failure)") }
 
     let header = try CTools.sizingEnums(CTools.bpftoolHeader(result.btf, bpftool: bpftool), btf: result.btf)
     let layout = try LayoutAssertions(btf: result.btf, header: header)
@@ -32,7 +32,7 @@ import Verify
     let int = b.int("int", bytes: 4, signed: true)
     _ = b.structure("pair", bytes: 8, [("a", int, 0), ("b", int, 32)])
     let btf = try BTFEncoder().encode(b.graph)
-    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(failure)") }
     let honest = try LayoutAssertions(btf: btf, header: "struct pair { int a; int b; };")
     #expect(try CTools.compile("struct pair { int a; int b; };\n" + honest.text, clang: clang).isEmpty)
     let problems = try CTools.compile("struct pair { int a; };\n" + honest.text, clang: clang)
@@ -61,7 +61,7 @@ import Verify
     #expect(g.nameString(element) == "unsigned char" && g.size(element) == 1)
     let btf = try BTFEncoder().encode(g)
     #expect(BTFValidator.validate(btf, mode: .load).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(failure)") }
   }
 }
 

@@ -40,7 +40,7 @@ import Verify
     #expect(g.nameString(int) == "int")
     let btf = try BTFEncoder().encode(g)
     #expect(BTFValidator.validate(btf, mode: .load).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(failure)") }
 
     // The decisions say why.
     let reasons = g.decisions.entries.filter { $0.subject == s }.map(\.reason)

@@ -29,7 +29,7 @@ func corpusFiles() throws -> [String] {
     let result = try Conversion(instrumentation: [VerifyEachPass()]).run(path: file)
     let problems = BTFValidator.validate(result.btf, mode: .load)
     #expect(problems.isEmpty, "\(file): offline validator: \(problems)")
-    if let failure = KernelBTF.acceptanceFailure(result.btf) { Issue.record("\(file): \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(file): \(failure)") }
 
     // encode -> decode gives the same dump; encoding again gives the same bytes.
     let decoded = try BTFDecoder.decode(result.btf)

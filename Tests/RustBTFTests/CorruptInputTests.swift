@@ -111,7 +111,7 @@ import Verify
     #expect(types == (try canonicalTypes(dir + "/before.btf")), "the types differ from the file's before dwz")
     #expect(types.contains { $0.hasPrefix("STRUCT shared 640 ") } && types.contains { $0.hasPrefix("FUNC main ") }
               && types.contains { $0.hasPrefix("TYPEDEF pair_t ") }, "\(types)")
-    if let failure = KernelBTF.acceptanceFailure(try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/a.btf")))) {
+    if let failure = KernelCheck.acceptanceFailure(try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/a.btf")))) {
       Issue.record("\(failure)")
     }
 

@@ -49,7 +49,7 @@ extension DWARFShapeTests {
     let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: out)))
     let btf = try BTFDecoder.decode(bytes)
     #expect(btf.ids.filter { btf.kind($0) == kind }.count == n)
-    if let failure = KernelBTF.acceptanceFailure(bytes) { Issue.record("\(shape): \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(bytes) { Issue.record("\(shape): \(failure)") }
   }
 }
 

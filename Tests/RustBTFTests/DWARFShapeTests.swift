@@ -79,7 +79,7 @@ import Verify
       guard run.status == 0 else { continue }
       let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/\(name).btf"))
       #expect(bytes == (try Data(contentsOf: URL(fileURLWithPath: dir + "/\(name)-1.btf"))), "\(many): not the BTF of one thread")
-      if let failure = KernelBTF.acceptanceFailure(Array(bytes)) { Issue.record("\(name): \(failure)") }
+      if let failure = KernelCheck.acceptanceFailure(Array(bytes)) { Issue.record("\(name): \(failure)") }
     }
   }
 }
@@ -106,7 +106,7 @@ extension DWARFShapeTests {
       }
       #expect(btf.members(of: s).count == (i == n - 1 ? 1 : 2) && btf.size(s) == UInt32(4 * (n - i)), "s\(i)")
     }
-    if let failure = KernelBTF.acceptanceFailure(bytes) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(bytes) { Issue.record("\(failure)") }
   }
 
   /// Nesting deeper than a thread's stack holds (here a stack budget of 256 KiB, so that a few
@@ -154,7 +154,7 @@ extension DWARFShapeTests {
     #expect(!FileManager.default.fileExists(atPath: out))
     let allowed = try runCLI(["--allow-incomplete-dwarf", path, "-o", out])
     #expect(allowed.status == 0 && allowed.stderr.contains("warning") && allowed.stderr.contains(reason), "\(allowed.stderr)")
-    if let failure = KernelBTF.acceptanceFailure(try Array(Data(contentsOf: URL(fileURLWithPath: out)))) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(try Array(Data(contentsOf: URL(fileURLWithPath: out)))) { Issue.record("\(failure)") }
   }
 
   /// A pointer to itself, or a pointer to a typedef of itself: "corrupt DWARF: type cycle at
@@ -170,7 +170,7 @@ extension DWARFShapeTests {
     #expect(!run.stderr.contains("pipeline") && !FileManager.default.fileExists(atPath: out), "\(run.stderr)")
     let allowed = try runCLI(["--allow-incomplete-dwarf", path, "-o", out])
     #expect(allowed.status == 0 && allowed.stderr.contains("1 type cycles broken"), "\(allowed.stderr)")
-    if let failure = KernelBTF.acceptanceFailure(try Array(Data(contentsOf: URL(fileURLWithPath: out)))) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(try Array(Data(contentsOf: URL(fileURLWithPath: out)))) { Issue.record("\(failure)") }
   }
 
   /// The checks see corruption, not ordinary input: no corpus object has a dangling reference

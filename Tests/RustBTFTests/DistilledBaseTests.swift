@@ -28,7 +28,7 @@ import Verify
 
   func expectKernelAccepts(_ bytes: [UInt8], _ what: String) {
     #expect(BTFValidator.validate(bytes).isEmpty, "\(what): \(BTFValidator.validate(bytes))")
-    if let failure = KernelBTF.acceptanceFailure(bytes) { Issue.record("\(what): \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(bytes) { Issue.record("\(what): \(failure)") }
   }
 
   // MARK: Distilling
@@ -222,7 +222,7 @@ import Verify
     #expect(BTFValidator.validate(withLayout, limits: .linux7_1).isEmpty, "\(BTFValidator.validate(withLayout, limits: .linux7_1))")
     let old = BTFValidator.validate(withLayout)
     #expect(old.first?.line == "Unsupported btf_header")
-    switch KernelBTF.rejection(withLayout) {
+    switch KernelCheck.rejection(withLayout) {
     case .skipped: break
     case .failure(let why): Issue.record(Comment(rawValue: why))
     case .rejected(_, let line, _): #expect(line == old.first?.line)

@@ -140,12 +140,12 @@ import Testing
 
   @Test func everyKindLoadsIntoTheKernel() throws {
     let bytes = try Self.encode(Self.everyKind())
-    let failure = KernelBTF.acceptanceFailure(bytes)
+    let failure = KernelCheck.acceptanceFailure(bytes)
     #expect(failure == nil, "\(failure ?? "")")
   }
 
   @Test func kernelReportsItsReason() throws {
-    guard !KernelBTF.skipRequested else { return }
+    guard !KernelBTF.skipRequested else { return KernelCheck.skipped() }
     var g = TypeGraph()
     let int = g.add(.int, name: g.strings.intern("int"), size: 4, aux: 32)
     let s = g.add(.structure, name: g.strings.intern("Foo<u8>"), size: 4)
@@ -217,7 +217,7 @@ import Testing
     #expect(try Self.encode(back) == again)
     #expect(BTFValidator.validate(again) == [])
     #expect(BTFValidator.validate(Self.pahole) == [])
-    let failure = KernelBTF.acceptanceFailure(again)
+    let failure = KernelCheck.acceptanceFailure(again)
     #expect(failure == nil, "\(failure ?? "")")
   }
 

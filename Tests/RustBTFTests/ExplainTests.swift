@@ -70,7 +70,7 @@ import Verify
     let result = try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()]).run(path: file)
     let problems = BTFValidator.validate(result.btf, mode: .load)
     #expect(problems.isEmpty, "\(file): offline validator: \(problems)")
-    if let failure = KernelBTF.acceptanceFailure(result.btf) { Issue.record("\(file): \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(file): \(failure)") }
     #expect(result.graph.verify().isEmpty)
     // Strict makes nothing opaque for lack of a type (misaligned FLOATs still are).
     let opaque = result.graph.decisions.entries.filter {

@@ -65,7 +65,7 @@ func convertWithPrefix(_ input: String, to output: String) throws {
     let written = try BTFDecoder.decode(result.btf)
     let structs = written.ids.filter { written.kind($0) == .structure }.map { written.nameString($0) }.filter { !$0.isEmpty }
     #expect(structs.contains("rust_Sensor"), "\(structs)")
-    if let failure = KernelBTF.acceptanceFailure(result.btf) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(failure)") }
     // The renames are explained.
     let text = Explanation(graph: result.graph, importedScopes: result.importedScopes)
       .text(filter: ExplainFilter(names: ["rust_enums::Sensor"]))

@@ -32,7 +32,7 @@ import Verify
     let result = try conversion.run(path: path(object))
     let problems = BTFValidator.validate(result.btf, mode: .load)
     #expect(problems.isEmpty, "\(object): offline validator: \(problems)")
-    if let failure = KernelBTF.acceptanceFailure(result.btf) { Issue.record("\(object): \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(object): \(failure)") }
     return result
   }
 
@@ -165,7 +165,7 @@ import Verify
     #expect(Self.declTags(g).keys.sorted() == ["first", "second"])
     let btf = try BTFEncoder().encode(g)
     #expect(BTFValidator.validate(btf, mode: .load) == [])
-    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(failure)") }
 
     // Without the plain function, the old prototype goes once both kfuncs have their own.
     var c = GraphBuilder()
@@ -189,7 +189,7 @@ import Verify
     #expect(sharedReasons == [.prototypeReplaced])
     let cBTF = try BTFEncoder().encode(h)
     #expect(BTFValidator.validate(cBTF, mode: .load) == [])
-    if let failure = KernelBTF.acceptanceFailure(cBTF) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(cBTF) { Issue.record("\(failure)") }
   }
 
   /// Without the feature, or with kfuncs=off, the pass writes nothing; and running it twice

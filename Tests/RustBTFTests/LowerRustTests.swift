@@ -136,7 +136,7 @@ import Verify
     for id in b.graph.ids { b.graph.setFlags(id, b.graph.flags(id).union(.rust)) }
     let result = try Conversion().run(graph: b.graph, inputName: "hand-built")
     #expect(BTFValidator.validate(result.btf, mode: .load).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(result.btf) { Issue.record("hand-built Option<u16>: \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("hand-built Option<u16>: \(failure)") }
     let seen = flattenedMembers(result.graph, e)
     #expect(seen.map { "\($0.name)@\($0.bitOffset)" } == ["discriminant@0", "None@0", "Some@0"])
   }

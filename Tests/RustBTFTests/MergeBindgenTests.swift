@@ -22,7 +22,7 @@ import Verify
   func layoutIdenticalCopiesMergeIntoTheCTypes(file: String) throws {
     let result = try Conversion(instrumentation: [VerifyEachPass()]).run(path: corpusObject(file))
     #expect(BTFValidator.validate(result.btf, mode: .load).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(result.btf) { Issue.record("\(file): \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(file): \(failure)") }
     let s = try Self.structs(result.btf)
     // One type of each C name; no qualified copy left of the merged ones.
     #expect(s["list_head"]?.count == 1 && s["inode_like"]?.count == 1 && s["flags_like"]?.count == 1, "\(s.keys.sorted())")
@@ -47,7 +47,7 @@ import Verify
     let split = try Conversion(base: base).run(path: corpusObject("bindings-O2.o"))
     let whole = try SplitBTF.concatenate(base: base, split: split.btf)
     #expect(BTFValidator.validate(whole, mode: .load).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(whole) { Issue.record("base + split: \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(whole) { Issue.record("base + split: \(failure)") }
     let all = try Self.structs(whole)
     #expect(all["list_head"]?.count == 1 && all["inode_like"]?.count == 1, "\(all.keys.sorted())")
     #expect(all["bindings__bindings_raw__list_head"] == nil && all["bindings__bindings_raw__inode_like"] == nil)

@@ -149,6 +149,6 @@ import Verify
     #expect(g.decisions.entries.contains { $0.subject == empty && $0.reason == .emptyDataSection })
     let btf = try BTFEncoder().encode(g)
     #expect(BTFValidator.validate(btf, mode: .load).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(failure)") }
   }
 }

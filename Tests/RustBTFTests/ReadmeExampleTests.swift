@@ -42,6 +42,6 @@ import Verify
     #expect(standard.contains { !$0.global } && standard.contains { $0.global })
     #expect(own.map(\.name) == standard.filter(\.global).map(\.name))
     #expect(BTFValidator.validate(btf).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(failure)") }
   }
 }

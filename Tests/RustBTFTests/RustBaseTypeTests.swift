@@ -96,6 +96,6 @@ import Verify
     #expect(typedefs.contains("char_") && !typedefs.contains("char") && typedefs.contains("u32"), "\(typedefs)")
     let btf = try BTFEncoder().encode(g)
     #expect(BTFValidator.validate(btf, mode: .load).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(failure)") }
   }
 }

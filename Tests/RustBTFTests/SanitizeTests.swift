@@ -83,7 +83,7 @@ import Verify
     #expect(tagged == [original])
     let btf = try BTFEncoder().encode(g)
     #expect(BTFValidator.validate(btf, mode: .load).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("long DECL_TAG: \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("long DECL_TAG: \(failure)") }
   }
 
   // MARK: Qualified
@@ -251,7 +251,7 @@ import Verify
     try run("demote-unrepresentable,prune-dependents,dedup", on: &full, registry: registry)
     let btf = try BTFEncoder().encode(full)
     #expect(BTFValidator.validate(btf, mode: .load).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(failure)") }
   }
 
   @Test func idempotentAndSameAloneOrInAPipeline() throws {
@@ -316,7 +316,7 @@ import Verify
     let result = try conversion.run(path: file)
     let problems = BTFValidator.validate(result.btf, mode: .load)
     #expect(problems.isEmpty, "\(file): offline validator: \(problems)")
-    if let failure = KernelBTF.acceptanceFailure(result.btf) { Issue.record("\(file): \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(file): \(failure)") }
     let g = try BTFDecoder.decode(result.btf)
     for id in g.ids {
       let k = g.kind(id)

@@ -30,7 +30,7 @@ import Testing
     let split = try Self.convert(pair[1], base: base)
     let whole = try SplitBTF.concatenate(base: base, split: split.btf)
     #expect(BTFValidator.validate(whole, mode: .load).isEmpty, "\(pair): \(BTFValidator.validate(whole, mode: .load))")
-    if let failure = KernelBTF.acceptanceFailure(whole) { Issue.record("\(pair): base + split: \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(whole) { Issue.record("\(pair): base + split: \(failure)") }
 
     // Ids and string offsets continue the base's.
     let b = try BTFSections(base), s = try BTFSections(split.btf)
@@ -61,10 +61,10 @@ import Testing
     let whole = try SplitBTF.concatenate(base: base, split: split)
     let baseTypes = UInt32(try BTFDecoder.decode(base).count)
     #expect(BTFValidator.validate(split: whole, baseTypeCount: baseTypes).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(whole) { Issue.record("base + split: \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(whole) { Issue.record("base + split: \(failure)") }
     // The kernel is the judge of the broken blobs too: it rejects them with the validator's line.
     func expectKernelRejects(_ bytes: [UInt8], _ problems: [BTFProblem]) {
-      switch KernelBTF.rejection(bytes) {
+      switch KernelCheck.rejection(bytes) {
       case .skipped: break
       case .failure(let why): Issue.record(Comment(rawValue: why))
       case .rejected(_, let reasonLine, _):
@@ -120,7 +120,7 @@ import Testing
     let split = try Self.convert("rust_enums-O0.o", base: base)
     let whole = try SplitBTF.concatenate(base: base, split: split.btf)
     #expect(BTFValidator.validate(whole, mode: .load).isEmpty)
-    if let failure = KernelBTF.acceptanceFailure(whole) { Issue.record("base + split: \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(whole) { Issue.record("base + split: \(failure)") }
   }
 
   /// The split blob alone is not standalone BTF: its references point into the base, which the
@@ -170,7 +170,7 @@ import Testing
     reference.decodeWholeBase = true
     let whole = try reference.run(path: corpusObject(pair[1]))
     #expect(lazy.btf == whole.btf, "\(pair): the split BTF differs from the whole base's")
-    if let failure = KernelBTF.acceptanceFailure(try SplitBTF.concatenate(base: base, split: lazy.btf)) {
+    if let failure = KernelCheck.acceptanceFailure(try SplitBTF.concatenate(base: base, split: lazy.btf)) {
       Issue.record("\(pair): base + split: \(failure)")
     }
     #expect(lazy.summary.line == whole.summary.line, "\(pair)")
@@ -203,7 +203,7 @@ import Testing
       let result = try conversion.run(graph: m.graph, inputName: "module")
       outputs.append(result.btf)
       let blob = try SplitBTF.concatenate(base: base, split: result.btf)
-      if let failure = KernelBTF.acceptanceFailure(blob) { Issue.record("decodeWholeBase \(whole): base + split: \(failure)") }
+      if let failure = KernelCheck.acceptanceFailure(blob) { Issue.record("decodeWholeBase \(whole): base + split: \(failure)") }
       let split = try BTFDecoder.decode(blob)
       let pointers = split.ids.filter { split.kind($0) == .pointer }
       #expect(pointers.count == 1 && split.ref(pointers[0]) == first, "whole base: \(whole)")

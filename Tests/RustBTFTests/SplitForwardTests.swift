@@ -19,7 +19,7 @@ import Verify
     let split = try SplitBTFTests.convert(pair[1], base: base)
     let whole = try SplitBTF.concatenate(base: base, split: split.btf)
     #expect(BTFValidator.validate(whole, mode: .load).isEmpty, "\(pair): \(BTFValidator.validate(whole, mode: .load))")
-    if let failure = KernelBTF.acceptanceFailure(whole) { Issue.record("\(pair): base + split: \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(whole) { Issue.record("\(pair): base + split: \(failure)") }
 
     let g = try BTFDecoder.decode(whole)
     let first = try BTFDecoder.decode(base).count  // void included: the first split id
@@ -60,7 +60,7 @@ import Verify
     let whole = try reference.run(path: module)
     #expect(lazy.btf == whole.btf, "the split BTF differs from the whole base's")
     let blob = try SplitBTF.concatenate(base: base, split: lazy.btf)
-    if let failure = KernelBTF.acceptanceFailure(blob) { Issue.record("base + split: \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(blob) { Issue.record("base + split: \(failure)") }
     let g = try BTFDecoder.decode(blob)
     let first = Int(try SplitBTF.typeCount(of: base))
     let kinds: Set<Kind> = [.structure, .union, .enumeration, .enum64, .typedef]

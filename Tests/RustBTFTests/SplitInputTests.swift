@@ -83,9 +83,9 @@ import Verify
         #expect(bootProblem == nil, "a base the kernel would not boot with was used: \(bootProblem?.line ?? "")")
         let whole = try SplitBTF.concatenate(base: bad, split: split.btf)
         #expect(BTFValidator.validate(split: whole, baseTypeCount: baseTypes).isEmpty)
-        if case .rejected = KernelBTF.rejection(bad) {
+        if case .rejected = KernelCheck.rejection(bad) {
           usedThoughLoadRefuses += 1
-        } else if let failure = KernelBTF.acceptanceFailure(whole) {
+        } else if let failure = KernelCheck.acceptanceFailure(whole) {
           Issue.record("base + split: \(failure)")
         }
       } catch {
@@ -118,7 +118,7 @@ import Verify
       #expect(BTFValidator.validateSplitHeader(blob)?.message == reason, "\(name)")
       let whole = try SplitBTF.concatenate(base: base, split: blob)
       #expect(BTFValidator.validate(whole).first?.message == reason, "\(name)")
-      if case .rejected(_, let line, _) = KernelBTF.rejection(whole) { #expect(line == reason, "\(name)") }
+      if case .rejected(_, let line, _) = KernelCheck.rejection(whole) { #expect(line == reason, "\(name)") }
       let path = dir + "/\(name).btf"
       try Data(blob).write(to: URL(fileURLWithPath: path))
       let verify = try runCLI(["verify", "--kernel", "-B", dir + "/base.btf", path])
@@ -164,7 +164,7 @@ import Verify
     let lib = try Conversion(base: try Self.base()).run(path: module).btf
     let written = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/native.btf")))
     #expect(written == lib, "the native command line's split BTF is the library's")
-    if let failure = KernelBTF.acceptanceFailure(try SplitBTF.concatenate(base: try Self.base(), split: written)) {
+    if let failure = KernelCheck.acceptanceFailure(try SplitBTF.concatenate(base: try Self.base(), split: written)) {
       Issue.record("base + split: \(failure)")
     }
   }

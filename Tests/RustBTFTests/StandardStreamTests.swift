@@ -69,7 +69,7 @@ import Verify
     let written = try readFile(outPath)
     #expect(written == file)
     #expect(!FileManager.default.fileExists(atPath: dir + "/-"))
-    if let failure = KernelBTF.acceptanceFailure(written) { Issue.record("-o -: \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(written) { Issue.record("-o -: \(failure)") }
 
     for report in [["--stats"], ["--explain-pruned"], ["--explain", "Signed"]] {
       let run = try runCLI([sample, "-o", "-"] + report, in: dir)

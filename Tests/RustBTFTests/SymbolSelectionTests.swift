@@ -43,7 +43,7 @@ import Verify
   static func expectKernelAccepts(_ btf: [UInt8], _ what: String) {
     let problems = BTFValidator.validate(btf, mode: .load)
     #expect(problems.isEmpty, "\(what): offline validator: \(problems)")
-    if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(what): \(failure)") }
+    if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(what): \(failure)") }
   }
 
   // MARK: Functions on the corpus

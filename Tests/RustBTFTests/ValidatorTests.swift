@@ -611,7 +611,7 @@ private let FLOAT: UInt32 = 16, DECL_TAG: UInt32 = 17, TYPE_TAG: UInt32 = 18, EN
     guard let p = problems.first else { return }
     #expect(p.message == c.message)
     #expect(p.line.hasSuffix(c.message))
-    switch KernelBTF.rejection(c.bytes) {
+    switch KernelCheck.rejection(c.bytes) {
     case .skipped: break
     case .failure(let why): Issue.record(Comment(rawValue: why))
     case .rejected(_, let reasonLine, _):
@@ -629,7 +629,7 @@ private let FLOAT: UInt32 = 16, DECL_TAG: UInt32 = 17, TYPE_TAG: UInt32 = 18, EN
     b.type(b.str(".rodata.str1.1"), DATASEC, vlen: 1, 4, [b.type(b.str("s"), VAR, i, [0]), 0, 4])
     let bytes = b.bytes()
     #expect(BTFValidator.validate(bytes) == [])
-    let failure = KernelBTF.acceptanceFailure(bytes)
+    let failure = KernelCheck.acceptanceFailure(bytes)
     #expect(failure == nil, "\(failure ?? "")")
   }
 
@@ -650,7 +650,7 @@ private let FLOAT: UInt32 = 16, DECL_TAG: UInt32 = 17, TYPE_TAG: UInt32 = 18, EN
     #expect(ds == 1)
     let bytes = b.bytes()
     #expect(BTFValidator.validate(bytes) == [])
-    let failure = KernelBTF.acceptanceFailure(bytes)
+    let failure = KernelCheck.acceptanceFailure(bytes)
     #expect(failure == nil, "\(failure ?? "")")
   }
 
@@ -725,6 +725,7 @@ private let FLOAT: UInt32 = 16, DECL_TAG: UInt32 = 17, TYPE_TAG: UInt32 = 18, EN
     if let every = try? BTFEncoder().encode(EncodeTests.everyKind()) { seeds.append(every) }
     var rng = SystemRandomNumberGenerator()
     let skipKernel = KernelBTF.skipRequested
+    if skipKernel { KernelCheck.skipped("1500 mutated blobs") }
     for k in 0..<1500 {
       let good = seeds[k % seeds.count]
       if k < seeds.count { #expect(BTFValidator.validate(good) == []) }

@@ -153,6 +153,8 @@ public struct ImportStatistics: Sendable, Hashable {
   /// Sibling steps that fell back to libdw's subtree skipping (a DIE with children that were not
   /// walked, or an attribute form the fast path does not know).
   public var siblingFallbacks = 0
+  /// Sibling steps the fast path took itself (0 under `SiblingWalk.publicLibdw`).
+  public var siblingFastSteps = 0
   /// Units skipped because of `DWARFImportOptions.excludeLanguages`.
   public var excludedUnits = 0
   /// Global variables without a name (clang's string-literal constants), not imported: no

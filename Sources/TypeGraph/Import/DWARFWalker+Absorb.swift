@@ -130,6 +130,7 @@ extension DWARFWalker {
     stats.add(chunk.stats)
     if firstTooDeep == nil { firstTooDeep = chunk.firstTooDeep }
     stats.siblingFallbacks += Int(clamping: chunk.walk.pointee.slow)
+    stats.siblingFastSteps += Int(clamping: chunk.walk.pointee.fast)
   }
 
   /// A walker for another range of units of the same file, configured as this one, with an

@@ -207,7 +207,9 @@ struct DWARFWalker {
     resolve()
     breakTypeCycles()
     stats.siblingFallbacks += Int(clamping: walk.pointee.slow)
+    stats.siblingFastSteps += Int(clamping: walk.pointee.fast)
     walk.pointee.slow = 0
+    walk.pointee.fast = 0
   }
 
   /// How many units `dbg` has (their headers read, nothing else).

@@ -17,7 +17,6 @@ enum Slot {
   static let upperBound = Int32(RB_UPPER_BOUND)
   static let lowerBound = Int32(RB_LOWER_BOUND)
   static let linkageName = Int32(RB_LINKAGE_NAME)
-  static let mipsLinkageName = Int32(RB_MIPS_LINKAGE_NAME)
   static let specification = Int32(RB_SPECIFICATION)
   static let abstractOrigin = Int32(RB_ABSTRACT_ORIGIN)
   static let location = Int32(RB_LOCATION)

@@ -9,7 +9,11 @@
 /// - `void`: a node that stands for void (a demoted node). References to it encode as type 0;
 ///   its `size` keeps the byte size it had, so that `prune-dependents` can put an opaque
 ///   placeholder of the same size where void is not allowed.
-/// - `removed`: a tombstone. Nothing may reference it (`verify()` checks).
+/// - `removed`: a node that is not written, with one of two meanings:
+///   - in the module's own nodes, a tombstone (`TypeGraph.remove`): nothing may reference it
+///     (`verify()` checks);
+///   - in a split base's node range (`SplitBase`), a base type not decoded (yet): other base
+///     nodes may refer to it, no module node does; `LazySplitBase.decode` fills it in.
 public enum Kind: UInt8, Sendable, CaseIterable {
   case int = 1, pointer = 2, array = 3, structure = 4, union = 5, enumeration = 6, forward = 7
   case typedef = 8, volatile = 9, const = 10, restrict = 11, function = 12, functionProto = 13
@@ -64,14 +68,6 @@ public enum Kind: UInt8, Sendable, CaseIterable {
     case .int, .structure, .union, .enumeration, .forward, .dataSection, .float, .enum64,
       .unrepresentable, .void, .removed:
       false
-    }
-  }
-
-  /// PTR, CONST, VOLATILE, RESTRICT, TYPE_TAG: kinds the kernel treats as modifiers of a type.
-  public var isReferenceModifier: Bool {
-    switch self {
-    case .pointer, .volatile, .const, .restrict, .typeTag: true
-    default: false
     }
   }
 

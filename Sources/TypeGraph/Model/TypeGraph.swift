@@ -22,9 +22,9 @@
 /// | structure, union | bytes | – | – | fields: name, type, value = bit offset, bits = bitfield size (0: none) |
 /// | enumeration, enum64 | bytes | – | – | enumerators: name, value (bit pattern; signed if `.signed`) |
 /// | forward | – | – | 1 for a union, 0 for a struct | – |
-/// | function | – | its functionProto | linkage: 0 static, 1 global | – |
+/// | function | – | its functionProto | `Linkage`, BTF's value: 0 static, 1 global, 2 extern (the importer writes 0 or 1 from DW_AT_external; decoded BTF may hold 2) | – |
 /// | functionProto | – | return type | – | parameters: name, type (type void last = varargs) |
-/// | variable | – | type | linkage: 0 static, 1 global | – |
+/// | variable | – | type | `Linkage`, BTF's value: 0 static, 1 global (BTF_VAR_GLOBAL_ALLOCATED), 2 extern (the importer writes 0 or 1; decoded BTF may hold 2) | – |
 /// | dataSection | bytes | – | – | entries: type = a variable, value = offset, bits = size |
 /// | declTag | – | target | component index (Int32 bit pattern; -1 the node itself) | – |
 /// | unrepresentable | bytes if known | target if any | – | see `DWARFTag`: a variant part's entries are its discriminant (`VariantFlags.discriminant`) and its variants (type = the variant node, value = discriminant value, bits = `VariantFlags`); a variant's members are its fields |
@@ -185,18 +185,6 @@ public struct TypeGraph: Sendable {
     memberCounts[id.index] = Int32(members.count)
   }
 
-  /// Appends one member to the node that was added last (the importer's fast path: members of
-  /// the node being built are contiguous at the end of the member columns).
-  public mutating func appendMemberToLast(_ m: Member) {
-    let id = kinds.count - 1
-    precondition(Int(memberStarts[id]) + Int(memberCounts[id]) == memberNames.count)
-    memberNames.append(m.name)
-    memberTypes.append(m.type)
-    memberValues.append(m.value)
-    memberBits.append(m.bits)
-    memberCounts[id] += 1
-  }
-
   public mutating func addTemplateParameter(_ p: TemplateParameter) { templateParameters.append(p) }
 
   /// The shared array index type, created on first use.
@@ -226,7 +214,6 @@ public struct TypeGraph: Sendable {
   @_spi(Columns) public mutating func setMemberName(at i: Int, _ name: NameID) { memberNames[i] = name }
   @_spi(Columns) public mutating func setMemberType(at i: Int, _ type: TypeID) { memberTypes[i] = type }
   @_spi(Columns) public mutating func setMemberValue(at i: Int, _ v: UInt64) { memberValues[i] = v }
-  @_spi(Columns) public mutating func setMemberBits(at i: Int, _ b: UInt32) { memberBits[i] = b }
 }
 
 /// One entry of a node's member list; what its fields mean depends on the owner's kind (see
