@@ -82,7 +82,7 @@ import Testing
   @Test func fillsEmptyBTFSectionOfExecutable() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let file = try executableWithEmptyBTF(in: dir)
+    let file = try executableWithBTF(bytes: 0, named: "tmp_vmlinux1", in: dir)
     let before = try ELFSnapshot(file)
     let empty = try #require(before.row(".BTF"))
     #expect(empty.size == 0 && empty.flags == "A")
@@ -245,7 +245,7 @@ import Testing
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let btf = try realBTF(of: Self.relocatable)
-    let file = try executableWithBTF(bytes: btf.count, in: dir)
+    let file = try executableWithBTF(bytes: btf.count, named: "vmlinux", in: dir)
     let before = try ELFSnapshot(file)
     let loaded = try #require(before.row(".BTF"))
     #expect(loaded.flags == "A" && loaded.size == UInt64(btf.count))
@@ -301,7 +301,7 @@ import Testing
     #expect(try readFile(module).count == sizes[0])
     try expectToolsAccept(module)
 
-    let vmlinux = try executableWithEmptyBTF(in: dir)
+    let vmlinux = try executableWithBTF(bytes: 0, named: "tmp_vmlinux1", in: dir)
     let empty = try ELFSnapshot(vmlinux)
     let vmlinuxBTF = try Conversion().run(path: vmlinux).btf
     var vmlinuxSizes: [Int] = []
@@ -381,29 +381,14 @@ private func realBTF(of name: String) throws -> [UInt8] {
   try Conversion().run(path: corpusObject(name)).btf
 }
 
-/// An executable shaped like `.tmp_vmlinux1`: statically linked (ET_EXEC) with an empty
-/// allocated `.BTF` inside a loadable segment, placed by a linker script as the kernel's
-/// (`__start_BTF`/`__stop_BTF` around `KEEP(*(.BTF))`), from an empty `.BTF` input section.
-private func executableWithEmptyBTF(in dir: String) throws -> String {
-  let asm = dir + "/btf.s", btfObject = dir + "/btf.o", script = dir + "/btf.ld", file = dir + "/tmp_vmlinux1"
-  try Data(".section .BTF,\"a\"\n.section .note.GNU-stack,\"\",@progbits\n".utf8).write(to: URL(fileURLWithPath: asm))
-  try Data("SECTIONS { .BTF : { __start_BTF = .; KEEP(*(.BTF)) __stop_BTF = .; } } INSERT AFTER .rodata;\n".utf8)
-    .write(to: URL(fileURLWithPath: script))
-  let assembled = try runTool(try CTools.find("as", package: "binutils"), [asm, "-o", btfObject])
-  guard assembled.status == 0 else { throw ConversionError("as exited with \(assembled.status): \(assembled.stderr)") }
-  let linked = try runTool(try CTools.find("ld", package: "binutils"),
-                           ["-static", "-e", "main", corpusObject(ELFBTFSectionTests.linkedObject), btfObject,
-                            "-T", script, "-o", file])
-  guard linked.status == 0 else { throw ConversionError("ld exited with \(linked.status): \(linked.stderr)") }
-  try FileManager.default.removeItem(atPath: btfObject)
-  return file
-}
-
-/// An executable shaped like a linked vmlinux: an allocated `.BTF` of `bytes` bytes (zeros)
-/// inside a loadable segment, between `.rodata` and `.eh_frame`.
-private func executableWithBTF(bytes: Int, in dir: String) throws -> String {
-  let asm = dir + "/btf.s", btfObject = dir + "/btf.o", script = dir + "/btf.ld", file = dir + "/vmlinux"
-  try Data(".section .BTF,\"a\"\n.fill \(bytes),1,0\n.section .note.GNU-stack,\"\",@progbits\n".utf8).write(to: URL(fileURLWithPath: asm))
+/// An executable shaped like `.tmp_vmlinux1` (`bytes` 0: an empty `.BTF`) or like a linked
+/// vmlinux (`bytes` zeros): statically linked (ET_EXEC) with an allocated `.BTF` inside a loadable
+/// segment, between `.rodata` and `.eh_frame`, placed by a linker script as the kernel's
+/// (`__start_BTF`/`__stop_BTF` around `KEEP(*(.BTF))`).
+private func executableWithBTF(bytes: Int, named name: String, in dir: String) throws -> String {
+  let asm = dir + "/btf.s", btfObject = dir + "/btf.o", script = dir + "/btf.ld", file = dir + "/" + name
+  let fill = bytes > 0 ? ".fill \(bytes),1,0\n" : ""
+  try Data(".section .BTF,\"a\"\n\(fill).section .note.GNU-stack,\"\",@progbits\n".utf8).write(to: URL(fileURLWithPath: asm))
   try Data("SECTIONS { .BTF : { __start_BTF = .; KEEP(*(.BTF)) __stop_BTF = .; } } INSERT AFTER .rodata;\n".utf8)
     .write(to: URL(fileURLWithPath: script))
   let assembled = try runTool(try CTools.find("as", package: "binutils"), [asm, "-o", btfObject])

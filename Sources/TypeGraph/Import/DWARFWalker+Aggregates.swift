@@ -4,8 +4,7 @@ internal import CDwarf
 /// their discriminant and variants.
 extension DWARFWalker {
   mutating func aggregate(
-    _ tag: UInt16, _ die: inout Dwarf_Die, _ offset: UInt64, _ origin: Origin, _ flags: NodeFlags,
-    _ depth: Int
+    _ tag: UInt16, _ die: inout Dwarf_Die, _ offset: UInt64, _ origin: Origin, _ flags: NodeFlags
   ) {
     let isUnion = tag == DWARFTag.unionType
     let declaration = rb_flag(attrs, Slot.declaration)
@@ -29,7 +28,7 @@ extension DWARFWalker {
     guard dwarf_haschildren(&die) > 0 else { return }
     let saved = pushScope(cName)
     let start = memberBuffer.count
-    walkChildren(&die, Context(kind: .aggregate, owner: id, isUnion: isUnion), depth)
+    walkChildren(&die, Context(kind: .aggregate, owner: id, isUnion: isUnion))
     popScope(saved)
     if declaration {
       dropMembers(start)
@@ -93,7 +92,7 @@ extension DWARFWalker {
 
   /// `DW_TAG_variant_part`: one member entry of the owner (anonymous, offset 0) whose type is an
   /// unrepresentable node holding the discriminant and one entry per variant.
-  mutating func variantPart(_ die: inout Dwarf_Die, _ depth: Int) {
+  mutating func variantPart(_ die: inout Dwarf_Die) {
     if rb_collect(&die, attrs) != 0 {
       noteUnreadableDIE()
       return
@@ -121,15 +120,15 @@ extension DWARFWalker {
         w.memberBufferOffsets.append(target)
       case DWARFTag.variant:
         w.stats.dies &+= 1
-        w.variant(&child, depth + 1)
+        w.variant(&child)
       default:
-        w.visit(&child, Context(kind: .typesOnly), depth + 1)
+        w.visit(&child, Context(kind: .typesOnly))
       }
     }
     finishMembers(vp, start)
   }
 
-  mutating func variant(_ die: inout Dwarf_Die, _ depth: Int) {
+  mutating func variant(_ die: inout Dwarf_Die) {
     if rb_collect(&die, attrs) != 0 {
       noteUnreadableDIE()
       return
@@ -172,7 +171,7 @@ extension DWARFWalker {
     memberBufferOffsets.append(0)
     let start = memberBuffer.count
     if dwarf_haschildren(&die) > 0 {
-      walkChildren(&die, Context(kind: .aggregate, owner: v, isUnion: false), depth)
+      walkChildren(&die, Context(kind: .aggregate, owner: v, isUnion: false))
     }
     finishMembers(v, start)
   }

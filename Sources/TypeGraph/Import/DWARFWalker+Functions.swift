@@ -3,7 +3,7 @@ internal import CDwarf
 /// Functions (`DW_TAG_subprogram`: a FUNC node and its prototype, parameters from the DIE's
 /// children), global variables and template parameters.
 extension DWARFWalker {
-  mutating func subprogram(_ die: inout Dwarf_Die, _ depth: Int) {
+  mutating func subprogram(_ die: inout Dwarf_Die) {
     if rb_collect(&die, attrs) != 0 {
       noteUnreadableDIE()
       return
@@ -23,7 +23,7 @@ extension DWARFWalker {
     }
     if isAbstractInstance && !isEmittedAbstractInstance() {
       // Inlined-only bodies: no function of their own, but types may be declared inside.
-      if dwarf_haschildren(&die) > 0 { walkChildren(&die, Context(kind: .function), depth) }
+      if dwarf_haschildren(&die) > 0 { walkChildren(&die, Context(kind: .function)) }
       return
     }
     let name = internName(rb_integrate_string(&die, DW.atName))
@@ -77,7 +77,7 @@ extension DWARFWalker {
         w.stats.dies &+= 1
         w.templateParameter(&child, owner: fn)
       default:
-        w.visit(&child, Context(kind: .function), depth + 1)
+        w.visit(&child, Context(kind: .function))
       }
     }
     finishMembers(proto, start)

@@ -4,7 +4,7 @@ internal import CDwarf
 /// typedefs, enumerations, arrays and subroutine types. Structs and unions are in
 /// `DWARFWalker+Aggregates.swift`.
 extension DWARFWalker {
-  mutating func typeDIE(_ tag: UInt16, _ die: inout Dwarf_Die, _ depth: Int) {
+  mutating func typeDIE(_ tag: UInt16, _ die: inout Dwarf_Die) {
     if rb_collect(&die, attrs) != 0 {
       noteUnreadableDIE()
       return
@@ -17,7 +17,7 @@ extension DWARFWalker {
     case DWARFTag.baseType:
       baseType(offset, origin, flags)
     case DWARFTag.pointerType:
-      pointer(&die, offset, origin, flags, depth)
+      pointer(&die, offset, origin, flags)
     case DWARFTag.constType, DWARFTag.volatileType, DWARFTag.restrictType, DWARFTag.typedef:
       let kind: Kind =
         switch tag {
@@ -33,13 +33,13 @@ extension DWARFWalker {
       addIndex(offset, id)
       pendingRef(id, target)
     case DWARFTag.structureType, DWARFTag.classType, DWARFTag.unionType:
-      aggregate(tag, &die, offset, origin, flags, depth)
+      aggregate(tag, &die, offset, origin, flags)
     case DWARFTag.enumerationType:
-      enumeration(&die, offset, origin, flags, depth)
+      enumeration(&die, offset, origin, flags)
     case DWARFTag.arrayType:
       array(&die, offset, origin, flags)
     case DWARFTag.subroutineType:
-      subroutineType(&die, offset, origin, flags, depth)
+      subroutineType(&die, offset, origin, flags)
     default:
       var size: UInt64 = 0
       _ = rb_udata(attrs, Slot.byteSize, &size)
@@ -51,7 +51,7 @@ extension DWARFWalker {
       addIndex(offset, id)
       pendingRef(id, target)
       if dwarf_haschildren(&die) > 0 {
-        walkChildren(&die, Context(kind: .typesOnly), depth)
+        walkChildren(&die, Context(kind: .typesOnly))
       }
     }
   }
@@ -101,7 +101,7 @@ extension DWARFWalker {
   }
 
   mutating func pointer(
-    _ die: inout Dwarf_Die, _ offset: UInt64, _ origin: Origin, _ flags: NodeFlags, _ depth: Int
+    _ die: inout Dwarf_Die, _ offset: UInt64, _ origin: Origin, _ flags: NodeFlags
   ) {
     let name = internName(nameAttribute())
     let target = rb_ref(attrs, Slot.type)
@@ -131,7 +131,7 @@ extension DWARFWalker {
   }
 
   mutating func enumeration(
-    _ die: inout Dwarf_Die, _ offset: UInt64, _ origin: Origin, _ flags: NodeFlags, _ depth: Int
+    _ die: inout Dwarf_Die, _ offset: UInt64, _ origin: Origin, _ flags: NodeFlags
   ) {
     let declaration = rb_flag(attrs, Slot.declaration)
     var byteSize: UInt64 = 4
@@ -165,7 +165,7 @@ extension DWARFWalker {
       if dwarf_tag(&child) == Int32(DW.enumerator) {
         w.enumerator(&child, signed: &signed)
       } else {
-        w.visit(&child, Context(kind: .enumeration, owner: id), depth + 1)
+        w.visit(&child, Context(kind: .enumeration, owner: id))
       }
     }
     popScope(saved)
@@ -267,7 +267,7 @@ extension DWARFWalker {
   }
 
   mutating func subroutineType(
-    _ die: inout Dwarf_Die, _ offset: UInt64, _ origin: Origin, _ flags: NodeFlags, _ depth: Int
+    _ die: inout Dwarf_Die, _ offset: UInt64, _ origin: Origin, _ flags: NodeFlags
   ) {
     let target = rb_ref(attrs, Slot.type)
     var nodeFlags = flags
@@ -291,7 +291,7 @@ extension DWARFWalker {
       case DW.unspecifiedParameters:
         w.appendParameter(.empty, type: 0)
       default:
-        w.visit(&child, Context(kind: .typesOnly), depth + 1)
+        w.visit(&child, Context(kind: .typesOnly))
       }
     }
     finishMembers(id, start)

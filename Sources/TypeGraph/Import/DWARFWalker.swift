@@ -259,7 +259,7 @@ struct DWARFWalker {
         stats.excludedUnits += 1
         continue
       }
-      walkChildren(&cudie, Context(kind: .top), 0)
+      walkChildren(&cudie, Context(kind: .top))
       finishUnitFunctions()
       resolveUnitLocal()
       // The main file's walk on one thread (a range walker's graph is absorbed, not kept).
@@ -368,12 +368,12 @@ struct DWARFWalker {
     forEachChild(of: &parent, body)
   }
 
-  /// Visits every child of `parent` (at `depth`) in the context `ctx`.
-  mutating func walkChildren(_ parent: inout Dwarf_Die, _ ctx: Context, _ depth: Int) {
-    descend(into: &parent) { w, child in w.visit(&child, ctx, depth + 1) }
+  /// Visits every child of `parent` in the context `ctx`.
+  mutating func walkChildren(_ parent: inout Dwarf_Die, _ ctx: Context) {
+    descend(into: &parent) { w, child in w.visit(&child, ctx) }
   }
 
-  mutating func visit(_ die: inout Dwarf_Die, _ ctx: Context, _ depth: Int) {
+  mutating func visit(_ die: inout Dwarf_Die, _ ctx: Context) {
     stats.dies &+= 1
     let rawTag = dwarf_tag(&die)
     if rawTag < 0 {
@@ -384,22 +384,22 @@ struct DWARFWalker {
     switch tag {
     case DWARFTag.namespace, DW.module:
       let saved = pushScope(dwarf_diename(&die))
-      walkChildren(&die, Context(kind: .top), depth)
+      walkChildren(&die, Context(kind: .top))
       popScope(saved)
     case DWARFTag.member, DW.inheritance:
       if ctx.kind == .aggregate { member(&die, ctx) }
     case DWARFTag.variantPart:
-      if ctx.kind == .aggregate { variantPart(&die, depth) }
+      if ctx.kind == .aggregate { variantPart(&die) }
     case DWARFTag.subprogram:
-      subprogram(&die, depth)
+      subprogram(&die)
     case DWARFTag.variable:
       if ctx.kind == .top { variable(&die) }
     case DWARFTag.templateTypeParameter, DWARFTag.templateValueParameter:
       if !ctx.owner.isVoid { templateParameter(&die, owner: ctx.owner) }
     case DW.lexicalBlock, DW.inlinedSubroutine:
-      if dwarf_haschildren(&die) > 0 { walkChildren(&die, Context(kind: .function), depth) }
+      if dwarf_haschildren(&die) > 0 { walkChildren(&die, Context(kind: .function)) }
     default:
-      if DW.isTypeTag(tag) { typeDIE(tag, &die, depth) }
+      if DW.isTypeTag(tag) { typeDIE(tag, &die) }
     }
   }
 
