@@ -18,6 +18,10 @@
 #   VMLINUX_DEBIAN            default /tmp/corpus/vmlinux.debian (get-debian-vmlinux.sh)
 #   MODDIR, MODULES           Debian's debug modules for that vmlinux, MODULES of them (default
 #                             100) spread over the sizes as scripts/bench-modules.sh picks them
+#   MODULE_BASE               the modules' --btf_base, default /tmp/corpus/vmlinux.debian.base.btf:
+#                             Debian's vmlinux ships without .BTF, so make it once with a tool that
+#                             does not change between the two runs (pahole 1.31, 6.12's line,
+#                             --btf_encode_detached)
 set -euo pipefail
 RUSTBTF=${1:?usage: same-output.sh RUSTBTF OUTDIR}
 OUT=${2:?usage: same-output.sh RUSTBTF OUTDIR}
@@ -26,6 +30,7 @@ VMLINUX_RUST=${VMLINUX_RUST:-/tmp/corpus/vmlinux.rust}
 VMLINUX_DEBIAN=${VMLINUX_DEBIAN:-/tmp/corpus/vmlinux.debian}
 MODDIR=${MODDIR:-}
 MODULES=${MODULES:-100}
+MODULE_BASE=${MODULE_BASE:-/tmp/corpus/vmlinux.debian.base.btf}
 RUSTBTF="$(realpath "$RUSTBTF")"
 mkdir -p "$OUT/reports"
 : >"$OUT/SUMS"
@@ -95,15 +100,15 @@ vmlinux() { # LABEL FILE
 vmlinux vmlinux.rust "$VMLINUX_RUST"
 vmlinux vmlinux.debian "$VMLINUX_DEBIAN"
 
-if [ -n "$MODDIR" ] && [ -f "$VMLINUX_DEBIAN" ]; then
+if [ -n "$MODDIR" ] && [ -f "$MODULE_BASE" ]; then
   echo "modules ..." >&2
   find "$MODDIR" -name '*.ko' -printf '%s %p\n' | sort -n | cut -d' ' -f2- >"$TMP/all"
   total=$(wc -l <"$TMP/all")
   awk -v n="$total" -v c="$MODULES" 'NR % int(n / c) == 0 && k < c { print; k++ }' "$TMP/all" >"$TMP/mods"
   while read -r m; do
-    pahole_line "module/$(basename "$m") 6.12" "$LINE_6_12" "$m" "$VMLINUX_DEBIAN"
+    pahole_line "module/$(basename "$m") 6.12" "$LINE_6_12" "$m" "$MODULE_BASE"
   done <"$TMP/mods"
 else
-  note "MODDIR unset or no Debian vmlinux: modules skipped"
+  note "MODDIR unset or no $MODULE_BASE: modules skipped"
 fi
 echo "same-output.sh: $(wc -l <"$OUT/SUMS") outputs in $OUT/SUMS" >&2
