@@ -124,7 +124,9 @@ public struct Conversion {
     progress?(.encoding)
     let btf: [UInt8]
     do { btf = try BTFEncoder(target: target).encode(graph) } catch {
-      throw ConversionError("\(inputName): \(error.description) (pipeline: \(pipeline.text))")
+      // A node a pass pruned while others refer to it: the graph's check names the pass and the fix.
+      let removed = graph.verify(limit: 1).first.map { "; \($0)" } ?? ""
+      throw ConversionError("\(inputName): \(error.description) (pipeline: \(pipeline.text))\(removed)")
     }
     // Split BTF is checked as the kernel sees it: in the base's type and string space.
     var checked = btf
@@ -170,7 +172,29 @@ extension Conversion {
     } else {
       text += ", as imported (no pass changed it)"
     }
+    // The kernel names the holder, but the fault is the demotion of what it holds when nothing
+    // fixed the holder after it (a pass that demoted after prune-dependents).
+    if let (demoted, d) = unfixedDemotion(held: id, graph) {
+      let decision = graph.decisions[d]
+      text += ", which holds \(Explanation.describe(explanation.subject(demoted))) demoted by \(decision.pass): \(decision.reason), "
+        + "and nothing fixed the holder after it: a pass that demotes a type others hold should `cut` it (demote it and fix its holders)"
+    }
     return text
+  }
+
+  /// A node `holder` refers to (through modifiers and typedefs) that a pass demoted after the
+  /// holder last changed, with that decision.
+  static func unfixedDemotion(held holder: TypeID, _ graph: TypeGraph) -> (TypeID, Int)? {
+    let since = graph.decisions.latest(for: holder) ?? -1
+    var found: (TypeID, Int)?
+    graph.forEachReference(of: holder) { r in
+      let t = graph.resolvingModifiers(r)
+      guard found == nil, !t.isVoid, graph.kind(t) == .void, let d = graph.decisions.latest(for: t), d > since,
+        graph.decisions[d].action == .demoted
+      else { return }
+      found = (t, d)
+    }
+    return found
   }
 
   /// `--btf_base PATH`, or `--btf_base` for a base without a name.

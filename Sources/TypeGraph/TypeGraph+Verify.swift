@@ -27,7 +27,9 @@ extension TypeGraph {
         if t.index < 0 || t.index >= count {
           note("\(describe(id)): reference \(t) out of range")
         } else if kinds[t.index] == .removed {
-          note("\(describe(id)): references removed node \(t)")
+          // A pass removed what others refer to: the fix is to demote it with `cut`.
+          let by = decisions.latest(for: t).map { " (pruned by \(decisions[$0].pass))" } ?? ""
+          note("\(describe(id)): references removed node \(t)\(by); a pass removing a type others refer to should `cut` it (demote it and fix its holders) instead of pruning it")
         }
       }
       if k == .array && arrayIndexTypeID.isVoid { note("\(describe(id)): array without an index type") }

@@ -19,6 +19,11 @@ extension Pass {
   public var name: String { Self.name }
 }
 
+/// A pass that fixes what held the nodes `TypeGraph.cut` demoted, and then calls
+/// `cutsRepaired()` (`prune-dependents`). `PassPipeline.run` runs the pipeline's one again after
+/// a pass that cut nodes when none comes later.
+public protocol RepairsCuts: Pass {}
+
 public enum PassResult: Sendable, Equatable {
   case unchanged, changed
 }
