@@ -111,16 +111,20 @@ public struct Conversion {
       do { context.splitBaseStrings = try SplitBTF.strings(of: base) } catch {
         throw ConversionError("\(baseLabel): \(error.description)")
       }
+      // The pipeline attaches it after the passes, and its merge-bindgen-copies and dedup merge
+      // into it there (`MergesIntoSplitBase`).
+      context.splitBase = ModuleBase(bytes: base, strings: context.splitBaseStrings, whole: decodeWholeBase)
     }
     var pipeline = self.pipeline
-    let passProgress: [any PassInstrumentation] = progress.map { [PhaseReporter(count: pipeline.passes.count, report: $0)] } ?? []
-    do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation + passProgress) } catch {
+    let steps = pipeline.passes.count + (base == nil ? 0 : pipeline.splitBaseSteps.count)
+    let passProgress: [any PassInstrumentation] = progress.map { [PhaseReporter(count: steps, report: $0)] } ?? []
+    do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation + passProgress) } catch let error as EncodeError {
+      // Reading the base's records as they are decoded.
+      throw ConversionError("\(baseLabel): \(error.description)")
+    } catch {
       throw ConversionError("\(inputName): \(error)")
     }
-    let ownNodes = graph.count
-    if let base {
-      try mergeIntoBase(base, &graph, &context)
-    }
+    let ownNodes = graph.splitBase?.nodes.lowerBound ?? graph.count
     progress?(.encoding)
     let btf: [UInt8]
     do { btf = try BTFEncoder(target: target).encode(graph) } catch {
@@ -206,40 +210,24 @@ extension Conversion {
     guard let base else { return }
     if let problem = BaseBTF.problem(base) { throw ConversionError("\(baseLabel): \(problem.line)") }
   }
+}
 
-  /// Makes `base` the graph's split base and merges the graph's copies of base types into it,
-  /// with the same structural equality dedup uses within the graph. Only the base types a
-  /// module type can equal are decoded (`LazySplitBase`, `Dedup.mergeIntoSplitBase`); with
-  /// `decodeWholeBase`, every one is, and dedup runs over all of them (slower, the same BTF).
-  func mergeIntoBase(_ base: [UInt8], _ graph: inout TypeGraph, _ context: inout PassContext) throws {
-    if decodeWholeBase {
-      do { try SplitBTF.attachBase(base, to: &graph) } catch {
-        throw ConversionError("\(baseLabel): \(error.description)")
-      }
-      // The module's bindgen copies of C types vmlinux has (now base nodes) first, then the
-      // structural merge.
-      var bindgen = MergeBindgenCopies()
-      _ = try bindgen.run(on: &graph, context: &context)
-      var dedup = Dedup()
-      _ = try dedup.run(on: &graph, context: &context)
-      return
+/// `--btf_base` as the pipeline's passes reach it (`PassContext.splitBase`): attached after the
+/// passes, with only the base types a module type can equal decoded (`LazySplitBase`,
+/// `Dedup.mergeIntoSplitBase`), or with `whole` every one, dedup then running over all of them
+/// (`Conversion.decodeWholeBase`: slower, the same BTF).
+struct ModuleBase: SplitBaseSource {
+  let bytes: [UInt8]
+  let strings: StringSectionIndex?
+  let whole: Bool
+
+  func attach(to graph: inout TypeGraph) throws -> (any SplitBaseTypes)? {
+    if whole {
+      try SplitBTF.attachBase(bytes, to: &graph)
+      return nil
     }
-    do {
-      // The base's records passed the kernel's boot checks (`checkBase`).
-      var lazy = try LazySplitBase(base, strings: context.splitBaseStrings, metaChecked: true, graph: &graph)
-      // The C definitions bindgen copies may merge into, with what their layouts read.
-      for name in MergeBindgenCopies.copiedNames(in: &graph) {
-        for b in lazy.types(named: name, in: graph) where lazy.kind(of: b) == .structure || lazy.kind(of: b) == .union {
-          try lazy.decodeWithMemberSizes(lazy.node(b, in: &graph), in: &graph)
-        }
-      }
-      var bindgen = MergeBindgenCopies()
-      _ = try bindgen.run(on: &graph, context: &context)
-      var dedup = Dedup()
-      _ = try dedup.mergeIntoSplitBase(&graph, base: &lazy, context: &context)
-    } catch let error as EncodeError {
-      throw ConversionError("\(baseLabel): \(error.description)")
-    }
+    // The base's records passed the kernel's boot checks (`checkBase`).
+    return try LazySplitBase(bytes, strings: strings, metaChecked: true, graph: &graph)
   }
 }
 

@@ -40,6 +40,9 @@ public struct PassContext: Sendable {
   /// An index over the base's string section as it is (no string copied): a vmlinux base has
   /// hundreds of thousands of strings, and a kernel build reads them once per module.
   public var splitBaseStrings: StringSectionIndex? = nil
+  /// The base BTF itself when the output is split BTF: `PassPipeline.run` attaches it after
+  /// the passes, and the passes that merge into it (`MergesIntoSplitBase`) then do.
+  public var splitBase: (any SplitBaseSource)? = nil
   public init(target: TargetFeatures = .linux6_1) { self.target = target }
 }
 

@@ -140,7 +140,9 @@ public struct PassPipeline: Sendable {
     }.joined(separator: ",")
   }
 
-  /// Runs every pass in order, calling the instrumentation around each.
+  /// Runs every pass in order, calling the instrumentation around each. With a split base
+  /// (`context.splitBase`), then attaches it and lets each pass that merges into it
+  /// (`MergesIntoSplitBase`) do so, in order; without such passes the base is only attached.
   public mutating func run(
     on graph: inout TypeGraph, context: inout PassContext,
     instrumentation: [any PassInstrumentation] = []
@@ -155,6 +157,8 @@ public struct PassPipeline: Sendable {
         try Self.run(&repair, on: &graph, context: &context, instrumentation: instrumentation)
       }
     }
+    // Split BTF: the module's types merge into the base's, by the passes that do so.
+    try mergeIntoSplitBase(&graph, context: &context, instrumentation: instrumentation)
   }
 
   private static func run(
