@@ -154,18 +154,14 @@ struct Convert: ParsableCommand {
   func run() throws {
     let registry = StandardPasses.registry
     if listPasses {
-      let width = registry.names.map(\.count).max() ?? 0
-      for d in registry.descriptors {
-        let pad = String(repeating: " ", count: width - d.name.count)
-        print("\(d.name)\(pad)  \(d.summary)" + (d.parameterHelp.isEmpty ? "" : " [\(d.parameterHelp)]"))
-      }
+      print(registry.listing, terminator: "")
       return
     }
     var pipeline: PassPipeline
     do { pipeline = try PassPipeline(parsing: passes, registry: registry) } catch {
       throw ValidationError("--passes: \(error)")
     }
-    if tagOriginalNames { pipeline = try withOriginalNameTags(pipeline, registry: registry) }
+    if tagOriginalNames { pipeline.configure(SanitizeNames.self) { $0.tagOriginalNames = true } }
     // What --print-pipeline prints is a pipeline a conversion accepts.
     do { try Conversion.check(pipeline) } catch { throw ValidationError("--passes: \(error)") }
     if printPipeline {
@@ -233,18 +229,6 @@ struct Convert: ParsableCommand {
     // The BTF is written; a name that matched nothing still makes the run fail, so scripts
     // asking about a type notice a typo.
     if unmatchedQuery { throw ExitCode(Exit.failure) }
-  }
-
-  /// The pipeline with `tag-original-names` added to each sanitize-names.
-  private func withOriginalNameTags(_ pipeline: PassPipeline, registry: PassRegistry) throws -> PassPipeline {
-    let text = pipeline.passes.map { p -> String in
-      var params = p.parameterText
-      if p.name == SanitizeNames.name && !params.split(separator: ";").contains("tag-original-names") {
-        params = params.isEmpty ? "tag-original-names" : params + ";tag-original-names"
-      }
-      return params.isEmpty ? p.name : "\(p.name)<\(params)>"
-    }.joined(separator: ",")
-    do { return try PassPipeline(parsing: text, registry: registry) } catch { throw ValidationError("--tag-original-names: \(error)") }
   }
 
   /// `-o -`: the BTF goes to standard output.

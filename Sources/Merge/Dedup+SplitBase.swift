@@ -1,24 +1,16 @@
 import TypeGraph
 
-/// A split base whose types become graph nodes only when asked for (`LazySplitBase`): what
-/// `Dedup.mergeIntoSplitBase` reads of it.
-public protocol SplitBaseTypes {
-  /// The kind of base type `id`, without decoding it.
-  func kind(of id: UInt32) -> Kind
-  /// The node of base type `id` (void for 0), a placeholder (`.removed`) until `decode`.
-  mutating func node(_ id: UInt32, in g: inout TypeGraph) -> TypeID
-  /// Fills in a placeholder base node; the types it refers to get placeholders.
-  mutating func decode(_ node: TypeID, in g: inout TypeGraph) throws
-  /// The base ids of the types named `name`, in id order.
-  func types(named name: NameID, in g: TypeGraph) -> [UInt32]
-  /// The base ids of the anonymous types with this `AnonymousKey`, in id order.
-  mutating func anonymousTypes(key: UInt64) -> [UInt32]
-  /// From now on `node(id)` of base forward declaration `id` is the module's `definition`
-  /// (`Dedup.resolveForwards`), so base types decoded later refer to it.
-  mutating func resolveForward(_ id: UInt32, to definition: TypeID)
-}
+extension Dedup: MergesIntoSplitBase {
+  /// Split BTF, after every pass (`PassPipeline.run`): the module's types merge into the base
+  /// types they equal; with every base type a node (`base` nil), `run` over all of them does.
+  public mutating func mergeIntoSplitBase(
+    _ graph: inout TypeGraph, base: inout (any SplitBaseTypes)?, context: inout PassContext
+  ) throws -> PassResult {
+    guard var lazy = base else { return try run(on: &graph, context: &context) }
+    defer { base = lazy }
+    return try mergeIntoSplitBase(&graph, base: &lazy, context: &context)
+  }
 
-extension Dedup {
   /// Merges a module's types into the base types they equal, with the base decoded only where
   /// a module type can equal it (split BTF; `Conversion` with `--btf_base`). The result is the
   /// one `run` gives with every base type a node (`SplitBTF.attachBase`) when the base holds no

@@ -12,13 +12,13 @@ import TypeGraph
 /// Member names bindgen changes: an anonymous member is `__bindgen_anon_N`, and a member named
 /// after a Rust keyword gets `_` appended (`type` is `type_`).
 ///
-/// The same rule runs again, after the passes, for split BTF (`Conversion` with a base): a
-/// module's copies are then compared with the base's (vmlinux's) C types, which are not in the
-/// graph before. Copies are recognised by their namespace, or, once `sanitize-names` qualified
+/// The same rule runs again, after the passes, for split BTF (`mergeIntoSplitBase`, with
+/// `--btf_base`): a module's copies are then compared with the base's (vmlinux's) C types, which
+/// are not in the graph before. Copies are recognised by their namespace, or, once `sanitize-names` qualified
 /// them, by the `bindings__` prefix of their name.
 ///
 /// - Complexity: O(nodes + members); only names some copy has are indexed.
-public struct MergeBindgenCopies: Pass {
+public struct MergeBindgenCopies: Pass, MergesIntoSplitBase {
   public static let name = "merge-bindgen-copies"
   public static let summary = "merge the Rust bindings crate's copies of C structs and unions into the C types when their layouts are the same"
 
@@ -62,6 +62,23 @@ public struct MergeBindgenCopies: Pass {
     }
     if graph.emissionSequence != nil { graph.emissionSequence = graph.byValueOrder() }
     return .changed
+  }
+
+  /// Split BTF: the same rule against the base's C types, after every pass (`PassPipeline.run`;
+  /// copies are recognised by the `bindings__` prefix `sanitize-names` gave them). The base's
+  /// structs and unions of the copies' names are decoded first, with what their layouts read.
+  public mutating func mergeIntoSplitBase(
+    _ graph: inout TypeGraph, base: inout (any SplitBaseTypes)?, context: inout PassContext
+  ) throws -> PassResult {
+    if var lazy = base {
+      for name in Self.copiedNames(in: &graph) {
+        for b in lazy.types(named: name, in: graph) where lazy.kind(of: b) == .structure || lazy.kind(of: b) == .union {
+          try lazy.decodeWithMemberSizes(lazy.node(b, in: &graph), in: &graph)
+        }
+      }
+      base = lazy
+    }
+    return try run(on: &graph, context: &context)
   }
 
   /// The C names of the graph's bindgen copies (the base types of these names are what the

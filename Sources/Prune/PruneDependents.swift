@@ -18,7 +18,7 @@ import TypeGraph
 /// on the type it held as its cause), to a fixpoint; what refers to them by pointer gets
 /// `void *`, typedefs and modifiers of them stay (they encode as referring to void), and
 /// prototypes, FUNCs and VARs that need their size go as in the default policy.
-public struct PruneDependents: Pass {
+public struct PruneDependents: Pass, RepairsCuts {
   public static let name = "prune-dependents"
   public static let summary = "replace members that lost their type by opaque bytes of the same size; remove what cannot be kept"
 
@@ -66,6 +66,8 @@ public struct PruneDependents: Pass {
       changed = changed || round
     }
     graph.emissionSequence = graph.byValueOrder()
+    // The nodes other passes `cut` were demoted nodes like any other: their holders are fixed.
+    graph.cutsRepaired()
     return changed ? .changed : .unchanged
   }
 

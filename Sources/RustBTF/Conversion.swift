@@ -111,20 +111,26 @@ public struct Conversion {
       do { context.splitBaseStrings = try SplitBTF.strings(of: base) } catch {
         throw ConversionError("\(baseLabel): \(error.description)")
       }
+      // The pipeline attaches it after the passes, and its merge-bindgen-copies and dedup merge
+      // into it there (`MergesIntoSplitBase`).
+      context.splitBase = ModuleBase(bytes: base, strings: context.splitBaseStrings, whole: decodeWholeBase)
     }
     var pipeline = self.pipeline
-    let passProgress: [any PassInstrumentation] = progress.map { [PhaseReporter(count: pipeline.passes.count, report: $0)] } ?? []
-    do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation + passProgress) } catch {
+    let steps = pipeline.passes.count + (base == nil ? 0 : pipeline.splitBaseSteps.count)
+    let passProgress: [any PassInstrumentation] = progress.map { [PhaseReporter(count: steps, report: $0)] } ?? []
+    do { try pipeline.run(on: &graph, context: &context, instrumentation: instrumentation + passProgress) } catch let error as EncodeError {
+      // Reading the base's records as they are decoded.
+      throw ConversionError("\(baseLabel): \(error.description)")
+    } catch {
       throw ConversionError("\(inputName): \(error)")
     }
-    let ownNodes = graph.count
-    if let base {
-      try mergeIntoBase(base, &graph, &context)
-    }
+    let ownNodes = graph.splitBase?.nodes.lowerBound ?? graph.count
     progress?(.encoding)
     let btf: [UInt8]
     do { btf = try BTFEncoder(target: target).encode(graph) } catch {
-      throw ConversionError("\(inputName): \(error.description) (pipeline: \(pipeline.text))")
+      // A node a pass pruned while others refer to it: the graph's check names the pass and the fix.
+      let removed = graph.verify(limit: 1).first.map { "; \($0)" } ?? ""
+      throw ConversionError("\(inputName): \(error.description) (pipeline: \(pipeline.text))\(removed)")
     }
     // Split BTF is checked as the kernel sees it: in the base's type and string space.
     var checked = btf
@@ -170,7 +176,29 @@ extension Conversion {
     } else {
       text += ", as imported (no pass changed it)"
     }
+    // The kernel names the holder, but the fault is the demotion of what it holds when nothing
+    // fixed the holder after it (a pass that demoted after prune-dependents).
+    if let (demoted, d) = unfixedDemotion(held: id, graph) {
+      let decision = graph.decisions[d]
+      text += ", which holds \(Explanation.describe(explanation.subject(demoted))) demoted by \(decision.pass): \(decision.reason), "
+        + "and nothing fixed the holder after it: a pass that demotes a type others hold should `cut` it (demote it and fix its holders)"
+    }
     return text
+  }
+
+  /// A node `holder` refers to (through modifiers and typedefs) that a pass demoted after the
+  /// holder last changed, with that decision.
+  static func unfixedDemotion(held holder: TypeID, _ graph: TypeGraph) -> (TypeID, Int)? {
+    let since = graph.decisions.latest(for: holder) ?? -1
+    var found: (TypeID, Int)?
+    graph.forEachReference(of: holder) { r in
+      let t = graph.resolvingModifiers(r)
+      guard found == nil, !t.isVoid, graph.kind(t) == .void, let d = graph.decisions.latest(for: t), d > since,
+        graph.decisions[d].action == .demoted
+      else { return }
+      found = (t, d)
+    }
+    return found
   }
 
   /// `--btf_base PATH`, or `--btf_base` for a base without a name.
@@ -182,40 +210,24 @@ extension Conversion {
     guard let base else { return }
     if let problem = BaseBTF.problem(base) { throw ConversionError("\(baseLabel): \(problem.line)") }
   }
+}
 
-  /// Makes `base` the graph's split base and merges the graph's copies of base types into it,
-  /// with the same structural equality dedup uses within the graph. Only the base types a
-  /// module type can equal are decoded (`LazySplitBase`, `Dedup.mergeIntoSplitBase`); with
-  /// `decodeWholeBase`, every one is, and dedup runs over all of them (slower, the same BTF).
-  func mergeIntoBase(_ base: [UInt8], _ graph: inout TypeGraph, _ context: inout PassContext) throws {
-    if decodeWholeBase {
-      do { try SplitBTF.attachBase(base, to: &graph) } catch {
-        throw ConversionError("\(baseLabel): \(error.description)")
-      }
-      // The module's bindgen copies of C types vmlinux has (now base nodes) first, then the
-      // structural merge.
-      var bindgen = MergeBindgenCopies()
-      _ = try bindgen.run(on: &graph, context: &context)
-      var dedup = Dedup()
-      _ = try dedup.run(on: &graph, context: &context)
-      return
+/// `--btf_base` as the pipeline's passes reach it (`PassContext.splitBase`): attached after the
+/// passes, with only the base types a module type can equal decoded (`LazySplitBase`,
+/// `Dedup.mergeIntoSplitBase`), or with `whole` every one, dedup then running over all of them
+/// (`Conversion.decodeWholeBase`: slower, the same BTF).
+struct ModuleBase: SplitBaseSource {
+  let bytes: [UInt8]
+  let strings: StringSectionIndex?
+  let whole: Bool
+
+  func attach(to graph: inout TypeGraph) throws -> (any SplitBaseTypes)? {
+    if whole {
+      try SplitBTF.attachBase(bytes, to: &graph)
+      return nil
     }
-    do {
-      // The base's records passed the kernel's boot checks (`checkBase`).
-      var lazy = try LazySplitBase(base, strings: context.splitBaseStrings, metaChecked: true, graph: &graph)
-      // The C definitions bindgen copies may merge into, with what their layouts read.
-      for name in MergeBindgenCopies.copiedNames(in: &graph) {
-        for b in lazy.types(named: name, in: graph) where lazy.kind(of: b) == .structure || lazy.kind(of: b) == .union {
-          try lazy.decodeWithMemberSizes(lazy.node(b, in: &graph), in: &graph)
-        }
-      }
-      var bindgen = MergeBindgenCopies()
-      _ = try bindgen.run(on: &graph, context: &context)
-      var dedup = Dedup()
-      _ = try dedup.mergeIntoSplitBase(&graph, base: &lazy, context: &context)
-    } catch let error as EncodeError {
-      throw ConversionError("\(baseLabel): \(error.description)")
-    }
+    // The base's records passed the kernel's boot checks (`checkBase`).
+    return try LazySplitBase(bytes, strings: strings, metaChecked: true, graph: &graph)
   }
 }
 

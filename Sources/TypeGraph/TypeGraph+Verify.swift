@@ -15,7 +15,10 @@ extension TypeGraph {
       note("member columns have different lengths"); return problems
     }
     if kinds[0] != .void { note("node 0 is not void") }
-    for i in 1..<count {
+    // The split base's nodes are the base's records, checked as the kernel checks vmlinux's;
+    // those not decoded are placeholders (`.removed`) the decoded ones may refer to.
+    let base = splitBase?.nodes ?? count..<count
+    for i in 1..<base.lowerBound {
       let id = TypeID(i)
       let k = kinds[i]
       if k == .removed { continue }
@@ -26,8 +29,10 @@ extension TypeGraph {
       forEachReference(of: id) { t in
         if t.index < 0 || t.index >= count {
           note("\(describe(id)): reference \(t) out of range")
-        } else if kinds[t.index] == .removed {
-          note("\(describe(id)): references removed node \(t)")
+        } else if kinds[t.index] == .removed && !base.contains(t.index) {
+          // A pass removed what others refer to: the fix is to demote it with `cut`.
+          let by = decisions.latest(for: t).map { " (pruned by \(decisions[$0].pass))" } ?? ""
+          note("\(describe(id)): references removed node \(t)\(by); a pass removing a type others refer to should `cut` it (demote it and fix its holders) instead of pruning it")
         }
       }
       if k == .array && arrayIndexTypeID.isVoid { note("\(describe(id)): array without an index type") }
@@ -42,7 +47,7 @@ extension TypeGraph {
         if seen[id.index] { note("emission sequence holds \(id) twice") }
         seen[id.index] = true
       }
-      for i in 1..<count where kinds[i].isBTF && !seen[i] {
+      for i in 1..<base.lowerBound where kinds[i].isBTF && !seen[i] {
         note("\(describe(TypeID(i))): live but missing from the emission sequence")
       }
     }

@@ -49,6 +49,42 @@ func convertWithPrefix(_ input: String, to output: String) throws {
 }
 // END GUIDE RUN
 
+// BEGIN GUIDE CUT
+struct DropStruct: Pass {
+  static let name = "drop-struct"
+  static let summary = "remove the structs of a name, fixing what held them"
+  static let descriptor = PassDescriptor(DropStruct.self, parameterHelp: "struct=NAME (default: none)") { params in
+    try params.checkKnown(["struct"])
+    return DropStruct(structName: params.string("struct") ?? "")
+  }
+
+  var structName: String
+  var parameterText: String { structName.isEmpty ? "" : "struct=\(structName)" }
+
+  mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
+    var changed = false
+    for id in graph.ids where graph.kind(id) == .structure && !structName.isEmpty && graph.nameString(id) == structName {
+      if graph.referrers(of: id).isEmpty {
+        graph.prune(id, pass: Self.name, reason: .custom("struct dropped by name"))
+      } else {
+        // Others hold it: demote it, and let prune-dependents fix what held it.
+        graph.cut(id, pass: Self.name, reason: .custom("struct dropped by name"))
+      }
+      changed = true
+    }
+    return changed ? .changed : .unchanged
+  }
+}
+
+func convertWithoutPoint(_ input: String) throws -> Conversion.Result {
+  var registry = StandardPasses.registry
+  try registry.register(DropStruct.descriptor, placement: .beforePruning)
+  var pipeline = try PassPipeline(parsing: "all", registry: registry)  // …,sanitize-names,drop-struct,prune-dependents,…
+  pipeline.configure(DropStruct.self) { $0.structName = "point" }
+  return try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()]).run(path: input)
+}
+// END GUIDE CUT
+
 @Suite struct GuideExampleTests {
   static func registry() throws -> PassRegistry {
     var registry = StandardPasses.registry
@@ -109,6 +145,26 @@ func convertWithPrefix(_ input: String, to output: String) throws {
     #expect(written.ids.contains { written.kind($0) == .structure && written.nameString($0) == "rust_Sensor" })
     if let failure = KernelBTF.acceptanceFailure(btf) { Issue.record("\(failure)") }
     #expect((try FileManager.default.contentsOfDirectory(atPath: dir)) == ["out.btf"])
+  }
+
+  /// The article's pass placed before prune-dependents cuts `struct point`, which others hold:
+  /// their members become opaque bytes and the kernel loads the BTF. The article shows it verbatim.
+  @Test func theArticlesCutExampleRunsPlacedBeforePruning() throws {
+    let source = try String(contentsOfFile: packageRoot + "/Tests/RustBTFTests/GuideExample.swift", encoding: .utf8)
+    let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+    let b = try #require(lines.firstIndex { $0.hasPrefix("// BEGIN GUIDE CUT") })
+    let e = try #require(lines.firstIndex { $0.hasPrefix("// END GUIDE CUT") })
+    let code = lines[(b + 1)..<e].joined(separator: "\n")
+    let article = try String(contentsOfFile: packageRoot + "/Sources/TypeGraph/TypeGraph.docc/WritingAPass.md", encoding: .utf8)
+    #expect(code.contains("graph.cut(") && code.contains("referrers(of:") && article.contains("```swift\n" + code + "\n```"))
+
+    let result = try convertWithoutPoint(corpusObject("c_types-O0.elf"))
+    #expect(result.summary.line.contains("demoted"), "\(result.summary.line)")
+    let written = try BTFDecoder.decode(result.btf)
+    #expect(!written.ids.contains { written.kind($0) == .structure && written.nameString($0) == "point" })
+    let value = try #require(written.ids.first { written.kind($0) == .union && written.nameString($0) == "value" })
+    #expect(written.members(of: value).contains { written.strings.string($0.name) == "p" && written.kind($0.type) == .array })
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(failure)") }
   }
 
   @Test func theGuidesParameterErrorPointsAtTheParameter() {

@@ -79,6 +79,28 @@ extension TypeGraph {
     return decisions.record(Decision(subject: id, pass: pass, action: .demoted, reason: reason, cause: cause, memberName: memberName))
   }
 
+  /// Removes `id` from the BTF although other types refer to it: it is demoted (`demote`, which
+  /// records `reason`) and marked, and what held it is then fixed as for any demoted node, each
+  /// fix naming this decision as its cause. The rules are `prune-dependents`' (with the
+  /// pipeline's policy; `keep-layout`: a member of its type becomes opaque bytes of its size, an
+  /// array of it a byte array, a prototype taking or returning it by value goes void and its
+  /// FUNCs with it, a VAR of it and a DECL_TAG on it are removed; a pointer to it becomes
+  /// `void *`). Before `prune-dependents` in the pipeline they are applied there; after it
+  /// (`before-dedup`, `end`, `all,my-pass`), `PassPipeline.run` runs `prune-dependents` again
+  /// right after the pass. Use it, not `prune`, for a node that may be referred to: `prune`
+  /// leaves its referrers pointing at a tombstone, which no BTF can hold.
+  /// Returns the decision's index.
+  @discardableResult
+  public mutating func cut(_ id: TypeID, pass: String, reason: Decision.Reason, cause: Int? = nil) -> Int {
+    let d = demote(id, pass: pass, reason: reason, cause: cause)
+    cutsAwaitingRepair.append(id)
+    return d
+  }
+
+  /// Called by the pass that fixes the holders of demoted nodes (`prune-dependents`), once it
+  /// has: the cuts are repaired.
+  package mutating func cutsRepaired() { cutsAwaitingRepair.removeAll() }
+
   /// Gives `id` the name `name` and records why (`--explain` shows the original name and the
   /// chain). Returns the decision's index.
   /// `scope`, when given, replaces the node's namespace path (a name that now holds the path has

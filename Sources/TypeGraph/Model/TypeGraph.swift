@@ -81,6 +81,11 @@ public struct TypeGraph: Sendable {
   /// nil for standalone BTF. See `SplitBase`.
   public internal(set) var splitBase: SplitBase? = nil
 
+  /// Nodes `cut` demoted whose holders no pass has fixed yet: the pipeline's `prune-dependents`
+  /// fixes them and empties this (`PassPipeline.run` runs it again after a pass that cuts when
+  /// it does not come later).
+  public internal(set) var cutsAwaitingRepair: [TypeID] = []
+
   public init() {}
 
   /// Number of node slots, void and tombstones included; valid ids are `1..<count`.

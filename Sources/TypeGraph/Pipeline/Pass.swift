@@ -19,6 +19,11 @@ extension Pass {
   public var name: String { Self.name }
 }
 
+/// A pass that fixes what held the nodes `TypeGraph.cut` demoted, and then calls
+/// `cutsRepaired()` (`prune-dependents`). `PassPipeline.run` runs the pipeline's one again after
+/// a pass that cut nodes when none comes later.
+public protocol RepairsCuts: Pass {}
+
 public enum PassResult: Sendable, Equatable {
   case unchanged, changed
 }
@@ -35,6 +40,9 @@ public struct PassContext: Sendable {
   /// An index over the base's string section as it is (no string copied): a vmlinux base has
   /// hundreds of thousands of strings, and a kernel build reads them once per module.
   public var splitBaseStrings: StringSectionIndex? = nil
+  /// The base BTF itself when the output is split BTF: `PassPipeline.run` attaches it after
+  /// the passes, and the passes that merge into it (`MergesIntoSplitBase`) then do.
+  public var splitBase: (any SplitBaseSource)? = nil
   public init(target: TargetFeatures = .linux6_1) { self.target = target }
 }
 

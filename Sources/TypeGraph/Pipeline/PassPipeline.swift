@@ -62,7 +62,7 @@ public struct PassPipeline: Sendable {
       let descriptors: [PassDescriptor]
       if name == "all" {
         if !params.values.isEmpty { throw PipelineError(column: nameStart + 1, message: "'all' takes no parameters") }
-        descriptors = Array(registry.standard)
+        descriptors = registry.standard
       } else if let d = registry.descriptor(named: name) {
         descriptors = [d]
       } else {
@@ -116,6 +116,22 @@ public struct PassPipeline: Sendable {
     return nil
   }
 
+  /// Sets parameters of every pass of type `P` in the pipeline, typed, and returns how many it
+  /// changed: `pipeline.configure(SanitizeNames.self) { $0.tagOriginalNames = true }` is what
+  /// `--tag-original-names` does, with no pipeline text rewritten. A pipeline without such a
+  /// pass is left as it was (0).
+  @discardableResult
+  public mutating func configure<P: Pass>(_ type: P.Type, _ body: (inout P) throws -> Void) rethrows -> Int {
+    var count = 0
+    for i in passes.indices {
+      guard var p = passes[i] as? P else { continue }
+      try body(&p)
+      passes[i] = p
+      count += 1
+    }
+    return count
+  }
+
   /// Canonical text that parses back to the same pipeline.
   public var text: String {
     passes.map { p in
@@ -124,16 +140,33 @@ public struct PassPipeline: Sendable {
     }.joined(separator: ",")
   }
 
-  /// Runs every pass in order, calling the instrumentation around each.
+  /// Runs every pass in order, calling the instrumentation around each. With a split base
+  /// (`context.splitBase`), then attaches it and lets each pass that merges into it
+  /// (`MergesIntoSplitBase`) do so, in order; without such passes the base is only attached.
   public mutating func run(
     on graph: inout TypeGraph, context: inout PassContext,
     instrumentation: [any PassInstrumentation] = []
   ) throws {
     for i in passes.indices {
-      for inst in instrumentation { try inst.before(pass: passes[i].name, graph: graph) }
-      let result = try passes[i].run(on: &graph, context: &context)
-      for inst in instrumentation { try inst.after(pass: passes[i].name, graph: graph, result: result) }
+      try Self.run(&passes[i], on: &graph, context: &context, instrumentation: instrumentation)
+      // Nodes the pass cut: their holders are fixed by the pipeline's repairing pass, now when
+      // it ran already (the cutting pass was placed after it).
+      if !graph.cutsAwaitingRepair.isEmpty, !passes[(i + 1)...].contains(where: { $0 is any RepairsCuts }),
+        var repair = passes.first(where: { $0 is any RepairsCuts })
+      {
+        try Self.run(&repair, on: &graph, context: &context, instrumentation: instrumentation)
+      }
     }
+    // Split BTF: the module's types merge into the base's, by the passes that do so.
+    try mergeIntoSplitBase(&graph, context: &context, instrumentation: instrumentation)
+  }
+
+  private static func run(
+    _ pass: inout any Pass, on graph: inout TypeGraph, context: inout PassContext, instrumentation: [any PassInstrumentation]
+  ) throws {
+    for inst in instrumentation { try inst.before(pass: pass.name, graph: graph) }
+    let result = try pass.run(on: &graph, context: &context)
+    for inst in instrumentation { try inst.after(pass: pass.name, graph: graph, result: result) }
   }
 }
 

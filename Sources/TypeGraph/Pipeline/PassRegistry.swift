@@ -32,24 +32,39 @@ public struct PassDescriptor: Sendable {
 }
 
 /// The passes a pipeline can name. The passes it is made with are the standard pipeline, in
-/// the order `all` runs them; passes added with `register` can be named but are not part of
-/// `all`, so `all,my-pass` runs `my-pass` once, where the user put it.
+/// the order `all` runs them; passes added with `register(_:)` can be named but are not part of
+/// `all`, so `all,my-pass` runs `my-pass` once, where the user put it. Passes added with
+/// `register(_:placement:)` join `all` at a named point of it (LLVM's pass-builder extension
+/// points), so a pass that must run before `prune-dependents` needs no pipeline spelled out.
 public struct PassRegistry: Sendable {
   public private(set) var descriptors: [PassDescriptor]
-  /// How many of `descriptors`, from the first, make up `all`.
-  private let standardCount: Int
+  /// The names of the passes the registry was made with, in order: the points of `all` a
+  /// placement is relative to.
+  private let standardNames: [String]
+  /// What `all` runs, by index into `descriptors`.
+  private var allOrder: [Int]
+  /// The point of `all` each placed pass joined it at, by name.
+  private var placements: [(pass: String, at: PassPlacement)] = []
+
   public init(_ descriptors: [PassDescriptor]) {
     self.descriptors = descriptors
-    standardCount = descriptors.count
+    standardNames = descriptors.map(\.name)
+    allOrder = Array(descriptors.indices)
   }
 
-  /// What `all` expands to.
-  public var standard: ArraySlice<PassDescriptor> { descriptors[..<standardCount] }
+  /// What `all` expands to: the standard passes, in order, with the placed ones at their points.
+  public var standard: [PassDescriptor] { allOrder.map { descriptors[$0] } }
 
   public func descriptor(named name: String) -> PassDescriptor? {
     descriptors.first { $0.name == name }
   }
   public var names: [String] { descriptors.map(\.name) }
+
+  /// The point of `all` where pass `name` was placed (nil: a standard pass, or one that is not
+  /// part of `all`).
+  public func placement(of name: String) -> PassPlacement? {
+    placements.first { $0.pass == name }?.at
+  }
 
   /// Adds a pass that pipelines can name (library users registering their own); it does not
   /// join `all`.
@@ -60,6 +75,46 @@ public struct PassRegistry: Sendable {
   /// rule is the order of the calls: register a pass after the passes it requires, as they
   /// run after them.
   public mutating func register(_ d: PassDescriptor) throws {
+    try checkRegistration(d)
+    descriptors.append(d)
+  }
+
+  /// Adds a pass that joins `all` at `placement`, after the standard pass the point follows and
+  /// after the passes placed there before it (in the order of the calls); pipelines can also
+  /// name it, as any registered pass. `--print-pipeline` and `listing` show it where it runs.
+  ///
+  /// Refused, as `register(_:)` refuses, and also when the point follows no standard pass of
+  /// this registry, when a pass it requires does not run earlier in `all` (placed before a
+  /// pass it requires, or requiring a pass that is not part of `all`: `all` would not parse),
+  /// or when the pass cannot be made without parameters (`all` gives none).
+  public mutating func register(_ d: PassDescriptor, placement: PassPlacement) throws {
+    try checkRegistration(d)
+    var at = allOrder.count
+    if case .after(let anchor) = placement.anchor {
+      guard let k = standardNames.firstIndex(of: anchor), let i = allOrder.firstIndex(of: k) else {
+        throw PassError(pass: d.name, message: "placement '\(placement.name)' follows '\(anchor)', which is not a standard pass of this registry")
+      }
+      // After the anchor and what was placed there before: up to the next standard pass.
+      at = i + 1
+      while at < allOrder.count && allOrder[at] >= standardNames.count { at += 1 }
+    }
+    let earlier = allOrder[..<at].map { descriptors[$0].name }
+    for r in d.requires where !earlier.contains(r) {
+      let later = allOrder[at...].contains { descriptors[$0].name == r }
+      throw PassError(pass: d.name, message: "requires '\(r)', which " + (later
+        ? "runs after \(placement.name) in 'all': place the pass after it"
+        : "is not part of 'all': register the pass without a placement and name it in the pipeline"))
+    }
+    do { _ = try d.make(PassParameters(pass: d.name)) } catch {
+      throw PassError(pass: d.name, message: "cannot join 'all', which gives it no parameters: \(error)")
+    }
+    descriptors.append(d)
+    allOrder.insert(descriptors.count - 1, at: at)
+    placements.append((d.name, placement))
+  }
+
+  /// What `register` refuses whatever the placement: a taken name, `requires` naming no pass.
+  private func checkRegistration(_ d: PassDescriptor) throws {
     if d.name == "all" {
       throw PassError(pass: d.name, message: "'all' names the standard pipeline, not a pass")
     }
@@ -77,8 +132,45 @@ public struct PassRegistry: Sendable {
       }
       throw PassError(pass: d.name, message: message)
     }
-    descriptors.append(d)
   }
+
+  /// `--list-passes`: the passes of `all` in the order it runs them (a placed one says where it
+  /// was placed), then the passes a pipeline must name, one a line with summary and parameters.
+  public var listing: String {
+    let width = names.map(\.count).max() ?? 0
+    let inAll = Set(allOrder)
+    return (allOrder + descriptors.indices.filter { !inAll.contains($0) }).map { i in
+      let d = descriptors[i]
+      let pad = String(repeating: " ", count: width - d.name.count)
+      var line = "\(d.name)\(pad)  \(d.summary)" + (d.parameterHelp.isEmpty ? "" : " [\(d.parameterHelp)]")
+      if let p = placement(of: d.name) {
+        line += " (in all: \(p.name))"
+      } else if !inAll.contains(i) {
+        line += " (not in all)"
+      }
+      return line + "\n"
+    }.joined()
+  }
+}
+
+/// A named point of the standard pipeline (`all`) where `PassRegistry.register(_:placement:)`
+/// puts a pass (LLVM's `registerPipelineStartEPCallback` and friends). The points rustbtf's
+/// standard passes offer, each with what holds there, are `StandardPasses`' (`.beforePruning`…).
+public struct PassPlacement: Sendable, Hashable, CustomStringConvertible {
+  public enum Anchor: Sendable, Hashable {
+    /// Right after this standard pass (and the passes placed there earlier).
+    case after(String)
+    /// After every pass of `all`.
+    case end
+  }
+  /// Kebab-case, as `listing` shows it (`before-pruning`).
+  public let name: String
+  public let anchor: Anchor
+  public init(name: String, anchor: Anchor) {
+    self.name = name
+    self.anchor = anchor
+  }
+  public var description: String { name }
 }
 
 /// `key=value` parameters from pipeline text, with typed accessors that report bad values.
