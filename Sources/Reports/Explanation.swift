@@ -244,7 +244,7 @@ public struct Explanation {
 
   private func step(_ i: Int) -> Step {
     let d = graph.decisions[i]
-    return Step(subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action), reason: d.reason.description, decision: i)
+    return Step(subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action), reason: d.reason.sentence, decision: i)
   }
 
   private func memberName(_ d: Decision) -> String? {
@@ -263,7 +263,7 @@ public struct Explanation {
       let d = log[i]
       if let matched, !matched[d.subject.index] { continue }
       var e = Entry(subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action),
-                    reason: d.reason.description, renamedTo: nil, mergedInto: nil, absorbed: 0, absorbedUnits: 0,
+                    reason: d.reason.sentence, renamedTo: nil, mergedInto: nil, absorbed: 0, absorbedUnits: 0,
                     outcome: outcome(d.subject), causes: log.causes(of: i).map(step), decision: i)
       if case .renamed = d.action { e.renamedTo = graph.nameString(d.subject) }
       if case .merged(let into) = d.action { e.mergedInto = subject(into) }
@@ -320,7 +320,7 @@ public struct Explanation {
 
   private func mergeEntry(_ s: TypeID, _ t: TypeID) -> Entry {
     Entry(subject: subject(s), member: nil, pass: "dedup", action: "merged",
-          reason: Decision.Reason.structurallyEqual.description, renamedTo: nil, mergedInto: subject(t), absorbed: 0,
+          reason: StructurallyEqual().sentence, renamedTo: nil, mergedInto: subject(t), absorbed: 0,
           absorbedUnits: 0, outcome: outcome(s), causes: [], decision: Self.mergeRow)
   }
 
