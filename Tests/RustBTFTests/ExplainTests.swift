@@ -74,8 +74,8 @@ import Verify
     #expect(result.graph.verify().isEmpty)
     // Strict makes nothing opaque for lack of a type (misaligned FLOATs still are).
     let opaque = result.graph.decisions.entries.filter {
-      switch $0.reason {
-      case .memberOpaque, .elementsOpaque: true
+      switch $0.reason.as(PruneDependents.Reason.self) {
+      case .memberOpaque?, .elementsOpaque?: true
       default: false
       }
     }
