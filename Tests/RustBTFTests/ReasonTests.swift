@@ -99,7 +99,7 @@ import TypeGraph
     StatsTests.rust(&b, [u32, big, huge, small])
     var registry = StandardPasses.registry
     try registry.register(DemoteLargeStructs.descriptor)
-    let pipeline = try PassPipeline(parsing: "demote-large-structs,prune-dependents,dedup", registry: registry)
+    let pipeline = try PassPipeline(parsing: "demote-unrepresentable,demote-large-structs,sanitize-names,prune-dependents,dedup", registry: registry)
     let result = try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()], retentionReport: true)
       .run(graph: b.graph, inputName: "test")
     let g = result.graph
