@@ -70,7 +70,7 @@ extension TypeGraph {
       decisions.recordMemberOrigin(MemberOrigin(owner: owner, original: old, written: name, pass: pass))
     }
     guard let reason else { return nil }
-    return decisions.record(Decision(subject: owner, pass: pass, action: .renamed(from: old), reason: reason, member: index))
+    return decisions.record(Decision(subject: owner, pass: pass, action: .renamed(from: old), reason: reason, member: index, memberName: old))
   }
 
   /// Makes `id` a void node (it keeps its byte size, for opaque placeholders, and drops its
