@@ -110,17 +110,19 @@ extension TypeGraph {
   }
 
   /// Removes `id` as merged into the equal node `target`. The caller has redirected every
-  /// reference to `target`. Without a reason (dedup's merges) the merge is a flat row of the
-  /// decision log, not a `Decision`: a distribution vmlinux has millions, and each reads as
-  /// `StructurallyEqual`. A merge with a reason (`merge-bindgen-copies`' same layout) is
-  /// recorded as a `.merged` decision too, which `--explain` shows.
-  public mutating func merge(_ id: TypeID, into target: TypeID, pass: String = "dedup", reason: (any DecisionReason)? = nil) {
-    if let reason {
-      decisions.record(Decision(subject: id, pass: pass, action: .merged(into: target), reason: reason))
-    }
+  /// reference to `target`. The merge is a flat row of the decision log, not a `Decision`:
+  /// dedup makes millions on a distribution vmlinux, and each reads as `StructurallyEqual`.
+  public mutating func merge(_ id: TypeID, into target: TypeID) {
     decisions.recordMerge(id, into: target)
     if arrayIndexTypeID == id { arrayIndexTypeID = target }
     remove(id)
+  }
+
+  /// As `merge(_:into:)`, with a reason of the pass's own (`merge-bindgen-copies`' same layout):
+  /// recorded as a `.merged` decision too, which `--explain` shows.
+  public mutating func merge(_ id: TypeID, into target: TypeID, pass: String, reason: some DecisionReason) {
+    decisions.record(Decision(subject: id, pass: pass, action: .merged(into: target), reason: reason))
+    merge(id, into: target)
   }
 
   /// Turns `id` into a tombstone, recording nothing: `prune` and `merge` are the operations

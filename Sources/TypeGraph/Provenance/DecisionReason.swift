@@ -52,8 +52,10 @@ extension DecisionReason {
 public struct AnyDecisionReason: DecisionReason, CustomStringConvertible {
   public let base: any DecisionReason
 
-  public init(_ reason: some DecisionReason) {
-    if let boxed = reason as? AnyDecisionReason { self = boxed } else { base = reason }
+  public init<R: DecisionReason>(_ reason: R) {
+    // A recorded reason is not boxed twice (it would equal nothing). A type comparison, not a
+    // dynamic cast: this runs once per decision.
+    if R.self == AnyDecisionReason.self { self = unsafeBitCast(reason, to: AnyDecisionReason.self) } else { base = reason }
   }
 
   public var code: String { base.code }
