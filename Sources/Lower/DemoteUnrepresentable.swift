@@ -38,7 +38,7 @@ public struct DemoteUnrepresentable: Pass {
         if kind == .structure || kind == .int { shape.members = [] }
         graph.rewrite(id, as: shape, pass: Self.name, reason: why)
       case .demote:
-        graph.demote(id, pass: Self.name, reason: DemoteUnrepresentable.Reason.noBTFKind(tag: graph.dwarfTag(of: id)))
+        graph.demote(id, pass: Self.name, reason: Reason.noBTFKind(tag: graph.dwarfTag(of: id)))
       }
     }
     return changed ? .changed : .unchanged

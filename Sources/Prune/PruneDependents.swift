@@ -76,7 +76,7 @@ public struct PruneDependents: Pass {
     var changed = false
     while let (from, to) = graph.findByValueCycle() {
       let cause = graph.decisions.latest(for: from)
-      graph.demote(to, pass: Self.name, reason: PruneDependents.Reason.byValueCycle(through: graph.nodeText(from)), cause: cause)
+      graph.demote(to, pass: Self.name, reason: Reason.byValueCycle(through: graph.nodeText(from)), cause: cause)
       changed = true
     }
     return changed
@@ -132,22 +132,22 @@ public struct PruneDependents: Pass {
           members[i].bits = 0
           let named = nameIfAnonymous(&members, i, &graph)
           changes.append(.init(index: i, name: m.name, action: .replacedByOpaque,
-            reason: PruneDependents.Reason.memberOpaque(label(m, graph), bytes: bytes, namedAs: named), cause: cause))
+            reason: Reason.memberOpaque(label(m, graph), bytes: bytes, namedAs: named), cause: cause))
           i += 1
         } else {
           members.remove(at: i)
-          changes.append(.init(index: i, name: m.name, reason: PruneDependents.Reason.memberUnsizedDropped(label(m, graph)), cause: cause))
+          changes.append(.init(index: i, name: m.name, reason: Reason.memberUnsizedDropped(label(m, graph)), cause: cause))
         }
       case .pastEnd:
         members.remove(at: i)
-        changes.append(.init(index: i, name: m.name, reason: PruneDependents.Reason.memberPastEnd(label(m, graph), typeBytes: structBits / 8)))
+        changes.append(.init(index: i, name: m.name, reason: Reason.memberPastEnd(label(m, graph), typeBytes: structBits / 8)))
       case .misalignedFloat:
         let size = graph.byteSize(of: m.type)!
         members[i].type = opaque.array(bytes: size, in: &graph)
         members[i].bits = 0
         let named = nameIfAnonymous(&members, i, &graph)
         changes.append(.init(index: i, name: m.name, action: .replacedByOpaque,
-          reason: PruneDependents.Reason.floatMisaligned(label(m, graph), bytes: size, namedAs: named)))
+          reason: Reason.floatMisaligned(label(m, graph), bytes: size, namedAs: named)))
         i += 1
       }
     }
@@ -162,7 +162,7 @@ public struct PruneDependents: Pass {
     for i in range where graph.byteSize(of: graph.memberTypes[i]) == nil {
       let m = graph.member(at: i)
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(m.type))
-      graph.demote(id, pass: Self.name, reason: PruneDependents.Reason.memberUnsizedStrict(label(m, graph)), cause: cause, memberName: m.name)
+      graph.demote(id, pass: Self.name, reason: Reason.memberUnsizedStrict(label(m, graph)), cause: cause, memberName: m.name)
       return true
     }
     return false
@@ -175,7 +175,7 @@ public struct PruneDependents: Pass {
     let cause = graph.decisions.latest(for: target)
     let elementBytes = UInt64(graph.size(target))
     if policy == .strict {
-      graph.demote(id, pass: Self.name, reason: PruneDependents.Reason.elementUnsizedStrict, cause: cause)
+      graph.demote(id, pass: Self.name, reason: Reason.elementUnsizedStrict, cause: cause)
       return true
     }
     if elementBytes > 0 {
@@ -183,10 +183,10 @@ public struct PruneDependents: Pass {
       var shape = graph.shape(id)
       shape.ref = opaque.byte(in: &graph)
       shape.aux = UInt32(clamping: total)
-      graph.rewrite(id, as: shape, pass: Self.name, reason: PruneDependents.Reason.elementsOpaque(bytes: total),
+      graph.rewrite(id, as: shape, pass: Self.name, reason: Reason.elementsOpaque(bytes: total),
                     cause: cause, action: .replacedByOpaque)
     } else {
-      graph.demote(id, pass: Self.name, reason: PruneDependents.Reason.elementUnsized, cause: cause)
+      graph.demote(id, pass: Self.name, reason: Reason.elementUnsized, cause: cause)
     }
     return true
   }
@@ -198,13 +198,13 @@ public struct PruneDependents: Pass {
       let isVararg = t.isVoid && n == range.count - 1
       if isVararg || graph.byteSize(of: t) != nil { continue }
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(t))
-      graph.demote(id, pass: Self.name, reason: PruneDependents.Reason.parameterUnsized(index: n), cause: cause)
+      graph.demote(id, pass: Self.name, reason: Reason.parameterUnsized(index: n), cause: cause)
       return true
     }
     let ret = graph.ref(id)
     if !ret.isVoid && graph.kind(ret) != .void && graph.byteSize(of: ret) == nil {
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(ret))
-      graph.demote(id, pass: Self.name, reason: PruneDependents.Reason.returnUnsized, cause: cause)
+      graph.demote(id, pass: Self.name, reason: Reason.returnUnsized, cause: cause)
       return true
     }
     return false
@@ -236,7 +236,7 @@ public struct PruneDependents: Pass {
     if kept.count == members.count && !kept.isEmpty { return false }
     if kept.isEmpty {
       // The kernel rejects a DATASEC without entries ("vlen == 0"); nothing references one.
-      graph.prune(id, pass: Self.name, reason: PruneDependents.Reason.emptyDataSection)
+      graph.prune(id, pass: Self.name, reason: Reason.emptyDataSection)
       return true
     }
     // The entries of variables pruned (each with its reason) go with them.
@@ -261,7 +261,7 @@ public struct PruneDependents: Pass {
     return name
   }
 
-  private func label(_ m: Member, _ graph: TypeGraph) -> PruneDependents.Reason.MemberLabel {
+  private func label(_ m: Member, _ graph: TypeGraph) -> Reason.MemberLabel {
     m.name.isEmpty ? .anonymous(byte: m.bitField.byteOffset) : .named(graph.strings.string(m.name))
   }
 }

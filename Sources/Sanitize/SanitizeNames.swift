@@ -86,7 +86,7 @@ public struct SanitizeNames: Pass {
       let k = graph.kind(id)
       let old = graph.name(id)
       var new = old
-      var reason = SanitizeNames.Reason.invalidName
+      var reason = Reason.invalidName
       let qualified = plan.isQualified(id, in: graph) || qualifiedInBase(id, graph, context, limit)
       switch k {
       case .pointer, .const, .volatile, .restrict, .array, .functionProto:
