@@ -4,16 +4,17 @@ import PackageDescription
 // Dependency direction (enforced by the target graph):
 //   CDwarf <- TypeGraph <- {Lower, Sanitize, Prune, Merge, Annotate}   (the pass targets)
 //             TypeGraph <- Encode <- Verify -> CBPF
-//             TypeGraph, {Lower, Sanitize, Merge} <- Reports   (Merge unused in its code today)
+//             TypeGraph <- Reports
 //   all of the above <- RustBTF <- rustbtf (Sources/CLI, also linking COutOfMemory)
 // TypeGraph holds the graph, the DWARF importer (the only code that calls libdw), the pass
 // protocol and the pipeline. The pass targets are named after what their passes do and never
 // import each other: Lower rewrites DWARF constructs into BTF shapes (lower-rust,
 // demote-unrepresentable), Sanitize makes names valid (sanitize-names), Prune removes what is not
 // to be written (select-symbols, prune-dependents), Merge merges equal types (merge-bindgen-copies,
-// dedup), Annotate adds what pahole writes beside the types (tag-kfuncs). Reports reads the
-// graph's decision log and uses Lower's and Sanitize's public helpers; no pass target imports
-// Reports, Encode or Verify.
+// dedup), Annotate adds what pahole writes beside the types (tag-kfuncs). Each pass target
+// declares the reasons its passes record (`LowerRust+Reasons.swift`…); TypeGraph knows none.
+// Reports reads only what the passes recorded in the graph's decision log (the reasons' text,
+// the member origins), never a pass target; no pass target imports Reports, Encode or Verify.
 // Encode owns every BTF wire detail; Verify mirrors the kernel's checks and loads BTF into the
 // running kernel (through CBPF, the only code that calls bpf(2)).
 let package = Package(
@@ -53,7 +54,7 @@ let package = Package(
     .target(name: "Annotate", dependencies: ["TypeGraph"]),
     // What became of each type, for people: the explanation (--explain, --explain-pruned) and the
     // Rust retention report (--stats), both read from the graph's decision log.
-    .target(name: "Reports", dependencies: ["TypeGraph", "Lower", "Sanitize", "Merge"]),
+    .target(name: "Reports", dependencies: ["TypeGraph"]),
     .target(name: "Encode", dependencies: ["TypeGraph"]),
     .target(name: "Verify", dependencies: ["TypeGraph", "Encode", "CBPF"]),
     // The umbrella library: the standard pass registry and the whole ELF -> BTF job, so that

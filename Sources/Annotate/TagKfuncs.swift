@@ -107,7 +107,7 @@ public struct TagKfuncs: Pass {
       for (fn, flags) in found where !done.contains(fn) {
         tagged += 1
         let fastcall = flags & Self.fastcall != 0
-        graph.rewrite(fn, as: graph.shape(fn), pass: Self.name, reason: .kfuncTagged(fastcall: fastcall))
+        graph.rewrite(fn, as: graph.shape(fn), pass: Self.name, reason: TagKfuncs.Reason.kfuncTagged(fastcall: fastcall))
         graph.add(.declTag, name: kfuncTag, ref: fn, aux: UInt32(bitPattern: -1), flags: .synthesized)
         if fastcall {
           graph.add(.declTag, name: fastcallTag, ref: fn, aux: UInt32(bitPattern: -1), flags: .synthesized)
@@ -201,11 +201,11 @@ struct ArenaRewriter {
     shape.ref = newProto
     let decision = graph.rewrite(
       fn, as: shape, pass: TagKfuncs.name,
-      reason: .arenaAddressSpace(returnValue: retagged, parameters: parameters, sharedPrototype: shared))
+      reason: TagKfuncs.Reason.arenaAddressSpace(returnValue: retagged, parameters: parameters, sharedPrototype: shared))
     // A count that saturated is never known to reach zero: that prototype stays.
     if users[proto.index] < 255 {
       users[proto.index] -= 1
-      if users[proto.index] == 0 { graph.prune(proto, pass: TagKfuncs.name, reason: .prototypeReplaced, cause: decision) }
+      if users[proto.index] == 0 { graph.prune(proto, pass: TagKfuncs.name, reason: TagKfuncs.Reason.prototypeReplaced, cause: decision) }
     }
     return decision
   }

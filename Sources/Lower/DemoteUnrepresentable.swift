@@ -38,7 +38,7 @@ public struct DemoteUnrepresentable: Pass {
         if kind == .structure || kind == .int { shape.members = [] }
         graph.rewrite(id, as: shape, pass: Self.name, reason: why)
       case .demote:
-        graph.demote(id, pass: Self.name, reason: .noBTFKind(tag: graph.dwarfTag(of: id)))
+        graph.demote(id, pass: Self.name, reason: Reason.noBTFKind(tag: graph.dwarfTag(of: id)))
       }
     }
     return changed ? .changed : .unchanged
@@ -47,7 +47,7 @@ public struct DemoteUnrepresentable: Pass {
 
 /// What `demote-unrepresentable` does with one node; nil when the node is representable.
 enum DemotionRule {
-  case map(Kind, Decision.Reason)
+  case map(Kind, DemoteUnrepresentable.Reason)
   case demote
 
   // Inlined: called per node from code that holds the graph `inout`, where a call that is not

@@ -87,7 +87,7 @@ enum RustBaseTypes {
         targets[c] = target
       }
       graph.rewrite(id, as: .init(kind: .typedef, ref: target), pass: pass,
-        reason: .rustBaseTypeAsTypedef(bytes: size, encoding: encoding(c), cName: graph.nameString(target)))
+        reason: LowerRust.Reason.rustBaseTypeAsTypedef(bytes: size, encoding: encoding(c), cName: graph.nameString(target)))
       changed = true
     }
     return changed
@@ -105,7 +105,7 @@ enum RustBaseTypes {
   }
 
   /// How the reason names the C type's encoding ("unsigned INT", "FLOAT", "BOOL INT").
-  private static func encoding(_ c: CType) -> Decision.Reason.BaseEncoding {
+  private static func encoding(_ c: CType) -> LowerRust.Reason.BaseEncoding {
     switch (c.kind, c.encoding) {
     case (.float, _): .float
     case (_, 4): .boolInt

@@ -50,6 +50,8 @@ enum RustEnums {
   /// One variant as the variant part lists it.
   struct Variant {
     var name: NameID
+    /// The variant's DWARF member name (`name` differs for coroutines).
+    var original: NameID
     /// The variant's struct (type of the variant's member), or void when DWARF gave none.
     var type: TypeID
     var value: UInt64
@@ -68,7 +70,7 @@ enum RustEnums {
     // Read the variant part: its discriminant and its variants.
     var discriminant: Member?
     var variants: [Variant] = []
-    var dropped: [Decision.Reason.LoweredEnum.DroppedField] = []
+    var dropped: [LowerRust.Reason.LoweredEnum.DroppedField] = []
     var variantNodes: [TypeID] = []
     for entry in graph.members(of: vp) {
       let flags = entry.variantFlags
@@ -83,7 +85,7 @@ enum RustEnums {
           dropped.append(.init(name: graph.strings.string(field.name), byte: field.bitField.byteOffset))
           continue
         }
-        variants.append(Variant(name: variantName(field, graph), type: field.type, value: entry.discriminantValue, flags: flags, wideValue: entry.name))
+        variants.append(Variant(name: variantName(field, graph), original: field.name, type: field.type, value: entry.discriminantValue, flags: flags, wideValue: entry.name))
       }
     }
 
@@ -92,18 +94,20 @@ enum RustEnums {
       let old = graph.name(v.type)
       let qualified = graph.strings.intern(enumName + "::" + graph.strings.string(old))
       guard old != qualified else { continue }
-      graph.rename(v.type, to: qualified, scope: scope, pass: pass, reason: .variantStructNamedAfterEnum(enumName: enumName))
+      graph.rename(v.type, to: qualified, scope: scope, pass: pass, reason: LowerRust.Reason.variantStructNamedAfterEnum(enumName: enumName))
     }
 
     // The union of the variants, with the discriminant in an anonymous struct of its own.
     var unionMembers: [Member] = []
-    var lowered = Decision.Reason.LoweredEnum(
+    var lowered = LowerRust.Reason.LoweredEnum(
       discriminant: nil, variants: variants.map { valueOf($0, graph) }, dropped: dropped)
     if let d = discriminant {
       let name = discriminantName(d.name, variants, &graph)
       let (type, typeCode) = discriminantType(d, variants, enumName: enumName, scope: scope, &graph, pass: pass)
       let holder = graph.add(.structure, size: size, flags: [.rust, .synthesized], scope: scope)
       graph.replaceMembers(holder, with: [Member(name: name, type: type, value: d.bitField.offset)], pass: pass, changes: [])
+      // Reports match the DWARF member with what stands for it (`discriminant` for an unnamed one).
+      if name != d.name { graph.recordMemberOrigin(of: holder, original: d.name, written: name, pass: pass) }
       unionMembers.append(Member(type: holder))
       lowered.discriminant = .init(name: graph.strings.string(name), byte: d.bitField.byteOffset, type: typeCode)
     }
@@ -116,11 +120,14 @@ enum RustEnums {
     } else {
       let u = graph.add(.union, size: size, flags: [.rust, .synthesized], scope: scope)
       graph.replaceMembers(u, with: unionMembers, pass: pass, changes: [])
+      for v in variants where v.name != v.original {
+        graph.recordMemberOrigin(of: u, original: v.original, written: v.name, pass: pass)
+      }
       members[k] = Member(type: u)
     }
-    let rewrite = graph.replaceMembers(e, with: members, pass: pass, reason: .dataCarryingEnum(lowered))
+    let rewrite = graph.replaceMembers(e, with: members, pass: pass, reason: LowerRust.Reason.dataCarryingEnum(lowered))
     // The variant part and its variants now live in the enum's union.
-    for v in variantNodes + [vp] { graph.prune(v, pass: pass, reason: .foldedIntoEnum, cause: rewrite) }
+    for v in variantNodes + [vp] { graph.prune(v, pass: pass, reason: LowerRust.Reason.foldedIntoEnum, cause: rewrite) }
   }
 
   static func variantName(_ field: Member, _ graph: TypeGraph) -> NameID {
@@ -128,7 +135,7 @@ enum RustEnums {
   }
 
   /// A variant's value as the reason gives it: `1`, `0xffff…0001`, any other value.
-  static func valueOf(_ v: Variant, _ graph: TypeGraph) -> Decision.Reason.LoweredEnum.Variant {
+  static func valueOf(_ v: Variant, _ graph: TypeGraph) -> LowerRust.Reason.LoweredEnum.Variant {
     let name = graph.strings.string(v.name)
     if !v.flags.contains(.hasDiscriminantValue) { return .init(name: name, value: .anyOther) }
     if v.flags.contains(.wideDiscriminantValue) { return .init(name: name, value: .wide(graph.strings.string(v.wideValue))) }
@@ -146,7 +153,7 @@ enum RustEnums {
   /// its own type. Returns the type and how the reason describes it.
   static func discriminantType(
     _ d: Member, _ variants: [Variant], enumName: String, scope: NameID, _ graph: inout TypeGraph, pass: String
-  ) -> (TypeID, Decision.Reason.LoweredEnum.DiscriminantType) {
+  ) -> (TypeID, LowerRust.Reason.LoweredEnum.DiscriminantType) {
     let int = graph.resolvingModifiers(d.type)
     guard graph.kind(int) == .int else { return (d.type, .ownType(kind: graph.kind(int).btfName)) }
     let bytes = graph.size(int)
@@ -171,13 +178,13 @@ enum RustEnums {
   }
 }
 
-/// How `lower-rust` names the members it makes for a data-carrying enum; public so that checks
-/// of its output (`rustbtf --stats`) expect exactly what it writes.
-public enum RustEnumNaming {
+/// How `lower-rust` names the members it makes for a data-carrying enum. Reports do not
+/// re-derive it: `lowerEnum` records what each member stands for (`MemberOrigin`).
+enum RustEnumNaming {
   /// A variant's name: its DWARF member's name, except for coroutines, whose variant members
   /// are numbered (`0`, `1`, `3`) while their structs carry the names debuggers show
   /// (`Unresumed`, `Returned`, `Suspend0`): then the struct's name.
-  public static func variantName(member: NameID, structName: NameID, _ strings: StringTable) -> NameID {
+  static func variantName(member: NameID, structName: NameID, _ strings: StringTable) -> NameID {
     if !member.isEmpty, !structName.isEmpty, strings.withBytes(member, { $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) {
       return structName
     }
@@ -187,7 +194,7 @@ public enum RustEnumNaming {
   /// The discriminant member's name: its DWARF name (coroutines call theirs `__state`), else
   /// `discriminant`; prefixed with `__` until no variant has it, since anonymous members share
   /// their names with the enclosing struct in C.
-  public static func discriminantName(dwarfName: String, variantNames: some Sequence<String>) -> String {
+  static func discriminantName(dwarfName: String, variantNames: some Sequence<String>) -> String {
     var name = dwarfName.isEmpty ? "discriminant" : dwarfName
     let taken = Set(variantNames)
     while taken.contains(name) { name = "__" + name }

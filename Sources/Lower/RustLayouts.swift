@@ -37,7 +37,7 @@ enum RustLayouts {
         }
         let name = graph.strings.string(graph.memberNames[m])
         graph.retypeMember(of: id, at: m - graph.memberRange(id).lowerBound, to: array, pass: pass,
-          reason: .unsizedTail(member: name, structBytes: structBits / 8))
+          reason: LowerRust.Reason.unsizedTail(member: name, structBytes: structBits / 8))
         changed = true
       }
     }
@@ -61,7 +61,7 @@ extension RustLayouts {
           kept.append(m)
         } else {
           dropped.append(.init(index: kept.count + dropped.count, name: m.name,
-                               reason: .repeatedMember(member: graph.strings.string(m.name))))
+                               reason: LowerRust.Reason.repeatedMember(member: graph.strings.string(m.name))))
         }
       }
       guard !dropped.isEmpty else { continue }

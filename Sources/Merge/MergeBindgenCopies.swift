@@ -58,7 +58,7 @@ public struct MergeBindgenCopies: Pass, MergesIntoSplitBase {
     // explanations and the retention report follow the copy to the C type as they follow
     // dedup's merges.
     for i in 1..<graph.count where !target[i].isVoid {
-      graph.merge(TypeID(i), into: target[i], pass: Self.name, reason: .sameLayout)
+      graph.merge(TypeID(i), into: target[i], pass: Self.name, reason: Reason.sameLayout)
     }
     if graph.emissionSequence != nil { graph.emissionSequence = graph.byValueOrder() }
     return .changed

@@ -78,7 +78,7 @@ public struct PruneDependents: Pass, RepairsCuts {
     var changed = false
     while let (from, to) = graph.findByValueCycle() {
       let cause = graph.decisions.latest(for: from)
-      graph.demote(to, pass: Self.name, reason: .byValueCycle(through: graph.nodeText(from)), cause: cause)
+      graph.demote(to, pass: Self.name, reason: Reason.byValueCycle(through: graph.nodeText(from)), cause: cause)
       changed = true
     }
     return changed
@@ -134,22 +134,22 @@ public struct PruneDependents: Pass, RepairsCuts {
           members[i].bits = 0
           let named = nameIfAnonymous(&members, i, &graph)
           changes.append(.init(index: i, name: m.name, action: .replacedByOpaque,
-            reason: .memberOpaque(label(m, graph), bytes: bytes, namedAs: named), cause: cause))
+            reason: Reason.memberOpaque(label(m, graph), bytes: bytes, namedAs: named), cause: cause))
           i += 1
         } else {
           members.remove(at: i)
-          changes.append(.init(index: i, name: m.name, reason: .memberUnsizedDropped(label(m, graph)), cause: cause))
+          changes.append(.init(index: i, name: m.name, reason: Reason.memberUnsizedDropped(label(m, graph)), cause: cause))
         }
       case .pastEnd:
         members.remove(at: i)
-        changes.append(.init(index: i, name: m.name, reason: .memberPastEnd(label(m, graph), typeBytes: structBits / 8)))
+        changes.append(.init(index: i, name: m.name, reason: Reason.memberPastEnd(label(m, graph), typeBytes: structBits / 8)))
       case .misalignedFloat:
         let size = graph.byteSize(of: m.type)!
         members[i].type = opaque.array(bytes: size, in: &graph)
         members[i].bits = 0
         let named = nameIfAnonymous(&members, i, &graph)
         changes.append(.init(index: i, name: m.name, action: .replacedByOpaque,
-          reason: .floatMisaligned(label(m, graph), bytes: size, namedAs: named)))
+          reason: Reason.floatMisaligned(label(m, graph), bytes: size, namedAs: named)))
         i += 1
       }
     }
@@ -164,7 +164,7 @@ public struct PruneDependents: Pass, RepairsCuts {
     for i in range where graph.byteSize(of: graph.memberTypes[i]) == nil {
       let m = graph.member(at: i)
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(m.type))
-      graph.demote(id, pass: Self.name, reason: .memberUnsizedStrict(label(m, graph)), cause: cause, memberName: m.name)
+      graph.demote(id, pass: Self.name, reason: Reason.memberUnsizedStrict(label(m, graph)), cause: cause, memberName: m.name)
       return true
     }
     return false
@@ -177,7 +177,7 @@ public struct PruneDependents: Pass, RepairsCuts {
     let cause = graph.decisions.latest(for: target)
     let elementBytes = UInt64(graph.size(target))
     if policy == .strict {
-      graph.demote(id, pass: Self.name, reason: .elementUnsizedStrict, cause: cause)
+      graph.demote(id, pass: Self.name, reason: Reason.elementUnsizedStrict, cause: cause)
       return true
     }
     if elementBytes > 0 {
@@ -185,10 +185,10 @@ public struct PruneDependents: Pass, RepairsCuts {
       var shape = graph.shape(id)
       shape.ref = opaque.byte(in: &graph)
       shape.aux = UInt32(clamping: total)
-      graph.rewrite(id, as: shape, pass: Self.name, reason: .elementsOpaque(bytes: total),
+      graph.rewrite(id, as: shape, pass: Self.name, reason: Reason.elementsOpaque(bytes: total),
                     cause: cause, action: .replacedByOpaque)
     } else {
-      graph.demote(id, pass: Self.name, reason: .elementUnsized, cause: cause)
+      graph.demote(id, pass: Self.name, reason: Reason.elementUnsized, cause: cause)
     }
     return true
   }
@@ -200,13 +200,13 @@ public struct PruneDependents: Pass, RepairsCuts {
       let isVararg = t.isVoid && n == range.count - 1
       if isVararg || graph.byteSize(of: t) != nil { continue }
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(t))
-      graph.demote(id, pass: Self.name, reason: .parameterUnsized(index: n), cause: cause)
+      graph.demote(id, pass: Self.name, reason: Reason.parameterUnsized(index: n), cause: cause)
       return true
     }
     let ret = graph.ref(id)
     if !ret.isVoid && graph.kind(ret) != .void && graph.byteSize(of: ret) == nil {
       let cause = graph.decisions.latest(for: graph.resolvingModifiers(ret))
-      graph.demote(id, pass: Self.name, reason: .returnUnsized, cause: cause)
+      graph.demote(id, pass: Self.name, reason: Reason.returnUnsized, cause: cause)
       return true
     }
     return false
@@ -215,7 +215,7 @@ public struct PruneDependents: Pass, RepairsCuts {
   /// FUNC on a void prototype, VAR of an unsized type, DECL_TAG on a removed node: removed.
   private func removeIfDangling(_ id: TypeID, _ graph: inout TypeGraph) -> Bool {
     let target = graph.ref(id)
-    let reason: Decision.Reason
+    let reason: PruneDependents.Reason
     switch graph.kind(id) {
     case .function:
       guard graph.kind(target) != .functionProto else { return false }
@@ -238,7 +238,7 @@ public struct PruneDependents: Pass, RepairsCuts {
     if kept.count == members.count && !kept.isEmpty { return false }
     if kept.isEmpty {
       // The kernel rejects a DATASEC without entries ("vlen == 0"); nothing references one.
-      graph.prune(id, pass: Self.name, reason: .emptyDataSection)
+      graph.prune(id, pass: Self.name, reason: Reason.emptyDataSection)
       return true
     }
     // The entries of variables pruned (each with its reason) go with them.
@@ -263,7 +263,7 @@ public struct PruneDependents: Pass, RepairsCuts {
     return name
   }
 
-  private func label(_ m: Member, _ graph: TypeGraph) -> Decision.Reason.MemberLabel {
+  private func label(_ m: Member, _ graph: TypeGraph) -> Reason.MemberLabel {
     m.name.isEmpty ? .anonymous(byte: m.bitField.byteOffset) : .named(graph.strings.string(m.name))
   }
 }

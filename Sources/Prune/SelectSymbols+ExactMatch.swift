@@ -144,7 +144,7 @@ struct ExactMatchSelection {
   }
 
   /// Several definitions with different prototypes, and their compile units.
-  func inconsistency(_ nodes: [TypeID], _ shapes: [String], _ graph: TypeGraph) -> Decision.Reason {
+  func inconsistency(_ nodes: [TypeID], _ shapes: [String], _ graph: TypeGraph) -> SelectSymbols.Reason {
     var units: [String] = []
     for n in nodes {
       let u = graph.units[n.index]

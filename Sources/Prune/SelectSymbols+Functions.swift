@@ -99,7 +99,7 @@ struct FunctionSelection {
 
   enum Outcome {
     case keep(TypeID)
-    case skip(Decision.Reason)
+    case skip(SelectSymbols.Reason)
   }
 
   /// pahole's decision for the states of one key (`btf_encoder__add_saved_funcs`).
@@ -136,7 +136,7 @@ struct FunctionSelection {
     for s in syms { addresses.insert(symbols.functionAddresses[Int(s)]) }
 
     // pahole's order: a later rule's reason replaces an earlier one's.
-    var reason: Decision.Reason? = nil
+    var reason: SelectSymbols.Reason? = nil
     if let k = unexpected, let u = facts[k].unexpectedRegister {
       reason = .unexpectedRegister(parameter: u.parameter, register: u.register, expected: u.expected)
     }
@@ -170,7 +170,7 @@ struct FunctionSelection {
   }
 
   /// Why a state other than the canonical one is removed.
-  func otherStateReason(_ n: TypeID, _ canonical: TypeID, _ graph: TypeGraph) -> Decision.Reason {
+  func otherStateReason(_ n: TypeID, _ canonical: TypeID, _ graph: TypeGraph) -> SelectSymbols.Reason {
     let a = graph.symbols.address(of: n)
     if a == nil { return .inlinedCopy }
     if a == graph.symbols.address(of: canonical) { return .sameCode }
@@ -195,7 +195,7 @@ struct FunctionSelection {
   }
 
   /// Several definitions with different prototypes, and their compile units.
-  func inconsistency(_ nodes: [TypeID], _ graph: TypeGraph) -> Decision.Reason {
+  func inconsistency(_ nodes: [TypeID], _ graph: TypeGraph) -> SelectSymbols.Reason {
     var units: [String] = []
     for n in nodes {
       let u = graph.units[n.index]
@@ -218,7 +218,7 @@ enum FunctionNaming {
   }
 
   /// Why a function has no symbol of its name at its address.
-  static func unmatchedReason(_ symbol: NameID, _ address: UInt64?, _ graph: TypeGraph) -> Decision.Reason {
+  static func unmatchedReason(_ symbol: NameID, _ address: UInt64?, _ graph: TypeGraph) -> SelectSymbols.Reason {
     let symbols = graph.symbols
     let name = graph.strings.string(symbol)
     if let address {
@@ -250,7 +250,7 @@ enum FunctionNaming {
     }
     let old = graph.name(node)
     if old != symbol {
-      graph.rename(node, to: symbol, pass: SelectSymbols.name, reason: .namedBySymbol)
+      graph.rename(node, to: symbol, pass: SelectSymbols.name, reason: SelectSymbols.Reason.namedBySymbol)
       changed = true
     }
     return changed
@@ -281,7 +281,7 @@ struct FunctionPruner {
     }
   }
 
-  mutating func prune(_ id: TypeID, _ reason: Decision.Reason, _ graph: inout TypeGraph) {
+  mutating func prune(_ id: TypeID, _ reason: SelectSymbols.Reason, _ graph: inout TypeGraph) {
     let proto = graph.ref(id)
     let decision = graph.prune(id, pass: SelectSymbols.name, reason: reason)
     guard !proto.isVoid, graph.kind(proto) == .functionProto else { return }
@@ -289,6 +289,6 @@ struct FunctionPruner {
     // A count that saturated is never known to reach zero: that prototype stays.
     guard n > 0 && n < Self.shared - 1 else { return }
     users[proto.index] = n - 1
-    if n == 1 { graph.prune(proto, pass: SelectSymbols.name, reason: .prototypeOfPruned, cause: decision) }
+    if n == 1 { graph.prune(proto, pass: SelectSymbols.name, reason: SelectSymbols.Reason.prototypeOfPruned, cause: decision) }
   }
 }

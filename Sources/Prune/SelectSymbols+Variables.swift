@@ -46,7 +46,7 @@ struct VariableSelection {
     let placement = DatasecPlacement(graph: graph)
     let sections = graph.symbols.dataSections
     for id in variables where !Self.contains(listed, id) {
-      let why: Decision.Reason =
+      let why: SelectSymbols.Reason =
         if let e = placement.exclusion(of: id) {
           reason(e, graph, sections)
         } else if let s = sections.section(containing: graph.symbols.address(of: id) ?? 0) {
@@ -69,7 +69,7 @@ struct VariableSelection {
     return lo < sorted.count && sorted[lo] == id
   }
 
-  func reason(_ why: DatasecPlacement.Exclusion, _ graph: TypeGraph, _ sections: ELFSymbols.DataSections) -> Decision.Reason {
+  func reason(_ why: DatasecPlacement.Exclusion, _ graph: TypeGraph, _ sections: ELFSymbols.DataSections) -> SelectSymbols.Reason {
     func name(_ k: Int32) -> String { graph.strings.string(sections.names[Int(k)]) }
     switch why {
     case .notFileScope: return .notFileScope
@@ -86,7 +86,7 @@ struct VariableSelection {
     }
   }
 
-  func prune(_ id: TypeID, _ reason: Decision.Reason, _ graph: inout TypeGraph) {
+  func prune(_ id: TypeID, _ reason: SelectSymbols.Reason, _ graph: inout TypeGraph) {
     graph.prune(id, pass: SelectSymbols.name, reason: reason)
   }
 }

@@ -30,8 +30,16 @@ public struct ExplainFilter: Sendable, Hashable {
 /// which the decisions were taken.
 public struct Explanation {
   public let graph: TypeGraph
-  /// `from` of the first rename of each renamed node.
+  /// `from` of the first rename of each renamed node (a member's rename renames no node).
   private let firstRename: [Int32: NameID]
+  /// The names recorded member renames gave (`MemberOrigin.written`), by owner and original name.
+  private let memberRenames: [MemberRenameKey: NameID]
+
+  private struct MemberRenameKey: Hashable {
+    var owner: TypeID
+    var original: NameID
+    var pass: String
+  }
   /// BTF id of each node (`TypeGraph.encodingOrder()`): 0 void, -1 removed.
   private let btfIDs: ContiguousArray<Int32>
   /// Namespace paths as imported (`sanitize-names` folds the path into the name of the nodes it
@@ -60,9 +68,14 @@ public struct Explanation {
     }
     var renames: [Int32: NameID] = [:]
     for d in graph.decisions.entries {
-      if case .renamed(let from) = d.action, renames[d.subject.rawValue] == nil { renames[d.subject.rawValue] = from }
+      if case .renamed(let from) = d.action, d.member == nil, renames[d.subject.rawValue] == nil { renames[d.subject.rawValue] = from }
     }
     firstRename = renames
+    var members: [MemberRenameKey: NameID] = [:]
+    for o in graph.decisions.memberOrigins {
+      members[MemberRenameKey(owner: o.owner, original: o.original, pass: o.pass)] = o.written
+    }
+    memberRenames = members
     btfIDs = graph.encodingOrder()
     var into: [Int32: TypeID] = [:]
     into.reserveCapacity(graph.decisions.mergeCount)
@@ -244,7 +257,7 @@ public struct Explanation {
 
   private func step(_ i: Int) -> Step {
     let d = graph.decisions[i]
-    return Step(subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action), reason: d.reason.description, decision: i)
+    return Step(subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action), reason: d.reason.sentence, decision: i)
   }
 
   private func memberName(_ d: Decision) -> String? {
@@ -263,9 +276,15 @@ public struct Explanation {
       let d = log[i]
       if let matched, !matched[d.subject.index] { continue }
       var e = Entry(subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action),
-                    reason: d.reason.description, renamedTo: nil, mergedInto: nil, absorbed: 0, absorbedUnits: 0,
+                    reason: d.reason.sentence, renamedTo: nil, mergedInto: nil, absorbed: 0, absorbedUnits: 0,
                     outcome: outcome(d.subject), causes: log.causes(of: i).map(step), decision: i)
-      if case .renamed = d.action { e.renamedTo = graph.nameString(d.subject) }
+      if case .renamed(let from) = d.action {
+        if d.member == nil {
+          e.renamedTo = graph.nameString(d.subject)
+        } else if let to = memberRenames[MemberRenameKey(owner: d.subject, original: from, pass: d.pass)] {
+          e.renamedTo = graph.strings.string(to)
+        }
+      }
       if case .merged(let into) = d.action { e.mergedInto = subject(into) }
       if case .merged(let into, _, _, _) = e.outcome, e.mergedInto == nil { e.mergedInto = subject(into) }
       out.append(e)
@@ -320,7 +339,7 @@ public struct Explanation {
 
   private func mergeEntry(_ s: TypeID, _ t: TypeID) -> Entry {
     Entry(subject: subject(s), member: nil, pass: "dedup", action: "merged",
-          reason: Decision.Reason.structurallyEqual.description, renamedTo: nil, mergedInto: subject(t), absorbed: 0,
+          reason: StructurallyEqual().sentence, renamedTo: nil, mergedInto: subject(t), absorbed: 0,
           absorbedUnits: 0, outcome: outcome(s), causes: [], decision: Self.mergeRow)
   }
 

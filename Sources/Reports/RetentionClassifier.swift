@@ -1,4 +1,3 @@
-import Lower
 import TypeGraph
 
 /// Compares each type of a `RetentionSnapshot` with what the passes left of it; the rules are
@@ -12,14 +11,15 @@ struct RetentionClassifier {
   let snapshot: RetentionSnapshot
   /// The node each node was merged into by dedup (void: not merged).
   private let mergedInto: ContiguousArray<TypeID>
-  /// Bindgen copies `merge-bindgen-copies` merged into their C types (it checked that the
-  /// layouts are the same; the C type's member names are C's: `__bindgen_anon_1` is anonymous).
-  private let bindgenMerged: Set<TypeID>
+  /// Nodes merged into another by a recorded `.merged` decision (`merge-bindgen-copies`' bindgen
+  /// copies, merged into their C types): a merge is into an equal layout, whose member names
+  /// may be another language's (`__bindgen_anon_1` is anonymous in C).
+  private let recordedMerges: Set<TypeID>
   /// Decisions about one member (made opaque, dropped), by the node holding the member.
   private let memberDecisions: [Int32: [Int]]
-  /// The name each renamed member had first, by the node holding it and member index:
-  /// `sanitize-names` records every member rename (indexes are final: it sorts first).
-  private let memberRenames: [Int32: [Int: NameID]]
+  /// The recorded origins of members (`DecisionLog.memberOrigins`: renamed by `sanitize-names`,
+  /// named by `lower-rust`), by the node holding the member, in the order they were recorded.
+  private let origins: [Int32: [MemberOrigin]]
   /// Outcome per (surviving node, record, shape): copies of a type usually all merge into one.
   private var cache: [CacheKey: Outcome] = [:]
 
@@ -43,19 +43,19 @@ struct RetentionClassifier {
     var into = ContiguousArray<TypeID>(repeating: .void, count: graph.count)
     for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) { into[s.index] = t }
     mergedInto = into
-    bindgenMerged = Set(graph.decisions.entries.lazy.filter { $0.reason == .sameLayout }.map(\.subject))
+    recordedMerges = Set(graph.decisions.entries.lazy.filter { if case .merged = $0.action { true } else { false } }.map(\.subject))
     var byNode: [Int32: [Int]] = [:]
-    var renames: [Int32: [Int: NameID]] = [:]
     for (i, d) in graph.decisions.entries.enumerated() {
-      guard let member = d.member else { continue }
+      guard d.member != nil else { continue }
       switch d.action {
       case .replacedByOpaque, .rewritten: byNode[d.subject.rawValue, default: []].append(i)
-      case .renamed(let from): if renames[d.subject.rawValue]?[member] == nil { renames[d.subject.rawValue, default: [:]][member] = from }
       default: break
       }
     }
     memberDecisions = byNode
-    memberRenames = renames
+    var byOwner: [Int32: [MemberOrigin]] = [:]
+    for o in graph.decisions.memberOrigins { byOwner[o.owner.rawValue, default: []].append(o) }
+    origins = byOwner
   }
 
   /// The node `id` ended up as: itself, or the node dedup kept in its place.
@@ -114,7 +114,7 @@ struct RetentionClassifier {
     case .enumeration, .enum64: expected = kind == .enumeration || kind == .enum64
     default: expected = kind == record.kind
     }
-    if expected && bindgenMerged.contains(copy.id) && graph.size(t) == record.size {
+    if expected && recordedMerges.contains(copy.id) && graph.size(t) == record.size {
       o = Outcome(status: .complete, state: "kept", btfKind: kind.btfName, issues: [])
     } else if expected {
       let issues = check(t, record: record, shape: record.shapes[Int(copy.shape)])
@@ -149,14 +149,24 @@ struct RetentionClassifier {
     var types: [TypeID] = []
     var containers: [TypeID] = []
     var indexes: [Int] = []
-    /// By name, and by the name a recorded rename gave it before.
+    /// By name, and by the names of the input members it stands for (`MemberOrigin`).
     var byName: [NameID: [Int]] = [:]
+    /// Members that stand for an unnamed input member (`lower-rust`'s `discriminant`).
+    var forUnnamed: [Int] = []
+    /// The name the first recorded origin gave each input member it names: what `lower-rust`
+    /// called a variant (a coroutine's `0` is `Unresumed`), before any later rename.
+    var firstWritten: [NameID: NameID] = [:]
 
-    init(_ id: TypeID, _ graph: TypeGraph, renames: [Int32: [Int: NameID]]) {
+    init(_ id: TypeID, _ graph: TypeGraph, origins: [Int32: [MemberOrigin]]) {
+      var seen: Set<Int32> = []
       FlattenedMembers.forEach(of: id, in: graph) { container, index, m, offset in
+        let recorded = origins[container.rawValue] ?? []
+        if seen.insert(container.rawValue).inserted {
+          for o in recorded where firstWritten[o.original] == nil { firstWritten[o.original] = o.written }
+        }
         byName[m.name, default: []].append(names.count)
-        if let original = renames[container.rawValue]?[index], original != m.name {
-          byName[original, default: []].append(names.count)
+        for original in RetentionClassifier.originals(of: m.name, in: recorded) {
+          if original.isEmpty { forUnnamed.append(names.count) } else { byName[original, default: []].append(names.count) }
         }
         names.append(m.name)
         offsets.append(offset)
@@ -179,27 +189,26 @@ struct RetentionClassifier {
       checkEnumerators(t, fields, &issues)
       return issues
     }
-    let written = Written(t, graph, renames: memberRenames)
-    let discriminantName = Self.discriminantName(fields, graph)
+    let written = Written(t, graph, origins: origins)
     var i = fields.startIndex
     while i < fields.endIndex {
       let f = fields[i]
       switch f.role {
       case .member, .enumerator:
-        _ = checkMember(f, name: .id(f.name), label: graph.strings.string(f.name), in: written, t, &issues)
+        _ = checkMember(f, name: .member(f.name), label: graph.strings.string(f.name), in: written, t, &issues)
       case .discriminant:
-        _ = checkMember(f, name: .text(discriminantName), label: f.name.isEmpty ? "discriminant" : graph.strings.string(f.name),
+        _ = checkMember(f, name: .discriminant(f.name), label: f.name.isEmpty ? "discriminant" : graph.strings.string(f.name),
           in: written, t, &issues)
       case .variant:
-        let name = Self.variantName(f, graph)
-        let label = graph.strings.string(name)
+        // Labelled as `lower-rust` named it, which it recorded.
+        let label = graph.strings.string(written.firstWritten[f.name] ?? f.name)
         let children = fields[(i + 1)..<(i + 1 + Int(f.children))]
-        if let k = checkMember(f, name: .id(name), label: label, in: written, t, &issues) {
+        if let k = checkMember(f, name: .member(f.name), label: label, in: written, t, &issues) {
           let vt = graph.resolvingModifiers(written.types[k])
           if graph.kind(vt) == .structure || graph.kind(vt) == .union {
-            let inner = Written(vt, graph, renames: memberRenames)
+            let inner = Written(vt, graph, origins: origins)
             for c in children {
-              _ = checkMember(c, name: .id(c.name), label: label + "." + graph.strings.string(c.name), in: inner, vt, &issues)
+              _ = checkMember(c, name: .member(c.name), label: label + "." + graph.strings.string(c.name), in: inner, vt, &issues)
             }
           } else if !children.isEmpty {
             issues.append(MemberIssue(member: label, problem: .type, detail: "a \(graph.kind(vt).btfName) in BTF, not a struct with the variant's fields",
@@ -213,38 +222,33 @@ struct RetentionClassifier {
     return issues
   }
 
-  // `lower-rust`'s naming (`RustEnumNaming`, shared): the check expects what the lowering writes.
-
-  static func variantName(_ f: Field, _ graph: TypeGraph) -> NameID {
-    RustEnumNaming.variantName(member: f.name, structName: f.typeName, graph.strings)
+  /// The input names a member named `name` stands for, as its container's recorded origins say
+  /// (a chain of renames gives each name on the way back), nearest first; `name` itself excluded.
+  static func originals(of name: NameID, in recorded: [MemberOrigin]) -> [NameID] {
+    var out: [NameID] = []
+    var next = [name]
+    while let n = next.popLast() {
+      for o in recorded.reversed() where o.written == n && o.original != name && !out.contains(o.original) {
+        out.append(o.original)
+        next.append(o.original)
+      }
+    }
+    return out
   }
 
-  static func discriminantName(_ fields: ArraySlice<Field>, _ graph: TypeGraph) -> String {
-    guard let d = fields.first(where: { $0.role == .discriminant }) else { return "" }
-    return RustEnumNaming.discriminantName(
-      dwarfName: graph.strings.string(d.name),
-      variantNames: fields.lazy.filter { $0.role == .variant }.map { graph.strings.string(variantName($0, graph)) })
-  }
-
+  /// A DWARF member by its name: a member's, or the discriminant's (unnamed in DWARF but for
+  /// coroutines' `__state`: then what `lower-rust` recorded as standing for it).
   private enum ExpectedName {
-    case id(NameID)
-    case text(String)
+    case member(NameID)
+    case discriminant(NameID)
   }
 
-  /// The written members whose name is `name` after sanitizing.
+  /// The written members that stand for the DWARF member `name`: of its name, or recorded as
+  /// renamed from it or made for it.
   private func candidates(_ name: ExpectedName, in w: Written) -> [Int] {
     switch name {
-    case .id(let n):
-      if let found = w.byName[n] { return found }
-      if RetentionNames.isIdentifier(n, graph) { return [] }
-      let original = graph.strings.string(n)
-      return w.names.indices.filter { RetentionNames.matches(original: original, written: graph.strings.string(w.names[$0])) }
-    case .text(let s):
-      if BTFNameRule.isIdentifier(s, maxLength: RetentionNames.maxLength) {
-        guard let n = graph.strings.lookup(s) else { return [] }
-        return w.byName[n] ?? []
-      }
-      return w.names.indices.filter { RetentionNames.matches(original: s, written: graph.strings.string(w.names[$0])) }
+    case .member(let n): w.byName[n] ?? []
+    case .discriminant(let n): n.isEmpty ? w.forUnnamed : w.byName[n] ?? []
     }
   }
 
@@ -321,12 +325,13 @@ struct RetentionClassifier {
     var containers: [TypeID] = [owner]
     for c in w.containers where !containers.contains(c) { containers.append(c) }
     for c in containers {
+      let recorded = origins[c.rawValue] ?? []
       for i in memberDecisions[c.rawValue] ?? [] {
         let n = graph.decisions[i].memberName
         let named: Bool
         switch name {
-        case .id(let e): named = n == e || (!n.isEmpty && !e.isEmpty && RetentionNames.matches(original: graph.strings.string(e), written: graph.strings.string(n)))
-        case .text(let s): named = !n.isEmpty && RetentionNames.matches(original: s, written: graph.strings.string(n))
+        case .member(let e): named = n == e || (!n.isEmpty && !e.isEmpty && Self.originals(of: n, in: recorded).contains(e))
+        case .discriminant(let e): named = !n.isEmpty && (n == e || Self.originals(of: n, in: recorded).contains(e))
         }
         if named { return i }
       }
@@ -344,21 +349,15 @@ struct RetentionClassifier {
 
   private func checkEnumerators(_ t: TypeID, _ fields: ArraySlice<Field>, _ issues: inout [MemberIssue]) {
     var byName: [NameID: UInt64] = [:]
-    var renamed: [(String, UInt64)] = []
-    let range = graph.memberRange(t)
-    for i in range {
+    let recorded = origins[t.rawValue] ?? []
+    for i in graph.memberRange(t) {
       let m = graph.member(at: i)
       byName[m.name] = m.enumeratorValue
-      if let original = memberRenames[t.rawValue]?[i - range.lowerBound] { byName[original] = m.enumeratorValue }
-      renamed.append((graph.strings.string(m.name), m.enumeratorValue))
+      for original in Self.originals(of: m.name, in: recorded) { byName[original] = m.enumeratorValue }
     }
     for f in fields {
       let label = graph.strings.string(f.name)
-      var value = byName[f.name]
-      if value == nil && !RetentionNames.isIdentifier(f.name, graph) {
-        value = renamed.first { RetentionNames.matches(original: label, written: $0.0) }?.1
-      }
-      guard let v = value else {
+      guard let v = byName[f.name] else {
         issues.append(MemberIssue(member: label, problem: .missing, detail: "", reason: nil))
         continue
       }

@@ -44,15 +44,15 @@ public struct RetentionReport: Sendable {
   /// decision of the chain; this one when it has no cause).
   public struct Reason: Hashable, Sendable {
     public var pass: String
-    public var reason: Decision.Reason
+    public var reason: AnyDecisionReason
     public var rootPass: String
-    public var rootReason: Decision.Reason
-    public var text: String { reason.description }
+    public var rootReason: AnyDecisionReason
+    public var text: String { reason.sentence }
     /// `pass: reason` of the root.
-    public var root: String { "\(rootPass): \(rootReason)" }
+    public var root: String { "\(rootPass): \(rootReason.sentence)" }
     public var description: String { "\(pass): \(text)" }
     /// The root as causes are counted: what varies from node to node left out
-    /// (`Decision.Reason.pattern`), so equal causes count together.
+    /// (`DecisionReason.pattern`), so equal causes count together.
     var rootCause: String { "\(rootPass): \(rootReason.pattern)" }
   }
 
@@ -125,7 +125,7 @@ public struct RetentionReport: Sendable {
   public var types: [TypeEntry]
   public var functions: Functions
   /// Root causes of the incomplete and pruned types (a type counted once per distinct cause),
-  /// as `Decision.Reason.pattern` gives them (quoted names `'…'`, numbers `N`), most frequent first.
+  /// as `DecisionReason.pattern` gives them (quoted names `'…'`, numbers `N`), most frequent first.
   public var topReasons: [ReasonCount]
 
   public var total: Int { types.count }

@@ -86,7 +86,7 @@ public struct SanitizeNames: Pass {
       let k = graph.kind(id)
       let old = graph.name(id)
       var new = old
-      var reason = Decision.Reason.invalidName
+      var reason = Reason.invalidName
       let qualified = plan.isQualified(id, in: graph) || qualifiedInBase(id, graph, context, limit)
       switch k {
       case .pointer, .const, .volatile, .restrict, .array, .functionProto:
@@ -415,7 +415,7 @@ struct Renamer {
   func isKeyword(_ n: NameID) -> Bool { keywords.contains(n.rawValue) }
 
   /// Why `old` was rewritten when it was not qualified: a C keyword, or not an identifier.
-  func rewriteReason(_ old: NameID) -> Decision.Reason {
+  func rewriteReason(_ old: NameID) -> SanitizeNames.Reason {
     isKeyword(old) ? .cKeyword : .invalidName
   }
 

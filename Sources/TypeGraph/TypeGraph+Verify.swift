@@ -60,8 +60,22 @@ extension TypeGraph {
     return "\(n.kind) '\(n.name)' \(n.id) [die 0x\(String(n.dieOffset, radix: 16))]"
   }
 
-  /// What `describe` shows of a node, as a reason's payload (`Decision.Reason.byValueCycle`).
-  public func nodeText(_ id: TypeID) -> Decision.Reason.NodeText {
+  /// A node as `describe` shows it: `STRUCT 'name' #12 [die 0x2a]`.
+  public struct NodeText: Hashable, Sendable {
+    public var kind: String
+    public var name: String
+    public var id: TypeID
+    public var dieOffset: UInt64
+    public init(kind: String, name: String, id: TypeID, dieOffset: UInt64) {
+      self.kind = kind
+      self.name = name
+      self.id = id
+      self.dieOffset = dieOffset
+    }
+  }
+
+  /// What `describe` shows of a node, as a reason's payload (`PruneDependents.Reason.byValueCycle`).
+  public func nodeText(_ id: TypeID) -> NodeText {
     let n = names[id.index].isEmpty ? "(anon)" : strings.string(names[id.index])
     return .init(kind: kinds[id.index].btfName, name: n, id: id, dieOffset: dieOffsets[id.index])
   }

@@ -44,7 +44,7 @@ import Verify
 
     // The decisions say why.
     let reasons = g.decisions.entries.filter { $0.subject == s }.map(\.reason)
-    #expect(reasons.count == 2 && reasons.allSatisfy { $0 == .cKeyword }, "\(reasons)")
+    #expect(reasons.count == 2 && reasons.allSatisfy { $0 == SanitizeNames.Reason.cKeyword }, "\(reasons)")
 
     // A second run changes nothing.
     var again = g

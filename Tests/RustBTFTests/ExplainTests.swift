@@ -74,8 +74,8 @@ import Verify
     #expect(result.graph.verify().isEmpty)
     // Strict makes nothing opaque for lack of a type (misaligned FLOATs still are).
     let opaque = result.graph.decisions.entries.filter {
-      switch $0.reason {
-      case .memberOpaque, .elementsOpaque: true
+      switch $0.reason.as(PruneDependents.Reason.self) {
+      case .memberOpaque?, .elementsOpaque?: true
       default: false
       }
     }
@@ -113,6 +113,26 @@ import Verify
     #expect(text.contains("  because demoted struct `kern::m::Foo<u8>` [die 0x4f21a, cu -] by prune-dependents: member 'inner' has no sized BTF type (policy=strict)\n"), "\(text)")
     // Kept, untouched nodes are explained by name too.
     #expect(explanation.text(filter: ExplainFilter(names: ["u32"])).contains("kept as INT 'u32' [id "))
+  }
+
+  /// A renamed member is explained as the member's rename (its old name, the name written, as
+  /// `sanitize-names` recorded them), not as a rename of the struct holding it, whose original
+  /// name stays its own.
+  @Test func aMemberRenameRenamesNoNode() throws {
+    var b = GraphBuilder()
+    let u32 = b.int("u32", bytes: 4)
+    let k = b.structure("Int", bytes: 4, [("signed", u32, 0)])
+    b.graph.setScope(k, b.name("core::mem"))
+    let imported = b.graph
+    var g = imported
+    try run("demote-unrepresentable,sanitize-names,prune-dependents", on: &g, registry: StandardPasses.registry)
+    let explanation = Explanation(graph: g, imported: imported)
+    #expect(explanation.originalName(k) == "core::mem::Int")
+    let e = try #require(explanation.entries().first { $0.subject.id == k && $0.action == "renamed" })
+    #expect(e.member == "signed" && e.renamedTo == "signed_", "\(e)")
+    let text = explanation.text(filter: ExplainFilter(names: ["core::mem::Int"]))
+    #expect(text.contains("renamed member 'signed' of struct `core::mem::Int` [die -, cu -]\n  by sanitize-names: a C keyword, which C headers made from the BTF cannot use as a name (now 'signed_')\n"), "\(text)")
+    #expect(explanation.entries(filter: ExplainFilter(names: ["signed"])).isEmpty)
   }
 
   // MARK: Explanation goldens

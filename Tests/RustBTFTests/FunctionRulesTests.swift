@@ -20,11 +20,11 @@ import Verify
   }
 
   /// The select-symbols reasons of the removed function nodes named `name`.
-  static func reasons(_ name: String, _ g: TypeGraph) -> [Decision.Reason] {
+  static func reasons(_ name: String, _ g: TypeGraph) -> [SelectSymbols.Reason] {
     g.decisions.entries.filter {
-      $0.pass == SelectSymbols.name && $0.action == .pruned && $0.reason != .prototypeOfPruned
+      $0.pass == SelectSymbols.name && $0.action == .pruned && $0.reason != SelectSymbols.Reason.prototypeOfPruned
         && g.nameString($0.subject) == name
-    }.map(\.reason)
+    }.compactMap { $0.reason.as(SelectSymbols.Reason.self) }
   }
 
   static func dwarfdump(_ file: String) throws -> String {
@@ -141,11 +141,11 @@ import Verify
     let g = result.graph
     let removed = g.decisions.entries.filter {
       $0.pass == SelectSymbols.name && $0.action == .pruned && g.flags($0.subject).contains(.rust)
-        && g.nameString($0.subject).hasPrefix("sum_wrapped<") && $0.reason != .prototypeOfPruned
+        && g.nameString($0.subject).hasPrefix("sum_wrapped<") && $0.reason != SelectSymbols.Reason.prototypeOfPruned
     }
     #expect(removed.count == 3)
     for d in removed {
-      guard case .notCABI(let parameter, let why) = d.reason else {
+      guard case .notCABI(let parameter, let why)? = d.reason.as(SelectSymbols.Reason.self) else {
         Issue.record("sum_wrapped: \(d.reason)")
         continue
       }
@@ -153,6 +153,6 @@ import Verify
     }
     let drop = try PassPipeline(parsing: "lower-rust,select-symbols<nocall=drop>,demote-unrepresentable,sanitize-names,prune-dependents,dedup", registry: StandardPasses.registry)
     let dropped = try Conversion(pipeline: drop).run(path: file)
-    #expect(dropped.graph.decisions.entries.contains { $0.reason == .changedCallingConvention })
+    #expect(dropped.graph.decisions.entries.contains { $0.reason == SelectSymbols.Reason.changedCallingConvention })
   }
 }

@@ -108,11 +108,11 @@ import Verify
 
     // Every other file-scope variable is removed with its reason.
     let imported = try DWARFImporter.importFile(path: SymbolSelectionTests.objects + file)
-    var reasons: [String: Decision.Reason] = [:]
+    var reasons: [String: SelectSymbols.Reason] = [:]
     for v in imported.ids where imported.kind(v) == .variable && !expected.contains(imported.nameString(v)) {
       let d = try #require(result.graph.decisions.latest(for: v).map { result.graph.decisions[$0] })
       #expect(d.pass == SelectSymbols.name && d.action == .pruned)
-      reasons[imported.nameString(v)] = d.reason
+      reasons[imported.nameString(v)] = d.reason.as(SelectSymbols.Reason.self)
     }
     for name in Self.skipped {
       let prefix = DatasecPlacement.skippedPrefixes.first { name.hasPrefix($0) }!
@@ -123,7 +123,7 @@ import Verify
     // The weak definition the linker overrode reads the strong one's address: one entry.
     let copies = imported.ids.filter { imported.kind($0) == .variable && imported.nameString($0) == "g_overridden" }
     #expect(copies.count == (relocatable ? 1 : 2))
-    let overlapping = copies.compactMap { result.graph.decisions.latest(for: $0).map { result.graph.decisions[$0].reason } }
+    let overlapping = copies.compactMap { result.graph.decisions.latest(for: $0).flatMap { result.graph.decisions[$0].reason.as(SelectSymbols.Reason.self) } }
     #expect(overlapping == (relocatable ? [] : [.variableOverlaps(previous: "g_overridden", section: ".data")]))
     // Function-local statics are no file-scope variables: not imported as VARs at all.
     #expect(!imported.ids.contains { imported.kind($0) == .variable && imported.nameString($0) == "s_in_function" })
@@ -147,7 +147,7 @@ import Verify
     #expect(vars == expected.count)
     if let v = percpu.graph.ids.first(where: { percpu.graph.nameString($0) == "g_data" && percpu.graph.kind($0) == .removed }) {
       let d = try #require(percpu.graph.decisions.latest(for: v).map { percpu.graph.decisions[$0] })
-      #expect(d.reason == .notPercpu(section: ".data"))
+      #expect(d.reason == SelectSymbols.Reason.notPercpu(section: ".data"))
     } else {
       Issue.record("\(file): g_data not removed")
     }

@@ -112,7 +112,7 @@ import Verify
     #expect(tags.count == 3, "one TYPE_TAG per pointee: \(tags.map { g.ref($0) })")
     // The FUNC carries the decision; the old prototypes nothing else used are pruned with one.
     let decisions = result.graph.decisions.entries.filter { $0.pass == TagKfuncs.name }
-    #expect(decisions.filter { if case .arenaAddressSpace = $0.reason { true } else { false } }.count == 2)
+    #expect(decisions.filter { if case .arenaAddressSpace? = $0.reason.as(TagKfuncs.Reason.self) { true } else { false } }.count == 2)
   }
 
   /// `--explain NAME` names the pass and the reason: the fastcall kfunc, the arena kfunc (whose
@@ -160,7 +160,7 @@ import Verify
       let types = g.members(of: own).map(\.type)
       #expect(Self.isArenaPointer(g, types[0]) && g.ref(g.ref(types[0])) == s && types[1] == int)
     }
-    let reasons = g.decisions.entries.map(\.reason)
+    let reasons = g.decisions.entries.compactMap { $0.reason.as(TagKfuncs.Reason.self) }
     #expect(reasons.contains(.arenaAddressSpace(returnValue: false, parameters: [0], sharedPrototype: true)))
     #expect(Self.declTags(g).keys.sorted() == ["first", "second"])
     let btf = try BTFEncoder().encode(g)
@@ -185,7 +185,7 @@ import Verify
     #expect(try pass.run(on: &h, context: &cContext) == .changed)
     #expect(cContext.diagnostics.isEmpty)
     #expect(h.kind(shared) == .removed)
-    let sharedReasons = h.decisions.entries.filter { $0.subject == shared }.map(\.reason)
+    let sharedReasons = h.decisions.entries.filter { $0.subject == shared }.compactMap { $0.reason.as(TagKfuncs.Reason.self) }
     #expect(sharedReasons == [.prototypeReplaced])
     let cBTF = try BTFEncoder().encode(h)
     #expect(BTFValidator.validate(cBTF, mode: .load) == [])

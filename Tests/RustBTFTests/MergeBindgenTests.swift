@@ -37,7 +37,7 @@ import Verify
     #expect(g.ref(param) == s["inode_like"]![0])
     // Each merge is a decision with the pass's reason.
     let merges = result.graph.decisions.entries.filter { $0.pass == MergeBindgenCopies.name }
-    #expect(merges.count >= 2 && merges.allSatisfy { $0.reason == .sameLayout })
+    #expect(merges.count >= 2 && merges.allSatisfy { $0.reason == MergeBindgenCopies.Reason.sameLayout })
   }
 
   /// A module's copies merge into the base's C types (the kernel's case: `rust_minimal.ko` on

@@ -1,4 +1,6 @@
 import Encode
+import Lower
+import Prune
 import RustBTF
 import Sanitize
 import Testing
@@ -20,7 +22,7 @@ import Verify
     #expect(g.kind(part) == .void)
     #expect(g.kind(ref) == .pointer && g.ref(ref) == u8)
     #expect(g.kind(unit) == .structure && g.size(unit) == 0)
-    #expect(g.decisions.entries.contains { $0.subject == part && $0.reason == .noBTFKind(tag: DWARFTag.variantPart) })
+    #expect(g.decisions.entries.contains { $0.subject == part && $0.reason == DemoteUnrepresentable.Reason.noBTFKind(tag: DWARFTag.variantPart) })
     let once = g.dump()
     try run("demote-unrepresentable", on: &g, registry: registry)
     #expect(g.dump() == once)
@@ -73,7 +75,7 @@ import Verify
     #expect(g.kind(p) == .pointer && g.kind(g.ref(p)) == .void)
     // The removed FUNC's decision names its cause: the prototype, demoted because of the u256.
     let d = g.decisions.entries.last { $0.subject == f }!
-    #expect(d.cause != nil && g.decisions[d.cause!].reason == .parameterUnsized(index: 0))
+    #expect(d.cause != nil && g.decisions[d.cause!].reason == PruneDependents.Reason.parameterUnsized(index: 0))
     #expect(g.verify().isEmpty)
     let once = g.dump()
     try run("demote-unrepresentable,prune-dependents", on: &g, registry: registry)
@@ -146,7 +148,7 @@ import Verify
     try run("demote-unrepresentable,sanitize-names,prune-dependents", on: &g, registry: registry)
     #expect(g.kind(lost) == .removed && g.kind(empty) == .removed)
     #expect(g.members(of: half).map(\.type) == [kept])
-    #expect(g.decisions.entries.contains { $0.subject == empty && $0.reason == .emptyDataSection })
+    #expect(g.decisions.entries.contains { $0.subject == empty && $0.reason == PruneDependents.Reason.emptyDataSection })
     let btf = try BTFEncoder().encode(g)
     #expect(BTFValidator.validate(btf, mode: .load).isEmpty)
     if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(failure)") }

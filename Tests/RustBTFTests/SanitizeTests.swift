@@ -119,7 +119,7 @@ import Verify
     #expect(g.nameString(some32) == "core__option__Option_u32___Some")
     #expect(g.nameString(some8) == "core__option__Option_u8___Some")
     let d = g.decisions.entries.first { $0.subject == core }!
-    #expect(d.action == .renamed(from: original.name(core)) && d.reason == .qualified(.ambiguous, alsoInvalid: false))
+    #expect(d.action == .renamed(from: original.name(core)) && d.reason == SanitizeNames.Reason.qualified(.ambiguous, alsoInvalid: false))
 
     var all = original
     try run("sanitize-names<qualify=all>", on: &all, registry: registry)

@@ -190,8 +190,8 @@ import Testing
   }
 
   /// Member names that are not identifiers are compared after sanitizing, including names
-  /// made unique with a hash (`a.b` next to a literal `a_b`): through sanitize-names' recorded
-  /// renames, or without them by NamePolicy's rules; a member renamed otherwise is missing.
+  /// made unique with a hash (`a.b` next to a literal `a_b`), through the renames sanitize-names
+  /// records (`MemberOrigin`); a member renamed without a record is missing.
   @Test func memberNamesCompareAfterSanitizing() throws {
     var b = GraphBuilder()
     let u32 = b.int("u32", bytes: 4)
@@ -205,32 +205,26 @@ import Testing
     #expect(try Self.entry(r, "demo::S").status == .complete)
     #expect(try Self.entry(r, "demo::K").status == .complete)
 
-    // Without the decision log, the names are recognised by NamePolicy's rules alone.
-    var g = result.graph
-    g.decisions = DecisionLog()
+    // The renames are recorded with both names.
+    let origins = result.graph.decisions.memberOrigins.filter { $0.owner == s }
+      .map { "\(result.graph.strings.string($0.original)) -> \(result.graph.strings.string($0.written)) by \($0.pass)" }
+    #expect(origins.contains("<x> -> _x_ by sanitize-names") && origins.contains { $0.hasPrefix("a.b -> a_b_h") }, "\(origins)")
+
+    // The report reads the record, it does not guess: the same rename written without one (the
+    // raw column) leaves `<x>` missing, unexplained; recorded (`renameMember`), it is found.
     let snapshot = RetentionSnapshot(graph: b.graph)
-    #expect(try Self.entry(RetentionReport(snapshot: snapshot, graph: g), "demo::S").status == .complete)
-    // And a member that lost its name is missing, unexplained.
-    let i = g.memberRange(s).first { g.strings.string(g.memberNames[$0]) == "_x_" }!
-    g.setMemberName(at: i, g.strings.intern("y"))
-    let broken = RetentionReport(snapshot: snapshot, graph: g)
+    let x = b.graph.memberRange(s).first { b.graph.strings.string(b.graph.memberNames[$0]) == "<x>" }!
+    var unrecorded = b.graph
+    unrecorded.setMemberName(at: x, unrecorded.strings.intern("_x_"))
+    var recorded = b.graph
+    recorded.renameMember(of: s, at: x - recorded.memberRange(s).lowerBound, to: recorded.strings.intern("_x_"), pass: "test", reason: nil)
+    let broken = RetentionReport(snapshot: snapshot, graph: unrecorded)
     let e = try Self.entry(broken, "demo::S")
-    #expect(e.status == .opaque && e.issues.map(\.member) == ["<x>"] && e.issues.first?.problem == .missing)
+    #expect(e.status == .opaque && e.issues.map(\.member) == ["<x>"] && e.issues.first?.problem == .missing, "\(e.issues)")
     #expect(e.issues.first?.reason == nil)
     #expect(broken.topReasons.contains { $0.reason == RetentionReport.unexplained })
-  }
-
-  @Test func sanitizedNameRecognition() {
-    let hash = NamePolicy.hash8
-    #expect(RetentionNames.matches(original: "<x>", written: "_x_"))
-    #expect(RetentionNames.matches(original: "a.b", written: "a_b_h" + hash("a.b")))
-    #expect(RetentionNames.matches(original: "a.b", written: "a_b_h" + hash("a.b") + "_1"))
-    #expect(!RetentionNames.matches(original: "a.b", written: "a_b_h" + hash("a.c")))
-    #expect(!RetentionNames.matches(original: "<x>", written: "_y_"))
-    let long = String(repeating: "<é>", count: 100)
-    let bounded = NamePolicy.firstCandidate(scope: nil, name: long, maxLength: 128)
-    #expect(bounded.utf8.count == 128 && RetentionNames.matches(original: long, written: bounded))
-    #expect(!RetentionNames.matches(original: long + "x", written: bounded))
+    let found = try Self.entry(RetentionReport(snapshot: snapshot, graph: recorded), "demo::S")
+    #expect(found.status == .complete, "\(found.issues)")
   }
 
   /// Members of anonymous struct and union members count as members of the outer type at the
@@ -277,8 +271,12 @@ import Testing
     var builder = GraphBuilder()
     var e = TypeID.void, part = TypeID.void, variants: [TypeID] = [], a = TypeID.void, bStruct = TypeID.void
     var u32 = TypeID.void
+    /// The DWARF names of the discriminant and the variant members.
+    var dwarfDiscriminant = "", dwarfVariants = ("A", "B")
 
     init(discriminantName: String = "", variantNames: (String, String) = ("A", "B")) {
+      dwarfDiscriminant = discriminantName
+      dwarfVariants = variantNames
       var b = GraphBuilder()
       u32 = b.int("u32", bytes: 4)
       a = b.structure(variantNames.0, bytes: 8, [("__0", u32, 32)])
@@ -302,18 +300,23 @@ import Testing
     }
 
     /// The shape `lower-rust` gives E (`Sources/Lower/RustEnums.swift`), built by hand:
-    /// `struct E { union { struct { enum D discriminant; }; struct A A; struct B B; }; }`.
-    /// `discriminantOffset` and `dropVariantField` break it on purpose.
-    func lowered(discriminant: String = "discriminant", discriminantOffset: UInt64 = 0, variantNames: (String, String) = ("A", "B"),
-                 dropVariantField: Bool = false) -> TypeGraph {
+    /// `struct E { union { struct { enum D discriminant; }; struct A A; struct B B; }; }`, with
+    /// what it records: the member standing for each DWARF one, the discriminant under
+    /// `recordedDiscriminant`. The other arguments break the shape on purpose.
+    func lowered(discriminant: String = "discriminant", recordedDiscriminant: String = "discriminant", discriminantOffset: UInt64 = 0,
+                 variantNames: (String, String) = ("A", "B"), dropVariantField: Bool = false) -> TypeGraph {
       var b = builder
       let d = b.graph.add(.enumeration, name: b.name("E__Discriminant"), size: 4, flags: .rust)
       b.graph.setMembers(d, [Member(name: b.name("A"), value: 0), Member(name: b.name("B"), value: 1)])
       let holder = b.structure("", bytes: 8, [(discriminant, d, discriminantOffset)])
       let union = b.structure("", bytes: 8, [("", holder, 0), (variantNames.0, a, 0), (variantNames.1, bStruct, 0)], kind: .union)
       b.graph.setMembers(e, [Member(type: union, value: 0)])
+      b.graph.recordMemberOrigin(of: holder, original: b.name(dwarfDiscriminant), written: b.name(recordedDiscriminant), pass: "lower-rust")
+      for v in [dwarfVariants.0, dwarfVariants.1] {
+        b.graph.recordMemberOrigin(of: union, original: b.name(v), written: b.name(v), pass: "lower-rust")
+      }
       if dropVariantField { b.graph.setMembers(a, []) }
-      for v in variants + [part] { b.graph.prune(v, pass: "lower-rust", reason: .foldedIntoEnum) }
+      for v in variants + [part] { b.graph.prune(v, pass: "lower-rust", reason: .custom("folded into the enum")) }
       return b.graph
     }
   }
@@ -341,15 +344,25 @@ import Testing
     #expect(try issues(f.lowered(dropVariantField: true)) == ["A.__0 missing"])
   }
 
-  /// A discriminant named in DWARF keeps its name; one that collides with a variant's name is
-  /// `__discriminant`.
-  @Test func discriminantNamingFollowsLowerRust() throws {
+  /// The discriminant is found by what `lower-rust` recorded for it, not by re-deriving its
+  /// naming: a discriminant named in DWARF keeps its name; one that collides with a variant's
+  /// name is `__discriminant`, which the real `lower-rust` writes and records.
+  @Test func discriminantIsFoundByWhatLowerRustRecorded() throws {
     let named = EnumFixture(discriminantName: "tag")
-    #expect(try Self.entry(RetentionReport(snapshot: RetentionSnapshot(graph: named.builder.graph), graph: named.lowered(discriminant: "tag")), "demo::E").status == .complete)
+    #expect(try Self.entry(RetentionReport(snapshot: RetentionSnapshot(graph: named.builder.graph),
+      graph: named.lowered(discriminant: "tag", recordedDiscriminant: "tag")), "demo::E").status == .complete)
     let clash = EnumFixture(variantNames: ("discriminant", "B"))
     let snapshot = RetentionSnapshot(graph: clash.builder.graph)
-    #expect(try Self.entry(RetentionReport(snapshot: snapshot, graph: clash.lowered(discriminant: "__discriminant", variantNames: ("discriminant", "B"))), "demo::E").status == .complete)
-    #expect(try Self.entry(RetentionReport(snapshot: snapshot, graph: clash.lowered(discriminant: "discriminant", variantNames: ("discriminant", "B"))), "demo::E").status == .opaque)
+    #expect(try Self.entry(RetentionReport(snapshot: snapshot, graph: clash.lowered(discriminant: "__discriminant",
+      recordedDiscriminant: "__discriminant", variantNames: ("discriminant", "B"))), "demo::E").status == .complete)
+    // Written under another name than the one recorded: missing.
+    #expect(try Self.entry(RetentionReport(snapshot: snapshot, graph: clash.lowered(discriminant: "discriminant",
+      recordedDiscriminant: "__discriminant", variantNames: ("discriminant", "B"))), "demo::E").status == .opaque)
+    // The real lower-rust.
+    let (r, result) = try Self.report(clash.builder.graph)
+    #expect(try Self.entry(r, "demo::E").status == .complete)
+    let g = result.graph
+    #expect(g.decisions.memberOrigins.contains { $0.original.isEmpty && g.strings.string($0.written) == "__discriminant" && $0.pass == "lower-rust" })
   }
 
   /// The whole pipeline (with the real `lower-rust`) on the hand-built enum.

@@ -133,7 +133,7 @@ import Verify
     #expect(!Self.live(g, .function).contains { g.nameString($0) == symbol })
     let node = try #require(g.ids.first { g.kind($0) == .removed && g.strings.string(g.linkageNames[$0.index]) == symbol })
     let reason = try #require(g.decisions.latest(for: node).map { g.decisions[$0].reason })
-    #expect(reason == .changedCallingConvention)
+    #expect(reason == SelectSymbols.Reason.changedCallingConvention)
 
     let keep = try PassPipeline(parsing: "lower-rust,select-symbols<nocall=keep;match=exact>,demote-unrepresentable,sanitize-names,prune-dependents,dedup", registry: StandardPasses.registry)
     #expect(keep.text.contains("select-symbols<nocall=keep;match=exact>"))
@@ -276,7 +276,7 @@ import Verify
     try run("select-symbols", on: &g, registry: StandardPasses.registry)
     #expect(g.verify().isEmpty, "\(g.verify())")
     #expect(datasecs(g) == [".data..percpu": percpuEntries])
-    let expected: [TypeID: Decision.Reason] = [
+    let expected: [TypeID: SelectSymbols.Reason] = [
       discarded: .discardedVariable(section: ".data..percpu"),
       copy: .variableOverlaps(previous: "counter", section: ".data..percpu"),
       jiffies: .notPercpu(section: ".data"),

@@ -27,7 +27,7 @@ extension TypeGraph {
   /// decision's index.
   @discardableResult
   public mutating func rewrite(
-    _ id: TypeID, as shape: Shape, pass: String, reason: Decision.Reason, cause: Int? = nil,
+    _ id: TypeID, as shape: Shape, pass: String, reason: some DecisionReason, cause: Int? = nil,
     action: Decision.Action = .rewritten
   ) -> Int {
     kinds[id.index] = shape.kind
@@ -51,7 +51,7 @@ extension TypeGraph {
 
   /// Gives member `index` of `owner` the type `type` and records why. Returns the decision's index.
   @discardableResult
-  public mutating func retypeMember(of owner: TypeID, at index: Int, to type: TypeID, pass: String, reason: Decision.Reason) -> Int {
+  public mutating func retypeMember(of owner: TypeID, at index: Int, to type: TypeID, pass: String, reason: some DecisionReason) -> Int {
     let m = memberRange(owner).lowerBound + index
     memberTypes[m] = type
     return decisions.record(Decision(subject: owner, pass: pass, action: .rewritten, reason: reason, member: index, memberName: memberNames[m]))
@@ -61,19 +61,23 @@ extension TypeGraph {
   /// rename is systematic (`arg0`, `_1` for anonymous parameters and enumerators) and not
   /// recorded one by one. Returns the decision's index, if one was recorded.
   @discardableResult
-  public mutating func renameMember(of owner: TypeID, at index: Int, to name: NameID, pass: String, reason: Decision.Reason?) -> Int? {
+  /// Every rename of a named member to a name is recorded as a `MemberOrigin` too.
+  public mutating func renameMember(of owner: TypeID, at index: Int, to name: NameID, pass: String, reason: (any DecisionReason)?) -> Int? {
     let m = memberRange(owner).lowerBound + index
     let old = memberNames[m]
     memberNames[m] = name
+    if !old.isEmpty && !name.isEmpty && old != name {
+      decisions.recordMemberOrigin(MemberOrigin(owner: owner, original: old, written: name, pass: pass))
+    }
     guard let reason else { return nil }
-    return decisions.record(Decision(subject: owner, pass: pass, action: .renamed(from: old), reason: reason, member: index))
+    return decisions.record(Decision(subject: owner, pass: pass, action: .renamed(from: old), reason: reason, member: index, memberName: old))
   }
 
   /// Makes `id` a void node (it keeps its byte size, for opaque placeholders, and drops its
   /// members) and records the decision; returns the decision's index. The one way passes
   /// demote, so every demotion is explained.
   @discardableResult
-  public mutating func demote(_ id: TypeID, pass: String, reason: Decision.Reason, cause: Int? = nil, memberName: NameID = .empty) -> Int {
+  public mutating func demote(_ id: TypeID, pass: String, reason: some DecisionReason, cause: Int? = nil, memberName: NameID = .empty) -> Int {
     kinds[id.index] = .void
     memberCounts[id.index] = 0
     return decisions.record(Decision(subject: id, pass: pass, action: .demoted, reason: reason, cause: cause, memberName: memberName))
@@ -108,7 +112,7 @@ extension TypeGraph {
   /// symbol).
   @discardableResult
   public mutating func rename(
-    _ id: TypeID, to name: NameID, scope: NameID? = nil, flags added: NodeFlags = [], pass: String, reason: Decision.Reason,
+    _ id: TypeID, to name: NameID, scope: NameID? = nil, flags added: NodeFlags = [], pass: String, reason: some DecisionReason,
     cause: Int? = nil
   ) -> Int {
     let old = names[id.index]
@@ -122,22 +126,25 @@ extension TypeGraph {
   /// makes sure nothing references it any more. Returns the decision's index, to name it as the
   /// cause of what follows from it.
   @discardableResult
-  public mutating func prune(_ id: TypeID, pass: String, reason: Decision.Reason, cause: Int? = nil) -> Int {
+  public mutating func prune(_ id: TypeID, pass: String, reason: some DecisionReason, cause: Int? = nil) -> Int {
     remove(id)
     return decisions.record(Decision(subject: id, pass: pass, action: .pruned, reason: reason, cause: cause))
   }
 
   /// Removes `id` as merged into the equal node `target`. The caller has redirected every
-  /// reference to `target`. Dedup's merges (`.structurallyEqual`, the default) are a flat row
-  /// of the decision log each, not a `Decision`: a distribution vmlinux has millions. Any other
-  /// reason (`.sameLayout`) is recorded as a `.merged` decision too, which `--explain` shows.
-  public mutating func merge(_ id: TypeID, into target: TypeID, pass: String = "dedup", reason: Decision.Reason = .structurallyEqual) {
-    if reason != .structurallyEqual {
-      decisions.record(Decision(subject: id, pass: pass, action: .merged(into: target), reason: reason))
-    }
+  /// reference to `target`. The merge is a flat row of the decision log, not a `Decision`:
+  /// dedup makes millions on a distribution vmlinux, and each reads as `StructurallyEqual`.
+  public mutating func merge(_ id: TypeID, into target: TypeID) {
     decisions.recordMerge(id, into: target)
     if arrayIndexTypeID == id { arrayIndexTypeID = target }
     remove(id)
+  }
+
+  /// As `merge(_:into:)`, with a reason of the pass's own (`merge-bindgen-copies`' same layout):
+  /// recorded as a `.merged` decision too, which `--explain` shows.
+  public mutating func merge(_ id: TypeID, into target: TypeID, pass: String, reason: some DecisionReason) {
+    decisions.record(Decision(subject: id, pass: pass, action: .merged(into: target), reason: reason))
+    merge(id, into: target)
   }
 
   /// Turns `id` into a tombstone, recording nothing: `prune` and `merge` are the operations
@@ -148,6 +155,13 @@ extension TypeGraph {
     refs[id.index] = .void
   }
 
+  /// Records that member `written` of `owner`, which a pass has just made, stands for the
+  /// input's member `original` (a variant member `lower-rust` named after its struct): reports
+  /// comparing the output with the input read it. Changes nothing in the graph.
+  public mutating func recordMemberOrigin(of owner: TypeID, original: NameID, written: NameID, pass: String) {
+    decisions.recordMemberOrigin(MemberOrigin(owner: owner, original: original, written: written, pass: pass))
+  }
+
   /// Why one member changed, for `replaceMembers(_:with:pass:changes:)`.
   public struct MemberChange: Sendable {
     /// The member's index in the list being built (the index at the time of the change).
@@ -155,13 +169,13 @@ extension TypeGraph {
     /// Its name at the time of the change (`.empty` when anonymous): the index alone goes stale.
     public var name: NameID
     public var action: Decision.Action
-    public var reason: Decision.Reason
+    public var reason: AnyDecisionReason
     public var cause: Int?
-    public init(index: Int, name: NameID, action: Decision.Action = .rewritten, reason: Decision.Reason, cause: Int? = nil) {
+    public init(index: Int, name: NameID, action: Decision.Action = .rewritten, reason: some DecisionReason, cause: Int? = nil) {
       self.index = index
       self.name = name
       self.action = action
-      self.reason = reason
+      self.reason = AnyDecisionReason(reason)
       self.cause = cause
     }
   }
@@ -170,7 +184,7 @@ extension TypeGraph {
   /// the node. Returns the decision's index.
   @discardableResult
   public mutating func replaceMembers(
-    _ id: TypeID, with members: [Member], pass: String, reason: Decision.Reason, cause: Int? = nil
+    _ id: TypeID, with members: [Member], pass: String, reason: some DecisionReason, cause: Int? = nil
   ) -> Int {
     setMembers(id, members)
     return decisions.record(Decision(subject: id, pass: pass, action: .rewritten, reason: reason, cause: cause))

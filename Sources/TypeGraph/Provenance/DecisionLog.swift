@@ -18,9 +18,9 @@ public struct Decision: Hashable, Sendable {
   /// Name of the pass that decided.
   public var pass: String
   public var action: Action
-  /// Why, as a coded value; `reason.description` is the sentence explanations print
-  /// ("DW_TAG_variant_part has no BTF kind"), stable text that goldens and tools read.
-  public var reason: Reason
+  /// Why, as the pass's own reason (`DecisionReason`); `reason.sentence` is what explanations
+  /// print ("DW_TAG_variant_part has no BTF kind"), stable text that goldens and tools read.
+  public var reason: AnyDecisionReason
   /// The decision that caused this one (an earlier decision on a node this one depends on).
   public var cause: Int?
   /// Member index within the subject, when the decision is about one member (the index at the
@@ -30,12 +30,12 @@ public struct Decision: Hashable, Sendable {
   /// member): explanations show it, since the index alone goes stale.
   public var memberName: NameID
 
-  public init(subject: TypeID, pass: String, action: Action, reason: Reason, cause: Int? = nil, member: Int? = nil,
+  public init(subject: TypeID, pass: String, action: Action, reason: some DecisionReason, cause: Int? = nil, member: Int? = nil,
               memberName: NameID = .empty) {
     self.subject = subject
     self.pass = pass
     self.action = action
-    self.reason = reason
+    self.reason = AnyDecisionReason(reason)
     self.cause = cause
     self.member = member
     self.memberName = memberName
@@ -83,6 +83,13 @@ public struct DecisionLog: Sendable {
     mergedTargets.append(target)
   }
 
+  /// Members that stand for an input member of another name, as the passes that named them
+  /// recorded it (a member renamed by `sanitize-names`, a variant member `lower-rust` named
+  /// after its struct): what reports comparing the output with the input match members by.
+  public private(set) var memberOrigins: [MemberOrigin] = []
+
+  public mutating func recordMemberOrigin(_ origin: MemberOrigin) { memberOrigins.append(origin) }
+
   public var count: Int { entries.count }
   /// Number of merges (rows of the merge columns).
   public var mergeCount: Int { mergedSubjects.count }
@@ -104,5 +111,22 @@ public struct DecisionLog: Sendable {
   /// Counts per action kind, for the summary line.
   public func count(where predicate: (Decision.Action) -> Bool) -> Int {
     entries.reduce(0) { $0 + (predicate($1.action) ? 1 : 0) }
+  }
+}
+
+/// A fact about one member, kept beside the decisions (it explains nothing by itself, so
+/// explanations do not list it): member `written` of `owner` stands for the input's member
+/// `original` (`.empty`: an anonymous one), renamed or made by `pass`. A member renamed twice has
+/// two, the second's `original` the first's `written`.
+public struct MemberOrigin: Hashable, Sendable {
+  public var owner: TypeID
+  public var original: NameID
+  public var written: NameID
+  public var pass: String
+  public init(owner: TypeID, original: NameID, written: NameID, pass: String) {
+    self.owner = owner
+    self.original = original
+    self.written = written
+    self.pass = pass
   }
 }
