@@ -95,7 +95,7 @@ extension TypeGraph {
   /// leaves its referrers pointing at a tombstone, which no BTF can hold.
   /// Returns the decision's index.
   @discardableResult
-  public mutating func cut(_ id: TypeID, pass: String, reason: Decision.Reason, cause: Int? = nil) -> Int {
+  public mutating func cut(_ id: TypeID, pass: String, reason: some DecisionReason, cause: Int? = nil) -> Int {
     let d = demote(id, pass: pass, reason: reason, cause: cause)
     cutsAwaitingRepair.append(id)
     return d
