@@ -405,10 +405,7 @@ struct Renamer {
         taken.insert(n.rawValue)
       }
     }
-    for id in graph.ids {
-      reserve(graph.name(id))
-      for i in graph.memberRange(id) { reserve(graph.memberNames[i]) }
-    }
+    for id in graph.ids { graph.forEachName(of: id) { reserve($0) } }
   }
 
   func isReservedAsIs(_ n: NameID) -> Bool { n.index < reservedAsIs.count && reservedAsIs[n.index] }
