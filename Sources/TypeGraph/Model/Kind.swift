@@ -24,7 +24,11 @@ public enum Kind: UInt8, Sendable, CaseIterable {
   // `KindInfo` (KindTable.swift).
 
   /// Kinds that are real BTF kinds and may reach the encoder.
-  public var isBTF: Bool { rawValue <= 19 }
+  @inlinable public var isBTF: Bool { rawValue < Kind.btfKindCount }
+
+  /// BTF's kind numbers run from 0 (UNKN, no kind) to this, exclusive: libbpf's
+  /// `NR_BTF_KINDS`, what the wire readers and the kind layout section count to.
+  @inlinable public static var btfKindCount: UInt8 { 20 }
 }
 
 /// Per-node flags from DWARF that passes need.

@@ -18,7 +18,7 @@ extension TypeGraph {
   }
 
   // Inlined: the mutating walker calls it, and a call that is not inlined copies the graph.
-  @inlinable @inline(__always) @usableFromInline func referenceSlots(of id: TypeID) -> ReferenceSlots {
+  @inlinable @inline(__always) func referenceSlots(of id: TypeID) -> ReferenceSlots {
     let info = kinds[id.index].info
     let start = Int(memberStarts[id.index])
     let n = info.members.typesAreReferences ? Int(memberCounts[id.index]) : 0
