@@ -138,13 +138,20 @@ public struct KindInfo: Sendable {
     case section
   }
 
-  /// What the `size` column holds.
+  /// What the `size` column holds, and what size a value of the kind has (`byteSize(of:)`).
   public enum SizeRole: UInt8, Sendable {
-    /// Nothing (0).
+    /// Nothing (0); the kind has no size (FWD, FUNC, VAR…) or its target's (modifiers).
     case none
-    /// The byte size, written as the record's `size` word.
+    /// The byte size, written as the record's `size` word (the kernel's `btf_type_has_size`).
     case bytes
-    /// A byte size the graph keeps for passes (void, unrepresentable), never written.
+    /// Nothing (0); a value is a pointer, 8 bytes.
+    case pointer
+    /// Nothing (0); a value is `aux` elements of the `ref` type.
+    case elements
+    /// The byte size when known (0: unknown), never written (unrepresentable).
+    case bytesIfKnown
+    /// A byte size the graph keeps for passes, never written; a value has none (void: the
+    /// size a demoted node had, for `prune-dependents`' placeholders).
     case graphOnly
   }
 
@@ -174,10 +181,10 @@ extension Kind {
       KindInfo(btfName: "INT", ref: .none, indexSlot: false, members: .none, name: .any, size: .bytes, aux: .intWord,
                wireFixedBytes: 4, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
     case .pointer:
-      KindInfo(btfName: "PTR", ref: .target, indexSlot: false, members: .none, name: .forbidden, size: .none, aux: .none,
+      KindInfo(btfName: "PTR", ref: .target, indexSlot: false, members: .none, name: .forbidden, size: .pointer, aux: .none,
                wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .array:
-      KindInfo(btfName: "ARRAY", ref: .elementType, indexSlot: true, members: .none, name: .forbidden, size: .none,
+      KindInfo(btfName: "ARRAY", ref: .elementType, indexSlot: true, members: .none, name: .forbidden, size: .elements,
                aux: .elementCount, wireFixedBytes: 12, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 2)
     case .structure:
       KindInfo(btfName: "STRUCT", ref: .none, indexSlot: false, members: .fields, name: .optionalIdentifier, size: .bytes,
@@ -229,7 +236,7 @@ extension Kind {
                size: .bytes, aux: .none, wireFixedBytes: 0, wireEntryBytes: 12, wireTypeWord: false, wireFixedTypeWords: 0)
     case .unrepresentable:
       KindInfo(btfName: "UNREPRESENTABLE", ref: .none, indexSlot: false, members: .variantEntries, name: .any,
-               size: .graphOnly, aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
+               size: .bytesIfKnown, aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
     case .void:
       KindInfo(btfName: "VOID", ref: .none, indexSlot: false, members: .none, name: .any, size: .graphOnly, aux: .none,
                wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
