@@ -6,9 +6,14 @@
 /// the kernel checker's record lengths (`wireFixedBytes`, `wireEntryBytes`) and libbpf's field
 /// iterator over raw records (`WireFields`) all read it; none of them lists kinds itself.
 ///
-/// Adding a kind: a case in `Kind`, its row here; then the per-kind code of each concern that
-/// has one (the encoder's record writer, the decoder's record reader, the checker's `kindOps`
-/// row, the anonymous key), each a single `case`.
+/// Adding a BTF kind: its `case` in `Kind` (and `Kind.btfKindCount` past the last number), its
+/// row here; then one `case` per concern that writes per-kind code, each an exhaustive
+/// `switch` the compiler points at: the encoder's record writer (`BTFEncoder.encodeNode`), the
+/// dump's text (`TypeGraph.dump`), the checker's row (`KernelChecker.kindOps`, with the
+/// kernel's functions for it), and a typed constructor (`TypeGraph+Constructors.swift`). The
+/// reference and name walkers, `byteSize(of:)`, the decoder, libbpf's field iterator
+/// (`WireFields`), the kind layout section, `LazySplitBase`'s checks and the anonymous key
+/// (`AnonymousKey.of`) and sanitize-names' name rules follow the row.
 ///
 /// The rows are a `switch`, not an array: inlined, a question about one field folds to a bit
 /// test, with no global to initialize and no bounds check in the walkers' hot loops.
