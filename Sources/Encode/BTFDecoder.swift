@@ -60,7 +60,7 @@ public enum BTFDecoder {
 
 extension BTFDecoder {
   /// A type record's place in the blob: its offset and its info word.
-  struct RecordPosition { var pos: Int; var info: UInt32 }
+  typealias RecordPosition = BTFRecord
 
   /// Every type record of `types` (a range of `bytes`), bounds- and kind-checked, in id order
   /// (id k at index k - 1).
@@ -73,17 +73,16 @@ extension BTFDecoder {
       guard types.upperBound - pos >= 12 else {
         throw EncodeError("bad BTF: type [\(id)] is truncated (\(types.upperBound - pos) bytes left of 12)")
       }
-      let info = r.u32(pos + 4)
-      let number = UInt8((info >> 24) & 0x1f)
-      let vlen = Int(info & 0xffff)
-      guard number != 0, let kind = Kind(rawValue: number), kind.isBTF else {
-        throw EncodeError("bad BTF: type [\(id)] has unknown kind \(number)")
+      let info = BTFInfo(r.u32(pos + 4))
+      let vlen = info.vlen
+      guard let kind = info.kind else {
+        throw EncodeError("bad BTF: type [\(id)] has unknown kind \(info.kindNumber)")
       }
       let extra = kind.wireTrailingBytes(vlen: vlen)
       guard types.upperBound - pos - 12 >= extra else {
-        throw EncodeError("bad BTF: type [\(id)] (kind \(number), vlen \(vlen)) runs past the end of the type section")
+        throw EncodeError("bad BTF: type [\(id)] (kind \(info.kindNumber), vlen \(vlen)) runs past the end of the type section")
       }
-      records.append(RecordPosition(pos: pos, info: info))
+      records.append(RecordPosition(pos: pos, info: info.word))
       pos += 12 + extra
     }
     return records
@@ -163,14 +162,9 @@ extension BTFDecoder {
       }
       return TypeID(Int(v))
     }
-    let p = rec.pos
-    let info = rec.info
-    let kind = Kind(rawValue: UInt8((info >> 24) & 0x1f))!
-    let kindFlag = info >> 31 != 0
-    let vlen = Int(info & 0xffff)
-    var out = DecodedRecord(kind: kind, name: try names.name(r.u32(p), &strings, "type [\(id)]"))
-    let sizeOrType = r.u32(p + 8)
-    let x = p + 12
+    let v = BTFRecordView(r, rec)
+    let kind = v.kind, info = v.info, kindFlag = v.kindFlag, vlen = v.vlen
+    var out = DecodedRecord(kind: kind, name: try names.name(v.nameOffset, &strings, "type [\(id)]"))
     if kindFlag {
       switch kind {
       case .structure, .union, .enumeration, .enum64, .forward, .typeTag: break
@@ -180,84 +174,28 @@ extension BTFDecoder {
         notes.append("type [\(id)] \(kind.btfName): meaningless kind_flag dropped")
       }
     }
-    switch kind {
-    case .int:
-      out.size = sizeOrType
-      out.aux = r.u32(x)
-    case .float:
-      out.size = sizeOrType
-    case .pointer, .const, .volatile, .restrict, .typedef:
-      out.ref = try tid(sizeOrType, "target")
-    case .typeTag:
-      out.ref = try tid(sizeOrType, "target")
-      out.aux = kindFlag ? 1 : 0
-    case .array:
-      let idx = r.u32(x + 4)
+    guard kind.isBTF else { throw EncodeError("bad BTF: type [\(id)] has unknown kind \(kind.rawValue)") }
+    // The columns, from the kind's row: the graph's table says which hold what.
+    if info.size == .bytes { out.size = v.sizeOrType }
+    if info.indexSlot {
+      let idx = v.indexWord
       _ = try tid(idx, "index type")
       out.indexType = idx
-      out.ref = try tid(r.u32(x), "element type")
-      out.aux = r.u32(x + 8)
-    case .structure, .union:
-      out.size = sizeOrType
+    }
+    if info.ref != .none { out.ref = try tid(v.refWord, info.ref.text) }
+    out.aux = v.aux
+    let role = info.members
+    if role == .enumerators && kindFlag { out.flags = .signed }
+    if role != .none {
       if keepMembers { out.members.reserveCapacity(vlen) }
       for j in 0..<vlen {
-        let m = x + 12 * j
-        let off = r.u32(m + 8)
-        out.keep(keepMembers, 
-          Member(
-            name: try names.name(r.u32(m), &strings, "member \(j) of type [\(id)]"),
-            type: try tid(r.u32(m + 4), "member \(j)"),
-            value: UInt64(kindFlag ? off & 0xff_ffff : off), bits: kindFlag ? off >> 24 : 0))
+        var m = Member()
+        if role.hasNames { m.name = try names.name(v.entryName(j), &strings, "\(role.noun) \(j) of type [\(id)]") }
+        if role.typesAreReferences { m.type = try tid(v.entryType(j), "\(role.noun) \(j)") }
+        m.value = v.entryValue(j)
+        m.bits = v.entryBits(j)
+        out.keep(keepMembers, m)
       }
-    case .enumeration:
-      out.size = sizeOrType
-      out.flags = kindFlag ? .signed : []
-      if keepMembers { out.members.reserveCapacity(vlen) }
-      for j in 0..<vlen {
-        let m = x + 8 * j
-        let v = r.u32(m + 4)
-        let value = kindFlag ? UInt64(bitPattern: Int64(Int32(bitPattern: v))) : UInt64(v)
-        out.keep(keepMembers, Member(name: try names.name(r.u32(m), &strings, "enumerator \(j) of type [\(id)]"), value: value))
-      }
-    case .enum64:
-      out.size = sizeOrType
-      out.flags = kindFlag ? .signed : []
-      if keepMembers { out.members.reserveCapacity(vlen) }
-      for j in 0..<vlen {
-        let m = x + 12 * j
-        let value = UInt64(r.u32(m + 4)) | UInt64(r.u32(m + 8)) << 32
-        out.keep(keepMembers, Member(name: try names.name(r.u32(m), &strings, "enumerator \(j) of type [\(id)]"), value: value))
-      }
-    case .forward:
-      out.aux = kindFlag ? 1 : 0
-    case .function:
-      out.ref = try tid(sizeOrType, "prototype")
-      out.aux = UInt32(vlen)
-    case .functionProto:
-      out.ref = try tid(sizeOrType, "return type")
-      if keepMembers { out.members.reserveCapacity(vlen) }
-      for j in 0..<vlen {
-        let m = x + 8 * j
-        out.keep(keepMembers, 
-          Member(
-            name: try names.name(r.u32(m), &strings, "parameter \(j) of type [\(id)]"),
-            type: try tid(r.u32(m + 4), "parameter \(j)")))
-      }
-    case .variable:
-      out.ref = try tid(sizeOrType, "type")
-      out.aux = r.u32(x)
-    case .dataSection:
-      out.size = sizeOrType
-      if keepMembers { out.members.reserveCapacity(vlen) }
-      for j in 0..<vlen {
-        let m = x + 12 * j
-        out.keep(keepMembers, Member(type: try tid(r.u32(m), "entry \(j)"), value: UInt64(r.u32(m + 4)), bits: r.u32(m + 8)))
-      }
-    case .declTag:
-      out.ref = try tid(sizeOrType, "target")
-      out.aux = r.u32(x)
-    case .unrepresentable, .void, .removed:
-      throw EncodeError("bad BTF: type [\(id)] has unknown kind \(kind.rawValue)")
     }
     return out
   }

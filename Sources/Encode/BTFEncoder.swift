@@ -110,7 +110,7 @@ public struct BTFEncoder: Sendable {
     }
     func header(_ nameOff: UInt32, _ vlen: UInt32, _ kindFlag: Bool, _ sizeOrType: UInt32) {
       w.u32(nameOff)
-      w.u32(BTFWire.info(kind: kind.rawValue, vlen: vlen, kindFlag: kindFlag))
+      w.u32(BTFInfo(kind: kind, vlen: vlen, kindFlag: kindFlag).word)
       w.u32(sizeOrType)
     }
 

@@ -10,36 +10,6 @@ public enum BTFWire {
   /// The kernel's `BTF_MAX_NAME_OFFSET`.
   public static let maxNameOffset: UInt32 = 0x00ff_ffff
   public static let maxVlen: Int = 0xffff
-
-  @inline(__always) static func info(kind: UInt8, vlen: UInt32, kindFlag: Bool) -> UInt32 {
-    (kindFlag ? 1 << 31 : 0) | UInt32(kind) << 24 | (vlen & 0xffff)
-  }
-}
-
-/// What follows a kind's 12-byte `struct btf_type` on the wire (`uapi/linux/btf.h`): a fixed
-/// part and one entry per vlen. The one description the decoder and the kernel checker read
-/// record lengths from.
-extension Kind {
-  /// INT's int word, VAR's linkage, DECL_TAG's component index (4); ARRAY's `btf_array` (12).
-  public var wireFixedBytes: Int {
-    switch self {
-    case .int, .variable, .declTag: 4
-    case .array: 12
-    default: 0
-    }
-  }
-
-  /// `btf_member`, `btf_var_secinfo`, `btf_enum64` (12); `btf_enum`, `btf_param` (8).
-  public var wireEntryBytes: Int {
-    switch self {
-    case .structure, .union, .dataSection, .enum64: 12
-    case .enumeration, .functionProto: 8
-    default: 0
-    }
-  }
-
-  /// The bytes a record of this kind with `vlen` entries takes after its 12-byte header.
-  public func wireTrailingBytes(vlen: Int) -> Int { wireFixedBytes + vlen * wireEntryBytes }
 }
 
 /// An encoding failure: one line naming the node and what to do about it.

@@ -110,7 +110,7 @@ public enum DistilledBase {
         baseTypes.u32(try name())
         // libbpf's btf_add_composite / btf__add_enum: no members, no kind_flag; ENUM64 as ENUM.
         let written: Kind = kind == .enum64 ? .enumeration : kind
-        baseTypes.u32(BTFWire.info(kind: written.rawValue, vlen: 0, kindFlag: false))
+        baseTypes.u32(BTFInfo(kind: written, vlen: 0, kindFlag: false).word)
         baseTypes.u32(base.sizeOrType(rec))
       default:
         continue  // a reference type: whole, in the split

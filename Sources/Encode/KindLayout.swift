@@ -19,7 +19,7 @@ public enum KindLayout {
   /// `sizeof(struct btf_header)` with the layout fields.
   public static let headerLength = 32
   /// Kinds described: UNKN (0) to ENUM64 (19), libbpf's `NR_BTF_KINDS`.
-  public static let kindCount = 20
+  public static let kindCount = Int(Kind.btfKindCount)
 
   /// The section's bytes, from the one description of record lengths (`Kind.wireFixedBytes`,
   /// `Kind.wireEntryBytes`).

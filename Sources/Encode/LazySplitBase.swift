@@ -12,7 +12,7 @@
 /// and a decoded record's references and names as it is decoded.
 public struct LazySplitBase {
   let bytes: [UInt8]
-  let records: [BTFDecoder.RecordPosition]
+  let records: [BTFRecord]
   let strings: StringSectionIndex
   let stringStart: Int, stringLength: Int
   /// Base id -> graph node index (0: no node yet); a base forward declaration resolved to a
@@ -75,38 +75,22 @@ public struct LazySplitBase {
 
   /// Every type id a record refers to is a type of the blob, as the decoder requires (with the
   /// decoder's message); the kernel's meta checks leave this to its resolve pass.
-  private static func checkReferences(_ r: ByteReader, _ records: [BTFDecoder.RecordPosition]) throws(EncodeError) {
+  private static func checkReferences(_ r: ByteReader, _ records: [BTFRecord]) throws(EncodeError) {
     let count = UInt32(records.count)
     for (k, rec) in records.enumerated() {
-      let p = rec.pos, vlen = Int(rec.info & 0xffff)
-      @inline(__always) func check(_ at: Int, _ what: @autoclosure () -> String) throws(EncodeError) {
+      try WireFields.typeIDSlots(rec) { (at, slot) throws(EncodeError) in
         let v = r.u32(at)
         guard v <= count else {
-          throw EncodeError("bad BTF: type [\(k + 1)] \(what()) refers to type \(v), but there are only \(count) types")
+          throw EncodeError(
+            "bad BTF: type [\(k + 1)] \(slot.text(rec.kind)) refers to type \(v), but there are only \(count) types")
         }
-      }
-      switch Kind(rawValue: UInt8((rec.info >> 24) & 0x1f))! {
-      case .pointer, .typedef, .volatile, .const, .restrict, .function, .variable, .typeTag, .declTag:
-        try check(p + 8, "type")
-      case .array:
-        try check(p + 12, "element type")
-        try check(p + 16, "index type")
-      case .structure, .union:
-        for j in 0..<vlen { try check(p + 12 + 12 * j + 4, "member #\(j)") }
-      case .functionProto:
-        try check(p + 8, "return type")
-        for j in 0..<vlen { try check(p + 12 + 8 * j + 4, "parameter #\(j)") }
-      case .dataSection:
-        for j in 0..<vlen { try check(p + 12 + 12 * j, "variable #\(j)") }
-      default:
-        break
       }
     }
   }
 
   /// The kind of base type `id` (1...), read from its record.
   public func kind(of id: UInt32) -> Kind {
-    Kind(rawValue: UInt8((records[Int(id) - 1].info >> 24) & 0x1f))!
+    records[Int(id) - 1].kind
   }
 
   /// The node of base type `id` (void for 0): a placeholder (`.removed`) until `decode`.
@@ -190,53 +174,10 @@ public struct LazySplitBase {
     return chains
   }
 
-  /// The key of an anonymous type: its kind, entry count, size or count word, and per entry
-  /// its name offset, value word and type (`Dedup`'s `BasePairs.anonymousKey` computes the same
-  /// from a graph node); nil for kinds that are never anonymous candidates.
-  private func anonymousKey(_ r: ByteReader, _ rec: BTFDecoder.RecordPosition) -> UInt64? {
-    let kind = Kind(rawValue: UInt8((rec.info >> 24) & 0x1f))!
-    let vlen = Int(rec.info & 0xffff)
-    let kindFlag = rec.info >> 31 != 0
-    let x = rec.pos + 12
-    var key = AnonymousKey(kind: kind, count: vlen)
-    switch kind {
-    case .pointer, .const, .volatile, .restrict, .typeTag:
-      key.add(type: r.u32(rec.pos + 8))
-    case .array:
-      key.add(word: UInt64(r.u32(x + 8)))
-      key.add(type: r.u32(x))
-    case .structure, .union:
-      key.add(word: UInt64(r.u32(rec.pos + 8)))
-      for j in 0..<vlen {
-        let m = x + 12 * j
-        let off = r.u32(m + 8)
-        key.add(name: r.u32(m))
-        key.add(word: UInt64(kindFlag ? off & 0xff_ffff : off))
-        key.add(type: r.u32(m + 4))
-      }
-    case .enumeration:
-      key.add(word: UInt64(r.u32(rec.pos + 8)))
-      for j in 0..<vlen {
-        let v = r.u32(x + 8 * j + 4)
-        key.add(name: r.u32(x + 8 * j))
-        key.add(word: kindFlag ? UInt64(bitPattern: Int64(Int32(bitPattern: v))) : UInt64(v))
-      }
-    case .enum64:
-      key.add(word: UInt64(r.u32(rec.pos + 8)))
-      for j in 0..<vlen {
-        key.add(name: r.u32(x + 12 * j))
-        key.add(word: UInt64(r.u32(x + 12 * j + 4)) | UInt64(r.u32(x + 12 * j + 8)) << 32)
-      }
-    case .functionProto:
-      key.add(type: r.u32(rec.pos + 8))
-      for j in 0..<vlen {
-        key.add(name: r.u32(x + 8 * j))
-        key.add(type: r.u32(x + 8 * j + 4))
-      }
-    default:
-      return nil
-    }
-    return key.value
+  /// The key of an anonymous record (`AnonymousKey.of`, which `Dedup`'s `BasePairs` computes
+  /// from a graph node); nil for kinds that are never anonymous.
+  private func anonymousKey(_ r: ByteReader, _ rec: BTFRecord) -> UInt64? {
+    AnonymousKey.of(BTFRecordView(r, rec))
   }
 
   private func canonicalOffset(_ off: UInt32) -> UInt32? {

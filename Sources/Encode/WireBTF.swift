@@ -41,14 +41,14 @@ struct WireBTF {
 
   /// The record of id `id` (in `firstID..<endID`).
   @inline(__always) func record(_ id: Int) -> BTFDecoder.RecordPosition { records[id - firstID] }
-  @inline(__always) func kind(_ rec: BTFDecoder.RecordPosition) -> Kind { Kind(rawValue: UInt8((rec.info >> 24) & 0x1f))! }
-  @inline(__always) func vlen(_ rec: BTFDecoder.RecordPosition) -> Int { Int(rec.info & 0xffff) }
-  @inline(__always) func kindFlag(_ rec: BTFDecoder.RecordPosition) -> Bool { rec.info >> 31 != 0 }
+  @inline(__always) func kind(_ rec: BTFDecoder.RecordPosition) -> Kind { rec.kind }
+  @inline(__always) func vlen(_ rec: BTFDecoder.RecordPosition) -> Int { rec.vlen }
+  @inline(__always) func kindFlag(_ rec: BTFDecoder.RecordPosition) -> Bool { rec.kindFlag }
   @inline(__always) func nameOffset(_ rec: BTFDecoder.RecordPosition) -> UInt32 { reader.u32(rec.pos) }
   /// `size` (or `type`): the record's third word.
   @inline(__always) func sizeOrType(_ rec: BTFDecoder.RecordPosition) -> UInt32 { reader.u32(rec.pos + 8) }
   /// The byte length of the record (its 12-byte header and what follows).
-  func length(_ rec: BTFDecoder.RecordPosition) -> Int { 12 + kind(rec).wireTrailingBytes(vlen: vlen(rec)) }
+  func length(_ rec: BTFDecoder.RecordPosition) -> Int { rec.length }
 
   /// The byte range in `bytes` of the NUL-terminated string at `offset` of this blob's own
   /// string section (`offset` counted from `firstStringOffset`), without its NUL.
@@ -75,49 +75,46 @@ struct WireBTF {
 
 /// Where a type record's type ids and string offsets lie: libbpf's `btf_field_iter`
 /// (`BTF_FIELD_ITER_IDS`, `BTF_FIELD_ITER_STRS`), whose order both `btf__distill_base` and
-/// `btf_relocate` follow. Positions are of the 32-bit fields in the blob.
+/// `btf_relocate` follow, driven by the kind's row (`KindInfo`: `wireTypeWord`,
+/// `wireFixedTypeWords`, the entries' `MemberRole`). Positions are of the 32-bit fields in the
+/// blob.
 enum WireFields {
+  /// Which type-id field of a record: the `type` word, a fixed word (ARRAY's element, index),
+  /// an entry's.
+  enum Slot {
+    case typeWord, fixed(Int), entry(Int)
+    /// How the decoder's messages name the field ("element type", "member 3"…).
+    func text(_ kind: Kind) -> String {
+      switch self {
+      case .typeWord: kind.info.ref == .none ? "type" : kind.info.ref.text
+      case .fixed(let k): k == 0 ? "element type" : "index type"
+      case .entry(let j): "\(kind.info.members.noun) \(j)"
+      }
+    }
+  }
+
   /// The type-id fields: the `type` word of FWD, PTR, TYPEDEF, VOLATILE, CONST, RESTRICT,
   /// FUNC, VAR, DECL_TAG and TYPE_TAG; ARRAY's element then index type; FUNC_PROTO's return
   /// type then each parameter's; each member's of STRUCT and UNION; each entry's variable of
   /// DATASEC. INT, FLOAT, ENUM and ENUM64 have none.
-  static func typeIDs(_ rec: BTFDecoder.RecordPosition, _ body: (Int) throws(EncodeError) -> Void) throws(EncodeError) {
-    let kind = Kind(rawValue: UInt8((rec.info >> 24) & 0x1f))!
-    let vlen = Int(rec.info & 0xffff)
-    let x = rec.pos + 12
-    switch kind {
-    case .forward, .pointer, .typedef, .volatile, .const, .restrict, .function, .variable, .declTag, .typeTag:
-      try body(rec.pos + 8)
-    case .array:
-      try body(x)
-      try body(x + 4)
-    case .structure, .union:
-      for j in 0..<vlen { try body(x + 12 * j + 4) }
-    case .functionProto:
-      try body(rec.pos + 8)
-      for j in 0..<vlen { try body(x + 8 * j + 4) }
-    case .dataSection:
-      for j in 0..<vlen { try body(x + 12 * j) }
-    case .int, .float, .enumeration, .enum64, .unrepresentable, .void, .removed:
-      break
-    }
+  static func typeIDSlots(_ rec: BTFRecord, _ body: (Int, Slot) throws(EncodeError) -> Void) throws(EncodeError) {
+    let info = rec.kind.info
+    if info.wireTypeWord { try body(rec.sizeOrTypePosition, .typeWord) }
+    for k in 0..<info.wireFixedTypeWords { try body(rec.fixedPosition(k), .fixed(k)) }
+    guard info.members.typesAreReferences else { return }
+    for j in 0..<rec.vlen { try body(rec.entryPosition(j) + info.members.wireTypeOffset, .entry(j)) }
+  }
+
+  static func typeIDs(_ rec: BTFRecord, _ body: (Int) throws(EncodeError) -> Void) throws(EncodeError) {
+    try typeIDSlots(rec) { (at, _) throws(EncodeError) in try body(at) }
   }
 
   /// The string-offset fields: every record's name, then each member's, enumerator's or
   /// parameter's name.
-  static func strings(_ rec: BTFDecoder.RecordPosition, _ body: (Int) throws(EncodeError) -> Void) throws(EncodeError) {
-    let kind = Kind(rawValue: UInt8((rec.info >> 24) & 0x1f))!
-    let vlen = Int(rec.info & 0xffff)
-    let x = rec.pos + 12
-    try body(rec.pos)
-    switch kind {
-    case .structure, .union, .enum64:
-      for j in 0..<vlen { try body(x + 12 * j) }
-    case .enumeration, .functionProto:
-      for j in 0..<vlen { try body(x + 8 * j) }
-    default:
-      break
-    }
+  static func strings(_ rec: BTFRecord, _ body: (Int) throws(EncodeError) -> Void) throws(EncodeError) {
+    try body(rec.namePosition)
+    guard rec.kind.info.members.hasNames else { return }
+    for j in 0..<rec.vlen { try body(rec.entryPosition(j)) }
   }
 }
 

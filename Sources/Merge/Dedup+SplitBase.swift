@@ -206,7 +206,7 @@ private struct BasePairs {
   /// The base node a reference of a module node stands for: itself for void and base nodes,
   /// the match of a module node, the base forward declaration resolved to a module definition;
   /// nil when it has none.
-  private func standIn(_ t: TypeID, _ g: TypeGraph) -> TypeID? {
+  fileprivate func standIn(_ t: TypeID, _ g: TypeGraph) -> TypeID? {
     if t.isVoid || g.kind(t) == .void { return .void }
     if t.index >= matched.count { return t }
     if !baseForward[t.index].isVoid { return baseForward[t.index] }
@@ -232,52 +232,35 @@ private struct BasePairs {
     }
   }
 
-  /// `LazySplitBase`'s key of a base record, computed from a module node: names as base string
-  /// offsets, references as the base ids they stand for. Nil when a name is not the base's or a
-  /// reference stands for no base type (then no base type can equal the node).
+  /// `LazySplitBase`'s key of a base record (`AnonymousKey.of`), computed from a module node:
+  /// names as base string offsets, references as the base ids they stand for. Nil when a name
+  /// is not the base's or a reference stands for no base type (then no base type can equal
+  /// the node).
   private func anonymousKey(_ m: TypeID, _ g: TypeGraph) -> UInt64? {
     guard let split = g.splitBase else { return nil }
+    return AnonymousKey.of(NodeInBase(g: g, split: split, pairs: self, node: m))
+  }
+
+  /// A module node as the base would hold it, for `AnonymousKey.of`.
+  private struct NodeInBase: AnonymousKeySource {
+    let g: TypeGraph
+    let split: SplitBase
+    let pairs: BasePairs
+    let node: TypeID
+    var kind: Kind { g.kind(node) }
+    var memberCount: Int { g.memberCount(node) }
+    var size: UInt32 { g.size(node) }
+    var aux: UInt32 { g.aux(node) }
     func id(_ t: TypeID) -> UInt32? {
-      guard let s = standIn(t, g) else { return nil }
+      guard let s = pairs.standIn(t, g) else { return nil }
       return s.isVoid ? 0 : split.baseID(s)
     }
-    func name(_ n: NameID) -> UInt32? { n.isEmpty ? 0 : split.stringOffset(n) }
-    let kind = g.kind(m)
-    var key = AnonymousKey(kind: kind, count: g.memberCount(m))
-    switch kind {
-    case .pointer, .const, .volatile, .restrict, .typeTag:
-      guard let t = id(g.ref(m)) else { return nil }
-      key.add(type: t)
-    case .array:
-      guard let t = id(g.ref(m)) else { return nil }
-      key.add(word: UInt64(g.aux(m)))
-      key.add(type: t)
-    case .structure, .union:
-      key.add(word: UInt64(g.size(m)))
-      for i in g.memberRange(m) {
-        guard let n = name(g.memberNames[i]), let t = id(g.memberTypes[i]) else { return nil }
-        key.add(name: n)
-        key.add(word: g.memberValues[i])
-        key.add(type: t)
-      }
-    case .enumeration, .enum64:
-      key.add(word: UInt64(g.size(m)))
-      for i in g.memberRange(m) {
-        guard let n = name(g.memberNames[i]) else { return nil }
-        key.add(name: n)
-        key.add(word: g.memberValues[i])
-      }
-    case .functionProto:
-      guard let r = id(g.ref(m)) else { return nil }
-      key.add(type: r)
-      for i in g.memberRange(m) {
-        guard let n = name(g.memberNames[i]), let t = id(g.memberTypes[i]) else { return nil }
-        key.add(name: n)
-        key.add(type: t)
-      }
-    default:
-      return nil
+    func ref() -> UInt32? { id(g.ref(node)) }
+    func memberName(_ j: Int) -> UInt32? {
+      let n = g.memberNames[g.memberRange(node).lowerBound + j]
+      return n.isEmpty ? 0 : split.stringOffset(n)
     }
-    return key.value
+    func memberType(_ j: Int) -> UInt32? { id(g.memberTypes[g.memberRange(node).lowerBound + j]) }
+    func memberValue(_ j: Int) -> UInt64 { g.memberValues[g.memberRange(node).lowerBound + j] }
   }
 }

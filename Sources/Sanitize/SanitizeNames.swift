@@ -88,12 +88,13 @@ public struct SanitizeNames: Pass {
       var new = old
       var reason = Reason.invalidName
       let qualified = plan.isQualified(id, in: graph) || qualifiedInBase(id, graph, context, limit)
-      switch k {
-      case .pointer, .const, .volatile, .restrict, .array, .functionProto:
+      // What the kind's name may be is its row's name rule (`KindInfo.NameRule`).
+      switch k.info.name {
+      case .forbidden:
         new = .empty
-      case .structure, .union, .enumeration, .enum64, .typedef, .forward, .function, .variable:
+      case .optionalIdentifier, .identifier:
         if old.isEmpty {
-          if k != .structure && k != .union && k != .enumeration && k != .enum64 {
+          if k.info.name == .identifier {
             new = graph.strings.intern("anon_\(id.rawValue)")
             reason = .anonymousNeedsName
           }
@@ -107,14 +108,14 @@ public struct SanitizeNames: Pass {
           new = renamer.valid(old, in: &graph)
           reason = renamer.rewriteReason(old)
         }
-      case .int, .float, .dataSection, .declTag, .typeTag, .unrepresentable, .void, .removed:
+      case .any, .value, .section:
         break
       }
       if new != old {
         changed = true
         // A qualified name now holds the path: a second run must not qualify it again.
         let scope: NameID? = qualified ? .empty : nil
-        if k == .pointer || k == .const || k == .volatile || k == .restrict || k == .array || k == .functionProto {
+        if k.info.name == .forbidden {
           // Kinds BTF writes without a name: the DWARF name is dropped, not a rename to explain.
           graph.dropName(id, scope: scope)
         } else {
@@ -183,16 +184,17 @@ public struct SanitizeNames: Pass {
     tagMembers: [TypeID], tags: inout TagList
   ) -> Bool {
     var changed = false
-    switch kind {
-    case .structure, .union, .enumeration, .enum64, .functionProto:
+    // Members with names: fields, enumerators, parameters (`KindInfo.MemberRole`).
+    switch kind.info.members {
+    case .fields, .enumerators, .parameters:
       let range = graph.memberRange(id)
       for (n, i) in range.enumerated() {
         let old = graph.memberNames[i]
         var new: NameID
-        if kind == .functionProto {
+        if kind.info.members == .parameters {
           let isVararg = n == range.count - 1 && graph.memberTypes[i].isVoid
           if isVararg { new = .empty } else if old.isEmpty { new = funcProto ? graph.strings.intern("arg\(n)") : .empty } else { new = renamer.valid(old, in: &graph) }
-        } else if (kind == .enumeration || kind == .enum64) && old.isEmpty {
+        } else if kind.info.members == .enumerators && old.isEmpty {
           new = graph.strings.intern("_\(n)")
         } else {
           new = renamer.valid(old, in: &graph)
@@ -207,7 +209,7 @@ public struct SanitizeNames: Pass {
           }
         }
       }
-    default:
+    case .none, .entries, .variantEntries:
       break
     }
     return changed
@@ -405,10 +407,7 @@ struct Renamer {
         taken.insert(n.rawValue)
       }
     }
-    for id in graph.ids {
-      reserve(graph.name(id))
-      for i in graph.memberRange(id) { reserve(graph.memberNames[i]) }
-    }
+    for id in graph.ids { graph.forEachName(of: id) { reserve($0) } }
   }
 
   func isReservedAsIs(_ n: NameID) -> Bool { n.index < reservedAsIs.count && reservedAsIs[n.index] }

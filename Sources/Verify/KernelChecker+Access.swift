@@ -7,14 +7,11 @@ extension KernelChecker {
   @inline(__always) func exists(_ id: UInt32) -> Bool { id < nrTypes }
   @inline(__always) func info(_ t: UInt32) -> UInt32 { t == 0 ? 0 : u32(pos[Int(t)] + 4) }
   /// The raw kind number (bits 24-28 of info), valid or not.
-  @inline(__always) func kindNumber(_ t: UInt32) -> UInt32 { (info(t) >> 24) & 0x1f }
+  @inline(__always) func kindNumber(_ t: UInt32) -> UInt32 { UInt32(BTFInfo(info(t)).kindNumber) }
   /// The kind, named; nil for void (id 0) and for numbers no BTF kind has.
-  @inline(__always) func kind(_ t: UInt32) -> Kind? {
-    let k = kindNumber(t)
-    return k >= 1 && k <= 19 ? Kind(rawValue: UInt8(k)) : nil
-  }
-  @inline(__always) func vlen(_ t: UInt32) -> Int { Int(info(t) & 0xffff) }
-  @inline(__always) func kflag(_ t: UInt32) -> Bool { info(t) >> 31 != 0 }
+  @inline(__always) func kind(_ t: UInt32) -> Kind? { BTFInfo(info(t)).kind }
+  @inline(__always) func vlen(_ t: UInt32) -> Int { BTFInfo(info(t)).vlen }
+  @inline(__always) func kflag(_ t: UInt32) -> Bool { BTFInfo(info(t)).kindFlag }
   @inline(__always) func nameOff(_ t: UInt32) -> UInt32 { t == 0 ? 0 : u32(pos[Int(t)]) }
   @inline(__always) func sizeType(_ t: UInt32) -> UInt32 { t == 0 ? 0 : u32(pos[Int(t)] + 8) }
   /// The `k`th u32 after the 12-byte common header.
@@ -49,13 +46,8 @@ extension KernelChecker {
   }
   func nosize(_ t: UInt32) -> Bool { isVoid(t) || isFwd(t) || isFunc(t) || isFuncProto(t) || isDeclTag(t) }
   func nosizeOrNull(_ t: UInt32) -> Bool { !exists(t) || nosize(t) }
-  func hasSize(_ t: UInt32) -> Bool {
-    guard t != 0 else { return false }
-    switch kind(t) {
-    case .int?, .structure?, .union?, .enumeration?, .dataSection?, .float?, .enum64?: return true
-    default: return false
-    }
-  }
+  /// `btf_type_has_size`: the kinds whose record's word is a byte size (`KindInfo.size`).
+  func hasSize(_ t: UInt32) -> Bool { t != 0 && kind(t)?.info.size == .bytes }
   func resolveSourceOnly(_ t: UInt32) -> Bool { isVar(t) || isDeclTag(t) || isDatasec(t) }
   func needsResolve(_ t: UInt32) -> Bool {
     isModifier(t) || isPtr(t) || isStruct(t) || isArray(t) || isVar(t) || isFunc(t) || isDeclTag(t)

@@ -80,35 +80,34 @@ extension KernelChecker {
   /// The kernel's `btf_kind_str` (the same names as bpftool and `Kind.btfName`).
   func kindString(_ t: UInt32) -> String { kind(t)?.btfName ?? "UNKNOWN" }
 
-  func logDetails(_ t: UInt32) -> String {
-    switch kind(t) {
-    case .int?:
-      return "size=\(sizeType(t)) " + TypeGraph.IntEncoding.logText(word(t, 0))
-    case .pointer?, .typedef?, .volatile?, .const?, .restrict?, .function?, .typeTag?: return "type_id=\(sizeType(t))"
-    case .array?: return "type_id=\(word(t, 0)) index_type_id=\(word(t, 1)) nr_elems=\(word(t, 2))"
-    case .structure?, .union?, .enumeration?, .dataSection?, .enum64?: return "size=\(sizeType(t)) vlen=\(vlen(t))"
-    case .forward?: return kflag(t) ? "union" : "struct"
-    case .functionProto?:
-      var s = "return=\(sizeType(t)) args=("
-      let n = vlen(t)
-      func arg(_ i: Int) -> (name: UInt32, type: UInt32) { (word(t, 2 * i), word(t, 2 * i + 1)) }
-      if n == 0 {
-        s += "void"
-      } else if n == 1 && arg(0).type == 0 {
-        s += "vararg"
-      } else {
-        s += "\(arg(0).type) \(nameByOffset(arg(0).name))"
-        if n > 2 { for i in 1..<(n - 1) { s += ", \(arg(i).type) \(nameByOffset(arg(i).name))" } }
-        if n > 1 {
-          let last = arg(n - 1)
-          s += last.type != 0 ? ", \(last.type) \(nameByOffset(last.name))" : ", vararg"
-        }
+  /// `btf_type_ops(t)->log_details`.
+  func logDetails(_ t: UInt32) -> String { kindOps(t)?.logDetails(self, t) ?? "" }
+
+  func btfIntLog(_ t: UInt32) -> String { "size=\(sizeType(t)) " + TypeGraph.IntEncoding.logText(word(t, 0)) }
+  func btfRefTypeLog(_ t: UInt32) -> String { "type_id=\(sizeType(t))" }
+  func btfArrayLog(_ t: UInt32) -> String { "type_id=\(word(t, 0)) index_type_id=\(word(t, 1)) nr_elems=\(word(t, 2))" }
+  /// `btf_struct_log`, `btf_enum_log`, `btf_enum64_log`, `btf_datasec_log`: the same text.
+  func btfStructLog(_ t: UInt32) -> String { "size=\(sizeType(t)) vlen=\(vlen(t))" }
+  func btfFwdTypeLog(_ t: UInt32) -> String { kflag(t) ? "union" : "struct" }
+  func btfFuncProtoLog(_ t: UInt32) -> String {
+    var s = "return=\(sizeType(t)) args=("
+    let n = vlen(t)
+    func arg(_ i: Int) -> (name: UInt32, type: UInt32) { (word(t, 2 * i), word(t, 2 * i + 1)) }
+    if n == 0 {
+      s += "void"
+    } else if n == 1 && arg(0).type == 0 {
+      s += "vararg"
+    } else {
+      s += "\(arg(0).type) \(nameByOffset(arg(0).name))"
+      if n > 2 { for i in 1..<(n - 1) { s += ", \(arg(i).type) \(nameByOffset(arg(i).name))" } }
+      if n > 1 {
+        let last = arg(n - 1)
+        s += last.type != 0 ? ", \(last.type) \(nameByOffset(last.name))" : ", vararg"
       }
-      return s + ")"
-    case .variable?: return "type_id=\(sizeType(t)) linkage=\(word(t, 0))"
-    case .float?: return "size=\(sizeType(t))"
-    case .declTag?: return "type=\(sizeType(t)) component_idx=\(Int32(bitPattern: word(t, 0)))"
-    default: return ""
     }
+    return s + ")"
   }
+  func btfVarLog(_ t: UInt32) -> String { "type_id=\(sizeType(t)) linkage=\(word(t, 0))" }
+  func btfFloatLog(_ t: UInt32) -> String { "size=\(sizeType(t))" }
+  func btfDeclTagLog(_ t: UInt32) -> String { "type=\(sizeType(t)) component_idx=\(Int32(bitPattern: word(t, 0)))" }
 }

@@ -23,8 +23,8 @@ extension KernelChecker {
   /// for a module (`btf_parse_module` checks the module's own types): placed, not checked. A
   /// record whose kind or length is not sound is checked after all, to fail as the whole check.
   func baseRecordSize(at p: Int, end: Int) throws(Failure) -> UInt32 {
-    if end - p >= 12, let kind = Kind(rawValue: UInt8((u32(p + 4) >> 24) & 0x1f)), kind.isBTF {
-      let size = 12 + kind.wireTrailingBytes(vlen: Int(u32(p + 4) & 0xffff))
+    if end - p >= 12, case let info = BTFInfo(u32(p + 4)), let kind = info.kind {
+      let size = 12 + kind.wireTrailingBytes(vlen: info.vlen)
       if size <= end - p {
         pos.append(p)
         return UInt32(size)
@@ -40,15 +40,14 @@ extension KernelChecker {
       throw .inval
     }
     let metaLeft = total - 12
-    let inf = u32(p + 4)
-    if inf & ~0x9f00_ffff != 0 {
-      let r = "Invalid btf_info:\(String(inf, radix: 16))"
+    let inf = BTFInfo(u32(p + 4))
+    if inf.hasUnknownBits {
+      let r = "Invalid btf_info:\(String(inf.word, radix: 16))"
       fail("[\(id)] \(r)", typeID: id, reason: r)
       throw .inval
     }
-    let k = (inf >> 24) & 0x1f
-    if k == 0 || Kind(rawValue: UInt8(k))?.isBTF != true {
-      let r = "Invalid kind:\(k)"
+    if inf.kind == nil {
+      let r = "Invalid kind:\(inf.kindNumber)"
       fail("[\(id)] \(r)", typeID: id, reason: r)
       throw .inval
     }
@@ -79,26 +78,13 @@ extension KernelChecker {
     }
   }
 
+  /// `btf_type_ops(t)->check_meta`.
   func checkMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
-    switch kind(t) {
-    case .int?: return try intCheckMeta(t, metaLeft)
-    case .pointer?, .typedef?, .volatile?, .const?, .restrict?, .typeTag?: return try refTypeCheckMeta(t)
-    case .array?: return try arrayCheckMeta(t, metaLeft)
-    case .structure?, .union?: return try structCheckMeta(t, metaLeft)
-    case .enumeration?: return try enumCheckMeta(t, metaLeft, entry: Kind.enumeration.wireEntryBytes)
-    case .enum64?: return try enumCheckMeta(t, metaLeft, entry: Kind.enum64.wireEntryBytes)
-    case .forward?: return try fwdCheckMeta(t)
-    case .function?: return try funcCheckMeta(t)
-    case .functionProto?: return try funcProtoCheckMeta(t, metaLeft)
-    case .variable?: return try varCheckMeta(t, metaLeft)
-    case .dataSection?: return try datasecCheckMeta(t, metaLeft)
-    case .float?: return try floatCheckMeta(t)
-    case .declTag?: return try declTagCheckMeta(t, metaLeft)
-    default: throw .inval
-    }
+    guard let ops = kindOps(t) else { throw .inval }
+    return try ops.checkMeta(self, t, metaLeft)
   }
 
-  func intCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
+  func btfIntCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     try metaNeeded(t, metaLeft, UInt32(Kind.int.wireFixedBytes))
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
     if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
@@ -116,7 +102,7 @@ extension KernelChecker {
     return UInt32(Kind.int.wireFixedBytes)
   }
 
-  func refTypeCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
+  func btfRefTypeCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
     // A TYPE_TAG may carry kind_flag 1 (an attribute, Linux 6.15+).
     if kflag(t) && kind(t) != .typeTag { logType(t, "Invalid btf_info kind_flag"); throw .inval }
@@ -134,7 +120,7 @@ extension KernelChecker {
     return 0
   }
 
-  func fwdCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
+  func btfFwdCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
     if sizeType(t) != 0 { logType(t, "type != 0"); throw .inval }
     let no = nameOff(t)
@@ -143,7 +129,7 @@ extension KernelChecker {
     return 0
   }
 
-  func arrayCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
+  func btfArrayCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     try metaNeeded(t, metaLeft, UInt32(Kind.array.wireFixedBytes))
     if nameOff(t) != 0 { logType(t, "Invalid name"); throw .inval }
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
@@ -156,7 +142,7 @@ extension KernelChecker {
     return UInt32(Kind.array.wireFixedBytes)
   }
 
-  func structCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
+  func btfStructCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     let isUnion = kind(t) == .union
     let n = vlen(t)
     let needed = UInt32(n * Kind.structure.wireEntryBytes)
@@ -187,7 +173,16 @@ extension KernelChecker {
     return needed
   }
 
-  func enumCheckMeta(_ t: UInt32, _ metaLeft: UInt32, entry: Int) throws(Failure) -> UInt32 {
+  func btfEnumCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
+    try btfEnumCheckMetaEntries(t, metaLeft, entry: Kind.enumeration.wireEntryBytes)
+  }
+
+  func btfEnum64CheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
+    try btfEnumCheckMetaEntries(t, metaLeft, entry: Kind.enum64.wireEntryBytes)
+  }
+
+  /// `btf_enum_check_meta` and `btf_enum64_check_meta`, which differ in the entry size.
+  func btfEnumCheckMetaEntries(_ t: UInt32, _ metaLeft: UInt32, entry: Int) throws(Failure) -> UInt32 {
     let n = vlen(t)
     let needed = UInt32(n * entry)
     try metaNeeded(t, metaLeft, needed)
@@ -218,7 +213,7 @@ extension KernelChecker {
     return needed
   }
 
-  func funcProtoCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
+  func btfFuncProtoCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     let needed = UInt32(vlen(t) * Kind.functionProto.wireEntryBytes)
     try metaNeeded(t, metaLeft, needed)
     if nameOff(t) != 0 { logType(t, "Invalid name"); throw .inval }
@@ -227,7 +222,7 @@ extension KernelChecker {
     return needed
   }
 
-  func funcCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
+  func btfFuncCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
     let no = nameOff(t)
     if no == 0 || !nameValidIdentifier(no) { logType(t, "Invalid name"); throw .inval }
     if vlen(t) > 1 { logType(t, "Invalid func linkage"); throw .inval }
@@ -236,7 +231,7 @@ extension KernelChecker {
     return 0
   }
 
-  func varCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
+  func btfVarCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     try metaNeeded(t, metaLeft, UInt32(Kind.variable.wireFixedBytes))
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
     if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
@@ -250,7 +245,7 @@ extension KernelChecker {
     return UInt32(Kind.variable.wireFixedBytes)
   }
 
-  func datasecCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
+  func btfDatasecCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     let n = vlen(t)
     let needed = UInt32(n * Kind.dataSection.wireEntryBytes)
     try metaNeeded(t, metaLeft, needed)
@@ -275,7 +270,7 @@ extension KernelChecker {
     return needed
   }
 
-  func floatCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
+  func btfFloatCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
     if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
     let s = sizeType(t)
@@ -284,7 +279,7 @@ extension KernelChecker {
     return 0
   }
 
-  func declTagCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
+  func btfDeclTagCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     try metaNeeded(t, metaLeft, UInt32(Kind.declTag.wireFixedBytes))
     if b[strStart + Int(nameOff(t))] == 0 { logType(t, "Invalid value"); throw .inval }
     if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }

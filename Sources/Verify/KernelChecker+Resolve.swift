@@ -85,25 +85,25 @@ extension KernelChecker {
     if let err { throw err }
   }
 
+  /// `btf_type_ops(t)->resolve`.
   func resolveOne(_ t: UInt32, next: Int) throws(Failure) {
-    switch kind(t) {
-    case .typedef?, .volatile?, .const?, .restrict?, .typeTag?: try modifierResolve(t)
-    case .pointer?: try ptrResolve(t)
-    case .array?: try arrayResolve(t)
-    case .structure?, .union?: try structResolve(t, next)
-    case .variable?: try varResolve(t)
-    case .dataSection?: try datasecResolve(t, next)
-    case .function?:
-      try btfFuncCheck(t)
-      stackPopResolved(sizeType(t), 0)
-    case .declTag?: try declTagResolve(t)
-    default:
-      logType(t, details: false, "Unsupported resolve")
-      throw .inval
-    }
+    guard let ops = kindOps(t) else { return try btfDfResolve(t, next) }
+    try ops.resolve(self, t, next)
   }
 
-  func modifierResolve(_ t: UInt32) throws(Failure) {
+  /// `btf_df_resolve`: the kinds that need no resolving never get here.
+  func btfDfResolve(_ t: UInt32, _ next: Int) throws(Failure) {
+    logType(t, details: false, "Unsupported resolve")
+    throw .inval
+  }
+
+  /// `btf_func_resolve`.
+  func btfFuncResolve(_ t: UInt32) throws(Failure) {
+    try btfFuncCheck(t)
+    stackPopResolved(sizeType(t), 0)
+  }
+
+  func btfModifierResolve(_ t: UInt32) throws(Failure) {
     var next = sizeType(t)
     if !exists(next) || resolveSourceOnly(next) { logType(t, "Invalid type_id"); throw .inval }
     if !isResolveSink(next) && !isResolved(next) { return try stackPush(next) }
@@ -116,7 +116,7 @@ extension KernelChecker {
     stackPopResolved(next, 0)
   }
 
-  func ptrResolve(_ t: UInt32) throws(Failure) {
+  func btfPtrResolve(_ t: UInt32) throws(Failure) {
     var next = sizeType(t)
     if !exists(next) || resolveSourceOnly(next) { logType(t, "Invalid type_id"); throw .inval }
     if !isResolveSink(next) && !isResolved(next) { return try stackPush(next) }
@@ -133,7 +133,7 @@ extension KernelChecker {
     stackPopResolved(next, 0)
   }
 
-  func varResolve(_ t: UInt32) throws(Failure) {
+  func btfVarResolve(_ t: UInt32) throws(Failure) {
     let next = sizeType(t)
     if !exists(next) || resolveSourceOnly(next) { logType(t, "Invalid type_id"); throw .inval }
     if !isResolveSink(next) && !isResolved(next) { return try stackPush(next) }
@@ -145,7 +145,7 @@ extension KernelChecker {
     stackPopResolved(r.id, 0)
   }
 
-  func arrayResolve(_ t: UInt32) throws(Failure) {
+  func btfArrayResolve(_ t: UInt32) throws(Failure) {
     let index = word(t, 1)
     if nosizeOrNull(index) || resolveSourceOnly(index) { logType(t, "Invalid index"); throw .inval }
     if !isResolveSink(index) && !isResolved(index) { return try stackPush(index) }
@@ -163,7 +163,7 @@ extension KernelChecker {
     stackPopResolved(re.id, re.size &* nelems)
   }
 
-  func structResolve(_ t: UInt32, _ next: Int) throws(Failure) {
+  func btfStructResolve(_ t: UInt32, _ next: Int) throws(Failure) {
     if next > 0 {
       let last = member(t, next - 1)
       guard isResolved(last.type) else { throw .inval }
@@ -181,7 +181,7 @@ extension KernelChecker {
     stackPopResolved(0, 0)
   }
 
-  func datasecResolve(_ t: UInt32, _ next: Int) throws(Failure) {
+  func btfDatasecResolve(_ t: UInt32, _ next: Int) throws(Failure) {
     resolveMode = .tbd
     for i in next..<vlen(t) {
       let vt = word(t, 3 * i), off = word(t, 3 * i + 1), sz = word(t, 3 * i + 2)
@@ -196,7 +196,7 @@ extension KernelChecker {
     stackPopResolved(0, 0)
   }
 
-  func declTagResolve(_ t: UInt32) throws(Failure) {
+  func btfDeclTagResolve(_ t: UInt32) throws(Failure) {
     var next = sizeType(t)
     if !exists(next) || !isDeclTagTarget(next) { logType(t, "Invalid type_id"); throw .inval }
     if !isResolveSink(next) && !isResolved(next) { return try stackPush(next) }

@@ -20,59 +20,15 @@ public enum Kind: UInt8, Sendable, CaseIterable {
   case variable = 14, dataSection = 15, float = 16, declTag = 17, typeTag = 18, enum64 = 19
   case unrepresentable = 100, void = 101, removed = 102
 
-  /// The bpftool name of the kind (`STRUCT`, `FUNC_PROTO`…), or the graph-only name.
-  public var btfName: String {
-    switch self {
-    case .int: "INT"
-    case .pointer: "PTR"
-    case .array: "ARRAY"
-    case .structure: "STRUCT"
-    case .union: "UNION"
-    case .enumeration: "ENUM"
-    case .forward: "FWD"
-    case .typedef: "TYPEDEF"
-    case .volatile: "VOLATILE"
-    case .const: "CONST"
-    case .restrict: "RESTRICT"
-    case .function: "FUNC"
-    case .functionProto: "FUNC_PROTO"
-    case .variable: "VAR"
-    case .dataSection: "DATASEC"
-    case .float: "FLOAT"
-    case .declTag: "DECL_TAG"
-    case .typeTag: "TYPE_TAG"
-    case .enum64: "ENUM64"
-    case .unrepresentable: "UNREPRESENTABLE"
-    case .void: "VOID"
-    case .removed: "REMOVED"
-    }
-  }
-
-  /// Kinds whose node has a member list (`TypeGraph.members(of:)`).
-  public var hasMembers: Bool {
-    switch self {
-    case .structure, .union, .enumeration, .enum64, .functionProto, .dataSection, .unrepresentable:
-      true
-    case .int, .pointer, .array, .forward, .typedef, .volatile, .const, .restrict, .function,
-      .variable, .float, .declTag, .typeTag, .void, .removed:
-      false
-    }
-  }
-
-  /// Kinds whose `ref` column is a type reference.
-  public var hasReference: Bool {
-    switch self {
-    case .pointer, .array, .typedef, .volatile, .const, .restrict, .function, .functionProto,
-      .variable, .declTag, .typeTag:
-      true
-    case .int, .structure, .union, .enumeration, .forward, .dataSection, .float, .enum64,
-      .unrepresentable, .void, .removed:
-      false
-    }
-  }
+  // Each kind's BTF name, reference slot, members, name rule and wire layout: its row in
+  // `KindInfo` (KindTable.swift).
 
   /// Kinds that are real BTF kinds and may reach the encoder.
-  public var isBTF: Bool { rawValue <= 19 }
+  @inlinable public var isBTF: Bool { rawValue < Kind.btfKindCount }
+
+  /// BTF's kind numbers run from 0 (UNKN, no kind) to this, exclusive: libbpf's
+  /// `NR_BTF_KINDS`, what the wire readers and the kind layout section count to.
+  @inlinable public static var btfKindCount: UInt8 { 20 }
 }
 
 /// Per-node flags from DWARF that passes need.

@@ -151,3 +151,51 @@ public struct AnonymousKey {
   public mutating func add(name offset: UInt32) { value = Self.mix(value ^ (UInt64(offset) | 1 << 40)) }
   public mutating func add(type id: UInt32) { value = Self.mix(value ^ (UInt64(id) | 1 << 41)) }
 }
+
+/// What `AnonymousKey.of` reads of a type: a split base's raw record (`LazySplitBase`) or a
+/// module node seen through the base (`Dedup.mergeIntoSplitBase`), both in base terms: names
+/// as base string offsets, references as base ids. Nil where the module node's name or
+/// reference stands for nothing of the base (then no key).
+public protocol AnonymousKeySource {
+  var kind: Kind { get }
+  var memberCount: Int { get }
+  /// The `size` column's value (0 for kinds without one).
+  var size: UInt32 { get }
+  /// The `aux` column's value (only ARRAY's element count is read).
+  var aux: UInt32 { get }
+  func ref() -> UInt32?
+  func memberName(_ j: Int) -> UInt32?
+  func memberType(_ j: Int) -> UInt32?
+  func memberValue(_ j: Int) -> UInt64
+}
+
+extension AnonymousKey {
+  /// The key of an anonymous type, from its kind's row (`KindInfo`): its kind and entry
+  /// count; its size, or an array's element count; its reference; per entry its name, value
+  /// and type, each where the kind has one. Nil for kinds whose name may not be empty (never
+  /// anonymous) and where the source has no base value.
+  @inlinable public static func of<Source: AnonymousKeySource>(_ s: Source) -> UInt64? {
+    let info = s.kind.info
+    guard info.name == .forbidden || info.name == .optionalIdentifier else { return nil }
+    var key = AnonymousKey(kind: s.kind, count: s.memberCount)
+    if info.size == .bytes { key.add(word: UInt64(s.size)) }
+    if info.aux == .elementCount { key.add(word: UInt64(s.aux)) }
+    if info.ref != .none {
+      guard let t = s.ref() else { return nil }
+      key.add(type: t)
+    }
+    let role = info.members
+    for j in 0..<s.memberCount {
+      if role.hasNames {
+        guard let n = s.memberName(j) else { return nil }
+        key.add(name: n)
+      }
+      if role.hasValues { key.add(word: s.memberValue(j)) }
+      if role.typesAreReferences {
+        guard let t = s.memberType(j) else { return nil }
+        key.add(type: t)
+      }
+    }
+    return key.value
+  }
+}

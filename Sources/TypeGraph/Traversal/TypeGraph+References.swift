@@ -2,15 +2,43 @@
 /// another node. Dedup, pruning, verification and the encoder all go through it; no other code
 /// walks members by hand to find references.
 extension TypeGraph {
+  /// Which reference slots `id` has, from its kind's row (`KindInfo`): the one statement of
+  /// the rule the walkers below follow, in this order: the `ref` column, the array index type
+  /// (the graph's, `arrayIndexTypeID`), each member's type. Plain flags and a count, no range:
+  /// the walkers run per node in dedup's, pruning's and the encoder's hot loops.
+  @usableFromInline struct ReferenceSlots {
+    @usableFromInline var ref: Bool
+    @usableFromInline var index: Bool
+    /// Member slots: the member count when members' types are references, else 0.
+    @usableFromInline var members: Int
+    @inlinable @inline(__always) init(ref: Bool, index: Bool, members: Int) {
+      self.ref = ref
+      self.index = index
+      self.members = members
+    }
+    @inlinable @inline(__always) var count: Int { (ref ? 1 : 0) + (index ? 1 : 0) + members }
+  }
+
+  // Inlined: the mutating walker calls it, and a call that is not inlined copies the graph.
+  @inlinable @inline(__always) func referenceSlots(of id: TypeID) -> ReferenceSlots {
+    let info = kinds[id.index].info
+    return ReferenceSlots(
+      ref: info.ref != .none, index: info.indexSlot,
+      members: info.members.typesAreReferences ? Int(memberCounts[id.index]) : 0)
+  }
+
   /// Calls `body` with every node `id` refers to: its `ref` (when the kind has one), each
   /// member's type, and an array's index type.
-  @inlinable
+  // Always inlined: passes call it per node on a graph they hold `inout`, where a call that
+  // is not inlined copies the whole graph value first.
+  @inlinable @inline(__always)
   public func forEachReference(of id: TypeID, _ body: (TypeID) throws -> Void) rethrows {
-    let k = kinds[id.index]
-    if k.hasReference { try body(refs[id.index]) }
-    if k == .array { try body(arrayIndexTypeID) }
-    if k.hasMembers && k != .enumeration && k != .enum64 {
-      for i in memberRange(id) { try body(memberTypes[i]) }
+    let slots = referenceSlots(of: id)
+    if slots.ref { try body(refs[id.index]) }
+    if slots.index { try body(arrayIndexTypeID) }
+    if slots.members > 0 {
+      let start = Int(memberStarts[id.index])
+      for i in start..<start + slots.members { try body(memberTypes[i]) }
     }
   }
 
@@ -31,39 +59,45 @@ extension TypeGraph {
   }
 
   /// Number of reference slots of `id`, in `forEachReference` order.
-  @inlinable @inline(__always) public func referenceCount(of id: TypeID) -> Int {
-    let k = kinds[id.index]
-    var n = k.hasReference ? 1 : 0
-    if k == .array { n += 1 }
-    if k.hasMembers && k != .enumeration && k != .enum64 { n += Int(memberCounts[id.index]) }
-    return n
-  }
+  @inlinable @inline(__always) public func referenceCount(of id: TypeID) -> Int { referenceSlots(of: id).count }
 
   /// The `n`th reference slot of `id`, in `forEachReference` order (no allocation: the
   /// iterative walks use it).
   @inlinable @inline(__always) public func reference(of id: TypeID, at n: Int) -> TypeID {
-    let k = kinds[id.index]
+    // The row, not `referenceSlots`: the member count is not needed here.
+    let info = kinds[id.index].info
     var n = n
-    if k.hasReference {
+    if info.ref != .none {
       if n == 0 { return refs[id.index] }
       n -= 1
     }
-    if k == .array {
+    if info.indexSlot {
       if n == 0 { return arrayIndexTypeID }
       n -= 1
     }
     return memberTypes[Int(memberStarts[id.index]) + n]
   }
 
-  /// Rewrites every reference slot of `id` through `transform` (the reference's new value).
+  /// Rewrites every reference slot of `id` through `transform` (the reference's new value),
+  /// but the array index type, which is the graph's (`arrayIndexTypeID`), not the node's.
   public mutating func rewriteReferences(of id: TypeID, _ transform: (TypeID) -> TypeID) {
-    let k = kinds[id.index]
-    if k.hasReference { refs[id.index] = transform(refs[id.index]) }
-    if k.hasMembers && k != .enumeration && k != .enum64 {
+    let slots = referenceSlots(of: id)
+    if slots.ref { refs[id.index] = transform(refs[id.index]) }
+    if slots.members > 0 {
       // The columns, not `memberRange`: a non-mutating call here copies the whole graph.
       let start = Int(memberStarts[id.index])
-      for i in start..<start + Int(memberCounts[id.index]) { memberTypes[i] = transform(memberTypes[i]) }
+      for i in start..<start + slots.members { memberTypes[i] = transform(memberTypes[i]) }
     }
+  }
+
+  /// Calls `body` with every name of `id` that is a string of the BTF (libbpf's
+  /// `BTF_FIELD_ITER_STRS`): its own name, then each member's, enumerator's or parameter's
+  /// (`KindInfo.MemberRole.hasNames`). Empty names included.
+  @inlinable @inline(__always)
+  public func forEachName(of id: TypeID, _ body: (NameID) throws -> Void) rethrows {
+    try body(names[id.index])
+    guard kinds[id.index].info.members.hasNames else { return }
+    for i in memberRange(id) { try body(memberNames[i]) }
   }
 
   /// Follows typedefs and modifiers (not pointers) to the type that gives `id` its layout.
@@ -86,16 +120,14 @@ extension TypeGraph {
   /// type has no size (void, forward declarations, functions, cycles of modifiers).
   @inlinable public func byteSize(of id: TypeID) -> UInt64? {
     let t = resolvingModifiers(id)
-    switch kinds[t.index] {
-    case .int, .float, .structure, .union, .enumeration, .enum64, .dataSection: return UInt64(sizes[t.index])
+    switch kinds[t.index].info.size {
+    case .bytes: return UInt64(sizes[t.index])
     case .pointer: return 8
-    case .array:
+    case .elements:
       guard let e = byteSize(of: refs[t.index]) else { return nil }
       return e * UInt64(auxes[t.index])
-    case .unrepresentable: return sizes[t.index] == 0 ? nil : UInt64(sizes[t.index])
-    case .void, .removed, .forward, .function, .functionProto, .variable, .declTag, .typedef,
-      .const, .volatile, .restrict, .typeTag:
-      return nil
+    case .bytesIfKnown: return sizes[t.index] == 0 ? nil : UInt64(sizes[t.index])
+    case .none, .graphOnly: return nil
     }
   }
 }
