@@ -18,7 +18,7 @@ import TypeGraph
 /// classes by the classes of their references until nothing splits; `merge` keeps the lowest id
 /// of each class, points every reference at it and turns the others into tombstones, and lets
 /// arrays use the input's own `int` as index type instead of a synthesized one (as pahole
-/// does); the emission order is then recomputed.
+/// does).
 ///
 /// With a split base (`TypeGraph.splitBase`, module BTF on top of vmlinux's), the base's types
 /// take part in the classes, so the module's copies of them merge into them; base nodes are
@@ -56,14 +56,10 @@ public struct Dedup: Pass {
     signatures = 0
     let forwards = resolveForwards(&graph)
     let merged: Int
-    do {  // the classes are freed before the order is computed: the pass's memory peaks here
+    do {
       var (classes, classCount) = initialClasses(graph)
       classCount = refine(graph, &classes, count: classCount)
       merged = merge(&graph, &classes, classCount: classCount)
-    }
-    if merged > 0 || graph.emissionSequence == nil {
-      graph.emissionSequence = nil
-      graph.emissionSequence = graph.byValueOrder()
     }
     return merged + forwards > 0 ? .changed : .unchanged
   }

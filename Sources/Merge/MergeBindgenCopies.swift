@@ -60,7 +60,6 @@ public struct MergeBindgenCopies: Pass {
     for i in 1..<graph.count where !target[i].isVoid {
       graph.merge(TypeID(i), into: target[i], pass: Self.name, reason: .sameLayout)
     }
-    if graph.emissionSequence != nil { graph.emissionSequence = graph.byValueOrder() }
     return .changed
   }
 

@@ -10,8 +10,7 @@ import TypeGraph
 /// each decision naming its cause: a prototype with such a parameter becomes void, a FUNC on a
 /// void prototype and a VAR of an unsized type are removed. Pointers to void nodes need nothing:
 /// they encode as `void *`. It also breaks by-value reference cycles, drops members that end
-/// past their struct, and makes misaligned FLOAT members opaque. Finally it sets the emission
-/// order (by-value dependencies first).
+/// past their struct, and makes misaligned FLOAT members opaque.
 ///
 /// With `policy=strict` nothing is made opaque: a struct or union holding a member without a
 /// size, and an array of unsized elements, are demoted to void in turn (each naming the decision
@@ -65,7 +64,6 @@ public struct PruneDependents: Pass {
       }
       changed = changed || round
     }
-    graph.emissionSequence = graph.byValueOrder()
     return changed ? .changed : .unchanged
   }
 

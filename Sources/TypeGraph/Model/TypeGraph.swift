@@ -30,56 +30,125 @@
 /// | unrepresentable | bytes if known | target if any | – | see `DWARFTag`: a variant part's entries are its discriminant (`VariantFlags.discriminant`) and its variants (type = the variant node, value = discriminant value, bits = `VariantFlags`); a variant's members are its fields |
 /// | void | bytes it had | – | – | – |
 public struct TypeGraph: Sendable {
-  public var strings = StringTable()
-  public var compileUnits: [CompileUnit] = []
+  @inlinable public var strings: StringTable {
+    _read { yield storage.columns.strings }
+    _modify { makeUnique(); yield &storage.columns.strings }
+  }
+  @inlinable public var compileUnits: [CompileUnit] {
+    _read { yield storage.columns.compileUnits }
+    _modify { makeUnique(); yield &storage.columns.compileUnits }
+  }
 
   // Node columns.
-  public internal(set) var kinds: ContiguousArray<Kind> = [.void]
-  public internal(set) var names: ContiguousArray<NameID> = [.empty]
-  public internal(set) var sizes: ContiguousArray<UInt32> = [0]
-  public internal(set) var refs: ContiguousArray<TypeID> = [.void]
-  public internal(set) var auxes: ContiguousArray<UInt32> = [0]
-  public internal(set) var flags: ContiguousArray<NodeFlags> = [[]]
+  @inlinable package internal(set) var kinds: ContiguousArray<Kind> {
+    _read { yield storage.columns.kinds }
+    _modify { makeUnique(); yield &storage.columns.kinds }
+  }
+  @inlinable package internal(set) var names: ContiguousArray<NameID> {
+    _read { yield storage.columns.names }
+    _modify { makeUnique(); yield &storage.columns.names }
+  }
+  @inlinable package internal(set) var sizes: ContiguousArray<UInt32> {
+    _read { yield storage.columns.sizes }
+    _modify { makeUnique(); yield &storage.columns.sizes }
+  }
+  @inlinable package internal(set) var refs: ContiguousArray<TypeID> {
+    _read { yield storage.columns.refs }
+    _modify { makeUnique(); yield &storage.columns.refs }
+  }
+  @inlinable package internal(set) var auxes: ContiguousArray<UInt32> {
+    _read { yield storage.columns.auxes }
+    _modify { makeUnique(); yield &storage.columns.auxes }
+  }
+  @inlinable package internal(set) var flags: ContiguousArray<NodeFlags> {
+    _read { yield storage.columns.flags }
+    _modify { makeUnique(); yield &storage.columns.flags }
+  }
   /// Namespace path of the node's DWARF scope (`core::fmt`), empty at top level.
-  public internal(set) var scopes: ContiguousArray<NameID> = [.empty]
+  @inlinable package internal(set) var scopes: ContiguousArray<NameID> {
+    _read { yield storage.columns.scopes }
+    _modify { makeUnique(); yield &storage.columns.scopes }
+  }
   /// `DW_AT_linkage_name` of functions and variables (the symbol), else empty.
-  public internal(set) var linkageNames: ContiguousArray<NameID> = [.empty]
-  public internal(set) var dwarfTags: ContiguousArray<UInt16> = [0]
-  public internal(set) var dieOffsets = NarrowColumn<UInt64, UInt32>(repeating: 0, count: 1)
-  public internal(set) var units: ContiguousArray<UnitID> = [.none]
-  @usableFromInline var memberStarts: ContiguousArray<Int32> = [0]
-  @usableFromInline var memberCounts: ContiguousArray<Int32> = [0]
+  @inlinable package internal(set) var linkageNames: ContiguousArray<NameID> {
+    _read { yield storage.columns.linkageNames }
+    _modify { makeUnique(); yield &storage.columns.linkageNames }
+  }
+  @inlinable package internal(set) var dwarfTags: ContiguousArray<UInt16> {
+    _read { yield storage.columns.dwarfTags }
+    _modify { makeUnique(); yield &storage.columns.dwarfTags }
+  }
+  @inlinable package internal(set) var dieOffsets: NarrowColumn<UInt64, UInt32> {
+    _read { yield storage.columns.dieOffsets }
+    _modify { makeUnique(); yield &storage.columns.dieOffsets }
+  }
+  @inlinable package internal(set) var units: ContiguousArray<UnitID> {
+    _read { yield storage.columns.units }
+    _modify { makeUnique(); yield &storage.columns.units }
+  }
+  @inlinable var memberStarts: ContiguousArray<Int32> {
+    _read { yield storage.columns.memberStarts }
+    _modify { makeUnique(); yield &storage.columns.memberStarts }
+  }
+  @inlinable var memberCounts: ContiguousArray<Int32> {
+    _read { yield storage.columns.memberCounts }
+    _modify { makeUnique(); yield &storage.columns.memberCounts }
+  }
 
   // Member columns, shared by all nodes.
-  public internal(set) var memberNames: ContiguousArray<NameID> = []
-  public internal(set) var memberTypes: ContiguousArray<TypeID> = []
+  @inlinable package internal(set) var memberNames: ContiguousArray<NameID> {
+    _read { yield storage.columns.memberNames }
+    _modify { makeUnique(); yield &storage.columns.memberNames }
+  }
+  @inlinable package internal(set) var memberTypes: ContiguousArray<TypeID> {
+    _read { yield storage.columns.memberTypes }
+    _modify { makeUnique(); yield &storage.columns.memberTypes }
+  }
   /// Both narrow where they can be (`NarrowColumn`).
-  public internal(set) var memberValues = NarrowColumn<UInt64, UInt32>()
-  public internal(set) var memberBits = NarrowColumn<UInt32, UInt16>()
+  @inlinable package internal(set) var memberValues: NarrowColumn<UInt64, UInt32> {
+    _read { yield storage.columns.memberValues }
+    _modify { makeUnique(); yield &storage.columns.memberValues }
+  }
+  @inlinable package internal(set) var memberBits: NarrowColumn<UInt32, UInt16> {
+    _read { yield storage.columns.memberBits }
+    _modify { makeUnique(); yield &storage.columns.memberBits }
+  }
 
   /// Template parameters (`DW_TAG_template_type_parameter`), a sparse side table: they are not
   /// members, BTF has no place for them, and only naming and explanations read them.
-  public internal(set) var templateParameters: [TemplateParameter] = []
+  @inlinable package internal(set) var templateParameters: [TemplateParameter] {
+    _read { yield storage.columns.templateParameters }
+    _modify { makeUnique(); yield &storage.columns.templateParameters }
+  }
 
   /// The INT node arrays use as their index type (pahole's `__ARRAY_SIZE_TYPE__`), created on
   /// first use by `arrayIndexType()`.
-  public internal(set) var arrayIndexTypeID: TypeID = .void
-
-  /// The order in which the encoder writes live nodes, when a pass chose one (the kernel
-  /// resolves types depth-first with a depth limit of 32, so by-value dependencies should come
-  /// first); nil means id order. See `encodingSequence()`.
-  public var emissionSequence: ContiguousArray<TypeID>? = nil
+  @inlinable package internal(set) var arrayIndexTypeID: TypeID {
+    _read { yield storage.columns.arrayIndexTypeID }
+    _modify { makeUnique(); yield &storage.columns.arrayIndexTypeID }
+  }
 
   /// Decisions the passes took, for `--explain-pruned`.
-  public var decisions = DecisionLog()
+  @inlinable public package(set) var decisions: DecisionLog {
+    _read { yield storage.columns.decisions }
+    _modify { makeUnique(); yield &storage.columns.decisions }
+  }
 
   /// The input's ELF symbols and the addresses of function and variable nodes (a side table;
   /// empty unless imported from an ELF file), for `select-symbols`.
-  public var symbols = ELFSymbols()
+  @inlinable public var symbols: ELFSymbols {
+    _read { yield storage.columns.symbols }
+    _modify { makeUnique(); yield &storage.columns.symbols }
+  }
 
   /// The base BTF when this graph is to be written as split BTF (module BTF on top of vmlinux's);
   /// nil for standalone BTF. See `SplitBase`.
-  public internal(set) var splitBase: SplitBase? = nil
+  @inlinable public internal(set) var splitBase: SplitBase? {
+    _read { yield storage.columns.splitBase }
+    _modify { makeUnique(); yield &storage.columns.splitBase }
+  }
+
+  @usableFromInline var storage = Storage(Columns())
 
   public init() {}
 
@@ -141,9 +210,6 @@ public struct TypeGraph: Sendable {
     units.append(origin.unit)
     memberStarts.append(Int32(memberNames.count))
     memberCounts.append(0)
-    // A pass that ran earlier may have fixed the emission order: a new node goes at its end,
-    // after whatever it refers to, so no pass has to patch the sequence by hand.
-    if emissionSequence != nil { emissionSequence!.append(id) }
     return id
   }
 
