@@ -81,9 +81,7 @@ public struct MergeBindgenCopies: Pass {
     return copies
   }
 
-  // Inlined: called per node from code that holds the graph `inout`, where a call that is not
-  // inlined first copies the whole graph value (416 bytes and a retain per column).
-  @inline(__always) static func isDefinition(_ id: TypeID, _ g: TypeGraph) -> Bool {
+  static func isDefinition(_ id: TypeID, _ g: TypeGraph) -> Bool {
     let k = g.kind(id)
     return (k == .structure || k == .union) && !g.name(id).isEmpty && g.memberCount(id) > 0
   }

@@ -84,9 +84,7 @@ public struct PruneDependents: Pass {
   /// both by the allocation-free scan and by the fix.
   private enum MemberIssue { case none, unsized, pastEnd, misalignedFloat }
 
-  // Inlined: called per node from code that holds the graph `inout`, where a call that is not
-  // inlined first copies the whole graph value (416 bytes and a retain per column).
-  @inline(__always) private func issue(_ m: Member, structBits: UInt64, _ graph: TypeGraph) -> MemberIssue {
+  private func issue(_ m: Member, structBits: UInt64, _ graph: TypeGraph) -> MemberIssue {
     guard let size = graph.byteSize(of: m.type) else { return .unsized }
     let field = m.bitField
     if field.end(typeBytes: size) > structBits { return .pastEnd }

@@ -121,9 +121,11 @@ extension TypeGraph {
   /// Turns `id` into a tombstone, recording nothing: `prune` and `merge` are the operations
   /// passes use, so that every removal has a reason.
   mutating func remove(_ id: TypeID) {
-    kinds[id.index] = .removed
-    memberCounts[id.index] = 0
-    refs[id.index] = .void
+    withColumns { c in
+      c.kinds[id.index] = .removed
+      c.memberCounts[id.index] = 0
+      c.refs[id.index] = .void
+    }
   }
 
   /// Why one member changed, for `replaceMembers(_:with:pass:changes:)`.

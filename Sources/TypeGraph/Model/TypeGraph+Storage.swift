@@ -57,4 +57,19 @@ extension TypeGraph {
   @inlinable mutating func makeUnique() {
     if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.columns) }
   }
+
+  /// The columns for a run of writes (`add`, `setMembers`, `rewriteReferences`): one check
+  /// that the storage is unique for the run instead of one per write, and a plain `inout`
+  /// struct in which the compiler hoists the columns' own checks out of loops.
+  @inlinable mutating func withColumns<R>(_ body: (inout Columns) throws -> R) rethrows -> R {
+    makeUnique()
+    return try body(&storage.columns)
+  }
+
+  /// The storage, made unique, for a loop of single writes between other work (the importer's
+  /// reference fills), which writes `storage.columns` directly.
+  @inlinable mutating func uniqueStorage() -> Storage {
+    makeUnique()
+    return storage
+  }
 }

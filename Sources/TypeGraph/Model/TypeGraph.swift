@@ -153,8 +153,6 @@ public struct TypeGraph: Sendable {
   public init() {}
 
   /// Number of node slots, void and tombstones included; valid ids are `1..<count`.
-  // The accessors are always inlined: a pass that holds the graph `inout` and calls one that
-  // is not first copies the whole graph value (416 bytes, a retain per column).
   @inlinable @inline(__always) public var count: Int { kinds.count }
   /// Nodes that are neither void nor removed: what the encoder writes.
   public var liveCount: Int { kinds.reduce(0) { $0 + ($1 != .void && $1 != .removed ? 1 : 0) } }
@@ -196,21 +194,23 @@ public struct TypeGraph: Sendable {
     flags: NodeFlags = [], dwarfTag: UInt16 = 0, origin: Origin = .none, scope: NameID = .empty,
     linkageName: NameID = .empty
   ) -> TypeID {
-    let id = TypeID(kinds.count)
-    kinds.append(kind)
-    names.append(name)
-    sizes.append(size)
-    refs.append(ref)
-    auxes.append(aux)
-    self.flags.append(flags)
-    scopes.append(scope)
-    linkageNames.append(linkageName)
-    dwarfTags.append(dwarfTag)
-    dieOffsets.append(origin.dieOffset)
-    units.append(origin.unit)
-    memberStarts.append(Int32(memberNames.count))
-    memberCounts.append(0)
-    return id
+    withColumns { c in
+      let id = TypeID(c.kinds.count)
+      c.kinds.append(kind)
+      c.names.append(name)
+      c.sizes.append(size)
+      c.refs.append(ref)
+      c.auxes.append(aux)
+      c.flags.append(flags)
+      c.scopes.append(scope)
+      c.linkageNames.append(linkageName)
+      c.dwarfTags.append(dwarfTag)
+      c.dieOffsets.append(origin.dieOffset)
+      c.units.append(origin.unit)
+      c.memberStarts.append(Int32(c.memberNames.count))
+      c.memberCounts.append(0)
+      return id
+    }
   }
 
   /// Replaces `id`'s members, recording nothing: for code that builds graphs (the importer, the
@@ -229,26 +229,27 @@ public struct TypeGraph: Sendable {
   }
 
   private mutating func setMembersInPlace(_ id: TypeID, _ members: some Collection<Member>) {
-    // The columns, not `memberRange`: a non-mutating call here copies the whole graph.
-    let old = Int(memberStarts[id.index])..<Int(memberStarts[id.index]) + Int(memberCounts[id.index])
-    var start = old.lowerBound
-    if members.count > old.count || (old.isEmpty && old.lowerBound != memberNames.count) {
-      start = memberNames.count
-      memberNames.append(contentsOf: repeatElement(.empty, count: members.count))
-      memberTypes.append(contentsOf: repeatElement(.void, count: members.count))
-      memberValues.appendZeros(members.count)
-      memberBits.appendZeros(members.count)
+    withColumns { c in
+      let old = Int(c.memberStarts[id.index])..<Int(c.memberStarts[id.index]) + Int(c.memberCounts[id.index])
+      var start = old.lowerBound
+      if members.count > old.count || (old.isEmpty && old.lowerBound != c.memberNames.count) {
+        start = c.memberNames.count
+        c.memberNames.append(contentsOf: repeatElement(.empty, count: members.count))
+        c.memberTypes.append(contentsOf: repeatElement(.void, count: members.count))
+        c.memberValues.appendZeros(members.count)
+        c.memberBits.appendZeros(members.count)
+      }
+      var i = start
+      for m in members {
+        c.memberNames[i] = m.name
+        c.memberTypes[i] = m.type
+        c.memberValues[i] = m.value
+        c.memberBits[i] = m.bits
+        i += 1
+      }
+      c.memberStarts[id.index] = Int32(start)
+      c.memberCounts[id.index] = Int32(members.count)
     }
-    var i = start
-    for m in members {
-      memberNames[i] = m.name
-      memberTypes[i] = m.type
-      memberValues[i] = m.value
-      memberBits[i] = m.bits
-      i += 1
-    }
-    memberStarts[id.index] = Int32(start)
-    memberCounts[id.index] = Int32(members.count)
   }
 
   public mutating func addTemplateParameter(_ p: TemplateParameter) { templateParameters.append(p) }

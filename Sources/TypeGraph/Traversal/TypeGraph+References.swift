@@ -57,18 +57,19 @@ extension TypeGraph {
 
   /// Rewrites every reference slot of `id` through `transform` (the reference's new value).
   public mutating func rewriteReferences(of id: TypeID, _ transform: (TypeID) -> TypeID) {
-    let k = kinds[id.index]
-    if k.hasReference { refs[id.index] = transform(refs[id.index]) }
-    if k.hasMembers && k != .enumeration && k != .enum64 {
-      // The columns, not `memberRange`: a non-mutating call here copies the whole graph.
-      let start = Int(memberStarts[id.index])
-      for i in start..<start + Int(memberCounts[id.index]) { memberTypes[i] = transform(memberTypes[i]) }
+    withColumns { c in
+      let k = c.kinds[id.index]
+      if k.hasReference { c.refs[id.index] = transform(c.refs[id.index]) }
+      if k.hasMembers && k != .enumeration && k != .enum64 {
+        let start = Int(c.memberStarts[id.index])
+        for i in start..<start + Int(c.memberCounts[id.index]) { c.memberTypes[i] = transform(c.memberTypes[i]) }
+    
     }
+  }
   }
 
   /// Follows typedefs and modifiers (not pointers) to the type that gives `id` its layout.
-  /// Inlinable, like `byteSize(of:)`: passes call both per member on a graph they hold
-  /// `inout`, and a call that is not inlined copies the whole graph value first.
+  /// Inlinable, like `byteSize(of:)`: passes call both per member.
   @inlinable @inline(__always) public func resolvingModifiers(_ id: TypeID) -> TypeID {
     var t = id
     var steps = 0
