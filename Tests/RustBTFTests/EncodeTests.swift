@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-@_spi(Columns) import TypeGraph
 
 @testable import Encode
 @testable import TypeGraph

@@ -1,6 +1,7 @@
 // The operations passes change the graph with: each keeps the graph's columns consistent and
 // records why in `decisions`, so that `--explain`, the summary line and `--stats` see every
-// change. The raw column writers (`setKind`, `setMembers`, …) are `@_spi(Columns)`.
+// change. The raw column writers (`setKind`, `setMembers`, …) and the columns are `package`:
+// the importer, the BTF decoder and tests use them, a library user's pass cannot.
 extension TypeGraph {
   /// What a node becomes in `rewrite(_:as:pass:reason:cause:action:)`.
   public struct Shape: Sendable {

@@ -217,14 +217,14 @@ public struct TypeGraph: Sendable {
   /// BTF decoder, tests) and for the operations; passes use `replaceMembers`. When the new list
   /// is no longer than the old one it is written in place; otherwise it is appended at the end
   /// of the member columns.
-  @_spi(Columns) public mutating func setMembers(_ id: TypeID, _ members: some Collection<Member>) {
+  package mutating func setMembers(_ id: TypeID, _ members: some Collection<Member>) {
     setMembersInPlace(id, members)
   }
 
   /// `setMembers` for an array: not generic, so that callers in other modules (the BTF decoder,
   /// split BTF's base, hundreds of thousands of calls for a vmlinux base) run a specialized body
   /// instead of the generic one, whose iteration goes through the runtime.
-  @_spi(Columns) public mutating func setMembers(_ id: TypeID, _ members: [Member]) {
+  package mutating func setMembers(_ id: TypeID, _ members: [Member]) {
     setMembersInPlace(id, members)
   }
 
@@ -264,23 +264,23 @@ public struct TypeGraph: Sendable {
   }
 
   /// Makes `id` the array index type (the BTF decoder uses it for blobs it reads).
-  @_spi(Columns) public mutating func setArrayIndexType(_ id: TypeID) { arrayIndexTypeID = id }
+  package mutating func setArrayIndexType(_ id: TypeID) { arrayIndexTypeID = id }
 
   // MARK: Raw column writers
 
   // Writers of one column, for code that builds graphs (the importer, the BTF decoder, tests):
-  // they record nothing, so passes use the operations below instead. Out of the public API:
-  // `@_spi(Columns) import TypeGraph` reaches them.
-  @_spi(Columns) public mutating func setKind(_ id: TypeID, _ kind: Kind) { kinds[id.index] = kind }
-  @_spi(Columns) public mutating func setName(_ id: TypeID, _ name: NameID) { names[id.index] = name }
-  @_spi(Columns) public mutating func setSize(_ id: TypeID, _ size: UInt32) { sizes[id.index] = size }
-  @_spi(Columns) public mutating func setRef(_ id: TypeID, _ ref: TypeID) { refs[id.index] = ref }
-  @_spi(Columns) public mutating func setAux(_ id: TypeID, _ aux: UInt32) { auxes[id.index] = aux }
-  @_spi(Columns) public mutating func setFlags(_ id: TypeID, _ f: NodeFlags) { flags[id.index] = f }
-  @_spi(Columns) public mutating func setScope(_ id: TypeID, _ scope: NameID) { scopes[id.index] = scope }
-  @_spi(Columns) public mutating func setMemberName(at i: Int, _ name: NameID) { memberNames[i] = name }
-  @_spi(Columns) public mutating func setMemberType(at i: Int, _ type: TypeID) { memberTypes[i] = type }
-  @_spi(Columns) public mutating func setMemberValue(at i: Int, _ v: UInt64) { memberValues[i] = v }
+  // they record nothing, so passes use the operations instead. `package`: out of a library
+  // user's reach (scripts/sealed-api-test.sh).
+  package mutating func setKind(_ id: TypeID, _ kind: Kind) { kinds[id.index] = kind }
+  package mutating func setName(_ id: TypeID, _ name: NameID) { names[id.index] = name }
+  package mutating func setSize(_ id: TypeID, _ size: UInt32) { sizes[id.index] = size }
+  package mutating func setRef(_ id: TypeID, _ ref: TypeID) { refs[id.index] = ref }
+  package mutating func setAux(_ id: TypeID, _ aux: UInt32) { auxes[id.index] = aux }
+  package mutating func setFlags(_ id: TypeID, _ f: NodeFlags) { flags[id.index] = f }
+  package mutating func setScope(_ id: TypeID, _ scope: NameID) { scopes[id.index] = scope }
+  package mutating func setMemberName(at i: Int, _ name: NameID) { memberNames[i] = name }
+  package mutating func setMemberType(at i: Int, _ type: TypeID) { memberTypes[i] = type }
+  package mutating func setMemberValue(at i: Int, _ v: UInt64) { memberValues[i] = v }
 }
 
 /// One entry of a node's member list; what its fields mean depends on the owner's kind (see
