@@ -124,22 +124,24 @@ extension DWARFWalker {
     }
     var missing = 0
     var lastDangling: UInt64? = nil
-    let storage = graph.uniqueStorage()
-    for i in pendingSlots.indices {
-      if let t = lookup(pendingOffsets[i]) {
-        fill(pendingSlots[i], t, storage)
-        continue
-      }
-      missing += 1
-      // A reference to no DIE at all (past the section, into the middle of a DIE) is
-      // corrupt DWARF, not a reference to a DIE that is not a type.
-      let target = pendingOffsets[i]
-      if target == lastDangling {
-        stats.danglingReferences += 1
-      } else if let why = danglingReason(target) {
-        stats.danglingReferences += 1
-        lastDangling = target
-        if stats.firstUnreadable == nil { stats.firstUnreadable = why }
+    do {  // the storage reference ends here, before resolveFunctionScopes writes the graph
+      let storage = graph.uniqueStorage()
+      for i in pendingSlots.indices {
+        if let t = lookup(pendingOffsets[i]) {
+          fill(pendingSlots[i], t, storage)
+          continue
+        }
+        missing += 1
+        // A reference to no DIE at all (past the section, into the middle of a DIE) is
+        // corrupt DWARF, not a reference to a DIE that is not a type.
+        let target = pendingOffsets[i]
+        if target == lastDangling {
+          stats.danglingReferences += 1
+        } else if let why = danglingReason(target) {
+          stats.danglingReferences += 1
+          lastDangling = target
+          if stats.firstUnreadable == nil { stats.firstUnreadable = why }
+        }
       }
     }
     stats.referencesToNonTypes = missing

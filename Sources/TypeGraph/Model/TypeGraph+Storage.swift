@@ -67,7 +67,9 @@ extension TypeGraph {
   }
 
   /// The storage, made unique, for a loop of single writes between other work (the importer's
-  /// reference fills), which writes `storage.columns` directly.
+  /// reference fills), which writes `storage.columns` directly. Hold it only for the loop (a
+  /// `do` block): a write through the graph while it is held copies the storage, and that
+  /// write then copies a whole column.
   @inlinable mutating func uniqueStorage() -> Storage {
     makeUnique()
     return storage
