@@ -4,7 +4,8 @@
 # an empty directory mounted over the Swift toolchain, and the BTF it writes for corpus objects
 # must be byte-identical to the development build's (`swift build`). Also: no shared library of
 # the binary comes from Swift, the .deb's Depends are installed packages, -J works, and
-# `--version` is pahole's line. Needs root (unshare -m). Ends with "package-test: N passed, N failed".
+# `--version` is pahole's line, and the library's storage is sealed from an external package
+# (scripts/sealed-api-test.sh). Needs root (unshare -m). Ends with "package-test: N passed, N failed".
 # Usage: bash scripts/package-test.sh [DISTDIR]   (default dist/)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,6 +66,14 @@ else
 fi
 zcat "$work/deb/usr/share/man/man1/rustbtf.1.gz" | grep -q -- "btf_base" && ok "man page lists pahole's options" || bad "man page"
 zcat "$work/deb/usr/share/man/man1/rustbtf.1.gz" | grep -q '^|' && bad "man page has raw Markdown table rows" || ok "man page lists pahole's options as roff, not Markdown rows"
+
+# The graph's storage is out of a library user's reach: an external package must fail to compile
+# every snippet that touches it.
+if bash "$root/scripts/sealed-api-test.sh" >"$work/sealed.log" 2>&1; then
+  ok "$(tail -1 "$work/sealed.log") (the library's storage is sealed)"
+else
+  bad "scripts/sealed-api-test.sh: $(grep -m3 -e FAIL -e 'sealed-api-test:' "$work/sealed.log" | tr '\n' ' ')"
+fi
 
 echo "package-test: $pass passed, $fail failed"
 [ "$fail" = 0 ]

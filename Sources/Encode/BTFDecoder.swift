@@ -1,4 +1,4 @@
-@_spi(Columns) import TypeGraph
+import TypeGraph
 
 /// Reads a raw BTF blob (ours, pahole's, bpftool's, `/sys/kernel/btf/vmlinux`) into a
 /// `TypeGraph`: BTF id n becomes node n, so `decode(encode(g)).dump() == g.dump()` and

@@ -18,27 +18,20 @@ public struct BTFEncoder: Sendable {
   public init(target: TargetFeatures = .linux6_1) { self.target = target }
 
   public func encode(_ graph: TypeGraph) throws(EncodeError) -> [UInt8] {
-    let order = graph.encodingOrder()
     let sequence = graph.encodingSequence()
+    let order = graph.encodingOrder(of: sequence)
     // Split BTF continues the base's ids and strings (see `SplitBase`).
     let firstID = graph.splitBase?.typeCount ?? 1
     if UInt64(firstID) + UInt64(sequence.count) > UInt64(BTFWire.maxTypeID) {
       throw EncodeError(
         "cannot encode \(sequence.count) types after \(firstID - 1) base types: BTF allows at most \(BTFWire.maxTypeID - 1) in all")
     }
-    // Every live node must be in the sequence (an emission sequence may have left one out).
-    for i in 1..<graph.count where graph.kinds[i].isBTF && order[i] < 0 {
-      throw EncodeError("cannot encode: \(describe(graph, TypeID(i))) is missing from the emission sequence")
-    }
 
     var strings = StringSectionBuilder(base: graph.splitBase)
     var types = ByteWriter()
     types.bytes.reserveCapacity(sequence.count * 24 + graph.memberNames.count * 12)
 
-    for (k, id) in sequence.enumerated() {
-      if order[id.index] != Int32(k) + Int32(firstID) {
-        throw EncodeError("cannot encode: \(describe(graph, id)) appears twice in the emission sequence")
-      }
+    for id in sequence {
       try encodeNode(id, graph.memberRange(id), graph, order, &strings, &types)
     }
     if types.bytes.count > Int(UInt32.max) {

@@ -1,4 +1,4 @@
-@_spi(Columns) import TypeGraph
+import TypeGraph
 
 /// vmlinux's BTF as the base of a module's, read in place and decoded into the module's graph
 /// a type at a time: only the base types a module type can equal, and those its forward

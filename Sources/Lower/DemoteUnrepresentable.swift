@@ -50,9 +50,7 @@ enum DemotionRule {
   case map(Kind, DemoteUnrepresentable.Reason)
   case demote
 
-  // Inlined: called per node from code that holds the graph `inout`, where a call that is not
-  // inlined first copies the whole graph value (416 bytes and a retain per column).
-  @inline(__always) static func forNode(_ id: TypeID, in graph: TypeGraph) -> DemotionRule? {
+  static func forNode(_ id: TypeID, in graph: TypeGraph) -> DemotionRule? {
     let tag = graph.dwarfTag(of: id)
     switch graph.kind(id) {
     case .unrepresentable:

@@ -5,7 +5,7 @@ import TypeGraph
 /// used before its definition).
 extension Dedup {
   /// What a declaration or definition declares: 0 struct, 1 union, 2 enum; nil for other nodes.
-  @inline(__always) static func forwardFamily(_ g: TypeGraph, _ id: TypeID) -> UInt32? {
+  static func forwardFamily(_ g: TypeGraph, _ id: TypeID) -> UInt32? {
     switch g.kind(id) {
     case .structure: return 0
     case .union: return 1
@@ -16,7 +16,7 @@ extension Dedup {
   }
 
   /// A forward declaration: a FWD, or an enum declaration without enumerators.
-  @inline(__always) static func isForward(_ g: TypeGraph, _ id: TypeID) -> Bool {
+  static func isForward(_ g: TypeGraph, _ id: TypeID) -> Bool {
     let k = g.kind(id)
     return k == .forward
       || (k == .enumeration && g.memberCount(id) == 0 && g.flags(id).contains(.declaration))

@@ -18,7 +18,7 @@ import TypeGraph
 /// classes by the classes of their references until nothing splits; `merge` keeps the lowest id
 /// of each class, points every reference at it and turns the others into tombstones, and lets
 /// arrays use the input's own `int` as index type instead of a synthesized one (as pahole
-/// does); the emission order is then recomputed.
+/// does).
 ///
 /// With a split base (`TypeGraph.splitBase`, module BTF on top of vmlinux's), the base's types
 /// take part in the classes, so the module's copies of them merge into them; base nodes are
@@ -56,14 +56,10 @@ public struct Dedup: Pass {
     signatures = 0
     let forwards = resolveForwards(&graph)
     let merged: Int
-    do {  // the classes are freed before the order is computed: the pass's memory peaks here
+    do {
       var (classes, classCount) = initialClasses(graph)
       classCount = refine(graph, &classes, count: classCount)
       merged = merge(&graph, &classes, classCount: classCount)
-    }
-    if merged > 0 || graph.emissionSequence == nil {
-      graph.emissionSequence = nil
-      graph.emissionSequence = graph.byValueOrder()
     }
     return merged + forwards > 0 ? .changed : .unchanged
   }
@@ -71,7 +67,7 @@ public struct Dedup: Pass {
   // MARK: Phases
 
   /// A hash, or one constant for every key under `forceCollisions`.
-  @inline(__always) func hashed(_ h: UInt64) -> UInt64 { forceCollisions ? 0x5eed : h }
+  func hashed(_ h: UInt64) -> UInt64 { forceCollisions ? 0x5eed : h }
 
   /// Class 0 is void (type 0 and every `.void` node); nodes that never merge and tombstones get
   /// classes of their own.
@@ -102,10 +98,10 @@ public struct Dedup: Pass {
   /// lookup; on a distribution vmlinux the later rounds split a few thousand of 400,000
   /// classes, so most of their work is skipped. The partition is the same either way (the
   /// coarsest stable one is unique).
-  /// Rounds of the whole graph settle a kernel in a few (Debian's vmlinux: 6) at little cost
+  /// Rounds over every node settle a kernel in a few (Debian's vmlinux: 6) at little cost
   /// in memory, but need one round per level of the deepest difference: a chain of N anonymous
   /// pointers (each differs from the next only by its distance from `int`) took N rounds of
-  /// the whole graph. After `maxRounds` (8) the rest of the work goes to `refineByBatches`, whose
+  /// every node. After `maxRounds` (8) the rest of the work goes to `refineByBatches`, whose
   /// work is bounded by what changes, not by the graph.
   /// Returns the number of classes (void's included).
   private mutating func refine(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int) -> Int {
@@ -183,8 +179,8 @@ public struct Dedup: Pass {
   /// batch's groups the others. The largest part keeps the class's number and every other part
   /// takes a new one: a node is renumbered only into a part at most half its class's size, so
   /// at most log2(nodes) times, and a batch costs what its nodes refer to. A chain of N
-  /// anonymous pointers, which splits one pointer per batch, costs O(N), not N rounds of the
-  /// whole graph. The partition is the coarsest stable one, which is unique, so the merge is
+  /// anonymous pointers, which splits one pointer per batch, costs O(N), not N rounds over
+  /// every node. The partition is the coarsest stable one, which is unique, so the merge is
   /// the same for any order of the work.
   ///
   /// A class's nodes lie contiguously in `members` (`first[c]..<end[c]`), so the part that
@@ -211,7 +207,7 @@ public struct Dedup: Pass {
       position[i] = end[c]
       end[c] += 1
     }
-    @inline(__always) func splittable(_ c: Int32) -> Bool { c != 0 && end[Int(c)] - first[Int(c)] > 1 }
+    func splittable(_ c: Int32) -> Bool { c != 0 && end[Int(c)] - first[Int(c)] > 1 }
 
     // Who refers to whom, for the nodes that can be split (a class of one never splits).
     var referrerStart = ContiguousArray<Int32>(repeating: 0, count: n + 1)
@@ -426,7 +422,7 @@ public struct Dedup: Pass {
 
   /// Kinds that take part in classes: tombstones, VARs, DATASECs and graph-only nodes never
   /// merge (each is a class of its own), and void is class 0.
-  @inline(__always) static func mayMerge(_ kind: Kind) -> Bool {
+  static func mayMerge(_ kind: Kind) -> Bool {
     switch kind {
     case .void, .removed, .variable, .dataSection, .unrepresentable: return false
     default: return true
@@ -450,7 +446,7 @@ public struct Dedup: Pass {
     return h
   }
 
-  @inline(__always) func labelsEqual(_ g: TypeGraph, _ a: TypeID, _ b: TypeID) -> Bool {
+  func labelsEqual(_ g: TypeGraph, _ a: TypeID, _ b: TypeID) -> Bool {
     guard g.kind(a) == g.kind(b), g.name(a) == g.name(b), g.size(a) == g.size(b), g.aux(a) == g.aux(b),
       g.flags(a).contains(.signed) == g.flags(b).contains(.signed), g.memberCount(a) == g.memberCount(b)
     else { return false }
@@ -463,7 +459,7 @@ public struct Dedup: Pass {
   }
 }
 
-@inline(__always) func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
+func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
   var x = (h ^ v) &* 0xff51_afd7_ed55_8ccd
   x ^= x >> 33
   return x
@@ -497,7 +493,6 @@ struct ClassTable {
     return count
   }
 
-  @inline(__always)
   mutating func classOf(_ id: TypeID, hash: UInt64, equal: (TypeID, TypeID) -> Bool) -> Int32 {
     var mask = slots.count - 1
     var i = Int(truncatingIfNeeded: hash) & mask

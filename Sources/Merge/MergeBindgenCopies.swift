@@ -60,7 +60,6 @@ public struct MergeBindgenCopies: Pass, MergesIntoSplitBase {
     for i in 1..<graph.count where !target[i].isVoid {
       graph.merge(TypeID(i), into: target[i], pass: Self.name, reason: Reason.sameLayout)
     }
-    if graph.emissionSequence != nil { graph.emissionSequence = graph.byValueOrder() }
     return .changed
   }
 
@@ -99,9 +98,7 @@ public struct MergeBindgenCopies: Pass, MergesIntoSplitBase {
     return copies
   }
 
-  // Inlined: called per node from code that holds the graph `inout`, where a call that is not
-  // inlined first copies the whole graph value (416 bytes and a retain per column).
-  @inline(__always) static func isDefinition(_ id: TypeID, _ g: TypeGraph) -> Bool {
+  static func isDefinition(_ id: TypeID, _ g: TypeGraph) -> Bool {
     let k = g.kind(id)
     return (k == .structure || k == .union) && !g.name(id).isEmpty && g.memberCount(id) > 0
   }

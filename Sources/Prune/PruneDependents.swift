@@ -10,8 +10,7 @@ import TypeGraph
 /// each decision naming its cause: a prototype with such a parameter becomes void, a FUNC on a
 /// void prototype and a VAR of an unsized type are removed. Pointers to void nodes need nothing:
 /// they encode as `void *`. It also breaks by-value reference cycles, drops members that end
-/// past their struct, and makes misaligned FLOAT members opaque. Finally it sets the emission
-/// order (by-value dependencies first).
+/// past their struct, and makes misaligned FLOAT members opaque.
 ///
 /// With `policy=strict` nothing is made opaque: a struct or union holding a member without a
 /// size, and an array of unsized elements, are demoted to void in turn (each naming the decision
@@ -65,7 +64,6 @@ public struct PruneDependents: Pass, RepairsCuts {
       }
       changed = changed || round
     }
-    graph.emissionSequence = graph.byValueOrder()
     // The nodes other passes `cut` were demoted nodes like any other: their holders are fixed.
     graph.cutsRepaired()
     return changed ? .changed : .unchanged
@@ -88,9 +86,7 @@ public struct PruneDependents: Pass, RepairsCuts {
   /// both by the allocation-free scan and by the fix.
   private enum MemberIssue { case none, unsized, pastEnd, misalignedFloat }
 
-  // Inlined: called per node from code that holds the graph `inout`, where a call that is not
-  // inlined first copies the whole graph value (416 bytes and a retain per column).
-  @inline(__always) private func issue(_ m: Member, structBits: UInt64, _ graph: TypeGraph) -> MemberIssue {
+  private func issue(_ m: Member, structBits: UInt64, _ graph: TypeGraph) -> MemberIssue {
     guard let size = graph.byteSize(of: m.type) else { return .unsized }
     let field = m.bitField
     if field.end(typeBytes: size) > structBits { return .pastEnd }

@@ -145,9 +145,7 @@ public struct SanitizeNames: Pass {
   /// one module, so a name the base holds path-qualified is qualified here too (vmlinux has
   /// two `Formatter`s and writes `core__fmt__Formatter`; a module that sees only one must
   /// still call it that for its copy to merge into the base's).
-  // Inlined: called per node from code that holds the graph `inout`, where a call that is not
-  // inlined first copies the whole graph value (416 bytes and a retain per column).
-  @inline(__always) private func qualifiedInBase(_ id: TypeID, _ graph: TypeGraph, _ context: PassContext, _ limit: Int) -> Bool {
+  private func qualifiedInBase(_ id: TypeID, _ graph: TypeGraph, _ context: PassContext, _ limit: Int) -> Bool {
     guard qualify == .ambiguous, let base = context.splitBaseStrings else { return false }
     let scope = graph.scopes[id.index], name = graph.name(id)
     guard !scope.isEmpty, !name.isEmpty else { return false }
@@ -267,7 +265,7 @@ struct QualificationPlan {
   }
 
   /// The (group, simple name) key, nil for nodes that take no part.
-  @inline(__always) static func key(_ id: TypeID, _ graph: TypeGraph) -> Int64? {
+  static func key(_ id: TypeID, _ graph: TypeGraph) -> Int64? {
     let name = graph.name(id)
     if name.isEmpty || graph.flags(id).contains(.symbolName) { return nil }
     let group: Int64
@@ -280,7 +278,7 @@ struct QualificationPlan {
   }
 
   /// The namespace path that counts for qualification: empty for nodes of C compile units.
-  @inline(__always) static func path(_ id: TypeID, _ graph: TypeGraph) -> NameID {
+  static func path(_ id: TypeID, _ graph: TypeGraph) -> NameID {
     let scope = graph.scopes[id.index]
     if scope.isEmpty { return scope }
     if graph.flags(id).contains(.rust) { return scope }
@@ -291,7 +289,7 @@ struct QualificationPlan {
     return .empty
   }
 
-  @inline(__always) func isQualified(_ id: TypeID, in graph: TypeGraph) -> Bool {
+  func isQualified(_ id: TypeID, in graph: TypeGraph) -> Bool {
     if mode == .none || graph.flags(id).contains(.symbolName) { return false }
     guard let key = Self.key(id, graph), !Self.path(id, graph).isEmpty else { return false }
     return mode == .all || ambiguous.contains(key)

@@ -5,26 +5,21 @@
 /// `UNREPRESENTABLE` lines carrying their DWARF tag.
 extension TypeGraph {
   /// The live nodes (neither `void` nor `removed`, nor nodes of the split base, which are
-  /// never written) in the order the encoder writes them: `emissionSequence` when a pass set
-  /// one, id order otherwise. Every BTF writer and reader of this graph goes through this one
-  /// function, so dumps and encoded ids always agree.
+  /// never written) in the order the encoder writes them: `byValueOrder()`, derived from the
+  /// graph as it is, so that no pass keeps an order up to date. Every BTF writer and reader of
+  /// this graph goes through this one function, so dumps and encoded ids always agree.
   public func encodingSequence() -> [TypeID] {
     let base = splitBase?.nodes ?? 0..<0
-    func written(_ i: Int) -> Bool { kinds[i] != .void && kinds[i] != .removed && !base.contains(i) }
-    if let seq = emissionSequence {
-      return seq.filter { written($0.index) }
-    }
-    var out: [TypeID] = []
-    out.reserveCapacity(count)
-    for i in 1..<count where written(i) { out.append(TypeID(i)) }
-    return out
+    return byValueOrder().filter { !base.contains($0.index) }
   }
 
   /// Dense encoding-order ids: `numbering[id]` is the BTF id of node `id`, 0 for void nodes,
-  /// -1 for removed ones (and for live nodes an emission sequence left out, which `verify()`
-  /// reports). With a split base, base nodes have their base ids and the written nodes
-  /// continue after the base's last id.
-  public func encodingOrder() -> ContiguousArray<Int32> {
+  /// -1 for removed ones. With a split base, base nodes have their base ids and the written
+  /// nodes continue after the base's last id.
+  public func encodingOrder() -> ContiguousArray<Int32> { encodingOrder(of: encodingSequence()) }
+
+  /// `encodingOrder()` for the `encodingSequence()` the caller already has.
+  public func encodingOrder(of sequence: [TypeID]) -> ContiguousArray<Int32> {
     var out = ContiguousArray<Int32>(repeating: -1, count: count)
     out[0] = 0
     for i in 1..<count where kinds[i] == .void { out[i] = 0 }
@@ -33,7 +28,7 @@ extension TypeGraph {
       for i in base.nodes where kinds[i] != .removed { out[i] = Int32(base.baseID(TypeID(i))) }
       next = Int32(base.typeCount)
     }
-    for id in encodingSequence() {
+    for id in sequence {
       out[id.index] = next
       next += 1
     }
@@ -41,7 +36,8 @@ extension TypeGraph {
   }
 
   public func dump() -> String {
-    let order = encodingOrder()
+    let sequence = encodingSequence()
+    let order = encodingOrder(of: sequence)
     var out = ""
     out.reserveCapacity(count * 48)
     func q(_ n: NameID) -> String { n.isEmpty ? "'(anon)'" : "'" + strings.string(n) + "'" }
@@ -49,7 +45,7 @@ extension TypeGraph {
       let v = order[t.index]
       return v < 0 ? "?\(t.rawValue)" : String(v)
     }
-    for id in encodingSequence() {
+    for id in sequence {
       let i = id.index
       let k = kinds[i]
       out += "[\(order[i])] \(k.btfName) \(q(names[i]))"

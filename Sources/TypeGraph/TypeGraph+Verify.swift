@@ -40,17 +40,6 @@ extension TypeGraph {
         note("\(describe(id)): FUNC does not point at a FUNC_PROTO")
       }
     }
-    if let seq = emissionSequence {
-      var seen = [Bool](repeating: false, count: count)
-      for id in seq {
-        if id.index <= 0 || id.index >= count { note("emission sequence holds invalid id \(id)"); continue }
-        if seen[id.index] { note("emission sequence holds \(id) twice") }
-        seen[id.index] = true
-      }
-      for i in 1..<base.lowerBound where kinds[i].isBTF && !seen[i] {
-        note("\(describe(TypeID(i))): live but missing from the emission sequence")
-      }
-    }
     return problems
   }
 

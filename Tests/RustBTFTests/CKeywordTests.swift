@@ -3,7 +3,7 @@ import Foundation
 import RustBTF
 import Sanitize
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 import Verify
 
 /// `sanitize-names` never writes a name that is a C keyword (`CKeywords`), since C headers

@@ -2,7 +2,7 @@ import Encode
 import Foundation
 import RustBTF
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 
 /// `dedup` on hand-built graphs (forward declarations, anonymous types, forced hash collisions)
 /// and, where pahole is installed, parity with libbpf's `btf__dedup` on the C corpus.

@@ -2,7 +2,7 @@ import Encode
 import Foundation
 import RustBTF
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 import Verify
 
 /// Distilled base BTF (`--btf_features=distilled_base`, `.BTF.base`) and the kind layout

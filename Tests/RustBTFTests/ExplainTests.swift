@@ -3,7 +3,7 @@ import Prune
 import Reports
 import RustBTF
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 import Verify
 
 /// `prune-dependents<policy=strict>` and the explanations (`Explanation`, `--explain-pruned`,

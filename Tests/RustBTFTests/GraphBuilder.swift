@@ -1,4 +1,4 @@
-@_spi(Columns) import TypeGraph
+import TypeGraph
 
 /// Builds small graphs for unit tests, one call per node (annotate each with its id, as the
 /// libbpf selftests do: `/* [1] int */`).

@@ -2,7 +2,7 @@ import Encode
 import Lower
 import RustBTF
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 import Verify
 
 /// `lower-rust` on small hand-built graphs shaped as the importer builds rustc's DWARF (the

@@ -3,7 +3,7 @@ import Foundation
 import Merge
 import RustBTF
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 import Verify
 
 /// `merge-bindgen-copies` on the bindings miniature (Corpus/src/bindings.rs + bindings_main.c):

@@ -1,4 +1,4 @@
-@_spi(Columns) import TypeGraph
+import TypeGraph
 import RustBTF
 import Testing
 

@@ -4,7 +4,7 @@ import Prune
 import RustBTF
 import Sanitize
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 import Verify
 
 /// Each pass on a tiny hand-built graph: what it changes, and that a second run changes nothing.

@@ -2,7 +2,7 @@ import Encode
 import Lower
 import RustBTF
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 import Verify
 
 /// `lower-rust`'s Rust base types step: each Rust base type becomes a TYPEDEF of its Rust name

@@ -2,7 +2,7 @@ import Encode
 import RustBTF
 import Sanitize
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 import Verify
 
 /// `sanitize-names`: the naming policy of PASSES.md, case by case, and on the corpus.

@@ -4,7 +4,7 @@ import Merge
 import RustBTF
 import Sanitize
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 @testable import Verify
 
 /// Split BTF (`--btf_base`): a module's BTF on top of a base's, as a kernel build writes it for

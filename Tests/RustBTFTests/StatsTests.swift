@@ -3,7 +3,7 @@ import Reports
 import RustBTF
 import Sanitize
 import Testing
-@_spi(Columns) import TypeGraph
+import TypeGraph
 
 /// The retention report (`RetentionReport`, `rustbtf --stats`): classes add up, opaque and
 /// pruned types carry their reasons, names compare after sanitizing, anonymous members are

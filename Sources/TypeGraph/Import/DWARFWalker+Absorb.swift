@@ -63,29 +63,32 @@ extension DWARFWalker {
     let templateShift = graph.templateParameters.count - start.templates
     let unitShift = Int32(graph.compileUnits.count - start.units)
 
-    for i in start.nodes..<other.count where !(duplicateIndexType && i == other.arrayIndexTypeID.index) {
-      let id = TypeID(i)
-      graph.kinds.append(other.kinds[i])
-      graph.names.append(name(other.names[i]))
-      graph.sizes.append(other.sizes[i])
-      graph.refs.append(type(other.refs[i]))
-      graph.auxes.append(other.auxes[i])
-      graph.flags.append(other.flags[i])
-      graph.scopes.append(name(other.scopes[i]))
-      graph.linkageNames.append(name(other.linkageNames[i]))
-      graph.dwarfTags.append(other.dwarfTags[i])
-      graph.dieOffsets.append(other.dieOffsets[i])
-      let unit = other.units[i]
-      graph.units.append(unit == .none ? unit : UnitID(rawValue: unit.rawValue + unitShift))
-      graph.memberStarts.append(Int32(Int(other.memberStarts[i]) + memberShift))
-      graph.memberCounts.append(Int32(other.memberCount(id)))
+    // One uniqueness check of the graph's storage for the whole copy, not one per value.
+    graph.withColumns { c in
+      for i in start.nodes..<other.count where !(duplicateIndexType && i == other.arrayIndexTypeID.index) {
+        let id = TypeID(i)
+        c.kinds.append(other.kinds[i])
+        c.names.append(name(other.names[i]))
+        c.sizes.append(other.sizes[i])
+        c.refs.append(type(other.refs[i]))
+        c.auxes.append(other.auxes[i])
+        c.flags.append(other.flags[i])
+        c.scopes.append(name(other.scopes[i]))
+        c.linkageNames.append(name(other.linkageNames[i]))
+        c.dwarfTags.append(other.dwarfTags[i])
+        c.dieOffsets.append(other.dieOffsets[i])
+        let unit = other.units[i]
+        c.units.append(unit == .none ? unit : UnitID(rawValue: unit.rawValue + unitShift))
+        c.memberStarts.append(Int32(Int(other.memberStarts[i]) + memberShift))
+        c.memberCounts.append(Int32(other.memberCount(id)))
+      }
+      for m in start.members..<other.memberNames.count {
+        c.memberNames.append(name(other.memberNames[m]))
+        c.memberTypes.append(type(other.memberTypes[m]))
+      }
+      c.memberValues.append(contentsOf: other.memberValues, from: start.members)
+      c.memberBits.append(contentsOf: other.memberBits, from: start.members)
     }
-    for m in start.members..<other.memberNames.count {
-      graph.memberNames.append(name(other.memberNames[m]))
-      graph.memberTypes.append(type(other.memberTypes[m]))
-    }
-    graph.memberValues.append(contentsOf: other.memberValues, from: start.members)
-    graph.memberBits.append(contentsOf: other.memberBits, from: start.members)
     for p in other.templateParameters[start.templates...] {
       graph.templateParameters.append(TemplateParameter(owner: type(p.owner), name: name(p.name), type: type(p.type)))
     }

@@ -68,11 +68,12 @@ extension DWARFWalker {
     defer { for i in lo..<hi { table[Int(indexOffsets[i] - first)] = 0 } }
 
     var kept = unitPendingStart
+    let storage = graph.uniqueStorage()
     for i in unitPendingStart..<pendingSlots.count {
       let target = pendingOffsets[i]
       let t = target >= first && target <= last ? table[Int(target - first)] : 0
       if t != 0 {
-        fill(pendingSlots[i], TypeID(rawValue: t))
+        fill(pendingSlots[i], TypeID(rawValue: t), storage)
       } else {
         pendingSlots[kept] = pendingSlots[i]
         pendingOffsets[kept] = target
@@ -83,13 +84,14 @@ extension DWARFWalker {
     pendingOffsets.removeLast(pendingOffsets.count - kept)
   }
 
-  /// Writes a resolved reference into the column slot that waited for it.
+  /// Writes a resolved reference into the column slot that waited for it, in the graph's
+  /// storage (`graph.uniqueStorage()`, taken once for a loop of fills).
   @inline(__always)
-  mutating func fill(_ slot: PendingSlot, _ t: TypeID) {
+  func fill(_ slot: PendingSlot, _ t: TypeID, _ storage: TypeGraph.Storage) {
     switch slot.column {
-    case .nodeRef: graph.setRef(TypeID(rawValue: slot.index), t)
-    case .memberType: graph.setMemberType(at: Int(slot.index), t)
-    case .templateType: graph.templateParameters[Int(slot.index)].type = t
+    case .nodeRef: storage.columns.refs[Int(slot.index)] = t
+    case .memberType: storage.columns.memberTypes[Int(slot.index)] = t
+    case .templateType: storage.columns.templateParameters[Int(slot.index)].type = t
     }
   }
 
@@ -122,21 +124,24 @@ extension DWARFWalker {
     }
     var missing = 0
     var lastDangling: UInt64? = nil
-    for i in pendingSlots.indices {
-      if let t = lookup(pendingOffsets[i]) {
-        fill(pendingSlots[i], t)
-        continue
-      }
-      missing += 1
-      // A reference to no DIE at all (past the section, into the middle of a DIE) is
-      // corrupt DWARF, not a reference to a DIE that is not a type.
-      let target = pendingOffsets[i]
-      if target == lastDangling {
-        stats.danglingReferences += 1
-      } else if let why = danglingReason(target) {
-        stats.danglingReferences += 1
-        lastDangling = target
-        if stats.firstUnreadable == nil { stats.firstUnreadable = why }
+    do {  // the storage reference ends here, before resolveFunctionScopes writes the graph
+      let storage = graph.uniqueStorage()
+      for i in pendingSlots.indices {
+        if let t = lookup(pendingOffsets[i]) {
+          fill(pendingSlots[i], t, storage)
+          continue
+        }
+        missing += 1
+        // A reference to no DIE at all (past the section, into the middle of a DIE) is
+        // corrupt DWARF, not a reference to a DIE that is not a type.
+        let target = pendingOffsets[i]
+        if target == lastDangling {
+          stats.danglingReferences += 1
+        } else if let why = danglingReason(target) {
+          stats.danglingReferences += 1
+          lastDangling = target
+          if stats.firstUnreadable == nil { stats.firstUnreadable = why }
+        }
       }
     }
     stats.referencesToNonTypes = missing

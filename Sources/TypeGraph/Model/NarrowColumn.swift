@@ -10,22 +10,22 @@
 /// (`TypeGraph.dieOffsets`, 4.4 million on Debian) are below 4 GiB but in a dwz supplementary
 /// file, which the importer marks with the top bit. Stored narrow, the three columns take
 /// 78 MB less on Debian's vmlinux, at the import's peak and after.
-public struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable, Narrow: FixedWidthInteger & UnsignedInteger & Sendable>:
+@usableFromInline package struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable, Narrow: FixedWidthInteger & UnsignedInteger & Sendable>:
   RandomAccessCollection, MutableCollection, Equatable, Sendable
 {
   @usableFromInline var narrow: ContiguousArray<Narrow> = []
   @usableFromInline var wide: [Int: Wide] = [:]
 
-  public init() {}
+  @usableFromInline package init() {}
 
-  public init(repeating value: Wide, count: Int) {
+  @usableFromInline package init(repeating value: Wide, count: Int) {
     for _ in 0..<count { append(value) }
   }
 
-  @inlinable public var startIndex: Int { 0 }
-  @inlinable public var endIndex: Int { narrow.count }
+  @inlinable package var startIndex: Int { 0 }
+  @inlinable package var endIndex: Int { narrow.count }
 
-  @inlinable public subscript(i: Int) -> Wide {
+  @inlinable package subscript(i: Int) -> Wide {
     get {
       let v = narrow[i]
       return v != Narrow.max ? Wide(v) : wide[i]!
@@ -41,7 +41,7 @@ public struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable,
     }
   }
 
-  @inlinable public mutating func append(_ v: Wide) {
+  @inlinable package mutating func append(_ v: Wide) {
     if v < Wide(Narrow.max) {
       narrow.append(Narrow(v))
     } else {
@@ -50,21 +50,21 @@ public struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable,
     }
   }
 
-  public mutating func append(contentsOf values: some Sequence<Wide>) {
+  @usableFromInline package mutating func append(contentsOf values: some Sequence<Wide>) {
     for v in values { append(v) }
   }
 
   /// The values of `other` from index `first` on (the parallel import's absorb).
-  public mutating func append(contentsOf other: Self, from first: Int) {
+  @usableFromInline package mutating func append(contentsOf other: Self, from first: Int) {
     let shift = narrow.count - first
     narrow.append(contentsOf: other.narrow[first...])
     for (i, v) in other.wide where i >= first { wide[i + shift] = v }
   }
 
   /// `count` zeros.
-  public mutating func appendZeros(_ count: Int) { narrow.append(contentsOf: repeatElement(0, count: count)) }
+  @usableFromInline package mutating func appendZeros(_ count: Int) { narrow.append(contentsOf: repeatElement(0, count: count)) }
 
-  public mutating func reserveCapacity(_ n: Int) { narrow.reserveCapacity(n) }
+  @usableFromInline package mutating func reserveCapacity(_ n: Int) { narrow.reserveCapacity(n) }
 
-  public static func == (a: Self, b: Self) -> Bool { a.elementsEqual(b) }
+  @usableFromInline package static func == (a: Self, b: Self) -> Bool { a.elementsEqual(b) }
 }

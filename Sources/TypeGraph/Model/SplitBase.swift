@@ -56,7 +56,7 @@ extension TypeGraph {
   /// `idAtOffset`, when given, says that `base` was decoded with this graph's string table as
   /// its start (its table extends this one, ids kept) and holds, per offset of `stringSection`,
   /// the id + 1 of the string there (0: not a name): nothing is interned a second time.
-  public mutating func appendSplitBase(_ base: TypeGraph, stringSection: [UInt8], idAtOffset: [Int32]? = nil) {
+  package mutating func appendSplitBase(_ base: TypeGraph, stringSection: [UInt8], idAtOffset: [Int32]? = nil) {
     precondition(splitBase == nil, "a graph has one split base")
     let first = count
     let shift = first - 1
@@ -109,14 +109,14 @@ extension TypeGraph {
   /// `stringLength` string bytes, with no base type a node yet: `addSplitBaseNode` adds them as
   /// they are needed. `stringOffsets` is `SplitBase.stringOffsets` for the names the graph has
   /// (`setSplitBaseStringOffset` adds those of names interned later).
-  @_spi(Columns) public mutating func beginSplitBase(typeCount: UInt32, stringLength: UInt32, stringOffsets: ContiguousArray<UInt32>) {
+  package mutating func beginSplitBase(typeCount: UInt32, stringLength: UInt32, stringOffsets: ContiguousArray<UInt32>) {
     precondition(splitBase == nil, "a graph has one split base")
     splitBase = SplitBase(nodes: count..<count, typeCount: typeCount, stringLength: stringLength, stringOffsets: stringOffsets)
   }
 
   /// Appends a node for base type `baseID`, of kind `.removed` until the caller fills it in.
   /// No module node may be added after base nodes.
-  @_spi(Columns) public mutating func addSplitBaseNode(baseID: UInt32) -> TypeID {
+  package mutating func addSplitBaseNode(baseID: UInt32) -> TypeID {
     precondition(splitBase != nil && splitBase!.nodes.upperBound == count, "base nodes come last")
     let id = add(.removed)
     splitBase!.nodes = splitBase!.nodes.lowerBound..<count
@@ -125,7 +125,7 @@ extension TypeGraph {
   }
 
   /// Records that the base's string section holds `name` at `offset`.
-  @_spi(Columns) public mutating func setSplitBaseStringOffset(_ name: NameID, _ offset: UInt32) {
+  package mutating func setSplitBaseStringOffset(_ name: NameID, _ offset: UInt32) {
     guard splitBase != nil else { return }
     let i = name.index
     if i >= splitBase!.stringOffsets.count {
@@ -138,18 +138,18 @@ extension TypeGraph {
 /// A hash of an anonymous type's kind, entry count and entries, where names are base string
 /// offsets and types base ids: the same value from a base record and from a module node whose
 /// names and references are mapped to the base's.
-public struct AnonymousKey {
-  @inline(__always) public static func mix(_ v: UInt64) -> UInt64 {
+package struct AnonymousKey {
+  @inline(__always) package static func mix(_ v: UInt64) -> UInt64 {
     var x = v &* 0xff51_afd7_ed55_8ccd
     x ^= x >> 33
     return x
   }
 
-  public private(set) var value: UInt64
-  public init(kind: Kind, count: Int) { value = Self.mix(UInt64(kind.rawValue) << 32 | UInt64(count)) }
-  public mutating func add(word: UInt64) { value = Self.mix(value ^ word) }
-  public mutating func add(name offset: UInt32) { value = Self.mix(value ^ (UInt64(offset) | 1 << 40)) }
-  public mutating func add(type id: UInt32) { value = Self.mix(value ^ (UInt64(id) | 1 << 41)) }
+  package private(set) var value: UInt64
+  package init(kind: Kind, count: Int) { value = Self.mix(UInt64(kind.rawValue) << 32 | UInt64(count)) }
+  package mutating func add(word: UInt64) { value = Self.mix(value ^ word) }
+  package mutating func add(name offset: UInt32) { value = Self.mix(value ^ (UInt64(offset) | 1 << 40)) }
+  package mutating func add(type id: UInt32) { value = Self.mix(value ^ (UInt64(id) | 1 << 41)) }
 }
 
 /// What `AnonymousKey.of` reads of a type: a split base's raw record (`LazySplitBase`) or a

@@ -1,6 +1,7 @@
 // The operations passes change the graph with: each keeps the graph's columns consistent and
 // records why in `decisions`, so that `--explain`, the summary line and `--stats` see every
-// change. The raw column writers (`setKind`, `setMembers`, …) are `@_spi(Columns)`.
+// change. The raw column writers (`setKind`, `setMembers`, …) and the columns are `package`:
+// the importer, the BTF decoder and tests use them, a library user's pass cannot.
 extension TypeGraph {
   /// What a node becomes in `rewrite(_:as:pass:reason:cause:action:)`.
   public struct Shape: Sendable {
@@ -150,9 +151,11 @@ extension TypeGraph {
   /// Turns `id` into a tombstone, recording nothing: `prune` and `merge` are the operations
   /// passes use, so that every removal has a reason.
   mutating func remove(_ id: TypeID) {
-    kinds[id.index] = .removed
-    memberCounts[id.index] = 0
-    refs[id.index] = .void
+    withColumns { c in
+      c.kinds[id.index] = .removed
+      c.memberCounts[id.index] = 0
+      c.refs[id.index] = .void
+    }
   }
 
   /// Records that member `written` of `owner`, which a pass has just made, stands for the

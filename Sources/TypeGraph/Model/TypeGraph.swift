@@ -30,56 +30,125 @@
 /// | unrepresentable | bytes if known | target if any | – | see `DWARFTag`: a variant part's entries are its discriminant (`VariantFlags.discriminant`) and its variants (type = the variant node, value = discriminant value, bits = `VariantFlags`); a variant's members are its fields |
 /// | void | bytes it had | – | – | – |
 public struct TypeGraph: Sendable {
-  public var strings = StringTable()
-  public var compileUnits: [CompileUnit] = []
+  @inlinable public var strings: StringTable {
+    _read { yield storage.columns.strings }
+    _modify { makeUnique(); yield &storage.columns.strings }
+  }
+  @inlinable public var compileUnits: [CompileUnit] {
+    _read { yield storage.columns.compileUnits }
+    _modify { makeUnique(); yield &storage.columns.compileUnits }
+  }
 
   // Node columns.
-  public internal(set) var kinds: ContiguousArray<Kind> = [.void]
-  public internal(set) var names: ContiguousArray<NameID> = [.empty]
-  public internal(set) var sizes: ContiguousArray<UInt32> = [0]
-  public internal(set) var refs: ContiguousArray<TypeID> = [.void]
-  public internal(set) var auxes: ContiguousArray<UInt32> = [0]
-  public internal(set) var flags: ContiguousArray<NodeFlags> = [[]]
+  @inlinable package internal(set) var kinds: ContiguousArray<Kind> {
+    _read { yield storage.columns.kinds }
+    _modify { makeUnique(); yield &storage.columns.kinds }
+  }
+  @inlinable package internal(set) var names: ContiguousArray<NameID> {
+    _read { yield storage.columns.names }
+    _modify { makeUnique(); yield &storage.columns.names }
+  }
+  @inlinable package internal(set) var sizes: ContiguousArray<UInt32> {
+    _read { yield storage.columns.sizes }
+    _modify { makeUnique(); yield &storage.columns.sizes }
+  }
+  @inlinable package internal(set) var refs: ContiguousArray<TypeID> {
+    _read { yield storage.columns.refs }
+    _modify { makeUnique(); yield &storage.columns.refs }
+  }
+  @inlinable package internal(set) var auxes: ContiguousArray<UInt32> {
+    _read { yield storage.columns.auxes }
+    _modify { makeUnique(); yield &storage.columns.auxes }
+  }
+  @inlinable package internal(set) var flags: ContiguousArray<NodeFlags> {
+    _read { yield storage.columns.flags }
+    _modify { makeUnique(); yield &storage.columns.flags }
+  }
   /// Namespace path of the node's DWARF scope (`core::fmt`), empty at top level.
-  public internal(set) var scopes: ContiguousArray<NameID> = [.empty]
+  @inlinable package internal(set) var scopes: ContiguousArray<NameID> {
+    _read { yield storage.columns.scopes }
+    _modify { makeUnique(); yield &storage.columns.scopes }
+  }
   /// `DW_AT_linkage_name` of functions and variables (the symbol), else empty.
-  public internal(set) var linkageNames: ContiguousArray<NameID> = [.empty]
-  public internal(set) var dwarfTags: ContiguousArray<UInt16> = [0]
-  public internal(set) var dieOffsets = NarrowColumn<UInt64, UInt32>(repeating: 0, count: 1)
-  public internal(set) var units: ContiguousArray<UnitID> = [.none]
-  @usableFromInline var memberStarts: ContiguousArray<Int32> = [0]
-  @usableFromInline var memberCounts: ContiguousArray<Int32> = [0]
+  @inlinable package internal(set) var linkageNames: ContiguousArray<NameID> {
+    _read { yield storage.columns.linkageNames }
+    _modify { makeUnique(); yield &storage.columns.linkageNames }
+  }
+  @inlinable package internal(set) var dwarfTags: ContiguousArray<UInt16> {
+    _read { yield storage.columns.dwarfTags }
+    _modify { makeUnique(); yield &storage.columns.dwarfTags }
+  }
+  @inlinable package internal(set) var dieOffsets: NarrowColumn<UInt64, UInt32> {
+    _read { yield storage.columns.dieOffsets }
+    _modify { makeUnique(); yield &storage.columns.dieOffsets }
+  }
+  @inlinable package internal(set) var units: ContiguousArray<UnitID> {
+    _read { yield storage.columns.units }
+    _modify { makeUnique(); yield &storage.columns.units }
+  }
+  @inlinable var memberStarts: ContiguousArray<Int32> {
+    _read { yield storage.columns.memberStarts }
+    _modify { makeUnique(); yield &storage.columns.memberStarts }
+  }
+  @inlinable var memberCounts: ContiguousArray<Int32> {
+    _read { yield storage.columns.memberCounts }
+    _modify { makeUnique(); yield &storage.columns.memberCounts }
+  }
 
   // Member columns, shared by all nodes.
-  public internal(set) var memberNames: ContiguousArray<NameID> = []
-  public internal(set) var memberTypes: ContiguousArray<TypeID> = []
+  @inlinable package internal(set) var memberNames: ContiguousArray<NameID> {
+    _read { yield storage.columns.memberNames }
+    _modify { makeUnique(); yield &storage.columns.memberNames }
+  }
+  @inlinable package internal(set) var memberTypes: ContiguousArray<TypeID> {
+    _read { yield storage.columns.memberTypes }
+    _modify { makeUnique(); yield &storage.columns.memberTypes }
+  }
   /// Both narrow where they can be (`NarrowColumn`).
-  public internal(set) var memberValues = NarrowColumn<UInt64, UInt32>()
-  public internal(set) var memberBits = NarrowColumn<UInt32, UInt16>()
+  @inlinable package internal(set) var memberValues: NarrowColumn<UInt64, UInt32> {
+    _read { yield storage.columns.memberValues }
+    _modify { makeUnique(); yield &storage.columns.memberValues }
+  }
+  @inlinable package internal(set) var memberBits: NarrowColumn<UInt32, UInt16> {
+    _read { yield storage.columns.memberBits }
+    _modify { makeUnique(); yield &storage.columns.memberBits }
+  }
 
   /// Template parameters (`DW_TAG_template_type_parameter`), a sparse side table: they are not
   /// members, BTF has no place for them, and only naming and explanations read them.
-  public internal(set) var templateParameters: [TemplateParameter] = []
+  @inlinable package internal(set) var templateParameters: [TemplateParameter] {
+    _read { yield storage.columns.templateParameters }
+    _modify { makeUnique(); yield &storage.columns.templateParameters }
+  }
 
   /// The INT node arrays use as their index type (pahole's `__ARRAY_SIZE_TYPE__`), created on
   /// first use by `arrayIndexType()`.
-  public internal(set) var arrayIndexTypeID: TypeID = .void
-
-  /// The order in which the encoder writes live nodes, when a pass chose one (the kernel
-  /// resolves types depth-first with a depth limit of 32, so by-value dependencies should come
-  /// first); nil means id order. See `encodingSequence()`.
-  public var emissionSequence: ContiguousArray<TypeID>? = nil
+  @inlinable package internal(set) var arrayIndexTypeID: TypeID {
+    _read { yield storage.columns.arrayIndexTypeID }
+    _modify { makeUnique(); yield &storage.columns.arrayIndexTypeID }
+  }
 
   /// Decisions the passes took, for `--explain-pruned`.
-  public var decisions = DecisionLog()
+  @inlinable public package(set) var decisions: DecisionLog {
+    _read { yield storage.columns.decisions }
+    _modify { makeUnique(); yield &storage.columns.decisions }
+  }
 
   /// The input's ELF symbols and the addresses of function and variable nodes (a side table;
   /// empty unless imported from an ELF file), for `select-symbols`.
-  public var symbols = ELFSymbols()
+  @inlinable public var symbols: ELFSymbols {
+    _read { yield storage.columns.symbols }
+    _modify { makeUnique(); yield &storage.columns.symbols }
+  }
 
   /// The base BTF when this graph is to be written as split BTF (module BTF on top of vmlinux's);
   /// nil for standalone BTF. See `SplitBase`.
-  public internal(set) var splitBase: SplitBase? = nil
+  @inlinable public internal(set) var splitBase: SplitBase? {
+    _read { yield storage.columns.splitBase }
+    _modify { makeUnique(); yield &storage.columns.splitBase }
+  }
+
+  @usableFromInline var storage = Storage(Columns())
 
   /// Nodes `cut` demoted whose holders no pass has fixed yet: the pipeline's `prune-dependents`
   /// fixes them and empties this (`PassPipeline.run` runs it again after a pass that cuts when
@@ -89,8 +158,6 @@ public struct TypeGraph: Sendable {
   public init() {}
 
   /// Number of node slots, void and tombstones included; valid ids are `1..<count`.
-  // The accessors are always inlined: a pass that holds the graph `inout` and calls one that
-  // is not first copies the whole graph value (416 bytes, a retain per column).
   @inlinable @inline(__always) public var count: Int { kinds.count }
   /// Nodes that are neither void nor removed: what the encoder writes.
   public var liveCount: Int { kinds.reduce(0) { $0 + ($1 != .void && $1 != .removed ? 1 : 0) } }
@@ -132,62 +199,62 @@ public struct TypeGraph: Sendable {
     flags: NodeFlags = [], dwarfTag: UInt16 = 0, origin: Origin = .none, scope: NameID = .empty,
     linkageName: NameID = .empty
   ) -> TypeID {
-    let id = TypeID(kinds.count)
-    kinds.append(kind)
-    names.append(name)
-    sizes.append(size)
-    refs.append(ref)
-    auxes.append(aux)
-    self.flags.append(flags)
-    scopes.append(scope)
-    linkageNames.append(linkageName)
-    dwarfTags.append(dwarfTag)
-    dieOffsets.append(origin.dieOffset)
-    units.append(origin.unit)
-    memberStarts.append(Int32(memberNames.count))
-    memberCounts.append(0)
-    // A pass that ran earlier may have fixed the emission order: a new node goes at its end,
-    // after whatever it refers to, so no pass has to patch the sequence by hand.
-    if emissionSequence != nil { emissionSequence!.append(id) }
-    return id
+    withColumns { c in
+      let id = TypeID(c.kinds.count)
+      c.kinds.append(kind)
+      c.names.append(name)
+      c.sizes.append(size)
+      c.refs.append(ref)
+      c.auxes.append(aux)
+      c.flags.append(flags)
+      c.scopes.append(scope)
+      c.linkageNames.append(linkageName)
+      c.dwarfTags.append(dwarfTag)
+      c.dieOffsets.append(origin.dieOffset)
+      c.units.append(origin.unit)
+      c.memberStarts.append(Int32(c.memberNames.count))
+      c.memberCounts.append(0)
+      return id
+    }
   }
 
   /// Replaces `id`'s members, recording nothing: for code that builds graphs (the importer, the
   /// BTF decoder, tests) and for the operations; passes use `replaceMembers`. When the new list
   /// is no longer than the old one it is written in place; otherwise it is appended at the end
   /// of the member columns.
-  @_spi(Columns) public mutating func setMembers(_ id: TypeID, _ members: some Collection<Member>) {
+  package mutating func setMembers(_ id: TypeID, _ members: some Collection<Member>) {
     setMembersInPlace(id, members)
   }
 
   /// `setMembers` for an array: not generic, so that callers in other modules (the BTF decoder,
   /// split BTF's base, hundreds of thousands of calls for a vmlinux base) run a specialized body
   /// instead of the generic one, whose iteration goes through the runtime.
-  @_spi(Columns) public mutating func setMembers(_ id: TypeID, _ members: [Member]) {
+  package mutating func setMembers(_ id: TypeID, _ members: [Member]) {
     setMembersInPlace(id, members)
   }
 
   private mutating func setMembersInPlace(_ id: TypeID, _ members: some Collection<Member>) {
-    // The columns, not `memberRange`: a non-mutating call here copies the whole graph.
-    let old = Int(memberStarts[id.index])..<Int(memberStarts[id.index]) + Int(memberCounts[id.index])
-    var start = old.lowerBound
-    if members.count > old.count || (old.isEmpty && old.lowerBound != memberNames.count) {
-      start = memberNames.count
-      memberNames.append(contentsOf: repeatElement(.empty, count: members.count))
-      memberTypes.append(contentsOf: repeatElement(.void, count: members.count))
-      memberValues.appendZeros(members.count)
-      memberBits.appendZeros(members.count)
+    withColumns { c in
+      let old = Int(c.memberStarts[id.index])..<Int(c.memberStarts[id.index]) + Int(c.memberCounts[id.index])
+      var start = old.lowerBound
+      if members.count > old.count || (old.isEmpty && old.lowerBound != c.memberNames.count) {
+        start = c.memberNames.count
+        c.memberNames.append(contentsOf: repeatElement(.empty, count: members.count))
+        c.memberTypes.append(contentsOf: repeatElement(.void, count: members.count))
+        c.memberValues.appendZeros(members.count)
+        c.memberBits.appendZeros(members.count)
+      }
+      var i = start
+      for m in members {
+        c.memberNames[i] = m.name
+        c.memberTypes[i] = m.type
+        c.memberValues[i] = m.value
+        c.memberBits[i] = m.bits
+        i += 1
+      }
+      c.memberStarts[id.index] = Int32(start)
+      c.memberCounts[id.index] = Int32(members.count)
     }
-    var i = start
-    for m in members {
-      memberNames[i] = m.name
-      memberTypes[i] = m.type
-      memberValues[i] = m.value
-      memberBits[i] = m.bits
-      i += 1
-    }
-    memberStarts[id.index] = Int32(start)
-    memberCounts[id.index] = Int32(members.count)
   }
 
   public mutating func addTemplateParameter(_ p: TemplateParameter) { templateParameters.append(p) }
@@ -202,23 +269,23 @@ public struct TypeGraph: Sendable {
   }
 
   /// Makes `id` the array index type (the BTF decoder uses it for blobs it reads).
-  @_spi(Columns) public mutating func setArrayIndexType(_ id: TypeID) { arrayIndexTypeID = id }
+  package mutating func setArrayIndexType(_ id: TypeID) { arrayIndexTypeID = id }
 
   // MARK: Raw column writers
 
   // Writers of one column, for code that builds graphs (the importer, the BTF decoder, tests):
-  // they record nothing, so passes use the operations below instead. Out of the public API:
-  // `@_spi(Columns) import TypeGraph` reaches them.
-  @_spi(Columns) public mutating func setKind(_ id: TypeID, _ kind: Kind) { kinds[id.index] = kind }
-  @_spi(Columns) public mutating func setName(_ id: TypeID, _ name: NameID) { names[id.index] = name }
-  @_spi(Columns) public mutating func setSize(_ id: TypeID, _ size: UInt32) { sizes[id.index] = size }
-  @_spi(Columns) public mutating func setRef(_ id: TypeID, _ ref: TypeID) { refs[id.index] = ref }
-  @_spi(Columns) public mutating func setAux(_ id: TypeID, _ aux: UInt32) { auxes[id.index] = aux }
-  @_spi(Columns) public mutating func setFlags(_ id: TypeID, _ f: NodeFlags) { flags[id.index] = f }
-  @_spi(Columns) public mutating func setScope(_ id: TypeID, _ scope: NameID) { scopes[id.index] = scope }
-  @_spi(Columns) public mutating func setMemberName(at i: Int, _ name: NameID) { memberNames[i] = name }
-  @_spi(Columns) public mutating func setMemberType(at i: Int, _ type: TypeID) { memberTypes[i] = type }
-  @_spi(Columns) public mutating func setMemberValue(at i: Int, _ v: UInt64) { memberValues[i] = v }
+  // they record nothing, so passes use the operations instead. `package`: out of a library
+  // user's reach (scripts/sealed-api-test.sh).
+  package mutating func setKind(_ id: TypeID, _ kind: Kind) { kinds[id.index] = kind }
+  package mutating func setName(_ id: TypeID, _ name: NameID) { names[id.index] = name }
+  package mutating func setSize(_ id: TypeID, _ size: UInt32) { sizes[id.index] = size }
+  package mutating func setRef(_ id: TypeID, _ ref: TypeID) { refs[id.index] = ref }
+  package mutating func setAux(_ id: TypeID, _ aux: UInt32) { auxes[id.index] = aux }
+  package mutating func setFlags(_ id: TypeID, _ f: NodeFlags) { flags[id.index] = f }
+  package mutating func setScope(_ id: TypeID, _ scope: NameID) { scopes[id.index] = scope }
+  package mutating func setMemberName(at i: Int, _ name: NameID) { memberNames[i] = name }
+  package mutating func setMemberType(at i: Int, _ type: TypeID) { memberTypes[i] = type }
+  package mutating func setMemberValue(at i: Int, _ v: UInt64) { memberValues[i] = v }
 }
 
 /// One entry of a node's member list; what its fields mean depends on the owner's kind (see

@@ -51,7 +51,7 @@ public struct DecisionLog: Sendable {
   public init() {}
 
   @discardableResult
-  public mutating func record(_ d: Decision) -> Int {
+  package mutating func record(_ d: Decision) -> Int {
     entries.append(d)
     let i = d.subject.index
     if latest.count <= i { latest.append(contentsOf: repeatElement(-1, count: i + 1 - latest.count)) }
@@ -73,12 +73,12 @@ public struct DecisionLog: Sendable {
 
   /// Room for `n` more merges: dedup knows how many it makes before it makes them, and two
   /// columns that double while it does hold their old and new buffers at its memory peak.
-  public mutating func reserveMerges(_ n: Int) {
+  package mutating func reserveMerges(_ n: Int) {
     mergedSubjects.reserveCapacity(mergedSubjects.count + n)
     mergedTargets.reserveCapacity(mergedTargets.count + n)
   }
 
-  public mutating func recordMerge(_ subject: TypeID, into target: TypeID) {
+  package mutating func recordMerge(_ subject: TypeID, into target: TypeID) {
     mergedSubjects.append(subject)
     mergedTargets.append(target)
   }

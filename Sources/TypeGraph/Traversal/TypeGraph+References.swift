@@ -82,11 +82,12 @@ extension TypeGraph {
   /// but the array index type, which is the graph's (`arrayIndexTypeID`), not the node's.
   public mutating func rewriteReferences(of id: TypeID, _ transform: (TypeID) -> TypeID) {
     let slots = referenceSlots(of: id)
-    if slots.ref { refs[id.index] = transform(refs[id.index]) }
-    if slots.members > 0 {
-      // The columns, not `memberRange`: a non-mutating call here copies the whole graph.
-      let start = Int(memberStarts[id.index])
-      for i in start..<start + slots.members { memberTypes[i] = transform(memberTypes[i]) }
+    withColumns { c in
+      if slots.ref { c.refs[id.index] = transform(c.refs[id.index]) }
+      if slots.members > 0 {
+        let start = Int(c.memberStarts[id.index])
+        for i in start..<start + slots.members { c.memberTypes[i] = transform(c.memberTypes[i]) }
+      }
     }
   }
 
@@ -101,8 +102,7 @@ extension TypeGraph {
   }
 
   /// Follows typedefs and modifiers (not pointers) to the type that gives `id` its layout.
-  /// Inlinable, like `byteSize(of:)`: passes call both per member on a graph they hold
-  /// `inout`, and a call that is not inlined copies the whole graph value first.
+  /// Inlinable, like `byteSize(of:)`: passes call both per member.
   @inlinable @inline(__always) public func resolvingModifiers(_ id: TypeID) -> TypeID {
     var t = id
     var steps = 0
