@@ -38,6 +38,7 @@ extension TypeGraph {
     @usableFromInline var decisions = DecisionLog()
     @usableFromInline var symbols = ELFSymbols()
     @usableFromInline var splitBase: SplitBase? = nil
+    @usableFromInline var cutsAwaitingRepair: [TypeID] = []
 
     @usableFromInline init() {}
   }

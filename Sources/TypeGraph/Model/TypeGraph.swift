@@ -153,7 +153,10 @@ public struct TypeGraph: Sendable {
   /// Nodes `cut` demoted whose holders no pass has fixed yet: the pipeline's `prune-dependents`
   /// fixes them and empties this (`PassPipeline.run` runs it again after a pass that cuts when
   /// it does not come later).
-  public internal(set) var cutsAwaitingRepair: [TypeID] = []
+  @inlinable public internal(set) var cutsAwaitingRepair: [TypeID] {
+    _read { yield storage.columns.cutsAwaitingRepair }
+    _modify { makeUnique(); yield &storage.columns.cutsAwaitingRepair }
+  }
 
   public init() {}
 
