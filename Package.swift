@@ -59,7 +59,9 @@ let package = Package(
     .target(name: "Verify", dependencies: ["TypeGraph", "Encode", "CBPF"]),
     // The umbrella library: the standard pass registry and the whole ELF -> BTF job, so that
     // the CLI and library users run exactly the same code.
-    .target(name: "RustBTF", dependencies: ["CDwarf", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Annotate", "Encode", "Verify", "Reports"]),
+    .target(
+      name: "RustBTF",
+      dependencies: ["CDwarf", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Annotate", "Encode", "Verify", "Reports"]),
     .executableTarget(
       name: "rustbtf",
       dependencies: [

@@ -22,13 +22,19 @@ extension TagKfuncs.Reason {
   public var pieces: [ReasonPiece] {
     switch self {
     case .kfuncTagged(let fastcall):
-      return [.text("a kfunc (listed in a .BTF_ids kfunc set): DECL_TAG 'bpf_kfunc'" + (fastcall ? " and 'bpf_fastcall' (KF_FASTCALL)" : ""))]
+      return [
+        .text("a kfunc (listed in a .BTF_ids kfunc set): DECL_TAG 'bpf_kfunc'" + (fastcall ? " and 'bpf_fastcall' (KF_FASTCALL)" : ""))
+      ]
     case .arenaAddressSpace(let returnValue, let parameters, let sharedPrototype):
       var what: [String] = []
       if returnValue { what.append("the return value") }
       what += parameters.map { "parameter \($0)" }
-      return [.text("an arena kfunc (KF_ARENA_*): the pointee of " + what.joined(separator: " and ") + " tagged with TYPE_TAG attribute 'address_space(1)'"),
-              .text(sharedPrototype ? ", in a FUNC_PROTO of its own (others keep the old one)" : ", in a new FUNC_PROTO")]
+      return [
+        .text(
+          "an arena kfunc (KF_ARENA_*): the pointee of " + what.joined(separator: " and ")
+            + " tagged with TYPE_TAG attribute 'address_space(1)'"),
+        .text(sharedPrototype ? ", in a FUNC_PROTO of its own (others keep the old one)" : ", in a new FUNC_PROTO"),
+      ]
     case .prototypeReplaced: return [.text("the prototype of a kfunc, replaced by its copy with arena pointers, used by nothing else")]
     }
   }

@@ -19,7 +19,11 @@ import TypeGraph
 /// tags (or attributes) are not written.
 public struct TagKfuncs: Pass {
   public static let name = "tag-kfuncs"
-  public static let summary = "tag the FUNCs of the kernel's kfuncs (.BTF_ids kfunc sets) with DECL_TAG bpf_kfunc/bpf_fastcall, and optionally their arena pointers with TYPE_TAG address_space(1), as pahole does"
+  public static let summary =
+    """
+    tag the FUNCs of the kernel's kfuncs (.BTF_ids kfunc sets) with DECL_TAG bpf_kfunc/bpf_fastcall, and optionally their arena pointers \
+    with TYPE_TAG address_space(1), as pahole does
+    """
   /// A kfunc's FUNC is the one `select-symbols` kept for its name.
   public static let requires = ["select-symbols"]
 
@@ -44,7 +48,11 @@ public struct TagKfuncs: Pass {
 
   public static let descriptor = PassDescriptor(
     TagKfuncs.self,
-    parameterHelp: "kfuncs=on|off (default on: DECL_TAG bpf_kfunc, and bpf_fastcall for KF_FASTCALL kfuncs); attributes=on|off (default off: TYPE_TAG address_space(1), kind_flag 1, on the KF_ARENA_* pointers of kfuncs; Linux 6.15+)"
+    parameterHelp:
+      """
+      kfuncs=on|off (default on: DECL_TAG bpf_kfunc, and bpf_fastcall for KF_FASTCALL kfuncs); attributes=on|off (default off: TYPE_TAG \
+      address_space(1), kind_flag 1, on the KF_ARENA_* pointers of kfuncs; Linux 6.15+)
+      """
   ) { params in
     try params.checkKnown(["kfuncs", "attributes"])
     return TagKfuncs(

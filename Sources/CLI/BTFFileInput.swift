@@ -1,7 +1,7 @@
 import RustBTF
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// What `dump` and `verify` read from FILE: a raw BTF file as it is, or the `.BTF` section of

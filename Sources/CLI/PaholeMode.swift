@@ -3,7 +3,7 @@ import RustBTF
 import TypeGraph
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// `rustbtf -J …`: rustbtf called with pahole's command line, as a kernel build calls
@@ -41,15 +41,18 @@ enum PaholeMode {
       return ExitCode.validationFailure.rawValue
     }
     var importOptions = DWARFImportOptions()
-    importOptions.threads = inv.jobs ?? 1  // pahole: one thread unless -j
+    importOptions.threads = inv.jobs ?? 1 // pahole: one thread unless -j
     if let spec = inv.languageExclude {
       guard var languages = DWARFImportOptions.languages(named: spec) else {
-        standardError("rustbtf: --lang_exclude: unknown language in '\(spec)' (known: rust, c, c89, c99, c11, c17, c++, or a DW_LANG number)")
+        standardError(
+          "rustbtf: --lang_exclude: unknown language in '\(spec)' (known: rust, c, c89, c99, c11, c17, c++, or a DW_LANG number)")
         return ExitCode.validationFailure.rawValue
       }
       if keepRust && languages.contains(0x1c) {
         languages.removeAll { $0 == 0x1c }
-        if !quiet { standardError("rustbtf: keeping Rust compile units despite --lang_exclude=\(spec) (\(keepRustVariable)=\(keepRustValue ?? ""))") }
+        if !quiet {
+          standardError("rustbtf: keeping Rust compile units despite --lang_exclude=\(spec) (\(keepRustVariable)=\(keepRustValue ?? ""))")
+        }
       }
       importOptions.excludeLanguages = languages
     }
@@ -69,7 +72,8 @@ enum PaholeMode {
       let result = try conversion.run(path: try LibraryPath.of(file))
       // distilled_base (.BTF.base) and layout change what is written (PaholeOutput).
       if let out = inv.detachedOutput {
-        try writeAtomically(PaholeOutput.detached(btf: result.btf, base: base, features: inv.features, inputName: file), to: out, input: file)
+        try writeAtomically(
+          PaholeOutput.detached(btf: result.btf, base: base, features: inv.features, inputName: file), to: out, input: file)
       } else {
         try writeBTFSections(PaholeOutput.sections(btf: result.btf, base: base, features: inv.features, inputName: file), intoELF: file)
       }
@@ -94,7 +98,12 @@ enum PaholeMode {
     case "1", "true", "yes": return true
     case "", "0", "false", "no": return false
     default:
-      throw ConversionError("\(keepRustVariable)='\(value)' is not a yes/no value: give 1, true or yes to keep Rust compile units, 0, false or no (or leave it unset) not to")
+      throw ConversionError(
+        """
+        \(keepRustVariable)='\(value)' is not a yes/no value: give 1, true or yes to keep Rust compile units, 0, false or no (or leave it \
+        unset) not to
+        """
+      )
     }
   }
 

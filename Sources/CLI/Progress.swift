@@ -1,7 +1,7 @@
 import RustBTF
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// A one-line progress display on standard error, rewritten in place, while a conversion runs:

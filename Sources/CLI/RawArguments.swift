@@ -1,7 +1,7 @@
 import RustBTF
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The command line as bytes: file names that are not UTF-8 keep their bytes (`FileName`), where
@@ -29,7 +29,7 @@ enum LibraryPath {
     if let known = aliases.first(where: { $0.name == path }) { return known.alias }
     let fd = FileName.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     guard fd >= 0 else { throw ConversionError("\(path): cannot open: \(String(cString: strerror(errno)))") }
-    let alias = "/proc/self/fd/\(fd)"  // open for the life of the process
+    let alias = "/proc/self/fd/\(fd)" // open for the life of the process
     aliases.append((alias, path))
     return alias
   }
@@ -46,7 +46,8 @@ extension String {
   /// Every occurrence of `target` replaced (no Foundation in the executable).
   fileprivate func replacingAll(_ target: String, with replacement: String) -> String {
     guard !target.isEmpty, contains(target) else { return self }
-    var out = "", rest = self[...]
+    var out = ""
+    var rest = self[...]
     while let range = rest.firstRange(of: target) {
       out += rest[..<range.lowerBound] + replacement
       rest = rest[range.upperBound...]

@@ -7,7 +7,7 @@ import TypeGraph
 import Verify
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Exit codes (README "Exit codes" lists the same).
@@ -70,13 +70,22 @@ struct Convert: ParsableCommand {
     commandName: "convert",
     abstract: "Encode FILE's DWARF as BTF (the default subcommand: `rustbtf FILE` is `rustbtf convert FILE`).")
 
-  @Option(name: .long, help: ArgumentHelp("Pipeline to run: 'all' or a comma-separated list such as 'demote-unrepresentable,sanitize-names<max-length=128>'.", valueName: "pipeline"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Pipeline to run: 'all' or a comma-separated list such as 'demote-unrepresentable,sanitize-names<max-length=128>'.",
+      valueName: "pipeline"))
   var passes: String = "all"
 
-  @Option(name: .shortAndLong, help: ArgumentHelp("Output file (default: FILE's base name with .btf, in the current directory); - is standard output.", valueName: "out.btf"))
+  @Option(
+    name: .shortAndLong,
+    help: ArgumentHelp(
+      "Output file (default: FILE's base name with .btf, in the current directory); - is standard output.", valueName: "out.btf"))
   var output: String?
 
-  @Option(name: .customLong("btf_encode_detached"), help: ArgumentHelp("pahole's spelling of --output (- is a file named -, as in pahole).", valueName: "out.btf"))
+  @Option(
+    name: .customLong("btf_encode_detached"),
+    help: ArgumentHelp("pahole's spelling of --output (- is a file named -, as in pahole).", valueName: "out.btf"))
   var btfEncodeDetached: String?
 
   @Flag(help: "List the registered passes and exit.")
@@ -94,35 +103,80 @@ struct Convert: ParsableCommand {
   @Flag(name: .shortAndLong, help: "No summary line.")
   var quiet = false
 
-  @Flag(help: "Print to standard output why each type, member or function was demoted, renamed, pruned, made opaque or rewritten, with the chain of causes (merges are counted; see --explain-merges).")
+  @Flag(
+    help:
+      """
+      Print to standard output why each type, member or function was demoted, renamed, pruned, made opaque or rewritten, with the chain \
+      of causes (merges are counted; see --explain-merges).
+      """
+  )
   var explainPruned = false
 
-  @Option(name: .customLong("explain"), help: ArgumentHelp("Explain the type, function or variable of this original name (simple or path-qualified), kept or not, with its merges; repeatable.", valueName: "name"))
+  @Option(
+    name: .customLong("explain"),
+    help: ArgumentHelp(
+      "Explain the type, function or variable of this original name (simple or path-qualified), kept or not, with its merges; repeatable.",
+      valueName: "name"))
   var explainNames: [String] = []
 
   @Flag(help: "With --explain-pruned: also list merges (per kept node in text, one entry per merged node in JSON).")
   var explainMerges = false
 
-  @Flag(help: "Print to standard output the retention report: how many of the input's named Rust struct, union and enum types reach the BTF with all their members, with opaque placeholders, or pruned (with reasons), and how many Rust functions are FUNCs.")
+  @Flag(
+    help:
+      """
+      Print to standard output the retention report: how many of the input's named Rust struct, union and enum types reach the BTF with \
+      all their members, with opaque placeholders, or pruned (with reasons), and how many Rust functions are FUNCs.
+      """
+  )
   var stats = false
 
   @Option(help: ArgumentHelp("Format of the explanation or the --stats report: text or json.", valueName: "format"))
   var format: ExplainFormat = .text
 
-  @Flag(name: .customLong("tag-original-names"), help: "Keep the original name of every renamed type, function, variable, member and parameter in the BTF as a DECL_TAG (sets sanitize-names<tag-original-names>).")
+  @Flag(
+    name: .customLong("tag-original-names"),
+    help:
+      """
+      Keep the original name of every renamed type, function, variable, member and parameter in the BTF as a DECL_TAG (sets \
+      sanitize-names<tag-original-names>).
+      """
+  )
   var tagOriginalNames = false
 
-  @Option(name: .customLong("lang_exclude"), help: ArgumentHelp("Skip the compile units of these languages, as pahole's --lang_exclude (comma-separated: rust, c, c89, c99, c11, c17, c++, or DW_LANG numbers).", valueName: "languages"))
+  @Option(
+    name: .customLong("lang_exclude"),
+    help: ArgumentHelp(
+      """
+      Skip the compile units of these languages, as pahole's --lang_exclude (comma-separated: rust, c, c89, c99, c11, c17, c++, or \
+      DW_LANG numbers).
+      """,
+      valueName: "languages"))
   var langExclude: String?
 
   // No -j: a command line with -j is pahole's (whose -j takes no separate number).
-  @Option(name: .long, help: ArgumentHelp("Threads that read the DWARF's compile units; 0 (the default) uses every CPU. The BTF is byte-identical for every N.", valueName: "N"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Threads that read the DWARF's compile units; 0 (the default) uses every CPU. The BTF is byte-identical for every N.", valueName: "N")
+  )
   var jobs = 0
 
-  @Option(name: .customLong("btf_base"), help: ArgumentHelp("Write split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux), as pahole's --btf_base does for a module.", valueName: "vmlinux"))
+  @Option(
+    name: .customLong("btf_base"),
+    help: ArgumentHelp(
+      "Write split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux), as pahole's --btf_base does for a module.",
+      valueName: "vmlinux"))
   var btfBase: String?
 
-  @Flag(name: .customLong("allow-incomplete-dwarf"), help: "Convert what can be read of DWARF that cannot be read completely (truncated or corrupt sections), with a warning counting what was lost, instead of failing.")
+  @Flag(
+    name: .customLong("allow-incomplete-dwarf"),
+    help:
+      """
+      Convert what can be read of DWARF that cannot be read completely (truncated or corrupt sections), with a warning counting what was \
+      lost, instead of failing.
+      """
+  )
   var allowIncompleteDWARF = false
 
   @Argument(help: "ELF file with DWARF (executable, shared object, relocatable object or vmlinux).")
@@ -147,7 +201,8 @@ struct Convert: ParsableCommand {
       throw ValidationError("--format json gives one document: ask for --stats or an explanation, not both")
     }
     if output == Self.standardOutputName && (explaining || stats) {
-      throw ValidationError("-o - writes the BTF to standard output, where --explain-pruned, --explain and --stats print too: write the BTF to a file")
+      throw ValidationError(
+        "-o - writes the BTF to standard output, where --explain-pruned, --explain and --stats print too: write the BTF to a file")
     }
   }
 
@@ -183,15 +238,17 @@ struct Convert: ParsableCommand {
     importOptions.threads = jobs
     if let langExclude {
       guard let languages = DWARFImportOptions.languages(named: langExclude) else {
-        throw ValidationError("--lang_exclude: unknown language in '\(langExclude)' (known: rust, c, c89, c99, c11, c17, c++, or a DW_LANG number)")
+        throw ValidationError(
+          "--lang_exclude: unknown language in '\(langExclude)' (known: rust, c, c89, c99, c11, c17, c++, or a DW_LANG number)")
       }
       importOptions.excludeLanguages = languages
     }
     do {
       // A bad output is found before the conversion, not after it.
       if !toStandardOutput { _ = try OutputTarget.check(out, input: file) }
-      var conversion = Conversion(pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
-                                  retentionReport: stats, base: try btfBase.map { try BaseBTF.read(path: try LibraryPath.of($0)) })
+      var conversion = Conversion(
+        pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
+        retentionReport: stats, base: try btfBase.map { try BaseBTF.read(path: try LibraryPath.of($0)) })
       conversion.baseName = btfBase
       let display = Progress.reporter(quiet: quiet)
       let phases = timePasses ? PhaseTimes(threads: importOptions.threadCount) : nil
@@ -244,7 +301,10 @@ struct Dump: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print a BTF file in bpftool's raw format (`bpftool btf dump file F format raw`).")
 
-  @Option(name: [.customShort("B"), .long], help: ArgumentHelp("FILE is split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux); as bpftool's -B.", valueName: "base"))
+  @Option(
+    name: [.customShort("B"), .long],
+    help: ArgumentHelp(
+      "FILE is split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux); as bpftool's -B.", valueName: "base"))
   var base: String?
 
   @Argument(help: "A raw BTF file, or an ELF file whose .BTF section is read.")
@@ -280,10 +340,23 @@ struct Verify: ParsableCommand {
   @Flag(help: "Check as the kernel checks vmlinux BTF at boot (no resolve pass) instead of as BPF_BTF_LOAD.")
   var embedded = false
 
-  @Option(name: [.customShort("B"), .long], help: ArgumentHelp("FILE is split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux): it is checked, and loaded, in the base's type and string space, as the kernel checks a module's BTF.", valueName: "base"))
+  @Option(
+    name: [.customShort("B"), .long],
+    help: ArgumentHelp(
+      """
+      FILE is split BTF on top of this base (raw BTF, or an ELF file's .BTF, such as vmlinux): it is checked, and loaded, in the base's \
+      type and string space, as the kernel checks a module's BTF.
+      """,
+      valueName: "base"))
   var base: String?
 
-  @Option(help: ArgumentHelp("The kernel's type-count limit to check against: a number, or 'none' (only the 16 MiB size limit). Default: BTF_MAX_TYPE (1048575), or with --kernel the running kernel's: a kernel that accepts more types is checked without the limit.", valueName: "n|none"))
+  @Option(
+    help: ArgumentHelp(
+      """
+      The kernel's type-count limit to check against: a number, or 'none' (only the 16 MiB size limit). Default: BTF_MAX_TYPE (1048575), \
+      or with --kernel the running kernel's: a kernel that accepts more types is checked without the limit.
+      """,
+      valueName: "n|none"))
   var maxTypes: String?
 
   @Argument(help: "A raw BTF file, or an ELF file whose .BTF section is read.")
@@ -296,7 +369,9 @@ struct Verify: ParsableCommand {
     let mode: ValidationMode = embedded ? .embedded : .load
     var limits = KernelLimits.uapi
     if let maxTypes {
-      guard let l = KernelLimits(maxTypesText: maxTypes) else { throw fail("--max-types: '\(maxTypes)' is neither a number nor 'none'", code: 64) }
+      guard let l = KernelLimits(maxTypesText: maxTypes) else {
+        throw fail("--max-types: '\(maxTypes)' is neither a number nor 'none'", code: 64)
+      }
       limits = l
     }
     // The validator follows the kernel it is asked about: one that loads a blob over
@@ -306,7 +381,12 @@ struct Verify: ParsableCommand {
       BTFValidator.validate(bytes, mode: mode, limits: limits).first?.message == "Exceeded max num of types"
     {
       limits = .sizeOnly
-      print("\(file): the running kernel takes more than \(KernelLimits.btfMaxType) types (BTF_MAX_TYPE); checked without that limit, which older kernels enforce")
+      print(
+        """
+        \(file): the running kernel takes more than \(KernelLimits.btfMaxType) types (BTF_MAX_TYPE); checked without that limit, which \
+        older kernels enforce
+        """
+      )
     }
     // Split BTF's own header first, as the kernel checks a module's.
     let problems = input.splitHeaderProblem.map { [$0] } ?? BTFValidator.validate(bytes, mode: mode, limits: limits)
@@ -327,7 +407,8 @@ struct Verify: ParsableCommand {
         if !log.isEmpty { print(log) }
         code = Exit.invalid
       case .notPermitted(let errno):
-        standardError("rustbtf: \(file): the kernel refused BPF_BTF_LOAD for lack of privilege (errno \(errno)); run as root or with CAP_BPF")
+        standardError(
+          "rustbtf: \(file): the kernel refused BPF_BTF_LOAD for lack of privilege (errno \(errno)); run as root or with CAP_BPF")
         code = max(code, Exit.notPermitted)
       case .unavailable(let why):
         standardError("rustbtf: \(file): cannot load into the kernel: \(why)")
@@ -359,7 +440,8 @@ func readBTF(_ file: String, base: String?) throws -> BTFInput {
   guard let base else { return BTFInput(bytes: bytes) }
   let baseBytes = try BaseBTF.read(path: try LibraryPath.of(base))
   if let problem = BaseBTF.problem(baseBytes) { throw ConversionError("--btf_base \(base): \(problem.line)") }
-  return BTFInput(bytes: try SplitBTF.concatenate(base: baseBytes, split: bytes),
-                  firstSplitID: try SplitBTF.typeCount(of: baseBytes),
-                  splitHeaderProblem: BTFValidator.validateSplitHeader(bytes))
+  return BTFInput(
+    bytes: try SplitBTF.concatenate(base: baseBytes, split: bytes),
+    firstSplitID: try SplitBTF.typeCount(of: baseBytes),
+    splitHeaderProblem: BTFValidator.validateSplitHeader(bytes))
 }

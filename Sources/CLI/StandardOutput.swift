@@ -1,7 +1,7 @@
 import RustBTF
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+  @preconcurrency import Glibc
 #endif
 
 /// Standard output, checked in one place. What rustbtf prints there (reports, dumps, `verify`'s

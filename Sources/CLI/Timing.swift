@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import RustBTF
 import TypeGraph
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `--time-passes`: wall time of each pass and the graph's size after it.
 final class TimePasses: PassInstrumentation {
@@ -10,7 +11,12 @@ final class TimePasses: PassInstrumentation {
   init() {}
   func before(pass: String, graph: TypeGraph) throws { clock_gettime(CLOCK_MONOTONIC, &start) }
   func after(pass: String, graph: TypeGraph, result: PassResult) throws {
-    standardError("rustbtf: pass \(pass): \(milliseconds(since: start)), \(graph.liveCount) live types, peak RSS \(peakRSSMegabytes()) MB, \(result == .changed ? "changed" : "unchanged")")
+    standardError(
+      """
+      rustbtf: pass \(pass): \(milliseconds(since: start)), \(graph.liveCount) live types, peak RSS \(peakRSSMegabytes()) MB, \
+      \(result == .changed ? "changed" : "unchanged")
+      """
+    )
   }
 }
 

@@ -2,7 +2,7 @@ import COutOfMemory
 import RustBTF
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 // Running out of memory ends the process with one line and removes the temporary output file in

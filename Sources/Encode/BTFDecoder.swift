@@ -163,7 +163,10 @@ extension BTFDecoder {
       return TypeID(Int(v))
     }
     let v = BTFRecordView(r, rec)
-    let kind = v.kind, info = v.info, kindFlag = v.kindFlag, vlen = v.vlen
+    let kind = v.kind
+    let info = v.info
+    let kindFlag = v.kindFlag
+    let vlen = v.vlen
     var out = DecodedRecord(kind: kind, name: try names.name(v.nameOffset, &strings, "type [\(id)]"))
     if kindFlag {
       switch kind {
@@ -202,4 +205,3 @@ extension BTFDecoder {
 }
 
 /// Little-endian reads at offsets the caller has bounds-checked.
-

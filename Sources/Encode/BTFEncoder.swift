@@ -40,18 +40,19 @@ public struct BTFEncoder: Sendable {
 
     let stringBytes = strings.bytes
     if Int(strings.firstOffset) + stringBytes.count - 1 > Int(BTFWire.maxNameOffset) {
-      throw EncodeError("cannot encode: string section of \(stringBytes.count) bytes (after \(strings.firstOffset) base bytes) exceeds 16 MiB")
+      throw EncodeError(
+        "cannot encode: string section of \(stringBytes.count) bytes (after \(strings.firstOffset) base bytes) exceeds 16 MiB")
     }
     var out = ByteWriter()
     out.bytes.reserveCapacity(24 + types.bytes.count + stringBytes.count)
     out.u16(BTFWire.magic)
     out.u8(BTFWire.version)
-    out.u8(0)  // flags
+    out.u8(0) // flags
     out.u32(BTFWire.headerLength)
-    out.u32(0)  // type_off
-    out.u32(UInt32(types.bytes.count))  // type_len
-    out.u32(UInt32(types.bytes.count))  // str_off
-    out.u32(UInt32(stringBytes.count))  // str_len
+    out.u32(0) // type_off
+    out.u32(UInt32(types.bytes.count)) // type_len
+    out.u32(UInt32(types.bytes.count)) // str_off
+    out.u32(UInt32(stringBytes.count)) // str_len
     out.bytes.append(contentsOf: types.bytes)
     out.bytes.append(contentsOf: stringBytes)
     return out.bytes
@@ -83,7 +84,11 @@ public struct BTFEncoder: Sendable {
       // A DECL_TAG's string is a value, not a name: the kernel takes it at any length.
       if length > target.maxNameLength && kind != .declTag {
         throw EncodeError(
-          "cannot encode \(describe(g, id)): \(what()) is \(length) bytes long, the target allows \(target.maxNameLength); run sanitize-names first")
+          """
+          cannot encode \(describe(g, id)): \(what()) is \(length) bytes long, the target allows \(target.maxNameLength); run \
+          sanitize-names first
+          """
+        )
       }
       return try strings.offset(of: n, in: g.strings) { () throws(EncodeError) in
         throw EncodeError("cannot encode \(describe(g, id)): \(what()) contains a NUL byte")
@@ -114,9 +119,13 @@ public struct BTFEncoder: Sendable {
       var origin = ""
       if g.dieOffsets[i] != 0 { origin = " [die 0x\(String(g.dieOffsets[i], radix: 16))]" }
       throw EncodeError(
-        "cannot encode UNREPRESENTABLE '\(g.strings.string(g.names[i]))' #\(id.rawValue)\(origin) (\(DWARFTag.name(g.dwarfTags[i]))): run demote-unrepresentable first")
+        """
+        cannot encode UNREPRESENTABLE '\(g.strings.string(g.names[i]))' #\(id.rawValue)\(origin) (\(DWARFTag.name(g.dwarfTags[i]))): run \
+        demote-unrepresentable first
+        """
+      )
     case .void, .removed:
-      return  // never in the sequence
+      return // never in the sequence
     case .int:
       header(nameOff, 0, false, g.sizes[i])
       w.u32(g.auxes[i])
@@ -143,14 +152,19 @@ public struct BTFEncoder: Sendable {
       }
       header(nameOff, n, kindFlag, g.sizes[i])
       for m in range {
-        let value = g.memberValues[m], bits = g.memberBits[m]
+        let value = g.memberValues[m]
+        let bits = g.memberBits[m]
         func what() -> String { "member \(m - range.lowerBound) '\(g.strings.string(g.memberNames[m]))'" }
         w.u32(try name(g.memberNames[m], "the name of \(what())"))
         w.u32(try ref(g.memberTypes[m], "the type of \(what())"))
         if kindFlag {
           guard value < 1 << 24, bits < 256 else {
             throw EncodeError(
-              "cannot encode \(describe(g, id)): \(what()) at bit \(value) with bitfield size \(bits) does not fit BTF's 24-bit offset / 8-bit size")
+              """
+              cannot encode \(describe(g, id)): \(what()) at bit \(value) with bitfield size \(bits) does not fit BTF's 24-bit offset / \
+              8-bit size
+              """
+            )
           }
           w.u32(bits << 24 | UInt32(value))
         } else {
@@ -168,7 +182,11 @@ public struct BTFEncoder: Sendable {
         let s = Int64(bitPattern: v)
         guard v <= UInt64(UInt32.max) || (s >= Int64(Int32.min) && s <= Int64(Int32.max)) else {
           throw EncodeError(
-            "cannot encode \(describe(g, id)): enumerator '\(g.strings.string(g.memberNames[m]))' value \(v) does not fit ENUM's 32 bits; use ENUM64")
+            """
+            cannot encode \(describe(g, id)): enumerator '\(g.strings.string(g.memberNames[m]))' value \(v) does not fit ENUM's 32 bits; \
+            use ENUM64
+            """
+          )
         }
         w.u32(try name(g.memberNames[m], "an enumerator name"))
         w.u32(UInt32(truncatingIfNeeded: v))

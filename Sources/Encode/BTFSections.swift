@@ -12,7 +12,8 @@ public struct BTFSections: Sendable {
     guard bytes.count >= 2 else { return "not BTF: \(bytes.count) bytes is shorter than the BTF magic" }
     let magic = UInt16(bytes[0]) | UInt16(bytes[1]) << 8
     if magic == BTFWire.magic || magic == 0x9FEB { return nil }
-    let elf = bytes.starts(with: [0x7f, 0x45, 0x4c, 0x46])
+    let elf =
+      bytes.starts(with: [0x7f, 0x45, 0x4c, 0x46])
       ? " (an ELF file: raw BTF is its .BTF section, `objcopy -O binary --only-section=.BTF FILE OUT.btf`)" : ""
     return "not BTF: magic 0x\(String(magic, radix: 16)), expected 0xeb9f\(elf)"
   }
@@ -29,8 +30,10 @@ public struct BTFSections: Sendable {
     guard hdrLen >= 24, hdrLen <= bytes.count else {
       throw EncodeError("bad BTF header: hdr_len \(hdrLen) with a blob of \(bytes.count) bytes")
     }
-    let typeOff = Int(r.u32(8)), typeLen = Int(r.u32(12))
-    let strOff = Int(r.u32(16)), strLen = Int(r.u32(20))
+    let typeOff = Int(r.u32(8))
+    let typeLen = Int(r.u32(12))
+    let strOff = Int(r.u32(16))
+    let strLen = Int(r.u32(20))
     let body = bytes.count - hdrLen
     guard typeOff <= body, typeLen <= body - typeOff else {
       throw EncodeError("bad BTF header: type section \(typeOff)+\(typeLen) exceeds the \(body) bytes after the header")

@@ -52,7 +52,7 @@ public enum DistilledBase {
   public static func distill(split splitBytes: [UInt8], base baseBytes: [UInt8]) throws(EncodeError) -> Result {
     let base = try WireBTF(baseBytes, what: "base BTF")
     let split = try WireBTF(splitBytes, firstID: base.endID, firstStringOffset: base.stringLength, what: "split BTF")
-    let splitStart = base.endID  // libbpf's split_start_id
+    let splitStart = base.endID // libbpf's split_start_id
 
     // 1. The base types the split needs: `map[id] != 0` once found.
     var map = [UInt32](repeating: 0, count: splitStart)
@@ -73,7 +73,11 @@ public enum DistilledBase {
         break
       default:
         throw EncodeError(
-          "cannot distil the base: type [\(from)] refers to base type [\(id)] \(kind.btfName) '\(base.text(at: base.nameOffset(rec)))', which a distilled base cannot describe")
+          """
+          cannot distil the base: type [\(from)] refers to base type [\(id)] \(kind.btfName) '\(base.text(at: base.nameOffset(rec)))', \
+          which a distilled base cannot describe
+          """
+        )
       }
       map[Int(id)] = id
       // A named struct or union is described by its name and size alone.
@@ -86,7 +90,9 @@ public enum DistilledBase {
     while let id = follow.popLast() {
       try WireFields.typeIDs(base.record(id)) { (at) throws(EncodeError) in
         let ref = base.reader.u32(at)
-        if Int(ref) >= splitStart { throw EncodeError("base BTF: type [\(id)] refers to type \(ref), but there are only \(splitStart - 1) types") }
+        if Int(ref) >= splitStart {
+          throw EncodeError("base BTF: type [\(id)] refers to type \(ref), but there are only \(splitStart - 1) types")
+        }
         try need(ref, from: id)
       }
     }
@@ -106,19 +112,19 @@ public enum DistilledBase {
         baseTypes.bytes.append(contentsOf: base.bytes[rec.pos..<rec.pos + base.length(rec)])
         baseTypes.set32(start, try name())
       case .structure, .union, .enumeration, .enum64:
-        if nameOff == 0 { continue }  // anonymous: whole, in the split
+        if nameOff == 0 { continue } // anonymous: whole, in the split
         baseTypes.u32(try name())
         // libbpf's btf_add_composite / btf__add_enum: no members, no kind_flag; ENUM64 as ENUM.
         let written: Kind = kind == .enum64 ? .enumeration : kind
         baseTypes.u32(BTFInfo(kind: written, vlen: 0, kindFlag: false).word)
         baseTypes.u32(base.sizeOrType(rec))
       default:
-        continue  // a reference type: whole, in the split
+        continue // a reference type: whole, in the split
       }
       map[id] = nextID
       nextID += 1
     }
-    let distilledCount = Int(nextID)  // void included
+    let distilledCount = Int(nextID) // void included
 
     // 3. The split: its own types, then the base types that moved, with strings placed.
     var strings = WireStrings(firstOffset: UInt32(baseStrings.bytes.count), leadingNUL: false)

@@ -48,14 +48,14 @@ public enum KindLayout {
     out.bytes.reserveCapacity(btf.count + 8 + layout.count)
     out.u16(BTFWire.magic)
     out.u8(BTFWire.version)
-    out.u8(0)  // flags
+    out.u8(0) // flags
     out.u32(UInt32(headerLength))
-    out.u32(0)  // type_off
+    out.u32(0) // type_off
     out.u32(UInt32(s.types.count))
-    out.u32(UInt32(s.types.count + layout.count))  // str_off
+    out.u32(UInt32(s.types.count + layout.count)) // str_off
     out.u32(UInt32(s.strings.count))
-    out.u32(UInt32(s.types.count))  // layout_off
-    out.u32(UInt32(layout.count))  // layout_len
+    out.u32(UInt32(s.types.count)) // layout_off
+    out.u32(UInt32(layout.count)) // layout_len
     out.bytes += btf[s.types]
     out.bytes += layout
     out.bytes += btf[s.strings]
@@ -79,7 +79,8 @@ public enum KindLayout {
     let s = try BTFSections(btf)
     guard s.headerLength >= headerLength else { return nil }
     let r = ByteReader(bytes: btf)
-    let off = Int(r.u32(24)), len = Int(r.u32(28))
+    let off = Int(r.u32(24))
+    let len = Int(r.u32(28))
     if len == 0 { return nil }
     let body = btf.count - s.headerLength
     guard off <= body, len <= body - off else {

@@ -30,8 +30,10 @@ public struct LazySplitBase {
   /// `metaChecked`: the caller has checked every record as the kernel checks vmlinux's BTF at
   /// boot (`BaseBTF.problem`: kinds, sizes, names), so only what that leaves out is checked here,
   /// every reference in range.
-  public init(_ base: [UInt8], strings index: StringSectionIndex? = nil, metaChecked: Bool = false,
-              graph: inout TypeGraph) throws(EncodeError) {
+  public init(
+    _ base: [UInt8], strings index: StringSectionIndex? = nil, metaChecked: Bool = false,
+    graph: inout TypeGraph
+  ) throws(EncodeError) {
     let sections = try BTFSections(base)
     bytes = base
     records = try BTFDecoder.records(base, sections.types)
@@ -48,7 +50,7 @@ public struct LazySplitBase {
     for k in stride(from: records.count, through: 1, by: -1) {
       var off = r.u32(records[k - 1].pos)
       if off == 0 { continue }
-      guard Int(off) < stringLength else { continue }  // reported when decoded
+      guard Int(off) < stringLength else { continue } // reported when decoded
       if strings.duplicates > 0, let first = canonicalOffset(off) { off = first }
       named.prepend(k, key: UInt64(off))
     }
@@ -225,7 +227,7 @@ public struct LazySplitBase {
 /// keys and the first id of each, and a chain through the others.
 struct IDChains {
   private var keys: ContiguousArray<UInt64>
-  private var first: ContiguousArray<Int32>  // 0: empty slot
+  private var first: ContiguousArray<Int32> // 0: empty slot
   private var next: ContiguousArray<Int32>
 
   /// Room for ids 1...`ids`.

@@ -33,7 +33,8 @@ public enum SplitBTF {
   /// running kernel about the split's header as well. For split BTF as encoders write it
   /// (24-byte header, types then strings) this is the plain concatenation.
   public static func concatenate(base: [UInt8], split: [UInt8]) throws(EncodeError) -> [UInt8] {
-    let b = try BTFSections(base), s = try BTFSections(split)
+    let b = try BTFSections(base)
+    let s = try BTFSections(split)
     let typeLength = b.types.count + s.types.count
     let stringLength = b.strings.count + s.strings.count
     guard typeLength <= Int(UInt32.max), stringLength <= Int(UInt32.max),

@@ -35,7 +35,8 @@ public enum SplitRelocation {
     let dist = try WireBTF(distilledBase, what: "distilled base BTF")
     let base = try WireBTF(baseBytes, what: "base BTF")
     let split = try WireBTF(splitBytes, firstID: dist.endID, firstStringOffset: dist.stringLength, what: "split BTF")
-    let distCount = dist.endID, baseCount = base.endID  // void included
+    let distCount = dist.endID
+    let baseCount = base.endID // void included
     let total = split.endID
 
     // btf_relocate_validate_distilled_base
@@ -56,7 +57,11 @@ public enum SplitRelocation {
     for id in distCount..<total { map[id] = UInt32(id + baseCount - distCount) }
 
     // The distilled types by (name, size descending), as the kernel sorts them.
-    struct Entry { var name: Range<Int>; var size: UInt32; var id: Int }
+    struct Entry {
+      var name: Range<Int>
+      var size: UInt32
+      var id: Int
+    }
     var entries: [Entry] = []
     entries.reserveCapacity(distCount)
     for id in 1..<distCount {
@@ -65,7 +70,8 @@ public enum SplitRelocation {
     }
     func precedes(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool { a.lexicographicallyPrecedes(b) }
     entries.sort { x, y in
-      let a = dist.bytes[x.name], b = dist.bytes[y.name]
+      let a = dist.bytes[x.name]
+      let b = dist.bytes[y.name]
       if a != b { return precedes(a, b) }
       return x.size > y.size
     }
@@ -98,7 +104,8 @@ public enum SplitRelocation {
     // btf_relocate_map_distilled_base: composite names the base has more than once.
     var nameCount = [UInt8](repeating: 0, count: base.stringLength)
     for rec in base.records {
-      let k = base.kind(rec), off = Int(base.nameOffset(rec))
+      let k = base.kind(rec)
+      let off = Int(base.nameOffset(rec))
       if (k == .structure || k == .union) && off != 0 && off < nameCount.count && nameCount[off] < 255 { nameCount[off] += 1 }
     }
     var strMap = [UInt32](repeating: 0, count: dist.stringLength)
@@ -117,10 +124,12 @@ public enum SplitRelocation {
       let name = base.bytes[try base.string(at: nameOff)]
       let size = base.sizeOrType(rec)
       // The first entry of this name (and size), then every equal one.
-      var low = 0, high = entries.count
+      var low = 0
+      var high = entries.count
       while low < high {
         let mid = (low + high) / 2
-        let e = entries[mid], en = dist.bytes[e.name]
+        let e = entries[mid]
+        let en = dist.bytes[e.name]
         let before = en != name ? precedes(en, name) : (needsSize && e.size > size)
         if before { low = mid + 1 } else { high = mid }
       }
@@ -151,7 +160,11 @@ public enum SplitRelocation {
         }
         if map[e.id] != 0 && map[e.id] != embedded {
           throw EncodeError(
-            "distilled base BTF type '\(String(decoding: name, as: UTF8.self))' [\(e.id)], size \(size) has multiple candidates of the same size (ids [\(id), \(map[e.id])]) in base BTF")
+            """
+            distilled base BTF type '\(String(decoding: name, as: UTF8.self))' [\(e.id)], size \(size) has multiple candidates of the \
+            same size (ids [\(id), \(map[e.id])]) in base BTF
+            """
+          )
         }
         map[e.id] = UInt32(id)
         strMap[Int(dist.nameOffset(d))] = nameOff
@@ -160,7 +173,11 @@ public enum SplitRelocation {
     for id in 1..<distCount where map[id] == 0 || map[id] == embedded {
       let rec = dist.record(id)
       throw EncodeError(
-        "distilled base BTF type '\(dist.text(at: dist.nameOffset(rec)))' [\(id)] is not mapped to base BTF id (\(describeDistilled(dist, rec, embedded: map[id] == embedded)))")
+        """
+        distilled base BTF type '\(dist.text(at: dist.nameOffset(rec)))' [\(id)] is not mapped to base BTF id \
+        (\(describeDistilled(dist, rec, embedded: map[id] == embedded)))
+        """
+      )
     }
 
     // The split, rewritten.
@@ -171,7 +188,9 @@ public enum SplitRelocation {
       let at = BTFDecoder.RecordPosition(pos: rec.pos - split.sections.types.lowerBound, info: rec.info)
       try WireFields.typeIDs(at) { (field) throws(EncodeError) in
         let v = Int(types.get32(field))
-        guard v < total else { throw EncodeError("split BTF: type [\(split.firstID + k)] refers to type \(v), but there are only \(total - 1) types") }
+        guard v < total else {
+          throw EncodeError("split BTF: type [\(split.firstID + k)] refers to type \(v), but there are only \(total - 1) types")
+        }
         types.set32(field, map[v])
       }
       try WireFields.strings(at) { (field) throws(EncodeError) in

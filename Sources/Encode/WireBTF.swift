@@ -55,7 +55,8 @@ struct WireBTF {
   func string(at offset: UInt32) throws(EncodeError) -> Range<Int> {
     let local = Int(offset) - firstStringOffset
     guard local >= 0, local < stringLength else {
-      throw EncodeError("\(what): string offset \(offset) lies outside its string section (\(firstStringOffset)..<\(firstStringOffset + stringLength))")
+      throw EncodeError(
+        "\(what): string offset \(offset) lies outside its string section (\(firstStringOffset)..<\(firstStringOffset + stringLength))")
     }
     let start = sections.strings.lowerBound + local
     var end = start
@@ -82,7 +83,9 @@ enum WireFields {
   /// Which type-id field of a record: the `type` word, a fixed word (ARRAY's element, index),
   /// an entry's.
   enum Slot {
-    case typeWord, fixed(Int), entry(Int)
+    case typeWord
+    case fixed(Int)
+    case entry(Int)
     /// How the decoder's messages name the field ("element type", "member 3"…).
     func text(_ kind: Kind) -> String {
       switch self {
@@ -137,11 +140,11 @@ extension ByteWriter {
   mutating func btfHeader(typeLength: Int, stringLength: Int) {
     u16(BTFWire.magic)
     u8(BTFWire.version)
-    u8(0)  // flags
+    u8(0) // flags
     u32(BTFWire.headerLength)
-    u32(0)  // type_off
+    u32(0) // type_off
     u32(UInt32(typeLength))
-    u32(UInt32(typeLength))  // str_off
+    u32(UInt32(typeLength)) // str_off
     u32(UInt32(stringLength))
   }
 }

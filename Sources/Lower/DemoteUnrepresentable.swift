@@ -12,7 +12,10 @@ import TypeGraph
 /// | `DW_TAG_immutable_type` | CONST |
 /// | zero-sized base types (Rust `()`, `!`) | empty STRUCT of size 0 (an INT of size 0 cannot be an array element) |
 /// | enumeration of a size other than 1, 2, 4, 8 (`#[repr(u128)]`) | INT of that size |
-/// | everything else (`DW_TAG_variant_part`, `DW_TAG_variant`, unspecified types, base types wider than 128 bits, pointers to members, string and set types, complex floats) | void |
+/// | everything else (below) | void |
+///
+/// Everything else: `DW_TAG_variant_part`, `DW_TAG_variant`, unspecified types, base types wider
+/// than 128 bits, pointers to members, string and set types, complex floats.
 public struct DemoteUnrepresentable: Pass {
   public static let name = "demote-unrepresentable"
   public static let summary = "map DWARF constructs BTF cannot represent to the nearest BTF kind, or demote them to void"

@@ -86,8 +86,10 @@ extension LowerRust.Reason {
     case .variantStructNamedAfterEnum(let e): return [.text("variant struct of "), .code(e), .text(", named after its enum")]
     case .foldedIntoEnum: return [.text("a variant part or variant of a data-carrying enum, now members of the enum's union")]
     case .unsizedTail(let m, let bytes):
-      return [.text("member "), .name(m),
-              .text(" starts at the end of the \(bytes)-byte struct: an unsized tail, kept as a zero-length array of its element type")]
+      return [
+        .text("member "), .name(m),
+        .text(" starts at the end of the \(bytes)-byte struct: an unsized tail, kept as a zero-length array of its element type"),
+      ]
     case .repeatedMember(let m):
       return [.text("member "), .name(m), .text(" repeats an earlier member (same name, type and offset); the copy is dropped")]
     case .rustBaseTypeAsTypedef(let bytes, let encoding, let cName):
@@ -98,8 +100,10 @@ extension LowerRust.Reason {
       case .signedInt: what = "signed INT"
       case .unsignedInt: what = "unsigned INT"
       }
-      return [.text("Rust base type made a TYPEDEF of the \(bytes)-byte \(what) "), .name(cName),
-              .text(", since C tools read INT and FLOAT names as C types")]
+      return [
+        .text("Rust base type made a TYPEDEF of the \(bytes)-byte \(what) "), .name(cName),
+        .text(", since C tools read INT and FLOAT names as C types"),
+      ]
     }
   }
 }

@@ -8,7 +8,8 @@ import TypeGraph
 /// Each step touches Rust nodes only (`NodeFlags.rust`): C input is left exactly as it was.
 public struct LowerRust: Pass {
   public static let name = "lower-rust"
-  public static let summary = "encode Rust enums with their discriminant and variants, Rust base types and unsized tails as BTF can carry them"
+  public static let summary =
+    "encode Rust enums with their discriminant and variants, Rust base types and unsized tails as BTF can carry them"
 
   public init() {}
 

@@ -39,7 +39,7 @@ enum RustBaseTypes {
       default: return nil
       }
     }
-    guard kind == .int, aux & 0x00ff_ffff == size * 8 else { return nil }  // no own bit size or offset
+    guard kind == .int, aux & 0x00ff_ffff == size * 8 else { return nil } // no own bit size or offset
     let encoding = aux >> 24
     if encoding & 4 != 0 {
       return size == 1 ? CType(kind: .int, spellings: ["_Bool"], encoding: 4) : nil
@@ -52,7 +52,7 @@ enum RustBaseTypes {
     case (1, true): spellings = ["signed char"]
     case (2, false): spellings = ["unsigned short", "short unsigned int"]
     case (2, true): spellings = ["short", "short int"]
-    case (4, false): spellings = ["unsigned int"]  // also Rust's `char`, a Unicode scalar value
+    case (4, false): spellings = ["unsigned int"] // also Rust's `char`, a Unicode scalar value
     case (4, true): spellings = ["int"]
     case (8, false): spellings = pointerSized ? ["unsigned long", "long unsigned int"] : ["unsigned long long", "long long unsigned int"]
     case (8, true): spellings = pointerSized ? ["long", "long int"] : ["long long", "long long int"]
@@ -66,7 +66,7 @@ enum RustBaseTypes {
   /// Returns whether the graph changed.
   static func lower(_ graph: inout TypeGraph, pass: String) -> Bool {
     var targets: [CType: TypeID] = [:]
-    var spellingsInC: Set<String>? = nil  // "name/size" of the C units' INTs and FLOATs, built on first use
+    var spellingsInC: Set<String>? = nil // "name/size" of the C units' INTs and FLOATs, built on first use
     var changed = false
     for id in graph.ids {
       let kind = graph.kind(id)
@@ -86,7 +86,8 @@ enum RustBaseTypes {
           aux: c.kind == .int ? c.encoding << 24 | size * 8 : 0, flags: [.rust, .synthesized])
         targets[c] = target
       }
-      graph.rewrite(id, as: .init(kind: .typedef, ref: target), pass: pass,
+      graph.rewrite(
+        id, as: .init(kind: .typedef, ref: target), pass: pass,
         reason: LowerRust.Reason.rustBaseTypeAsTypedef(bytes: size, encoding: encoding(c), cName: graph.nameString(target)))
       changed = true
     }

@@ -31,7 +31,7 @@ enum RustEnums {
   /// Returns whether the graph changed.
   static func lower(_ graph: inout TypeGraph, pass: String) -> Bool {
     var changed = false
-    let end = graph.count  // nodes added here are never enums to lower
+    let end = graph.count // nodes added here are never enums to lower
     for i in 1..<end {
       let id = TypeID(i)
       guard graph.kind(id) == .structure, graph.flags(id).contains(.rust) else { continue }
@@ -85,7 +85,10 @@ enum RustEnums {
           dropped.append(.init(name: graph.strings.string(field.name), byte: field.bitField.byteOffset))
           continue
         }
-        variants.append(Variant(name: variantName(field, graph), original: field.name, type: field.type, value: entry.discriminantValue, flags: flags, wideValue: entry.name))
+        variants.append(
+          Variant(
+            name: variantName(field, graph), original: field.name, type: field.type, value: entry.discriminantValue, flags: flags,
+            wideValue: entry.name))
       }
     }
 
@@ -94,7 +97,8 @@ enum RustEnums {
       let old = graph.name(v.type)
       let qualified = graph.strings.intern(enumName + "::" + graph.strings.string(old))
       guard old != qualified else { continue }
-      graph.rename(v.type, to: qualified, scope: scope, pass: pass, reason: LowerRust.Reason.variantStructNamedAfterEnum(enumName: enumName))
+      graph.rename(
+        v.type, to: qualified, scope: scope, pass: pass, reason: LowerRust.Reason.variantStructNamedAfterEnum(enumName: enumName))
     }
 
     // The union of the variants, with the discriminant in an anonymous struct of its own.
@@ -165,7 +169,7 @@ enum RustEnums {
       var value = v.value
       if bits < 64 {
         value &= (1 << bits) - 1
-        if signed && value >> (bits - 1) != 0 { value |= ~((1 << bits) - 1) }  // sign-extend
+        if signed && value >> (bits - 1) != 0 { value |= ~((1 << bits) - 1) } // sign-extend
       }
       enumerators.append(Member(name: v.name, value: value))
     }

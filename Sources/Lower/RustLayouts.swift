@@ -18,7 +18,7 @@ enum RustLayouts {
   /// Returns whether the graph changed.
   static func lower(_ graph: inout TypeGraph, pass: String) -> Bool {
     var changed = dropRepeatedMembers(&graph, pass: pass)
-    var arrays: [TypeID: TypeID] = [:]  // element -> its zero-length array, one per element type
+    var arrays: [TypeID: TypeID] = [:] // element -> its zero-length array, one per element type
     let end = graph.count
     for i in 1..<end {
       let id = TypeID(i)
@@ -36,7 +36,8 @@ enum RustLayouts {
           arrays[element] = array
         }
         let name = graph.strings.string(graph.memberNames[m])
-        graph.retypeMember(of: id, at: m - graph.memberRange(id).lowerBound, to: array, pass: pass,
+        graph.retypeMember(
+          of: id, at: m - graph.memberRange(id).lowerBound, to: array, pass: pass,
           reason: LowerRust.Reason.unsizedTail(member: name, structBytes: structBits / 8))
         changed = true
       }
@@ -60,8 +61,10 @@ extension RustLayouts {
         if m.name.isEmpty || seen.insert(m).inserted {
           kept.append(m)
         } else {
-          dropped.append(.init(index: kept.count + dropped.count, name: m.name,
-                               reason: LowerRust.Reason.repeatedMember(member: graph.strings.string(m.name))))
+          dropped.append(
+            .init(
+              index: kept.count + dropped.count, name: m.name,
+              reason: LowerRust.Reason.repeatedMember(member: graph.strings.string(m.name))))
         }
       }
       guard !dropped.isEmpty else { continue }

@@ -62,8 +62,10 @@ extension Dedup {
       let id = TypeID(i)
       guard let family = Self.forwardFamily(g, id), !g.name(id).isEmpty else { continue }
       let forward = Self.isForward(g, id)
-      if forward { forwards += 1 } else if g.flags(id).contains(.declaration) && g.kind(id) != .forward && g.memberCount(id) == 0 {
-        continue  // a declaration that is neither a FWD nor an enum declaration (kept as is)
+      if forward {
+        forwards += 1
+      } else if g.flags(id).contains(.declaration) && g.kind(id) != .forward && g.memberCount(id) == 0 {
+        continue // a declaration that is neither a FWD nor an enum declaration (kept as is)
       }
       var h = mix(UInt64(family), UInt64(UInt32(bitPattern: g.name(id).rawValue)))
       h = mix(h, UInt64(UInt32(bitPattern: g.scopes[i].rawValue)))

@@ -140,7 +140,8 @@ private struct BasePairs {
     var same = true
     walk: while let (m, b) = stack.popLast() {
       if m == b { continue }
-      let mVoid = m.isVoid || g.kind(m) == .void, bVoid = b.isVoid || g.kind(b) == .void
+      let mVoid = m.isVoid || g.kind(m) == .void
+      let bVoid = b.isVoid || g.kind(b) == .void
       if mVoid || bVoid {
         if mVoid && bVoid { continue }
         same = false
@@ -148,14 +149,20 @@ private struct BasePairs {
       }
       // A base node on the module's side (a forward resolved to the base) equals only itself,
       // and so does a module node on the base's side (a base forward resolved to the module).
-      guard m.index < matched.count, b.index >= matched.count else { same = false; break walk }
+      guard m.index < matched.count, b.index >= matched.count else {
+        same = false
+        break walk
+      }
       if !matched[m.index].isVoid || !assumed[m.index].isVoid {
         if matched[m.index] == b || assumed[m.index] == b { continue }
         same = false
         break walk
       }
       let key = UInt64(UInt32(m.rawValue)) << 32 | UInt64(UInt32(b.rawValue))
-      guard Dedup.mayMerge(g.kind(m)), !unequal.contains(key) else { same = false; break walk }
+      guard Dedup.mayMerge(g.kind(m)), !unequal.contains(key) else {
+        same = false
+        break walk
+      }
       try base.decode(b, in: &g)
       guard Dedup().labelsEqual(g, m, b) else {
         unequal.insert(key)
@@ -221,9 +228,13 @@ private struct BasePairs {
       guard Dedup().labelsEqual(g, m, node) else { continue }
       var same = true
       for k in 0..<g.referenceCount(of: m) {
-        let r = g.reference(of: m, at: k), s = g.reference(of: node, at: k)
+        let r = g.reference(of: m, at: k)
+        let s = g.reference(of: node, at: k)
         if r == s { continue }
-        guard let stand = standIn(r, g), stand == s || (stand.isVoid && g.kind(s) == .void) else { same = false; break }
+        guard let stand = standIn(r, g), stand == s || (stand.isVoid && g.kind(s) == .void) else {
+          same = false
+          break
+        }
       }
       if same {
         matched[m.index] = node

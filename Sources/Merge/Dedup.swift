@@ -130,7 +130,7 @@ public struct Dedup: Pass {
         let id = TypeID(i)
         let c = Int(current[i])
         if c == 0 { continue }
-        if !Self.mayMerge(g.kind(id)) {  // void nodes are class 0, skipped above
+        if !Self.mayMerge(g.kind(id)) { // void nodes are class 0, skipped above
           next[i] = table.unique()
           continue
         }
@@ -261,7 +261,7 @@ public struct Dedup: Pass {
           return true
         }
         groupOf[t] = group
-        if group > known {  // a new group: listed under its class
+        if group > known { // a new group: listed under its class
           groupSize.append(0)
           groupNext.append(0)
           if inBatch[Int(c)] == 0 { touched.append(c) }
@@ -287,7 +287,7 @@ public struct Dedup: Pass {
       }
       for (t, node) in batch.enumerated() {
         let group = Int(groupOf[t])
-        guard groupFill[group] != 0 else { continue }  // its class does not split (no class that splits starts at 0: void's does)
+        guard groupFill[group] != 0 else { continue } // its class does not split (no class that splits starts at 0: void's does)
         let to = Int(groupFill[group])
         groupFill[group] += 1
         let from = Int(position[Int(node)])
@@ -371,8 +371,14 @@ public struct Dedup: Pass {
     var moduleCopy = ContiguousArray<TypeID>(repeating: .void, count: reachesModule.isEmpty ? 0 : classCount + 1)
     for i in 1..<g.count {
       let c = Int(classes[i])
-      if c == 0 { classes[i] = g.kind(TypeID(i)) == .void ? Int32(i) : 0; continue }
-      if base.contains(i) { classes[i] = Int32(i); continue }
+      if c == 0 {
+        classes[i] = g.kind(TypeID(i)) == .void ? Int32(i) : 0
+        continue
+      }
+      if base.contains(i) {
+        classes[i] = Int32(i)
+        continue
+      }
       if representative[c].isVoid { representative[c] = TypeID(i) }
       if !reachesModule.isEmpty, base.contains(representative[c].index), reachesModule[representative[c].index - base.lowerBound] {
         if moduleCopy[c].isVoid { moduleCopy[c] = TypeID(i) }
@@ -387,7 +393,8 @@ public struct Dedup: Pass {
     if !index.isVoid, g.kind(index) == .int, g.flags(index).contains(.synthesized),
       let int = plainInt(g, besides: index)
     {
-      let from = classes[index.index], to = classes[int.index]
+      let from = classes[index.index]
+      let to = classes[int.index]
       for i in 1..<g.count where classes[i] == from { classes[i] = to }
     }
     var merges = 0
@@ -413,7 +420,9 @@ public struct Dedup: Pass {
     guard let name else { return nil }
     for i in 1..<g.count {
       let id = TypeID(i)
-      if id != besides && g.kind(id) == .int && g.name(id) == name && g.size(id) == 4 && g.intEncoding(id) == TypeGraph.IntEncoding(isSigned: true, bits: 32) {
+      if id != besides && g.kind(id) == .int && g.name(id) == name && g.size(id) == 4
+        && g.intEncoding(id) == TypeGraph.IntEncoding(isSigned: true, bits: 32)
+      {
         return id
       }
     }
@@ -472,7 +481,7 @@ func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
 /// cache; node, class and hash of a slot share one 16-byte entry (one cache line per probe).
 struct ClassTable {
   private struct Slot {
-    var node: Int32 = 0  // node index + 1, 0 empty
+    var node: Int32 = 0 // node index + 1, 0 empty
     var cls: Int32 = 0
     var hash: UInt64 = 0
   }

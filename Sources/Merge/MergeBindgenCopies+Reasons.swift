@@ -14,7 +14,9 @@ extension MergeBindgenCopies.Reason {
   public var pieces: [ReasonPiece] {
     switch self {
     case .sameLayout:
-      return [.text("bindgen's copy of a C type with the same layout (kind, size, member names, offsets and sizes): merged into the C type")]
+      return [
+        .text("bindgen's copy of a C type with the same layout (kind, size, member names, offsets and sizes): merged into the C type")
+      ]
     }
   }
 }

@@ -20,7 +20,8 @@ import TypeGraph
 /// - Complexity: O(nodes + members); only names some copy has are indexed.
 public struct MergeBindgenCopies: Pass, MergesIntoSplitBase {
   public static let name = "merge-bindgen-copies"
-  public static let summary = "merge the Rust bindings crate's copies of C structs and unions into the C types when their layouts are the same"
+  public static let summary =
+    "merge the Rust bindings crate's copies of C structs and unions into the C types when their layouts are the same"
 
   public init() {}
 

@@ -16,8 +16,14 @@ enum PrototypeShape {
   private static let maxDepth = 8
 
   private static func describe(_ id: TypeID, _ g: TypeGraph, depth: Int, into out: inout String) {
-    if id.isVoid { out += "void"; return }
-    if depth > maxDepth { out += "…"; return }
+    if id.isVoid {
+      out += "void"
+      return
+    }
+    if depth > maxDepth {
+      out += "…"
+      return
+    }
     let k = g.kind(id)
     switch k {
     case .pointer, .const, .volatile, .restrict, .typeTag:
@@ -31,7 +37,10 @@ enum PrototypeShape {
       for (n, i) in g.memberRange(id).enumerated() {
         if n > 0 { out += ", " }
         let t = g.memberTypes[i]
-        if t.isVoid && i == g.memberRange(id).upperBound - 1 { out += "..."; continue }
+        if t.isVoid && i == g.memberRange(id).upperBound - 1 {
+          out += "..."
+          continue
+        }
         describe(t, g, depth: depth + 1, into: &out)
       }
       out += ") -> "
@@ -74,14 +83,22 @@ enum PrototypeShape {
   }
 
   private static func typesMatch(_ a0: TypeID, _ b0: TypeID, _ g: TypeGraph, depth: Int) -> Bool {
-    var a = a0, b = b0
+    var a = a0
+    var b = b0
     for _ in 0..<64 {
       if a == b { return true }
       if a.isVoid || b.isVoid { return false }
-      let ka = family(a, g), kb = family(b, g)
+      let ka = family(a, g)
+      let kb = family(b, g)
       if ka != kb {
-        if ka == .const { a = g.ref(a); continue }
-        if kb == .const { b = g.ref(b); continue }
+        if ka == .const {
+          a = g.ref(a)
+          continue
+        }
+        if kb == .const {
+          b = g.ref(b)
+          continue
+        }
         return false
       }
       switch ka {
@@ -99,7 +116,8 @@ enum PrototypeShape {
         a = g.ref(a)
         b = g.ref(b)
       case .functionProto:
-        let ra = g.memberRange(a), rb = g.memberRange(b)
+        let ra = g.memberRange(a)
+        let rb = g.memberRange(b)
         guard ra.count == rb.count, depth < 8 else { return false }
         if !typesMatch(g.ref(a), g.ref(b), g, depth: depth + 1) { return false }
         for (i, j) in zip(ra, rb) where !typesMatch(g.memberTypes[i], g.memberTypes[j], g, depth: depth + 1) {

@@ -36,8 +36,10 @@ extension PruneDependents.Reason {
   public var pieces: [ReasonPiece] {
     switch self {
     case .byValueCycle(let n):
-      return [.text("part of a by-value reference cycle (through \(n.kind) "), .name(n.name),
-              .text(" \(n.id) [die \(ReasonPiece.hex(n.dieOffset))])")]
+      return [
+        .text("part of a by-value reference cycle (through \(n.kind) "), .name(n.name),
+        .text(" \(n.id) [die \(ReasonPiece.hex(n.dieOffset))])"),
+      ]
     case .memberOpaque(let m, let bytes, let namedAs):
       return Self.member(m) + [.text(" has no BTF type; kept as \(bytes) opaque bytes")] + Self.named(namedAs)
     case .memberUnsizedDropped(let m): return Self.member(m) + [.text(" has no BTF type and no size; dropped")]

@@ -40,7 +40,8 @@ public struct PruneDependents: Pass, RepairsCuts {
 
   public static let descriptor = PassDescriptor(
     PruneDependents.self,
-    parameterHelp: "policy=keep-layout|strict (default keep-layout: opaque bytes of the same size; strict: demote the holder to void instead)"
+    parameterHelp:
+      "policy=keep-layout|strict (default keep-layout: opaque bytes of the same size; strict: demote the holder to void instead)"
   ) { params in
     try params.checkKnown(["policy"])
     return PruneDependents(policy: try params.choice("policy", default: Policy.keepLayout))
@@ -129,8 +130,10 @@ public struct PruneDependents: Pass, RepairsCuts {
           members[i].type = opaque.array(bytes: bytes, in: &graph)
           members[i].bits = 0
           let named = nameIfAnonymous(&members, i, &graph)
-          changes.append(.init(index: i, name: m.name, action: .replacedByOpaque,
-            reason: Reason.memberOpaque(label(m, graph), bytes: bytes, namedAs: named), cause: cause))
+          changes.append(
+            .init(
+              index: i, name: m.name, action: .replacedByOpaque,
+              reason: Reason.memberOpaque(label(m, graph), bytes: bytes, namedAs: named), cause: cause))
           i += 1
         } else {
           members.remove(at: i)
@@ -144,8 +147,10 @@ public struct PruneDependents: Pass, RepairsCuts {
         members[i].type = opaque.array(bytes: size, in: &graph)
         members[i].bits = 0
         let named = nameIfAnonymous(&members, i, &graph)
-        changes.append(.init(index: i, name: m.name, action: .replacedByOpaque,
-          reason: Reason.floatMisaligned(label(m, graph), bytes: size, namedAs: named)))
+        changes.append(
+          .init(
+            index: i, name: m.name, action: .replacedByOpaque,
+            reason: Reason.floatMisaligned(label(m, graph), bytes: size, namedAs: named)))
         i += 1
       }
     }
@@ -181,8 +186,9 @@ public struct PruneDependents: Pass, RepairsCuts {
       var shape = graph.shape(id)
       shape.ref = opaque.byte(in: &graph)
       shape.aux = UInt32(clamping: total)
-      graph.rewrite(id, as: shape, pass: Self.name, reason: Reason.elementsOpaque(bytes: total),
-                    cause: cause, action: .replacedByOpaque)
+      graph.rewrite(
+        id, as: shape, pass: Self.name, reason: Reason.elementsOpaque(bytes: total),
+        cause: cause, action: .replacedByOpaque)
     } else {
       graph.demote(id, pass: Self.name, reason: Reason.elementUnsized, cause: cause)
     }
@@ -285,7 +291,7 @@ struct OpaqueBytes {
   mutating func array(bytes: UInt64, in graph: inout TypeGraph) -> TypeID {
     if let a = arrays[bytes] { return a }
     let element = byte(in: &graph)
-    _ = graph.arrayIndexType()  // every ARRAY needs the graph's index type to exist
+    _ = graph.arrayIndexType() // every ARRAY needs the graph's index type to exist
     let a = graph.add(.array, ref: element, aux: UInt32(clamping: bytes), flags: .synthesized)
     arrays[bytes] = a
     return a

@@ -148,7 +148,8 @@ struct ExactMatchSelection {
     var units: [String] = []
     for n in nodes {
       let u = graph.units[n.index]
-      let name = u.rawValue >= 0 && Int(u.rawValue) < graph.compileUnits.count
+      let name =
+        u.rawValue >= 0 && Int(u.rawValue) < graph.compileUnits.count
         ? graph.strings.string(graph.compileUnits[Int(u.rawValue)].name) : "?"
       if !units.contains(name) { units.append(name) }
     }

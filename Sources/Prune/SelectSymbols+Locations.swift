@@ -90,9 +90,10 @@ struct CallAnalysis {
       let type = graph.memberTypes[members[k]]
       let size = Self.byteSize(type, graph, addressSize: addr)
       let large = twoRegisters && size > addr
-      parameters.append(Parameter(
-        location: loc, type: type, size: size, register: large ? loc.largeRegister : loc.smallRegister,
-        slots: large ? max(1, (size + addr - 1) / addr) : 1, inMemory: size > (twoRegisters ? 2 * addr : addr)))
+      parameters.append(
+        Parameter(
+          location: loc, type: type, size: size, register: large ? loc.largeRegister : loc.smallRegister,
+          slots: large ? max(1, (size + addr - 1) / addr) : 1, inMemory: size > (twoRegisters ? 2 * addr : addr)))
     }
     func expected(_ slot: Int) -> Int { slot < nr ? Int(table?[slot] ?? 255) : -1 }
     func name(_ k: Int) -> String { graph.strings.string(graph.memberNames[members[k]]) }
@@ -141,7 +142,8 @@ struct CallAnalysis {
     if let k = unexpected, !parameters.contains(where: { Self.isStruct($0.type, graph) }) {
       let e = expected(unexpectedSlot)
       out.unexpectedRegister = (
-        name(k), all.registerName(parameters[k].register), e >= 0 && e < 255 ? all.registerName(UInt8(e)) : "none")
+        name(k), all.registerName(parameters[k].register), e >= 0 && e < 255 ? all.registerName(UInt8(e)) : "none"
+      )
     }
     // ftype__has_uncertain_arg_loc: a named packed struct passed after the register arguments.
     if nr > 0 && count >= nr {
@@ -175,7 +177,7 @@ struct CallAnalysis {
     var slot = 0
     for (k, (loc, type, size)) in parameters.enumerated() {
       let scalar = isScalar(type, graph)
-      if size == 0 { continue }  // zero-sized: neither convention passes it
+      if size == 0 { continue } // zero-sized: neither convention passes it
       if isFloat(type, graph) { return (name(k), "a floating-point value, which BTF prototypes do not carry in an integer register") }
       if size > 2 * addr {
         return (name(k), "an aggregate of \(size) bytes, which the C convention copies to the stack and Rust's passes by reference")
@@ -193,12 +195,21 @@ struct CallAnalysis {
         }
         let second = loc.secondRegister
         if slots == 1 && second != unknown {
-          return (name(k), "split over \(facts.registerName(register)) and \(facts.registerName(second)), where the C convention passes it in \(facts.registerName(table[slot])) alone")
+          return (
+            name(k),
+            """
+            split over \(facts.registerName(register)) and \(facts.registerName(second)), where the C convention passes it in \
+            \(facts.registerName(table[slot])) alone
+            """
+          )
         }
         if slots == 2 && second != table[slot + 1] {
-          return (name(k), second == unknown
-            ? "its second half is in no register, where the C convention passes it in \(facts.registerName(table[slot + 1]))"
-            : "its second half is in \(facts.registerName(second)), where the C convention has \(facts.registerName(table[slot + 1]))")
+          return (
+            name(k),
+            second == unknown
+              ? "its second half is in no register, where the C convention passes it in \(facts.registerName(table[slot + 1]))"
+              : "its second half is in \(facts.registerName(second)), where the C convention has \(facts.registerName(table[slot + 1]))"
+          )
         }
       } else if !scalar && !passedAlike(type, size, graph, addressSize: addr) {
         return (name(k), "an aggregate whose DWARF location does not show the registers that carry it")
@@ -312,15 +323,15 @@ struct CallAnalysis {
       let bits = graph.memberBits[i]
       let offset = Int(graph.memberValues[i] / 8)
       let size = byteSize(m, graph, addressSize: addressSize)
-      if bits != 0 { return false }  // bitfields: pahole's hole logic, not followed here
-      if offset > end { return false }  // a hole: not packed
+      if bits != 0 { return false } // bitfields: pahole's hole logic, not followed here
+      if offset > end { return false } // a hole: not packed
       end = offset + size
       let align = naturalAlignment(m, graph, addressSize: addressSize, depth: 0)
       if align <= 1 { continue }
       maxAlign = max(maxAlign, align)
       if offset % align != 0 { return true }
     }
-    if end < Int(graph.size(type)) { return false }  // padding: not packed
+    if end < Int(graph.size(type)) { return false } // padding: not packed
     return Int(graph.size(type)) % maxAlign != 0
   }
 

@@ -61,7 +61,8 @@ struct VariableSelection {
   }
 
   static func contains(_ sorted: [TypeID], _ id: TypeID) -> Bool {
-    var lo = 0, hi = sorted.count
+    var lo = 0
+    var hi = sorted.count
     while lo < hi {
       let mid = (lo + hi) >> 1
       if sorted[mid] < id { lo = mid + 1 } else { hi = mid }

@@ -25,7 +25,8 @@ import TypeGraph
 /// FUNC_PROTO goes with it.
 public struct SelectSymbols: Pass {
   public static let name = "select-symbols"
-  public static let summary = "keep the FUNCs with an ELF function symbol (Rust ones named by it) and the per-CPU VARs in a .data..percpu DATASEC, as pahole does"
+  public static let summary =
+    "keep the FUNCs with an ELF function symbol (Rust ones named by it) and the per-CPU VARs in a .data..percpu DATASEC, as pahole does"
 
   public enum Functions: String, Sendable, CaseIterable {
     /// Functions with a defined ELF function symbol of their symbol name at their address.
@@ -96,7 +97,14 @@ public struct SelectSymbols: Pass {
 
   public static let descriptor = PassDescriptor(
     SelectSymbols.self,
-    parameterHelp: "functions=symbol|ftrace|all (default symbol: FUNCs with an ELF function symbol); variables=percpu|global|all|none (default percpu: per-CPU VARs in a .data..percpu DATASEC; global: every section's VARs, one DATASEC each, as pahole's global_var); nocall=check|drop|keep (default check: a DW_CC_nocall function with an optimized-out parameter gets no FUNC, as in pahole master; drop: none gets one); match=pahole|exact (default pahole: pahole master's rules, clones matched by base name; exact: a symbol of the function's own name at its address, no location rules)"
+    parameterHelp:
+      """
+      functions=symbol|ftrace|all (default symbol: FUNCs with an ELF function symbol); variables=percpu|global|all|none (default percpu: \
+      per-CPU VARs in a .data..percpu DATASEC; global: every section's VARs, one DATASEC each, as pahole's global_var); \
+      nocall=check|drop|keep (default check: a DW_CC_nocall function with an optimized-out parameter gets no FUNC, as in pahole master; \
+      drop: none gets one); match=pahole|exact (default pahole: pahole master's rules, clones matched by base name; exact: a symbol of \
+      the function's own name at its address, no location rules)
+      """
   ) { params in
     try params.checkKnown(["functions", "variables", "nocall", "match"])
     return SelectSymbols(

@@ -82,8 +82,12 @@ public struct Explanation {
     for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) { into[s.rawValue] = t }
     // A target merged in a later dedup run: follow to the node finally kept.
     for (s, t) in into {
-      var t = t, steps = 0
-      while let next = into[t.rawValue], steps < 64 { t = next; steps += 1 }
+      var t = t
+      var steps = 0
+      while let next = into[t.rawValue], steps < 64 {
+        t = next
+        steps += 1
+      }
       into[s] = t
     }
     mergedInto = into
@@ -225,7 +229,8 @@ public struct Explanation {
   public func subject(_ id: TypeID) -> Subject {
     let die = graph.dieOffsets[id.index]
     let unit = graph.units[id.index]
-    let cu: String? = unit == .none || Int(unit.rawValue) >= graph.compileUnits.count
+    let cu: String? =
+      unit == .none || Int(unit.rawValue) >= graph.compileUnits.count
       ? nil : graph.strings.string(graph.compileUnits[Int(unit.rawValue)].name)
     return Subject(id: id, originalName: originalName(id), kind: kindName(id), dieOffset: die == 0 ? nil : die, compileUnit: cu)
   }
@@ -257,7 +262,9 @@ public struct Explanation {
 
   private func step(_ i: Int) -> Step {
     let d = graph.decisions[i]
-    return Step(subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action), reason: d.reason.sentence, decision: i)
+    return Step(
+      subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action), reason: d.reason.sentence,
+      decision: i)
   }
 
   private func memberName(_ d: Decision) -> String? {
@@ -275,9 +282,10 @@ public struct Explanation {
     for i in 0..<log.count {
       let d = log[i]
       if let matched, !matched[d.subject.index] { continue }
-      var e = Entry(subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action),
-                    reason: d.reason.sentence, renamedTo: nil, mergedInto: nil, absorbed: 0, absorbedUnits: 0,
-                    outcome: outcome(d.subject), causes: log.causes(of: i).map(step), decision: i)
+      var e = Entry(
+        subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action),
+        reason: d.reason.sentence, renamedTo: nil, mergedInto: nil, absorbed: 0, absorbedUnits: 0,
+        outcome: outcome(d.subject), causes: log.causes(of: i).map(step), decision: i)
       if case .renamed(let from) = d.action {
         if d.member == nil {
           e.renamedTo = graph.nameString(d.subject)
@@ -327,7 +335,8 @@ public struct Explanation {
     if a.subject.originalName != b.subject.originalName {
       return a.subject.originalName.utf8.lexicographicallyPrecedes(b.subject.originalName.utf8)
     }
-    let da = a.subject.dieOffset ?? 0, db = b.subject.dieOffset ?? 0
+    let da = a.subject.dieOffset ?? 0
+    let db = b.subject.dieOffset ?? 0
     if da != db { return da < db }
     if a.subject.id != b.subject.id { return a.subject.id < b.subject.id }
     if a.decision != b.decision { return a.decision < b.decision }
@@ -338,9 +347,10 @@ public struct Explanation {
   static let mergeRow = Int.max - 1
 
   private func mergeEntry(_ s: TypeID, _ t: TypeID) -> Entry {
-    Entry(subject: subject(s), member: nil, pass: "dedup", action: "merged",
-          reason: StructurallyEqual().sentence, renamedTo: nil, mergedInto: subject(t), absorbed: 0,
-          absorbedUnits: 0, outcome: outcome(s), causes: [], decision: Self.mergeRow)
+    Entry(
+      subject: subject(s), member: nil, pass: "dedup", action: "merged",
+      reason: StructurallyEqual().sentence, renamedTo: nil, mergedInto: subject(t), absorbed: 0,
+      absorbedUnits: 0, outcome: outcome(s), causes: [], decision: Self.mergeRow)
   }
 
   private func keptEntry(_ id: TypeID, _ merges: MergeIndex) -> Entry {
@@ -348,10 +358,11 @@ public struct Explanation {
     var units = Set<Int32>()
     for s in from { units.insert(graph.units[s.index].rawValue) }
     let decided = graph.decisions.latest(for: id) != nil
-    return Entry(subject: subject(id), member: nil, pass: nil, action: "kept",
-                 reason: decided ? "kept after the decisions above" : "no pass changed it", renamedTo: nil,
-                 mergedInto: nil, absorbed: from.count, absorbedUnits: units.count, outcome: outcome(id), causes: [],
-                 decision: Int.max)
+    return Entry(
+      subject: subject(id), member: nil, pass: nil, action: "kept",
+      reason: decided ? "kept after the decisions above" : "no pass changed it", renamedTo: nil,
+      mergedInto: nil, absorbed: from.count, absorbedUnits: units.count, outcome: outcome(id), causes: [],
+      decision: Int.max)
   }
 
   /// Nodes whose original name (simple or path-qualified) or current name is one of `names`,
@@ -371,10 +382,12 @@ public struct Explanation {
     }
     for i in 1..<graph.count {
       let id = TypeID(i)
-      let orig = originalNameID(id), current = graph.name(id)
+      let orig = originalNameID(id)
+      let current = graph.name(id)
       guard wanted[orig.index] || wanted[current.index] else { continue }
       if queries.contains(Self.spaceless(graph.strings.string(orig))) || queries.contains(Self.spaceless(graph.strings.string(current)))
-        || queries.contains(Self.spaceless(originalName(id))) {
+        || queries.contains(Self.spaceless(originalName(id)))
+      {
         out[i] = true
       }
     }
@@ -477,7 +490,11 @@ public struct Explanation {
       } else if merges > 0 {
         let kept = Set(graph.decisions.mergedTargets).count
         if !first { out += "\n" }
-        out += "\(merges) merge\(merges == 1 ? "" : "s") into \(kept) kept node\(kept == 1 ? "" : "s") not listed (--explain-merges lists them per kept node; --explain NAME explains one type)\n"
+        out +=
+          """
+          \(merges) merge\(merges == 1 ? "" : "s") into \(kept) kept node\(kept == 1 ? "" : "s") not listed (--explain-merges lists them \
+          per kept node; --explain NAME explains one type)\n
+          """
         first = false
       }
     } else {
@@ -492,11 +509,13 @@ public struct Explanation {
 
   /// Whether `e` is about a node called `q` (for "not found" lines).
   public static func entry(_ e: Entry, answers query: String) -> Bool {
-    let q = spaceless(query), original = spaceless(e.subject.originalName)
-    return original == q || original.hasSuffix("::" + q) || {
-      if case .kept(_, let name, _) = e.outcome { return name == q }
-      return false
-    }() || e.renamedTo == q
+    let q = spaceless(query)
+    let original = spaceless(e.subject.originalName)
+    return original == q || original.hasSuffix("::" + q)
+      || {
+        if case .kept(_, let name, _) = e.outcome { return name == q }
+        return false
+      }() || e.renamedTo == q
   }
 
   static func uniqued(_ names: [String]) -> [String] {
@@ -536,7 +555,11 @@ public struct Explanation {
       out += "\(describe(e.subject))\n  \(describe(e.outcome))"
       out += e.reason == "no pass changed it" ? "; no pass changed it\n" : "\n"
       if e.absorbed > 0 {
-        out += "  absorbed \(e.absorbed) structurally equal cop\(e.absorbed == 1 ? "y" : "ies") from \(e.absorbedUnits) compile unit\(e.absorbedUnits == 1 ? "" : "s") by dedup\n"
+        out +=
+          """
+            absorbed \(e.absorbed) structurally equal cop\(e.absorbed == 1 ? "y" : "ies") from \(e.absorbedUnits) compile \
+          unit\(e.absorbedUnits == 1 ? "" : "s") by dedup\n
+          """
       }
       return
     }
@@ -563,7 +586,8 @@ public struct Explanation {
   public func json(filter: ExplainFilter = .all) -> String {
     // With names, the entries come grouped by name in the order asked, each saying which
     // name it answers (`query`).
-    let groups: [(query: String?, entries: [Entry])] = filter.names.isEmpty
+    let groups: [(query: String?, entries: [Entry])] =
+      filter.names.isEmpty
       ? [(nil, entries(filter: filter))]
       : Self.uniqued(filter.names).map { q in (q, entries(filter: ExplainFilter(names: [q], includeMerges: filter.includeMerges))) }
     let list = groups.flatMap { g in g.entries.map { (g.query, $0) } }
@@ -594,8 +618,10 @@ public struct Explanation {
     out += ", \"absorbed\": \(e.absorbed)"
     out += ", \"result\": "
     switch e.outcome {
-    case .kept(let kind, let name, let id): out += "{\"state\": \"kept\", \"btf_kind\": \(jsonString(kind)), \"btf_name\": \(jsonString(name)), \"btf_id\": \(id)}"
-    case .merged(_, let kind, let name, let id): out += "{\"state\": \"merged\", \"btf_kind\": \(jsonString(kind)), \"btf_name\": \(jsonString(name)), \"btf_id\": \(id)}"
+    case .kept(let kind, let name, let id):
+      out += "{\"state\": \"kept\", \"btf_kind\": \(jsonString(kind)), \"btf_name\": \(jsonString(name)), \"btf_id\": \(id)}"
+    case .merged(_, let kind, let name, let id):
+      out += "{\"state\": \"merged\", \"btf_kind\": \(jsonString(kind)), \"btf_name\": \(jsonString(name)), \"btf_id\": \(id)}"
     case .void: out += "{\"state\": \"void\", \"btf_kind\": null, \"btf_name\": null, \"btf_id\": 0}"
     case .removed: out += "{\"state\": \"removed\", \"btf_kind\": null, \"btf_name\": null, \"btf_id\": null}"
     }

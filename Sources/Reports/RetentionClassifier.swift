@@ -88,7 +88,7 @@ struct RetentionClassifier {
     case .enumeration, .enum64: kind = "enum"
     default: kind = "struct"
     }
-    let o = best!  // a record has at least one copy
+    let o = best! // a record has at least one copy
     return RetentionReport.TypeEntry(
       name: record.name, kind: kind, bytes: record.size, copies: record.copies.count, dataCarrying: dataCarrying,
       status: o.status, state: o.state, btfKind: o.btfKind, reason: o.reason, issues: o.issues)
@@ -181,8 +181,10 @@ struct RetentionClassifier {
   private func check(_ t: TypeID, record: RetentionSnapshot.Record, shape: Range<Int>) -> [MemberIssue] {
     var issues: [MemberIssue] = []
     if graph.size(t) != record.size {
-      issues.append(MemberIssue(member: "(type)", problem: .type, detail: "\(record.size) bytes in DWARF, \(graph.size(t)) in BTF",
-        reason: graph.decisions.latest(for: t).map(reason)))
+      issues.append(
+        MemberIssue(
+          member: "(type)", problem: .type, detail: "\(record.size) bytes in DWARF, \(graph.size(t)) in BTF",
+          reason: graph.decisions.latest(for: t).map(reason)))
     }
     let fields = snapshot.fields[shape]
     if record.kind == .enumeration || record.kind == .enum64 {
@@ -197,7 +199,8 @@ struct RetentionClassifier {
       case .member, .enumerator:
         _ = checkMember(f, name: .member(f.name), label: graph.strings.string(f.name), in: written, t, &issues)
       case .discriminant:
-        _ = checkMember(f, name: .discriminant(f.name), label: f.name.isEmpty ? "discriminant" : graph.strings.string(f.name),
+        _ = checkMember(
+          f, name: .discriminant(f.name), label: f.name.isEmpty ? "discriminant" : graph.strings.string(f.name),
           in: written, t, &issues)
       case .variant:
         // Labelled as `lower-rust` named it, which it recorded.
@@ -211,8 +214,10 @@ struct RetentionClassifier {
               _ = checkMember(c, name: .member(c.name), label: label + "." + graph.strings.string(c.name), in: inner, vt, &issues)
             }
           } else if !children.isEmpty {
-            issues.append(MemberIssue(member: label, problem: .type, detail: "a \(graph.kind(vt).btfName) in BTF, not a struct with the variant's fields",
-              reason: graph.decisions.latest(for: vt).map(reason)))
+            issues.append(
+              MemberIssue(
+                member: label, problem: .type, detail: "a \(graph.kind(vt).btfName) in BTF, not a struct with the variant's fields",
+                reason: graph.decisions.latest(for: vt).map(reason)))
           }
         }
         i += Int(f.children)
@@ -260,11 +265,15 @@ struct RetentionClassifier {
     let found = candidates(name, in: w)
     guard let k = found.first(where: { w.offsets[$0] == f.bitOffset }) else {
       if let k = found.first {
-        issues.append(MemberIssue(member: label, problem: .offset, detail: "bit \(f.bitOffset) in DWARF, bit \(w.offsets[k]) in BTF",
-          reason: memberDecision(w, k).map(reason)))
+        issues.append(
+          MemberIssue(
+            member: label, problem: .offset, detail: "bit \(f.bitOffset) in DWARF, bit \(w.offsets[k]) in BTF",
+            reason: memberDecision(w, k).map(reason)))
       } else {
-        issues.append(MemberIssue(member: label, problem: .missing, detail: "",
-          reason: missingReason(name, offset: f.bitOffset, in: w, owner).map(reason)))
+        issues.append(
+          MemberIssue(
+            member: label, problem: .missing, detail: "",
+            reason: missingReason(name, offset: f.bitOffset, in: w, owner).map(reason)))
       }
       return nil
     }
@@ -275,15 +284,19 @@ struct RetentionClassifier {
     if f.bytes != Field.unknownSize {
       if f.bitfield != 0 || w.bitfields[k] != 0 {
         if f.bitfield != w.bitfields[k] {
-          issues.append(MemberIssue(member: label, problem: .size, detail: "\(f.bitfield) bits in DWARF, \(w.bitfields[k]) in BTF",
-            reason: memberDecision(w, k).map(reason)))
+          issues.append(
+            MemberIssue(
+              member: label, problem: .size, detail: "\(f.bitfield) bits in DWARF, \(w.bitfields[k]) in BTF",
+              reason: memberDecision(w, k).map(reason)))
         }
       } else {
         let written = graph.byteSize(of: w.types[k])
         if written != f.bytes {
-          issues.append(MemberIssue(member: label, problem: .size,
-            detail: "\(f.bytes) bytes in DWARF, \(written.map { "\($0)" } ?? "no size") in BTF",
-            reason: memberDecision(w, k).map(reason)))
+          issues.append(
+            MemberIssue(
+              member: label, problem: .size,
+              detail: "\(f.bytes) bytes in DWARF, \(written.map { "\($0)" } ?? "no size") in BTF",
+              reason: memberDecision(w, k).map(reason)))
         }
       }
     }

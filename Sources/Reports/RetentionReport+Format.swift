@@ -1,4 +1,5 @@
 import TypeGraph
+
 /// The text and JSON of `rustbtf --stats` (README "Retention report" documents both).
 extension RetentionReport {
   /// `part` of `whole` as a percentage with one decimal, rounded down (so 100.0% means all).
@@ -28,13 +29,25 @@ extension RetentionReport {
     out += "named Rust struct, union and enum types: \(total) distinct (by qualified name and size), \(copies) in the DWARF\n"
     for s in Status.allCases {
       let n = count(s)
-      out += "  \(s.rawValue)\(String(repeating: " ", count: 9 - s.rawValue.count))\(Self.pad("\(n)", 8))  \(Self.pad(Self.percent(n, of: total), 6))\n"
+      out +=
+        """
+          \(s.rawValue)\(String(repeating: " ", count: 9 - s.rawValue.count))\(Self.pad("\(n)", 8))  \
+        \(Self.pad(Self.percent(n, of: total), 6))\n
+        """
     }
-    out += "data-carrying enums: \(dataCarryingEnums), with discriminant and every variant: \(dataCarryingEnumsComplete) (\(Self.percent(dataCarryingEnumsComplete, of: dataCarryingEnums)))\n"
+    out +=
+      """
+      data-carrying enums: \(dataCarryingEnums), with discriminant and every variant: \(dataCarryingEnumsComplete) \
+      (\(Self.percent(dataCarryingEnumsComplete, of: dataCarryingEnums)))\n
+      """
     if let with = functions.withSymbol, let emitted = functions.emittedWithSymbol {
       out += "Rust functions with an ELF symbol: \(with), written as FUNC: \(emitted) (\(Self.percent(emitted, of: with)))\n"
     }
-    out += "Rust functions with a linkage name: \(functions.withLinkageName), written as FUNC: \(functions.emitted) (\(Self.percent(functions.emitted, of: functions.withLinkageName))); Rust FUNCs in the BTF: \(functions.rustFuncsOut)\n"
+    out +=
+      """
+      Rust functions with a linkage name: \(functions.withLinkageName), written as FUNC: \(functions.emitted) \
+      (\(Self.percent(functions.emitted, of: functions.withLinkageName))); Rust FUNCs in the BTF: \(functions.rustFuncsOut)\n
+      """
     if !topReasons.isEmpty {
       out += "\nroot causes (types per cause):\n"
       for r in topReasons { out += "\(Self.pad("\(r.count)", 8))  \(r.reason)\n" }
@@ -46,7 +59,11 @@ extension RetentionReport {
       for m in functions.missing { out += "  \(m.name): \(m.reason)\n" }
     }
     if !functions.unaccountedFuncs.isEmpty {
-      out += "\nRust FUNCs in the BTF without a Rust function DIE of that linkage name (named by their ELF symbol, or without a linkage name in the DWARF):\n"
+      out +=
+        """
+        \nRust FUNCs in the BTF without a Rust function DIE of that linkage name (named by their ELF symbol, or without a linkage name in \
+        the DWARF):\n
+        """
       for n in functions.unaccountedFuncs { out += "  \(n)\n" }
     }
     let opaque = types.filter { $0.status == .opaque }
@@ -75,9 +92,21 @@ extension RetentionReport {
     let q = Self.jsonString
     let copies = types.reduce(0) { $0 + $1.copies }
     var out = "{\"input\": \(q(inputName)),\n"
-    out += "\"types\": {\"total\": \(total), \"copies\": \(copies), \"complete\": \(count(.complete)), \"opaque\": \(count(.opaque)), \"pruned\": \(count(.pruned))},\n"
+    out +=
+      """
+      \"types\": {\"total\": \(total), \"copies\": \(copies), \"complete\": \(count(.complete)), \"opaque\": \(count(.opaque)), \
+      \"pruned\": \(count(.pruned))},\n
+      """
     out += "\"data_carrying_enums\": {\"total\": \(dataCarryingEnums), \"complete\": \(dataCarryingEnumsComplete)},\n"
-    out += "\"functions\": {\"with_linkage_name\": \(functions.withLinkageName), \"emitted\": \(functions.emitted), \"with_symbol\": \(functions.withSymbol.map(String.init) ?? "null"), \"emitted_with_symbol\": \(functions.emittedWithSymbol.map(String.init) ?? "null"), \"rust_funcs_out\": \(functions.rustFuncsOut), \"missing_reasons\": \(Self.json(functions.missingReasons)), \"missing\": [" + functions.missing.map { "{\"name\": \(q($0.name)), \"reason\": \(q($0.reason))}" }.joined(separator: ", ") + "], \"unaccounted_funcs\": [" + functions.unaccountedFuncs.map(q).joined(separator: ", ") + "]},\n"
+    out +=
+      """
+      \"functions\": {\"with_linkage_name\": \(functions.withLinkageName), \"emitted\": \(functions.emitted), \"with_symbol\": \
+      \(functions.withSymbol.map(String.init) ?? "null"), \"emitted_with_symbol\": \
+      \(functions.emittedWithSymbol.map(String.init) ?? "null"), \"rust_funcs_out\": \(functions.rustFuncsOut), \"missing_reasons\": \
+      \(Self.json(functions.missingReasons)), \"missing\": [
+      """
+      + functions.missing.map { "{\"name\": \(q($0.name)), \"reason\": \(q($0.reason))}" }.joined(separator: ", ")
+      + "], \"unaccounted_funcs\": [" + functions.unaccountedFuncs.map(q).joined(separator: ", ") + "]},\n"
     out += "\"root_causes\": \(Self.json(topReasons)),\n"
     for (key, status) in [("opaque", Status.opaque), ("pruned", Status.pruned)] {
       out += "\"\(key)\": ["
@@ -105,7 +134,10 @@ extension RetentionReport {
     out += ", \"data_carrying\": \(e.dataCarrying), \"state\": \(jsonString(e.state)), \"btf_kind\": \(jsonString(e.btfKind))"
     out += ", \"reason\": \(json(e.reason)), \"issues\": ["
     out += e.issues.map {
-      "{\"member\": \(jsonString($0.member)), \"problem\": \(jsonString($0.problem.rawValue)), \"detail\": \(jsonString($0.detail)), \"reason\": \(json($0.reason))}"
+      """
+      {\"member\": \(jsonString($0.member)), \"problem\": \(jsonString($0.problem.rawValue)), \"detail\": \(jsonString($0.detail)), \
+      \"reason\": \(json($0.reason))}
+      """
     }.joined(separator: ", ")
     return out + "]}"
   }

@@ -167,7 +167,8 @@ public struct RetentionSnapshot: Sendable {
         let vm = graph.member(at: j)
         let at = out.count
         let t = graph.resolvingModifiers(vm.type)
-        out.append(Field(name: vm.name, role: .variant, typeName: graph.name(t), bitOffset: base &+ vm.bitField.offset, bytes: size(vm.type, graph)))
+        out.append(
+          Field(name: vm.name, role: .variant, typeName: graph.name(t), bitOffset: base &+ vm.bitField.offset, bytes: size(vm.type, graph)))
         if graph.kind(t) == .structure || graph.kind(t) == .union {
           appendMembers(of: t, graph, into: &out, variants: false)
         }

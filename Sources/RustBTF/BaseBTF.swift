@@ -2,7 +2,7 @@ import Encode
 import Verify
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The base BTF of a module's conversion (`--btf_base`, `Conversion.base`): vmlinux's BTF, read

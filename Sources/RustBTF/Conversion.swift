@@ -5,7 +5,7 @@ import TypeGraph
 import Verify
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The whole job: ELF -> graph -> passes -> BTF, refusing to produce BTF it knows is invalid.
@@ -30,9 +30,11 @@ public struct Conversion {
   /// Told where the conversion is, for a progress display (`rustbtf` shows one on a terminal).
   public var progress: (@Sendable (ConversionPhase) -> Void)?
 
-  public init(pipeline: PassPipeline = StandardPasses.all(), target: TargetFeatures = .linux6_1,
-              instrumentation: [any PassInstrumentation] = [], importOptions: DWARFImportOptions = .init(),
-              retentionReport: Bool = false, base: [UInt8]? = nil) {
+  public init(
+    pipeline: PassPipeline = StandardPasses.all(), target: TargetFeatures = .linux6_1,
+    instrumentation: [any PassInstrumentation] = [], importOptions: DWARFImportOptions = .init(),
+    retentionReport: Bool = false, base: [UInt8]? = nil
+  ) {
     self.pipeline = pipeline
     self.target = target
     self.instrumentation = instrumentation
@@ -140,7 +142,9 @@ public struct Conversion {
       }
     }
     progress?(.validating)
-    let problems = base == nil ? BTFValidator.validate(checked, mode: .load)
+    let problems =
+      base == nil
+      ? BTFValidator.validate(checked, mode: .load)
       : BTFValidator.validate(split: checked, baseTypeCount: graph.splitBase?.typeCount ?? 1)
     if let problem = problems.first {
       // A base type the module refers to is the base's fault (only the base's records are
@@ -150,12 +154,14 @@ public struct Conversion {
         throw ConversionError("\(baseLabel): \(problem.line) (a base type \(inputName) refers to); output not written")
       }
       let fault = Self.nodeAtFault(problem, graph, importedScopes: importedScopes).map { "; the type at fault: \($0)" } ?? ""
-      throw ConversionError("\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.line)\(fault); output not written")
+      throw ConversionError(
+        "\(inputName): the pipeline '\(pipeline.text)' leaves BTF the kernel would reject: \(problem.line)\(fault); output not written")
     }
     let summary = Summary(counts.finish(graph, ownNodes: ownNodes), decisions: graph.decisions, bytes: btf.count)
     let retention = snapshot.map { RetentionReport(snapshot: $0, graph: graph) }
-    return Result(graph: graph, importedScopes: importedScopes, btf: btf, summary: summary, diagnostics: context.diagnostics,
-                  retention: retention)
+    return Result(
+      graph: graph, importedScopes: importedScopes, btf: btf, summary: summary, diagnostics: context.diagnostics,
+      retention: retention)
   }
 }
 
@@ -180,7 +186,8 @@ extension Conversion {
     // fixed the holder after it (a pass that demoted after prune-dependents).
     if let (demoted, d) = unfixedDemotion(held: id, graph) {
       let decision = graph.decisions[d]
-      text += ", which holds \(Explanation.describe(explanation.subject(demoted))) demoted by \(decision.pass): \(decision.reason), "
+      text +=
+        ", which holds \(Explanation.describe(explanation.subject(demoted))) demoted by \(decision.pass): \(decision.reason), "
         + "and nothing fixed the holder after it: a pass that demotes a type others hold should `cut` it (demote it and fix its holders)"
     }
     return text

@@ -1,7 +1,7 @@
 import CDwarf
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 // Writing BTF into an ELF file, as `pahole -J FILE` does for a Linux kernel build: the
@@ -139,8 +139,10 @@ private enum Placement {
 
 /// Puts `bytes` into the section `name` of the ELF file open (read-write) at `fd`, laying the
 /// changed parts out as `Placement` says, and writes the file through libelf.
-private func placeSection(_ bytes: [UInt8], named name: String, inELF fd: Int32, fileSize: UInt64,
-                          reportedAs file: String) throws -> SectionEdit {
+private func placeSection(
+  _ bytes: [UInt8], named name: String, inELF fd: Int32, fileSize: UInt64,
+  reportedAs file: String
+) throws -> SectionEdit {
   // libelf only points at the buffers handed to it; they must outlive elf_update and elf_end.
   var buffers = OwnedBuffers()
   defer { buffers.deallocateAll() }
@@ -148,7 +150,8 @@ private func placeSection(_ bytes: [UInt8], named name: String, inELF fd: Int32,
   defer { elf.end() }
   var ehdr = try elf.header()
   var end = fileSize
-  let scn: OpaquePointer, shdr: GElf_Shdr
+  let scn: OpaquePointer
+  let shdr: GElf_Shdr
   var nameTable: (scn: OpaquePointer, shdr: GElf_Shdr)? = nil
   var placement = Placement.behindTheEnd
   if let existing = try elf.section(named: name) {
@@ -173,9 +176,10 @@ private func placeSection(_ bytes: [UInt8], named name: String, inELF fd: Int32,
   case .inPlace(let offset):
     try elf.setContents(of: scn, header: shdr, to: buffers.copy(bytes), count: bytes.count, end: &end, at: offset)
     try elf.update(header: ehdr, addedSection: false)
-    return SectionEdit(kept: headerSize..<fileSize,
-                       rewritten: [offset..<offset + UInt64(bytes.count), ehdr.e_shoff..<ehdr.e_shoff + headerTableSize],
-                       newSize: fileSize)
+    return SectionEdit(
+      kept: headerSize..<fileSize,
+      rewritten: [offset..<offset + UInt64(bytes.count), ehdr.e_shoff..<ehdr.e_shoff + headerTableSize],
+      newSize: fileSize)
   case .lastBeforeSectionHeaders(let offset):
     end = offset
   case .behindTheEnd:
@@ -209,11 +213,14 @@ private func movableSectionNameTable(_ elf: ELFHandle, adding name: String) thro
 
 /// Appends `name` and its NUL to the section name string table `table` (whose old size is the
 /// name's offset) and moves the table's data behind `end`, since it grew.
-private func appendSectionName(_ name: String, to table: (scn: OpaquePointer, shdr: GElf_Shdr), elf: ELFHandle,
-                               buffers: inout OwnedBuffers, end: inout UInt64) throws {
+private func appendSectionName(
+  _ name: String, to table: (scn: OpaquePointer, shdr: GElf_Shdr), elf: ELFHandle,
+  buffers: inout OwnedBuffers, end: inout UInt64
+) throws {
   // One data block covering the whole section, as libelf reads it from a file.
   guard let data = elf_getdata(table.scn, nil), data.pointee.d_off == 0,
-        data.pointee.d_size == Int(table.shdr.sh_size), elf_getdata(table.scn, data) == nil else {
+    data.pointee.d_size == Int(table.shdr.sh_size), elf_getdata(table.scn, data) == nil
+  else {
     throw elf.error("cannot read the section name string table: \(elfError())")
   }
   let old = UnsafeRawBufferPointer(start: data.pointee.d_buf, count: data.pointee.d_size)
@@ -332,7 +339,12 @@ private struct ELFHandle {
     if !old.isEmpty, segments.contains(where: { $0.type == UInt32(PT_LOAD) && $0.bytes.overlaps(old) }) {
       // The program loads these bytes: they may only be replaced where they are.
       guard newSize == shdr.sh_size else {
-        throw error("section \(name) is loaded into memory (SHF_ALLOC inside a PT_LOAD segment, as in a linked vmlinux), so BTF of \(newSize) bytes cannot replace its \(shdr.sh_size) without relinking; -J fills .tmp_vmlinux1's empty .BTF, or use --btf_encode_detached")
+        throw error(
+          """
+          section \(name) is loaded into memory (SHF_ALLOC inside a PT_LOAD segment, as in a linked vmlinux), so BTF of \(newSize) bytes \
+          cannot replace its \(shdr.sh_size) without relinking; -J fills .tmp_vmlinux1's empty .BTF, or use --btf_encode_detached
+          """
+        )
       }
       return .inPlace(shdr.sh_offset)
     }
@@ -345,8 +357,10 @@ private struct ELFHandle {
 
   /// True when nothing but the section header table, which ends the file, lies behind the start
   /// of section `shdr`: no other section's bytes, no program header or segment bytes.
-  private func isLastBeforeSectionHeaders(_ shdr: GElf_Shdr, fileSize: UInt64, ehdr: GElf_Ehdr,
-                                          segments: [(type: UInt32, bytes: Range<UInt64>)]) throws -> Bool {
+  private func isLastBeforeSectionHeaders(
+    _ shdr: GElf_Shdr, fileSize: UInt64, ehdr: GElf_Ehdr,
+    segments: [(type: UInt32, bytes: Range<UInt64>)]
+  ) throws -> Bool {
     let start = shdr.sh_offset
     let tableSize = UInt64(try sectionCount()) * UInt64(ehdr.e_shentsize)
     guard ehdr.e_shoff >= start + shdr.sh_size, ehdr.e_shoff + tableSize == fileSize else { return false }
@@ -357,7 +371,7 @@ private struct ELFHandle {
       scn = next
       var other = GElf_Shdr()
       guard gelf_getshdr(next, &other) != nil else { throw error("cannot read a section header: \(elfError())") }
-      if other.sh_offset == shdr.sh_offset && other.sh_name == shdr.sh_name { continue }  // the section itself
+      if other.sh_offset == shdr.sh_offset && other.sh_name == shdr.sh_name { continue } // the section itself
       if other.sh_type != UInt32(SHT_NOBITS) && other.sh_size > 0 && other.sh_offset + other.sh_size > start { return false }
     }
     return true
@@ -377,17 +391,19 @@ private struct ELFHandle {
   /// Makes `bytes` the whole contents of section `scn`, placed at `offset`, or at the first
   /// suitably aligned offset at or after `end`, and moves `end` behind it. `data` is the
   /// section's existing data descriptor when the caller already has it.
-  func setContents(of scn: OpaquePointer, header: GElf_Shdr, to bytes: UnsafeMutableRawPointer, count: Int,
-                   end: inout UInt64, at offset: UInt64? = nil, data existing: UnsafeMutablePointer<Elf_Data>? = nil) throws {
+  func setContents(
+    of scn: OpaquePointer, header: GElf_Shdr, to bytes: UnsafeMutableRawPointer, count: Int,
+    end: inout UInt64, at offset: UInt64? = nil, data existing: UnsafeMutablePointer<Elf_Data>? = nil
+  ) throws {
     guard let data = existing ?? elf_getdata(scn, nil) ?? elf_newdata(scn) else {
       throw error("cannot get the data of a section: \(elfError())")
     }
-    data.pointee.d_version = UInt32(EV_CURRENT)  // zero in the descriptor of a new section
+    data.pointee.d_version = UInt32(EV_CURRENT) // zero in the descriptor of a new section
     data.pointee.d_buf = bytes
     data.pointee.d_size = count
     data.pointee.d_off = 0
-    data.pointee.d_type = ELF_T_BYTE  // no byte-order conversion
-    data.pointee.d_align = 1          // within the section; the file offset is aligned below
+    data.pointee.d_type = ELF_T_BYTE // no byte-order conversion
+    data.pointee.d_align = 1 // within the section; the file offset is aligned below
     var shdr = header
     // 8 at least, so the blob's 32-bit fields are aligned in the file as well.
     shdr.sh_offset = offset ?? alignUp(end, max(8, shdr.sh_addralign))
@@ -417,8 +433,10 @@ private struct ELFHandle {
 /// padding the linker filled, data appended behind the sections. Nothing libelf rightly changed
 /// lies in `range` but the parts in `rewritten`, so every other byte there is put back as it was
 /// (only the differing blocks are written).
-private func restoreOriginalBytes(_ range: Range<UInt64>, except rewritten: [Range<UInt64>], from original: OpenedFile,
-                                  to copy: TemporaryFile, reportedAs file: String) throws {
+private func restoreOriginalBytes(
+  _ range: Range<UInt64>, except rewritten: [Range<UInt64>], from original: OpenedFile,
+  to copy: TemporaryFile, reportedAs file: String
+) throws {
   var start = range.lowerBound
   for r in rewritten.sorted(by: { $0.lowerBound < $1.lowerBound }) where r.upperBound > start {
     if r.lowerBound > start {
@@ -429,10 +447,13 @@ private func restoreOriginalBytes(_ range: Range<UInt64>, except rewritten: [Ran
   if start < range.upperBound { try restoreOriginalBytes(start..<range.upperBound, from: original, to: copy, reportedAs: file) }
 }
 
-private func restoreOriginalBytes(_ range: Range<UInt64>, from original: OpenedFile, to copy: TemporaryFile,
-                                  reportedAs file: String) throws {
+private func restoreOriginalBytes(
+  _ range: Range<UInt64>, from original: OpenedFile, to copy: TemporaryFile,
+  reportedAs file: String
+) throws {
   let blockSize = 1 << 20
-  var old = [UInt8](repeating: 0, count: blockSize), new = [UInt8](repeating: 0, count: blockSize)
+  var old = [UInt8](repeating: 0, count: blockSize)
+  var new = [UInt8](repeating: 0, count: blockSize)
   var offset = range.lowerBound
   while offset < range.upperBound {
     let count = Int(min(UInt64(blockSize), range.upperBound - offset))
@@ -567,13 +588,13 @@ extension TemporaryFile {
     while true {
       let size = flistxattr(fd, nil, 0)
       if size < 0 {
-        if errno == ENOTSUP { return [] }  // a file system without extended attributes
+        if errno == ENOTSUP { return [] } // a file system without extended attributes
         throw ConversionError("\(file): cannot list the extended attributes: \(errnoText())")
       }
       if size == 0 { return [] }
       var buffer = [CChar](repeating: 0, count: size)
       let n = flistxattr(fd, &buffer, size)
-      if n < 0 && errno == ERANGE { continue }  // grew in between
+      if n < 0 && errno == ERANGE { continue } // grew in between
       guard n >= 0 else { throw ConversionError("\(file): cannot list the extended attributes: \(errnoText())") }
       return buffer[0..<n].split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
     }
@@ -603,7 +624,7 @@ private struct OwnedBuffers {
     return p
   }
 
-  func deallocateAll() { pointers.forEach { $0.deallocate() } }
+  func deallocateAll() { for p in pointers { p.deallocate() } }
 }
 
 private func readFully(_ fd: Int32, into buffer: inout [UInt8], count: Int, at offset: UInt64, file: String) throws {
@@ -631,4 +652,3 @@ private func alignUp(_ value: UInt64, _ alignment: UInt64) -> UInt64 {
 }
 
 private func elfError() -> String { String(cString: elf_errmsg(-1)) }
-

@@ -19,7 +19,8 @@ public enum FileName {
     while i < bytes.count {
       let length = sequenceLength(bytes[i])
       if length > 1, i + length <= bytes.count, let text = String(validating: bytes[i..<i + length], as: UTF8.self),
-         let scalar = text.unicodeScalars.first, !isEscape(scalar) {
+        let scalar = text.unicodeScalars.first, !isEscape(scalar)
+      {
         scalars.append(scalar)
         i += length
       } else if bytes[i] < 0x80 {

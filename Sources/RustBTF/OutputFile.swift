@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 // Output safety: rustbtf runs as root inside kernel builds and on files from anywhere, so
@@ -72,13 +72,20 @@ public enum OutputTarget: Equatable, Sendable {
   /// owner, or when it belongs to the directory's owner. Otherwise another user of `/tmp` could
   /// plant `out.btf` as a link and have root replace any file it points to.
   static func checkLinkMayBeFollowed(_ link: String, reportedAs path: String) throws {
-    var linkStatus = stat(), dirStatus = stat()
+    var linkStatus = stat()
+    var dirStatus = stat()
     let dir = directoryName(link)
     guard FileName.withCString(link, { lstat($0, &linkStatus) }) == 0,
-          FileName.withCString(dir, { stat($0, &dirStatus) }) == 0 else { return }  // gone: nothing to follow
+      FileName.withCString(dir, { stat($0, &dirStatus) }) == 0
+    else { return } // gone: nothing to follow
     let stickyAndWorldWritable = dirStatus.st_mode & (S_ISVTX | S_IWOTH) == S_ISVTX | S_IWOTH
     if linkStatus.st_uid == geteuid() || !stickyAndWorldWritable || linkStatus.st_uid == dirStatus.st_uid { return }
-    throw ConversionError("\(path): refusing to follow the symlink \(link), owned by uid \(linkStatus.st_uid), in the sticky world-writable directory \(dir) (owned by uid \(dirStatus.st_uid)): it belongs to neither you nor the directory's owner")
+    throw ConversionError(
+      """
+      \(path): refusing to follow the symlink \(link), owned by uid \(linkStatus.st_uid), in the sticky world-writable directory \(dir) \
+      (owned by uid \(dirStatus.st_uid)): it belongs to neither you nor the directory's owner
+      """
+    )
   }
 
   private static func isSameFile(_ output: stat, _ input: String) -> Bool {
@@ -194,12 +201,12 @@ enum SignalCleanup {
   static func install() {
     if installed { return }
     installed = true
-    _ = buffer  // initialized here, never in the handler
+    _ = buffer // initialized here, never in the handler
     for sig in handled {
       // A signal the parent ignores stays ignored (`nohup rustbtf …` outlives its terminal).
       var current = sigaction()
       sigaction(sig, nil, &current)
-      if unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == 1 { continue }  // SIG_IGN
+      if unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == 1 { continue } // SIG_IGN
       signal(sig) { sig in
         if SignalCleanup.buffer[0] != 0 { unlink(SignalCleanup.buffer) }
         signal(sig, SIG_DFL)
@@ -212,7 +219,8 @@ enum SignalCleanup {
 
   /// Holds the handled signals back (until `restore`); returns the mask to restore.
   static func block() -> sigset_t {
-    var set = sigset_t(), old = sigset_t()
+    var set = sigset_t()
+    var old = sigset_t()
     sigemptyset(&set)
     for sig in handled { sigaddset(&set, sig) }
     pthread_sigmask(SIG_BLOCK, &set, &old)
@@ -230,10 +238,13 @@ enum SignalCleanup {
       buffer[0] = 0
       return
     }
-    buffer[0] = 0  // never a half-copied path in the buffer
+    buffer[0] = 0 // never a half-copied path in the buffer
     FileName.withCString(path) { src in
       var i = 1
-      while src[i] != 0 { buffer[i] = src[i]; i += 1 }
+      while src[i] != 0 {
+        buffer[i] = src[i]
+        i += 1
+      }
       buffer[i] = 0
       buffer[0] = src[0]
     }

@@ -119,24 +119,73 @@ public enum PaholeCommandLine {
       o("quiet", "q", .none, .honoured("no warnings on standard error")),
       o("verbose", "V", .none, .honoured("a summary line on standard error (types in and out, what each pass did)")),
       o("ctf_encode", "Z", .none, otherOutput),
-      o("btf_base", nil, .required, .honoured("split BTF on top of FILE's .BTF (an ELF file such as vmlinux, or raw BTF): ids and string offsets continue the base's, types the base has are referred to, not repeated")),
-      o("jobs", "j", .optional, .honoured("reads the DWARF's compile units on N threads (every CPU without N; one thread without -j); the output is byte-identical for every N")),
-      o("btf_encode", "J", .none, .honoured("puts the BTF into FILE's .BTF section, in place and atomically (a failure leaves FILE as it was)")),
+      o(
+        "btf_base", nil, .required,
+        .honoured(
+          """
+          split BTF on top of FILE's .BTF (an ELF file such as vmlinux, or raw BTF): ids and string offsets continue the base's, types \
+          the base has are referred to, not repeated
+          """
+        )),
+      o(
+        "jobs", "j", .optional,
+        .honoured(
+          """
+          reads the DWARF's compile units on N threads (every CPU without N; one thread without -j); the output is byte-identical for \
+          every N
+          """
+        )),
+      o(
+        "btf_encode", "J", .none,
+        .honoured("puts the BTF into FILE's .BTF section, in place and atomically (a failure leaves FILE as it was)")),
       o("btf_encode_detached", nil, .required, .honoured("writes raw BTF to this file, atomically; the ELF is not touched")),
-      o("skip_encoding_btf_vars", nil, .none, .honoured("feature var off: no per-CPU VARs (global_var still gives every section's, as in pahole)")),
-      o("btf_encode_force", nil, .none, .honoured("always on: a function or variable that cannot be encoded is left out with a reason, never the whole BTF")),
+      o(
+        "skip_encoding_btf_vars", nil, .none,
+        .honoured("feature var off: no per-CPU VARs (global_var still gives every section's, as in pahole)")),
+      o(
+        "btf_encode_force", nil, .none,
+        .honoured("always on: a function or variable that cannot be encoded is left out with a reason, never the whole BTF")),
       o("btf_gen_floats", nil, .none, .honoured("feature float: floating-point types are FLOAT (always, with or without it)")),
       o("btf_gen_all", nil, .none, .honoured("pahole's default feature set (--btf_features=default)")),
       o("numeric_version", nil, .none, .honoured("prints \(numericVersion)")),
       o("skip_encoding_btf_decl_tag", nil, .none, .honoured("feature decl_tag off: no DECL_TAGs (no kfunc tags either)")),
-      o("skip_encoding_btf_type_tag", nil, .none, .refused("TYPE_TAGs (__user, __rcu, __percpu) are always written; BTF without them is for kernels before 5.17")),
-      o("lang_exclude", nil, .required, .honoured("skips the compile units of these languages; RUSTBTF_KEEP_RUST=1 in the environment keeps Rust units anyway (README: keeping Rust types in a kernel build)")),
+      o(
+        "skip_encoding_btf_type_tag", nil, .none,
+        .refused("TYPE_TAGs (__user, __rcu, __percpu) are always written; BTF without them is for kernels before 5.17")),
+      o(
+        "lang_exclude", nil, .required,
+        .honoured(
+          """
+          skips the compile units of these languages; RUSTBTF_KEEP_RUST=1 in the environment keeps Rust units anyway (README: keeping \
+          Rust types in a kernel build)
+          """
+        )),
       o("skip_encoding_btf_enum64", nil, .none, .refused("64-bit enums are always ENUM64; BTF without it is for kernels before 6.0")),
-      o("btf_gen_optimized", nil, .none, .accepted("feature optimized_func, which has no effect from pahole 1.31 on (clones are matched by the name before the first '.'; the function rules decide)")),
-      o("skip_encoding_btf_inconsistent_proto", nil, .none, .honoured("feature consistent_func, always on: pahole's function rules decide which functions get a FUNC")),
-      o("btf_features", nil, .required, .honoured("pahole's rules: the first list resets every feature, lists add up, `default`/`+` add pahole's default set, unknown names are ignored (noted with -V); see the feature table")),
-      o("supported_btf_features", nil, .none, .honoured("prints the features rustbtf honours (pahole 1.31's, and 1.32's layout), comma-separated on one line, as pahole does")),
-      o("btf_features_strict", nil, .required, .honoured("as --btf_features, but a feature pahole 1.31 does not have is refused (exit 64) instead of ignored")),
+      o(
+        "btf_gen_optimized", nil, .none,
+        .accepted(
+          """
+          feature optimized_func, which has no effect from pahole 1.31 on (clones are matched by the name before the first '.'; the \
+          function rules decide)
+          """
+        )),
+      o(
+        "skip_encoding_btf_inconsistent_proto", nil, .none,
+        .honoured("feature consistent_func, always on: pahole's function rules decide which functions get a FUNC")),
+      o(
+        "btf_features", nil, .required,
+        .honoured(
+          """
+          pahole's rules: the first list resets every feature, lists add up, `default`/`+` add pahole's default set, unknown names are \
+          ignored (noted with -V); see the feature table
+          """
+        )),
+      o(
+        "supported_btf_features", nil, .none,
+        .honoured("prints the features rustbtf honours (pahole 1.31's, and 1.32's layout), comma-separated on one line, as pahole does")),
+      o(
+        "btf_features_strict", nil, .required,
+        .honoured("as --btf_features, but a feature pahole 1.31 does not have is refused (exit 64) instead of ignored")),
       o("reproducible_build", nil, .none, .accepted("always on: the same input gives byte-identical BTF, whatever -j")),
       o("running_kernel_vmlinux", nil, .none, .refused("looks up the running kernel's vmlinux to pretty-print it")),
       o("btf_attributes", nil, .none, .honoured("feature attributes")),
@@ -268,8 +317,9 @@ public enum PaholeCommandLine {
         inv.jobs = 0
       }
     case "btf_features", "btf_features_strict":
-      inv.notes += try applyFeatureList(value ?? "", strict: option.long == "btf_features_strict", display: display,
-                                        to: &inv.features)
+      inv.notes += try applyFeatureList(
+        value ?? "", strict: option.long == "btf_features_strict", display: display,
+        to: &inv.features)
     // The older spellings set the same switches as the features.
     case "btf_gen_floats": inv.features.set("float", true)
     case "btf_encode_force": inv.features.set("encode_force", true)
@@ -279,7 +329,7 @@ public enum PaholeCommandLine {
     case "reproducible_build": inv.features.set("reproducible_build", true)
     case "btf_attributes": inv.features.set("attributes", true)
     case "btf_gen_all": _ = try applyFeatureList("default", strict: false, display: display, to: &inv.features)
-    default: break  // accepted
+    default: break // accepted
     }
   }
 

@@ -61,21 +61,75 @@ extension PaholeCommandLine {
 
   /// pahole's BTF features (1.31, and 1.32's) and what rustbtf does with each.
   public static let features: [Feature] = [
-    Feature(name: "encode_force", inDefault: true, since: "1.26", handling: .honoured("always on: a function or variable that cannot be encoded is left out with a reason, never the whole BTF")),
-    Feature(name: "var", inDefault: true, since: "1.26", handling: .honoured("per-CPU VARs in a .data..percpu DATASEC; without it, no VARs")),
-    Feature(name: "float", inDefault: true, since: "1.26", handling: .honoured("always on: FLOAT kind (a list without it is refused: BTF for kernels before 5.13)")),
-    Feature(name: "decl_tag", inDefault: true, since: "1.26", handling: .honoured("DECL_TAGs may be written (kfunc tags, --tag-original-names); without it, none")),
-    Feature(name: "type_tag", inDefault: true, since: "1.26", handling: .honoured("always on: TYPE_TAG kind (a list without it is refused: BTF for kernels before 5.17)")),
-    Feature(name: "enum64", inDefault: true, since: "1.26", handling: .honoured("always on: ENUM64 kind (a list without it is refused: BTF for kernels before 6.0)")),
-    Feature(name: "optimized_func", inDefault: true, since: "1.26", handling: .accepted("as in pahole 1.31, where it has no effect: clones (.isra, .constprop) are matched to their function by the name before the first '.', and the function rules decide (see select-symbols)")),
-    Feature(name: "consistent_func", inDefault: true, since: "1.26", handling: .honoured("always on: pahole's function rules (inconsistent prototypes, unexpected registers, reordered or optimized-out parameters, ambiguous addresses) decide which functions get a FUNC")),
-    Feature(name: "decl_tag_kfuncs", inDefault: true, since: "1.27", handling: .honoured("DECL_TAG bpf_kfunc (and bpf_fastcall) on each kfunc of the .BTF_ids kfunc sets")),
-    Feature(name: "reproducible_build", inDefault: false, since: "1.27", handling: .accepted("rustbtf's output is always reproducible: byte-identical for the same input, whatever -j")),
-    Feature(name: "distilled_base", inDefault: false, since: "1.28", handling: .honoured("with --btf_base and -J: a .BTF.base section (the distilled base) beside .BTF, for modules built against another vmlinux; none for --btf_encode_detached, as in pahole")),
-    Feature(name: "global_var", inDefault: false, since: "1.28", handling: .honoured("VARs and DATASECs for every global variable, with pahole's filter")),
-    Feature(name: "attributes", inDefault: false, since: "1.30", handling: .honoured("with decl_tag_kfuncs: TYPE_TAG address_space(1) (kind_flag 1, Linux 6.15) on the pointers KF_ARENA kfuncs take and return (tag-kfuncs<attributes=on>)")),
-    Feature(name: "layout", inDefault: false, since: "1.32", handling: .honoured("pahole 1.32's, which Linux 7.1 passes to pahole 1.31 and later: base BTF gets the kind layout section and the 32-byte header of Linux 7.1 (kernels before 7.1 refuse it), checked with 7.1's header rules; split BTF gets none, as with pahole")),
-    Feature(name: "true_signature", inDefault: false, since: "1.32", handling: .accepted("a pahole 1.32 feature: ignored, as pahole 1.31 ignores it")),
+    Feature(
+      name: "encode_force", inDefault: true, since: "1.26",
+      handling: .honoured("always on: a function or variable that cannot be encoded is left out with a reason, never the whole BTF")),
+    Feature(
+      name: "var", inDefault: true, since: "1.26", handling: .honoured("per-CPU VARs in a .data..percpu DATASEC; without it, no VARs")),
+    Feature(
+      name: "float", inDefault: true, since: "1.26",
+      handling: .honoured("always on: FLOAT kind (a list without it is refused: BTF for kernels before 5.13)")),
+    Feature(
+      name: "decl_tag", inDefault: true, since: "1.26",
+      handling: .honoured("DECL_TAGs may be written (kfunc tags, --tag-original-names); without it, none")),
+    Feature(
+      name: "type_tag", inDefault: true, since: "1.26",
+      handling: .honoured("always on: TYPE_TAG kind (a list without it is refused: BTF for kernels before 5.17)")),
+    Feature(
+      name: "enum64", inDefault: true, since: "1.26",
+      handling: .honoured("always on: ENUM64 kind (a list without it is refused: BTF for kernels before 6.0)")),
+    Feature(
+      name: "optimized_func", inDefault: true, since: "1.26",
+      handling: .accepted(
+        """
+        as in pahole 1.31, where it has no effect: clones (.isra, .constprop) are matched to their function by the name before the first \
+        '.', and the function rules decide (see select-symbols)
+        """
+      )),
+    Feature(
+      name: "consistent_func", inDefault: true, since: "1.26",
+      handling: .honoured(
+        """
+        always on: pahole's function rules (inconsistent prototypes, unexpected registers, reordered or optimized-out parameters, \
+        ambiguous addresses) decide which functions get a FUNC
+        """
+      )),
+    Feature(
+      name: "decl_tag_kfuncs", inDefault: true, since: "1.27",
+      handling: .honoured("DECL_TAG bpf_kfunc (and bpf_fastcall) on each kfunc of the .BTF_ids kfunc sets")),
+    Feature(
+      name: "reproducible_build", inDefault: false, since: "1.27",
+      handling: .accepted("rustbtf's output is always reproducible: byte-identical for the same input, whatever -j")),
+    Feature(
+      name: "distilled_base", inDefault: false, since: "1.28",
+      handling: .honoured(
+        """
+        with --btf_base and -J: a .BTF.base section (the distilled base) beside .BTF, for modules built against another vmlinux; none for \
+        --btf_encode_detached, as in pahole
+        """
+      )),
+    Feature(
+      name: "global_var", inDefault: false, since: "1.28",
+      handling: .honoured("VARs and DATASECs for every global variable, with pahole's filter")),
+    Feature(
+      name: "attributes", inDefault: false, since: "1.30",
+      handling: .honoured(
+        """
+        with decl_tag_kfuncs: TYPE_TAG address_space(1) (kind_flag 1, Linux 6.15) on the pointers KF_ARENA kfuncs take and return \
+        (tag-kfuncs<attributes=on>)
+        """
+      )),
+    Feature(
+      name: "layout", inDefault: false, since: "1.32",
+      handling: .honoured(
+        """
+        pahole 1.32's, which Linux 7.1 passes to pahole 1.31 and later: base BTF gets the kind layout section and the 32-byte header of \
+        Linux 7.1 (kernels before 7.1 refuse it), checked with 7.1's header rules; split BTF gets none, as with pahole
+        """
+      )),
+    Feature(
+      name: "true_signature", inDefault: false, since: "1.32",
+      handling: .accepted("a pahole 1.32 feature: ignored, as pahole 1.31 ignores it")),
   ]
 
   /// Features rustbtf cannot turn off: a `--btf_features` list that leaves one out asks for BTF
@@ -134,7 +188,8 @@ extension PaholeCommandLine {
   static func checkAlwaysOn(_ features: PaholeFeatures) throws(PaholeUsageError) {
     guard features.listGiven else { return }
     for (name, kind) in alwaysOn where !features.isOn(name) {
-      throw PaholeUsageError("--btf_features: the list leaves out '\(name)', but rustbtf always writes \(kind) kinds (BTF for older kernels is not supported)")
+      throw PaholeUsageError(
+        "--btf_features: the list leaves out '\(name)', but rustbtf always writes \(kind) kinds (BTF for older kernels is not supported)")
     }
   }
 
@@ -143,7 +198,7 @@ extension PaholeCommandLine {
     features.filter { f in
       switch f.handling {
       case .refused: return false
-      case .accepted: return f.since != "1.32"  // a newer pahole's feature, ignored
+      case .accepted: return f.since != "1.32" // a newer pahole's feature, ignored
       case .honoured: return true
       }
     }.map(\.name).joined(separator: ",")

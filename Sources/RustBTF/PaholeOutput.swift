@@ -31,7 +31,11 @@ public enum PaholeOutput {
 
   static func missingBase(_ inputName: String) -> ConversionError {
     ConversionError(
-      "\(inputName): --btf_features=distilled_base distils the --btf_base BTF for split BTF, and there is no --btf_base (pahole fails the same way)")
+      """
+      \(inputName): --btf_features=distilled_base distils the --btf_base BTF for split BTF, and there is no --btf_base (pahole fails the \
+      same way)
+      """
+    )
   }
 
   /// The raw BTF `--btf_encode_detached` writes: with `layout`, base BTF gets the kind layout
@@ -63,7 +67,8 @@ public enum PaholeOutput {
       d = try DistilledBase.distill(split: split, base: base)
       let onDistilled = try SplitBTF.concatenate(base: d.base, split: d.split)
       if let problem = BTFValidator.validate(onDistilled, mode: .embedded).first {
-        throw ConversionError("\(inputName): the distilled base and the split BTF on it would be rejected: \(problem.line); output not written")
+        throw ConversionError(
+          "\(inputName): the distilled base and the split BTF on it would be rejected: \(problem.line); output not written")
       }
       _ = try SplitRelocation.relocate(split: d.split, distilledBase: d.base, onto: base)
     } catch let error as EncodeError {

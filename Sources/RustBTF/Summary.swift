@@ -38,7 +38,11 @@ public struct Summary: Sendable {
 
   public var line: String {
     let lost = unexplained > 0 ? ", \(unexplained) gone without a recorded decision" : ""
-    return "\(typesIn) types in, \(added) added, \(typesOut) out (\(bytes) bytes): \(demoted) demoted, \(pruned) pruned, \(merged) merged\(lost); \(renamed) renamed, \(opaque) made opaque"
+    return
+      """
+      \(typesIn) types in, \(added) added, \(typesOut) out (\(bytes) bytes): \(demoted) demoted, \(pruned) pruned, \(merged) \
+      merged\(lost); \(renamed) renamed, \(opaque) made opaque
+      """
   }
 }
 
@@ -79,7 +83,10 @@ struct NodeAccounting {
       let wasIn = i < importedCount ? liveAtImport[i] : true
       let isOut = Self.isLive(graph.kind(TypeID(i)))
       if i >= importedCount || (isOut && !wasIn) { c.added += 1 } else if wasIn { c.typesIn += 1 }
-      if isOut { c.typesOut += 1; continue }
+      if isOut {
+        c.typesOut += 1
+        continue
+      }
       guard wasIn || i >= importedCount else { continue }
       switch fate[i] {
       case .demoted: c.demoted += 1

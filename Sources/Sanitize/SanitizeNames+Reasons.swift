@@ -30,7 +30,8 @@ extension SanitizeNames.Reason {
     case .cKeyword: return [.text("a C keyword, which C headers made from the BTF cannot use as a name")]
     case .anonymousNeedsName: return [.text("anonymous, and the kernel requires a name for its kind")]
     case .qualified(let why, let alsoInvalid):
-      let text = why == .all
+      let text =
+        why == .all
         ? "qualified by its namespace path (qualify=all)"
         : "qualified by its namespace path: its name stands for nodes of different namespace paths"
       return [.text(alsoInvalid ? Self.invalidText + "; " + text : text)]

@@ -13,7 +13,8 @@ import TypeGraph
 /// keeps its original (path-qualified) name in a DECL_TAG. PASSES.md has the whole policy.
 public struct SanitizeNames: Pass {
   public static let name = "sanitize-names"
-  public static let summary = "make every name a valid BTF identifier (readable, bounded, injective, qualified where ambiguous) and sort members by offset"
+  public static let summary =
+    "make every name a valid BTF identifier (readable, bounded, injective, qualified where ambiguous) and sort members by offset"
 
   /// Where Rust names get their namespace path in front.
   public enum Qualify: String, Sendable, CaseIterable {
@@ -48,7 +49,11 @@ public struct SanitizeNames: Pass {
 
   public static let descriptor = PassDescriptor(
     SanitizeNames.self,
-    parameterHelp: "tag-original-names (keep original names as DECL_TAGs); qualify=none|ambiguous|all (default ambiguous); max-length=N (16...512, default 512)"
+    parameterHelp:
+      """
+      tag-original-names (keep original names as DECL_TAGs); qualify=none|ambiguous|all (default ambiguous); max-length=N (16...512, \
+      default 512)
+      """
   ) { params in
     try params.checkKnown(["tag-original-names", "qualify", "max-length"])
     return SanitizeNames(
@@ -119,7 +124,8 @@ public struct SanitizeNames: Pass {
           // Kinds BTF writes without a name: the DWARF name is dropped, not a rename to explain.
           graph.dropName(id, scope: scope)
         } else {
-          let original = tagging && !old.isEmpty
+          let original =
+            tagging && !old.isEmpty
             ? plan.pathQualifiedOriginal(id, name: earlier.original(id, old, graph), in: &graph) : nil
           graph.rename(id, to: new, scope: scope, pass: Self.name, reason: reason)
           if let original { tags.add(id, kind: k, original: original) }
@@ -129,10 +135,11 @@ public struct SanitizeNames: Pass {
         // carries the name the input gave it.
         tags.add(id, kind: k, original: plan.pathQualifiedOriginal(id, name: first, in: &graph))
       }
-      changed = renameMembers(
-        of: id, kind: k, funcProto: funcProtos[id.index], renamer: &renamer, graph: &graph,
-        tagMembers: tagging ? memberTargets(id, kind: k, funcsOfProto: funcsOfProto, graph: graph) : [],
-        tags: &tags) || changed
+      changed =
+        renameMembers(
+          of: id, kind: k, funcProto: funcProtos[id.index], renamer: &renamer, graph: &graph,
+          tagMembers: tagging ? memberTargets(id, kind: k, funcsOfProto: funcsOfProto, graph: graph) : [],
+          tags: &tags) || changed
     }
     if !tags.isEmpty {
       tags.emit(into: &graph)
@@ -147,14 +154,16 @@ public struct SanitizeNames: Pass {
   /// still call it that for its copy to merge into the base's).
   private func qualifiedInBase(_ id: TypeID, _ graph: TypeGraph, _ context: PassContext, _ limit: Int) -> Bool {
     guard qualify == .ambiguous, let base = context.splitBaseStrings else { return false }
-    let scope = graph.scopes[id.index], name = graph.name(id)
+    let scope = graph.scopes[id.index]
+    let name = graph.name(id)
     guard !scope.isEmpty, !name.isEmpty else { return false }
     switch graph.kind(id) {
     case .structure, .union, .enumeration, .enum64, .typedef, .forward, .function, .variable: break
     default: return false
     }
-    return base.contains(NamePolicy.firstCandidate(
-      scope: graph.strings.string(scope), name: graph.strings.string(name), maxLength: limit))
+    return base.contains(
+      NamePolicy.firstCandidate(
+        scope: graph.strings.string(scope), name: graph.strings.string(name), maxLength: limit))
   }
 
   /// The nodes DECL_TAGs of renamed members of `id` go to: the struct or union itself, or the
@@ -191,7 +200,13 @@ public struct SanitizeNames: Pass {
         var new: NameID
         if kind.info.members == .parameters {
           let isVararg = n == range.count - 1 && graph.memberTypes[i].isVoid
-          if isVararg { new = .empty } else if old.isEmpty { new = funcProto ? graph.strings.intern("arg\(n)") : .empty } else { new = renamer.valid(old, in: &graph) }
+          if isVararg {
+            new = .empty
+          } else if old.isEmpty {
+            new = funcProto ? graph.strings.intern("arg\(n)") : .empty
+          } else {
+            new = renamer.valid(old, in: &graph)
+          }
         } else if kind.info.members == .enumerators && old.isEmpty {
           new = graph.strings.intern("_\(n)")
         } else {
@@ -220,12 +235,16 @@ public struct SanitizeNames: Pass {
     var previous: UInt64 = 0
     for i in range {
       let offset = graph.member(at: i).bitField.offset
-      if offset < previous { sorted = false; break }
+      if offset < previous {
+        sorted = false
+        break
+      }
       previous = offset
     }
     if sorted { return false }
     let members = graph.members(of: id).enumerated().sorted { a, b in
-      let x = a.element.bitField.offset, y = b.element.bitField.offset
+      let x = a.element.bitField.offset
+      let y = b.element.bitField.offset
       return x != y ? x < y : a.offset < b.offset
     }.map(\.element)
     // The order alone changes, which explains itself: nothing to record.
@@ -283,7 +302,7 @@ struct QualificationPlan {
     if scope.isEmpty { return scope }
     if graph.flags(id).contains(.rust) { return scope }
     let unit = graph.units[id.index]
-    if unit == .none { return scope }  // synthesized or hand-built: judged by its scope
+    if unit == .none { return scope } // synthesized or hand-built: judged by its scope
     let u = Int(unit.rawValue)
     if u >= 0 && u < graph.compileUnits.count && graph.compileUnits[u].isRust { return scope }
     return .empty

@@ -49,7 +49,9 @@ extension TypeGraph {
       let i = id.index
       let k = kinds[i]
       out += "[\(order[i])] \(k.btfName) \(q(names[i]))"
-      let size = sizes[i], ref = refs[i], aux = auxes[i]
+      let size = sizes[i]
+      let ref = refs[i]
+      let aux = auxes[i]
       let signed = flags[i].contains(.signed)
       switch k {
       case .int:

@@ -6,13 +6,19 @@ extension TypeGraph {
   public func verify(limit: Int = 20) -> [String] {
     var problems: [String] = []
     func note(_ s: String) { if problems.count < limit { problems.append(s) } }
-    let columns = [names.count, sizes.count, refs.count, auxes.count, flags.count, scopes.count,
-                   linkageNames.count, dwarfTags.count, dieOffsets.count, units.count,
-                   memberStarts.count, memberCounts.count]
-    if columns.contains(where: { $0 != kinds.count }) { note("node columns have different lengths"); return problems }
+    let columns = [
+      names.count, sizes.count, refs.count, auxes.count, flags.count, scopes.count,
+      linkageNames.count, dwarfTags.count, dieOffsets.count, units.count,
+      memberStarts.count, memberCounts.count,
+    ]
+    if columns.contains(where: { $0 != kinds.count }) {
+      note("node columns have different lengths")
+      return problems
+    }
     let mc = memberNames.count
     if memberTypes.count != mc || memberValues.count != mc || memberBits.count != mc {
-      note("member columns have different lengths"); return problems
+      note("member columns have different lengths")
+      return problems
     }
     if kinds[0] != .void { note("node 0 is not void") }
     // The split base's nodes are the base's records, checked as the kernel checks vmlinux's;
@@ -23,7 +29,10 @@ extension TypeGraph {
       let k = kinds[i]
       if k == .removed { continue }
       let range = memberRange(id)
-      if range.lowerBound < 0 || range.upperBound > mc { note("\(describe(id)): member range \(range) out of bounds"); continue }
+      if range.lowerBound < 0 || range.upperBound > mc {
+        note("\(describe(id)): member range \(range) out of bounds")
+        continue
+      }
       if !k.hasMembers && !range.isEmpty && k != .void { note("\(describe(id)): \(k.btfName) has members") }
       if k == .void { continue }
       forEachReference(of: id) { t in
@@ -32,7 +41,12 @@ extension TypeGraph {
         } else if kinds[t.index] == .removed && !base.contains(t.index) {
           // A pass removed what others refer to: the fix is to demote it with `cut`.
           let by = decisions.latest(for: t).map { " (pruned by \(decisions[$0].pass))" } ?? ""
-          note("\(describe(id)): references removed node \(t)\(by); a pass removing a type others refer to should `cut` it (demote it and fix its holders) instead of pruning it")
+          note(
+            """
+            \(describe(id)): references removed node \(t)\(by); a pass removing a type others refer to should `cut` it (demote it and fix \
+            its holders) instead of pruning it
+            """
+          )
         }
       }
       if k == .array && arrayIndexTypeID.isVoid { note("\(describe(id)): array without an index type") }

@@ -38,7 +38,7 @@ public enum KernelBTF {
       return .accepted
     }
     switch err {
-    case 1, 13: return .notPermitted(errno: err)  // EPERM, EACCES
+    case 1, 13: return .notPermitted(errno: err) // EPERM, EACCES
     case 38: return .unavailable("bpf(2) is not implemented (ENOSYS)")
     default: break
     }

@@ -77,8 +77,14 @@ extension KernelChecker {
 
   /// The kernel's `_ctype` classes (lib/ctype.c, Latin-1 upper half included).
   static let ctype: [UInt8] = {
-    let c: UInt8 = 0x20, s: UInt8 = 0x08, p: UInt8 = 0x10, d: UInt8 = 0x04, u: UInt8 = 0x01
-    let l: UInt8 = 0x02, x: UInt8 = 0x40, sp: UInt8 = 0x80
+    let c: UInt8 = 0x20
+    let s: UInt8 = 0x08
+    let p: UInt8 = 0x10
+    let d: UInt8 = 0x04
+    let u: UInt8 = 0x01
+    let l: UInt8 = 0x02
+    let x: UInt8 = 0x40
+    let sp: UInt8 = 0x80
     var t = [UInt8](repeating: 0, count: 256)
     for i in 0..<32 { t[i] = c }
     for i in 9...13 { t[i] = c | s }

@@ -43,11 +43,17 @@ extension KernelChecker {
     let d = word(mt, 0)
     var off = m.offset
     let intOff = (d >> 16) & 0xff
-    if UInt32.max - off < intOff { logMember(st, m, "bits_offset exceeds U32_MAX"); throw .inval }
+    if UInt32.max - off < intOff {
+      logMember(st, m, "bits_offset exceeds U32_MAX")
+      throw .inval
+    }
     off += intOff
     let bytesOffset = off >> 3
     let copyBits = (d & 0xff) + (off & 7)
-    if copyBits > 128 { logMember(st, m, "nr_copy_bits exceeds 128"); throw .inval }
+    if copyBits > 128 {
+      logMember(st, m, "nr_copy_bits exceeds 128")
+      throw .inval
+    }
     if structSize < bytesOffset || structSize - bytesOffset < bytesUp(copyBits) {
       logMember(st, m, "Member exceeds struct_size")
       throw .inval
@@ -56,22 +62,40 @@ extension KernelChecker {
 
   func btfPtrCheckMember(_ st: UInt32, _ m: MemberRef, _ mt: UInt32) throws(Failure) {
     let structSize = sizeType(st)
-    if m.offset & 7 != 0 { logMember(st, m, "Member is not byte aligned"); throw .inval }
-    if structSize &- (m.offset >> 3) < 8 { logMember(st, m, "Member exceeds struct_size"); throw .inval }
+    if m.offset & 7 != 0 {
+      logMember(st, m, "Member is not byte aligned")
+      throw .inval
+    }
+    if structSize &- (m.offset >> 3) < 8 {
+      logMember(st, m, "Member exceeds struct_size")
+      throw .inval
+    }
   }
 
   func btfArrayCheckMember(_ st: UInt32, _ m: MemberRef, _ mt: UInt32) throws(Failure) {
     let structSize = sizeType(st)
-    if m.offset & 7 != 0 { logMember(st, m, "Member is not byte aligned"); throw .inval }
+    if m.offset & 7 != 0 {
+      logMember(st, m, "Member is not byte aligned")
+      throw .inval
+    }
     let size = typeIDSize(m.type)?.size ?? 0
-    if structSize &- (m.offset >> 3) < size { logMember(st, m, "Member exceeds struct_size"); throw .inval }
+    if structSize &- (m.offset >> 3) < size {
+      logMember(st, m, "Member exceeds struct_size")
+      throw .inval
+    }
   }
 
   /// `btf_struct_check_member`; `btf_enum_check_member` is the same check.
   func btfStructCheckMember(_ st: UInt32, _ m: MemberRef, _ mt: UInt32) throws(Failure) {
     let structSize = sizeType(st)
-    if m.offset & 7 != 0 { logMember(st, m, "Member is not byte aligned"); throw .inval }
-    if structSize &- (m.offset >> 3) < sizeType(mt) { logMember(st, m, "Member exceeds struct_size"); throw .inval }
+    if m.offset & 7 != 0 {
+      logMember(st, m, "Member is not byte aligned")
+      throw .inval
+    }
+    if structSize &- (m.offset >> 3) < sizeType(mt) {
+      logMember(st, m, "Member exceeds struct_size")
+      throw .inval
+    }
   }
 
   func btfEnumCheckMember(_ st: UInt32, _ m: MemberRef, _ mt: UInt32) throws(Failure) {
@@ -79,7 +103,10 @@ extension KernelChecker {
   }
 
   func btfModifierCheckMember(_ st: UInt32, _ m: MemberRef, _ mt: UInt32) throws(Failure) {
-    guard let r = typeIDSize(m.type) else { logMember(st, m, "Invalid member"); throw .inval }
+    guard let r = typeIDSize(m.type) else {
+      logMember(st, m, "Invalid member")
+      throw .inval
+    }
     var rm = m
     rm.type = r.id
     try checkPlainMember(st, rm, r.id)
@@ -102,11 +129,17 @@ extension KernelChecker {
     let structSize = sizeType(st)
     let bitfield = m.offset >> 24
     let bitOff = m.offset & 0xff_ffff
-    if !intIsRegular(mt) { logMember(st, m, "Invalid member base type"); throw .inval }
+    if !intIsRegular(mt) {
+      logMember(st, m, "Invalid member base type")
+      throw .inval
+    }
     var nrBits = bitfield
     let intBits = word(mt, 0) & 0xff
     if nrBits == 0 {
-      if bitOff & 7 != 0 { logMember(st, m, "Invalid member offset"); throw .inval }
+      if bitOff & 7 != 0 {
+        logMember(st, m, "Invalid member offset")
+        throw .inval
+      }
       nrBits = intBits
     } else if nrBits > intBits {
       logMember(st, m, "Invalid member bitfield_size")
@@ -114,7 +147,10 @@ extension KernelChecker {
     }
     let bytesOffset = bitOff >> 3
     let copyBits = nrBits + (bitOff & 7)
-    if copyBits > 128 { logMember(st, m, "nr_copy_bits exceeds 128"); throw .inval }
+    if copyBits > 128 {
+      logMember(st, m, "nr_copy_bits exceeds 128")
+      throw .inval
+    }
     if structSize < bytesOffset || structSize - bytesOffset < bytesUp(copyBits) {
       logMember(st, m, "Member exceeds struct_size")
       throw .inval
@@ -122,7 +158,10 @@ extension KernelChecker {
   }
 
   func btfGenericCheckKflagMember(_ st: UInt32, _ m: MemberRef, _ mt: UInt32) throws(Failure) {
-    if m.offset >> 24 != 0 { logMember(st, m, "Invalid member bitfield_size"); throw .inval }
+    if m.offset >> 24 != 0 {
+      logMember(st, m, "Invalid member bitfield_size")
+      throw .inval
+    }
     // The bitfield size is 0, so the offset is a bit offset only: the plain check applies.
     try checkPlainMember(st, m, mt)
   }
@@ -132,17 +171,26 @@ extension KernelChecker {
     let bitOff = m.offset & 0xff_ffff
     var nrBits = m.offset >> 24
     if nrBits == 0 {
-      if bitOff & 7 != 0 { logMember(st, m, "Member is not byte aligned"); throw .inval }
+      if bitOff & 7 != 0 {
+        logMember(st, m, "Member is not byte aligned")
+        throw .inval
+      }
       nrBits = 32
     } else if nrBits > 32 {
       logMember(st, m, "Invalid member bitfield_size")
       throw .inval
     }
-    if structSize < bytesUp(bitOff &+ nrBits) { logMember(st, m, "Member exceeds struct_size"); throw .inval }
+    if structSize < bytesUp(bitOff &+ nrBits) {
+      logMember(st, m, "Member exceeds struct_size")
+      throw .inval
+    }
   }
 
   func btfModifierCheckKflagMember(_ st: UInt32, _ m: MemberRef, _ mt: UInt32) throws(Failure) {
-    guard let r = typeIDSize(m.type) else { logMember(st, m, "Invalid member"); throw .inval }
+    guard let r = typeIDSize(m.type) else {
+      logMember(st, m, "Invalid member")
+      throw .inval
+    }
     var rm = m
     rm.type = r.id
     try checkKflagMember(st, rm, r.id)

@@ -8,7 +8,8 @@ extension KernelChecker {
     let end = cur + Int(typeLen)
     logTypeID = 1
     while cur < end {
-      let size = logTypeID < firstMetaCheckedType ? try baseRecordSize(at: cur, end: end) : try btfCheckMeta(at: cur, metaLeft: UInt32(end - cur))
+      let size =
+        logTypeID < firstMetaCheckedType ? try baseRecordSize(at: cur, end: end) : try btfCheckMeta(at: cur, metaLeft: UInt32(end - cur))
       // btf_add_type: at most BTF_MAX_TYPE slots, void included (`KernelLimits`).
       if let max = limits.maxTypes, nrTypes > max {
         fail("Exceeded max num of types", typeID: logTypeID)
@@ -86,58 +87,119 @@ extension KernelChecker {
 
   func btfIntCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     try metaNeeded(t, metaLeft, UInt32(Kind.int.wireFixedBytes))
-    if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
-    if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
+    if vlen(t) != 0 {
+      logType(t, "vlen != 0")
+      throw .inval
+    }
+    if kflag(t) {
+      logType(t, "Invalid btf_info kind_flag")
+      throw .inval
+    }
     let d = word(t, 0)
     if d & ~0x0fff_ffff != 0 {
       logType(t, details: false, "Invalid int_data:\(String(d, radix: 16))")
       throw .inval
     }
     let bits = (d & 0xff) + ((d >> 16) & 0xff)
-    if bits > 128 { logType(t, "nr_bits exceeds 128"); throw .inval }
-    if (bits >> 3) + (bits & 7 != 0 ? 1 : 0) > sizeType(t) { logType(t, "nr_bits exceeds type_size"); throw .inval }
+    if bits > 128 {
+      logType(t, "nr_bits exceeds 128")
+      throw .inval
+    }
+    if (bits >> 3) + (bits & 7 != 0 ? 1 : 0) > sizeType(t) {
+      logType(t, "nr_bits exceeds type_size")
+      throw .inval
+    }
     let enc = (d >> 24) & 0x0f
-    if enc != 0 && enc != 1 && enc != 2 && enc != 4 { logType(t, "Unsupported encoding"); throw .notsupp }
+    if enc != 0 && enc != 1 && enc != 2 && enc != 4 {
+      logType(t, "Unsupported encoding")
+      throw .notsupp
+    }
     logType(t)
     return UInt32(Kind.int.wireFixedBytes)
   }
 
   func btfRefTypeCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
-    if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
+    if vlen(t) != 0 {
+      logType(t, "vlen != 0")
+      throw .inval
+    }
     // A TYPE_TAG may carry kind_flag 1 (an attribute, Linux 6.15+).
-    if kflag(t) && kind(t) != .typeTag { logType(t, "Invalid btf_info kind_flag"); throw .inval }
-    if sizeType(t) > 0x000f_ffff { logType(t, "Invalid type_id"); throw .inval }
+    if kflag(t) && kind(t) != .typeTag {
+      logType(t, "Invalid btf_info kind_flag")
+      throw .inval
+    }
+    if sizeType(t) > 0x000f_ffff {
+      logType(t, "Invalid type_id")
+      throw .inval
+    }
     let no = nameOff(t)
     switch kind(t) {
     case .typedef?:
-      if no == 0 || !nameValidIdentifier(no) { logType(t, "Invalid name"); throw .inval }
+      if no == 0 || !nameValidIdentifier(no) {
+        logType(t, "Invalid name")
+        throw .inval
+      }
     case .typeTag?:
-      if b[strStart + Int(no)] == 0 { logType(t, "Invalid name"); throw .inval }
+      if b[strStart + Int(no)] == 0 {
+        logType(t, "Invalid name")
+        throw .inval
+      }
     default:
-      if no != 0 { logType(t, "Invalid name"); throw .inval }
+      if no != 0 {
+        logType(t, "Invalid name")
+        throw .inval
+      }
     }
     logType(t)
     return 0
   }
 
   func btfFwdCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
-    if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
-    if sizeType(t) != 0 { logType(t, "type != 0"); throw .inval }
+    if vlen(t) != 0 {
+      logType(t, "vlen != 0")
+      throw .inval
+    }
+    if sizeType(t) != 0 {
+      logType(t, "type != 0")
+      throw .inval
+    }
     let no = nameOff(t)
-    if no == 0 || !nameValidIdentifier(no) { logType(t, "Invalid name"); throw .inval }
+    if no == 0 || !nameValidIdentifier(no) {
+      logType(t, "Invalid name")
+      throw .inval
+    }
     logType(t)
     return 0
   }
 
   func btfArrayCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     try metaNeeded(t, metaLeft, UInt32(Kind.array.wireFixedBytes))
-    if nameOff(t) != 0 { logType(t, "Invalid name"); throw .inval }
-    if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
-    if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
-    if sizeType(t) != 0 { logType(t, "size != 0"); throw .inval }
-    let elem = word(t, 0), index = word(t, 1)
-    if elem == 0 || elem > 0x000f_ffff { logType(t, "Invalid elem"); throw .inval }
-    if index == 0 || index > 0x000f_ffff { logType(t, "Invalid index"); throw .inval }
+    if nameOff(t) != 0 {
+      logType(t, "Invalid name")
+      throw .inval
+    }
+    if vlen(t) != 0 {
+      logType(t, "vlen != 0")
+      throw .inval
+    }
+    if kflag(t) {
+      logType(t, "Invalid btf_info kind_flag")
+      throw .inval
+    }
+    if sizeType(t) != 0 {
+      logType(t, "size != 0")
+      throw .inval
+    }
+    let elem = word(t, 0)
+    let index = word(t, 1)
+    if elem == 0 || elem > 0x000f_ffff {
+      logType(t, "Invalid elem")
+      throw .inval
+    }
+    if index == 0 || index > 0x000f_ffff {
+      logType(t, "Invalid index")
+      throw .inval
+    }
     logType(t)
     return UInt32(Kind.array.wireFixedBytes)
   }
@@ -148,7 +210,10 @@ extension KernelChecker {
     let needed = UInt32(n * Kind.structure.wireEntryBytes)
     try metaNeeded(t, metaLeft, needed)
     let no = nameOff(t)
-    if no != 0 && !nameValidIdentifier(no) { logType(t, "Invalid name"); throw .inval }
+    if no != 0 && !nameValidIdentifier(no) {
+      logType(t, "Invalid name")
+      throw .inval
+    }
     logType(t)
     var lastOffset: UInt32 = 0
     let structSize = sizeType(t)
@@ -158,11 +223,23 @@ extension KernelChecker {
         logMember(t, m, "Invalid member name_offset:\(m.name)")
         throw .inval
       }
-      if m.name != 0 && !nameValidIdentifier(m.name) { logMember(t, m, "Invalid name"); throw .inval }
-      if m.type == 0 || m.type > 0x000f_ffff { logMember(t, m, "Invalid type_id"); throw .inval }
+      if m.name != 0 && !nameValidIdentifier(m.name) {
+        logMember(t, m, "Invalid name")
+        throw .inval
+      }
+      if m.type == 0 || m.type > 0x000f_ffff {
+        logMember(t, m, "Invalid type_id")
+        throw .inval
+      }
       let offset = kflag(t) ? m.offset & 0xff_ffff : m.offset
-      if isUnion && offset != 0 { logMember(t, m, "Invalid member bits_offset"); throw .inval }
-      if lastOffset > offset { logMember(t, m, "Invalid member bits_offset"); throw .inval }
+      if isUnion && offset != 0 {
+        logMember(t, m, "Invalid member bits_offset")
+        throw .inval
+      }
+      if lastOffset > offset {
+        logMember(t, m, "Invalid member bits_offset")
+        throw .inval
+      }
       if (offset >> 3) + (offset & 7 != 0 ? 1 : 0) > structSize {
         logMember(t, m, "Member bits_offset exceeds its struct size")
         throw .inval
@@ -187,9 +264,15 @@ extension KernelChecker {
     let needed = UInt32(n * entry)
     try metaNeeded(t, metaLeft, needed)
     let size = sizeType(t)
-    if size > 8 || size == 0 || size & (size - 1) != 0 { logType(t, "Unexpected size"); throw .inval }
+    if size > 8 || size == 0 || size & (size - 1) != 0 {
+      logType(t, "Unexpected size")
+      throw .inval
+    }
     let no = nameOff(t)
-    if no != 0 && !nameValidIdentifier(no) { logType(t, "Invalid name"); throw .inval }
+    if no != 0 && !nameValidIdentifier(no) {
+      logType(t, "Invalid name")
+      throw .inval
+    }
     logType(t)
     let words = entry / 4
     for i in 0..<n {
@@ -200,7 +283,10 @@ extension KernelChecker {
         messageTypeID = logTypeID
         throw .inval
       }
-      if en == 0 || !nameValidIdentifier(en) { logType(t, "Invalid name"); throw .inval }
+      if en == 0 || !nameValidIdentifier(en) {
+        logType(t, "Invalid name")
+        throw .inval
+      }
       if mode == .embedded { continue }
       let lo = word(t, words * i + 1)
       if entry == 8 {
@@ -216,31 +302,61 @@ extension KernelChecker {
   func btfFuncProtoCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     let needed = UInt32(vlen(t) * Kind.functionProto.wireEntryBytes)
     try metaNeeded(t, metaLeft, needed)
-    if nameOff(t) != 0 { logType(t, "Invalid name"); throw .inval }
-    if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
+    if nameOff(t) != 0 {
+      logType(t, "Invalid name")
+      throw .inval
+    }
+    if kflag(t) {
+      logType(t, "Invalid btf_info kind_flag")
+      throw .inval
+    }
     logType(t)
     return needed
   }
 
   func btfFuncCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
     let no = nameOff(t)
-    if no == 0 || !nameValidIdentifier(no) { logType(t, "Invalid name"); throw .inval }
-    if vlen(t) > 1 { logType(t, "Invalid func linkage"); throw .inval }
-    if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
+    if no == 0 || !nameValidIdentifier(no) {
+      logType(t, "Invalid name")
+      throw .inval
+    }
+    if vlen(t) > 1 {
+      logType(t, "Invalid func linkage")
+      throw .inval
+    }
+    if kflag(t) {
+      logType(t, "Invalid btf_info kind_flag")
+      throw .inval
+    }
     logType(t)
     return 0
   }
 
   func btfVarCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     try metaNeeded(t, metaLeft, UInt32(Kind.variable.wireFixedBytes))
-    if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
-    if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
+    if vlen(t) != 0 {
+      logType(t, "vlen != 0")
+      throw .inval
+    }
+    if kflag(t) {
+      logType(t, "Invalid btf_info kind_flag")
+      throw .inval
+    }
     let no = nameOff(t)
-    if no == 0 || !nameValidIdentifier(no) { logType(t, "Invalid name"); throw .inval }
+    if no == 0 || !nameValidIdentifier(no) {
+      logType(t, "Invalid name")
+      throw .inval
+    }
     let type = sizeType(t)
-    if type == 0 || type > 0x000f_ffff { logType(t, "Invalid type_id"); throw .inval }
+    if type == 0 || type > 0x000f_ffff {
+      logType(t, "Invalid type_id")
+      throw .inval
+    }
     let linkage = word(t, 0)
-    if linkage != 0 && linkage != 1 { logType(t, "Linkage not supported"); throw .inval }
+    if linkage != 0 && linkage != 1 {
+      logType(t, "Linkage not supported")
+      throw .inval
+    }
     logType(t)
     return UInt32(Kind.variable.wireFixedBytes)
   }
@@ -250,42 +366,87 @@ extension KernelChecker {
     let needed = UInt32(n * Kind.dataSection.wireEntryBytes)
     try metaNeeded(t, metaLeft, needed)
     let size = sizeType(t)
-    if size == 0 { logType(t, "size == 0"); throw .inval }
-    if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
+    if size == 0 {
+      logType(t, "size == 0")
+      throw .inval
+    }
+    if kflag(t) {
+      logType(t, "Invalid btf_info kind_flag")
+      throw .inval
+    }
     let no = nameOff(t)
-    if no == 0 || !nameValidSection(no) { logType(t, "Invalid name"); throw .inval }
+    if no == 0 || !nameValidSection(no) {
+      logType(t, "Invalid name")
+      throw .inval
+    }
     logType(t)
-    var lastEnd: UInt64 = 0, sum: UInt64 = 0
+    var lastEnd: UInt64 = 0
+    var sum: UInt64 = 0
     for i in 0..<n {
-      let type = word(t, 3 * i), off = word(t, 3 * i + 1), sz = word(t, 3 * i + 2)
-      if type == 0 || type > 0x000f_ffff { logVSI(t, type, off, sz, "Invalid type_id"); throw .inval }
-      if UInt64(off) < lastEnd || off >= size { logVSI(t, type, off, sz, "Invalid offset"); throw .inval }
-      if sz == 0 || sz > size { logVSI(t, type, off, sz, "Invalid size"); throw .inval }
+      let type = word(t, 3 * i)
+      let off = word(t, 3 * i + 1)
+      let sz = word(t, 3 * i + 2)
+      if type == 0 || type > 0x000f_ffff {
+        logVSI(t, type, off, sz, "Invalid type_id")
+        throw .inval
+      }
+      if UInt64(off) < lastEnd || off >= size {
+        logVSI(t, type, off, sz, "Invalid offset")
+        throw .inval
+      }
+      if sz == 0 || sz > size {
+        logVSI(t, type, off, sz, "Invalid size")
+        throw .inval
+      }
       lastEnd = UInt64(off) + UInt64(sz)
-      if lastEnd > UInt64(size) { logVSI(t, type, off, sz, "Invalid offset+size"); throw .inval }
+      if lastEnd > UInt64(size) {
+        logVSI(t, type, off, sz, "Invalid offset+size")
+        throw .inval
+      }
       logVSI(t, type, off, sz, nil)
       sum += UInt64(sz)
     }
-    if UInt64(size) < sum { logType(t, "Invalid btf_info size"); throw .inval }
+    if UInt64(size) < sum {
+      logType(t, "Invalid btf_info size")
+      throw .inval
+    }
     return needed
   }
 
   func btfFloatCheckMeta(_ t: UInt32) throws(Failure) -> UInt32 {
-    if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
-    if kflag(t) { logType(t, "Invalid btf_info kind_flag"); throw .inval }
+    if vlen(t) != 0 {
+      logType(t, "vlen != 0")
+      throw .inval
+    }
+    if kflag(t) {
+      logType(t, "Invalid btf_info kind_flag")
+      throw .inval
+    }
     let s = sizeType(t)
-    if s != 2 && s != 4 && s != 8 && s != 12 && s != 16 { logType(t, "Invalid type_size"); throw .inval }
+    if s != 2 && s != 4 && s != 8 && s != 12 && s != 16 {
+      logType(t, "Invalid type_size")
+      throw .inval
+    }
     logType(t)
     return 0
   }
 
   func btfDeclTagCheckMeta(_ t: UInt32, _ metaLeft: UInt32) throws(Failure) -> UInt32 {
     try metaNeeded(t, metaLeft, UInt32(Kind.declTag.wireFixedBytes))
-    if b[strStart + Int(nameOff(t))] == 0 { logType(t, "Invalid value"); throw .inval }
-    if vlen(t) != 0 { logType(t, "vlen != 0"); throw .inval }
+    if b[strStart + Int(nameOff(t))] == 0 {
+      logType(t, "Invalid value")
+      throw .inval
+    }
+    if vlen(t) != 0 {
+      logType(t, "vlen != 0")
+      throw .inval
+    }
     // kind_flag 1 marks an attribute (btf_decl_tag("...") as __attribute__, Linux 6.15+).
     let comp = Int32(bitPattern: word(t, 0))
-    if comp < -1 { logType(t, "Invalid component_idx"); throw .inval }
+    if comp < -1 {
+      logType(t, "Invalid component_idx")
+      throw .inval
+    }
     logType(t)
     return UInt32(Kind.declTag.wireFixedBytes)
   }

@@ -105,20 +105,29 @@ extension KernelChecker {
 
   func btfModifierResolve(_ t: UInt32) throws(Failure) {
     var next = sizeType(t)
-    if !exists(next) || resolveSourceOnly(next) { logType(t, "Invalid type_id"); throw .inval }
+    if !exists(next) || resolveSourceOnly(next) {
+      logType(t, "Invalid type_id")
+      throw .inval
+    }
     if !isResolveSink(next) && !isResolved(next) { return try stackPush(next) }
     if let r = typeIDSize(next) {
       next = r.id
     } else {
       if isResolved(next) { next = resolvedIDs[Int(next)] }
-      if !isVoid(next) && !isFwd(next) && !isFuncProto(next) { logType(t, "Invalid type_id"); throw .inval }
+      if !isVoid(next) && !isFwd(next) && !isFuncProto(next) {
+        logType(t, "Invalid type_id")
+        throw .inval
+      }
     }
     stackPopResolved(next, 0)
   }
 
   func btfPtrResolve(_ t: UInt32) throws(Failure) {
     var next = sizeType(t)
-    if !exists(next) || resolveSourceOnly(next) { logType(t, "Invalid type_id"); throw .inval }
+    if !exists(next) || resolveSourceOnly(next) {
+      logType(t, "Invalid type_id")
+      throw .inval
+    }
     if !isResolveSink(next) && !isResolved(next) { return try stackPush(next) }
     if isModifier(next) {
       let r = resolvedIDs[Int(next)]
@@ -128,38 +137,62 @@ extension KernelChecker {
       next = r.id
     } else {
       if isResolved(next) { next = resolvedIDs[Int(next)] }
-      if !isVoid(next) && !isFwd(next) && !isFuncProto(next) { logType(t, "Invalid type_id"); throw .inval }
+      if !isVoid(next) && !isFwd(next) && !isFuncProto(next) {
+        logType(t, "Invalid type_id")
+        throw .inval
+      }
     }
     stackPopResolved(next, 0)
   }
 
   func btfVarResolve(_ t: UInt32) throws(Failure) {
     let next = sizeType(t)
-    if !exists(next) || resolveSourceOnly(next) { logType(t, "Invalid type_id"); throw .inval }
+    if !exists(next) || resolveSourceOnly(next) {
+      logType(t, "Invalid type_id")
+      throw .inval
+    }
     if !isResolveSink(next) && !isResolved(next) { return try stackPush(next) }
     if isModifier(next) {
       let r = resolvedIDs[Int(next)]
       if isPtr(r) && !isResolveSink(r) && !isResolved(r) { return try stackPush(r) }
     }
-    guard let r = typeIDSize(next) else { logType(t, "Invalid type_id"); throw .inval }
+    guard let r = typeIDSize(next) else {
+      logType(t, "Invalid type_id")
+      throw .inval
+    }
     stackPopResolved(r.id, 0)
   }
 
   func btfArrayResolve(_ t: UInt32) throws(Failure) {
     let index = word(t, 1)
-    if nosizeOrNull(index) || resolveSourceOnly(index) { logType(t, "Invalid index"); throw .inval }
+    if nosizeOrNull(index) || resolveSourceOnly(index) {
+      logType(t, "Invalid index")
+      throw .inval
+    }
     if !isResolveSink(index) && !isResolved(index) { return try stackPush(index) }
     guard let ri = typeIDSize(index), isInt(ri.id), intIsRegular(ri.id) else {
       logType(t, "Invalid index")
       throw .inval
     }
     let elem = word(t, 0)
-    if nosizeOrNull(elem) || resolveSourceOnly(elem) { logType(t, "Invalid elem"); throw .inval }
+    if nosizeOrNull(elem) || resolveSourceOnly(elem) {
+      logType(t, "Invalid elem")
+      throw .inval
+    }
     if !isResolveSink(elem) && !isResolved(elem) { return try stackPush(elem) }
-    guard let re = typeIDSize(elem) else { logType(t, "Invalid elem"); throw .inval }
-    if isInt(re.id) && !intIsRegular(re.id) { logType(t, "Invalid array of int"); throw .inval }
+    guard let re = typeIDSize(elem) else {
+      logType(t, "Invalid elem")
+      throw .inval
+    }
+    if isInt(re.id) && !intIsRegular(re.id) {
+      logType(t, "Invalid array of int")
+      throw .inval
+    }
     let nelems = word(t, 2)
-    if nelems != 0 && re.size > UInt32.max / nelems { logType(t, "Array size overflows U32_MAX"); throw .inval }
+    if nelems != 0 && re.size > UInt32.max / nelems {
+      logType(t, "Array size overflows U32_MAX")
+      throw .inval
+    }
     stackPopResolved(re.id, re.size &* nelems)
   }
 
@@ -171,7 +204,10 @@ extension KernelChecker {
     }
     for i in next..<vlen(t) {
       let m = member(t, i)
-      if nosizeOrNull(m.type) || resolveSourceOnly(m.type) { logMember(t, m, "Invalid member"); throw .inval }
+      if nosizeOrNull(m.type) || resolveSourceOnly(m.type) {
+        logMember(t, m, "Invalid member")
+        throw .inval
+      }
       if !isResolveSink(m.type) && !isResolved(m.type) {
         stack[stack.count - 1].next = i + 1
         return try stackPush(m.type)
@@ -184,26 +220,43 @@ extension KernelChecker {
   func btfDatasecResolve(_ t: UInt32, _ next: Int) throws(Failure) {
     resolveMode = .tbd
     for i in next..<vlen(t) {
-      let vt = word(t, 3 * i), off = word(t, 3 * i + 1), sz = word(t, 3 * i + 2)
-      if !exists(vt) || !isVar(vt) { logVSI(t, vt, off, sz, "Not a VAR kind member"); throw .inval }
+      let vt = word(t, 3 * i)
+      let off = word(t, 3 * i + 1)
+      let sz = word(t, 3 * i + 2)
+      if !exists(vt) || !isVar(vt) {
+        logVSI(t, vt, off, sz, "Not a VAR kind member")
+        throw .inval
+      }
       if !isResolveSink(vt) && !isResolved(vt) {
         stack[stack.count - 1].next = i + 1
         return try stackPush(vt)
       }
-      guard let r = typeIDSize(sizeType(vt)) else { logVSI(t, vt, off, sz, "Invalid type"); throw .inval }
-      if sz < r.size { logVSI(t, vt, off, sz, "Invalid size"); throw .inval }
+      guard let r = typeIDSize(sizeType(vt)) else {
+        logVSI(t, vt, off, sz, "Invalid type")
+        throw .inval
+      }
+      if sz < r.size {
+        logVSI(t, vt, off, sz, "Invalid size")
+        throw .inval
+      }
     }
     stackPopResolved(0, 0)
   }
 
   func btfDeclTagResolve(_ t: UInt32) throws(Failure) {
     var next = sizeType(t)
-    if !exists(next) || !isDeclTagTarget(next) { logType(t, "Invalid type_id"); throw .inval }
+    if !exists(next) || !isDeclTagTarget(next) {
+      logType(t, "Invalid type_id")
+      throw .inval
+    }
     if !isResolveSink(next) && !isResolved(next) { return try stackPush(next) }
     let target = next
     let comp = Int32(bitPattern: word(t, 0))
     if comp != -1 {
-      if isVar(next) || isTypedef(next) { logType(t, "Invalid component_idx"); throw .inval }
+      if isVar(next) || isTypedef(next) {
+        logType(t, "Invalid component_idx")
+        throw .inval
+      }
       let n: Int
       if isStruct(next) {
         n = vlen(next)
@@ -211,44 +264,76 @@ extension KernelChecker {
         next = sizeType(next)
         n = exists(next) ? vlen(next) : 0
       }
-      if UInt32(bitPattern: comp) >= UInt32(n) { logType(t, "Invalid component_idx"); throw .inval }
+      if UInt32(bitPattern: comp) >= UInt32(n) {
+        logType(t, "Invalid component_idx")
+        throw .inval
+      }
     }
     stackPopResolved(target, 0)
   }
 
   func btfFuncCheck(_ t: UInt32) throws(Failure) {
     let proto = sizeType(t)
-    if !exists(proto) || !isFuncProto(proto) { logType(t, "Invalid type_id"); throw .inval }
+    if !exists(proto) || !isFuncProto(proto) {
+      logType(t, "Invalid type_id")
+      throw .inval
+    }
     for i in 0..<vlen(proto) {
-      let name = word(proto, 2 * i), type = word(proto, 2 * i + 1)
-      if name == 0 && type != 0 { logType(t, "Invalid arg#\(i + 1)"); throw .inval }
+      let name = word(proto, 2 * i)
+      let type = word(proto, 2 * i + 1)
+      if name == 0 && type != 0 {
+        logType(t, "Invalid arg#\(i + 1)")
+        throw .inval
+      }
     }
   }
 
   func btfFuncProtoCheck(_ t: UInt32) throws(Failure) {
     let ret = sizeType(t)
     if ret != 0 {
-      if !exists(ret) { logType(t, "Invalid return type"); throw .inval }
-      if resolveSourceOnly(ret) { logType(t, "Invalid return type"); throw .inval }
+      if !exists(ret) {
+        logType(t, "Invalid return type")
+        throw .inval
+      }
+      if resolveSourceOnly(ret) {
+        logType(t, "Invalid return type")
+        throw .inval
+      }
       if needsResolve(ret) && !isResolved(ret) { try btfResolve(ret) }
-      if typeIDSize(ret) == nil { logType(t, "Invalid return type"); throw .inval }
+      if typeIDSize(ret) == nil {
+        logType(t, "Invalid return type")
+        throw .inval
+      }
     }
     var n = vlen(t)
     if n == 0 { return }
     if word(t, 2 * (n - 1) + 1) == 0 {
-      if word(t, 2 * (n - 1)) != 0 { logType(t, "Invalid arg#\(n)"); throw .inval }
+      if word(t, 2 * (n - 1)) != 0 {
+        logType(t, "Invalid arg#\(n)")
+        throw .inval
+      }
       n -= 1
     }
     for i in 0..<n {
-      let name = word(t, 2 * i), at = word(t, 2 * i + 1)
-      if !exists(at) { logType(t, "Invalid arg#\(i + 1)"); throw .inval }
-      if resolveSourceOnly(at) { logType(t, "Invalid arg#\(i + 1)"); throw .inval }
+      let name = word(t, 2 * i)
+      let at = word(t, 2 * i + 1)
+      if !exists(at) {
+        logType(t, "Invalid arg#\(i + 1)")
+        throw .inval
+      }
+      if resolveSourceOnly(at) {
+        logType(t, "Invalid arg#\(i + 1)")
+        throw .inval
+      }
       if name != 0 && (!nameOffsetValid(name) || !nameValidIdentifier(name)) {
         logType(t, "Invalid arg#\(i + 1)")
         throw .inval
       }
       if needsResolve(at) && !isResolved(at) { try btfResolve(at) }
-      if typeIDSize(at) == nil { logType(t, "Invalid arg#\(i + 1)"); throw .inval }
+      if typeIDSize(at) == nil {
+        logType(t, "Invalid arg#\(i + 1)")
+        throw .inval
+      }
     }
   }
 

@@ -45,7 +45,7 @@ import Verify
   @Test func anonymousOpaqueMembersAreNamed() throws {
     var b = GraphBuilder()
     let int = b.int("int", bytes: 4, signed: true)
-    let gone = b.unrepresentable(tag: 0x33, bytes: 8)  // a variant part
+    let gone = b.unrepresentable(tag: 0x33, bytes: 8) // a variant part
     let s = b.structure("holder", bytes: 24, [("", gone, 0), ("__opaque_8", int, 64), ("", gone, 128)])
     let u = b.structure("either", bytes: 8, [("", gone, 0), ("", gone, 0)], kind: .union)
     var g = b.graph
@@ -97,17 +97,25 @@ struct LayoutAssertions {
     for name in records.keys.sorted() {
       let wanted = records[name]!
       if wanted.count == 1 && tagTypes[name] == 1 {
-        text += "_Static_assert(sizeof(\(wanted[0].keyword) \(name)) == \(wanted[0].size), \"\(wanted[0].keyword) \(name) is \(wanted[0].size) bytes in the BTF\");\n"
+        text +=
+          """
+          _Static_assert(sizeof(\(wanted[0].keyword) \(name)) == \(wanted[0].size), \"\(wanted[0].keyword) \(name) is \(wanted[0].size) \
+          bytes in the BTF\");\n
+          """
         continue
       }
       let spellings = [name] + (2...max(2, tagTypes[name]!)).map { "\(name)___\($0)" }
       let present = spellings.compactMap { c in defined[c].map { (keyword: $0, cName: c) } }
-      if present.isEmpty { missing.append(name); continue }
+      if present.isEmpty {
+        missing.append(name)
+        continue
+      }
       var counts: [String: Int] = [:]
       for w in wanted { counts["\(w.keyword) \(w.size)", default: 0] += 1 }
       for key in counts.keys.sorted() {
         let parts = key.split(separator: " ")
-        let keyword = String(parts[0]), size = String(parts[1])
+        let keyword = String(parts[0])
+        let size = String(parts[1])
         let terms = present.filter { $0.keyword == keyword }.map { "(sizeof(\($0.keyword) \($0.cName)) == \(size))" }
         let sum = terms.isEmpty ? "0" : terms.joined(separator: " + ")
         text += "_Static_assert(\(sum) == \(counts[key]!), \"\(counts[key]!) \(keyword) \(name) of \(size) bytes in the BTF\");\n"
@@ -161,7 +169,7 @@ enum CTools {
       sizes[g.nameString(id), default: []].insert(g.size(id))
     }
     var lines = header.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    var open: String?  // the base name of the enum being defined
+    var open: String? // the base name of the enum being defined
     for k in lines.indices {
       let line = lines[k]
       if line.hasPrefix("enum "), line.hasSuffix(" {") {
@@ -182,14 +190,16 @@ enum CTools {
   /// diagnostics that matter (errors, and warnings that lose layout such as a member that
   /// declares nothing), empty when it compiled cleanly of those.
   static func compile(_ source: String, clang: String) throws -> String {
-    let src = temporaryPath(".c"), obj = temporaryPath(".o")
+    let src = temporaryPath(".c")
+    let obj = temporaryPath(".o")
     try source.write(toFile: src, atomically: true, encoding: .utf8)
     defer {
       try? FileManager.default.removeItem(atPath: src)
       try? FileManager.default.removeItem(atPath: obj)
     }
     let r = try runTool(clang, ["-target", "bpf", "-Wall", "-ferror-limit=0", "-c", src, "-o", obj])
-    let status = r.status, err = r.stderr
+    let status = r.status
+    let err = r.stderr
     let bad = err.split(separator: "\n").filter { $0.contains("error:") || $0.contains("declaration does not declare anything") }
     if status == 0 && bad.isEmpty { return "" }
     let lines = bad.isEmpty ? err.split(separator: "\n").map(String.init) : bad.map(String.init)

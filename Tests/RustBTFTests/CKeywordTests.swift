@@ -93,7 +93,8 @@ import Verify
   @Test func everyListedKeywordBreaksClang() throws {
     let clang = try CTools.find("clang", package: "clang")
     let versionText = try runTool(clang, ["--version"]).stdout
-    let major = versionText.split(separator: " ").drop { $0 != "version" }.dropFirst().first
+    let major =
+      versionText.split(separator: " ").drop { $0 != "version" }.dropFirst().first
       .flatMap { Int($0.split(separator: ".")[0]) } ?? 0
     #expect(major >= 14, "unexpected clang version text: \(versionText)")
     let checked = CKeywords.c17 + CKeywords.extensions + (major >= 21 ? CKeywords.newerCompilers : [])

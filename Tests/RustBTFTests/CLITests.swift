@@ -65,8 +65,9 @@ func temporaryDirectory() throws -> String {
   @Test func dumpAndVerifyRefuseWhatIsNotBTF() throws {
     for sub in ["dump", "verify"] {
       let r = try runCLI([sub, sample])
-      #expect(r.status == 1 && r.stderr == "rustbtf: \(sample): an ELF file with no .BTF section (convert it: rustbtf \(sample) -o OUT.btf)\n",
-              "\(sub): \(r.status) \(r.stderr)")
+      #expect(
+        r.status == 1 && r.stderr == "rustbtf: \(sample): an ELF file with no .BTF section (convert it: rustbtf \(sample) -o OUT.btf)\n",
+        "\(sub): \(r.status) \(r.stderr)")
     }
   }
 
@@ -81,8 +82,9 @@ func temporaryDirectory() throws -> String {
       return r.stdout
     }
     let shown = try onTerminal("\(sample) -o \(dir)/a.btf")
-    #expect(shown.contains("\r\u{1b}[Krustbtf: reading DWARF: 0/1 units…") && shown.contains("rustbtf: reading DWARF: 1/1 units…")
-              && shown.contains("rustbtf: pass 8/8: dedup…"), "\(shown.debugDescription)")
+    #expect(
+      shown.contains("\r\u{1b}[Krustbtf: reading DWARF: 0/1 units…") && shown.contains("rustbtf: reading DWARF: 1/1 units…")
+        && shown.contains("rustbtf: pass 8/8: dedup…"), "\(shown.debugDescription)")
     #expect(shown.contains("\r\u{1b}[Krustbtf: \(sample) -> \(dir)/a.btf: "), "the progress line is not erased before the summary")
     let quiet = try onTerminal("-q \(sample) -o \(dir)/b.btf")
     #expect(!quiet.contains("pass 1/"), "\(quiet.debugDescription)")
@@ -95,8 +97,9 @@ func temporaryDirectory() throws -> String {
     let lacking = ["--passes", "demote-unrepresentable,sanitize-names"]
     let printed = try runCLI(lacking + ["--print-pipeline"])
     let converted = try runCLI(lacking + [sample, "-o", try temporaryDirectory() + "/x.btf"])
-    #expect(printed.status == 64 && converted.status == 64 && printed.stderr.contains("lacks 'prune-dependents'"),
-            "\(printed.stderr) / \(converted.stderr)")
+    #expect(
+      printed.status == 64 && converted.status == 64 && printed.stderr.contains("lacks 'prune-dependents'"),
+      "\(printed.stderr) / \(converted.stderr)")
     #expect(printed.stderr.split(separator: "\n").first == converted.stderr.split(separator: "\n").first)
   }
 
@@ -112,13 +115,22 @@ func temporaryDirectory() throws -> String {
     #expect(tags.contains { $0.contains("<") }, "original Rust names such as Option<u32> travel as tags")
     // A Rust FUNC named by its ELF symbol keeps its Rust path as a tag (the method
     // `Tagged::weight`, defined through DW_AT_specification).
-    let weight = try #require(tagged.ids.first { tagged.kind($0) == .function && tagged.nameString($0).hasPrefix("_ZN10rust_enums6Tagged6weight") })
-    #expect(tagged.ids.contains { tagged.kind($0) == .declTag && tagged.ref($0) == weight && tagged.nameString($0) == "rust_enums::Tagged::weight" })
+    let weight = try #require(
+      tagged.ids.first { tagged.kind($0) == .function && tagged.nameString($0).hasPrefix("_ZN10rust_enums6Tagged6weight") })
+    #expect(
+      tagged.ids.contains {
+        tagged.kind($0) == .declTag && tagged.ref($0) == weight && tagged.nameString($0) == "rust_enums::Tagged::weight"
+      })
     // A variant struct (DWARF: `B` inside `rust_enums::Tagged`) is tagged with its Rust path.
     #expect(tags.contains("rust_enums::Tagged::B"), "\(tags.filter { $0.contains("Tagged") })")
     #expect(try runCLI(["verify", "--kernel", dir + "/tagged.btf"]).status == 0)
-    #expect(try runCLI(["--tag-original-names", "--print-pipeline"]).stdout
-      == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names<tag-original-names>,prune-dependents,tag-kfuncs,dedup\n")
+    #expect(
+      try runCLI(["--tag-original-names", "--print-pipeline"]).stdout
+        == """
+        lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names<tag-original-names>,prune-dependents,tag-kf\
+        uncs,dedup\n
+        """
+    )
   }
 
   @Test func langExcludeSkipsRustUnitsLikePahole() throws {

@@ -15,7 +15,10 @@ import Verify
     func u16(_ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
     func u32(_ o: Int) -> Int { (0..<4).reduce(0) { $0 | Int(b[o + $1]) << (8 * $1) } }
     func u64(_ o: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[o + $1]) << (8 * $1) } }
-    let shoff = u64(0x28), entsize = u16(0x3a), count = u16(0x3c), strndx = u16(0x3e)
+    let shoff = u64(0x28)
+    let entsize = u16(0x3a)
+    let count = u16(0x3c)
+    let strndx = u16(0x3e)
     let strtab = u64(shoff + strndx * entsize + 0x18)
     var found = false
     for i in 0..<count {
@@ -45,8 +48,9 @@ import Verify
     #expect(pahole.status == 1 && pahole.stderr.contains("corrupt or truncated DWARF"), "\(section) -J: \(pahole.stderr)")
 
     let allowed = try runCLI(["--allow-incomplete-dwarf", input, "-o", out])
-    #expect(allowed.status == 0 && allowed.stderr.contains("warning") && allowed.stderr.contains("incomplete DWARF"),
-            "\(section): \(allowed.stderr)")
+    #expect(
+      allowed.status == 0 && allowed.stderr.contains("warning") && allowed.stderr.contains("incomplete DWARF"),
+      "\(section): \(allowed.stderr)")
     #expect(try runCLI(["verify", "--kernel", out]).status == 0)
   }
 
@@ -109,8 +113,9 @@ import Verify
     #expect(after.status == 0 && before.status == 0, "\(after.stderr) \(before.stderr)")
     let types = try canonicalTypes(dir + "/a.btf")
     #expect(types == (try canonicalTypes(dir + "/before.btf")), "the types differ from the file's before dwz")
-    #expect(types.contains { $0.hasPrefix("STRUCT shared 640 ") } && types.contains { $0.hasPrefix("FUNC main ") }
-              && types.contains { $0.hasPrefix("TYPEDEF pair_t ") }, "\(types)")
+    #expect(
+      types.contains { $0.hasPrefix("STRUCT shared 640 ") } && types.contains { $0.hasPrefix("FUNC main ") }
+        && types.contains { $0.hasPrefix("TYPEDEF pair_t ") }, "\(types)")
     if let failure = KernelCheck.acceptanceFailure(try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/a.btf")))) {
       Issue.record("\(failure)")
     }
@@ -131,15 +136,18 @@ import Verify
       #expect(try runCLI([dir + "/p1.before-dwz", "-o", dir + "/p1-before.btf"]).status == 0)
       #expect(try canonicalTypes(dir + "/p1.btf") == (try canonicalTypes(dir + "/p1-before.btf")))
     } else {
-      #expect(small.status == 1 && small.stderr.contains("'strings.debug' (.gnu_debugaltlink) is there, but libdw cannot read it as DWARF"),
-              "\(small.stderr)")
+      #expect(
+        small.status == 1 && small.stderr.contains("'strings.debug' (.gnu_debugaltlink) is there, but libdw cannot read it as DWARF"),
+        "\(small.stderr)")
     }
 
     // Without its supplementary file the input cannot be read completely: refused, by name.
     try FileManager.default.moveItem(atPath: dir + "/common.debug", toPath: dir + "/elsewhere.debug")
     let missing = try runCLI([dir + "/a", "-o", dir + "/missing.btf"])
-    #expect(missing.status == 1 && missing.stderr.contains("supplementary file 'common.debug' (.gnu_debugaltlink) is not at '\(dir)/common.debug'"),
-            "\(missing.stderr)")
+    #expect(
+      missing.status == 1
+        && missing.stderr.contains("supplementary file 'common.debug' (.gnu_debugaltlink) is not at '\(dir)/common.debug'"),
+      "\(missing.stderr)")
     #expect(!FileManager.default.fileExists(atPath: dir + "/missing.btf"))
   }
 

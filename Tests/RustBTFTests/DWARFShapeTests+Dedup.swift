@@ -41,8 +41,9 @@ extension DWARFShapeTests {
     let out = path + ".btf"
     let run = try runCLI([path, "-o", out])
     if kind == .pointer {
-      #expect(run.status == 1 && run.stderr.contains("Exceeded max resolving depth") && run.stderr.split(separator: "\n").count == 1,
-              "\(run.stderr)")
+      #expect(
+        run.status == 1 && run.stderr.contains("Exceeded max resolving depth") && run.stderr.split(separator: "\n").count == 1,
+        "\(run.stderr)")
       return
     }
     #expect(run.status == 0, "\(run.stderr)")
@@ -60,9 +61,11 @@ extension DWARFShapeTests {
     var merged = 0
     for name in try ImportTests.corpusObjects() {
       let imported = try DWARFImporter.importFile(path: ImportTests.object(name))
-      var rounds = imported, batches = imported
+      var rounds = imported
+      var batches = imported
       var context = PassContext()
-      var a = Dedup(), b = Dedup()
+      var a = Dedup()
+      var b = Dedup()
       b.maxRounds = 0
       _ = try a.run(on: &rounds, context: &context)
       _ = try b.run(on: &batches, context: &context)

@@ -51,7 +51,7 @@ import Verify
       result.graph = try? DWARFImporter.importFile(path: path, options: options, statistics: &stats)
     }
     #expect(finished, "a --jobs 2 import with no thread to start did not finish")
-    guard finished else { return }  // recorded above; the import may still be running
+    guard finished else { return } // recorded above; the import may still be running
     let graph = try #require(result.graph, "the import with no thread to start failed instead of walking on the calling thread")
     #expect(one.stats.units == 40)
     #expect(ParallelImportTests.difference(one.graph, graph) == nil)
@@ -71,8 +71,10 @@ import Verify
     chmod(dir, 0o777)
     chmod(input, 0o644)
     let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups", prlimit, "--nproc=1"]
-    for (name, one, many) in [("jobs", [input, "-o"], ["--jobs", "2", input, "-o"]),
-                               ("pahole", ["-J", input, "--btf_encode_detached"], ["-J", "-j", input, "--btf_encode_detached"])] {
+    for (name, one, many) in [
+      ("jobs", [input, "-o"], ["--jobs", "2", input, "-o"]),
+      ("pahole", ["-J", input, "--btf_encode_detached"], ["-J", "-j", input, "--btf_encode_detached"]),
+    ] {
       let reference = try runCLI(one + [dir + "/\(name)-1.btf"])
       #expect(reference.status == 0, "\(reference.stderr)")
       let run = try runTool(timeout, ["-s", "KILL", "120", setpriv] + nobody + [try rustbtfBinary()] + many + [dir + "/\(name).btf"])
@@ -98,7 +100,8 @@ extension DWARFShapeTests {
     #expect(run.status == 0, "\(run.stderr)")
     let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: out)))
     let btf = try BTFDecoder.decode(bytes)
-    let structs = Dictionary(btf.ids.filter { btf.kind($0) == .structure }.map { (btf.nameString($0), $0) }, uniquingKeysWith: { a, _ in a })
+    let structs = Dictionary(
+      btf.ids.filter { btf.kind($0) == .structure }.map { (btf.nameString($0), $0) }, uniquingKeysWith: { a, _ in a })
     #expect(structs.count == n)
     for i in 0..<n {
       guard let s = structs["s\(i)"] else {

@@ -19,25 +19,25 @@ import TypeGraph
 
   @Test func forwardResolvesToTheUniqueDefinition() throws {
     var b = GraphBuilder()
-    let int = b.int("int", bytes: 4, signed: true)                          /* [1] */
-    let def = Self.list(&b, int)                                            /* [2] list, [3] ptr */
+    let int = b.int("int", bytes: 4, signed: true) /* [1] */
+    let def = Self.list(&b, int) /* [2] list, [3] ptr */
     // Another unit only sees `struct list;` and holds `struct holder { struct list *l; }`.
-    let fwd = b.graph.add(.forward, name: b.name("list"))                   /* [4] */
-    let p = b.pointer(to: fwd)                                              /* [5] */
-    let h1 = b.structure("holder", bytes: 8, [("l", p, 0)])                 /* [6] */
+    let fwd = b.graph.add(.forward, name: b.name("list")) /* [4] */
+    let p = b.pointer(to: fwd) /* [5] */
+    let h1 = b.structure("holder", bytes: 8, [("l", p, 0)]) /* [6] */
     // The unit with the definition has the same holder.
-    let p2 = b.pointer(to: def)                                             /* [7] */
-    let h2 = b.structure("holder", bytes: 8, [("l", p2, 0)])                /* [8] */
+    let p2 = b.pointer(to: def) /* [7] */
+    let h2 = b.structure("holder", bytes: 8, [("l", p2, 0)]) /* [8] */
     // `union list;` is another family: it stays.
-    let ufwd = b.graph.add(.forward, name: b.name("list"), aux: 1)          /* [9] */
-    _ = b.pointer(to: ufwd)                                                 /* [10] */
+    let ufwd = b.graph.add(.forward, name: b.name("list"), aux: 1) /* [9] */
+    _ = b.pointer(to: ufwd) /* [10] */
     var g = b.graph
     try run("dedup", on: &g, registry: registry)
     #expect(g.kind(fwd) == .removed)
     #expect(g.kind(h1) == .structure && g.kind(h2) == .removed)
     #expect(g.kind(def) == .structure && g.kind(ufwd) == .forward)
     #expect(g.memberTypes[g.memberRange(h1).lowerBound] == g.memberTypes[g.memberRange(def).lowerBound])
-    #expect(g.liveCount == 6)  // int, list, ptr list, holder, union fwd, its ptr
+    #expect(g.liveCount == 6) // int, list, ptr list, holder, union fwd, its ptr
   }
 
   @Test func forwardStaysWhenTwoDifferentDefinitionsShareTheName() throws {
@@ -63,7 +63,7 @@ import TypeGraph
     var g = b.graph
     try run("dedup", on: &g, registry: registry)
     #expect(g.kind(decl) == .removed)
-    #expect(g.ref(f1) == g.ref(f2))  // both FUNCs now share one FUNC_PROTO
+    #expect(g.ref(f1) == g.ref(f2)) // both FUNCs now share one FUNC_PROTO
   }
 
   @Test func anonymousStructMergesOnlyWithTheSameSurroundings() throws {
@@ -144,7 +144,8 @@ import TypeGraph
   func forcedHashCollisionsGiveTheSameResultOnTheCorpus(file: String) throws {
     let graph = try DWARFImporter.importFile(path: packageRoot + "/Corpus/objects/" + file)
     let before = "demote-unrepresentable,sanitize-names,prune-dependents,"
-    var plain = graph, forced = graph
+    var plain = graph
+    var forced = graph
     try run(before + "dedup", on: &plain, registry: registry)
     try run(before + "dedup<force-collisions>", on: &forced, registry: registry)
     #expect(forced.dump() == plain.dump())
@@ -164,7 +165,8 @@ import TypeGraph
   /// comparison on a Rust-enabled vmlinux needs: Rust units are skipped whole.
   @Test func importCanSkipRustUnits() throws {
     let file = packageRoot + "/Corpus/objects/mixed-O0.elf"
-    var all = ImportStatistics(), cOnly = ImportStatistics()
+    var all = ImportStatistics()
+    var cOnly = ImportStatistics()
     let full = try DWARFImporter.importFile(path: file, options: .init(excludeLanguages: []), statistics: &all)
     let c = try DWARFImporter.importFile(
       path: file, options: .init(excludeLanguages: DWARFImportOptions.languages(named: "rust")!), statistics: &cOnly)
@@ -190,7 +192,8 @@ import TypeGraph
     try #require(run.status == 0, "pahole failed on \(file): \(run.stderr)")
     let pahole = try BTFDecoder.decode(try readFile(out))
     let ours = try BTFDecoder.decode(try Conversion().run(path: file).btf)
-    let theirs = Self.namedLayouts(pahole), mine = Self.namedLayouts(ours)
+    let theirs = Self.namedLayouts(pahole)
+    let mine = Self.namedLayouts(ours)
     for (key, layouts) in theirs {
       #expect(mine[key] != nil, "\(file): rustbtf lacks \(key)")
       if let have = mine[key] {
@@ -199,7 +202,8 @@ import TypeGraph
     }
     // Debian's pahole (1.24) predates decl_tag_kfuncs: the kfunc tags tag-kfuncs adds are not
     // counted against it.
-    let count = Self.totalCount(ours) - Self.count(ours, .declTag), reference = Self.totalCount(pahole)
+    let count = Self.totalCount(ours) - Self.count(ours, .declTag)
+    let reference = Self.totalCount(pahole)
     #expect(count <= reference, "\(file): \(count) types, pahole \(reference)")
     #expect(Self.count(ours, .function) <= Self.count(pahole, .function), "\(file): more FUNCs than pahole")
     #expect(Self.count(ours, .variable) <= Self.count(pahole, .variable), "\(file): more VARs than pahole")
@@ -213,9 +217,15 @@ import TypeGraph
       var layout: String
       switch k {
       case .structure, .union:
-        layout = "\(g.size(id)):" + g.memberRange(id).map { "\(g.strings.string(g.memberNames[$0]))@\(g.memberValues[$0]):\(g.memberBits[$0])" }.joined(separator: ",")
+        layout =
+          "\(g.size(id)):"
+          + g.memberRange(id).map { "\(g.strings.string(g.memberNames[$0]))@\(g.memberValues[$0]):\(g.memberBits[$0])" }.joined(
+            separator: ",")
       case .enumeration, .enum64:
-        layout = "\(g.size(id)):" + g.memberRange(id).map { "\(g.strings.string(g.memberNames[$0]))=\(g.memberValues[$0] & (g.size(id) >= 8 ? ~0 : 0xffff_ffff))" }.joined(separator: ",")
+        layout =
+          "\(g.size(id)):"
+          + g.memberRange(id).map { "\(g.strings.string(g.memberNames[$0]))=\(g.memberValues[$0] & (g.size(id) >= 8 ? ~0 : 0xffff_ffff))" }
+          .joined(separator: ",")
       case .typedef:
         layout = describe(g, g.ref(id), depth: 0)
       default: continue
@@ -233,7 +243,8 @@ import TypeGraph
     case .pointer, .const, .volatile, .restrict, .typeTag: return "\(k) " + describe(g, g.ref(id), depth: depth + 1)
     case .array: return "[\(g.aux(id))]" + describe(g, g.ref(id), depth: depth + 1)
     case .forward: return (g.aux(id) == 1 ? "union " : "structure ") + g.nameString(id)
-    case .functionProto: return "fn(" + g.memberRange(id).map { describe(g, g.memberTypes[$0], depth: depth + 1) }.joined(separator: ",") + ")"
+    case .functionProto:
+      return "fn(" + g.memberRange(id).map { describe(g, g.memberTypes[$0], depth: depth + 1) }.joined(separator: ",") + ")"
     default: return g.name(id).isEmpty ? "anon \(k) \(g.size(id))" : "\(k == .enum64 ? .enumeration : k) \(g.nameString(id))"
     }
   }

@@ -43,7 +43,8 @@ import Verify
     let theirSplit = try Self.read(Self.pahole + "module.p131.BTF")
     #expect(d.base == theirBase)
     #expect(d.split == theirSplit)
-    #expect(d.baseTypes == (try BTFDecoder.decode(theirBase)).count - 1 && d.movedTypes > 0, "\(d.baseTypes) distilled, \(d.movedTypes) moved")
+    #expect(
+      d.baseTypes == (try BTFDecoder.decode(theirBase)).count - 1 && d.movedTypes > 0, "\(d.baseTypes) distilled, \(d.movedTypes) moved")
   }
 
   /// What the distilled base holds: named INT, FLOAT, FWD, and STRUCT, UNION, ENUM with their
@@ -62,8 +63,10 @@ import Verify
       names.append("\(kind.btfName) \(g.nameString(id))")
     }
     // The base types the module names, by their names; what they point at only when needed.
-    for expected in ["STRUCT list_head", "STRUCT kobject", "STRUCT driver", "STRUCT device", "UNION key", "ENUM dev_state",
-                     "ENUM big_flags", "FWD opaque", "INT int"] {
+    for expected in [
+      "STRUCT list_head", "STRUCT kobject", "STRUCT driver", "STRUCT device", "UNION key", "ENUM dev_state",
+      "ENUM big_flags", "FWD opaque", "INT int",
+    ] {
       #expect(names.contains(expected), "\(expected) not in \(names)")
     }
     // ENUM64 is written as an ENUM of its size (libbpf's btf__add_enum).
@@ -96,16 +99,18 @@ import Verify
       let g = try BTFDecoder.decode(whole)
       let targetCount = try BTFDecoder.decode(target).count
       for k in 0..<ownCount {
-        #expect(Self.render(g, TypeID(targetCount + k)) == Self.render(original, TypeID(baseCount + k)),
-                "\(opt), \(label): module type \(k)")
+        #expect(
+          Self.render(g, TypeID(targetCount + k)) == Self.render(original, TypeID(baseCount + k)),
+          "\(opt), \(label): module type \(k)")
       }
     }
     // The same split without relocation, on the later vmlinux: its ids assume the old base.
     let wrong = try BTFDecoder.decode(try SplitBTF.concatenate(base: later, split: split))
     let laterCount = try BTFDecoder.decode(later).count
-    #expect((0..<ownCount).contains { k in
-      Self.render(wrong, TypeID(laterCount + k)) != Self.render(original, TypeID(baseCount + k))
-    })
+    #expect(
+      (0..<ownCount).contains { k in
+        Self.render(wrong, TypeID(laterCount + k)) != Self.render(original, TypeID(baseCount + k))
+      })
   }
 
   /// A vmlinux that grew a struct the module embeds (`struct kobject` in `struct my_priv`) is
@@ -115,8 +120,9 @@ import Verify
     let grown = try Self.btf("distill_vmlinux3-O2.o")
     let d = try DistilledBase.distill(split: try Self.btf("distill_module-O2.o", base: base), base: base)
     let e = #expect(throws: EncodeError.self) { try SplitRelocation.relocate(split: d.split, distilledBase: d.base, onto: grown) }
-    #expect(e?.description.contains("'kobject'") == true && e?.description.contains("not mapped to base BTF id") == true,
-            "\(String(describing: e))")
+    #expect(
+      e?.description.contains("'kobject'") == true && e?.description.contains("not mapped to base BTF id") == true,
+      "\(String(describing: e))")
     // The later vmlinux, whose only growth is behind pointers, is fine (see above); this one
     // differs from it by the embedded struct alone.
     _ = try SplitRelocation.relocate(split: d.split, distilledBase: d.base, onto: try Self.btf("distill_vmlinux2-O2.o"))
@@ -127,7 +133,8 @@ import Verify
   /// relocation's to check).
   static func render(_ g: TypeGraph, _ id: TypeID, depth: Int = 0) -> String {
     if id == .void { return "void" }
-    let kind = g.kind(id), name = g.nameString(id)
+    let kind = g.kind(id)
+    let name = g.nameString(id)
     if depth > 0 && !name.isEmpty {
       switch kind {
       case .structure, .union, .forward: return "composite \(name)"
@@ -179,7 +186,8 @@ import Verify
     let run = try runCLI(["-J", "--btf_base", dir + "/vmlinux.btf", line, module])
     #expect(run.status == 0, "\(run.stderr)")
     let d = try DistilledBase.distill(split: split, base: baseBTF)
-    let written = try readBTFSection(fromELF: module), writtenBase = try readBTFSection(fromELF: module, sectionName: ".BTF.base")
+    let written = try readBTFSection(fromELF: module)
+    let writtenBase = try readBTFSection(fromELF: module, sectionName: ".BTF.base")
     #expect(written == d.split)
     #expect(writtenBase == d.base)
     // The kernel relocates it onto the base it was built on.
@@ -194,8 +202,9 @@ import Verify
     try FileManager.default.copyItem(atPath: corpusObject("distill_module-O2.o"), toPath: plain)
     let before = try Self.read(plain)
     let noBase = try runCLI(["-J", line, plain])
-    #expect(noBase.status != 0 && noBase.stderr.contains("--btf_base") && noBase.stderr.split(separator: "\n").count == 1,
-            "\(noBase.status): \(noBase.stderr)")
+    #expect(
+      noBase.status != 0 && noBase.stderr.contains("--btf_base") && noBase.stderr.split(separator: "\n").count == 1,
+      "\(noBase.status): \(noBase.stderr)")
     let after = try Self.read(plain)
     #expect(after == before)
   }
@@ -231,7 +240,7 @@ import Verify
     // A layout section that overlaps the strings is refused by the 7.1 checks (the sections
     // are checked before the layout section's own alignment and size).
     var bad = withLayout
-    let layoutOff = ByteReader(bytes: bad).u32(24) - 4  // into the types
+    let layoutOff = ByteReader(bytes: bad).u32(24) - 4 // into the types
     for k in 0..<4 { bad[24 + k] = UInt8(truncatingIfNeeded: layoutOff >> (8 * UInt32(k))) }
     #expect(BTFValidator.validate(bad, limits: .linux7_1).first?.line == "Section overlap found")
   }
@@ -247,9 +256,12 @@ import Verify
     let baseBTF = try Self.read(dir + "/base.btf")
     let layout = try KindLayout.sections(of: baseBTF)
     #expect(layout != nil)
-    let without = try KindLayout.removing(from: baseBTF), plain = try Self.btf("distill_vmlinux-O2.o")
+    let without = try KindLayout.removing(from: baseBTF)
+    let plain = try Self.btf("distill_vmlinux-O2.o")
     #expect(without == plain)
-    let split = try runCLI(["--btf_base", dir + "/base.btf", line, "--btf_encode_detached", dir + "/split.btf", corpusObject("distill_module-O2.o")])
+    let split = try runCLI([
+      "--btf_base", dir + "/base.btf", line, "--btf_encode_detached", dir + "/split.btf", corpusObject("distill_module-O2.o"),
+    ])
     #expect(split.status == 0, "\(split.stderr)")
     let splitLayout = try KindLayout.sections(of: try Self.read(dir + "/split.btf"))
     #expect(splitLayout == nil)

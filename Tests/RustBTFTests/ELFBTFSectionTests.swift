@@ -140,7 +140,8 @@ import Testing
   func otherClassesAndByteOrders(assembler: [String]) throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let source = dir + "/x.s", file = dir + "/x.o"
+    let source = dir + "/x.s"
+    let file = dir + "/x.o"
     try Data(".text\nnop\n.data\n.long 1\n".utf8).write(to: URL(fileURLWithPath: source))
     let tool = try CTools.find(assembler[0], package: assembler[0] == "as" ? "binutils" : "llvm")
     let assembled = try runTool(tool, Array(assembler.dropFirst()) + [source, "-o", file])
@@ -386,16 +387,22 @@ private func realBTF(of name: String) throws -> [UInt8] {
 /// segment, between `.rodata` and `.eh_frame`, placed by a linker script as the kernel's
 /// (`__start_BTF`/`__stop_BTF` around `KEEP(*(.BTF))`).
 private func executableWithBTF(bytes: Int, named name: String, in dir: String) throws -> String {
-  let asm = dir + "/btf.s", btfObject = dir + "/btf.o", script = dir + "/btf.ld", file = dir + "/" + name
+  let asm = dir + "/btf.s"
+  let btfObject = dir + "/btf.o"
+  let script = dir + "/btf.ld"
+  let file = dir + "/" + name
   let fill = bytes > 0 ? ".fill \(bytes),1,0\n" : ""
   try Data(".section .BTF,\"a\"\n\(fill).section .note.GNU-stack,\"\",@progbits\n".utf8).write(to: URL(fileURLWithPath: asm))
   try Data("SECTIONS { .BTF : { __start_BTF = .; KEEP(*(.BTF)) __stop_BTF = .; } } INSERT AFTER .rodata;\n".utf8)
     .write(to: URL(fileURLWithPath: script))
   let assembled = try runTool(try CTools.find("as", package: "binutils"), [asm, "-o", btfObject])
   guard assembled.status == 0 else { throw ConversionError("as exited with \(assembled.status): \(assembled.stderr)") }
-  let linked = try runTool(try CTools.find("ld", package: "binutils"),
-                           ["-static", "-e", "main", corpusObject(ELFBTFSectionTests.linkedObject), btfObject,
-                            "-T", script, "-o", file])
+  let linked = try runTool(
+    try CTools.find("ld", package: "binutils"),
+    [
+      "-static", "-e", "main", corpusObject(ELFBTFSectionTests.linkedObject), btfObject,
+      "-T", script, "-o", file,
+    ])
   guard linked.status == 0 else { throw ConversionError("ld exited with \(linked.status): \(linked.stderr)") }
   try FileManager.default.removeItem(atPath: btfObject)
   return file
@@ -448,7 +455,8 @@ private struct ELFSnapshot {
     let header = try runTool(readelf, ["-hW", path]).stdout
     let indexLine = header.split(separator: "\n").first { $0.contains("Section header string table index:") }
     guard let indexText = indexLine?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces),
-          let index = Int(indexText) else { throw ConversionError("readelf -hW \(path): no section header string table index") }
+      let index = Int(indexText)
+    else { throw ConversionError("readelf -hW \(path): no section header string table index") }
     nameTableIndex = index
     let segments = try runTool(readelf, ["-lW", path])
     guard segments.status == 0, segments.stderr.isEmpty else {
@@ -466,15 +474,16 @@ private struct ELFSnapshot {
   /// may be empty. Section 0 (no name) is left out.
   static func row(_ line: String) -> Row? {
     guard let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]"), open < close,
-          let index = Int(line[line.index(after: open)..<close].trimmingCharacters(in: .whitespaces)), index > 0
+      let index = Int(line[line.index(after: open)..<close].trimmingCharacters(in: .whitespaces)), index > 0
     else { return nil }
     let fields = line[line.index(after: close)...].split(separator: " ").map(String.init)
     guard fields.count >= 9, let offset = UInt64(fields[3], radix: 16), let size = UInt64(fields[4], radix: 16) else {
       return nil
     }
     let flags = fields.count == 10 ? fields[6] : ""
-    return Row(index: index, name: fields[0], type: fields[1], address: fields[2], offset: offset, size: size,
-               flags: flags, line: line)
+    return Row(
+      index: index, name: fields[0], type: fields[1], address: fields[2], offset: offset, size: size,
+      flags: flags, line: line)
   }
 }
 
@@ -482,8 +491,10 @@ private struct ELFSnapshot {
 /// `nameTableGrows`) and the ELF header differs: every other section has the same header row
 /// and the same bytes (dumped by llvm-objcopy), and every byte of the old file past the ELF
 /// header is still there. A grown name table keeps its old bytes as its beginning.
-private func expectUndisturbed(before: ELFSnapshot, after: ELFSnapshot, changed: Set<String>, nameTableGrows: Bool,
-                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+private func expectUndisturbed(
+  before: ELFSnapshot, after: ELFSnapshot, changed: Set<String>, nameTableGrows: Bool,
+  sourceLocation: SourceLocation = #_sourceLocation
+) throws {
   let nameTable = try #require(before.nameTable, sourceLocation: sourceLocation)
   let changedNames = nameTableGrows ? changed.union([nameTable.name]) : changed
   let kept = before.rows.filter { !changedNames.contains($0.name) }
@@ -499,10 +510,11 @@ private func expectUndisturbed(before: ELFSnapshot, after: ELFSnapshot, changed:
   if nameTableGrows {
     let oldTable = try #require(old[nameTable.name] ?? nil, sourceLocation: sourceLocation)
     let newTable = try #require(new[nameTable.name] ?? nil, sourceLocation: sourceLocation)
-    #expect(newTable.count > oldTable.count && Array(newTable.prefix(oldTable.count)) == oldTable,
-            "the section name string table lost bytes", sourceLocation: sourceLocation)
+    #expect(
+      newTable.count > oldTable.count && Array(newTable.prefix(oldTable.count)) == oldTable,
+      "the section name string table lost bytes", sourceLocation: sourceLocation)
   }
-  let headerSize = before.bytes[4] == 1 ? 52 : 64  // EI_CLASS: ELFCLASS32 or ELFCLASS64
+  let headerSize = before.bytes[4] == 1 ? 52 : 64 // EI_CLASS: ELFCLASS32 or ELFCLASS64
   try #require(after.bytes.count > before.bytes.count, sourceLocation: sourceLocation)
   let changedAt = (headerSize..<before.bytes.count).first { after.bytes[$0] != before.bytes[$0] }
   #expect(changedAt == nil, "byte \(changedAt ?? 0) of the old file (past the ELF header) changed", sourceLocation: sourceLocation)
@@ -530,8 +542,10 @@ private func dumpSections(_ names: [String], of path: String, copyOf bytes: [UIn
 
 /// binutils and LLVM copy the file without a word (but for `allowedWarnings`), and libbpf
 /// (bpftool) parses its `.BTF`.
-private func expectToolsAccept(_ file: String, allowedWarnings: [String] = [],
-                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+private func expectToolsAccept(
+  _ file: String, allowedWarnings: [String] = [],
+  sourceLocation: SourceLocation = #_sourceLocation
+) throws {
   let out = temporaryPath(".o")
   defer { try? FileManager.default.removeItem(atPath: out) }
   for tool in [try CTools.find("objcopy", package: "binutils"), try CTools.find("llvm-objcopy", package: "llvm")] {
@@ -541,8 +555,9 @@ private func expectToolsAccept(_ file: String, allowedWarnings: [String] = [],
   }
   let bpftool = try CTools.find("bpftool", package: "bpftool")
   let dump = try runTool(bpftool, ["btf", "dump", "file", file, "format", "raw"])
-  #expect(dump.status == 0 && dump.stdout.hasPrefix("[1] "), "bpftool btf dump file \(file): \(dump.stderr)",
-          sourceLocation: sourceLocation)
+  #expect(
+    dump.status == 0 && dump.stdout.hasPrefix("[1] "), "bpftool btf dump file \(file): \(dump.stderr)",
+    sourceLocation: sourceLocation)
 }
 
 /// GNU objcopy's warning when it copies a file whose allocated `.BTF` got its bytes behind the
@@ -553,8 +568,10 @@ private let btfNotInSegment = "allocated section `.BTF' not in segment"
 /// What scripts/link-vmlinux.sh does next: `objcopy --only-section=.BTF` into an object whose
 /// `.BTF` holds exactly the blob. The kernel sends that objcopy's standard error to /dev/null
 /// for its "empty loadable segment detected" warnings (the segments lose all their sections).
-private func expectKernelBuildExtractsBTF(_ file: String, equalTo btf: [UInt8],
-                                          sourceLocation: SourceLocation = #_sourceLocation) throws {
+private func expectKernelBuildExtractsBTF(
+  _ file: String, equalTo btf: [UInt8],
+  sourceLocation: SourceLocation = #_sourceLocation
+) throws {
   let out = temporaryPath(".btf.o")
   defer { try? FileManager.default.removeItem(atPath: out) }
   let objcopy = try CTools.find("objcopy", package: "binutils")
@@ -571,8 +588,10 @@ private func unexpectedLines(_ stderr: String, allowed: [String]) -> [String] {
 
 /// `writeBTFSection` into `file` fails with a `ConversionError` whose message holds `words`;
 /// returns the message.
-private func expectRefusal(writing file: String, sectionName: String = ".BTF", mentioning words: String,
-                           sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+private func expectRefusal(
+  writing file: String, sectionName: String = ".BTF", mentioning words: String,
+  sourceLocation: SourceLocation = #_sourceLocation
+) throws -> String {
   do {
     try writeBTFSection([0x9f, 0xeb, 1, 0], intoELF: file, sectionName: sectionName)
   } catch let error as ConversionError {

@@ -14,56 +14,56 @@ import Testing
   static func everyKind() -> TypeGraph {
     var g = TypeGraph()
     func n(_ s: String) -> NameID { g.strings.intern(s) }
-    let int = g.add(.int, name: n("int"), size: 4, aux: 1 << 24 | 32)  // [1]
-    let u8 = g.add(.int, name: n("u8"), size: 1, aux: 8)  // [2]
-    let demoted = g.add(.void, size: 24)  // (void)
-    let foo = g.add(.structure, name: n("Foo"), size: 16)  // [3]
-    let fooPtr = g.add(.pointer, ref: foo)  // [4]
+    let int = g.add(.int, name: n("int"), size: 4, aux: 1 << 24 | 32) // [1]
+    let u8 = g.add(.int, name: n("u8"), size: 1, aux: 8) // [2]
+    let demoted = g.add(.void, size: 24) // (void)
+    let foo = g.add(.structure, name: n("Foo"), size: 16) // [3]
+    let fooPtr = g.add(.pointer, ref: foo) // [4]
     g.setMembers(
       foo,
       [
         Member(name: n("a"), type: int, value: 0), Member(name: n("b"), type: u8, value: 32, bits: 3),
         Member(name: n("c"), type: fooPtr, value: 64),
       ])
-    let u = g.add(.union, name: n("U"), size: 4)  // [5]
+    let u = g.add(.union, name: n("U"), size: 4) // [5]
     g.setMembers(u, [Member(name: n("x"), type: int), Member(name: n("y"), type: u8)])
-    let e = g.add(.enumeration, name: n("E"), size: 4, flags: .signed)  // [6]
+    let e = g.add(.enumeration, name: n("E"), size: 4, flags: .signed) // [6]
     g.setMembers(e, [Member(name: n("A"), value: UInt64(bitPattern: -1)), Member(name: n("B"), value: 2)])
-    let e64 = g.add(.enum64, name: n("E64"), size: 8)  // [7]
+    let e64 = g.add(.enum64, name: n("E64"), size: 8) // [7]
     g.setMembers(e64, [Member(name: n("BIG"), value: 1 << 40), Member(name: n("SMALL"), value: 7)])
-    let fwd = g.add(.forward, name: n("Fw"), aux: 1)  // [8]
-    let td = g.add(.typedef, name: n("T"), ref: int)  // [9]
-    let vol = g.add(.volatile, ref: int)  // [10]
-    let cst = g.add(.const, ref: vol)  // [11]
-    let fwdPtr = g.add(.pointer, ref: fwd)  // [12]
-    _ = g.add(.restrict, ref: fwdPtr)  // [13]
-    let arr = g.add(.array, ref: int, aux: 4)  // [14]
-    _ = g.arrayIndexType()  // [15] __ARRAY_SIZE_TYPE__
-    let proto = g.add(.functionProto, ref: int)  // [16]
+    let fwd = g.add(.forward, name: n("Fw"), aux: 1) // [8]
+    let td = g.add(.typedef, name: n("T"), ref: int) // [9]
+    let vol = g.add(.volatile, ref: int) // [10]
+    let cst = g.add(.const, ref: vol) // [11]
+    let fwdPtr = g.add(.pointer, ref: fwd) // [12]
+    _ = g.add(.restrict, ref: fwdPtr) // [13]
+    let arr = g.add(.array, ref: int, aux: 4) // [14]
+    _ = g.arrayIndexType() // [15] __ARRAY_SIZE_TYPE__
+    let proto = g.add(.functionProto, ref: int) // [16]
     g.setMembers(proto, [Member(name: n("a"), type: int), Member(name: n("b"), type: fooPtr)])
-    _ = g.add(.function, name: n("f"), ref: proto, aux: 1)  // [17]
-    let variadic = g.add(.functionProto)  // [18]
+    _ = g.add(.function, name: n("f"), ref: proto, aux: 1) // [17]
+    let variadic = g.add(.functionProto) // [18]
     g.setMembers(variadic, [Member(name: n("x"), type: cst), Member()])
-    let gfn = g.add(.function, name: n("g"), ref: variadic, aux: 0)  // [19]
-    let v = g.add(.variable, name: n("v"), ref: int, aux: 1)  // [20]
-    let ds = g.add(.dataSection, name: n(".data"), size: 8)  // [21]
-    let sv = g.add(.variable, name: n("s"), ref: u8, aux: 0)  // [22]
+    let gfn = g.add(.function, name: n("g"), ref: variadic, aux: 0) // [19]
+    let v = g.add(.variable, name: n("v"), ref: int, aux: 1) // [20]
+    let ds = g.add(.dataSection, name: n(".data"), size: 8) // [21]
+    let sv = g.add(.variable, name: n("s"), ref: u8, aux: 0) // [22]
     g.setMembers(ds, [Member(type: v, value: 0, bits: 4), Member(type: sv, value: 4, bits: 1)])
-    _ = g.add(.float, name: n("double"), size: 8)  // [23]
-    _ = g.add(.declTag, name: n("tag"), ref: foo, aux: 0)  // [24]
-    _ = g.add(.declTag, name: n("fn_tag"), ref: gfn, aux: UInt32(bitPattern: -1))  // [25]
-    let user = g.add(.typeTag, name: n("user"), ref: int)  // [26]
-    let userPtr = g.add(.pointer, ref: user)  // [27]
-    let gone = g.add(.int, name: n("gone"), size: 4, aux: 32)  // (removed)
+    _ = g.add(.float, name: n("double"), size: 8) // [23]
+    _ = g.add(.declTag, name: n("tag"), ref: foo, aux: 0) // [24]
+    _ = g.add(.declTag, name: n("fn_tag"), ref: gfn, aux: UInt32(bitPattern: -1)) // [25]
+    let user = g.add(.typeTag, name: n("user"), ref: int) // [26]
+    let userPtr = g.add(.pointer, ref: user) // [27]
+    let gone = g.add(.int, name: n("gone"), size: 4, aux: 32) // (removed)
     g.prune(gone, pass: "test", reason: .custom("removed to leave a hole in the ids"))
-    let bar = g.add(.structure, name: n("Bar"), size: 40)  // [28]
+    let bar = g.add(.structure, name: n("Bar"), size: 40) // [28]
     g.setMembers(
       bar,
       [
         Member(name: n("arr"), type: arr, value: 0), Member(name: n("p"), type: userPtr, value: 128),
         Member(name: n("t"), type: td, value: 192), Member(name: n("raw"), type: g.add(.pointer, ref: demoted), value: 256),
-      ])  // [29] PTR -> void
-    _ = g.add(.structure, name: n("Empty"), size: 0)  // [30]
+      ]) // [29] PTR -> void
+    _ = g.add(.structure, name: n("Empty"), size: 0) // [30]
     return g
   }
 
@@ -89,7 +89,9 @@ import Testing
     let outer = g.add(.structure, name: g.strings.intern("Outer"), size: 16)
     let inner = g.add(.structure, name: g.strings.intern("Inner"), size: 4)
     let int = g.add(.int, name: g.strings.intern("int"), size: 4, aux: 1 << 24 | 32)
-    g.setMembers(outer, [Member(name: g.strings.intern("i"), type: inner), Member(name: g.strings.intern("p"), type: g.add(.pointer, ref: outer), value: 64)])
+    g.setMembers(
+      outer,
+      [Member(name: g.strings.intern("i"), type: inner), Member(name: g.strings.intern("p"), type: g.add(.pointer, ref: outer), value: 64)])
     g.setMembers(inner, [Member(name: g.strings.intern("x"), type: int)])
     let bytes = try Self.encode(g)
     let back = try BTFDecoder.decode(bytes)
@@ -224,7 +226,25 @@ import Testing
 
   /// pahole 1.24 `--btf_encode_detached` of a C object with structs, unions, bitfields,
   /// enums, ENUM64, FWD, modifiers, arrays, function pointers and functions.
-  static let pahole = [UInt8](Data(base64Encoded: "n+sBABgAAAAAAAAArAMAAKwDAAAJAQAAAQAAAAAAAAEBAAAACAAAAA8AAAAAAAABAgAAABAAAAAiAAAAAAAAAQQAAAAgAAAALwAAAAAAAAEIAAAAQAAAAEEAAAAAAAABAQAAAAgAAAFNAAAAAAAAAQIAAAAQAAABVwAAAAAAAAEEAAAAIAAAAQAAAAAAAAAKBwAAAAAAAAAAAAAJCAAAAFsAAAAAAAABCAAAAEAAAAFkAAAAAAAAAQEAAAAIAAABaQAAAAIAAAQQAAAAbgAAAA0AAAAAAAAAcwAAAA0AAABAAAAAAAAAAAAAAAIMAAAAeAAAAAMAAAUEAAAAegAAAAcAAAAAAAAAfAAAAA8AAAAAAAAAfgAAABAAAAAAAAAAAAAAAAAAAAMAAAAACwAAAAcAAAADAAAAgAAAAAAAAAEEAAAAIAAAAIYAAAACAACGBAAAAIgAAAD/////igAAAAUAAACMAAAAAgAAEwgAAACQAAAAAAAAAAEAAACSAAAAAQAAAAAAAACUAAAAAAAACAkAAACYAAAABwAAhCAAAAB6AAAAAwAAAAAAAAN8AAAAAwAAAAMAAAWdAAAABwAAACAAAACfAAAAEQAAAEAAAASGAAAAFQAAAIAAAAB+AAAAFgAAAMAAAAChAAAAFwAAAAABAACjAAAAAAAAAQgAAABAAAABsQAAAAAAAAEIAAAAQAAAAAAAAAAAAAADAAAAAAsAAAAHAAAAAAAAALgAAAAJAAAEgAAAALwAAAAaAAAAAAAAAL4AAAAMAAAAQAAAAMAAAAAOAAAAwAAAAMMAAAAbAAAA4AAAAMcAAAAdAAAAAAIAAMkAAAAfAAAAQAIAAMwAAAAgAAAAgAIAANAAAAAhAAAAAAMAANMAAAAiAAAAgAMAANYAAAAAAAAHAAAAAAAAAAAAAAACGQAAAAAAAAAAAAADAAAAAAcAAAAHAAAACAAAAAAAAAAAAAACEwAAAAAAAAAAAAALHAAAAAAAAAACAAANAAAAAAAAAAAHAAAAAAAAAAAAAAAAAAAAAAAAAh4AAADZAAAAAAAAARAAAACAAAAB4gAAAAAAAAEQAAAAgAAAAO4AAAAAAAABAQAAAAgAAAQAAAAAAAAAAhQAAAAAAAAAAAAAAhgAAAAAAAAAAAAADQcAAAD0AAAAAAAADCUAAAAAAAAAAgAADQcAAAD4AAAAEgAAAHwAAAAjAAAA+gAAAAAAAAwnAAAAAAAAAAIAAA0HAAAAAAEAACQAAAACAQAABwAAAAQBAAAAAAAMKQAAAAB1bnNpZ25lZCBjaGFyAHNob3J0IHVuc2lnbmVkIGludAB1bnNpZ25lZCBpbnQAbG9uZyB1bnNpZ25lZCBpbnQAc2lnbmVkIGNoYXIAc2hvcnQgaW50AGludABsb25nIGludABjaGFyAGxpc3QAbmV4dABwcmV2AHUAYQBiAGYAZmxvYXQAZQBBAEIAZTY0AFgAWQBjdmkAYml0cwBjAGQAZwBsb25nIGxvbmcgaW50AGRvdWJsZQBoYXMAcABsAHV1AGFycgByAGZwAGJpZwBsZABibwBmdwBfX2ludDEyOABsb25nIGRvdWJsZQBfQm9vbAB1c2UAdgBzZnVuYwBoAHgAZnVuYwA=")!)
+  static let pahole = [UInt8](
+    Data(
+      base64Encoded:
+        """
+        n+sBABgAAAAAAAAArAMAAKwDAAAJAQAAAQAAAAAAAAEBAAAACAAAAA8AAAAAAAABAgAAABAAAAAiAAAAAAAAAQQAAAAgAAAALwAAAAAAAAEIAAAAQAAAAEEAAAAAAAABAQ\
+        AAAAgAAAFNAAAAAAAAAQIAAAAQAAABVwAAAAAAAAEEAAAAIAAAAQAAAAAAAAAKBwAAAAAAAAAAAAAJCAAAAFsAAAAAAAABCAAAAEAAAAFkAAAAAAAAAQEAAAAIAAABaQAA\
+        AAIAAAQQAAAAbgAAAA0AAAAAAAAAcwAAAA0AAABAAAAAAAAAAAAAAAIMAAAAeAAAAAMAAAUEAAAAegAAAAcAAAAAAAAAfAAAAA8AAAAAAAAAfgAAABAAAAAAAAAAAAAAAA\
+        AAAAMAAAAACwAAAAcAAAADAAAAgAAAAAAAAAEEAAAAIAAAAIYAAAACAACGBAAAAIgAAAD/////igAAAAUAAACMAAAAAgAAEwgAAACQAAAAAAAAAAEAAACSAAAAAQAAAAAA\
+        AACUAAAAAAAACAkAAACYAAAABwAAhCAAAAB6AAAAAwAAAAAAAAN8AAAAAwAAAAMAAAWdAAAABwAAACAAAACfAAAAEQAAAEAAAASGAAAAFQAAAIAAAAB+AAAAFgAAAMAAAA\
+        ChAAAAFwAAAAABAACjAAAAAAAAAQgAAABAAAABsQAAAAAAAAEIAAAAQAAAAAAAAAAAAAADAAAAAAsAAAAHAAAAAAAAALgAAAAJAAAEgAAAALwAAAAaAAAAAAAAAL4AAAAM\
+        AAAAQAAAAMAAAAAOAAAAwAAAAMMAAAAbAAAA4AAAAMcAAAAdAAAAAAIAAMkAAAAfAAAAQAIAAMwAAAAgAAAAgAIAANAAAAAhAAAAAAMAANMAAAAiAAAAgAMAANYAAAAAAA\
+        AHAAAAAAAAAAAAAAACGQAAAAAAAAAAAAADAAAAAAcAAAAHAAAACAAAAAAAAAAAAAACEwAAAAAAAAAAAAALHAAAAAAAAAACAAANAAAAAAAAAAAHAAAAAAAAAAAAAAAAAAAA\
+        AAAAAh4AAADZAAAAAAAAARAAAACAAAAB4gAAAAAAAAEQAAAAgAAAAO4AAAAAAAABAQAAAAgAAAQAAAAAAAAAAhQAAAAAAAAAAAAAAhgAAAAAAAAAAAAADQcAAAD0AAAAAA\
+        AADCUAAAAAAAAAAgAADQcAAAD4AAAAEgAAAHwAAAAjAAAA+gAAAAAAAAwnAAAAAAAAAAIAAA0HAAAAAAEAACQAAAACAQAABwAAAAQBAAAAAAAMKQAAAAB1bnNpZ25lZCBj\
+        aGFyAHNob3J0IHVuc2lnbmVkIGludAB1bnNpZ25lZCBpbnQAbG9uZyB1bnNpZ25lZCBpbnQAc2lnbmVkIGNoYXIAc2hvcnQgaW50AGludABsb25nIGludABjaGFyAGxpc3\
+        QAbmV4dABwcmV2AHUAYQBiAGYAZmxvYXQAZQBBAEIAZTY0AFgAWQBjdmkAYml0cwBjAGQAZwBsb25nIGxvbmcgaW50AGRvdWJsZQBoYXMAcABsAHV1AGFycgByAGZwAGJp\
+        ZwBsZABibwBmdwBfX2ludDEyOABsb25nIGRvdWJsZQBfQm9vbAB1c2UAdgBzZnVuYwBoAHgAZnVuYwA=
+        """
+    )!)
 
   @Test func decodesPahole() throws {
     var notes: [String] = []

@@ -28,7 +28,8 @@ import Verify
     let d = "demote-unrepresentable,"
     #expect(try PassPipeline(parsing: d + "prune-dependents", registry: registry).text == d + "prune-dependents")
     #expect(try PassPipeline(parsing: d + "prune-dependents<policy=keep-layout>", registry: registry).text == d + "prune-dependents")
-    #expect(try PassPipeline(parsing: d + "prune-dependents<policy=strict>", registry: registry).text == d + "prune-dependents<policy=strict>")
+    #expect(
+      try PassPipeline(parsing: d + "prune-dependents<policy=strict>", registry: registry).text == d + "prune-dependents<policy=strict>")
     #expect(throws: (any Error).self) { try PassPipeline(parsing: d + "prune-dependents<policy=lax>", registry: registry) }
     #expect(throws: (any Error).self) { try PassPipeline(parsing: d + "prune-dependents<policy>", registry: registry) }
     #expect(PruneDependents.descriptor.parameterHelp.contains("policy=keep-layout|strict"))
@@ -38,16 +39,16 @@ import Verify
   /// what holds it by value; pointers to it become `void *`; typedefs stay; nothing is opaque.
   @Test func strictDemotesHoldersToAFixpoint() throws {
     var b = GraphBuilder()
-    let u32 = b.int("u32", bytes: 4)                                           /* [1] */
-    let part = b.unrepresentable(tag: DWARFTag.variantPart)                    /* [2] */
-    let e = b.structure("E", bytes: 8, [("", part, 0)])                        /* [3] */
+    let u32 = b.int("u32", bytes: 4) /* [1] */
+    let part = b.unrepresentable(tag: DWARFTag.variantPart) /* [2] */
+    let e = b.structure("E", bytes: 8, [("", part, 0)]) /* [3] */
     let outer = b.structure("Outer", bytes: 12, [("e", e, 0), ("n", u32, 64)]) /* [4] */
-    let arr = b.array(of: outer, count: 2)                                     /* [6] (index [5]) */
-    let holder = b.structure("Holder", bytes: 24, [("a", arr, 0)])            /* [7] */
-    let td = b.typedef("OuterT", outer)                                        /* [8] */
-    let p = b.pointer(to: outer)                                               /* [9] */
-    let keeper = b.structure("Keeper", bytes: 8, [("p", p, 0)])                /* [10] */
-    let f = b.function("f", returns: u32, params: [("x", td)])                 /* [12] (proto [11]) */
+    let arr = b.array(of: outer, count: 2) /* [6] (index [5]) */
+    let holder = b.structure("Holder", bytes: 24, [("a", arr, 0)]) /* [7] */
+    let td = b.typedef("OuterT", outer) /* [8] */
+    let p = b.pointer(to: outer) /* [9] */
+    let keeper = b.structure("Keeper", bytes: 8, [("p", p, 0)]) /* [10] */
+    let f = b.function("f", returns: u32, params: [("x", td)]) /* [12] (proto [11]) */
     var g = b.graph
     try run("demote-unrepresentable,prune-dependents<policy=strict>", on: &g, registry: StandardPasses.registry)
     for id in [e, outer, arr, holder] { #expect(g.kind(id) == .void, "\(g.describe(id))") }
@@ -88,12 +89,13 @@ import Verify
   /// root; `--explain NAME` takes the simple or the path-qualified name.
   @Test func explanationUsesOriginalNamesAndFullCauseChains() throws {
     var b = GraphBuilder()
-    let u32 = b.int("u32", bytes: 4)                                           /* [1] */
-    let part = b.unrepresentable(tag: DWARFTag.variantPart)                    /* [2] */
-    let foo = b.graph.add(.structure, name: b.name("Foo<u8>"), size: 8, dwarfTag: DWARFTag.structureType,
-                          origin: Origin(dieOffset: 0x4f21a, unit: .none), scope: b.name("kern::m")) /* [3] */
+    let u32 = b.int("u32", bytes: 4) /* [1] */
+    let part = b.unrepresentable(tag: DWARFTag.variantPart) /* [2] */
+    let foo = b.graph.add(
+      .structure, name: b.name("Foo<u8>"), size: 8, dwarfTag: DWARFTag.structureType,
+      origin: Origin(dieOffset: 0x4f21a, unit: .none), scope: b.name("kern::m")) /* [3] */
     b.graph.setMembers(foo, [Member(name: b.name("inner"), type: part, value: 0)])
-    let f = b.function("use_foo", returns: u32, params: [("x", foo)])          /* [5] (proto [4]) */
+    let f = b.function("use_foo", returns: u32, params: [("x", foo)]) /* [5] (proto [4]) */
     let imported = b.graph
     var g = imported
     try run("demote-unrepresentable,sanitize-names,prune-dependents<policy=strict>", on: &g, registry: StandardPasses.registry)
@@ -109,8 +111,16 @@ import Verify
     #expect(pruned.causes.map(\.action) == ["demoted", "demoted", "demoted"])
     #expect(pruned.causes.last?.reason == "DW_TAG_variant_part has no BTF kind")
     let text = explanation.text(filter: ExplainFilter(names: ["use_foo"]))
-    #expect(text.hasPrefix("pruned ") && text.contains(" `use_foo` [die -, cu -]\n  by prune-dependents: its prototype has no BTF type\n"), "\(text)")
-    #expect(text.contains("  because demoted struct `kern::m::Foo<u8>` [die 0x4f21a, cu -] by prune-dependents: member 'inner' has no sized BTF type (policy=strict)\n"), "\(text)")
+    #expect(
+      text.hasPrefix("pruned ") && text.contains(" `use_foo` [die -, cu -]\n  by prune-dependents: its prototype has no BTF type\n"),
+      "\(text)")
+    #expect(
+      text.contains(
+        """
+          because demoted struct `kern::m::Foo<u8>` [die 0x4f21a, cu -] by prune-dependents: member 'inner' has no sized BTF type \
+        (policy=strict)\n
+        """
+      ), "\(text)")
     // Kept, untouched nodes are explained by name too.
     #expect(explanation.text(filter: ExplainFilter(names: ["u32"])).contains("kept as INT 'u32' [id "))
   }
@@ -131,7 +141,13 @@ import Verify
     let e = try #require(explanation.entries().first { $0.subject.id == k && $0.action == "renamed" })
     #expect(e.member == "signed" && e.renamedTo == "signed_", "\(e)")
     let text = explanation.text(filter: ExplainFilter(names: ["core::mem::Int"]))
-    #expect(text.contains("renamed member 'signed' of struct `core::mem::Int` [die -, cu -]\n  by sanitize-names: a C keyword, which C headers made from the BTF cannot use as a name (now 'signed_')\n"), "\(text)")
+    #expect(
+      text.contains(
+        """
+        renamed member 'signed' of struct `core::mem::Int` [die -, cu -]\n  by sanitize-names: a C keyword, which C headers made from the \
+        BTF cannot use as a name (now 'signed_')\n
+        """
+      ), "\(text)")
     #expect(explanation.entries(filter: ExplainFilter(names: ["signed"])).isEmpty)
   }
 
@@ -152,7 +168,8 @@ import Verify
       return
     }
     if expected != actual {
-      Issue.record("\(path) differs (RUSTBTF_RECORD=1 swift test --filter ExplainTests re-records it):\n\(explainLineDiff(expected, actual))")
+      Issue.record(
+        "\(path) differs (RUSTBTF_RECORD=1 swift test --filter ExplainTests re-records it):\n\(explainLineDiff(expected, actual))")
     }
   }
 
@@ -185,13 +202,16 @@ import Verify
     let (imported, result) = try Self.convert(sample, pipeline: "demote-unrepresentable,sanitize-names,prune-dependents,dedup")
     let explanation = Explanation(graph: result.graph, imported: imported)
     let filter = ExplainFilter(names: Self.goldenNames)
-    #expect(explanation.entries(filter: filter).contains { $0.action == "replaced_by_opaque" && $0.subject.originalName == "rust_enums::Shape" })
+    #expect(
+      explanation.entries(filter: filter).contains { $0.action == "replaced_by_opaque" && $0.subject.originalName == "rust_enums::Shape" })
   }
 
   // MARK: The CLI
 
-  static let jsonFields = ["original_name", "kind", "die_offset", "compile_unit", "pass", "action", "reason", "member",
-                           "renamed_to", "merged_into", "absorbed", "result", "causes"]
+  static let jsonFields = [
+    "original_name", "kind", "die_offset", "compile_unit", "pass", "action", "reason", "member",
+    "renamed_to", "merged_into", "absorbed", "result", "causes",
+  ]
 
   @Test func jsonParsesAndHasTheDocumentedFields() throws {
     let dir = try temporaryDirectory()
@@ -212,7 +232,9 @@ import Verify
     #expect(!deep.isEmpty)
     #expect(entries.contains { $0["action"] as? String == "demoted" && $0["pass"] as? String == "demote-unrepresentable" })
     // With --explain-merges, JSON lists every merge with the node it went into.
-    let m = try runCLI(["--passes", Self.strictPipeline, "--explain-pruned", "--explain-merges", "--format", "json", sample, "-o", dir + "/y.btf"])
+    let m = try runCLI([
+      "--passes", Self.strictPipeline, "--explain-pruned", "--explain-merges", "--format", "json", sample, "-o", dir + "/y.btf",
+    ])
     let merged = try #require(try JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [[String: Any]])
       .filter { $0["action"] as? String == "merged" }
     #expect(!merged.isEmpty && merged.allSatisfy { $0["merged_into"] is [String: Any] })
@@ -260,14 +282,18 @@ import Verify
   @Test func outputIsDeterministicAndSorted() throws {
     let dir = try temporaryDirectory()
     let args = ["--passes", Self.strictPipeline, "--explain-pruned", sample, "-o", dir + "/x.btf"]
-    let one = try runCLI(args), two = try runCLI(args)
+    let one = try runCLI(args)
+    let two = try runCLI(args)
     #expect(one.status == 0 && !one.stdout.isEmpty)
     #expect(one.stdout == two.stdout)
-    let j1 = try runCLI(args + ["--format", "json"]), j2 = try runCLI(args + ["--format", "json"])
+    let j1 = try runCLI(args + ["--format", "json"])
+    let j2 = try runCLI(args + ["--format", "json"])
     #expect(j1.stdout == j2.stdout)
     // Sorted by original name, then DIE offset.
     let entries = try #require(try JSONSerialization.jsonObject(with: Data(j1.stdout.utf8)) as? [[String: Any]])
-    let keys = entries.map { (name: $0["original_name"] as? String ?? "", die: UInt64(($0["die_offset"] as? String ?? "0x0").dropFirst(2), radix: 16) ?? 0) }
+    let keys = entries.map {
+      (name: $0["original_name"] as? String ?? "", die: UInt64(($0["die_offset"] as? String ?? "0x0").dropFirst(2), radix: 16) ?? 0)
+    }
     for (x, y) in zip(keys, keys.dropFirst()) {
       #expect(x.name.utf8.lexicographicallyPrecedes(y.name.utf8) || (x.name == y.name && x.die <= y.die), "\(x) before \(y)")
     }
@@ -282,8 +308,9 @@ import Verify
     // Every block starts with what happened to what, and the merges are only counted.
     for block in r.stdout.components(separatedBy: "\n\n") where !block.isEmpty {
       let head = block.prefix { $0 != "\n" }
-      #expect(["renamed ", "demoted ", "pruned ", "made opaque ", "rewritten ", "merged "].contains { head.hasPrefix($0) }
-        || head.contains(" merges into "), "\(head)")
+      #expect(
+        ["renamed ", "demoted ", "pruned ", "made opaque ", "rewritten ", "merged "].contains { head.hasPrefix($0) }
+          || head.contains(" merges into "), "\(head)")
     }
     #expect(r.stdout.contains("--explain-merges lists them"))
     // Explanation options without a conversion to explain are usage errors.
@@ -298,7 +325,8 @@ func explainLineDiff(_ expected: String, _ actual: String, limit: Int = 20) -> S
   let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
   var out: [String] = []
   for i in 0..<max(e.count, a.count) where out.count < limit * 2 {
-    let x = i < e.count ? String(e[i]) : nil, y = i < a.count ? String(a[i]) : nil
+    let x = i < e.count ? String(e[i]) : nil
+    let y = i < a.count ? String(a[i]) : nil
     if x != y {
       if let x { out.append("\(i + 1): - \(x)") }
       if let y { out.append("\(i + 1): + \(y)") }

@@ -17,7 +17,8 @@ func temporaryPath(_ suffix: String) -> String {
 /// stream can fill a pipe and block the tool while the other is read (a vmlinux header or
 /// explanation is tens of megabytes). The one way tests run another program.
 func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil) throws -> CLIRun {
-  let outPath = temporaryPath(".out"), errPath = temporaryPath(".err")
+  let outPath = temporaryPath(".out")
+  let errPath = temporaryPath(".err")
   FileManager.default.createFile(atPath: outPath, contents: nil)
   FileManager.default.createFile(atPath: errPath, contents: nil)
   defer {

@@ -55,12 +55,14 @@ import Verify
     #expect(Set(Self.reasons("abi_helper", g)) == [.ambiguousAddress(symbols: 2, addresses: 2)])
     let probe = Self.reasons("abi_probe", g)
     #expect(probe.count == 2)
-    #expect(probe.allSatisfy {
-      if case .inconsistentPrototypes(let d, let p, let units) = $0 { return d == 2 && p == 2 && units == ["c_abi_a.c", "c_abi_b.c"] }
-      return false
-    }, "\(probe)")
+    #expect(
+      probe.allSatisfy {
+        if case .inconsistentPrototypes(let d, let p, let units) = $0 { return d == 2 && p == 2 && units == ["c_abi_a.c", "c_abi_b.c"] }
+        return false
+      }, "\(probe)")
     // --explain names the rule in pahole's words.
-    let text = Explanation(graph: g, importedScopes: result.importedScopes).text(filter: ExplainFilter(names: ["abi_get_params", "abi_helper", "abi_scale"]))
+    let text = Explanation(graph: g, importedScopes: result.importedScopes).text(
+      filter: ExplainFilter(names: ["abi_get_params", "abi_helper", "abi_scale"]))
     for words in ["unexpected register usage for parameter", "ambiguous address", "optimized parameters"] {
       #expect(text.contains(words), "--explain does not say '\(words)'")
     }
@@ -71,7 +73,9 @@ import Verify
   /// the clone is reported as one.
   @Test func exactMatchingKeepsTheEarlierRule() throws {
     let file = Self.objects + "c_abi-O2.elf"
-    let pipeline = try PassPipeline(parsing: "lower-rust,select-symbols<match=exact>,demote-unrepresentable,sanitize-names,prune-dependents,dedup", registry: StandardPasses.registry)
+    let pipeline = try PassPipeline(
+      parsing: "lower-rust,select-symbols<match=exact>,demote-unrepresentable,sanitize-names,prune-dependents,dedup",
+      registry: StandardPasses.registry)
     #expect(pipeline.text.contains("select-symbols<match=exact>"))
     let result = try Conversion(pipeline: pipeline).run(path: file)
     SymbolSelectionTests.expectKernelAccepts(result.btf, file)
@@ -95,7 +99,8 @@ import Verify
       let id = try #require(g.ids.first { g.kind($0) == .function && g.dieOffsets[$0.index] == die })
       return try #require(facts.index(of: id))
     }
-    let copy = try node(0x82b), declaration = try node(0x55b)
+    let copy = try node(0x82b)
+    let declaration = try node(0x55b)
     #expect(facts.flags[copy].contains(.reordered) && facts.flags[copy].contains(.lowPC))
     #expect(!facts.flags[declaration].contains(.reordered) && facts.flags[declaration].contains(.inline))
     let c = facts.parameters(at: copy).map { facts.parameters[$0] }
@@ -116,10 +121,12 @@ import Verify
     let keyed = s.functions(withBaseName: apply).map { g.strings.string(s.functionNames[Int($0)]) }
     #expect(keyed == ["apply.constprop.0"])
     #expect(s.functionSuffixes[Int(s.functions(withBaseName: apply).first!)].contains(.optimizedClone))
-    for (name, expected) in [("f.cold", ELFSymbols.SymbolSuffix([.suffixed, .notAFunction])),
-                             ("f.part.0.isra.0", [.suffixed, .notAFunction, .optimizedClone]),
-                             ("f.llvm.123", [.suffixed]), ("f", []),
-                             ("_ZN3a..bE", []), ("_ZN3a..bE.llvm.1", [.suffixed])] {
+    for (name, expected) in [
+      ("f.cold", ELFSymbols.SymbolSuffix([.suffixed, .notAFunction])),
+      ("f.part.0.isra.0", [.suffixed, .notAFunction, .optimizedClone]),
+      ("f.llvm.123", [.suffixed]), ("f", []),
+      ("_ZN3a..bE", []), ("_ZN3a..bE.llvm.1", [.suffixed]),
+    ] {
       var base = 0
       let suffix = name.withCString { ELFSymbols.SymbolSuffix.of($0, length: name.utf8.count, base: &base) }
       let expectedBase = name.hasPrefix("_ZN") ? 9 : 1
@@ -151,7 +158,9 @@ import Verify
       }
       #expect(parameter == "w" && why.contains("second half"))
     }
-    let drop = try PassPipeline(parsing: "lower-rust,select-symbols<nocall=drop>,demote-unrepresentable,sanitize-names,prune-dependents,dedup", registry: StandardPasses.registry)
+    let drop = try PassPipeline(
+      parsing: "lower-rust,select-symbols<nocall=drop>,demote-unrepresentable,sanitize-names,prune-dependents,dedup",
+      registry: StandardPasses.registry)
     let dropped = try Conversion(pipeline: drop).run(path: file)
     #expect(dropped.graph.decisions.entries.contains { $0.reason == SelectSymbols.Reason.changedCallingConvention })
   }

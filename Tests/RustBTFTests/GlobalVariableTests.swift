@@ -93,7 +93,7 @@ import Verify
       "g_data", "g_bss", "g_rodata", "s_rodata", "g_custom", "s_custom", "g_percpu", "s_percpu",
       "__unique_kept", "g_target", "g_overridden",
     ]
-    for name in ["s_data", "s_bss"] where symbols[name] != nil { expected.insert(name) }  // -O2 folds them away
+    for name in ["s_data", "s_bss"] where symbols[name] != nil { expected.insert(name) } // -O2 folds them away
     #expect(Set(names) == expected, "\(file): \(Set(names).symmetricDifference(expected))")
     // Entries by offset without overlap; a DATASEC ends at its last entry (as pahole sizes it).
     for (name, size) in datasecs {
@@ -123,7 +123,9 @@ import Verify
     // The weak definition the linker overrode reads the strong one's address: one entry.
     let copies = imported.ids.filter { imported.kind($0) == .variable && imported.nameString($0) == "g_overridden" }
     #expect(copies.count == (relocatable ? 1 : 2))
-    let overlapping = copies.compactMap { result.graph.decisions.latest(for: $0).flatMap { result.graph.decisions[$0].reason.as(SelectSymbols.Reason.self) } }
+    let overlapping = copies.compactMap {
+      result.graph.decisions.latest(for: $0).flatMap { result.graph.decisions[$0].reason.as(SelectSymbols.Reason.self) }
+    }
     #expect(overlapping == (relocatable ? [] : [.variableOverlaps(previous: "g_overridden", section: ".data")]))
     // Function-local statics are no file-scope variables: not imported as VARs at all.
     #expect(!imported.ids.contains { imported.kind($0) == .variable && imported.nameString($0) == "s_in_function" })

@@ -132,7 +132,9 @@ func assertGolden(_ actual: String, path: String, sourceLocation: SourceLocation
     do {
       try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       try actual.write(toFile: path, atomically: true, encoding: .utf8)
-      Issue.record("recorded new golden \(rel) (\(actual.split(separator: "\n").count) lines), rerun without RUSTBTF_RECORD", sourceLocation: sourceLocation)
+      Issue.record(
+        "recorded new golden \(rel) (\(actual.split(separator: "\n").count) lines), rerun without RUSTBTF_RECORD",
+        sourceLocation: sourceLocation)
     } catch {
       Issue.record("cannot write golden \(rel): \(error)", sourceLocation: sourceLocation)
     }
@@ -143,7 +145,9 @@ func assertGolden(_ actual: String, path: String, sourceLocation: SourceLocation
     return
   }
   if expected != actual {
-    Issue.record("golden \(rel) differs (- golden, + now); if the change is intended: \(recordCommand)\n\(lineDiff(expected, actual))", sourceLocation: sourceLocation)
+    Issue.record(
+      "golden \(rel) differs (- golden, + now); if the change is intended: \(recordCommand)\n\(lineDiff(expected, actual))",
+      sourceLocation: sourceLocation)
   }
 }
 
@@ -155,9 +159,14 @@ func lineDiff(_ expected: String, _ actual: String, context: Int = 2, maxHunks: 
   // Strip the common prefix and suffix, then an LCS on what is left (goldens are small).
   var lo = 0
   while lo < a.count && lo < b.count && a[lo] == b[lo] { lo += 1 }
-  var hiA = a.count, hiB = b.count
-  while hiA > lo && hiB > lo && a[hiA - 1] == b[hiB - 1] { hiA -= 1; hiB -= 1 }
-  let x = Array(a[lo..<hiA]), y = Array(b[lo..<hiB])
+  var hiA = a.count
+  var hiB = b.count
+  while hiA > lo && hiB > lo && a[hiA - 1] == b[hiB - 1] {
+    hiA -= 1
+    hiB -= 1
+  }
+  let x = Array(a[lo..<hiA])
+  let y = Array(b[lo..<hiB])
   // ops: (mark, text, golden line number or nil)
   var ops: [(Character, String, Int?)] = (0..<lo).map { (" ", a[$0], $0 + 1) }
   if x.count * y.count <= 4_000_000 {
@@ -169,11 +178,20 @@ func lineDiff(_ expected: String, _ actual: String, context: Int = 2, maxHunks: 
         }
       }
     }
-    var i = 0, j = 0
+    var i = 0
+    var j = 0
     while i < x.count || j < y.count {
-      if i < x.count && j < y.count && x[i] == y[j] { ops.append((" ", x[i], lo + i + 1)); i += 1; j += 1 }
-      else if i < x.count && (j == y.count || lcs[i + 1][j] >= lcs[i][j + 1]) { ops.append(("-", x[i], lo + i + 1)); i += 1 }
-      else { ops.append(("+", y[j], nil)); j += 1 }
+      if i < x.count && j < y.count && x[i] == y[j] {
+        ops.append((" ", x[i], lo + i + 1))
+        i += 1
+        j += 1
+      } else if i < x.count && (j == y.count || lcs[i + 1][j] >= lcs[i][j + 1]) {
+        ops.append(("-", x[i], lo + i + 1))
+        i += 1
+      } else {
+        ops.append(("+", y[j], nil))
+        j += 1
+      }
     }
   } else {
     ops += x.enumerated().map { ("-", $0.element, lo + $0.offset + 1) } + y.map { ("+", $0, nil) }
@@ -187,12 +205,16 @@ func lineDiff(_ expected: String, _ actual: String, context: Int = 2, maxHunks: 
   }
   var out = ""
   for (first, last) in groups.prefix(maxHunks) {
-    let from = max(0, first - context), to = min(ops.count - 1, last + context)
+    let from = max(0, first - context)
+    let to = min(ops.count - 1, last + context)
     let line = ops[first...].first { $0.2 != nil }?.2 ?? a.count
     out += "@@ near golden line \(line) @@\n"
     var printed = 0
     for op in ops[from...to] {
-      if printed == maxLinesPerHunk { out += "  …\n"; break }
+      if printed == maxLinesPerHunk {
+        out += "  …\n"
+        break
+      }
       out += "\(op.0) \(op.1)\n"
       printed += 1
     }
@@ -215,13 +237,14 @@ func fileCheck(_ checks: String, prefix: String, on input: String) -> [String] {
   var directives: [(Directive, String, Int)] = []
   for (n, raw) in checks.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
     let line = raw.drop { $0 == " " || $0 == "\t" }
-    for (d, tag) in [(Directive.next, prefix + "-NEXT:"), (.not, prefix + "-NOT:"), (.none, prefix + "-NONE:"), (.check, prefix + ":")] where line.hasPrefix(tag) {
+    for (d, tag) in [(Directive.next, prefix + "-NEXT:"), (.not, prefix + "-NOT:"), (.none, prefix + "-NONE:"), (.check, prefix + ":")]
+    where line.hasPrefix(tag) {
       directives.append((d, String(line.dropFirst(tag.count)).trimmingCharacters(in: .whitespaces), n + 1))
       break
     }
   }
   var failures: [String] = []
-  var pos = 0  // next line that may match
+  var pos = 0 // next line that may match
   var pendingNots: [(String, Int)] = []
   func matches(_ pattern: String, _ line: String) -> Bool {
     guard pattern.contains("{{") else { return line.contains(pattern) }

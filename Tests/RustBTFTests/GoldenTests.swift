@@ -86,7 +86,8 @@ let propertyObjects = [
     let text = (passesBefore(pass) + [pass]).joined(separator: ",")
     try run(text, on: &viaText, registry: registry)
 
-    let d = direct.dump(), t = viaText.dump()
+    let d = direct.dump()
+    let t = viaText.dump()
     #expect(d == t, "\(pass) on \(object): direct run differs from '--passes \(text)':\n\(lineDiff(t, d))")
     #expect(direct.decisions.entries.count == viaText.decisions.entries.count, "\(pass) on \(object): decision counts differ")
   }
@@ -113,7 +114,8 @@ let propertyObjects = [
     try run(prefix.joined(separator: ","), on: &graph, registry: registry)
     let btf = try BTFEncoder().encode(graph)
     let decoded = try BTFDecoder.decode(btf)
-    let want = graph.dump(), got = decoded.dump()
+    let want = graph.dump()
+    let got = decoded.dump()
     #expect(got == want, "\(object) after '\(prefix.joined(separator: ","))': encode/decode changed the dump:\n\(lineDiff(want, got))")
     #expect(try BTFEncoder().encode(decoded) == btf, "\(object): re-encoding the decoded graph changed the bytes")
   }
@@ -127,8 +129,9 @@ let propertyObjects = [
   /// The round trip above runs for at least the last pass of `all` (its arguments are computed,
   /// so an empty list would silently test nothing).
   @Test func roundTripCoversTheStandardPipeline() {
-    #expect(Self.encodablePrefixes.last == StandardPasses.registry.names.last && Self.encodablePrefixes.count >= 2,
-            "\(Self.encodablePrefixes)")
+    #expect(
+      Self.encodablePrefixes.last == StandardPasses.registry.names.last && Self.encodablePrefixes.count >= 2,
+      "\(Self.encodablePrefixes)")
   }
 
   /// Dedup stress (libbpf's pattern): with every hash forced equal, dedup must rely on its
@@ -141,7 +144,8 @@ let propertyObjects = [
     try run(before + ",dedup", on: &normal, registry: registry)
     var forced = try importCorpus(object)
     try run(before + ",dedup<force-collisions>", on: &forced, registry: registry)
-    let want = normal.dump(), got = forced.dump()
+    let want = normal.dump()
+    let got = forced.dump()
     #expect(got == want, "\(object): dedup<force-collisions> differs from dedup:\n\(lineDiff(want, got))")
   }
 
@@ -153,8 +157,11 @@ let propertyObjects = [
     #expect(diff.contains("2 line(s) differ"))
     let dump = "[1] INT 'u8' size=1\n[2] STRUCT 'Pair' size=2 vlen=2\n\t'a' type_id=1 bits_offset=0\n\t'b' type_id=1 bits_offset=8\n"
     #expect(filterDump(dump, keeping: ["INT"]) == "[1] INT 'u8' size=1\n")
-    #expect(filterDump(dump, keeping: ["Pair"]) == "[2] STRUCT 'Pair' size=2 vlen=2\n\t'a' type_id=1 bits_offset=0\n\t'b' type_id=1 bits_offset=8\n")
-    #expect(fileCheck("CHECK: STRUCT 'Pair'\nCHECK-NEXT: 'a' type_id={{[0-9]+}}\nCHECK-NOT: 'c'\nCHECK: 'b'", prefix: "CHECK", on: dump).isEmpty)
+    #expect(
+      filterDump(dump, keeping: ["Pair"])
+        == "[2] STRUCT 'Pair' size=2 vlen=2\n\t'a' type_id=1 bits_offset=0\n\t'b' type_id=1 bits_offset=8\n")
+    #expect(
+      fileCheck("CHECK: STRUCT 'Pair'\nCHECK-NEXT: 'a' type_id={{[0-9]+}}\nCHECK-NOT: 'c'\nCHECK: 'b'", prefix: "CHECK", on: dump).isEmpty)
     #expect(fileCheck("CHECK: STRUCT 'Pair'\nCHECK-NEXT: 'b'", prefix: "CHECK", on: dump).count == 1)
     #expect(fileCheck("CHECK-NOT: UNREPRESENTABLE\nCHECK: 'Pair'\nCHECK-NOT: INT", prefix: "CHECK", on: dump).isEmpty)
     #expect(fileCheck("CHECK: 'Pair'\nCHECK-NOT: 'a'\nCHECK: 'b'", prefix: "CHECK", on: dump).count == 1)

@@ -43,7 +43,7 @@ func convertWithPrefix(_ input: String, to output: String) throws {
   var registry = StandardPasses.registry
   try registry.register(PrefixRustStructs.descriptor)
   let pipeline = try PassPipeline(parsing: "all,prefix-rust-structs<prefix=rust_>", registry: registry)
-  print(pipeline)  // the canonical pipeline text, as --print-pipeline shows it
+  print(pipeline) // the canonical pipeline text, as --print-pipeline shows it
   let result = try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()]).run(path: input)
   try writeAtomically(result.btf, to: output, input: input)
 }
@@ -79,7 +79,7 @@ struct DropStruct: Pass {
 func convertWithoutPoint(_ input: String) throws -> Conversion.Result {
   var registry = StandardPasses.registry
   try registry.register(DropStruct.descriptor, placement: .beforePruning)
-  var pipeline = try PassPipeline(parsing: "all", registry: registry)  // …,sanitize-names,drop-struct,prune-dependents,…
+  var pipeline = try PassPipeline(parsing: "all", registry: registry) // …,sanitize-names,drop-struct,prune-dependents,…
   pipeline.configure(DropStruct.self) { $0.structName = "point" }
   return try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()]).run(path: input)
 }

@@ -130,8 +130,8 @@ import Testing
     var bytes = try Data(contentsOf: URL(fileURLWithPath: Self.object("c_types-O0.elf")))
     let range = try #require(Self.sectionRange(bytes, ".debug_info"))
     let header = try #require(Self.sectionHeader(bytes, ".debug_info"))
-    bytes[header + 9] |= 0x08  // SHF_COMPRESSED = 0x800
-    bytes[range.lowerBound] = 2  // ch_type = ELFCOMPRESS_ZSTD
+    bytes[header + 9] |= 0x08 // SHF_COMPRESSED = 0x800
+    bytes[range.lowerBound] = 2 // ch_type = ELFCOMPRESS_ZSTD
     for k in 1..<4 { bytes[range.lowerBound + k] = 0 }
     let path = try Self.temporaryFile("zstd.elf", bytes)
     do {
@@ -155,7 +155,7 @@ import Testing
       return
     }
     var state: UInt32 = 12345
-    for i in range.lowerBound + 11..<range.upperBound {  // keep the first unit header
+    for i in range.lowerBound + 11..<range.upperBound { // keep the first unit header
       state = state &* 1_103_515_245 &+ 12345
       bytes[i] = UInt8(truncatingIfNeeded: state >> 16)
     }
@@ -172,7 +172,9 @@ import Testing
     guard let r = sectionRange(d, name) else { return nil }
     func u16(_ o: Int) -> Int { Int(d[o]) | Int(d[o + 1]) << 8 }
     func u64(_ o: Int) -> Int { (0..<8).reduce(0) { $0 | Int(d[o + $1]) << (8 * $1) } }
-    let shoff = u64(0x28), shentsize = u16(0x3a), shnum = u16(0x3c)
+    let shoff = u64(0x28)
+    let shentsize = u16(0x3a)
+    let shnum = u16(0x3c)
     return (0..<shnum).map { shoff + $0 * shentsize }.first { u64($0 + 0x18) == r.lowerBound }
   }
 
@@ -181,7 +183,10 @@ import Testing
     func u16(_ o: Int) -> Int { Int(d[o]) | Int(d[o + 1]) << 8 }
     func u32(_ o: Int) -> Int { u16(o) | u16(o + 2) << 16 }
     func u64(_ o: Int) -> Int { u32(o) | u32(o + 4) << 32 }
-    let shoff = u64(0x28), shentsize = u16(0x3a), shnum = u16(0x3c), shstrndx = u16(0x3e)
+    let shoff = u64(0x28)
+    let shentsize = u16(0x3a)
+    let shnum = u16(0x3c)
+    let shstrndx = u16(0x3e)
     let strOff = u64(shoff + shstrndx * shentsize + 0x18)
     for i in 0..<shnum {
       let h = shoff + i * shentsize
@@ -297,7 +302,8 @@ import Testing
     // Multi-dimensional C arrays are flattened as pahole does: `int grid[3][4]` is one ARRAY of
     // 12 ints, `char cube[2][3][4]` one of 24; no C array has an array element.
     #expect(!g.ids.contains { g.kind($0) == .array && g.kind(g.ref($0)) == .array })
-    let matrixHolder = try #require(g.ids.first { g.kind($0) == .structure && g.members(of: $0).contains { g.strings.string($0.name) == "grid" } })
+    let matrixHolder = try #require(
+      g.ids.first { g.kind($0) == .structure && g.members(of: $0).contains { g.strings.string($0.name) == "grid" } })
     let counts = Dictionary(uniqueKeysWithValues: g.members(of: matrixHolder).map { (g.strings.string($0.name), $0.type) })
     #expect(counts["grid"].map { g.aux($0) } == 12)
     #expect(counts["cube"].map { g.aux($0) } == 24)

@@ -29,7 +29,8 @@ import Testing
     #expect(!fast.trace.isEmpty, "\(path): no DIE visited")
     #expect(fast.trace.count == slow.trace.count, "\(path): \(fast.trace.count) DIEs vs \(slow.trace.count)")
     if let k = (0..<min(fast.trace.count, slow.trace.count)).first(where: { fast.trace[$0] != slow.trace[$0] }) {
-      Issue.record("\(path): DIE \(k) of the walk is 0x\(String(fast.trace[k], radix: 16)) (fast) vs 0x\(String(slow.trace[k], radix: 16)) (public)")
+      Issue.record(
+        "\(path): DIE \(k) of the walk is 0x\(String(fast.trace[k], radix: 16)) (fast) vs 0x\(String(slow.trace[k], radix: 16)) (public)")
     }
     // The fast walk did take its own steps (else this test compares libdw with itself), and
     // the public walk none.

@@ -10,9 +10,15 @@ import Verify
     let n = 1_100_000
     var b = [UInt8](repeating: 0, count: 24 + 12 * n + 1)
     func put(_ o: Int, _ v: UInt32) { for k in 0..<4 { b[o + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(k))) } }
-    b[0] = 0x9f; b[1] = 0xeb; b[2] = 1
-    put(4, 24); put(8, 0); put(12, UInt32(12 * n)); put(16, UInt32(12 * n)); put(20, 1)
-    for i in 0..<n { put(24 + 12 * i + 4, 2 << 24) }  // PTR, type 0
+    b[0] = 0x9f
+    b[1] = 0xeb
+    b[2] = 1
+    put(4, 24)
+    put(8, 0)
+    put(12, UInt32(12 * n))
+    put(16, UInt32(12 * n))
+    put(20, 1)
+    for i in 0..<n { put(24 + 12 * i + 4, 2 << 24) } // PTR, type 0
     return b
   }()
 

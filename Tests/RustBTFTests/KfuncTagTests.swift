@@ -101,7 +101,8 @@ import Verify
     #expect(!Self.isArenaPointer(g, alloc.params[0]) && Self.isArenaPointer(g, alloc.params[1]))
     // KF_ARENA_ARG1 | KF_ARENA_ARG2 on kf_arena_copy; kf_page_copy had the same prototype and
     // keeps its plain pointers.
-    let copy = try proto("kf_arena_copy"), page = try proto("kf_page_copy")
+    let copy = try proto("kf_arena_copy")
+    let page = try proto("kf_page_copy")
     #expect(copy.params.count == 2 && copy.params.allSatisfy { Self.isArenaPointer(g, $0) })
     #expect(page.params.count == 2 && !page.params.contains { Self.isArenaPointer(g, $0) })
     // The attribute's target is the old pointee: struct kf_page, and const struct kf_page.
@@ -121,9 +122,14 @@ import Verify
     let result = try Self.convert("c_kfuncs-O2.o", pipeline: Self.attributesPipeline)
     let explanation = Explanation(graph: result.graph, importedScopes: result.importedScopes)
     let fast = explanation.text(filter: ExplainFilter(names: ["kf_fast_counter"]))
-    #expect(fast.contains("by tag-kfuncs: a kfunc (listed in a .BTF_ids kfunc set): DECL_TAG 'bpf_kfunc' and 'bpf_fastcall' (KF_FASTCALL)"), "\(fast)")
+    #expect(
+      fast.contains("by tag-kfuncs: a kfunc (listed in a .BTF_ids kfunc set): DECL_TAG 'bpf_kfunc' and 'bpf_fastcall' (KF_FASTCALL)"),
+      "\(fast)")
     let alloc = explanation.text(filter: ExplainFilter(names: ["kf_arena_alloc"]))
-    #expect(alloc.contains("the pointee of the return value and parameter 1 tagged with TYPE_TAG attribute 'address_space(1)', in a new FUNC_PROTO"), "\(alloc)")
+    #expect(
+      alloc.contains(
+        "the pointee of the return value and parameter 1 tagged with TYPE_TAG attribute 'address_space(1)', in a new FUNC_PROTO"),
+      "\(alloc)")
     let plain = explanation.text(filter: ExplainFilter(names: ["kf_page_copy", "kf_not_kfunc"]))
     #expect(!plain.contains("tag-kfuncs"), "\(plain)")
   }
@@ -134,10 +140,10 @@ import Verify
   /// change. The result loads into the kernel.
   @Test func sharedPrototypesAndNonPointerSlots() throws {
     var b = GraphBuilder()
-    let int = b.int("int", bytes: 4, signed: true)  // [1]
-    let s = b.structure("s", bytes: 4, [("a", int, 0)])  // [2]
-    let ptr = b.pointer(to: s)  // [3]
-    let plain = b.function("plain", returns: int, params: [("p", ptr), ("n", int)])  // [5] on [4]
+    let int = b.int("int", bytes: 4, signed: true) // [1]
+    let s = b.structure("s", bytes: 4, [("a", int, 0)]) // [2]
+    let ptr = b.pointer(to: s) // [3]
+    let plain = b.function("plain", returns: int, params: [("p", ptr), ("n", int)]) // [5] on [4]
     let proto = b.graph.ref(plain)
     let first = b.graph.add(.function, name: b.name("first"), ref: proto, aux: 1)
     let second = b.graph.add(.function, name: b.name("second"), ref: proto, aux: 1)
@@ -151,7 +157,10 @@ import Verify
     var pass = TagKfuncs(kfuncs: true, attributes: true)
     var context = PassContext()
     #expect(try pass.run(on: &g, context: &context) == .changed)
-    #expect(context.diagnostics == ["tag-kfuncs: kfunc 'first': KF_ARENA_ARG2, but parameter 1 is not a pointer; no address_space(1) attribute on it"])
+    #expect(
+      context.diagnostics == [
+        "tag-kfuncs: kfunc 'first': KF_ARENA_ARG2, but parameter 1 is not a pointer; no address_space(1) attribute on it"
+      ])
     #expect(g.ref(plain) == proto && g.kind(proto) == .functionProto, "the plain function keeps its prototype")
     #expect(g.members(of: proto).map(\.type) == [ptr, int])
     for fn in [first, second] {
@@ -195,7 +204,8 @@ import Verify
   /// Without the feature, or with kfuncs=off, the pass writes nothing; and running it twice
   /// (attributes on) gives what running it once does.
   @Test func switchesAndIdempotence() throws {
-    let off = try Self.convert("c_kfuncs-O2.elf", pipeline: Self.attributesPipeline.replacingOccurrences(of: "<attributes=on>", with: "<kfuncs=off>"))
+    let off = try Self.convert(
+      "c_kfuncs-O2.elf", pipeline: Self.attributesPipeline.replacingOccurrences(of: "<attributes=on>", with: "<kfuncs=off>"))
     let g = try BTFDecoder.decode(off.btf)
     #expect(!g.ids.contains { g.kind($0) == .declTag || g.kind($0) == .typeTag })
 

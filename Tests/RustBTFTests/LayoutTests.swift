@@ -71,9 +71,19 @@ struct DwarfdumpTree {
         let spaces = rest.prefix { $0 == " " }.count
         let tagText = rest.dropFirst(spaces)
         guard let off = UInt64(offText, radix: 16) else { continue }
-        if tagText.hasPrefix("Compile Unit") || tagText.hasPrefix("Type Unit") { current = nil; stack = []; continue }
-        if tagText.hasPrefix("NULL") { current = nil; continue }
-        guard tagText.hasPrefix("DW_TAG_") else { current = nil; continue }
+        if tagText.hasPrefix("Compile Unit") || tagText.hasPrefix("Type Unit") {
+          current = nil
+          stack = []
+          continue
+        }
+        if tagText.hasPrefix("NULL") {
+          current = nil
+          continue
+        }
+        guard tagText.hasPrefix("DW_TAG_") else {
+          current = nil
+          continue
+        }
         let depth = (spaces - 1) / 2
         while let top = stack.last, top.depth >= depth { stack.removeLast() }
         let index = dies.count
@@ -100,7 +110,9 @@ struct DwarfdumpTree {
   subscript(_ i: Int) -> DumpedDIE { dies[i] }
   func die(at offset: UInt64) -> Int? { byOffset[offset] }
   func type(of i: Int) -> Int? {
-    guard let v = dies[i].attributes["DW_AT_type"], let off = DumpedDIE(offset: 0, tag: "", attributes: ["t": v]).number("t") else { return nil }
+    guard let v = dies[i].attributes["DW_AT_type"], let off = DumpedDIE(offset: 0, tag: "", attributes: ["t": v]).number("t") else {
+      return nil
+    }
     return byOffset[off]
   }
 
@@ -114,7 +126,10 @@ struct DwarfdumpTree {
   func resolved(_ i: Int) -> Int {
     var t = i
     var steps = 0
-    while Self.modifierTags.contains(dies[t].tag), let next = type(of: t), steps < 64 { t = next; steps += 1 }
+    while Self.modifierTags.contains(dies[t].tag), let next = type(of: t), steps < 64 {
+      t = next
+      steps += 1
+    }
     return t
   }
 
@@ -132,9 +147,13 @@ struct DwarfdumpTree {
       guard let e = type(of: i), let elem = byteSize(e, depth: depth + 1) else { return nil }
       var n: UInt64 = 1
       for c in d.children where dies[c].tag == "DW_TAG_subrange_type" {
-        if let count = dies[c].number("DW_AT_count") { n *= count }
-        else if let ub = dies[c].number("DW_AT_upper_bound") { n *= ub + 1 - (dies[c].number("DW_AT_lower_bound") ?? 0) }
-        else { n = 0 }
+        if let count = dies[c].number("DW_AT_count") {
+          n *= count
+        } else if let ub = dies[c].number("DW_AT_upper_bound") {
+          n *= ub + 1 - (dies[c].number("DW_AT_lower_bound") ?? 0)
+        } else {
+          n = 0
+        }
       }
       return n * elem
     default:
@@ -179,7 +198,11 @@ struct LayoutReport {
   var comparedNames: Set<String> = []
 
   var summary: String {
-    var s = "\(file): \(compared) structs/unions, \(members) members and \(declarations) declarations compared with llvm-dwarfdump; \(mismatches.count) mismatch(es)"
+    var s =
+      """
+      \(file): \(compared) structs/unions, \(members) members and \(declarations) declarations compared with llvm-dwarfdump; \
+      \(mismatches.count) mismatch(es)
+      """
     s += "; \(opaqueMembers.count) member(s) made opaque (same offset and size)"
     s += "; \(renamed.count) name(s) sanitized; \(notInBTF.count) not in our BTF"
     s += "; \(tails.count) unsized tail(s) as zero-length arrays"
@@ -221,7 +244,10 @@ func compareLayouts(file: String, select: (DwarfdumpTree, Int) -> Bool) throws -
   func resolvedBTF(_ t: TypeID) -> TypeID {
     var t = t
     var steps = 0
-    while [.typedef, .const, .volatile, .restrict, .typeTag].contains(btf.kind(t)), steps < 64 { t = btf.ref(t); steps += 1 }
+    while [.typedef, .const, .volatile, .restrict, .typeTag].contains(btf.kind(t)), steps < 64 {
+      t = btf.ref(t)
+      steps += 1
+    }
     return t
   }
   func dwarfMembers(_ i: Int) -> [(MemberLayout, Int?)] {
@@ -233,10 +259,11 @@ func compareLayouts(file: String, select: (DwarfdumpTree, Int) -> Bool) throws -
       let t = tree.type(of: c)
       let bits = UInt32(m.number("DW_AT_bit_size") ?? 0)
       var offset: UInt64
-      if let dbo = m.number("DW_AT_data_bit_offset") { offset = dbo }
-      else {
+      if let dbo = m.number("DW_AT_data_bit_offset") {
+        offset = dbo
+      } else {
         offset = (m.number("DW_AT_data_member_location") ?? 0) * 8
-        if let bo = m.number("DW_AT_bit_offset") {  // DWARF 4, counted from the storage unit's top bit
+        if let bo = m.number("DW_AT_bit_offset") { // DWARF 4, counted from the storage unit's top bit
           offset += storageSize(m, t) * 8 - bo - UInt64(bits)
         }
       }
@@ -262,7 +289,8 @@ func compareLayouts(file: String, select: (DwarfdumpTree, Int) -> Bool) throws -
   func compare(_ i: Int, _ b: TypeID, how: String) {
     if !visited.insert(i).inserted { return }
     let d = tree[i]
-    let label = "\(tree.qualifiedName(i)) (DIE 0x\(String(d.offset, radix: 16)), BTF [\(b.rawValue)] '\(btf.nameString(b))', found by \(how))"
+    let label =
+      "\(tree.qualifiedName(i)) (DIE 0x\(String(d.offset, radix: 16)), BTF [\(b.rawValue)] '\(btf.nameString(b))', found by \(how))"
     report.compared += 1
     report.comparedNames.insert(d.name ?? "")
     let wantKind: Kind = d.tag == "DW_TAG_union_type" ? .union : .structure
@@ -300,7 +328,12 @@ func compareLayouts(file: String, select: (DwarfdumpTree, Int) -> Bool) throws -
       }
     }
     if dm.count != bm.count {
-      report.mismatches.append("\(label): \(bm.count) members [\(bm.map(\.description).joined(separator: ", "))], DWARF \(dm.count) [\(dm.map(\.0.description).joined(separator: ", "))]")
+      report.mismatches.append(
+        """
+        \(label): \(bm.count) members [\(bm.map(\.description).joined(separator: ", "))], DWARF \(dm.count) \
+        [\(dm.map(\.0.description).joined(separator: ", "))]
+        """
+      )
       return
     }
     let btfTypes = btf.members(of: b).map(\.type)
@@ -309,8 +342,11 @@ func compareLayouts(file: String, select: (DwarfdumpTree, Int) -> Bool) throws -
       let got = bm[k]
       var problems: [String] = []
       if got.name != want.name {
-        if isIdentifier(want.name) || !isIdentifier(got.name) { problems.append("name '\(got.name)'") }
-        else { report.renamed.append("member '\(want.name)' of \(dwarfName) -> '\(got.name)'") }
+        if isIdentifier(want.name) || !isIdentifier(got.name) {
+          problems.append("name '\(got.name)'")
+        } else {
+          report.renamed.append("member '\(want.name)' of \(dwarfName) -> '\(got.name)'")
+        }
       }
       if got.bitOffset != want.bitOffset { problems.append("bits_offset=\(got.bitOffset)") }
       if got.bitSize != want.bitSize { problems.append("bitfield_size=\(got.bitSize)") }
@@ -323,7 +359,12 @@ func compareLayouts(file: String, select: (DwarfdumpTree, Int) -> Bool) throws -
       let bt = resolvedBTF(btfTypes[k])
       let dt = dwarfType.map { tree.resolved($0) }
       if btf.kind(bt) == .array, let dt, tree[dt].tag != "DW_TAG_array_type" {
-        report.opaqueMembers.append("\(tree.qualifiedName(i)).\(want.name): \(tree[dt].name ?? tree[dt].tag) -> \(btf.byteSize(of: bt) ?? 0) bytes at bit \(want.bitOffset)")
+        report.opaqueMembers.append(
+          """
+          \(tree.qualifiedName(i)).\(want.name): \(tree[dt].name ?? tree[dt].tag) -> \(btf.byteSize(of: bt) ?? 0) bytes at bit \
+          \(want.bitOffset)
+          """
+        )
       }
       // Anonymous member types are compared through their parent.
       if let dt, DwarfdumpTree.compositeTags.contains(tree[dt].tag), tree[dt].name == nil,
@@ -345,7 +386,12 @@ func compareLayouts(file: String, select: (DwarfdumpTree, Int) -> Bool) throws -
     let kind: Kind = tree[i].tag == "DW_TAG_union_type" ? .union : .structure
     report.declarations += 1
     if forwards[name]?.contains(kind) == true || btfByName[name]?.contains(where: { btf.kind($0) == kind }) == true { continue }
-    report.mismatches.append("\(tree.qualifiedName(i)) (DIE 0x\(String(tree[i].offset, radix: 16))): a declaration with no FWD or \(kind.btfName) '\(name)' in our BTF")
+    report.mismatches.append(
+      """
+      \(tree.qualifiedName(i)) (DIE 0x\(String(tree[i].offset, radix: 16))): a declaration with no FWD or \(kind.btfName) '\(name)' in \
+      our BTF
+      """
+    )
   }
 
   for i in tree.dies.indices where DwarfdumpTree.compositeTags.contains(tree[i].tag) && !tree[i].isDeclaration && select(tree, i) {
@@ -390,19 +436,28 @@ private func isMemberType(_ tree: DwarfdumpTree, _ i: Int) -> Bool {
   /// offset, bit size and type size; a member BTF cannot type is opaque bytes at the same place.
   /// Names that were sanitized are compared by position; identifiers (`__0`, `len`) must be
   /// unchanged, or only gain a qualifying prefix (`Some` -> `Option_u32___Some`).
-  @Test(arguments: ["rust_layout-O0.o", "rust_layout-O2.o", "rust_enums-O0.o", "rust_traits-O0.o", "rust_generics-O0.o", "rust_async-O0.o", "rust_nostd-O0.o", "mixed_lib-O0.o"])
+  @Test(arguments: [
+    "rust_layout-O0.o", "rust_layout-O2.o", "rust_enums-O0.o", "rust_traits-O0.o", "rust_generics-O0.o", "rust_async-O0.o",
+    "rust_nostd-O0.o", "mixed_lib-O0.o",
+  ])
   func rustLayoutsMatchLLVMDwarfdump(object: String) throws {
-    let selection: Set<String> = object != "rust_layout-O0.o" ? [] : [
-      "Reordered", "CLayout", "Packed", "Packed2", "Bits", "RustUnion", "Zst", "WithZst",
-      "Numbers", "Matrix", "Views", "Tail<[u8]>", "Tail<str>", "Tail<[u16]>", "&str", "&[u8]",
-      "&mut [i32]", "*const [u8]", "(u8, u32)", "(i64, char, bool)", "(u8, u8)", "(u16, u16)",
-      "String", "Vec<u8, alloc::alloc::Global>",
-    ]
+    let selection: Set<String> =
+      object != "rust_layout-O0.o"
+      ? []
+      : [
+        "Reordered", "CLayout", "Packed", "Packed2", "Bits", "RustUnion", "Zst", "WithZst",
+        "Numbers", "Matrix", "Views", "Tail<[u8]>", "Tail<str>", "Tail<[u16]>", "&str", "&[u8]",
+        "&mut [i32]", "*const [u8]", "(u8, u32)", "(i64, char, bool)", "(u8, u8)", "(u16, u16)",
+        "String", "Vec<u8, alloc::alloc::Global>",
+      ]
     var variantTypes = 0
     let report = try compareLayouts(file: corpusObject(object)) { tree, i in
       // No variant part in the type itself (its variant structs, `State<u8>::Running`, are in).
       let d = tree[i]
-      if d.children.contains(where: { tree[$0].tag == "DW_TAG_variant_part" }) { variantTypes += 1; return false }
+      if d.children.contains(where: { tree[$0].tag == "DW_TAG_variant_part" }) {
+        variantTypes += 1
+        return false
+      }
       return true
     }
     print(report.summary)
@@ -452,7 +507,12 @@ private func isMemberType(_ tree: DwarfdumpTree, _ i: Int) -> Bool {
         if let got = members.first(where: { $0.name.hasSuffix(name) }), got.bitOffset == want.0, btf.byteSize(of: got.type) == want.1 {
           discriminants += 1
         } else {
-          problems.append("\(label): no discriminant '\(name)' at bit \(want.0) of \(want.1 ?? 0) bytes; BTF has \(members.map { "\($0.name)@\($0.bitOffset)" })")
+          problems.append(
+            """
+            \(label): no discriminant '\(name)' at bit \(want.0) of \(want.1 ?? 0) bytes; BTF has \
+            \(members.map { "\($0.name)@\($0.bitOffset)" })
+            """
+          )
         }
       }
       for v in tree[vp].children where tree[v].tag == "DW_TAG_variant" {
@@ -479,7 +539,12 @@ private func isMemberType(_ tree: DwarfdumpTree, _ i: Int) -> Bool {
         }
       }
     }
-    print("\(object): \(enums) data-carrying enums, \(discriminants) discriminants and \(variants) variants compared with llvm-dwarfdump; \(problems.count) mismatch(es)")
+    print(
+      """
+      \(object): \(enums) data-carrying enums, \(discriminants) discriminants and \(variants) variants compared with llvm-dwarfdump; \
+      \(problems.count) mismatch(es)
+      """
+    )
     #expect(enums > 0 && variants > 0)
     #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
   }

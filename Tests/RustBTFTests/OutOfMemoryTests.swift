@@ -16,8 +16,10 @@ import Testing
   }
 
   /// Runs `arguments(limit)` under rising limits (KiB) and checks each outcome with `check`.
-  func sweep(_ label: String, prepare: () throws -> Void, arguments: [String],
-             check: (CLIRun, Int) throws -> Void) throws -> Sweep {
+  func sweep(
+    _ label: String, prepare: () throws -> Void, arguments: [String],
+    check: (CLIRun, Int) throws -> Void
+  ) throws -> Sweep {
     let binary = try rustbtfBinary()
     var result = Sweep()
     var limit = 8 << 10
@@ -37,9 +39,10 @@ import Testing
       // At the lowest limits the Swift runtime, not rustbtf, first says that it could not set up
       // its crash handler ("swift runtime: crash handler installation failed").
       let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("swift runtime: ") }
-      #expect(lines.count == 1 && lines[0].hasPrefix("rustbtf: out of memory: could not allocate ")
-                && lines[0].hasSuffix("; nothing written"),
-              "\(label) at \(limit) KiB: \(run.stderr)")
+      #expect(
+        lines.count == 1 && lines[0].hasPrefix("rustbtf: out of memory: could not allocate ")
+          && lines[0].hasSuffix("; nothing written"),
+        "\(label) at \(limit) KiB: \(run.stderr)")
       result.outOfMemory += 1
       limit += 256
     }
@@ -54,8 +57,10 @@ import Testing
     let reference = try runCLI([input, "-q", "-o", dir + "/reference.btf"])
     #expect(reference.status == 0, "\(reference.stderr)")
     let expected = try Data(contentsOf: URL(fileURLWithPath: dir + "/reference.btf"))
-    let result = try sweep("-o", prepare: { try? FileManager.default.removeItem(atPath: output) },
-                           arguments: [input, "-q", "-o", output]) { run, limit in
+    let result = try sweep(
+      "-o", prepare: { try? FileManager.default.removeItem(atPath: output) },
+      arguments: [input, "-q", "-o", output]
+    ) { run, limit in
       let names = try FileManager.default.contentsOfDirectory(atPath: dir)
       #expect(!names.contains { $0.hasPrefix(".rustbtf-") }, "temporary file left at \(limit) KiB: \(names)")
       if run.status == 0 {
@@ -74,10 +79,13 @@ import Testing
     let pristine = corpusObject("mixed-O0.elf")
     let input = dir + "/vmlinux"
     let original = try Data(contentsOf: URL(fileURLWithPath: pristine))
-    let result = try sweep("-J", prepare: {
-      try? FileManager.default.removeItem(atPath: input)
-      try FileManager.default.copyItem(atPath: pristine, toPath: input)
-    }, arguments: ["-J", "--btf_gen_floats", input]) { run, limit in
+    let result = try sweep(
+      "-J",
+      prepare: {
+        try? FileManager.default.removeItem(atPath: input)
+        try FileManager.default.copyItem(atPath: pristine, toPath: input)
+      }, arguments: ["-J", "--btf_gen_floats", input]
+    ) { run, limit in
       let names = try FileManager.default.contentsOfDirectory(atPath: dir)
       #expect(names == ["vmlinux"], "files left at \(limit) KiB: \(names)")
       if run.status != 0 {

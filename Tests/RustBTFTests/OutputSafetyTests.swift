@@ -22,9 +22,11 @@ import Testing
   @Test func theInputIsNeverTheOutput() throws {
     let w = try workspace()
     try FileManager.default.createSymbolicLink(atPath: w.dir + "/alias.o", withDestinationPath: "in.o")
-    for (args, label) in [(["-o", w.dir + "/./in.o"], "-o"), (["-o", w.dir + "/alias.o"], "-o via a symlink"),
-                          (["--btf_encode_detached", w.input], "--btf_encode_detached"),
-                          (["-J", "--btf_encode_detached", w.input], "pahole's detached")] {
+    for (args, label) in [
+      (["-o", w.dir + "/./in.o"], "-o"), (["-o", w.dir + "/alias.o"], "-o via a symlink"),
+      (["--btf_encode_detached", w.input], "--btf_encode_detached"),
+      (["-J", "--btf_encode_detached", w.input], "pahole's detached"),
+    ] {
       let run = try runCLI([w.input] + args)
       #expect(run.status == 1 && run.stderr.contains("this is the input file"), "\(label): \(run.stderr)")
       #expect(try Data(contentsOf: URL(fileURLWithPath: w.input)) == w.original, "\(label) changed the input")
@@ -72,9 +74,11 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: w.dir) }
     let sticky = w.dir + "/tmp"
     #expect(mkdir(sticky, 0o777) == 0 && chmod(sticky, 0o1777) == 0)
-    let victim = w.dir + "/victim", precious = Data("root's file\n".utf8)
+    let victim = w.dir + "/victim"
+    let precious = Data("root's file\n".utf8)
     try precious.write(to: URL(fileURLWithPath: victim))
-    let link = sticky + "/out.btf", elfLink = sticky + "/in.o"
+    let link = sticky + "/out.btf"
+    let elfLink = sticky + "/in.o"
     #expect(symlink(victim, link) == 0 && lchown(link, 1234, 1234) == 0)
     #expect(symlink(w.input, elfLink) == 0 && lchown(elfLink, 1234, 1234) == 0)
 
@@ -100,7 +104,8 @@ import Testing
 
   @Test func modeFollowsTheUmask() throws {
     let w = try workspace()
-    let run = try runTool("/bin/sh", ["-c", "umask 027 && exec \"$0\" \"$1\" -q -o \"$2\"", try rustbtfBinary(), w.input, w.dir + "/o.btf"])
+    let run = try runTool(
+      "/bin/sh", ["-c", "umask 027 && exec \"$0\" \"$1\" -q -o \"$2\"", try rustbtfBinary(), w.input, w.dir + "/o.btf"])
     #expect(run.status == 0, "\(run.stderr)")
     let mode = try FileManager.default.attributesOfItem(atPath: w.dir + "/o.btf")[.posixPermissions] as? Int
     #expect(mode == 0o640)
@@ -111,7 +116,7 @@ import Testing
   /// copy is on disk long enough to be seen; the test fails if it never was.
   @Test func aSignalDuringTheWriteLeavesNoTemporaryFile() throws {
     let w = try workspace()
-    defer { try? FileManager.default.removeItem(atPath: w.dir) }  // 64 MiB
+    defer { try? FileManager.default.removeItem(atPath: w.dir) } // 64 MiB
     let pad = w.dir + "/pad.bin"
     FileManager.default.createFile(atPath: pad, contents: Data(count: 64 << 20))
     let objcopy = try CTools.find("objcopy", package: "binutils")
@@ -162,7 +167,8 @@ func spawnWithDefaultSignals(_ tool: String, _ arguments: [String]) throws -> pi
   var attr = posix_spawnattr_t()
   posix_spawnattr_init(&attr)
   defer { posix_spawnattr_destroy(&attr) }
-  var none = sigset_t(), defaults = sigset_t()
+  var none = sigset_t()
+  var defaults = sigset_t()
   sigemptyset(&none)
   sigemptyset(&defaults)
   for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, sig) }
@@ -170,7 +176,7 @@ func spawnWithDefaultSignals(_ tool: String, _ arguments: [String]) throws -> pi
   posix_spawnattr_setsigdefault(&attr, &defaults)
   posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
   let argv = ([tool] + arguments).map { strdup($0) } + [nil]
-  defer { argv.forEach { free($0) } }
+  defer { for p in argv { free(p) } }
   var pid: pid_t = 0
   let rc = posix_spawn(&pid, tool, nil, &attr, argv, environ)
   guard rc == 0 else { throw CLIError("posix_spawn \(tool): \(String(cString: strerror(rc)))") }

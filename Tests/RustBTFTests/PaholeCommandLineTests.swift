@@ -1,9 +1,9 @@
-import Foundation
 import Encode
+import Foundation
 import RustBTF
+import Testing
 import TypeGraph
 import Verify
-import Testing
 
 /// pahole's command line as Linux builds call it (scripts/Makefile.btf, link-vmlinux.sh,
 /// Makefile.modfinal), and pahole's spelling rules.
@@ -61,7 +61,8 @@ import Testing
     #expect(two.attributes && two.kfuncTags)
     // attributes come with kfunc tags only, as in pahole.
     #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag,decl_tag,attributes", "f"]).features.attributes)
-    #expect(try PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag,decl_tag_kfuncs,attributes", "f"]).features.attributes)
+    #expect(
+      try PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag,decl_tag_kfuncs,attributes", "f"]).features.attributes)
     // decl_tag_kfuncs needs decl_tag, as in pahole.
     #expect(try !PaholeCommandLine.parse(["-J", "--btf_features=float,enum64,type_tag,decl_tag_kfuncs", "f"]).features.kfuncTags)
     // A list without var: no VARs; global_var gives every section's, with or without var (pahole).
@@ -78,7 +79,9 @@ import Testing
     // strict refuses them by name.
     let future = try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel612),true_signature,frobnicate", "f"])
     #expect(future.features == k)
-    #expect(future.notes.count == 2 && future.notes.contains { $0.contains("'frobnicate'") } && future.notes.contains { $0.contains("'true_signature'") })
+    #expect(
+      future.notes.count == 2 && future.notes.contains { $0.contains("'frobnicate'") }
+        && future.notes.contains { $0.contains("'true_signature'") })
     // 1.32's layout, which Linux 7.1 passes to pahole 1.31 and later, is honoured.
     #expect(try PaholeCommandLine.parse(["-J", "--btf_features=\(kernel612)", "--btf_features=layout", "f"]).features.layout)
     for strictList in ["\(kernel612),frobnicate", "\(kernel612),true_signature"] {
@@ -115,17 +118,25 @@ import Testing
   @Test func supportedFeaturesIsPaholesOneLine() throws {
     let run = try runCLI(["--supported_btf_features"])
     #expect(run.status == 0)
-    #expect(run.stdout == "encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,reproducible_build,distilled_base,global_var,attributes,layout\n")
+    #expect(
+      run.stdout
+        == """
+        encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,reproducible_build,distilled_base\
+        ,global_var,attributes,layout\n
+        """
+    )
   }
 
   @Test func unknownAndPrettyPrintingOptionsAreNamed() throws {
-    for (args, name) in [(["-J", "--frobnicate", "f"], "--frobnicate"), (["-J", "-k", "f"], "-k"),
-                         (["-C", "task_struct", "vmlinux"], "-C"), (["--sizes", "vmlinux"], "--sizes")] {
+    for (args, name) in [
+      (["-J", "--frobnicate", "f"], "--frobnicate"), (["-J", "-k", "f"], "-k"),
+      (["-C", "task_struct", "vmlinux"], "-C"), (["--sizes", "vmlinux"], "--sizes"),
+    ] {
       let e = #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(args) }
       #expect(e?.description.contains("'\(name)'") == true, "\(args): \(String(describing: e))")
     }
-    #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J"]) }  // no file
-    #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["vmlinux", "--btf_base", "x"]) }  // no -J
+    #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["-J"]) } // no file
+    #expect(throws: PaholeUsageError.self) { try PaholeCommandLine.parse(["vmlinux", "--btf_base", "x"]) } // no -J
   }
 
   @Test func rustbtfsOwnCommandLineIsNotPahole() {
@@ -169,8 +180,12 @@ import Testing
     #expect(c.status == 0, "\(c.stderr)")
     let cOnly = try runCLI(["dump", dir + "/c.btf"]).stdout
     #expect(!cOnly.contains("Verdict"), "--lang_exclude=rust kept Rust types")
-    let keep = try runTool("/usr/bin/env", ["RUSTBTF_KEEP_RUST=1", try rustbtfBinary(), "--lang_exclude=rust", "-J",
-                                            "--btf_encode_detached", dir + "/r.btf", sample])
+    let keep = try runTool(
+      "/usr/bin/env",
+      [
+        "RUSTBTF_KEEP_RUST=1", try rustbtfBinary(), "--lang_exclude=rust", "-J",
+        "--btf_encode_detached", dir + "/r.btf", sample,
+      ])
     #expect(keep.status == 0, "\(keep.stderr)")
     #expect(keep.stderr.contains("RUSTBTF_KEEP_RUST=1"), "the override must say so: \(keep.stderr)")
     #expect(try runCLI(["dump", dir + "/r.btf"]).stdout.contains("STRUCT 'Verdict'"))
@@ -203,7 +218,8 @@ import Testing
   /// loads base + split.
   @Test func splitBTFThroughTheCommandLine() throws {
     let dir = try temporaryDirectory()
-    let vmlinux = dir + "/mixed-O2.elf", module = dir + "/mixed_lib-O2.o"
+    let vmlinux = dir + "/mixed-O2.elf"
+    let module = dir + "/mixed_lib-O2.o"
     try FileManager.default.copyItem(atPath: corpusObject("mixed-O2.elf"), toPath: vmlinux)
     try FileManager.default.copyItem(atPath: corpusObject("mixed_lib-O2.o"), toPath: module)
     #expect(try runCLI(["-J", vmlinux]).status == 0)
@@ -230,19 +246,24 @@ import Testing
       let columns = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
       let line = columns[2].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
       let dir = try temporaryDirectory()
-      for (path, object) in [(".tmp_vmlinux.btf", "mixed-O2.elf"), (".tmp_vmlinux1", "mixed-O2.elf"), ("vmlinux", "mixed-O2.elf"),
-                             ("drivers/net/dummy.ko", "mixed_lib-O2.o"), ("ext/hello.ko", "mixed_lib-O2.o"), ("hello.ko", "mixed_lib-O2.o")] {
-        try FileManager.default.createDirectory(atPath: dir + "/" + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      for (path, object) in [
+        (".tmp_vmlinux.btf", "mixed-O2.elf"), (".tmp_vmlinux1", "mixed-O2.elf"), ("vmlinux", "mixed-O2.elf"),
+        ("drivers/net/dummy.ko", "mixed_lib-O2.o"), ("ext/hello.ko", "mixed_lib-O2.o"), ("hello.ko", "mixed_lib-O2.o"),
+      ] {
+        try FileManager.default.createDirectory(
+          atPath: dir + "/" + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: corpusObject(object), toPath: dir + "/" + path)
       }
       #expect(try runCLI(["-J", "vmlinux"], in: dir).status == 0)
       let args = line.replacingOccurrences(of: "-j<N>", with: "-j2").replacingOccurrences(of: "$M/", with: "ext/")
         .replacingOccurrences(of: "$KB/", with: dir + "/").split(separator: " ").map(String.init)
-      let elf = args.last!, input = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + elf))
+      let elf = args.last!
+      let input = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + elf))
       let run = try runTool("/usr/bin/env", ["RUSTBTF_KEEP_RUST=1", try rustbtfBinary()] + args, in: dir)
       #expect(run.status == 0, "\(columns[0]) \(columns[1]): \(run.stderr)")
-      #expect(run.stdout.isEmpty && run.stderr.split(separator: "\n").allSatisfy { $0.contains("keeping Rust compile units") },
-              "\(columns[0]) \(columns[1]): \(run.stdout)\(run.stderr)")
+      #expect(
+        run.stdout.isEmpty && run.stderr.split(separator: "\n").allSatisfy { $0.contains("keeping Rust compile units") },
+        "\(columns[0]) \(columns[1]): \(run.stdout)\(run.stderr)")
       let out: String
       if let detached = args.first(where: { $0.hasPrefix("--btf_encode_detached=") }) {
         out = dir + "/" + String(detached.dropFirst("--btf_encode_detached=".count))
@@ -254,8 +275,9 @@ import Testing
       var base = args.contains("--btf_base") ? ["-B", dir + "/vmlinux"] : []
       if args.contains(where: { $0.hasSuffix("distilled_base") }) && !args.contains(where: { $0.hasPrefix("--btf_encode_detached") }) {
         // Split BTF on the distilled base beside it, which the kernel relocates at load.
-        let distilled = try #require(try readBTFSection(fromELF: dir + "/" + elf, sectionName: ".BTF.base"),
-                                     "\(columns[0]) \(columns[1]): no .BTF.base")
+        let distilled = try #require(
+          try readBTFSection(fromELF: dir + "/" + elf, sectionName: ".BTF.base"),
+          "\(columns[0]) \(columns[1]): no .BTF.base")
         try Data(distilled).write(to: URL(fileURLWithPath: dir + "/distilled.btf"))
         base = ["-B", dir + "/distilled.btf"]
       }
@@ -279,8 +301,12 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let sample = corpusObject("mixed-O2.elf")
     func run(_ value: String) throws -> CLIRun {
-      try runTool("/usr/bin/env", ["RUSTBTF_KEEP_RUST=\(value)", try rustbtfBinary(), "--lang_exclude=rust", "-J",
-                                   "--btf_encode_detached", dir + "/out.btf", sample])
+      try runTool(
+        "/usr/bin/env",
+        [
+          "RUSTBTF_KEEP_RUST=\(value)", try rustbtfBinary(), "--lang_exclude=rust", "-J",
+          "--btf_encode_detached", dir + "/out.btf", sample,
+        ])
     }
     for value in ["1", "true", "YES", "Yes"] {
       let r = try run(value)

@@ -113,7 +113,10 @@ import Testing
     let worse = try CorruptInputTests.cutting(".debug_abbrev", of: "mixed-O0.elf", to: 0.6)
     for path in [input, worse] {
       func error(_ threads: Int) -> String? {
-        do { _ = try Self.importing(path, threads: threads); return nil } catch { return error.description }
+        do {
+          _ = try Self.importing(path, threads: threads)
+          return nil
+        } catch { return error.description }
       }
       #expect(error(1) != nil)
       #expect(error(1) == error(4), "\(path)")

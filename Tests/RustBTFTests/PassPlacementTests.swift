@@ -33,7 +33,8 @@ import Verify
     mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult { .unchanged }
   }
 
-  static let standard = "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,prune-dependents,tag-kfuncs,dedup"
+  static let standard =
+    "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,prune-dependents,tag-kfuncs,dedup"
 
   func error(_ body: () throws -> Void) -> String? {
     do { try body() } catch { return "\(error)" }
@@ -49,8 +50,9 @@ import Verify
     try registry.register(PassDescriptor(SecondMarker.self) { _ in SecondMarker() }, placement: .beforePruning)
     try registry.register(PassDescriptor(NeedsDedup.self) { _ in NeedsDedup() }, placement: .end)
     let all = try PassPipeline(parsing: "all", registry: registry)
-    #expect(all.text == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,"
-      + "marker,second-marker,prune-dependents,tag-kfuncs,dedup,needs-dedup")
+    #expect(
+      all.text == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,"
+        + "marker,second-marker,prune-dependents,tag-kfuncs,dedup,needs-dedup")
     try Conversion.check(all)
     // Still nameable on its own, and once only.
     #expect(try PassPipeline(parsing: "demote-unrepresentable,marker", registry: registry).text == "demote-unrepresentable,marker")
@@ -88,32 +90,42 @@ import Verify
   /// plain `register` added stays out of `all`.
   @Test func aPlacementBeforeARequiredPassIsRefused() throws {
     var registry = StandardPasses.registry
-    #expect(error { try registry.register(PassDescriptor(NeedsDedup.self) { _ in NeedsDedup() }, placement: .beforePruning) }
-      == "needs-dedup: requires 'dedup', which runs after before-pruning in 'all': place the pass after it")
+    #expect(
+      error { try registry.register(PassDescriptor(NeedsDedup.self) { _ in NeedsDedup() }, placement: .beforePruning) }
+        == "needs-dedup: requires 'dedup', which runs after before-pruning in 'all': place the pass after it")
     #expect(registry.descriptor(named: "needs-dedup") == nil)
     try registry.register(PassDescriptor(Marker.self) { _ in Marker() })
     #expect(try PassPipeline(parsing: "all", registry: registry).text == Self.standard)
-    #expect(error { try registry.register(PassDescriptor(NeedsMarker.self) { _ in NeedsMarker() }, placement: .end) }
-      == "needs-marker: requires 'marker', which is not part of 'all': register the pass without a placement and name it in the pipeline")
+    #expect(
+      error { try registry.register(PassDescriptor(NeedsMarker.self) { _ in NeedsMarker() }, placement: .end) }
+        == "needs-marker: requires 'marker', which is not part of 'all': register the pass without a placement and name it in the pipeline")
     // Duplicate names and unknown requires are refused with a placement too.
-    #expect(error { try registry.register(PassDescriptor(name: "dedup", summary: "x") { _ in Marker() }, placement: .end) }
-      == "dedup: a pass named 'dedup' is already registered")
-    #expect(error { try registry.register(PassDescriptor(name: "x", summary: "x") { _ in Marker() }, placement: PassPlacement(name: "nowhere", anchor: .after("dedupe"))) }
-      == "x: placement 'nowhere' follows 'dedupe', which is not a standard pass of this registry")
+    #expect(
+      error { try registry.register(PassDescriptor(name: "dedup", summary: "x") { _ in Marker() }, placement: .end) }
+        == "dedup: a pass named 'dedup' is already registered")
+    #expect(
+      error {
+        try registry.register(
+          PassDescriptor(name: "x", summary: "x") { _ in Marker() }, placement: PassPlacement(name: "nowhere", anchor: .after("dedupe")))
+      }
+        == "x: placement 'nowhere' follows 'dedupe', which is not a standard pass of this registry")
     // A pass that cannot be made without parameters cannot join `all`.
-    #expect(error {
-      try registry.register(PassDescriptor(name: "needs-a-value", summary: "x") { p in
-        throw PassError(pass: p.pass, parameter: "n", message: "parameter 'n' is required")
-      }, placement: .end)
-    } == "needs-a-value: cannot join 'all', which gives it no parameters: needs-a-value: parameter 'n' is required")
+    #expect(
+      error {
+        try registry.register(
+          PassDescriptor(name: "needs-a-value", summary: "x") { p in
+            throw PassError(pass: p.pass, parameter: "n", message: "parameter 'n' is required")
+          }, placement: .end)
+      } == "needs-a-value: cannot join 'all', which gives it no parameters: needs-a-value: parameter 'n' is required")
     #expect(try PassPipeline(parsing: "all", registry: registry).text == Self.standard)
   }
 
   /// `--tag-original-names` sets a parameter of the pipeline's sanitize-names in code, typed:
   /// no pipeline text is rewritten, and a pipeline without the pass is left as it was.
   @Test func configureSetsAParameterOfThePipelinesPasses() throws {
-    var p = try PassPipeline(parsing: "demote-unrepresentable,sanitize-names<qualify=all;max-length=64>,prune-dependents",
-                             registry: StandardPasses.registry)
+    var p = try PassPipeline(
+      parsing: "demote-unrepresentable,sanitize-names<qualify=all;max-length=64>,prune-dependents",
+      registry: StandardPasses.registry)
     #expect(p.configure(SanitizeNames.self) { $0.tagOriginalNames = true } == 1)
     #expect(p.text == "demote-unrepresentable,sanitize-names<tag-original-names;qualify=all;max-length=64>,prune-dependents")
     var none = try PassPipeline(parsing: "demote-unrepresentable", registry: StandardPasses.registry)
@@ -183,8 +195,9 @@ import Verify
   /// Pruning a referenced type is caught after the pass, and the message says to `cut` it.
   @Test func pruningAReferencedTypeNamesCutAsTheFix() throws {
     let verified = Self.failure { _ = try Self.convert(.prune, at: .beforePruning) }
-    #expect(verified.contains("references removed node") && verified.contains("pruned by drop-point")
-      && verified.contains("should `cut` it"), "\(verified)")
+    #expect(
+      verified.contains("references removed node") && verified.contains("pruned by drop-point")
+        && verified.contains("should `cut` it"), "\(verified)")
     let encoded = Self.failure { _ = try Self.convert(.prune, at: .beforePruning, verifyEach: false) }
     #expect(encoded.contains("refers to removed node") && encoded.contains("should `cut` it"), "\(encoded)")
   }

@@ -1,6 +1,6 @@
-import TypeGraph
 import RustBTF
 import Testing
+import TypeGraph
 
 /// What a pass author meets when registering a pass: mistakes refused where they are made.
 @Suite struct PassRegistryTests {
@@ -36,12 +36,14 @@ import Testing
       try registry.register(PassDescriptor(name: "dedup", summary: "my own dedup") { _ in NeedsDedup() })
     }
     #expect(error == "dedup: a pass named 'dedup' is already registered")
-    #expect(registrationError { try registry.register(PassDescriptor(name: "all", summary: "x") { _ in NeedsDedup() }) }
-      == "all: 'all' names the standard pipeline, not a pass")
+    #expect(
+      registrationError { try registry.register(PassDescriptor(name: "all", summary: "x") { _ in NeedsDedup() }) }
+        == "all: 'all' names the standard pipeline, not a pass")
     // Twice the same own pass: the second is refused.
     #expect(registrationError { try registry.register(PassDescriptor(NeedsDedup.self) { _ in NeedsDedup() }) } == nil)
-    #expect(registrationError { try registry.register(PassDescriptor(NeedsDedup.self) { _ in NeedsDedup() }) }
-      == "needs-dedup: a pass named 'needs-dedup' is already registered")
+    #expect(
+      registrationError { try registry.register(PassDescriptor(NeedsDedup.self) { _ in NeedsDedup() }) }
+        == "needs-dedup: a pass named 'needs-dedup' is already registered")
     #expect(registry.names == before + ["needs-dedup"])
   }
 
@@ -50,10 +52,12 @@ import Testing
   /// the order of the calls).
   @Test func requiresMustNameARegisteredPass() throws {
     var registry = StandardPasses.registry
-    #expect(registrationError { try registry.register(PassDescriptor(Misspelt.self) { _ in Misspelt() }) }
-      == "misspelt: requires 'dedupe', which is not a registered pass (did you mean 'dedup'?)")
-    #expect(registrationError { try registry.register(PassDescriptor(NeedsNeedsDedup.self) { _ in NeedsNeedsDedup() }) }
-      == "needs-needs-dedup: requires 'needs-dedup', which is not a registered pass (register it first)")
+    #expect(
+      registrationError { try registry.register(PassDescriptor(Misspelt.self) { _ in Misspelt() }) }
+        == "misspelt: requires 'dedupe', which is not a registered pass (did you mean 'dedup'?)")
+    #expect(
+      registrationError { try registry.register(PassDescriptor(NeedsNeedsDedup.self) { _ in NeedsNeedsDedup() }) }
+        == "needs-needs-dedup: requires 'needs-dedup', which is not a registered pass (register it first)")
     #expect(registry.descriptor(named: "misspelt") == nil && registry.descriptor(named: "needs-needs-dedup") == nil)
     try registry.register(PassDescriptor(NeedsDedup.self) { _ in NeedsDedup() })
     try registry.register(PassDescriptor(NeedsNeedsDedup.self) { _ in NeedsNeedsDedup() })
@@ -88,13 +92,13 @@ import Testing
 @Suite struct ReferrersTests {
   @Test func referrersAreTheNodesWhoseSlotsPointAtTheNode() {
     var b = GraphBuilder()
-    let int = b.int("int", bytes: 4, signed: true)                       // [1] int
-    let s = b.structure("pair", bytes: 8, [("a", int, 0), ("b", int, 32)])       // [2] struct pair { int a; int b; }
-    let p = b.pointer(to: s)                                              // [3] struct pair *
-    let t = b.typedef("pair_t", s)                                        // [4] typedef struct pair pair_t
-    let a = b.array(of: p, count: 2)                                      // [6] struct pair *[2] ([5] index int)
+    let int = b.int("int", bytes: 4, signed: true) // [1] int
+    let s = b.structure("pair", bytes: 8, [("a", int, 0), ("b", int, 32)]) // [2] struct pair { int a; int b; }
+    let p = b.pointer(to: s) // [3] struct pair *
+    let t = b.typedef("pair_t", s) // [4] typedef struct pair pair_t
+    let a = b.array(of: p, count: 2) // [6] struct pair *[2] ([5] index int)
     let f = b.function("use", returns: int, params: [("x", t), ("y", p)]) // [7] proto, [8] func
-    let unused = b.int("long", bytes: 8)                                  // [9] long
+    let unused = b.int("long", bytes: 8) // [9] long
     let g = b.graph
     let proto = g.ref(f)
     // The structure: once, though two of its members are `int`, by the pointer and the typedef.
@@ -109,7 +113,11 @@ import Testing
     // Agrees with a reverse map built from forEachReference over every node.
     for id in g.ids {
       var expected: [TypeID] = []
-      for h in g.ids { var hit = false; g.forEachReference(of: h) { if $0 == id { hit = true } }; if hit { expected.append(h) } }
+      for h in g.ids {
+        var hit = false
+        g.forEachReference(of: h) { if $0 == id { hit = true } }
+        if hit { expected.append(h) }
+      }
       #expect(g.referrers(of: id) == expected, "\(id)")
     }
   }

@@ -13,16 +13,17 @@ import Verify
 
   @Test func demoteMapsOrVoidsEveryUnrepresentableNode() throws {
     var b = GraphBuilder()
-    let u8 = b.int("u8", bytes: 1)                                          /* [1] */
-    let part = b.unrepresentable(tag: DWARFTag.variantPart)                 /* [2] */
+    let u8 = b.int("u8", bytes: 1) /* [1] */
+    let part = b.unrepresentable(tag: DWARFTag.variantPart) /* [2] */
     let ref = b.graph.add(.unrepresentable, ref: u8, dwarfTag: DWARFTag.referenceType) /* [3] */
-    let unit = b.int("()", bytes: 0)                                        /* [4] */
+    let unit = b.int("()", bytes: 0) /* [4] */
     var g = b.graph
     try run("demote-unrepresentable", on: &g, registry: registry)
     #expect(g.kind(part) == .void)
     #expect(g.kind(ref) == .pointer && g.ref(ref) == u8)
     #expect(g.kind(unit) == .structure && g.size(unit) == 0)
-    #expect(g.decisions.entries.contains { $0.subject == part && $0.reason == DemoteUnrepresentable.Reason.noBTFKind(tag: DWARFTag.variantPart) })
+    #expect(
+      g.decisions.entries.contains { $0.subject == part && $0.reason == DemoteUnrepresentable.Reason.noBTFKind(tag: DWARFTag.variantPart) })
     let once = g.dump()
     try run("demote-unrepresentable", on: &g, registry: registry)
     #expect(g.dump() == once)
@@ -42,7 +43,9 @@ import Verify
     #expect(g.nameString(literal) == "Option_u8_")
     #expect(g.name(ptr).isEmpty)
     #expect(g.nameString(long).utf8.count == 512)
-    #expect(g.nameString(long).hasSuffix("_" + NamePolicy.hash8(String(repeating: "Wrapper<", count: 80) + "u8" + String(repeating: ">", count: 80))))
+    #expect(
+      g.nameString(long).hasSuffix(
+        "_" + NamePolicy.hash8(String(repeating: "Wrapper<", count: 80) + "u8" + String(repeating: ">", count: 80))))
     #expect(g.members(of: opt).map(\.value) == [0, 8])
     #expect(NamePolicy.readable("()") == "unit" && NamePolicy.readable("&mut [u8]") == "ref_mut_arr_u8_")
     let once = g.dump()
@@ -109,7 +112,7 @@ import Verify
     var g = b.graph
     try run("dedup", on: &g, registry: registry)
     #expect(g.kind(l1) == .structure && g.kind(l2) == .removed && g.kind(l3) == .structure)
-    #expect(g.liveCount == 5)  // int, list, ptr, and list(w) with its own ptr
+    #expect(g.liveCount == 5) // int, list, ptr, and list(w) with its own ptr
     #expect(g.decisions.mergedSubjects.contains(l2))
     let once = g.dump()
     try run("dedup", on: &g, registry: registry)
@@ -136,13 +139,13 @@ import Verify
   /// entries, "vlen == 0"); one that keeps a VAR keeps it.
   @Test func pruneRemovesADataSectionLeftEmpty() throws {
     var b = GraphBuilder()
-    let int = b.int("int", bytes: 4, signed: true)                              /* [1] */
-    let gone = b.unrepresentable(tag: DWARFTag.unspecifiedType)                 /* [2] */
-    let lost = b.graph.add(.variable, name: b.name("lost"), ref: gone, aux: 1)  /* [3] */
-    let kept = b.graph.add(.variable, name: b.name("kept"), ref: int, aux: 1)   /* [4] */
-    let empty = b.graph.add(.dataSection, name: b.name(".data..percpu"), size: 8)  /* [5] */
+    let int = b.int("int", bytes: 4, signed: true) /* [1] */
+    let gone = b.unrepresentable(tag: DWARFTag.unspecifiedType) /* [2] */
+    let lost = b.graph.add(.variable, name: b.name("lost"), ref: gone, aux: 1) /* [3] */
+    let kept = b.graph.add(.variable, name: b.name("kept"), ref: int, aux: 1) /* [4] */
+    let empty = b.graph.add(.dataSection, name: b.name(".data..percpu"), size: 8) /* [5] */
     b.graph.setMembers(empty, [Member(type: lost, value: 0, bits: 4)])
-    let half = b.graph.add(.dataSection, name: b.name(".data"), size: 8)       /* [6] */
+    let half = b.graph.add(.dataSection, name: b.name(".data"), size: 8) /* [6] */
     b.graph.setMembers(half, [Member(type: lost, value: 0, bits: 4), Member(type: kept, value: 4, bits: 4)])
     var g = b.graph
     try run("demote-unrepresentable,sanitize-names,prune-dependents", on: &g, registry: registry)

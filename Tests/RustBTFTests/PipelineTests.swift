@@ -12,7 +12,8 @@ import Verify
 
   @Test func allExpandsToRegistryOrder() throws {
     let p = try PassPipeline(parsing: "all", registry: registry)
-    #expect(p.text == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,prune-dependents,tag-kfuncs,dedup")
+    #expect(
+      p.text == "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,prune-dependents,tag-kfuncs,dedup")
   }
 
   @Test func canonicalTextParsesBack() throws {
@@ -21,8 +22,9 @@ import Verify
       let again = try PassPipeline(parsing: p.text, registry: registry)
       #expect(again.text == p.text)
     }
-    #expect(try PassPipeline(parsing: "demote-unrepresentable,sanitize-names<max-length=128>", registry: registry).text
-      == "demote-unrepresentable,sanitize-names<max-length=128>")
+    #expect(
+      try PassPipeline(parsing: "demote-unrepresentable,sanitize-names<max-length=128>", registry: registry).text
+        == "demote-unrepresentable,sanitize-names<max-length=128>")
   }
 
   @Test func unknownPassNamesColumnAndNearestName() {
@@ -44,8 +46,10 @@ import Verify
     let lacking = try PassPipeline(parsing: "demote-unrepresentable,prune-dependents,dedup", registry: registry)
     #expect(throws: ConversionError.self) { try Conversion.check(lacking) }
     do { try Conversion.check(lacking) } catch { #expect("\(error)".contains("lacks 'sanitize-names'")) }
-    for text in ["demote-unrepresentable,prune-dependents,sanitize-names",
-                 "demote-unrepresentable,dedup,sanitize-names,prune-dependents"] {
+    for text in [
+      "demote-unrepresentable,prune-dependents,sanitize-names",
+      "demote-unrepresentable,dedup,sanitize-names,prune-dependents",
+    ] {
       let p = try PassPipeline(parsing: text, registry: registry)
       try Conversion.check(p)
       let r = try Conversion(pipeline: p).run(path: packageRoot + "/Corpus/objects/rust_layout-O0.o")
@@ -98,13 +102,19 @@ import Verify
 
   /// Parameter errors point at the parameter, and `,` between parameters gets a hint.
   @Test func parameterErrorsPointAtTheParameter() {
-    #expect(throws: PipelineError(column: 29, message: "sanitize-names: unknown parameter 'bogus' (known: tag-original-names, qualify, max-length)")) {
+    #expect(
+      throws: PipelineError(
+        column: 29, message: "sanitize-names: unknown parameter 'bogus' (known: tag-original-names, qualify, max-length)")
+    ) {
       try PassPipeline(parsing: "sanitize-names<qualify=all; bogus=1>", registry: registry)
     }
     #expect(throws: PipelineError(column: 22, message: "sanitize-names: parameter 'max-length=9' must be a whole number in 16...512")) {
       try PassPipeline(parsing: "dedup,sanitize-names<max-length=9>", registry: registry)
     }
-    #expect(throws: PipelineError(column: 16, message: "parameters of 'sanitize-names' are separated by ';', not ',': 'max-length=128;qualify=all'")) {
+    #expect(
+      throws: PipelineError(
+        column: 16, message: "parameters of 'sanitize-names' are separated by ';', not ',': 'max-length=128;qualify=all'")
+    ) {
       try PassPipeline(parsing: "sanitize-names<max-length=128,qualify=all>", registry: registry)
     }
     #expect(throws: PipelineError(column: 16, message: "select-symbols: parameter 'functions=some' must be one of symbol, ftrace, all")) {
@@ -146,9 +156,11 @@ import Verify
   /// the whole test run, so any crash shows.
   @Test func parserFuzz() {
     var rng = SplitMix64(seed: 0x5eed_cafe)
-    let pieces = ["dedup", "all", "sanitize-names", "select-symbols", "prune-dependents", "lower-rust",
-                  "demote-unrepresentable", "merge-bindgen-copies", "<", ">", "=", ";", ",", " ", "max-length",
-                  "policy", "strict", "tag-original-names", "force-collisions", "1", "-", "é", "\u{0}", "<=>"]
+    let pieces = [
+      "dedup", "all", "sanitize-names", "select-symbols", "prune-dependents", "lower-rust",
+      "demote-unrepresentable", "merge-bindgen-copies", "<", ">", "=", ";", ",", " ", "max-length",
+      "policy", "strict", "tag-original-names", "force-collisions", "1", "-", "é", "\u{0}", "<=>",
+    ]
     var parsed = 0
     for _ in 0..<20_000 {
       var text = ""

@@ -22,9 +22,10 @@ struct DropStaticFunctions: Pass {
 
 func convertWithOwnPass(_ path: String) throws -> Conversion.Result {
   var registry = StandardPasses.registry
-  try registry.register(PassDescriptor(name: DropStaticFunctions.name, summary: DropStaticFunctions.summary) { _ in
-    DropStaticFunctions()
-  })
+  try registry.register(
+    PassDescriptor(name: DropStaticFunctions.name, summary: DropStaticFunctions.summary) { _ in
+      DropStaticFunctions()
+    })
   let pipeline = try PassPipeline(parsing: "all,drop-static-functions", registry: registry)
   // result.btf is the raw BTF (write it with writeAtomically(_:to:)), result.summary.line the
   // summary line, result.graph.decisions what each pass did and why.

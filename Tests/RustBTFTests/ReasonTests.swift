@@ -13,29 +13,40 @@ import TypeGraph
 @Suite struct ReasonTests {
   @Test func casesReadAsTheirSentences() {
     #expect(DemoteUnrepresentable.Reason.noBTFKind(tag: DWARFTag.variantPart).sentence == "DW_TAG_variant_part has no BTF kind")
-    #expect(PruneDependents.Reason.memberOpaque(.anonymous(byte: 16), bytes: 8, namedAs: "__opaque_16").sentence
-      == "member (anon)@16 has no BTF type; kept as 8 opaque bytes named '__opaque_16'")
-    #expect(SanitizeNames.Reason.qualified(.all, alsoInvalid: true).sentence
-      == "not a valid BTF identifier; qualified by its namespace path (qualify=all)")
+    #expect(
+      PruneDependents.Reason.memberOpaque(.anonymous(byte: 16), bytes: 8, namedAs: "__opaque_16").sentence
+        == "member (anon)@16 has no BTF type; kept as 8 opaque bytes named '__opaque_16'")
+    #expect(
+      SanitizeNames.Reason.qualified(.all, alsoInvalid: true).sentence
+        == "not a valid BTF identifier; qualified by its namespace path (qualify=all)")
     let e = LowerRust.Reason.LoweredEnum(
       discriminant: .init(name: "discriminant", byte: 0, type: .enumeration(bytes: 8)),
       variants: [.init(name: "A", value: .value(3)), .init(name: "B", value: .anyOther)],
       dropped: [.init(name: "x", byte: 4)])
     // Recorded, the reason reads the same (`description` is the sentence).
-    #expect("\(AnyDecisionReason(LowerRust.Reason.dataCarryingEnum(e)))"
-      == "data-carrying enum: discriminant 'discriminant' at byte 0, a 8-byte ENUM64; variants A = 3, B = any other value as members of an anonymous union; variant members not at offset 0 dropped: x@4")
+    #expect(
+      "\(AnyDecisionReason(LowerRust.Reason.dataCarryingEnum(e)))"
+        == """
+        data-carrying enum: discriminant 'discriminant' at byte 0, a 8-byte ENUM64; variants A = 3, B = any other value as members of \
+        an anonymous union; variant members not at offset 0 dropped: x@4
+        """
+    )
   }
 
   /// Names in quotes and numbers are left out, wording kept, as the report always counted.
   @Test func thePatternLeavesOutWhatVariesPerNode() {
-    #expect(PruneDependents.Reason.memberPastEnd(.named("data"), typeBytes: 4).pattern
-      == "member '…' ends past the end of the N-byte type; dropped")
-    #expect(DemoteUnrepresentable.Reason.wideEnumMappedToInt(bytes: 16).pattern
-      == "enumeration of N bytes mapped to a N-byte INT (BTF enums are N, N, N or N bytes)")
-    #expect(PruneDependents.Reason.memberPastEnd(.named("a"), typeBytes: 4).pattern
-      == PruneDependents.Reason.memberPastEnd(.named("b"), typeBytes: 8).pattern)
-    #expect(DemoteUnrepresentable.Reason.noBTFKind(tag: DWARFTag.variantPart).pattern
-      != DemoteUnrepresentable.Reason.noBTFKind(tag: DWARFTag.variant).pattern)
+    #expect(
+      PruneDependents.Reason.memberPastEnd(.named("data"), typeBytes: 4).pattern
+        == "member '…' ends past the end of the N-byte type; dropped")
+    #expect(
+      DemoteUnrepresentable.Reason.wideEnumMappedToInt(bytes: 16).pattern
+        == "enumeration of N bytes mapped to a N-byte INT (BTF enums are N, N, N or N bytes)")
+    #expect(
+      PruneDependents.Reason.memberPastEnd(.named("a"), typeBytes: 4).pattern
+        == PruneDependents.Reason.memberPastEnd(.named("b"), typeBytes: 8).pattern)
+    #expect(
+      DemoteUnrepresentable.Reason.noBTFKind(tag: DWARFTag.variantPart).pattern
+        != DemoteUnrepresentable.Reason.noBTFKind(tag: DWARFTag.variant).pattern)
     // A library user's fixed sentence counts as it reads.
     #expect(AnyDecisionReason(.custom("static linkage, 2 'x'")).pattern == "static linkage, 2 'x'")
   }
@@ -99,7 +110,8 @@ import TypeGraph
     StatsTests.rust(&b, [u32, big, huge, small])
     var registry = StandardPasses.registry
     try registry.register(DemoteLargeStructs.descriptor)
-    let pipeline = try PassPipeline(parsing: "demote-unrepresentable,demote-large-structs,sanitize-names,prune-dependents,dedup", registry: registry)
+    let pipeline = try PassPipeline(
+      parsing: "demote-unrepresentable,demote-large-structs,sanitize-names,prune-dependents,dedup", registry: registry)
     let result = try Conversion(pipeline: pipeline, instrumentation: [VerifyEachPass()], retentionReport: true)
       .run(graph: b.graph, inputName: "test")
     let g = result.graph
@@ -117,7 +129,8 @@ import TypeGraph
     let entry = try StatsTests.entry(report, "demo::Big")
     #expect(entry.status == .pruned && entry.reason?.text == "struct 'Big' has 16 bytes, over the 8-byte limit")
     // Both demotions count as one cause.
-    #expect(report.topReasons.contains { $0.reason == "demote-large-structs: struct '…' has N bytes, over the N-byte limit" && $0.count == 2 },
+    #expect(
+      report.topReasons.contains { $0.reason == "demote-large-structs: struct '…' has N bytes, over the N-byte limit" && $0.count == 2 },
       "\(report.topReasons)")
     #expect(try StatsTests.entry(report, "demo::Small").status == .complete)
   }

@@ -23,8 +23,9 @@ import Verify
   ]
 
   func rustBase(_ g: inout TypeGraph, _ name: String, bytes: UInt32, encoding: UInt32?) -> TypeID {
-    g.add(encoding == nil ? .float : .int, name: g.strings.intern(name), size: bytes,
-          aux: encoding.map { $0 << 24 | bytes * 8 } ?? 0, flags: .rust, dwarfTag: DWARFTag.baseType)
+    g.add(
+      encoding == nil ? .float : .int, name: g.strings.intern(name), size: bytes,
+      aux: encoding.map { $0 << 24 | bytes * 8 } ?? 0, flags: .rust, dwarfTag: DWARFTag.baseType)
   }
 
   @Test func rustBaseTypesBecomeTypedefsOfCTypes() throws {
@@ -69,11 +70,12 @@ import Verify
     let gccLong = g.add(.int, name: g.strings.intern("long unsigned int"), size: 8, aux: 64)
     _ = g.add(.int, name: g.strings.intern("short int"), size: 2, aux: 1 << 24 | 16)
     let holder = g.add(.structure, name: g.strings.intern("holder"), size: 16)
-    g.setMembers(holder, [Member(name: g.strings.intern("a"), type: usize, value: 0), Member(name: g.strings.intern("b"), type: gccLong, value: 64)])
+    g.setMembers(
+      holder, [Member(name: g.strings.intern("a"), type: usize, value: 0), Member(name: g.strings.intern("b"), type: gccLong, value: 64)])
     try run("lower-rust", on: &g, registry: registry)
     #expect(g.nameString(g.ref(usize)) == "long unsigned int")
     #expect(g.nameString(g.ref(i16)) == "short int")
-    #expect(g.nameString(g.ref(u16)) == "unsigned short")  // the C units have no unsigned short
+    #expect(g.nameString(g.ref(u16)) == "unsigned short") // the C units have no unsigned short
     try run("demote-unrepresentable,sanitize-names,prune-dependents,dedup", on: &g, registry: registry)
     #expect(g.resolvingModifiers(g.members(of: holder)[0].type) == g.resolvingModifiers(g.members(of: holder)[1].type))
   }

@@ -149,8 +149,8 @@ import Verify
 
   @Test func qualifiedStaysInjectiveAgainstLiterals() throws {
     var b = GraphBuilder()
-    let literal = b.structure("core__fmt__Error", bytes: 1, [])       // valid: keeps its name
-    let path = b.structure("core::fmt::Error", bytes: 1, [])          // a literal path as a name
+    let literal = b.structure("core__fmt__Error", bytes: 1, []) // valid: keeps its name
+    let path = b.structure("core::fmt::Error", bytes: 1, []) // a literal path as a name
     let e1 = b.structure("Error", bytes: 1, [])
     let e2 = b.structure("Error", bytes: 2, [])
     var g = b.graph
@@ -172,8 +172,9 @@ import Verify
     let cUnit = Origin(dieOffset: 1, unit: UnitID(rawValue: 0))
     let rustUnit = Origin(dieOffset: 101, unit: UnitID(rawValue: 1))
     let cTask = b.graph.add(.structure, name: b.name("task_struct"), size: 8, origin: cUnit)
-    let rTask = b.graph.add(.structure, name: b.name("task_struct"), size: 8, flags: .rust, origin: rustUnit,
-                            scope: b.name("bindings::bindings_raw"))
+    let rTask = b.graph.add(
+      .structure, name: b.name("task_struct"), size: 8, flags: .rust, origin: rustUnit,
+      scope: b.name("bindings::bindings_raw"))
     // A C struct nested in a C struct has a scope too (the importer pushes struct names), and
     // still keeps its name.
     let cNested = b.graph.add(.structure, name: b.name("bar"), size: 4, origin: cUnit, scope: b.name("foo"))
@@ -259,7 +260,7 @@ import Verify
       var (g, _, _, _, _, _, _) = namespacedGraph()
       var b = GraphBuilder()
       b.graph = g
-      let u8 = TypeID(1)  // the first node of namespacedGraph
+      let u8 = TypeID(1) // the first node of namespacedGraph
       _ = b.structure("Wrap<&[u8]>", bytes: 2, [("b<", u8, 8), ("a", u8, 0)])
       _ = b.function("f<T>", returns: .void, params: [("", u8), ("x y", u8)])
       g = b.graph
@@ -300,7 +301,10 @@ import Verify
       #expect(p.text == canonical)
       #expect(try PassPipeline(parsing: p.text, registry: registry).text == canonical)
     }
-    for bad in ["sanitize-names<qualify=some>", "sanitize-names<qualify>", "sanitize-names<tag-original-names=1>", "sanitize-names<max-length=8>", "sanitize-names<tag>"] {
+    for bad in [
+      "sanitize-names<qualify=some>", "sanitize-names<qualify>", "sanitize-names<tag-original-names=1>", "sanitize-names<max-length=8>",
+      "sanitize-names<tag>",
+    ] {
       #expect(throws: PipelineError.self, "\(bad)") { try PassPipeline(parsing: bad, registry: registry) }
     }
   }
@@ -311,8 +315,9 @@ import Verify
 
   @Test(arguments: try corpusFiles())
   func corpusWithTagsIsValidAndAccepted(file: String) throws {
-    let conversion = Conversion(pipeline: try PassPipeline(parsing: Self.tagPipeline, registry: registry),
-                                instrumentation: [VerifyEachPass()])
+    let conversion = Conversion(
+      pipeline: try PassPipeline(parsing: Self.tagPipeline, registry: registry),
+      instrumentation: [VerifyEachPass()])
     let result = try conversion.run(path: file)
     let problems = BTFValidator.validate(result.btf, mode: .load)
     #expect(problems.isEmpty, "\(file): offline validator: \(problems)")

@@ -10,8 +10,12 @@ import Testing
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let page = dir + "/rustbtf.1"
-    let made = try runTool("/bin/sh", ["-c", "exec bash \"$0\" \"$1\" 2026-01-01 test > \"$2\"",
-                                       packageRoot + "/scripts/man-page.sh", try rustbtfBinary(), page])
+    let made = try runTool(
+      "/bin/sh",
+      [
+        "-c", "exec bash \"$0\" \"$1\" 2026-01-01 test > \"$2\"",
+        packageRoot + "/scripts/man-page.sh", try rustbtfBinary(), page,
+      ])
     try #require(made.status == 0, "man-page.sh: \(made.stderr)")
     let source = try String(contentsOfFile: page, encoding: .utf8)
     #expect(!source.split(separator: "\n").contains { $0.hasPrefix("|") }, "raw Markdown rows in the man page source")
@@ -20,9 +24,13 @@ import Testing
     let lines = rendered.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
     #expect(!lines.contains { $0.hasPrefix("|") }, "raw Markdown rows in the rendered man page")
     // Each option of the table is an entry: a line that starts with its spelling.
-    let tags = Set(lines.flatMap { line in
-      line.split(separator: " ").prefix(2).map { $0.split(separator: "=").first.map { String($0).replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "[", with: "") } ?? "" }
-    })
+    let tags = Set(
+      lines.flatMap { line in
+        line.split(separator: " ").prefix(2).map {
+          $0.split(separator: "=").first.map { String($0).replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "[", with: "") }
+            ?? ""
+        }
+      })
     for option in PaholeCommandLine.options {
       guard let long = option.long else { continue }
       #expect(tags.contains("--\(long)"), "--\(long) has no entry")
@@ -40,7 +48,8 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let harness = dir + "/harness.sh"
     let verdict = "E2E: btf_sysfs=yes size=1 errors=0 build=ok boot=ok encoder=rustbtf result=\(result)"
-    try Data("""
+    try Data(
+      """
       #!/bin/sh
       echo "### build"
       echo "E2E-T: fentry_rust ok"
@@ -48,10 +57,15 @@ import Testing
       echo "### $(basename "$1") done"
       [ "\(result)" = PASS ]
 
-      """.utf8).write(to: URL(fileURLWithPath: harness))
+      """.utf8
+    ).write(to: URL(fileURLWithPath: harness))
     #expect(chmod(harness, 0o755) == 0)
-    let run = try runTool("/usr/bin/env", ["HARNESS=\(harness)", "BTF_ENCODER=\(try rustbtfBinary())", "SKIP_APT=1",
-                                           "BTF_OUT=\(dir)/out", "KDIR=\(dir)/k", "bash", packageRoot + "/scripts/kernel-e2e.sh"])
+    let run = try runTool(
+      "/usr/bin/env",
+      [
+        "HARNESS=\(harness)", "BTF_ENCODER=\(try rustbtfBinary())", "SKIP_APT=1",
+        "BTF_OUT=\(dir)/out", "KDIR=\(dir)/k", "bash", packageRoot + "/scripts/kernel-e2e.sh",
+      ])
     let last = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
     if printsVerdict {
       #expect(last == verdict, "last line: \(last)")

@@ -5,6 +5,7 @@ import RustBTF
 import Sanitize
 import Testing
 import TypeGraph
+
 @testable import Verify
 
 /// Split BTF (`--btf_base`): a module's BTF on top of a base's, as a kernel build writes it for
@@ -33,20 +34,23 @@ import TypeGraph
     if let failure = KernelCheck.acceptanceFailure(whole) { Issue.record("\(pair): base + split: \(failure)") }
 
     // Ids and string offsets continue the base's.
-    let b = try BTFSections(base), s = try BTFSections(split.btf)
-    let baseTypes = try BTFDecoder.decode(base).count  // void included: the first split id
+    let b = try BTFSections(base)
+    let s = try BTFSections(split.btf)
+    let baseTypes = try BTFDecoder.decode(base).count // void included: the first split id
     let wholeGraph = try BTFDecoder.decode(whole)
     #expect(wholeGraph.count - baseTypes == split.summary.typesOut, "\(pair): split type count")
-    #expect(s.strings.isEmpty || split.btf[s.strings.lowerBound] != 0 || b.strings.isEmpty,
-            "\(pair): split strings must not repeat the base's leading NUL")
+    #expect(
+      s.strings.isEmpty || split.btf[s.strings.lowerBound] != 0 || b.strings.isEmpty,
+      "\(pair): split strings must not repeat the base's leading NUL")
 
     // Nothing in the split is a copy of a base type: dedup over base + split merges nothing.
     var g = wholeGraph
     var context = PassContext()
     var dedup = Dedup()
     _ = try dedup.run(on: &g, context: &context)
-    #expect(g.decisions.mergedSubjects.isEmpty,
-            "\(pair): \(g.decisions.mergedSubjects.count) split types repeat base types")
+    #expect(
+      g.decisions.mergedSubjects.isEmpty,
+      "\(pair): \(g.decisions.mergedSubjects.count) split types repeat base types")
     // And the split is smaller than the module's standalone BTF.
     #expect(split.btf.count < standalone.count, "\(pair): split \(split.btf.count) B, standalone \(standalone.count) B")
   }
@@ -81,7 +85,7 @@ import TypeGraph
       guard let id = ids.first(where: { checker.kind($0) == .structure && checker.vlen($0) > 0 && checker.sizeType($0) > 1 })
       else { return nil }
       var bytes = whole
-      let offset = checker.pos[Int(id)] + 12 + 8  // first member's offset word
+      let offset = checker.pos[Int(id)] + 12 + 8 // first member's offset word
       let bit = checker.sizeType(id) * 8 - 1
       for k in 0..<4 { bytes[offset + k] = UInt8(truncatingIfNeeded: bit >> (8 * UInt32(k))) }
       #expect(KernelChecker(bytes: bytes, mode: .embedded).run() == nil, "meant to break only the resolve pass")
@@ -96,9 +100,10 @@ import TypeGraph
 
     // A base struct a split type refers to (through a member), broken: found by the split
     // check too, with the whole check's line.
-    let reached = Set(splitIDs.flatMap { id in
-      checker.kind(id) == .structure || checker.kind(id) == .union ? (0..<checker.vlen(id)).map { checker.member(id, $0).type } : []
-    }.filter { $0 > 0 && $0 < baseTypes })
+    let reached = Set(
+      splitIDs.flatMap { id in
+        checker.kind(id) == .structure || checker.kind(id) == .union ? (0..<checker.vlen(id)).map { checker.member(id, $0).type } : []
+      }.filter { $0 > 0 && $0 < baseTypes })
     let brokenBase = try #require(brokenStruct(reached.sorted()))
     let fullBase = BTFValidator.validate(brokenBase, mode: .load)
     #expect(!fullBase.isEmpty)
@@ -219,7 +224,8 @@ import TypeGraph
     #expect(!index.contains("ab") && !index.contains("abcd") && !index.contains("tail") && !index.contains(""))
     #expect(index.count == 3 && index.duplicates == 1)
     var table = StringTable()
-    let de = table.intern("de"), none = table.intern("xyz")
+    let de = table.intern("de")
+    let none = table.intern("xyz")
     #expect(index.offset(of: de, in: table) == 5 && index.offset(of: none, in: table) == nil)
   }
 
@@ -228,8 +234,9 @@ import TypeGraph
     // A reference out of range in a base type the module has no use for is still an error:
     // every base record is checked, not only those decoded.
     var base = try Self.convert("c_funcs-O2.o").btf
-    var pos = 24, last: Int? = nil
-    while pos < 24 + (Int(base[12]) | Int(base[13]) << 8 | Int(base[14]) << 16) {  // type_len
+    var pos = 24
+    var last: Int? = nil
+    while pos < 24 + (Int(base[12]) | Int(base[13]) << 8 | Int(base[14]) << 16) { // type_len
       let info = UInt32(base[pos + 4]) | UInt32(base[pos + 5]) << 8 | UInt32(base[pos + 6]) << 16 | UInt32(base[pos + 7]) << 24
       let kind = Kind(rawValue: UInt8((info >> 24) & 0x1f))!
       if kind == .pointer { last = pos }

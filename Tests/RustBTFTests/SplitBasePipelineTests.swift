@@ -16,7 +16,8 @@ import Verify
   }
 
   static let base = ("mixed-O2.elf", module: "mixed_lib-O2.o")
-  static let withoutDedup = "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,prune-dependents,tag-kfuncs"
+  static let withoutDedup =
+    "lower-rust,select-symbols,demote-unrepresentable,merge-bindgen-copies,sanitize-names,prune-dependents,tag-kfuncs"
 
   static func baseBTF() throws -> [UInt8] { try Conversion().run(path: corpusObject(base.0)).btf }
 
@@ -51,8 +52,9 @@ import Verify
     let firstSplit = Int(try SplitBTF.typeCount(of: base))
     func named(_ split: [UInt8]?) throws -> Set<String> {
       let g = try BTFDecoder.decode(split.map { try SplitBTF.concatenate(base: base, split: $0) } ?? base)
-      return Set(g.ids.filter { (split == nil || $0.index >= firstSplit) && (g.kind($0) == .structure || g.kind($0) == .int) }
-        .map { g.nameString($0) })
+      return Set(
+        g.ids.filter { (split == nil || $0.index >= firstSplit) && (g.kind($0) == .structure || g.kind($0) == .int) }
+          .map { g.nameString($0) })
     }
     let baseNames = try named(nil)
     let repeated = try named(undeduplicated.btf).intersection(baseNames)
@@ -73,10 +75,13 @@ import Verify
     try Data(try Self.baseBTF()).write(to: URL(fileURLWithPath: base))
     let run = try runCLI(["--time-passes", "--btf_base", base, corpusObject(Self.base.module), "-o", dir + "/m.btf"])
     #expect(run.status == 0, "\(run.stderr)")
-    for step in ["pass dedup:", "pass attach-split-base:", "pass merge-bindgen-copies (into the split base):", "pass dedup (into the split base):"] {
+    for step in [
+      "pass dedup:", "pass attach-split-base:", "pass merge-bindgen-copies (into the split base):", "pass dedup (into the split base):",
+    ] {
       #expect(run.stderr.contains("rustbtf: \(step) "), "\(step): \(run.stderr)")
     }
-    let blob = try SplitBTF.concatenate(base: try Self.baseBTF(), split: [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/m.btf"))))
+    let blob = try SplitBTF.concatenate(
+      base: try Self.baseBTF(), split: [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/m.btf"))))
     if let failure = KernelCheck.acceptanceFailure(blob) { Issue.record("base + split: \(failure)") }
   }
 }

@@ -22,8 +22,9 @@ import Verify
     if let failure = KernelCheck.acceptanceFailure(whole) { Issue.record("\(pair): base + split: \(failure)") }
 
     let g = try BTFDecoder.decode(whole)
-    let first = try BTFDecoder.decode(base).count  // void included: the first split id
-    let baseIDs = (1..<first).map { TypeID($0) }, splitIDs = (first..<g.count).map { TypeID($0) }
+    let first = try BTFDecoder.decode(base).count // void included: the first split id
+    let baseIDs = (1..<first).map { TypeID($0) }
+    let splitIDs = (first..<g.count).map { TypeID($0) }
     #expect(baseIDs.contains { g.kind($0) == .forward && g.nameString($0) == "foo" }, "\(pair): the base declares foo")
     #expect(!baseIDs.contains { g.kind($0) == .structure && g.nameString($0) == "foo" }, "\(pair): the base defines foo")
     // The module's definition is written, once.
@@ -50,7 +51,8 @@ import Verify
   @Test(.enabled(if: ProcessInfo.processInfo.environment["RUSTBTF_SPLIT_MODULE"] != nil))
   func aRealModuleRepeatsNoBaseType() throws {
     let env = ProcessInfo.processInfo.environment
-    let module = try #require(env["RUSTBTF_SPLIT_MODULE"]), basePath = try #require(env["RUSTBTF_SPLIT_BASE"])
+    let module = try #require(env["RUSTBTF_SPLIT_MODULE"])
+    let basePath = try #require(env["RUSTBTF_SPLIT_BASE"])
     let base = try BaseBTF.read(path: basePath)
     var options = DWARFImportOptions()
     options.excludeLanguages = DWARFImportOptions.languages(named: "rust") ?? []
@@ -64,8 +66,9 @@ import Verify
     let g = try BTFDecoder.decode(blob)
     let first = Int(try SplitBTF.typeCount(of: base))
     let kinds: Set<Kind> = [.structure, .union, .enumeration, .enum64, .typedef]
-    let named = Set((1..<first).map { TypeID($0) }.filter { kinds.contains(g.kind($0)) && !g.name($0).isEmpty }
-      .map { "\(g.kind($0)) \(g.nameString($0))" })
+    let named = Set(
+      (1..<first).map { TypeID($0) }.filter { kinds.contains(g.kind($0)) && !g.name($0).isEmpty }
+        .map { "\(g.kind($0)) \(g.nameString($0))" })
     let repeated = (first..<g.count).map { TypeID($0) }.filter { named.contains("\(g.kind($0)) \(g.nameString($0))") }
     #expect(repeated.isEmpty, "\(repeated.count) named base types written again, e.g. \(repeated.prefix(5).map { g.nameString($0) })")
   }

@@ -35,7 +35,7 @@ import Verify
   @Test func aBaseTheKernelWouldRefuseIsRefusedWithItsLine() throws {
     var base = try Self.base()
     let function = try #require(try Self.records(base).first { $0.kind == .function })
-    base[function.pos + 4] = 7  // vlen: the linkage
+    base[function.pos + 4] = 7 // vlen: the linkage
     let expected = try #require(BTFValidator.validate(base, mode: .embedded).first).line
     #expect(expected.hasSuffix("Invalid func linkage"), "\(expected)")
     #expect {
@@ -67,7 +67,9 @@ import Verify
     let s = try BTFSections(base)
     let baseTypes = try SplitBTF.typeCount(of: base)
     var rng = SplitMix64(seed: 22)
-    var refused = 0, used = 0, usedThoughLoadRefuses = 0
+    var refused = 0
+    var used = 0
+    var usedThoughLoadRefuses = 0
     for _ in 0..<150 {
       var bad = base
       for _ in 0..<Int(rng.next() % 3 + 1) {
@@ -122,12 +124,14 @@ import Verify
       let path = dir + "/\(name).btf"
       try Data(blob).write(to: URL(fileURLWithPath: path))
       let verify = try runCLI(["verify", "--kernel", "-B", dir + "/base.btf", path])
-      #expect(verify.status == 2 && verify.stdout.contains("invalid (offline validator)") && verify.stdout.contains(reason),
-              "\(name): \(verify.stdout)\(verify.stderr)")
+      #expect(
+        verify.status == 2 && verify.stdout.contains("invalid (offline validator)") && verify.stdout.contains(reason),
+        "\(name): \(verify.stdout)\(verify.stderr)")
       #expect(!verify.stdout.contains("accepted by the running kernel"), "\(name): \(verify.stdout)")
       let dump = try runCLI(["dump", "-B", dir + "/base.btf", path])
-      #expect(dump.status == 1 && dump.stdout.isEmpty && dump.stderr.contains(reason) && dump.stderr.split(separator: "\n").count == 1,
-              "\(name): \(dump.stderr)")
+      #expect(
+        dump.status == 1 && dump.stdout.isEmpty && dump.stderr.contains(reason) && dump.stderr.split(separator: "\n").count == 1,
+        "\(name): \(dump.stderr)")
     }
     // The valid split still passes, and the kernel takes it.
     try Data(split).write(to: URL(fileURLWithPath: dir + "/split.btf"))

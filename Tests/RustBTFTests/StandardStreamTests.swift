@@ -48,8 +48,9 @@ import Verify
     p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     try p.run()
     p.waitUntilExit()
-    #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGPIPE,
-            "ended by \(p.terminationReason == .exit ? "exit" : "signal") \(p.terminationStatus)")
+    #expect(
+      p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGPIPE,
+      "ended by \(p.terminationReason == .exit ? "exit" : "signal") \(p.terminationStatus)")
     #expect(try Data(contentsOf: URL(fileURLWithPath: errPath)).isEmpty)
   }
 
@@ -91,7 +92,8 @@ import Verify
     try FileManager.default.copyItem(atPath: corpusObject("c_funcs-O2.o"), toPath: elf)
     #expect(try runCLI(["-J", "--btf_encode_detached", dir + "/m.btf", elf]).status == 0)
     #expect(try runCLI(["-J", elf]).status == 0)
-    let fromELF = try runCLI(["dump", elf]), fromRaw = try runCLI(["dump", dir + "/m.btf"])
+    let fromELF = try runCLI(["dump", elf])
+    let fromRaw = try runCLI(["dump", dir + "/m.btf"])
     #expect(fromELF.status == 0 && fromELF.stdout.hasPrefix("[1] "), "\(fromELF.stderr)")
     #expect(fromELF.stdout == fromRaw.stdout)
     let verify = try runCLI(["verify", "--kernel", elf])
@@ -110,33 +112,40 @@ import Verify
   @Test func namesKeepTheirBytes() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let setup = try shell("""
+    let setup = try shell(
+      """
       cp "$1" "$(printf 'caf\\351.o')" && "$0" -q "$1" -o ref.btf
       """, in: dir)
     try #require(setup.status == 0, "\(setup.stderr)")
 
-    let convert = try shell("""
+    let convert = try shell(
+      """
       "$0" "$(printf 'caf\\351.o')" -o "$(printf 'out\\351.btf')" && cmp ref.btf "$(printf 'out\\351.btf')"
       """, in: dir)
     #expect(convert.status == 0, "\(convert.stderr)")
     #expect(convert.stderr.contains("caf\\xe9.o -> out\\xe9.btf:"), "\(convert.stderr)")
-    let defaultOutput = try shell("""
+    let defaultOutput = try shell(
+      """
       "$0" -q "$(printf 'caf\\351.o')" && cmp ref.btf "$(printf 'caf\\351.o.btf')"
       """, in: dir)
     #expect(defaultOutput.status == 0, "\(defaultOutput.stderr)")
 
-    let readBack = try shell("""
-      "$0" verify --kernel "$(printf 'out\\351.btf')" && "$0" dump "$(printf 'out\\351.btf')" > dump.txt && "$0" dump ref.btf > ref.txt && cmp dump.txt ref.txt
+    let readBack = try shell(
+      """
+      "$0" verify --kernel "$(printf 'out\\351.btf')" && "$0" dump "$(printf 'out\\351.btf')" > dump.txt && \
+      "$0" dump ref.btf > ref.txt && cmp dump.txt ref.txt
       """, in: dir)
     #expect(readBack.status == 0, "\(readBack.stdout)\(readBack.stderr)")
     #expect(readBack.stdout.contains("out\\xe9.btf: accepted by the running kernel"), "\(readBack.stdout)")
 
-    let inPlace = try shell("""
+    let inPlace = try shell(
+      """
       "$0" -J "$(printf 'caf\\351.o')" && "$0" dump "$(printf 'caf\\351.o')" > j.txt && cmp j.txt ref.txt
       """, in: dir)
     #expect(inPlace.status == 0, "\(inPlace.stderr)")
 
-    let missing = try shell("""
+    let missing = try shell(
+      """
       "$0" "$(printf 'nope\\351.o')" -o x.btf
       """, in: dir)
     #expect(missing.status == 1 && missing.stderr == "rustbtf: nope\\xe9.o: cannot open: No such file or directory\n", "\(missing.stderr)")

@@ -63,12 +63,15 @@ import TypeGraph
         || $0.reason.contains("has no name")
     }.reduce(0) { $0 + $1.count }
     #expect(withSymbol > 0 && (r.functions.emittedWithSymbol ?? 0) + callRules >= withSymbol, "\(file): \(r.functions)")
-    if file.contains("-O0") { #expect(changedCalls == 0 && (r.functions.emittedWithSymbol ?? 0) + callRules >= withSymbol, "\(file): \(r.functions)") }
+    if file.contains("-O0") {
+      #expect(changedCalls == 0 && (r.functions.emittedWithSymbol ?? 0) + callRules >= withSymbol, "\(file): \(r.functions)")
+    }
     // Every function counted as not written is named with its reason, and every Rust FUNC
     // beyond those accounted for is named too.
     #expect(r.functions.missing.count == r.functions.withLinkageName - r.functions.emitted, "\(file): \(r.functions.missing)")
     #expect(r.functions.missingReasons.reduce(0) { $0 + $1.count } == r.functions.missing.count)
-    #expect(r.functions.rustFuncsOut - r.functions.unaccountedFuncs.count == r.functions.emitted, "\(file): \(r.functions.unaccountedFuncs)")
+    #expect(
+      r.functions.rustFuncsOut - r.functions.unaccountedFuncs.count == r.functions.emitted, "\(file): \(r.functions.unaccountedFuncs)")
     // Every listed type has its reason or issues; complete ones have none.
     for e in r.types {
       switch e.status {
@@ -103,7 +106,9 @@ import TypeGraph
     }
     let (distinct, copies) = try DwarfdumpTypes.count(file)
     let (r, _) = try Self.report(try DWARFImporter.importFile(path: file))
-    #expect(r.total == distinct.count, "\(file): \(Set(r.types.map { "\($0.name)/\($0.bytes)" }).symmetricDifference(distinct).sorted().prefix(10))")
+    #expect(
+      r.total == distinct.count,
+      "\(file): \(Set(r.types.map { "\($0.name)/\($0.bytes)" }).symmetricDifference(distinct).sorted().prefix(10))")
     #expect(r.types.reduce(0) { $0 + $1.copies } == copies)
   }
 
@@ -145,7 +150,9 @@ import TypeGraph
     let shape = try Self.entry(r, "rust_enums::Shape")
     #expect(shape.dataCarrying && shape.status == .opaque)
     #expect(Set(shape.issues.map(\.member)) == ["discriminant", "Circle", "Rect", "Empty"])
-    #expect(shape.issues.allSatisfy { $0.problem == .missing && $0.reason?.root == "demote-unrepresentable: DW_TAG_variant_part has no BTF kind" })
+    #expect(
+      shape.issues.allSatisfy { $0.problem == .missing && $0.reason?.root == "demote-unrepresentable: DW_TAG_variant_part has no BTF kind" }
+    )
     #expect(r.dataCarryingEnumsComplete == 0 && r.dataCarryingEnums > 0)
     #expect(r.topReasons.first?.reason == "demote-unrepresentable: DW_TAG_variant_part has no BTF kind")
     // Variant structs themselves are plain structs and stay complete.
@@ -186,7 +193,13 @@ import TypeGraph
     let text = kept.text()
     #expect(text.contains("struct `demo::Holder` (16 bytes, 1 copy): kept as STRUCT"))
     #expect(text.contains("    w: opaque; prune-dependents: member 'w' has no BTF type"))
-    #expect(strict.text().contains("struct `demo::Holder` (16 bytes, 1 copy): void; prune-dependents: member 'w' has no sized BTF type (policy=strict) (root: demote-unrepresentable: DW_TAG_unspecified_type has no BTF kind)"))
+    #expect(
+      strict.text().contains(
+        """
+        struct `demo::Holder` (16 bytes, 1 copy): void; prune-dependents: member 'w' has no sized BTF type (policy=strict) (root: \
+        demote-unrepresentable: DW_TAG_unspecified_type has no BTF kind)
+        """
+      ))
   }
 
   /// Member names that are not identifiers are compared after sanitizing, including names
@@ -287,10 +300,12 @@ import TypeGraph
       b.graph.setMembers(vb, [Member(name: b.name(variantNames.1), type: bStruct, value: 0)])
       part = b.unrepresentable(tag: DWARFTag.variantPart)
       let has = VariantFlags.hasDiscriminantValue.rawValue
-      b.graph.setMembers(part, [
-        Member(name: b.name(discriminantName), type: u32, value: 0, bits: VariantFlags.discriminant.rawValue),
-        Member(type: va, value: 0, bits: has), Member(type: vb, value: 1, bits: has),
-      ])
+      b.graph.setMembers(
+        part,
+        [
+          Member(name: b.name(discriminantName), type: u32, value: 0, bits: VariantFlags.discriminant.rawValue),
+          Member(type: va, value: 0, bits: has), Member(type: vb, value: 1, bits: has),
+        ])
       e = b.structure("E", bytes: 8, [("", part, 0)])
       StatsTests.rust(&b, [u32, a, bStruct, va, vb, part, e])
       b.graph.setScope(a, b.name("demo::E"))
@@ -303,8 +318,10 @@ import TypeGraph
     /// `struct E { union { struct { enum D discriminant; }; struct A A; struct B B; }; }`, with
     /// what it records: the member standing for each DWARF one, the discriminant under
     /// `recordedDiscriminant`. The other arguments break the shape on purpose.
-    func lowered(discriminant: String = "discriminant", recordedDiscriminant: String = "discriminant", discriminantOffset: UInt64 = 0,
-                 variantNames: (String, String) = ("A", "B"), dropVariantField: Bool = false) -> TypeGraph {
+    func lowered(
+      discriminant: String = "discriminant", recordedDiscriminant: String = "discriminant", discriminantOffset: UInt64 = 0,
+      variantNames: (String, String) = ("A", "B"), dropVariantField: Bool = false
+    ) -> TypeGraph {
       var b = builder
       let d = b.graph.add(.enumeration, name: b.name("E__Discriminant"), size: 4, flags: .rust)
       b.graph.setMembers(d, [Member(name: b.name("A"), value: 0), Member(name: b.name("B"), value: 1)])
@@ -349,20 +366,39 @@ import TypeGraph
   /// name is `__discriminant`, which the real `lower-rust` writes and records.
   @Test func discriminantIsFoundByWhatLowerRustRecorded() throws {
     let named = EnumFixture(discriminantName: "tag")
-    #expect(try Self.entry(RetentionReport(snapshot: RetentionSnapshot(graph: named.builder.graph),
-      graph: named.lowered(discriminant: "tag", recordedDiscriminant: "tag")), "demo::E").status == .complete)
+    #expect(
+      try Self.entry(
+        RetentionReport(
+          snapshot: RetentionSnapshot(graph: named.builder.graph),
+          graph: named.lowered(discriminant: "tag", recordedDiscriminant: "tag")), "demo::E"
+      ).status == .complete)
     let clash = EnumFixture(variantNames: ("discriminant", "B"))
     let snapshot = RetentionSnapshot(graph: clash.builder.graph)
-    #expect(try Self.entry(RetentionReport(snapshot: snapshot, graph: clash.lowered(discriminant: "__discriminant",
-      recordedDiscriminant: "__discriminant", variantNames: ("discriminant", "B"))), "demo::E").status == .complete)
+    #expect(
+      try Self.entry(
+        RetentionReport(
+          snapshot: snapshot,
+          graph: clash.lowered(
+            discriminant: "__discriminant",
+            recordedDiscriminant: "__discriminant", variantNames: ("discriminant", "B"))), "demo::E"
+      ).status == .complete)
     // Written under another name than the one recorded: missing.
-    #expect(try Self.entry(RetentionReport(snapshot: snapshot, graph: clash.lowered(discriminant: "discriminant",
-      recordedDiscriminant: "__discriminant", variantNames: ("discriminant", "B"))), "demo::E").status == .opaque)
+    #expect(
+      try Self.entry(
+        RetentionReport(
+          snapshot: snapshot,
+          graph: clash.lowered(
+            discriminant: "discriminant",
+            recordedDiscriminant: "__discriminant", variantNames: ("discriminant", "B"))), "demo::E"
+      ).status == .opaque)
     // The real lower-rust.
     let (r, result) = try Self.report(clash.builder.graph)
     #expect(try Self.entry(r, "demo::E").status == .complete)
     let g = result.graph
-    #expect(g.decisions.memberOrigins.contains { $0.original.isEmpty && g.strings.string($0.written) == "__discriminant" && $0.pass == "lower-rust" })
+    #expect(
+      g.decisions.memberOrigins.contains {
+        $0.original.isEmpty && g.strings.string($0.written) == "__discriminant" && $0.pass == "lower-rust"
+      })
   }
 
   /// The whole pipeline (with the real `lower-rust`) on the hand-built enum.

@@ -33,7 +33,8 @@ import Verify
   /// `s` with every byte outside `[A-Za-z0-9_]` replaced by `_` (how a legacy-mangled Rust
   /// symbol with `$` or `.` reads once made a valid identifier; a hash may follow).
   static func identifierForm(_ s: String) -> String {
-    String(s.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") ? Character($0) : "_" })
+    String(
+      s.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") ? Character($0) : "_" })
   }
 
   static func decode(_ btf: [UInt8]) throws -> TypeGraph { try BTFDecoder.decode(btf) }
@@ -51,11 +52,12 @@ import Verify
   /// The names function symbols are keyed by (pahole's `elf_functions__collect`): each name cut
   /// at its first `.`, `.cold` and `.part` pieces left out.
   static func baseNames(_ symbols: Set<String>) -> Set<String> {
-    Set(symbols.compactMap { s -> String? in
-      guard let dot = s.firstIndex(of: ".") else { return s }
-      let tail = s[dot...]
-      return tail.contains(".cold") || tail.contains(".part") ? nil : String(s[..<dot])
-    })
+    Set(
+      symbols.compactMap { s -> String? in
+        guard let dot = s.firstIndex(of: ".") else { return s }
+        let tail = s[dot...]
+        return tail.contains(".cold") || tail.contains(".part") ? nil : String(s[..<dot])
+      })
   }
 
   /// Every FUNC written is a defined ELF function symbol of the file, or the base name of a
@@ -72,8 +74,9 @@ import Verify
     for f in Self.live(btf, .function) {
       let name = btf.nameString(f)
       #expect(seen.insert(name).inserted, "\(file): FUNC '\(name)' written twice")
-      #expect(symbols.contains(name) || Self.baseNames(symbols).contains(name) || legacy.contains { name.hasPrefix($0) },
-              "\(file): FUNC '\(name)' is no defined function symbol")
+      #expect(
+        symbols.contains(name) || Self.baseNames(symbols).contains(name) || legacy.contains { name.hasPrefix($0) },
+        "\(file): FUNC '\(name)' is no defined function symbol")
     }
     #expect(!seen.isEmpty, "\(file): no FUNC at all")
   }
@@ -126,7 +129,9 @@ import Verify
     let file = Self.objects + "rust_generics-O2.o"
     let symbol = "_ZN13rust_generics11sum_wrapped17h0202241e3ed663c4E"
     try #require(try Self.functionSymbols(file).contains(symbol))
-    let drop = try PassPipeline(parsing: "lower-rust,select-symbols<nocall=drop>,demote-unrepresentable,sanitize-names,prune-dependents,dedup", registry: StandardPasses.registry)
+    let drop = try PassPipeline(
+      parsing: "lower-rust,select-symbols<nocall=drop>,demote-unrepresentable,sanitize-names,prune-dependents,dedup",
+      registry: StandardPasses.registry)
     let result = try Conversion(pipeline: drop).run(path: file)
     Self.expectKernelAccepts(result.btf, file)
     let g = result.graph
@@ -135,7 +140,9 @@ import Verify
     let reason = try #require(g.decisions.latest(for: node).map { g.decisions[$0].reason })
     #expect(reason == SelectSymbols.Reason.changedCallingConvention)
 
-    let keep = try PassPipeline(parsing: "lower-rust,select-symbols<nocall=keep;match=exact>,demote-unrepresentable,sanitize-names,prune-dependents,dedup", registry: StandardPasses.registry)
+    let keep = try PassPipeline(
+      parsing: "lower-rust,select-symbols<nocall=keep;match=exact>,demote-unrepresentable,sanitize-names,prune-dependents,dedup",
+      registry: StandardPasses.registry)
     #expect(keep.text.contains("select-symbols<nocall=keep;match=exact>"))
     let kept = try Conversion(pipeline: keep).run(path: file)
     #expect(Self.live(kept.graph, .function).contains { kept.graph.nameString($0) == symbol })
@@ -156,7 +163,9 @@ import Verify
       let linkage = g.strings.string(g.linkageNames[f.index])
       let name = g.nameString(f)
       if !linkage.isEmpty {
-        #expect(name == linkage || name.hasPrefix(Self.identifierForm(linkage)), "\(file): Rust FUNC '\(name)' is not named by its symbol '\(linkage)'")
+        #expect(
+          name == linkage || name.hasPrefix(Self.identifierForm(linkage)),
+          "\(file): Rust FUNC '\(name)' is not named by its symbol '\(linkage)'")
       }
       #expect(symbols.contains(linkage.isEmpty ? name : linkage), "\(file): '\(name)' has no symbol")
       // Named by its symbol, never qualified: the path stays for tags and explanations only.
@@ -173,8 +182,9 @@ import Verify
         let vararg = i == range.upperBound - 1 && btf.memberTypes[i].isVoid
         if vararg { continue }
         let pname = btf.strings.string(btf.memberNames[i])
-        #expect(!pname.isEmpty && pname.utf8.allSatisfy { $0 == 95 || ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) },
-                "\(file): FUNC '\(btf.nameString(f))' parameter '\(pname)'")
+        #expect(
+          !pname.isEmpty && pname.utf8.allSatisfy { $0 == 95 || ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) },
+          "\(file): FUNC '\(btf.nameString(f))' parameter '\(pname)'")
         #expect(!btf.memberTypes[i].isVoid, "\(file): FUNC '\(btf.nameString(f))' parameter '\(pname)' has no type")
       }
     }
@@ -216,7 +226,8 @@ import Verify
     #expect(!vars.isEmpty, "\(file) has global variables")
     for v in vars {
       let why = result.graph.decisions.latest(for: v).map { result.graph.decisions[$0] }
-      #expect(why?.pass == SelectSymbols.name && why?.action == .pruned, "\(file): VAR '\(imported.nameString(v))' removed without a reason")
+      #expect(
+        why?.pass == SelectSymbols.name && why?.action == .pruned, "\(file): VAR '\(imported.nameString(v))' removed without a reason")
     }
   }
 
@@ -238,17 +249,17 @@ import Verify
       return v
     }
     let data: UInt64 = 0x9000
-    let first = variable("fixed_percpu_data", long, at: 0)             // offset 0, its own symbol
-    let discarded = variable("discarded", int, at: 0)                  // offset 0, no symbol: discarded
+    let first = variable("fixed_percpu_data", long, at: 0) // offset 0, its own symbol
+    let discarded = variable("discarded", int, at: 0) // offset 0, no symbol: discarded
     let counter = variable("counter", int, at: 64)
-    let copy = variable("counter_copy", int, at: 66)                   // inside counter
+    let copy = variable("counter_copy", int, at: 66) // inside counter
     let stats = variable("stats", arr, at: 128)
-    let jiffies = variable("jiffies", long, at: data)                  // .data, offset 0, its own symbol
-    let unique = variable("__UNIQUE_ID_x", int, at: data + 16)          // a skipped prefix
+    let jiffies = variable("jiffies", long, at: data) // .data, offset 0, its own symbol
+    let unique = variable("__UNIQUE_ID_x", int, at: data + 16) // a skipped prefix
     let void = variable("nothing", .void, at: data + 32)
     let unsized = variable("opaque_thing", opaque, at: data + 48)
-    let outside = variable("elsewhere", long, at: 0x20000)             // in no section
-    let decl = variable("extern_thing", int, at: nil)                   // no address
+    let outside = variable("elsewhere", long, at: 0x20000) // in no section
+    let decl = variable("extern_thing", int, at: nil) // no address
     b.graph.symbols.imported = true
     b.graph.symbols.tableSize = 10
     var sections = ELFSymbols.DataSections()
@@ -269,7 +280,9 @@ import Verify
       }
       return out
     }
-    let percpuEntries: [[Int64]] = [[160], [Int64(first.rawValue), 0, 8], [Int64(counter.rawValue), 64, 4], [Int64(stats.rawValue), 128, 32]]
+    let percpuEntries: [[Int64]] = [
+      [160], [Int64(first.rawValue), 0, 8], [Int64(counter.rawValue), 64, 4], [Int64(stats.rawValue), 128, 32],
+    ]
     let dataEntries: [[Int64]] = [[8], [Int64(jiffies.rawValue), 0, 8]]
 
     var g = imported
@@ -326,7 +339,8 @@ import Verify
     #expect(p.text == "select-symbols<functions=ftrace;variables=none>")
     #expect(try PassPipeline(parsing: "select-symbols", registry: StandardPasses.registry).text == "select-symbols")
     #expect(throws: PipelineError.self) { try PassPipeline(parsing: "select-symbols<functions=some>", registry: StandardPasses.registry) }
-    #expect(StandardPasses.registry.names.firstIndex(of: "select-symbols") == StandardPasses.registry.names.firstIndex(of: "lower-rust")! + 1)
+    #expect(
+      StandardPasses.registry.names.firstIndex(of: "select-symbols") == StandardPasses.registry.names.firstIndex(of: "lower-rust")! + 1)
   }
 
   // MARK: Arrays

@@ -14,15 +14,15 @@ import Testing
   }
 
   static func fixture(_ g: inout TypeGraph) throws -> Fixture {
-    let int = try g.addInt(name: "int", bytes: 4, encoding: .init(isSigned: true, bits: 32))  // [1]
-    let fwd = try g.addForward(name: "opaque")  // [2]
-    let proto = try g.addFunctionProto(returning: int, parameters: [("x", int)])  // [3]
-    let unnamedProto = try g.addFunctionProto(returning: int, parameters: [("", int)])  // [4]
-    let function = try g.addFunction(name: "f", prototype: proto)  // [5]
-    let variable = try g.addVariable(name: "v", type: int)  // [6]
+    let int = try g.addInt(name: "int", bytes: 4, encoding: .init(isSigned: true, bits: 32)) // [1]
+    let fwd = try g.addForward(name: "opaque") // [2]
+    let proto = try g.addFunctionProto(returning: int, parameters: [("x", int)]) // [3]
+    let unnamedProto = try g.addFunctionProto(returning: int, parameters: [("", int)]) // [4]
+    let function = try g.addFunction(name: "f", prototype: proto) // [5]
+    let variable = try g.addVariable(name: "v", type: int) // [6]
     let structure = try g.addStruct(name: "s", bytes: 8, fields: [.init("a", int, bitOffset: 0), .init("b", int, bitOffset: 32)])
-    let tag = try g.addDeclTag(value: "t", on: structure)  // [8]
-    let removed = g.add(.removed)  // a tombstone
+    let tag = try g.addDeclTag(value: "t", on: structure) // [8]
+    let removed = g.add(.removed) // a tombstone
     return Fixture(
       int: int, fwd: fwd, proto: proto, unnamedProto: unnamedProto, function: function, variable: variable,
       structure: structure, tag: tag, removed: removed)
@@ -41,7 +41,9 @@ import Testing
     _ = try g.addTypeTag(value: "user", of: f.int)
     let arr = try g.addArray(of: char, count: 16)
     _ = try g.addStruct(.union, name: "u", bytes: 16, fields: [.init("c", arr, bitOffset: 0), .init("d", double, bitOffset: 0)])
-    _ = try g.addStruct(name: "bits", bytes: 4, fields: [.init("lo", f.int, bitOffset: 0, bitfieldSize: 3), .init("hi", f.int, bitOffset: 3, bitfieldSize: 5)])
+    _ = try g.addStruct(
+      name: "bits", bytes: 4,
+      fields: [.init("lo", f.int, bitOffset: 0, bitfieldSize: 3), .init("hi", f.int, bitOffset: 3, bitfieldSize: 5)])
     _ = try g.addEnum(name: "e", bytes: 4, signed: true, enumerators: [("A", -1), ("B", 2)])
     _ = try g.addEnum(.enum64, name: "e64", bytes: 8, enumerators: [("BIG", 1 << 40)])
     _ = try g.addForward(name: "later", union: true)
@@ -74,7 +76,9 @@ import Testing
   static let cases: [Case] = [
     Case("INT of 0 bytes", "0 bytes, an INT has 1 to 16") { g, _ in _ = try g.addInt(name: "i", bytes: 0, encoding: .init(bits: 8)) },
     Case("INT of 0 bits", "0 bits, an INT has 1 to 128") { g, _ in _ = try g.addInt(name: "i", bytes: 4, encoding: .init(bits: 0)) },
-    Case("INT bits past its bytes", "do not fit 1 bytes") { g, _ in _ = try g.addInt(name: "i", bytes: 1, encoding: .init(offset: 4, bits: 8)) },
+    Case("INT bits past its bytes", "do not fit 1 bytes") { g, _ in
+      _ = try g.addInt(name: "i", bytes: 1, encoding: .init(offset: 4, bits: 8))
+    },
     Case("INT signed and bool", "at most one of signed, char and bool") { g, _ in
       _ = try g.addInt(name: "i", bytes: 1, encoding: .init(isSigned: true, isBool: true, bits: 8))
     },
@@ -108,9 +112,12 @@ import Testing
     },
     Case("enum of 3 bytes", "3 bytes, an enum has") { g, _ in _ = try g.addEnum(bytes: 3, enumerators: [("A", 0)]) },
     Case("enumerator without a name", "enumerator 0 has no name") { g, _ in _ = try g.addEnum(bytes: 4, enumerators: [("", 0)]) },
-    Case("ENUM value over 32 bits", "does not fit an ENUM's 32 bits") { g, _ in _ = try g.addEnum(bytes: 8, enumerators: [("A", 1 << 33)]) },
+    Case("ENUM value over 32 bits", "does not fit an ENUM's 32 bits") { g, _ in _ = try g.addEnum(bytes: 8, enumerators: [("A", 1 << 33)])
+    },
     Case("FWD without a name", "a FWD needs a name") { g, _ in _ = try g.addForward(name: "") },
-    Case("prototype returning a FUNC", "the return type is FUNC") { g, f in _ = try g.addFunctionProto(returning: f.function, parameters: []) },
+    Case("prototype returning a FUNC", "the return type is FUNC") { g, f in
+      _ = try g.addFunctionProto(returning: f.function, parameters: [])
+    },
     Case("void parameter not last", "parameter 0 '' is void (#0)") { g, f in
       _ = try g.addFunctionProto(returning: .void, parameters: [("", .void), ("x", f.int)])
     },
@@ -128,7 +135,8 @@ import Testing
       _ = try g.addDataSection(name: ".bss", bytes: 8, entries: [.init(f.int, offset: 0, size: 4)])
     },
     Case("DATASEC entries overlapping", "overlaps the one above it") { g, f in
-      _ = try g.addDataSection(name: ".bss", bytes: 8, entries: [.init(f.variable, offset: 0, size: 4), .init(f.variable, offset: 2, size: 4)])
+      _ = try g.addDataSection(
+        name: ".bss", bytes: 8, entries: [.init(f.variable, offset: 0, size: 4), .init(f.variable, offset: 2, size: 4)])
     },
     Case("DATASEC entry smaller than its VAR", "has 2 bytes, its variable's type 4") { g, f in
       _ = try g.addDataSection(name: ".bss", bytes: 8, entries: [.init(f.variable, offset: 0, size: 2)])

@@ -6,11 +6,25 @@ import Testing
 /// Every kernel error string an encoder can meet, each on a tiny hand-made blob: our validator
 /// and the running kernel must both reject it, with the same last log line.
 // BTF kind numbers.
-private let INT: UInt32 = 1, PTR: UInt32 = 2, ARRAY: UInt32 = 3, STRUCT: UInt32 = 4, UNION: UInt32 = 5
-private let ENUM: UInt32 = 6, FWD: UInt32 = 7, TYPEDEF: UInt32 = 8, VOLATILE: UInt32 = 9, CONST: UInt32 = 10
-private let RESTRICT: UInt32 = 11, FUNC: UInt32 = 12, PROTO: UInt32 = 13, VAR: UInt32 = 14, DATASEC: UInt32 = 15
-private let FLOAT: UInt32 = 16, DECL_TAG: UInt32 = 17, TYPE_TAG: UInt32 = 18, ENUM64: UInt32 = 19
-
+private let INT: UInt32 = 1
+private let PTR: UInt32 = 2
+private let ARRAY: UInt32 = 3
+private let STRUCT: UInt32 = 4
+private let UNION: UInt32 = 5
+private let ENUM: UInt32 = 6
+private let FWD: UInt32 = 7
+private let TYPEDEF: UInt32 = 8
+private let VOLATILE: UInt32 = 9
+private let CONST: UInt32 = 10
+private let RESTRICT: UInt32 = 11
+private let FUNC: UInt32 = 12
+private let PROTO: UInt32 = 13
+private let VAR: UInt32 = 14
+private let DATASEC: UInt32 = 15
+private let FLOAT: UInt32 = 16
+private let DECL_TAG: UInt32 = 17
+private let TYPE_TAG: UInt32 = 18
+private let ENUM64: UInt32 = 19
 
 @Suite struct ValidatorTests {
   // MARK: A blob builder independent of the encoder
@@ -117,7 +131,13 @@ private let FLOAT: UInt32 = 16, DECL_TAG: UInt32 = 17, TYPE_TAG: UInt32 = 18, EN
       b.int()
       return b.bytes { $0.flags = 1 }
     },
-    Case("header only", "No data") { b in Array(b.bytes { $0.typeLen = 0; $0.strLen = 0 }.prefix(24)) },
+    Case("header only", "No data") { b in
+      Array(
+        b.bytes {
+          $0.typeLen = 0
+          $0.strLen = 0
+        }.prefix(24))
+    },
     Case("section beyond the blob", "Invalid section offset") { b in
       b.int()
       return b.bytes { $0.strOff = 4096 }
@@ -639,11 +659,11 @@ private let FLOAT: UInt32 = 16, DECL_TAG: UInt32 = 17, TYPE_TAG: UInt32 = 18, EN
   @Test func acceptedNewerForms() {
     var b = Blob()
     let ds = b.type(b.str(".data"), DATASEC, vlen: 2, 16, [2, 0, 8, 3, 8, 4])
-    b.type(b.str("v"), VAR, 4, [1])  // [2] int *v
-    b.type(b.str("w"), VAR, 6, [1])  // [3] T w
-    b.type(0, PTR, 5)  // [4]
-    let i = b.int()  // [5]
-    b.type(b.str("T"), TYPEDEF, i)  // [6]
+    b.type(b.str("v"), VAR, 4, [1]) // [2] int *v
+    b.type(b.str("w"), VAR, 6, [1]) // [3] T w
+    b.type(0, PTR, 5) // [4]
+    let i = b.int() // [5]
+    b.type(b.str("T"), TYPEDEF, i) // [6]
     b.type(b.str("address_space(1)"), TYPE_TAG, kflag: true, i)
     let s = b.type(b.str("S"), STRUCT, vlen: 1, 4, [b.str("a"), i, 0])
     b.type(b.str("packed"), DECL_TAG, kflag: true, s, [0])

@@ -39,7 +39,8 @@ enum FuzzTarget: String, CaseIterable {
       // Differential: the parallel import must give what one thread gives, errors included.
       var three = DWARFImportOptions()
       three.threads = 3
-      let a = Self.importing(path, DWARFImportOptions()), b = Self.importing(path, three)
+      let a = Self.importing(path, DWARFImportOptions())
+      let b = Self.importing(path, three)
       if a != b { fatalError("one thread and three differ on this input:\n\(a.prefix(300))\n--\n\(b.prefix(300))") }
     }
   }
@@ -58,36 +59,37 @@ enum FuzzTarget: String, CaseIterable {
 }
 
 #if RUSTBTF_FUZZ
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-  FuzzTarget.selected.run(Array(UnsafeBufferPointer(start: data, count: size)))
-  return 0
-}
-
-/// libFuzzer's driver, for programs that have a main of their own (SwiftPM names the
-/// executable's entry point and points `main` at it).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-  _ argc: UnsafeMutablePointer<CInt>,
-  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-  _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
-@main
-enum FuzzMain {
-  static func main() {
-    var argc = CommandLine.argc
-    var argv = CommandLine.unsafeArgv
-    exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOne))
+  @_cdecl("LLVMFuzzerTestOneInput")
+  public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FuzzTarget.selected.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
   }
-}
-#else
-@main
-enum Reproducer {
-  static func main() throws {
-    for file in CommandLine.arguments.dropFirst() {
-      FuzzTarget.selected.run([UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))
-      print("\(file): no crash")
+
+  /// libFuzzer's driver, for programs that have a main of their own (SwiftPM names the
+  /// executable's entry point and points `main` at it).
+  @_silgen_name("LLVMFuzzerRunDriver")
+  func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+  ) -> CInt
+
+  @main
+  enum FuzzMain {
+    static func main() {
+      var argc = CommandLine.argc
+      var argv = CommandLine.unsafeArgv
+      exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOne))
     }
   }
-}
+#else
+  @main
+  enum Reproducer {
+    static func main() throws {
+      for file in CommandLine.arguments.dropFirst() {
+        FuzzTarget.selected.run([UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))
+        print("\(file): no crash")
+      }
+    }
+  }
 #endif

@@ -1,8 +1,8 @@
 // rustbtf-import-bench FILE [RUNS [THREADS]]: times the DWARF import alone
 // (DWARFImporter.importFile, no passes, no encoding), RUNS times (default 3) on THREADS threads
-// (default 1; 0 = every CPU), and prints the median and fastest wall time with what was imported. scripts/bench.sh runs it with and without RUSTBTF_PUBLIC_WALK=1 to
-// compare the importer's sibling step with libdw's public dwarf_siblingof
-// (Sources/CDwarf/fastwalk.h).
+// (default 1; 0 = every CPU), and prints the median and fastest wall time with what was imported.
+// scripts/bench.sh runs it with and without RUSTBTF_PUBLIC_WALK=1 to compare the importer's
+// sibling step with libdw's public dwarf_siblingof (Sources/CDwarf/fastwalk.h).
 import Foundation
 import TypeGraph
 
@@ -34,8 +34,9 @@ enum ImportBench {
     }
     times.sort()
     let walk = ProcessInfo.processInfo.environment["RUSTBTF_PUBLIC_WALK"] == "1" ? "public" : "fast"
-    print(String(
-      format: "import %@ walk, %d threads: median %.3f s, fastest %.3f s over %d runs; %d units, %d DIEs, %d nodes, %d sibling fallbacks",
-      walk, options.threadCount, times[times.count / 2], times[0], runs, stats.units, stats.dies, nodes, stats.siblingFallbacks))
+    print(
+      String(
+        format: "import %@ walk, %d threads: median %.3f s, fastest %.3f s over %d runs; %d units, %d DIEs, %d nodes, %d sibling fallbacks",
+        walk, options.threadCount, times[times.count / 2], times[0], runs, stats.units, stats.dies, nodes, stats.siblingFallbacks))
   }
 }

@@ -1,6 +1,7 @@
 internal import CDwarf
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Options of `DWARFImporter.importFile`.
@@ -70,9 +71,13 @@ public struct DWARFImportOptions: Sendable {
       case "c++", "c_plus_plus":
         out += [DW_LANG_C_plus_plus, DW_LANG_C_plus_plus_11, DW_LANG_C_plus_plus_14].map(lang) + [langCPlusPlus20]
       default:
-        if name.hasPrefix("0x"), let v = UInt16(name.dropFirst(2), radix: 16) { out.append(v) }
-        else if let v = UInt16(name) { out.append(v) }
-        else { return nil }
+        if name.hasPrefix("0x"), let v = UInt16(name.dropFirst(2), radix: 16) {
+          out.append(v)
+        } else if let v = UInt16(name) {
+          out.append(v)
+        } else {
+          return nil
+        }
       }
     }
     return out
@@ -234,11 +239,19 @@ public enum DWARFImporter {
         let resolved = link.map { $0.hasPrefix("/") ? $0 : (path.contains("/") ? String(path[...path.lastIndex(of: "/")!]) : "") + $0 }
         if let resolved, access(resolved, R_OK) == 0 {
           throw ImportError(
-            "\(path): DWARF compressed by dwz: its supplementary file \(name) (.gnu_debugaltlink) is there, but libdw cannot read it as DWARF (\(why); a supplementary file with only shared strings and no .debug_info is one such); convert the file from before dwz")
+            """
+            \(path): DWARF compressed by dwz: its supplementary file \(name) (.gnu_debugaltlink) is there, but libdw cannot read it as \
+            DWARF (\(why); a supplementary file with only shared strings and no .debug_info is one such); convert the file from before dwz
+            """
+          )
         }
         let place = resolved.map { "is not at '\(oneLine($0))'" } ?? "cannot be found"
         throw ImportError(
-          "\(path): DWARF compressed by dwz: its supplementary file \(name) (.gnu_debugaltlink) \(place) nor under /usr/lib/debug/.build-id; put it where the link points, or convert the file from before dwz")
+          """
+          \(path): DWARF compressed by dwz: its supplementary file \(name) (.gnu_debugaltlink) \(place) nor under \
+          /usr/lib/debug/.build-id; put it where the link points, or convert the file from before dwz
+          """
+        )
       }
     }
     var walker = DWARFWalker(dwarf: dwarf, path: path, bigEndian: check.bigEndian)
@@ -280,13 +293,18 @@ public enum DWARFImporter {
     if walker.stats.tooDeep > 0 {
       let at = walker.firstTooDeep.map { " (first at DIE 0x\(String($0 & ~UInt64(RB_ALT_OFFSET_BIT), radix: 16)))" } ?? ""
       throw ImportError(
-        "\(path): DWARF nested too deep for the stack: the children of \(walker.stats.tooDeep) DIEs were not walked\(at), and no thread could be started to walk them on a fresh stack; nothing written")
+        """
+        \(path): DWARF nested too deep for the stack: the children of \(walker.stats.tooDeep) DIEs were not walked\(at), and no thread \
+        could be started to walk them on a fresh stack; nothing written
+        """
+      )
     }
     if let cycle = walker.firstTypeCycle, !options.allowIncomplete {
       throw ImportError("\(path): corrupt DWARF: \(cycle); nothing written (--allow-incomplete-dwarf breaks the cycle)")
     }
     if let lost = walker.stats.incompleteSummary, !options.allowIncomplete {
-      throw ImportError("\(path): corrupt or truncated DWARF: \(lost); nothing written (--allow-incomplete-dwarf converts what can be read)")
+      throw ImportError(
+        "\(path): corrupt or truncated DWARF: \(lost); nothing written (--allow-incomplete-dwarf converts what can be read)")
     }
     DatasecPlacement.addDataSections(to: &walker.graph)
     statistics = walker.stats

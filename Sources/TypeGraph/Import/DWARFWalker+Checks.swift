@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 internal import CDwarf
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Checks of what the walk resolved, for DWARF that reads well DIE by DIE but does not hold
 /// together: references to no DIE, and type cycles no type system allows. Both cost nothing
@@ -73,7 +74,7 @@ extension DWARFWalker {
         state[i] = 1
         i = graph.ref(TypeID(i)).index
       }
-      if state[i] == 1 {  // back on the path: a cycle through i
+      if state[i] == 1 { // back on the path: a cycle through i
         var path: [String] = []
         var j = i
         repeat {
@@ -81,7 +82,11 @@ extension DWARFWalker {
           j = graph.ref(TypeID(j)).index
         } while j != i && path.count < 8
         let at = graph.origin(TypeID(i)).dieOffset
-        let what = "type cycle at DIE \(at & UInt64(RB_ALT_OFFSET_BIT) != 0 ? "alt:" : "")0x\(String(at & ~UInt64(RB_ALT_OFFSET_BIT), radix: 16)) (\((path + [path[0]]).joined(separator: " -> ")))"
+        let what =
+          """
+          type cycle at DIE \(at & UInt64(RB_ALT_OFFSET_BIT) != 0 ? "alt:" : "")0x\(String(at & ~UInt64(RB_ALT_OFFSET_BIT), radix: 16)) \
+          (\((path + [path[0]]).joined(separator: " -> ")))
+          """
         stats.typeCycles += 1
         if firstTypeCycle == nil { firstTypeCycle = what }
         if stats.firstUnreadable == nil { stats.firstUnreadable = what }

@@ -19,7 +19,7 @@ extension DWARFWalker {
     let scope = currentScope()
     recordSubprogram(offset, scope, linkTarget)
     if declaration {
-      return  // methods declared in types, extern declarations: scope recorded above
+      return // methods declared in types, extern declarations: scope recorded above
     }
     if isAbstractInstance && !isEmittedAbstractInstance() {
       // Inlined-only bodies: no function of their own, but types may be declared inside.
@@ -93,7 +93,8 @@ extension DWARFWalker {
     var location = ParameterLocation(hasLocation: false, hasConstValue: false, small: 63, large: 63)
     if rb_collect(&child, attrs) == 0 {
       origin = rb_ref(attrs, Slot.abstractOrigin)
-      var small: UInt8 = 0, large: UInt8 = 0
+      var small: UInt8 = 0
+      var large: UInt8 = 0
       var second: UInt8 = 0
       let hasLocation = rb_param_location_of(attrs, &small, &large, &second)
       location = ParameterLocation(
@@ -154,7 +155,7 @@ extension DWARFWalker {
   mutating func isEmittedAbstractInstance() -> Bool {
     guard !graph.symbols.functionNames.isEmpty else { return false }
     guard let symbol = rb_string(attrs, Slot.linkageName) ?? rb_string(attrs, Slot.name) else { return false }
-    let name = internName(symbol)  // interned whatever the answer: the string order depends on it
+    let name = internName(symbol) // interned whatever the answer: the string order depends on it
     // A walker of the parallel import has a string table of its own; the symbols' names are in
     // the table they were read into.
     guard let symbolName = symbolStrings == nil ? name : symbolStrings!.lookup(cString: symbol) else { return false }

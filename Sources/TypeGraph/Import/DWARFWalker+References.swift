@@ -124,7 +124,7 @@ extension DWARFWalker {
     }
     var missing = 0
     var lastDangling: UInt64? = nil
-    do {  // the storage reference ends here, before resolveFunctionScopes writes the graph
+    do { // the storage reference ends here, before resolveFunctionScopes writes the graph
       let storage = graph.uniqueStorage()
       for i in pendingSlots.indices {
         if let t = lookup(pendingOffsets[i]) {

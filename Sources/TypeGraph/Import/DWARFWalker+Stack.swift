@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 internal import CDwarf
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// A walk whose stack grows: the DIE walk recurses once per level of nesting, and when the
 /// thread's stack runs low (`stackFloor`) the children of the DIE being walked are walked by
@@ -77,10 +78,12 @@ private func runOnFreshStack(failing: Bool, _ body: () -> Void) -> Bool {
     pthread_attr_setstacksize(&attr, DWARFWalker.segmentSize)
     var thread = pthread_t()
     let box = Unmanaged.passRetained(Box(body))
-    let rc = pthread_create(&thread, &attr, { arg in
-      Unmanaged<Box>.fromOpaque(arg!).takeUnretainedValue().body()
-      return nil
-    }, box.toOpaque())
+    let rc = pthread_create(
+      &thread, &attr,
+      { arg in
+        Unmanaged<Box>.fromOpaque(arg!).takeUnretainedValue().body()
+        return nil
+      }, box.toOpaque())
     defer { box.release() }
     if rc != 0 { return false }
     pthread_join(thread, nil)

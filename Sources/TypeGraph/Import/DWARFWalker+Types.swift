@@ -257,7 +257,8 @@ extension DWARFWalker {
       if rb_has(attrs, Slot.lowerBound), DW.isConstantForm(rb_form(attrs, Slot.lowerBound)) {
         _ = rb_udata(attrs, Slot.lowerBound, &lower)
       }
-      let u = Int64(bitPattern: upper), l = Int64(bitPattern: lower)
+      let u = Int64(bitPattern: upper)
+      let l = Int64(bitPattern: lower)
       if u >= l {
         let (diff, overflow) = u.subtractingReportingOverflow(l)
         count = overflow ? UInt64.max : UInt64(diff) &+ 1

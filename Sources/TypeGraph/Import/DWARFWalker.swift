@@ -251,7 +251,12 @@ struct DWARFWalker {
       if unitType == DW.utSkeleton || dwarf_hasattr(&cudie, DW.atGNUDwoName) != 0 || dwarf_hasattr(&cudie, DW.atDwoName) != 0 {
         let dwo = rb_integrate_string(&cudie, DW.atDwoName) ?? rb_integrate_string(&cudie, DW.atGNUDwoName)
         throw ImportError(
-          "\(path): split DWARF (-gsplit-dwarf): the types are in .dwo files\(dwo.map { " (\(DWARFImporter.oneLine(String(cString: $0))))" } ?? ""), which rustbtf does not read; build without -gsplit-dwarf")
+          """
+          \(path): split DWARF (-gsplit-dwarf): the types are in .dwo \
+          files\(dwo.map { " (\(DWARFImporter.oneLine(String(cString: $0))))" } ?? ""), which rustbtf does not read; build without \
+          -gsplit-dwarf
+          """
+        )
       }
       unitProgress?.unitStarted()
       beginUnit(&cudie)
@@ -279,7 +284,9 @@ struct DWARFWalker {
     unitPendingStart = pendingSlots.count
     var language: UInt64 = 0
     producerIsGCC = false
-    var name = NameID.empty, producer = NameID.empty, compDir = NameID.empty
+    var name = NameID.empty
+    var producer = NameID.empty
+    var compDir = NameID.empty
     if rb_collect(&cudie, attrs) == 0 {
       name = internName(nameAttribute())
       unitName = name
@@ -308,14 +315,23 @@ struct DWARFWalker {
   /// truncated section as far as the data goes and reports no error, so the check is made here.
   mutating func checkUnitExtents(allowIncomplete: Bool) throws(ImportError) {
     guard let elf = dwarf_getelf(dwarf) else { return }
-    var index = 0, address: UInt64 = 0, size: UInt64 = 0
+    var index = 0
+    var address: UInt64 = 0
+    var size: UInt64 = 0
     guard rb_section_by_name(elf, ".debug_info", &index, &address, &size),
-      let scn = elf_getscn(elf, index), let data = elf_getdata(scn, nil) else { return }
-    let available = UInt64(data.pointee.d_size)  // decompressed size for a compressed section
-    var offset: Dwarf_Off = 0, next: Dwarf_Off = 0, headerSize = 0
+      let scn = elf_getscn(elf, index), let data = elf_getdata(scn, nil)
+    else { return }
+    let available = UInt64(data.pointee.d_size) // decompressed size for a compressed section
+    var offset: Dwarf_Off = 0
+    var next: Dwarf_Off = 0
+    var headerSize = 0
     while dwarf_next_unit(dwarf, offset, &next, &headerSize, nil, nil, nil, nil, nil, nil) == 0 {
       if next > available {
-        let what = "the .debug_info unit at offset 0x\(String(offset, radix: 16)) ends at 0x\(String(next, radix: 16)), past the end of the section (0x\(String(available, radix: 16)) bytes)"
+        let what =
+          """
+          the .debug_info unit at offset 0x\(String(offset, radix: 16)) ends at 0x\(String(next, radix: 16)), past the end of the section \
+          (0x\(String(available, radix: 16)) bytes)
+          """
         guard allowIncomplete else { throw ImportError("\(path): corrupt or truncated DWARF: \(what)") }
         stats.truncatedUnits += 1
         if stats.firstUnreadable == nil { stats.firstUnreadable = what }
@@ -427,7 +443,8 @@ struct DWARFWalker {
       // The unit being walked: by name once its own DIE's name is read, by offset before (a
       // walker of the parallel import has no earlier unit to fall back on, and one thread
       // must say the same).
-      let unit = unitName.map { " in unit \(DWARFImporter.oneLine(graph.strings.string($0)))" }
+      let unit =
+        unitName.map { " in unit \(DWARFImporter.oneLine(graph.strings.string($0)))" }
         ?? " in the unit at \(inSupplementaryFile ? "alt:" : "")0x\(String(unitOffset & ~UInt64(RB_ALT_OFFSET_BIT), radix: 16))"
       stats.firstUnreadable = "\(what)\(unit): \(dwarfError())"
     }

@@ -49,7 +49,8 @@ struct ELFFileCheck {
     result.elfType = ehdr.e_type
 
     try checkSectionHeaders(path, elf, ehdr, is64: is64, fileSize: fileSize)
-    var shnum = 0, shstrndx = 0
+    var shnum = 0
+    var shstrndx = 0
     guard elf_getshdrnum(elf, &shnum) == 0 else {
       throw ImportError("\(path): not a valid ELF file (\(libelfError()))")
     }

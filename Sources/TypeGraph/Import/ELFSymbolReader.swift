@@ -38,7 +38,8 @@ enum ELFSymbolReader {
     }
 
     var kfuncSets = KfuncSets(elf: elf)
-    var mcountStart: UInt64? = nil, mcountStop: UInt64? = nil
+    var mcountStart: UInt64? = nil
+    var mcountStop: UInt64? = nil
     var symbol = rb_symbol()
     for i in 0..<max(n, 0) {
       guard rb_module_symbol(module, Int32(i), &symbol), let name = symbol.name else { continue }
@@ -55,7 +56,8 @@ enum ELFSymbolReader {
         var baseLength = 0
         var suffix = ELFSymbols.SymbolSuffix.of(name, length: strlen(name), base: &baseLength)
         if symbol.type == sttGnuIFunc { suffix.insert(.indirect) }
-        let base = suffix.contains(.suffixed)
+        let base =
+          suffix.contains(.suffixed)
           ? graph.strings.intern(UnsafeRawBufferPointer(start: name, count: baseLength)) : full
         table.addFunction(name: full, baseName: base, suffix: suffix, address: symbol.address, size: symbol.size)
       case sttObject:

@@ -27,7 +27,9 @@ struct KfuncSets {
   private var entries: [(offset: UInt64, name: [UInt8])] = []
 
   init?(elf: OpaquePointer?) {
-    var index = 0, address: UInt64 = 0, size: UInt64 = 0
+    var index = 0
+    var address: UInt64 = 0
+    var size: UInt64 = 0
     guard rb_section_by_name(elf, ".BTF_ids", &index, &address, &size), index > 0 else { return nil }
     sectionIndex = index
     sectionAddress = address
@@ -56,7 +58,10 @@ struct KfuncSets {
     func word(_ offset: UInt64) -> UInt32? {
       guard offset <= UInt64(bytes.count), UInt64(bytes.count) - offset >= 4 else { return nil }
       let o = Int(offset)
-      let b0 = UInt32(bytes[o]), b1 = UInt32(bytes[o + 1]), b2 = UInt32(bytes[o + 2]), b3 = UInt32(bytes[o + 3])
+      let b0 = UInt32(bytes[o])
+      let b1 = UInt32(bytes[o + 1])
+      let b2 = UInt32(bytes[o + 2])
+      let b3 = UInt32(bytes[o + 3])
       return bigEndian ? b0 << 24 | b1 << 16 | b2 << 8 | b3 : b3 << 24 | b2 << 16 | b1 << 8 | b0
     }
     // A set whose header lies outside the section is skipped (pahole: "out of bounds").

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 internal import CDwarf
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The units of a file, for splitting the walk into contiguous ranges.
 ///
@@ -128,7 +129,7 @@ extension DWARFWalker {
       case .failed(let error):
         if failure == nil { failure = error }
       case nil:
-        break  // not walked: a range before it failed
+        break // not walked: a range before it failed
       }
     }
     for t in workers { pthread_join(t, nil) }
@@ -227,17 +228,22 @@ private final class ParallelWalk: @unchecked Sendable {
 /// nil when the system refuses one (or when `failing`, a test's stand-in for a refusal).
 func startThread(failing: Bool = false, _ body: @escaping @Sendable () -> Void) -> pthread_t? {
   if failing { return nil }
-  final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+  final class Box {
+    let body: @Sendable () -> Void
+    init(_ b: @escaping @Sendable () -> Void) { body = b }
+  }
   var attr = pthread_attr_t()
   pthread_attr_init(&attr)
   defer { pthread_attr_destroy(&attr) }
   pthread_attr_setstacksize(&attr, 16 << 20)
   var thread = pthread_t()
   let context = Unmanaged.passRetained(Box(body)).toOpaque()
-  let rc = pthread_create(&thread, &attr, { arg in
-    Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
-    return nil
-  }, context)
+  let rc = pthread_create(
+    &thread, &attr,
+    { arg in
+      Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
+      return nil
+    }, context)
   if rc != 0 {
     Unmanaged<Box>.fromOpaque(context).release()
     return nil

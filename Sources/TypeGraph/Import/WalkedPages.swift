@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 internal import CDwarf
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The pages of `.debug_info` the walk has left behind, handed back to the kernel as it goes.
 ///
@@ -28,7 +29,9 @@ struct WalkedPages {
   init?(_ dwarf: OpaquePointer, relocatable: Bool, log: ReleasedPages? = nil) {
     self.log = log
     guard !relocatable, let elf = dwarf_getelf(dwarf) else { return nil }
-    var index = 0, address: UInt64 = 0, size: UInt64 = 0
+    var index = 0
+    var address: UInt64 = 0
+    var size: UInt64 = 0
     guard rb_section_by_name(elf, ".debug_info", &index, &address, &size), let scn = elf_getscn(elf, index) else { return nil }
     var header = GElf_Shdr()
     guard gelf_getshdr(scn, &header) != nil, header.sh_flags & UInt64(SHF_COMPRESSED) == 0,
@@ -79,7 +82,7 @@ struct WalkedPages {
       let range = first.split(separator: "-")
       if range.count == 2, let low = UInt(range[0], radix: 16), let high = UInt(range[1], radix: 16) {
         // A mapping's first line: "start-end perms offset dev inode path".
-        if inside { return false }  // its block ended without an Anonymous line
+        if inside { return false } // its block ended without an Anonymous line
         guard low <= from && to <= high else { continue }
         guard fields.count >= 6, fields[1].hasSuffix("p"), fields[4] != "0" else { return false }
         inside = true

@@ -81,7 +81,8 @@ public struct DatasecPlacement: Sendable {
 
   /// Why `variable` has no entry; nil when it has one (or exclusions were not recorded).
   public func exclusion(of variable: TypeID) -> Exclusion? {
-    var lo = 0, hi = excluded.count
+    var lo = 0
+    var hi = excluded.count
     while lo < hi {
       let mid = (lo + hi) >> 1
       if excluded[mid].variable < variable { lo = mid + 1 } else { hi = mid }

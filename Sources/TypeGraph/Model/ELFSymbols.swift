@@ -157,7 +157,10 @@ public struct ELFSymbols: Sendable {
       // suffix starts at a `.` right after the closing `E` (`….E.llvm.7`).
       let mangled = length > 3 && name[0] == 0x5F && name[1] == 0x5A && name[2] == 0x4E
       var dot = -1
-      for i in 0..<length where name[i] == 0x2E && (!mangled || (i > 0 && name[i - 1] == 0x45)) { dot = i; break }
+      for i in 0..<length where name[i] == 0x2E && (!mangled || (i > 0 && name[i - 1] == 0x45)) {
+        dot = i
+        break
+      }
       base = dot < 0 ? length : dot
       guard dot >= 0 else { return [] }
       let tail = UnsafeRawBufferPointer(start: name + dot, count: length - dot)
@@ -212,9 +215,13 @@ public struct ELFSymbols: Sendable {
     let order = kfuncNames.indices.sorted {
       kfuncNames[$0] != kfuncNames[$1] ? kfuncNames[$0] < kfuncNames[$1] : $0 < $1
     }
-    var names = ContiguousArray<NameID>(), flags = ContiguousArray<UInt32>()
+    var names = ContiguousArray<NameID>()
+    var flags = ContiguousArray<UInt32>()
     for k in order {
-      if names.last == kfuncNames[k] { flags[flags.count - 1] = kfuncFlags[k]; continue }
+      if names.last == kfuncNames[k] {
+        flags[flags.count - 1] = kfuncFlags[k]
+        continue
+      }
       names.append(kfuncNames[k])
       flags.append(kfuncFlags[k])
     }
@@ -235,7 +242,8 @@ public struct ELFSymbols: Sendable {
 
   /// Indexes of the function symbols named `name`, in address order.
   public func functions(named name: NameID) -> [Int] {
-    var lo = 0, hi = functionsByName.count
+    var lo = 0
+    var hi = functionsByName.count
     while lo < hi {
       let mid = (lo + hi) >> 1
       if functionNames[Int(functionsByName[mid])] < name { lo = mid + 1 } else { hi = mid }
@@ -257,7 +265,8 @@ public struct ELFSymbols: Sendable {
   /// Indexes of the function symbols pahole keys under `base` (`foo`, `foo.constprop.0`,
   /// `foo.isra.0`; not `.cold`/`.part` pieces nor STT_GNU_IFUNC), in address order.
   public func functions(withBaseName base: NameID) -> ArraySlice<Int32> {
-    var lo = 0, hi = functionsByBaseName.count
+    var lo = 0
+    var hi = functionsByBaseName.count
     while lo < hi {
       let mid = (lo + hi) >> 1
       if functionBaseNames[Int(functionsByBaseName[mid])] < base { lo = mid + 1 } else { hi = mid }
@@ -271,7 +280,8 @@ public struct ELFSymbols: Sendable {
   /// function: its `__fentry__` call site is listed); nil when the file has no such table.
   public func isTraceable(address: UInt64, size: UInt64) -> Bool? {
     guard let table = mcountAddresses else { return nil }
-    var lo = 0, hi = table.count
+    var lo = 0
+    var hi = table.count
     while lo < hi {
       let mid = (lo + hi) >> 1
       if table[mid] < address { lo = mid + 1 } else { hi = mid }
@@ -282,7 +292,8 @@ public struct ELFSymbols: Sendable {
   /// The range of elements equal to `key` in a sorted column.
   static func equalRange<C: RandomAccessCollection>(_ column: C, _ key: C.Element) -> Range<Int>
   where C.Element: Comparable, C.Index == Int {
-    var lo = column.startIndex, hi = column.endIndex
+    var lo = column.startIndex
+    var hi = column.endIndex
     while lo < hi {
       let mid = (lo + hi) >> 1
       if column[mid] < key { lo = mid + 1 } else { hi = mid }

@@ -90,11 +90,11 @@ public struct FunctionFacts: Sendable {
   /// many slots there are (`arch__nr_register_params`).
   public var argumentRegisters: (registers: [UInt8]?, count: Int) {
     switch machine {
-    case 62: return ([5, 4, 1, 2, 8, 9], 6)  // EM_X86_64: rdi, rsi, rdx, rcx, r8, r9
-    case 22: return ([2, 3, 4, 5, 6], 5)  // EM_S390: r2-r6
-    case 40, 183: return ([0, 1, 2, 3, 4, 5, 6, 7], 8)  // EM_ARM, EM_AARCH64
-    case 2, 43: return (nil, 6)  // EM_SPARC, EM_SPARCV9
-    case 195, 8, 20, 21, 243: return (nil, 8)  // EM_ARC, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV
+    case 62: return ([5, 4, 1, 2, 8, 9], 6) // EM_X86_64: rdi, rsi, rdx, rcx, r8, r9
+    case 22: return ([2, 3, 4, 5, 6], 5) // EM_S390: r2-r6
+    case 40, 183: return ([0, 1, 2, 3, 4, 5, 6, 7], 8) // EM_ARM, EM_AARCH64
+    case 2, 43: return (nil, 6) // EM_SPARC, EM_SPARCV9
+    case 195, 8, 20, 21, 243: return (nil, 8) // EM_ARC, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV
     default: return (nil, 0)
     }
   }
@@ -122,7 +122,8 @@ public struct ParameterLocation: Sendable, Hashable {
   public static let unknownRegister: UInt8 = 63
 
   public init(hasLocation: Bool, hasConstValue: Bool, small: UInt8, large: UInt8, second: UInt8 = 63) {
-    rawValue = UInt32(small & 63) | UInt32(large & 63) << 6
+    rawValue =
+      UInt32(small & 63) | UInt32(large & 63) << 6
       | (hasLocation ? 1 << 12 : 0) | (hasConstValue ? 1 << 13 : 0) | UInt32(second & 63) << 16
   }
 

@@ -15,10 +15,28 @@
 ///   - in a split base's node range (`SplitBase`), a base type not decoded (yet): other base
 ///     nodes may refer to it, no module node does; `LazySplitBase.decode` fills it in.
 public enum Kind: UInt8, Sendable, CaseIterable {
-  case int = 1, pointer = 2, array = 3, structure = 4, union = 5, enumeration = 6, forward = 7
-  case typedef = 8, volatile = 9, const = 10, restrict = 11, function = 12, functionProto = 13
-  case variable = 14, dataSection = 15, float = 16, declTag = 17, typeTag = 18, enum64 = 19
-  case unrepresentable = 100, void = 101, removed = 102
+  case int = 1
+  case pointer = 2
+  case array = 3
+  case structure = 4
+  case union = 5
+  case enumeration = 6
+  case forward = 7
+  case typedef = 8
+  case volatile = 9
+  case const = 10
+  case restrict = 11
+  case function = 12
+  case functionProto = 13
+  case variable = 14
+  case dataSection = 15
+  case float = 16
+  case declTag = 17
+  case typeTag = 18
+  case enum64 = 19
+  case unrepresentable = 100
+  case void = 101
+  case removed = 102
 
   // Each kind's BTF name, reference slot, members, name rule and wire layout: its row in
   // `KindInfo` (KindTable.swift).

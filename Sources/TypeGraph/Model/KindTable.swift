@@ -183,71 +183,93 @@ extension Kind {
   @inlinable @inline(__always) public var info: KindInfo {
     switch self {
     case .int:
-      KindInfo(btfName: "INT", ref: .none, indexSlot: false, members: .none, name: .any, size: .bytes, aux: .intWord,
-               wireFixedBytes: 4, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "INT", ref: .none, indexSlot: false, members: .none, name: .any, size: .bytes, aux: .intWord,
+        wireFixedBytes: 4, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
     case .pointer:
-      KindInfo(btfName: "PTR", ref: .target, indexSlot: false, members: .none, name: .forbidden, size: .pointer, aux: .none,
-               wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "PTR", ref: .target, indexSlot: false, members: .none, name: .forbidden, size: .pointer, aux: .none,
+        wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .array:
-      KindInfo(btfName: "ARRAY", ref: .elementType, indexSlot: true, members: .none, name: .forbidden, size: .elements,
-               aux: .elementCount, wireFixedBytes: 12, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 2)
+      KindInfo(
+        btfName: "ARRAY", ref: .elementType, indexSlot: true, members: .none, name: .forbidden, size: .elements,
+        aux: .elementCount, wireFixedBytes: 12, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 2)
     case .structure:
-      KindInfo(btfName: "STRUCT", ref: .none, indexSlot: false, members: .fields, name: .optionalIdentifier, size: .bytes,
-               aux: .none, wireFixedBytes: 0, wireEntryBytes: 12, wireTypeWord: false, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "STRUCT", ref: .none, indexSlot: false, members: .fields, name: .optionalIdentifier, size: .bytes,
+        aux: .none, wireFixedBytes: 0, wireEntryBytes: 12, wireTypeWord: false, wireFixedTypeWords: 0)
     case .union:
-      KindInfo(btfName: "UNION", ref: .none, indexSlot: false, members: .fields, name: .optionalIdentifier, size: .bytes,
-               aux: .none, wireFixedBytes: 0, wireEntryBytes: 12, wireTypeWord: false, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "UNION", ref: .none, indexSlot: false, members: .fields, name: .optionalIdentifier, size: .bytes,
+        aux: .none, wireFixedBytes: 0, wireEntryBytes: 12, wireTypeWord: false, wireFixedTypeWords: 0)
     case .enumeration:
-      KindInfo(btfName: "ENUM", ref: .none, indexSlot: false, members: .enumerators, name: .optionalIdentifier,
-               size: .bytes, aux: .none, wireFixedBytes: 0, wireEntryBytes: 8, wireTypeWord: false, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "ENUM", ref: .none, indexSlot: false, members: .enumerators, name: .optionalIdentifier,
+        size: .bytes, aux: .none, wireFixedBytes: 0, wireEntryBytes: 8, wireTypeWord: false, wireFixedTypeWords: 0)
     case .forward:
-      KindInfo(btfName: "FWD", ref: .none, indexSlot: false, members: .none, name: .identifier, size: .none,
-               aux: .forwardKind, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "FWD", ref: .none, indexSlot: false, members: .none, name: .identifier, size: .none,
+        aux: .forwardKind, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .typedef:
-      KindInfo(btfName: "TYPEDEF", ref: .target, indexSlot: false, members: .none, name: .identifier, size: .none,
-               aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "TYPEDEF", ref: .target, indexSlot: false, members: .none, name: .identifier, size: .none,
+        aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .volatile:
-      KindInfo(btfName: "VOLATILE", ref: .target, indexSlot: false, members: .none, name: .forbidden, size: .none,
-               aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "VOLATILE", ref: .target, indexSlot: false, members: .none, name: .forbidden, size: .none,
+        aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .const:
-      KindInfo(btfName: "CONST", ref: .target, indexSlot: false, members: .none, name: .forbidden, size: .none,
-               aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "CONST", ref: .target, indexSlot: false, members: .none, name: .forbidden, size: .none,
+        aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .restrict:
-      KindInfo(btfName: "RESTRICT", ref: .target, indexSlot: false, members: .none, name: .forbidden, size: .none,
-               aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "RESTRICT", ref: .target, indexSlot: false, members: .none, name: .forbidden, size: .none,
+        aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .function:
-      KindInfo(btfName: "FUNC", ref: .prototype, indexSlot: false, members: .none, name: .identifier, size: .none,
-               aux: .linkage, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "FUNC", ref: .prototype, indexSlot: false, members: .none, name: .identifier, size: .none,
+        aux: .linkage, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .functionProto:
-      KindInfo(btfName: "FUNC_PROTO", ref: .returnType, indexSlot: false, members: .parameters, name: .forbidden,
-               size: .none, aux: .none, wireFixedBytes: 0, wireEntryBytes: 8, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "FUNC_PROTO", ref: .returnType, indexSlot: false, members: .parameters, name: .forbidden,
+        size: .none, aux: .none, wireFixedBytes: 0, wireEntryBytes: 8, wireTypeWord: true, wireFixedTypeWords: 0)
     case .variable:
-      KindInfo(btfName: "VAR", ref: .type, indexSlot: false, members: .none, name: .identifier, size: .none,
-               aux: .linkage, wireFixedBytes: 4, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "VAR", ref: .type, indexSlot: false, members: .none, name: .identifier, size: .none,
+        aux: .linkage, wireFixedBytes: 4, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .dataSection:
-      KindInfo(btfName: "DATASEC", ref: .none, indexSlot: false, members: .entries, name: .section, size: .bytes,
-               aux: .none, wireFixedBytes: 0, wireEntryBytes: 12, wireTypeWord: false, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "DATASEC", ref: .none, indexSlot: false, members: .entries, name: .section, size: .bytes,
+        aux: .none, wireFixedBytes: 0, wireEntryBytes: 12, wireTypeWord: false, wireFixedTypeWords: 0)
     case .float:
-      KindInfo(btfName: "FLOAT", ref: .none, indexSlot: false, members: .none, name: .any, size: .bytes, aux: .none,
-               wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "FLOAT", ref: .none, indexSlot: false, members: .none, name: .any, size: .bytes, aux: .none,
+        wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
     case .declTag:
-      KindInfo(btfName: "DECL_TAG", ref: .target, indexSlot: false, members: .none, name: .value, size: .none,
-               aux: .componentIndex, wireFixedBytes: 4, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "DECL_TAG", ref: .target, indexSlot: false, members: .none, name: .value, size: .none,
+        aux: .componentIndex, wireFixedBytes: 4, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .typeTag:
-      KindInfo(btfName: "TYPE_TAG", ref: .target, indexSlot: false, members: .none, name: .value, size: .none,
-               aux: .attribute, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "TYPE_TAG", ref: .target, indexSlot: false, members: .none, name: .value, size: .none,
+        aux: .attribute, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: true, wireFixedTypeWords: 0)
     case .enum64:
-      KindInfo(btfName: "ENUM64", ref: .none, indexSlot: false, members: .enumerators, name: .optionalIdentifier,
-               size: .bytes, aux: .none, wireFixedBytes: 0, wireEntryBytes: 12, wireTypeWord: false, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "ENUM64", ref: .none, indexSlot: false, members: .enumerators, name: .optionalIdentifier,
+        size: .bytes, aux: .none, wireFixedBytes: 0, wireEntryBytes: 12, wireTypeWord: false, wireFixedTypeWords: 0)
     case .unrepresentable:
-      KindInfo(btfName: "UNREPRESENTABLE", ref: .none, indexSlot: false, members: .variantEntries, name: .any,
-               size: .bytesIfKnown, aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "UNREPRESENTABLE", ref: .none, indexSlot: false, members: .variantEntries, name: .any,
+        size: .bytesIfKnown, aux: .none, wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
     case .void:
-      KindInfo(btfName: "VOID", ref: .none, indexSlot: false, members: .none, name: .any, size: .graphOnly, aux: .none,
-               wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "VOID", ref: .none, indexSlot: false, members: .none, name: .any, size: .graphOnly, aux: .none,
+        wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
     case .removed:
-      KindInfo(btfName: "REMOVED", ref: .none, indexSlot: false, members: .none, name: .any, size: .none, aux: .none,
-               wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
+      KindInfo(
+        btfName: "REMOVED", ref: .none, indexSlot: false, members: .none, name: .any, size: .none, aux: .none,
+        wireFixedBytes: 0, wireEntryBytes: 0, wireTypeWord: false, wireFixedTypeWords: 0)
     }
   }
 

@@ -10,7 +10,8 @@
 /// (`TypeGraph.dieOffsets`, 4.4 million on Debian) are below 4 GiB but in a dwz supplementary
 /// file, which the importer marks with the top bit. Stored narrow, the three columns take
 /// 78 MB less on Debian's vmlinux, at the import's peak and after.
-@usableFromInline package struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable, Narrow: FixedWidthInteger & UnsignedInteger & Sendable>:
+@usableFromInline
+package struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable, Narrow: FixedWidthInteger & UnsignedInteger & Sendable>:
   RandomAccessCollection, MutableCollection, Equatable, Sendable
 {
   @usableFromInline var narrow: ContiguousArray<Narrow> = []

@@ -77,10 +77,13 @@ extension TypeGraph {
         base.kind(id), name: nameMap[base.name(id).index], size: base.size(id), ref: moved(base.ref(id)),
         aux: base.aux(id), flags: base.flags(id))
       if base.memberCount(id) > 0 {
-        setMembers(node, base.memberRange(id).map { m in
-          Member(name: nameMap[base.memberNames[m].index], type: moved(base.memberTypes[m]),
-                 value: base.memberValues[m], bits: base.memberBits[m])
-        })
+        setMembers(
+          node,
+          base.memberRange(id).map { m in
+            Member(
+              name: nameMap[base.memberNames[m].index], type: moved(base.memberTypes[m]),
+              value: base.memberValues[m], bits: base.memberBits[m])
+          })
       }
     }
     var offsets = ContiguousArray<UInt32>(repeating: 0, count: strings.count)

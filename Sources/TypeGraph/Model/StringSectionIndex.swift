@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The strings of a BTF string section (a split base's), found by their bytes without copying
@@ -83,7 +83,8 @@ public struct StringSectionIndex: Sendable {
   }
 
   private mutating func grow() {
-    let oldSlots = slots, oldHashes = hashes
+    let oldSlots = slots
+    let oldHashes = hashes
     slots = ContiguousArray(repeating: 0, count: oldSlots.count * 2)
     hashes = ContiguousArray(repeating: 0, count: oldSlots.count * 2)
     let mask = slots.count - 1

@@ -105,7 +105,8 @@ public struct StringTable: Sendable {
 
   public func string(_ id: NameID) -> String {
     let i = id.index
-    let start = Int(starts[i]), length = Int(lengths[i])
+    let start = Int(starts[i])
+    let length = Int(lengths[i])
     return bytes.withUnsafeBufferPointer {
       String(decoding: UnsafeBufferPointer(rebasing: $0[start..<start + length]), as: UTF8.self)
     }
@@ -114,7 +115,8 @@ public struct StringTable: Sendable {
   /// The bytes of a string, without copying.
   public func withBytes<R>(_ id: NameID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
     let i = id.index
-    let start = Int(starts[i]), length = Int(lengths[i])
+    let start = Int(starts[i])
+    let length = Int(lengths[i])
     return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<start + length])) }
   }
 

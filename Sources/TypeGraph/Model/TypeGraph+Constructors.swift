@@ -32,7 +32,12 @@ extension TypeGraph {
     try checkNode(id, what())
     let target = resolvingModifiers(id)
     guard !id.isVoid, kinds[target.index] != .dataSection, byteSize(of: id) != nil else {
-      throw NodeError("\(what()) is \(text(id)), which has no size: it must be a type with one (not void, a FWD, a FUNC, a FUNC_PROTO, a VAR, a DATASEC or a DECL_TAG)")
+      throw NodeError(
+        """
+        \(what()) is \(text(id)), which has no size: it must be a type with one (not void, a FWD, a FUNC, a FUNC_PROTO, a VAR, a DATASEC \
+        or a DECL_TAG)
+        """
+      )
     }
   }
 
@@ -170,9 +175,11 @@ extension TypeGraph {
       last = f.bitOffset
     }
     let id = add(kind, name: strings.intern(name), size: bytes, flags: .synthesized)
-    setMembers(id, fields.map { f in
-      Member(name: strings.intern(f.name), type: f.type, value: f.bitOffset, bits: f.bitfieldSize)
-    })
+    setMembers(
+      id,
+      fields.map { f in
+        Member(name: strings.intern(f.name), type: f.type, value: f.bitOffset, bits: f.bitfieldSize)
+      })
     return id
   }
 

@@ -55,7 +55,8 @@ extension TypeGraph {
   public mutating func retypeMember(of owner: TypeID, at index: Int, to type: TypeID, pass: String, reason: some DecisionReason) -> Int {
     let m = memberRange(owner).lowerBound + index
     memberTypes[m] = type
-    return decisions.record(Decision(subject: owner, pass: pass, action: .rewritten, reason: reason, member: index, memberName: memberNames[m]))
+    return decisions.record(
+      Decision(subject: owner, pass: pass, action: .rewritten, reason: reason, member: index, memberName: memberNames[m]))
   }
 
   /// Gives member `index` of `owner` the name `name` and records why; with `reason` nil the
@@ -71,14 +72,17 @@ extension TypeGraph {
       decisions.recordMemberOrigin(MemberOrigin(owner: owner, original: old, written: name, pass: pass))
     }
     guard let reason else { return nil }
-    return decisions.record(Decision(subject: owner, pass: pass, action: .renamed(from: old), reason: reason, member: index, memberName: old))
+    return decisions.record(
+      Decision(subject: owner, pass: pass, action: .renamed(from: old), reason: reason, member: index, memberName: old))
   }
 
   /// Makes `id` a void node (it keeps its byte size, for opaque placeholders, and drops its
   /// members) and records the decision; returns the decision's index. The one way passes
   /// demote, so every demotion is explained.
   @discardableResult
-  public mutating func demote(_ id: TypeID, pass: String, reason: some DecisionReason, cause: Int? = nil, memberName: NameID = .empty) -> Int {
+  public mutating func demote(_ id: TypeID, pass: String, reason: some DecisionReason, cause: Int? = nil, memberName: NameID = .empty)
+    -> Int
+  {
     kinds[id.index] = .void
     memberCounts[id.index] = 0
     return decisions.record(Decision(subject: id, pass: pass, action: .demoted, reason: reason, cause: cause, memberName: memberName))
@@ -201,7 +205,8 @@ extension TypeGraph {
   public mutating func replaceMembers(_ id: TypeID, with members: [Member], pass: String, changes: [MemberChange]) -> [Int] {
     setMembers(id, members)
     return changes.map { c in
-      decisions.record(Decision(subject: id, pass: pass, action: c.action, reason: c.reason, cause: c.cause, member: c.index, memberName: c.name))
+      decisions.record(
+        Decision(subject: id, pass: pass, action: c.action, reason: c.reason, cause: c.cause, member: c.index, memberName: c.name))
     }
   }
 }

@@ -57,8 +57,9 @@ extension TypeGraph {
 
     public init(word: UInt32) {
       let encoding = word >> 24
-      self.init(isSigned: encoding & 1 != 0, isChar: encoding & 2 != 0, isBool: encoding & 4 != 0,
-                offset: (word >> 16) & 0xff, bits: word & 0xff)
+      self.init(
+        isSigned: encoding & 1 != 0, isChar: encoding & 2 != 0, isBool: encoding & 4 != 0,
+        offset: (word >> 16) & 0xff, bits: word & 0xff)
     }
   }
 

@@ -22,130 +22,208 @@
 /// | structure, union | bytes | – | – | fields: name, type, value = bit offset, bits = bitfield size (0: none) |
 /// | enumeration, enum64 | bytes | – | – | enumerators: name, value (bit pattern; signed if `.signed`) |
 /// | forward | – | – | 1 for a union, 0 for a struct | – |
-/// | function | – | its functionProto | `Linkage`, BTF's value: 0 static, 1 global, 2 extern (the importer writes 0 or 1 from DW_AT_external; decoded BTF may hold 2) | – |
+/// | function | – | its functionProto | `Linkage` (below) | – |
 /// | functionProto | – | return type | – | parameters: name, type (type void last = varargs) |
-/// | variable | – | type | `Linkage`, BTF's value: 0 static, 1 global (BTF_VAR_GLOBAL_ALLOCATED), 2 extern (the importer writes 0 or 1; decoded BTF may hold 2) | – |
+/// | variable | – | type | `Linkage` (below) | – |
 /// | dataSection | bytes | – | – | entries: type = a variable, value = offset, bits = size |
 /// | declTag | – | target | component index (Int32 bit pattern; -1 the node itself) | – |
-/// | unrepresentable | bytes if known | target if any | – | see `DWARFTag`: a variant part's entries are its discriminant (`VariantFlags.discriminant`) and its variants (type = the variant node, value = discriminant value, bits = `VariantFlags`); a variant's members are its fields |
+/// | unrepresentable | bytes if known | target if any | – | see below and `DWARFTag` |
 /// | void | bytes it had | – | – | – |
+///
+/// A function's or variable's `Linkage` is BTF's value: 0 static, 1 global (for a variable
+/// BTF_VAR_GLOBAL_ALLOCATED), 2 extern; the importer writes 0 or 1 (from `DW_AT_external` for a
+/// function), decoded BTF may hold 2. An unrepresentable variant part's entries are its
+/// discriminant (`VariantFlags.discriminant`) and its variants (type = the variant node, value =
+/// discriminant value, bits = `VariantFlags`); a variant's members are its fields.
 public struct TypeGraph: Sendable {
   @inlinable public var strings: StringTable {
     _read { yield storage.columns.strings }
-    _modify { makeUnique(); yield &storage.columns.strings }
+    _modify {
+      makeUnique()
+      yield &storage.columns.strings
+    }
   }
   @inlinable public var compileUnits: [CompileUnit] {
     _read { yield storage.columns.compileUnits }
-    _modify { makeUnique(); yield &storage.columns.compileUnits }
+    _modify {
+      makeUnique()
+      yield &storage.columns.compileUnits
+    }
   }
 
   // Node columns.
   @inlinable package internal(set) var kinds: ContiguousArray<Kind> {
     _read { yield storage.columns.kinds }
-    _modify { makeUnique(); yield &storage.columns.kinds }
+    _modify {
+      makeUnique()
+      yield &storage.columns.kinds
+    }
   }
   @inlinable package internal(set) var names: ContiguousArray<NameID> {
     _read { yield storage.columns.names }
-    _modify { makeUnique(); yield &storage.columns.names }
+    _modify {
+      makeUnique()
+      yield &storage.columns.names
+    }
   }
   @inlinable package internal(set) var sizes: ContiguousArray<UInt32> {
     _read { yield storage.columns.sizes }
-    _modify { makeUnique(); yield &storage.columns.sizes }
+    _modify {
+      makeUnique()
+      yield &storage.columns.sizes
+    }
   }
   @inlinable package internal(set) var refs: ContiguousArray<TypeID> {
     _read { yield storage.columns.refs }
-    _modify { makeUnique(); yield &storage.columns.refs }
+    _modify {
+      makeUnique()
+      yield &storage.columns.refs
+    }
   }
   @inlinable package internal(set) var auxes: ContiguousArray<UInt32> {
     _read { yield storage.columns.auxes }
-    _modify { makeUnique(); yield &storage.columns.auxes }
+    _modify {
+      makeUnique()
+      yield &storage.columns.auxes
+    }
   }
   @inlinable package internal(set) var flags: ContiguousArray<NodeFlags> {
     _read { yield storage.columns.flags }
-    _modify { makeUnique(); yield &storage.columns.flags }
+    _modify {
+      makeUnique()
+      yield &storage.columns.flags
+    }
   }
   /// Namespace path of the node's DWARF scope (`core::fmt`), empty at top level.
   @inlinable package internal(set) var scopes: ContiguousArray<NameID> {
     _read { yield storage.columns.scopes }
-    _modify { makeUnique(); yield &storage.columns.scopes }
+    _modify {
+      makeUnique()
+      yield &storage.columns.scopes
+    }
   }
   /// `DW_AT_linkage_name` of functions and variables (the symbol), else empty.
   @inlinable package internal(set) var linkageNames: ContiguousArray<NameID> {
     _read { yield storage.columns.linkageNames }
-    _modify { makeUnique(); yield &storage.columns.linkageNames }
+    _modify {
+      makeUnique()
+      yield &storage.columns.linkageNames
+    }
   }
   @inlinable package internal(set) var dwarfTags: ContiguousArray<UInt16> {
     _read { yield storage.columns.dwarfTags }
-    _modify { makeUnique(); yield &storage.columns.dwarfTags }
+    _modify {
+      makeUnique()
+      yield &storage.columns.dwarfTags
+    }
   }
   @inlinable package internal(set) var dieOffsets: NarrowColumn<UInt64, UInt32> {
     _read { yield storage.columns.dieOffsets }
-    _modify { makeUnique(); yield &storage.columns.dieOffsets }
+    _modify {
+      makeUnique()
+      yield &storage.columns.dieOffsets
+    }
   }
   @inlinable package internal(set) var units: ContiguousArray<UnitID> {
     _read { yield storage.columns.units }
-    _modify { makeUnique(); yield &storage.columns.units }
+    _modify {
+      makeUnique()
+      yield &storage.columns.units
+    }
   }
   @inlinable var memberStarts: ContiguousArray<Int32> {
     _read { yield storage.columns.memberStarts }
-    _modify { makeUnique(); yield &storage.columns.memberStarts }
+    _modify {
+      makeUnique()
+      yield &storage.columns.memberStarts
+    }
   }
   @inlinable var memberCounts: ContiguousArray<Int32> {
     _read { yield storage.columns.memberCounts }
-    _modify { makeUnique(); yield &storage.columns.memberCounts }
+    _modify {
+      makeUnique()
+      yield &storage.columns.memberCounts
+    }
   }
 
   // Member columns, shared by all nodes.
   @inlinable package internal(set) var memberNames: ContiguousArray<NameID> {
     _read { yield storage.columns.memberNames }
-    _modify { makeUnique(); yield &storage.columns.memberNames }
+    _modify {
+      makeUnique()
+      yield &storage.columns.memberNames
+    }
   }
   @inlinable package internal(set) var memberTypes: ContiguousArray<TypeID> {
     _read { yield storage.columns.memberTypes }
-    _modify { makeUnique(); yield &storage.columns.memberTypes }
+    _modify {
+      makeUnique()
+      yield &storage.columns.memberTypes
+    }
   }
   /// Both narrow where they can be (`NarrowColumn`).
   @inlinable package internal(set) var memberValues: NarrowColumn<UInt64, UInt32> {
     _read { yield storage.columns.memberValues }
-    _modify { makeUnique(); yield &storage.columns.memberValues }
+    _modify {
+      makeUnique()
+      yield &storage.columns.memberValues
+    }
   }
   @inlinable package internal(set) var memberBits: NarrowColumn<UInt32, UInt16> {
     _read { yield storage.columns.memberBits }
-    _modify { makeUnique(); yield &storage.columns.memberBits }
+    _modify {
+      makeUnique()
+      yield &storage.columns.memberBits
+    }
   }
 
   /// Template parameters (`DW_TAG_template_type_parameter`), a sparse side table: they are not
   /// members, BTF has no place for them, and only naming and explanations read them.
   @inlinable package internal(set) var templateParameters: [TemplateParameter] {
     _read { yield storage.columns.templateParameters }
-    _modify { makeUnique(); yield &storage.columns.templateParameters }
+    _modify {
+      makeUnique()
+      yield &storage.columns.templateParameters
+    }
   }
 
   /// The INT node arrays use as their index type (pahole's `__ARRAY_SIZE_TYPE__`), created on
   /// first use by `arrayIndexType()`.
   @inlinable package internal(set) var arrayIndexTypeID: TypeID {
     _read { yield storage.columns.arrayIndexTypeID }
-    _modify { makeUnique(); yield &storage.columns.arrayIndexTypeID }
+    _modify {
+      makeUnique()
+      yield &storage.columns.arrayIndexTypeID
+    }
   }
 
   /// Decisions the passes took, for `--explain-pruned`.
   @inlinable public package(set) var decisions: DecisionLog {
     _read { yield storage.columns.decisions }
-    _modify { makeUnique(); yield &storage.columns.decisions }
+    _modify {
+      makeUnique()
+      yield &storage.columns.decisions
+    }
   }
 
   /// The input's ELF symbols and the addresses of function and variable nodes (a side table;
   /// empty unless imported from an ELF file), for `select-symbols`.
   @inlinable public var symbols: ELFSymbols {
     _read { yield storage.columns.symbols }
-    _modify { makeUnique(); yield &storage.columns.symbols }
+    _modify {
+      makeUnique()
+      yield &storage.columns.symbols
+    }
   }
 
   /// The base BTF when this graph is to be written as split BTF (module BTF on top of vmlinux's);
   /// nil for standalone BTF. See `SplitBase`.
   @inlinable public internal(set) var splitBase: SplitBase? {
     _read { yield storage.columns.splitBase }
-    _modify { makeUnique(); yield &storage.columns.splitBase }
+    _modify {
+      makeUnique()
+      yield &storage.columns.splitBase
+    }
   }
 
   @usableFromInline var storage = Storage(Columns())
@@ -155,7 +233,10 @@ public struct TypeGraph: Sendable {
   /// it does not come later).
   @inlinable public internal(set) var cutsAwaitingRepair: [TypeID] {
     _read { yield storage.columns.cutsAwaitingRepair }
-    _modify { makeUnique(); yield &storage.columns.cutsAwaitingRepair }
+    _modify {
+      makeUnique()
+      yield &storage.columns.cutsAwaitingRepair
+    }
   }
 
   public init() {}

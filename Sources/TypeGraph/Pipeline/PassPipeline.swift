@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// An ordered list of passes, parsed from pipeline text or built in code.
@@ -25,7 +25,8 @@ public struct PassPipeline: Sendable {
       while i < chars.count && (chars[i].isLetter || chars[i].isNumber || chars[i] == "-" || chars[i] == "_") { i += 1 }
       let name = String(chars[nameStart..<i])
       if name.isEmpty {
-        throw PipelineError(column: nameStart + 1, message: i < chars.count ? "expected a pass name, found '\(chars[i])'" : "expected a pass name after ','")
+        throw PipelineError(
+          column: nameStart + 1, message: i < chars.count ? "expected a pass name, found '\(chars[i])'" : "expected a pass name after ','")
       }
       var params = PassParameters(pass: name)
       if i < chars.count && chars[i] == "<" {

@@ -92,7 +92,8 @@ public struct PassRegistry: Sendable {
     var at = allOrder.count
     if case .after(let anchor) = placement.anchor {
       guard let k = standardNames.firstIndex(of: anchor), let i = allOrder.firstIndex(of: k) else {
-        throw PassError(pass: d.name, message: "placement '\(placement.name)' follows '\(anchor)', which is not a standard pass of this registry")
+        throw PassError(
+          pass: d.name, message: "placement '\(placement.name)' follows '\(anchor)', which is not a standard pass of this registry")
       }
       // After the anchor and what was placed there before: up to the next standard pass.
       at = i + 1
@@ -101,9 +102,12 @@ public struct PassRegistry: Sendable {
     let earlier = allOrder[..<at].map { descriptors[$0].name }
     for r in d.requires where !earlier.contains(r) {
       let later = allOrder[at...].contains { descriptors[$0].name == r }
-      throw PassError(pass: d.name, message: "requires '\(r)', which " + (later
-        ? "runs after \(placement.name) in 'all': place the pass after it"
-        : "is not part of 'all': register the pass without a placement and name it in the pipeline"))
+      throw PassError(
+        pass: d.name,
+        message: "requires '\(r)', which "
+          + (later
+            ? "runs after \(placement.name) in 'all': place the pass after it"
+            : "is not part of 'all': register the pass without a placement and name it in the pipeline"))
     }
     do { _ = try d.make(PassParameters(pass: d.name)) } catch {
       throw PassError(pass: d.name, message: "cannot join 'all', which gives it no parameters: \(error)")
@@ -201,7 +205,9 @@ public struct PassParameters: Sendable {
       return d
     }
     guard let v = Int(text), range.contains(v) else {
-      throw PassError(pass: pass, parameter: key, message: "parameter '\(key)=\(text)' must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+      throw PassError(
+        pass: pass, parameter: key,
+        message: "parameter '\(key)=\(text)' must be a whole number in \(range.lowerBound)...\(range.upperBound)")
     }
     return v
   }

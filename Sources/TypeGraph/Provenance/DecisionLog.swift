@@ -30,8 +30,10 @@ public struct Decision: Hashable, Sendable {
   /// member): explanations show it, since the index alone goes stale.
   public var memberName: NameID
 
-  public init(subject: TypeID, pass: String, action: Action, reason: some DecisionReason, cause: Int? = nil, member: Int? = nil,
-              memberName: NameID = .empty) {
+  public init(
+    subject: TypeID, pass: String, action: Action, reason: some DecisionReason, cause: Int? = nil, member: Int? = nil,
+    memberName: NameID = .empty
+  ) {
     self.subject = subject
     self.pass = pass
     self.action = action
@@ -102,7 +104,7 @@ public struct DecisionLog: Sendable {
     while let c = next, c >= 0, c < entries.count, out.count < entries.count {
       out.append(c)
       next = entries[c].cause
-      if let n = next, n >= c { break }  // defensive: a cause must be earlier
+      if let n = next, n >= c { break } // defensive: a cause must be earlier
     }
     return out
   }

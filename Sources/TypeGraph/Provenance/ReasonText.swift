@@ -14,7 +14,10 @@ extension WordedReason {
     for piece in pieces {
       switch piece {
       case .text(let s): out += s
-      case .quoted(let s, let q): out.append(q); out += s; out.append(q)
+      case .quoted(let s, let q):
+        out.append(q)
+        out += s
+        out.append(q)
       }
     }
     return out
@@ -29,7 +32,9 @@ extension WordedReason {
     for piece in pieces {
       switch piece {
       case .quoted(_, let q):
-        out.append(q); out += "…"; out.append(q)
+        out.append(q)
+        out += "…"
+        out.append(q)
         lastWasDigit = false
       case .text(let s):
         for c in s {

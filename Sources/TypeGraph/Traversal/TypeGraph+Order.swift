@@ -26,7 +26,12 @@ extension TypeGraph {
   /// The first by-value cycle edge found in the same walk, as (from, to), or nil.
   public func findByValueCycle() -> (from: TypeID, to: TypeID)? {
     var found: (TypeID, TypeID)?
-    walkByValue(graphOnly: false, onBackEdge: { from, to in found = (from, to); return true }, onFinish: { _ in })
+    walkByValue(
+      graphOnly: false,
+      onBackEdge: { from, to in
+        found = (from, to)
+        return true
+      }, onFinish: { _ in })
     return found
   }
 
