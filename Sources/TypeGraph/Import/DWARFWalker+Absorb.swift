@@ -64,30 +64,29 @@ extension DWARFWalker {
     let unitShift = Int32(graph.compileUnits.count - start.units)
 
     // One uniqueness check of the graph's storage for the whole copy, not one per value.
-    graph.withColumns { c in
-      for i in start.nodes..<other.count where !(duplicateIndexType && i == other.arrayIndexTypeID.index) {
-        let id = TypeID(i)
-        c.kinds.append(other.kinds[i])
-        c.names.append(name(other.names[i]))
-        c.sizes.append(other.sizes[i])
-        c.refs.append(type(other.refs[i]))
-        c.auxes.append(other.auxes[i])
-        c.flags.append(other.flags[i])
-        c.scopes.append(name(other.scopes[i]))
-        c.linkageNames.append(name(other.linkageNames[i]))
-        c.dwarfTags.append(other.dwarfTags[i])
-        c.dieOffsets.append(other.dieOffsets[i])
-        let unit = other.units[i]
-        c.units.append(unit == .none ? unit : UnitID(rawValue: unit.rawValue + unitShift))
-        c.memberStarts.append(Int32(Int(other.memberStarts[i]) + memberShift))
-        c.memberCounts.append(Int32(other.memberCount(id)))
+    // The chunk's columns are read in a scope of their own, so they are released with `other`.
+    do {
+      let o = other.storage.columns
+      let skipped = duplicateIndexType ? other.arrayIndexTypeID.index : -1
+      graph.withColumns { c in
+        for i in start.nodes..<o.kinds.count where i != skipped {
+          // The chunk's names, types, unit and member rows, in this graph's numbering.
+          var row = o.row(i)
+          row.name = name(row.name)
+          row.ref = type(row.ref)
+          row.scope = name(row.scope)
+          row.linkageName = name(row.linkageName)
+          if row.origin.unit != .none { row.origin.unit = UnitID(rawValue: row.origin.unit.rawValue + unitShift) }
+          row.memberStart = Int32(Int(row.memberStart) + memberShift)
+          c.append(row)
+        }
+        for m in start.members..<o.memberNames.count {
+          c.memberNames.append(name(o.memberNames[m]))
+          c.memberTypes.append(type(o.memberTypes[m]))
+        }
+        c.memberValues.append(contentsOf: o.memberValues, from: start.members)
+        c.memberBits.append(contentsOf: o.memberBits, from: start.members)
       }
-      for m in start.members..<other.memberNames.count {
-        c.memberNames.append(name(other.memberNames[m]))
-        c.memberTypes.append(type(other.memberTypes[m]))
-      }
-      c.memberValues.append(contentsOf: other.memberValues, from: start.members)
-      c.memberBits.append(contentsOf: other.memberBits, from: start.members)
     }
     for p in other.templateParameters[start.templates...] {
       graph.templateParameters.append(TemplateParameter(owner: type(p.owner), name: name(p.name), type: type(p.type)))

@@ -12,31 +12,9 @@ extension DWARFWalker {
     reserved = true
     let scale = Double(total) / Double(done) * 1.1
     func estimate(_ n: Int) -> Int { Int(min(Double(n) * scale, Double(Int32.max))) }
-    graph.reserveCapacity(nodes: estimate(graph.count), members: estimate(graph.memberNames.count))
+    let (nodes, members) = (estimate(graph.count), estimate(graph.memberNames.count))
+    graph.withColumns { $0.reserveCapacity(nodes: nodes, members: members) }
     indexOffsets.reserveCapacity(estimate(indexOffsets.count))
     indexIDs.reserveCapacity(estimate(indexIDs.count))
-  }
-}
-
-extension TypeGraph {
-  /// Room for `nodes` nodes and `members` member rows in all columns (the importer's estimate).
-  mutating func reserveCapacity(nodes: Int, members: Int) {
-    kinds.reserveCapacity(nodes)
-    names.reserveCapacity(nodes)
-    sizes.reserveCapacity(nodes)
-    refs.reserveCapacity(nodes)
-    auxes.reserveCapacity(nodes)
-    flags.reserveCapacity(nodes)
-    scopes.reserveCapacity(nodes)
-    linkageNames.reserveCapacity(nodes)
-    dwarfTags.reserveCapacity(nodes)
-    dieOffsets.reserveCapacity(nodes)
-    units.reserveCapacity(nodes)
-    memberStarts.reserveCapacity(nodes)
-    memberCounts.reserveCapacity(nodes)
-    memberNames.reserveCapacity(members)
-    memberTypes.reserveCapacity(members)
-    memberValues.reserveCapacity(members)
-    memberBits.reserveCapacity(members)
   }
 }

@@ -43,6 +43,43 @@ extension TypeGraph {
     @usableFromInline init() {}
   }
 
+  /// One node's value in each node column. With `Columns.append(_:)`, `Columns.row(_:)` and
+  /// `Columns.reserveCapacity(nodes:members:)` below, the one place that lists the node columns:
+  /// `add`, the importer's `absorb` (which appends a walker's nodes) and its reservation go through
+  /// them, so a new column is added here and nowhere else.
+  @usableFromInline struct NodeRow {
+    @usableFromInline var kind: Kind
+    @usableFromInline var name: NameID
+    @usableFromInline var size: UInt32
+    @usableFromInline var ref: TypeID
+    @usableFromInline var aux: UInt32
+    @usableFromInline var flags: NodeFlags
+    @usableFromInline var scope: NameID
+    @usableFromInline var linkageName: NameID
+    @usableFromInline var dwarfTag: UInt16
+    @usableFromInline var origin: Origin
+    @usableFromInline var memberStart: Int32
+    @usableFromInline var memberCount: Int32
+
+    @inlinable init(
+      kind: Kind, name: NameID, size: UInt32, ref: TypeID, aux: UInt32, flags: NodeFlags, scope: NameID,
+      linkageName: NameID, dwarfTag: UInt16, origin: Origin, memberStart: Int32, memberCount: Int32
+    ) {
+      self.kind = kind
+      self.name = name
+      self.size = size
+      self.ref = ref
+      self.aux = aux
+      self.flags = flags
+      self.scope = scope
+      self.linkageName = linkageName
+      self.dwarfTag = dwarfTag
+      self.origin = origin
+      self.memberStart = memberStart
+      self.memberCount = memberCount
+    }
+  }
+
   /// The one object a graph value holds. Never written while shared (`makeUnique()`), hence
   /// `@unchecked Sendable`.
   @usableFromInline final class Storage: @unchecked Sendable {
@@ -74,5 +111,55 @@ extension TypeGraph {
   @inlinable mutating func uniqueStorage() -> Storage {
     makeUnique()
     return storage
+  }
+}
+
+extension TypeGraph.Columns {
+  /// Appends a node with `row`'s values; returns its id.
+  @inlinable @discardableResult mutating func append(_ row: TypeGraph.NodeRow) -> TypeID {
+    let id = TypeID(kinds.count)
+    kinds.append(row.kind)
+    names.append(row.name)
+    sizes.append(row.size)
+    refs.append(row.ref)
+    auxes.append(row.aux)
+    flags.append(row.flags)
+    scopes.append(row.scope)
+    linkageNames.append(row.linkageName)
+    dwarfTags.append(row.dwarfTag)
+    dieOffsets.append(row.origin.dieOffset)
+    units.append(row.origin.unit)
+    memberStarts.append(row.memberStart)
+    memberCounts.append(row.memberCount)
+    return id
+  }
+
+  /// Node `i`'s values.
+  @inlinable func row(_ i: Int) -> TypeGraph.NodeRow {
+    TypeGraph.NodeRow(
+      kind: kinds[i], name: names[i], size: sizes[i], ref: refs[i], aux: auxes[i], flags: flags[i], scope: scopes[i],
+      linkageName: linkageNames[i], dwarfTag: dwarfTags[i], origin: Origin(dieOffset: dieOffsets[i], unit: units[i]),
+      memberStart: memberStarts[i], memberCount: memberCounts[i])
+  }
+
+  /// Room for `nodes` nodes and `members` member rows in every column (the importer's estimate).
+  mutating func reserveCapacity(nodes: Int, members: Int) {
+    kinds.reserveCapacity(nodes)
+    names.reserveCapacity(nodes)
+    sizes.reserveCapacity(nodes)
+    refs.reserveCapacity(nodes)
+    auxes.reserveCapacity(nodes)
+    flags.reserveCapacity(nodes)
+    scopes.reserveCapacity(nodes)
+    linkageNames.reserveCapacity(nodes)
+    dwarfTags.reserveCapacity(nodes)
+    dieOffsets.reserveCapacity(nodes)
+    units.reserveCapacity(nodes)
+    memberStarts.reserveCapacity(nodes)
+    memberCounts.reserveCapacity(nodes)
+    memberNames.reserveCapacity(members)
+    memberTypes.reserveCapacity(members)
+    memberValues.reserveCapacity(members)
+    memberBits.reserveCapacity(members)
   }
 }

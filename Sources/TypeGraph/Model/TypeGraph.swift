@@ -284,21 +284,10 @@ public struct TypeGraph: Sendable {
     linkageName: NameID = .empty
   ) -> TypeID {
     withColumns { c in
-      let id = TypeID(c.kinds.count)
-      c.kinds.append(kind)
-      c.names.append(name)
-      c.sizes.append(size)
-      c.refs.append(ref)
-      c.auxes.append(aux)
-      c.flags.append(flags)
-      c.scopes.append(scope)
-      c.linkageNames.append(linkageName)
-      c.dwarfTags.append(dwarfTag)
-      c.dieOffsets.append(origin.dieOffset)
-      c.units.append(origin.unit)
-      c.memberStarts.append(Int32(c.memberNames.count))
-      c.memberCounts.append(0)
-      return id
+      c.append(
+        NodeRow(
+          kind: kind, name: name, size: size, ref: ref, aux: aux, flags: flags, scope: scope, linkageName: linkageName,
+          dwarfTag: dwarfTag, origin: origin, memberStart: Int32(c.memberNames.count), memberCount: 0))
     }
   }
 
