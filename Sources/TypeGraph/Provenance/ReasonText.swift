@@ -56,7 +56,7 @@ public enum ReasonPiece: Hashable, Sendable {
 
   /// A name in single quotes: `'x'`.
   public static func name(_ s: String) -> ReasonPiece { .quoted(s, "'") }
-  /// Code in backquotes: `` `Option<u8>` ``.
+  /// Code in backquotes, as `core::option::Option<u8>` is quoted in explanations.
   public static func code(_ s: String) -> ReasonPiece { .quoted(s, "`") }
   /// `0x2a`.
   public static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
