@@ -18,6 +18,9 @@
 #   VMLINUX_DEBIAN            default /tmp/corpus/vmlinux.debian (get-debian-vmlinux.sh)
 #   MODDIR, MODULES           Debian's debug modules for that vmlinux, MODULES of them (default
 #                             100) spread over the sizes as scripts/bench-modules.sh picks them
+#   RUST_KTREE                a kernel tree built with Rust modules and BTF (scripts/kernel-e2e.sh
+#                             E2E_RUST_ALL=1 leaves /tmp/kbtf-all): each module's split BTF and --stats
+#                             on its vmlinux (RUSTBTF_KEEP_RUST=1)
 #   MODULE_BASE               the modules' --btf_base, default /tmp/corpus/vmlinux.debian.base.btf:
 #                             Debian's vmlinux ships without .BTF, so make it once with a tool that
 #                             does not change between the two runs (pahole 1.31, 6.12's line,
@@ -73,7 +76,9 @@ own_line() { # NAME INPUT ARGS…: rustbtf's own options
 echo "corpus ..." >&2
 for f in "$ROOT"/Corpus/objects/*.elf "$ROOT"/Corpus/objects/*.o; do
   b=$(basename "$f")
+  rm -f "$TMP/out.btf"
   own_line "corpus/$b all" "$f" --passes all --quiet
+  cp "$TMP/out.btf" "$TMP/base.btf" 2>/dev/null || : >"$TMP/base.btf"
   own_line "corpus/$b explain" "$f" --passes all --quiet --explain-pruned --explain-merges
   cp "$TMP/stdout" "$OUT/reports/$b.explain.txt"
   own_line "corpus/$b stats" "$f" --passes all --quiet --stats
@@ -81,6 +86,11 @@ for f in "$ROOT"/Corpus/objects/*.elf "$ROOT"/Corpus/objects/*.o; do
   own_line "corpus/$b stats-json" "$f" --passes all --quiet --stats --format json
   cp "$TMP/stdout" "$OUT/reports/$b.stats.json"
   pahole_line "corpus/$b 6.12" "$LINE_6_12" "$f"
+  # --stats of a module whose types are all the base's: the object on its own BTF as base.
+  if [ -s "$TMP/base.btf" ]; then
+    own_line "corpus/$b split-stats" "$f" --passes all --quiet --btf_base "$TMP/base.btf" --stats
+    cp "$TMP/stdout" "$OUT/reports/$b.split-stats.txt"
+  fi
 done
 
 vmlinux() { # LABEL FILE
@@ -110,5 +120,12 @@ if [ -n "$MODDIR" ] && [ -f "$MODULE_BASE" ]; then
   done <"$TMP/mods"
 else
   note "MODDIR unset or no $MODULE_BASE: modules skipped"
+fi
+if [ -n "${RUST_KTREE:-}" ] && [ -f "$RUST_KTREE/vmlinux" ]; then
+  echo "Rust modules of $RUST_KTREE ..." >&2
+  find "$RUST_KTREE" -name '*.ko' | sort | while read -r m; do
+    RUSTBTF_KEEP_RUST=1 own_line "rust-module/$(basename "$m") stats" "$m" --quiet --btf_base "$RUST_KTREE/vmlinux" --stats
+    cp "$TMP/stdout" "$OUT/reports/$(basename "$m").stats.txt"
+  done
 fi
 echo "same-output.sh: $(wc -l <"$OUT/SUMS") outputs in $OUT/SUMS" >&2

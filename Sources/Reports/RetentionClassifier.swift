@@ -53,8 +53,24 @@ struct RetentionClassifier {
       }
     }
     memberDecisions = byNode
+    // Keyed by the node the owner ended up as, too: a copy merged into an equal node (another
+    // copy, or with --btf_base the base's type, whose lowering this graph never recorded) has
+    // the same members, so what was recorded for the copy holds for it.
     var byOwner: [Int32: [MemberOrigin]] = [:]
-    for o in graph.decisions.memberOrigins { byOwner[o.owner.rawValue, default: []].append(o) }
+    var seen: Set<MemberOrigin> = []
+    for o in graph.decisions.memberOrigins {
+      byOwner[o.owner.rawValue, default: []].append(o)
+      var kept = o.owner
+      var steps = 0
+      while !into[kept.index].isVoid && steps < 64 {
+        kept = into[kept.index]
+        steps += 1
+      }
+      guard kept != o.owner else { continue }
+      var moved = o
+      moved.owner = kept
+      if seen.insert(moved).inserted { byOwner[kept.rawValue, default: []].append(moved) }
+    }
     origins = byOwner
   }
 

@@ -173,6 +173,32 @@ import Verify
     }
   }
 
+  /// `--stats` on a module whose Rust types all merge into the base's (a base made from the same
+  /// object) reports what a standalone conversion reports: a type kept as the base's is as
+  /// complete as the module's copy was. The members lower-rust and sanitize-names named were
+  /// recorded on the module's copy, not on the base's type it merged into.
+  @Test(arguments: ["rust_enums-O0.elf", "rust_layout-O2.elf"])
+  func statsOnAModuleSeeTheMembersOfTypesMergedIntoTheBase(_ object: String) throws {
+    let dir = try temporaryDirectory()
+    let input = corpusObject(object)
+    let alone = try runCLI(["-q", "--stats", input, "-o", dir + "/base.btf"])
+    #expect(alone.status == 0, "\(alone.stderr)")
+    let split = try runCLI(["-q", "--btf_base", dir + "/base.btf", "--stats", input, "-o", dir + "/split.btf"])
+    #expect(split.status == 0, "\(split.stderr)")
+    // The type lines (the module's FUNCs are the base's too, so the split holds none of them).
+    func counts(_ report: String) -> [Substring] {
+      report.split(separator: "\n").filter { $0.hasPrefix("  complete") || $0.hasPrefix("  opaque") || $0.hasPrefix("data-carrying") }
+    }
+    #expect(
+      !counts(alone.stdout).isEmpty && counts(split.stdout) == counts(alone.stdout), "standalone:\n\(alone.stdout)\nsplit:\n\(split.stdout)"
+    )
+    let base = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/base.btf")))
+    let written = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/split.btf")))
+    if let failure = KernelCheck.acceptanceFailure(try SplitBTF.concatenate(base: base, split: written)) {
+      Issue.record("base + split: \(failure)")
+    }
+  }
+
   /// `BaseBTF.read(path:)` (issue 22 item 21): raw BTF, or an ELF file's .BTF; an ELF file
   /// without .BTF is one line, not a silent standalone conversion.
   @Test func baseBTFReadRefusesAnELFFileWithoutBTF() throws {
