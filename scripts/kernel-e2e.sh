@@ -12,6 +12,10 @@
 # Env: KDIR (default /tmp/kbtf), BTF_ENCODER (default the release build; scripts/package.sh's
 # binary works too), RUSTBTF_KEEP_RUST (default 1; 0 gives pahole's meaning of the flag),
 # SKIP_APT=1 to skip the harness's apt-get, plus the harness's own variables.
+# E2E_RUST_ALL=1 adds scripts/kernel-e2e/kconfig-rust-all: every Rust component of 6.12 (rnull,
+# the two Rust PHY drivers as modules, DRM's panic QR code and the kernel crate's KUnit doctests
+# built in) and the guest checks of each (module BTF with Rust types, rnull I/O, doctest results);
+# its KDIR defaults to /tmp/kbtf-all, so the default run's tree stays warm.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 harness=${HARNESS:-$root/../shared/tools/build-rust-vmlinux.sh}
@@ -25,9 +29,16 @@ if [ -z "${SKIP_APT:-}" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     libbpf-dev libelf-dev zlib1g-dev libzstd-dev clang gcc bpftool >/dev/null
 fi
+kconfigs=("$root/scripts/kernel-e2e/kconfig")
+if [ "${E2E_RUST_ALL:-0}" = 1 ]; then
+  kconfigs+=("$root/scripts/kernel-e2e/kconfig-rust-all")
+  KDIR=${KDIR:-/tmp/kbtf-all} BTF_TAG=${BTF_TAG:-rustbtf-all}
+  export QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
+fi
 export RUSTBTF_KEEP_RUST=${RUSTBTF_KEEP_RUST:-1}
 export BTF_ENCODER BTF_TAG=${BTF_TAG:-rustbtf} BTF_MODULES=1 BTF_LOGWRAP=${BTF_LOGWRAP:-0}
-export KCONFIG_EXTRA="$(grep -v '^#' "$root/scripts/kernel-e2e/kconfig" | tr '\n' ' ')"
+export E2E_RUST_ALL=${E2E_RUST_ALL:-0}
+export KCONFIG_EXTRA="$(grep -h -v '^#' "${kconfigs[@]}" | tr '\n' ' ')"
 export GUEST_PREPARE=$root/scripts/kernel-e2e/guest-prepare
 log=${BTF_OUT:-/tmp/kbtf-out/$BTF_TAG}.log
 mkdir -p "$(dirname "$log")"

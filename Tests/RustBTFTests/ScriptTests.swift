@@ -75,4 +75,38 @@ import Testing
     #expect((run.status == 0) == (result == "PASS"), "exit \(run.status)")
     #expect(run.stdout.contains("E2E-T: fentry_rust ok"))
   }
+
+  /// `E2E_RUST_ALL=1` adds every line of `scripts/kernel-e2e/kconfig-rust-all` to the harness's
+  /// `KCONFIG_EXTRA` (after the default `kconfig`), builds in /tmp/kbtf-all and tells the guest
+  /// hook; without it the harness gets the default config and tree, with no Rust-all symbol.
+  @Test(arguments: [true, false])
+  func kernelE2ERustAllSelectsItsConfig(all: Bool) throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let harness = dir + "/harness.sh"
+    try Data("""
+      #!/bin/sh
+      echo "HARNESS-KDIR=$1"
+      echo "HARNESS-ALL=$E2E_RUST_ALL"
+      echo "HARNESS-KCONFIG=$KCONFIG_EXTRA"
+      echo "E2E: result=PASS"
+
+      """.utf8).write(to: URL(fileURLWithPath: harness))
+    #expect(chmod(harness, 0o755) == 0)
+    let run = try runTool("/usr/bin/env", ["HARNESS=\(harness)", "BTF_ENCODER=\(try rustbtfBinary())", "SKIP_APT=1",
+                                           "BTF_OUT=\(dir)/out", "E2E_RUST_ALL=\(all ? 1 : 0)", "bash",
+                                           packageRoot + "/scripts/kernel-e2e.sh"])
+    try #require(run.status == 0, "kernel-e2e.sh: \(run.stderr)")
+    let log = try String(contentsOfFile: dir + "/out.log", encoding: .utf8).split(separator: "\n")
+    let kconfig = log.first { $0.hasPrefix("HARNESS-KCONFIG=") }.map(String.init) ?? ""
+    #expect(log.contains(all ? "HARNESS-KDIR=/tmp/kbtf-all" : "HARNESS-KDIR=/tmp/kbtf"))
+    #expect(log.contains(all ? "HARNESS-ALL=1" : "HARNESS-ALL=0"))
+    #expect(kconfig.contains("-e KALLSYMS -e KPROBES"), "default kconfig missing: \(kconfig)")
+    let fragment = try String(contentsOfFile: packageRoot + "/scripts/kernel-e2e/kconfig-rust-all", encoding: .utf8)
+    let lines = fragment.split(separator: "\n").filter { !$0.hasPrefix("#") }
+    #expect(lines.contains { $0.contains("-m BLK_DEV_RUST_NULL") })
+    for line in lines {
+      #expect(kconfig.contains(line) == all, "\(line) in KCONFIG_EXTRA: \(kconfig.contains(line))")
+    }
+  }
 }

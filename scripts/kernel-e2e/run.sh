@@ -3,6 +3,8 @@
 # drop function are gone after the rmmod that triggers the kprobe test, so that test is last.
 . ./e2e.env
 L=./e2e-loader
+# E2E_RUST_ALL=1: every Rust component (kernel log still whole here: the doctests' results)
+[ -f ./run-rust-all.sh ] && sh ./run-rust-all.sh
 # tracefs, so the loader can tell whether a fentry target has an ftrace (__fentry__) site
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 

@@ -1,0 +1,56 @@
+# run-rust-all.sh: the E2E_RUST_ALL=1 guest tests (busybox sh, cwd /guest), called first by
+# run.sh (before it clears the kernel log). The harness has insmod-ed every module already.
+B=/sys/kernel/btf
+# host checks made by rust-all-prepare (Kconfig symbols, modules whose BTF lacks Rust types)
+cat ./rust-all.host
+# 1. each Rust module: the kernel accepted its BTF, byte for byte the .BTF the host read, and
+# the module's own Rust struct and Rust FUNC are names in it
+while read -r m md5 st fn details; do
+  if [ ! -e $B/$m ]; then
+    echo "E2E-T: btf_rust_$m fail no $B/$m ($(grep -c "^$m " /proc/modules) in /proc/modules) $details"
+    continue
+  fi
+  gmd5=$(md5sum < $B/$m | cut -d' ' -f1)
+  tr '\0' '\n' < $B/$m > ./strings.txt
+  ns=$(grep -c -x -F "$st" ./strings.txt); nf=$(grep -c -x -F "$fn" ./strings.txt)
+  [ "$gmd5" = "$md5" ] && [ "$ns" -gt 0 ] && [ "$nf" -gt 0 ] && r=ok || r=fail
+  [ "$gmd5" = "$md5" ] && same=yes || same="no($gmd5)"
+  echo "E2E-T: btf_rust_$m $r size=$(wc -c < $B/$m) same_as_ko=$same struct=$st func=$fn $details"
+done < ./rust-all.list
+# 2. rnull: /dev/rnullb0 is there and takes I/O: dd writes and reads it, and the block layer's
+# counters of the disk show that read and write requests were completed (by rnull's queue_rq)
+D=/dev/rnullb0 S=/sys/block/rnullb0
+if [ -b $D ]; then
+  dd if=/dev/zero of=$D bs=4096 count=256 2> ./dd.w; w=$?
+  sync
+  dd if=$D of=/dev/null bs=4096 count=512 skip=1024 2> ./dd.r; r=$?
+  # /sys/block/X/stat: read I/Os, read merges, read sectors, read ticks, write I/Os, write merges, write sectors
+  set -- $(cat $S/stat)
+  echo "=== $D: $(cat $S/size) sectors; stat: $*"
+  [ $w = 0 ] && [ $r = 0 ] && [ "$1" -gt 0 ] && [ "$5" -gt 0 ] && res=ok || res=fail
+  echo "E2E-T: rnull_io $res dd_write_rc=$w dd_read_rc=$r reads=$1 read_sectors=$3 writes=$5 write_sectors=$7" \
+       "($(tail -1 ./dd.w); $(tail -1 ./dd.r))"
+else
+  echo "E2E-T: rnull_io fail no $D ($(ls /sys/block 2>/dev/null | tr '\n' ' '))"
+fi
+# 3. the kernel crate's doctests ran as KUnit tests at boot (before init): the suite's result
+# line "# rust_doctests_kernel: pass:N fail:0 skip:S total:T", and no "not ok" test line
+dmesg > ./dmesg.txt
+suite=$(grep -E '# rust_doctests_kernel: pass:[0-9]+ fail:[0-9]+' ./dmesg.txt | tail -1 | sed 's/.*# rust_doctests_kernel: //')
+totals=$(grep -E '# Totals: pass:' ./dmesg.txt | tail -1 | sed 's/.*# Totals: //')
+notok=$(grep -c -E '^\[[ 0-9.]*\] +not ok ' ./dmesg.txt)
+pass=$(echo "$suite" | sed -n 's/^pass:\([0-9]*\) fail:\([0-9]*\).*/\1/p')
+fail=$(echo "$suite" | sed -n 's/^pass:\([0-9]*\) fail:\([0-9]*\).*/\2/p')
+[ -n "$pass" ] && [ "$pass" -gt 0 ] && [ "$fail" = 0 ] && [ "$notok" = 0 ] && r=ok || r=fail
+echo "E2E-T: kunit_rust_doctests $r ${suite:-no_suite_line} not_ok_lines=$notok totals:${totals:-none}"
+grep -E 'not ok ' ./dmesg.txt | head -5
+# 4. the DRM panic QR code is built in: its Rust entry points are kernel symbols, and its Rust
+# types and FUNC are in the kernel's BTF (names; rust-all-prepare checked their kinds on the host
+# in vmlinux's .BTF, which the harness shows is these bytes)
+q=$(grep -c -E ' drm_panic_qr_(generate|max_data_size)$' /proc/kallsyms)
+tr '\0' '\n' < $B/vmlinux > ./vmlinux.strings
+n=$(grep -c -x -E 'QrImage|EncodedMsg|SegmentIterator|drm_panic_qr_generate' ./vmlinux.strings)
+d=$(grep -c '^rust_doctest_kernel_' ./vmlinux.strings)
+[ "$q" = 2 ] && [ "$n" = 4 ] && r=ok || r=fail
+echo "E2E-T: drm_panic_qr_builtin $r kallsyms:drm_panic_qr_{generate,max_data_size}=$q" \
+     "vmlinux_btf:QrImage|EncodedMsg|SegmentIterator|drm_panic_qr_generate=$n/4 rust_doctest_kernel_*=$d"
