@@ -41,6 +41,13 @@ public struct Dedup: Pass {
   /// it on a long chain of anonymous pointers).
   var signatures = 0
   var maxRounds = Dedup.defaultMaxRounds
+  /// false: FUNC nodes stay one per DIE (each a class of its own), the rest merges as usual.
+  /// Only for measurements of dedup before the other passes (rustbtf-order-audit, issue 19);
+  /// the registry's `dedup` always merges FUNCs.
+  package var mergesFunctions = true
+  /// true: a node's namespace path (`scopes`) and its Rust flag are part of its label, so
+  /// copies of different paths or languages never merge. Only for the same measurements.
+  package var labelsScopeAndLanguage = false
 
   public init(forceCollisions: Bool = false) { self.forceCollisions = forceCollisions }
 
@@ -80,7 +87,7 @@ public struct Dedup: Pass {
       let kind = g.kind(id)
       if kind == .void {
         classes[i] = 0
-      } else if !Self.mayMerge(kind) {
+      } else if !Self.mayMerge(kind) || (kind == .function && !mergesFunctions) {
         classes[i] = table.unique()
       } else {
         classes[i] = table.classOf(id, hash: hashed(labelHash(g, id))) { a, b in labelsEqual(g, a, b) }
@@ -447,6 +454,10 @@ public struct Dedup: Pass {
     h = mix(h, UInt64(g.aux(id)))
     h = mix(h, g.flags(id).contains(.signed) ? 1 : 0)
     h = mix(h, UInt64(g.memberCount(id)))
+    if labelsScopeAndLanguage {
+      h = mix(h, UInt64(UInt32(bitPattern: g.scopes[id.index].rawValue)))
+      h = mix(h, g.flags(id).contains(.rust) ? 1 : 0)
+    }
     for i in g.memberRange(id) {
       h = mix(h, UInt64(UInt32(bitPattern: g.memberNames[i].rawValue)))
       h = mix(h, g.memberValues[i])
@@ -459,6 +470,11 @@ public struct Dedup: Pass {
     guard g.kind(a) == g.kind(b), g.name(a) == g.name(b), g.size(a) == g.size(b), g.aux(a) == g.aux(b),
       g.flags(a).contains(.signed) == g.flags(b).contains(.signed), g.memberCount(a) == g.memberCount(b)
     else { return false }
+    if labelsScopeAndLanguage
+      && (g.scopes[a.index] != g.scopes[b.index] || g.flags(a).contains(.rust) != g.flags(b).contains(.rust))
+    {
+      return false
+    }
     for (i, j) in zip(g.memberRange(a), g.memberRange(b)) {
       if g.memberNames[i] != g.memberNames[j] || g.memberValues[i] != g.memberValues[j] || g.memberBits[i] != g.memberBits[j] {
         return false
