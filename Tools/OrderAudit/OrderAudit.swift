@@ -25,17 +25,18 @@ import TypeGraph
 enum OrderAudit {
   static func main() {
     let args = Array(CommandLine.arguments.dropFirst())
-    guard args.count >= 2, let threads = args.count > 2 ? Int(args[2]) : 0 else {
-      FileHandle.standardError.write(Data("usage: rustbtf-order-audit FILE OUTDIR [THREADS]\n".utf8))
+    guard args.count >= 2, let threads = args.count > 2 ? Int(args[2]) : 0, args.count < 4 || args[3] == "classes" else {
+      FileHandle.standardError.write(Data("usage: rustbtf-order-audit FILE OUTDIR [THREADS [classes]]\n".utf8))
       exit(64)
     }
-    do { try run(path: args[0], outDir: args[1], threads: threads) } catch {
+    do { try run(path: args[0], outDir: args[1], threads: threads, classesOnly: args.count > 3) } catch {
       FileHandle.standardError.write(Data("rustbtf-order-audit: \(error)\n".utf8))
       exit(1)
     }
   }
 
-  static func run(path: String, outDir: String, threads: Int) throws {
+  /// `classesOnly`: the class tables alone, no orders.
+  static func run(path: String, outDir: String, threads: Int, classesOnly: Bool) throws {
     try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
     var report = ""
     // key<TAB>value lines for scripts/order-audit.sh's tables.
@@ -57,6 +58,11 @@ enum OrderAudit {
     report += "(scoped dedup on the imported graph: \(ms(since: t2)))\n"
     report += scoped.report(imported)
     summary += "classes.scoped\t\(scoped.classCount(imported))\n"
+    if classesOnly {
+      try report.write(toFile: "\(outDir)/classes.txt", atomically: true, encoding: .utf8)
+      print(report, terminator: "")
+      return
+    }
 
     var texts: [String: [String: String]] = [:]
     let orders = ["today", "dedup-first", "types-first", "scoped-first"]
@@ -193,7 +199,40 @@ struct Classes {
     s += "largest DIE offset \(maxOffset) (\(offsetBytes) bytes), \(g.compileUnits.count) units (\(unitBytes) bytes): "
     s += "a flat per-class origin list is \(btfNodes) x \(offsetBytes + unitBytes) + \(classCount + 1) x 4 = \(flat) bytes "
     s += "(\(String(format: "%.1f", Double(flat) / 1_048_576)) MiB); with 8-byte offsets and 4-byte units "
-    s += "\(String(format: "%.1f", Double(btfNodes * 12 + (classCount + 1) * 4) / 1_048_576)) MiB\n\n"
+    s += "\(String(format: "%.1f", Double(btfNodes * 12 + (classCount + 1) * 4) / 1_048_576)) MiB; "
+    s += "today's merge columns (subject, target per merge): \(btfNodes - classCount) x 8 = "
+    s += "\(String(format: "%.1f", Double((btfNodes - classCount) * 8) / 1_048_576)) MiB\n"
+    // The graph hash-consing would leave: a node per class, except FUNCs and the prototypes
+    // they point at, which stay one per DIE (select-symbols decides per DIE).
+    var perDIE = ContiguousArray<Bool>(repeating: false, count: count)
+    for i in 1..<count where g.kind(TypeID(i)) == .function {
+      perDIE[i] = true
+      let p = g.ref(TypeID(i))
+      if !p.isVoid && g.kind(p) == .functionProto { perDIE[p.index] = true }
+    }
+    var keptClass = ContiguousArray<Bool>(repeating: false, count: count)
+    var withFunctions = 0
+    var memberRows = 0
+    var keptMemberRows = 0
+    for i in 1..<count where g.kind(TypeID(i)).isBTF || g.kind(TypeID(i)) == .unrepresentable {
+      memberRows += g.memberCount(TypeID(i))
+      if perDIE[i] {
+        withFunctions += 1
+        keptMemberRows += g.memberCount(TypeID(i))
+      } else if !keptClass[Int(representative[i])] {
+        keptClass[Int(representative[i])] = true
+        withFunctions += 1
+        keptMemberRows += g.memberCount(TypeID(Int(representative[i])))
+      }
+    }
+    let nodeBytes =
+      MemoryLayout<Kind>.stride + 2 * MemoryLayout<UInt32>.stride + MemoryLayout<TypeID>.stride + MemoryLayout<UInt32>.stride
+      + MemoryLayout<NodeFlags>.stride + 2 * MemoryLayout<NameID>.stride + MemoryLayout<UInt16>.stride + 4 + MemoryLayout<UnitID>.stride + 8
+    let memberBytes = MemoryLayout<NameID>.stride + MemoryLayout<TypeID>.stride + 4 + 2
+    s += "with FUNCs and their prototypes one per DIE: \(withFunctions) nodes, \(keptMemberRows) member rows "
+    s += "(imported: \(btfNodes) nodes, \(memberRows) member rows); node and member columns at \(nodeBytes) and \(memberBytes) bytes a row: "
+    s += "\(String(format: "%.1f", Double(btfNodes * nodeBytes + memberRows * memberBytes) / 1_048_576)) MiB imported, "
+    s += "\(String(format: "%.1f", Double(withFunctions * nodeBytes + keptMemberRows * memberBytes) / 1_048_576)) MiB hash-consed\n\n"
     return s
   }
 }
