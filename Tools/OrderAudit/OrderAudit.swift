@@ -46,7 +46,8 @@ enum OrderAudit {
     var statistics = ImportStatistics()
     let t0 = now()
     let imported = try DWARFImporter.importFile(path: path, options: options, statistics: &statistics)
-    report += "input \(path): \(imported.count - 1) nodes imported in \(ms(since: t0)), \(statistics.units) units, \(statistics.dies) DIEs\n\n"
+    report +=
+      "input \(path): \(imported.count - 1) nodes imported in \(ms(since: t0)), \(statistics.units) units, \(statistics.dies) DIEs\n\n"
 
     let t1 = now()
     let classes = Classes(imported, scoped: false)
@@ -182,7 +183,8 @@ struct Classes {
     var s = "classes of \(title) on the imported graph (nodes of BTF and graph-only kinds):\n"
     s += "| kind | nodes | classes | copies per class |\n|---|---|---|---|\n"
     for k in nodes.keys.sorted(by: { nodes[$0]! > nodes[$1]! }) {
-      let n = nodes[k]!, c = kept[k] ?? 0
+      let n = nodes[k]!
+      let c = kept[k] ?? 0
       s += "| \(k) | \(n) | \(c) | \(String(format: "%.1f", Double(n) / Double(max(c, 1)))) |\n"
     }
     s += "| all | \(btfNodes) | \(classCount) | \(String(format: "%.1f", Double(btfNodes) / Double(max(classCount, 1)))) |\n"
@@ -230,7 +232,8 @@ struct Classes {
       + MemoryLayout<NodeFlags>.stride + 2 * MemoryLayout<NameID>.stride + MemoryLayout<UInt16>.stride + 4 + MemoryLayout<UnitID>.stride + 8
     let memberBytes = MemoryLayout<NameID>.stride + MemoryLayout<TypeID>.stride + 4 + 2
     s += "with FUNCs and their prototypes one per DIE: \(withFunctions) nodes, \(keptMemberRows) member rows "
-    s += "(imported: \(btfNodes) nodes, \(memberRows) member rows); node and member columns at \(nodeBytes) and \(memberBytes) bytes a row: "
+    s +=
+      "(imported: \(btfNodes) nodes, \(memberRows) member rows); node and member columns at \(nodeBytes) and \(memberBytes) bytes a row: "
     s += "\(String(format: "%.1f", Double(btfNodes * nodeBytes + memberRows * memberBytes) / 1_048_576)) MiB imported, "
     s += "\(String(format: "%.1f", Double(withFunctions * nodeBytes + keptMemberRows * memberBytes) / 1_048_576)) MiB hash-consed\n\n"
     return s
@@ -298,7 +301,8 @@ final class SplitAudit: PassInstrumentation {
     var after = signatures(graph, classes)
     // The pass's decisions on each node: action, reason code, member.
     for d in graph.decisions.entries[decisionsBefore...] where d.subject.index < n {
-      after[d.subject.index] = mix(after[d.subject.index], mix(actionCode(d.action), mix(fnv(d.reason.code), UInt64(bitPattern: Int64(d.member ?? -1)))))
+      after[d.subject.index] = mix(
+        after[d.subject.index], mix(actionCode(d.action), mix(fnv(d.reason.code), UInt64(bitPattern: Int64(d.member ?? -1)))))
     }
     var alikeBefore = ContiguousArray<Bool>(repeating: true, count: n)
     var firstUnlike = ContiguousArray<Int32>(repeating: 0, count: n)
@@ -346,7 +350,8 @@ final class SplitAudit: PassInstrumentation {
     if g.size(a) != g.size(b) || g.memberCount(a) != g.memberCount(b) { key.append("size/members after") }
     if key.isEmpty { key.append("decisions or references") }
     key.append(old.scopes[a.index] == old.scopes[b.index] ? "same scope" : "scopes differ")
-    let ua = old.origin(a).unit, ub = old.origin(b).unit
+    let ua = old.origin(a).unit
+    let ub = old.origin(b).unit
     let la = ua == .none ? 0 : old.compileUnits[Int(ua.rawValue)].language
     let lb = ub == .none ? 0 : old.compileUnits[Int(ub.rawValue)].language
     if la != lb { key.append("languages differ") }
@@ -370,7 +375,11 @@ final class SplitAudit: PassInstrumentation {
       h = mix(h, mix(UInt64(g.size(id)), mix(UInt64(g.aux(id)), refSig(g.ref(id)))))
       h = mix(h, UInt64(g.memberCount(id)))
       for m in g.memberRange(id) {
-        h = mix(h, mix(UInt64(UInt32(bitPattern: g.memberNames[m].rawValue)), mix(g.memberValues[m], mix(UInt64(g.memberBits[m]), refSig(g.memberTypes[m])))))
+        h = mix(
+          h,
+          mix(
+            UInt64(UInt32(bitPattern: g.memberNames[m].rawValue)),
+            mix(g.memberValues[m], mix(UInt64(g.memberBits[m]), refSig(g.memberTypes[m])))))
       }
       out[i] = h
     }
