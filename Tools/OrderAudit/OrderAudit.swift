@@ -91,6 +91,7 @@ enum OrderAudit {
         "stats": result.retention?.text(inputName: "input") ?? "",
         "decisions": decisionCounts(result.graph),
         "summary": result.summary.line + "\n",
+        "merge-targets": mergeTargets(result.graph),
       ]
       // Every merge listed: a distribution vmlinux has millions, so only for smaller inputs.
       if result.graph.decisions.mergeCount <= 200_000 {
@@ -396,6 +397,18 @@ func decisionCounts(_ g: TypeGraph) -> String {
   }
   counts["(merges) structurallyEqual", default: 0] += g.decisions.mergeCount
   return counts.keys.sorted().map { "\($0)\t\(counts[$0]!)" }.joined(separator: "\n") + "\n"
+}
+
+/// Each node merges were made into, by its origin (DIE offset, unit) and name, with how many:
+/// the "N merges into M kept nodes" of the explanation, node by node.
+func mergeTargets(_ g: TypeGraph) -> String {
+  var counts: [Int32: Int] = [:]
+  for t in g.decisions.mergedTargets { counts[t.rawValue, default: 0] += 1 }
+  return counts.keys.sorted().map { t in
+    let id = TypeID(Int(t))
+    let o = g.origin(id)
+    return "die 0x\(String(o.dieOffset, radix: 16)) unit \(o.unit.rawValue) \(g.kind(id)) '\(g.nameString(id))'\t\(counts[t]!)"
+  }.sorted().joined(separator: "\n") + "\n"
 }
 
 func actionName(_ a: Decision.Action) -> String {
