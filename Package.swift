@@ -77,6 +77,9 @@ let package = Package(
       name: "rustbtf-fuzz", dependencies: ["RustBTF", "TypeGraph", "Encode", "Verify"], path: "Tools/Fuzz"),
     // scripts/bench.sh: the DWARF import alone, fast vs public sibling walk.
     .executableTarget(name: "rustbtf-import-bench", dependencies: ["TypeGraph"], path: "Tools/ImportBench"),
+    // Issue 19's audit: which passes depend on the copy of a type they see (I19-AUDIT.md).
+    .executableTarget(
+      name: "rustbtf-order-audit", dependencies: ["RustBTF", "TypeGraph", "Merge", "Reports"], path: "Tools/OrderAudit"),
     .testTarget(
       name: "RustBTFTests",
       dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Annotate", "Encode", "Verify", "Reports"],

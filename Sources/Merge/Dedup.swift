@@ -41,6 +41,16 @@ public struct Dedup: Pass {
   /// it on a long chain of anonymous pointers).
   var signatures = 0
   var maxRounds = Dedup.defaultMaxRounds
+  /// false: FUNC nodes and the prototypes they point at stay one per DIE (each a class of its
+  /// own), the rest merges as usual.
+  /// Only for measurements of dedup before the other passes (rustbtf-order-audit, issue 19);
+  /// the registry's `dedup` always merges FUNCs.
+  package var mergesFunctions = true
+  /// true: a named node's namespace path (`scopes`) and every node's Rust flag are part of its
+  /// label, so named copies of different paths, or copies of different languages, never merge
+  /// (anonymous nodes, prototypes above all, carry the path of where they were declared, which
+  /// no pass reads). Only for the same measurements.
+  package var labelsScopeAndLanguage = false
 
   public init(forceCollisions: Bool = false) { self.forceCollisions = forceCollisions }
 
@@ -75,12 +85,20 @@ public struct Dedup: Pass {
   private func initialClasses(_ g: TypeGraph) -> (ContiguousArray<Int32>, Int) {
     var classes = ContiguousArray<Int32>(repeating: 0, count: g.count)
     var table = ClassTable(capacity: 1 << 16)
+    var perDIE = ContiguousArray<Bool>()
+    if !mergesFunctions {
+      perDIE = ContiguousArray(repeating: false, count: g.count)
+      for i in 1..<g.count where g.kind(TypeID(i)) == .function {
+        perDIE[i] = true
+        perDIE[g.ref(TypeID(i)).index] = g.kind(g.ref(TypeID(i))) == .functionProto
+      }
+    }
     for i in 1..<g.count {
       let id = TypeID(i)
       let kind = g.kind(id)
       if kind == .void {
         classes[i] = 0
-      } else if !Self.mayMerge(kind) {
+      } else if !Self.mayMerge(kind) || (!mergesFunctions && perDIE[i]) {
         classes[i] = table.unique()
       } else {
         classes[i] = table.classOf(id, hash: hashed(labelHash(g, id))) { a, b in labelsEqual(g, a, b) }
@@ -447,6 +465,10 @@ public struct Dedup: Pass {
     h = mix(h, UInt64(g.aux(id)))
     h = mix(h, g.flags(id).contains(.signed) ? 1 : 0)
     h = mix(h, UInt64(g.memberCount(id)))
+    if labelsScopeAndLanguage {
+      h = mix(h, g.name(id).isEmpty ? 0 : UInt64(UInt32(bitPattern: g.scopes[id.index].rawValue)))
+      h = mix(h, g.flags(id).contains(.rust) ? 1 : 0)
+    }
     for i in g.memberRange(id) {
       h = mix(h, UInt64(UInt32(bitPattern: g.memberNames[i].rawValue)))
       h = mix(h, g.memberValues[i])
@@ -459,6 +481,11 @@ public struct Dedup: Pass {
     guard g.kind(a) == g.kind(b), g.name(a) == g.name(b), g.size(a) == g.size(b), g.aux(a) == g.aux(b),
       g.flags(a).contains(.signed) == g.flags(b).contains(.signed), g.memberCount(a) == g.memberCount(b)
     else { return false }
+    if labelsScopeAndLanguage
+      && ((!g.name(a).isEmpty && g.scopes[a.index] != g.scopes[b.index]) || g.flags(a).contains(.rust) != g.flags(b).contains(.rust))
+    {
+      return false
+    }
     for (i, j) in zip(g.memberRange(a), g.memberRange(b)) {
       if g.memberNames[i] != g.memberNames[j] || g.memberValues[i] != g.memberValues[j] || g.memberBits[i] != g.memberBits[j] {
         return false
