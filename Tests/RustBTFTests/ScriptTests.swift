@@ -84,18 +84,24 @@ import Testing
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let harness = dir + "/harness.sh"
-    try Data("""
+    try Data(
+      """
       #!/bin/sh
       echo "HARNESS-KDIR=$1"
       echo "HARNESS-ALL=$E2E_RUST_ALL"
       echo "HARNESS-KCONFIG=$KCONFIG_EXTRA"
       echo "E2E: result=PASS"
 
-      """.utf8).write(to: URL(fileURLWithPath: harness))
+      """.utf8
+    ).write(to: URL(fileURLWithPath: harness))
     #expect(chmod(harness, 0o755) == 0)
-    let run = try runTool("/usr/bin/env", ["HARNESS=\(harness)", "BTF_ENCODER=\(try rustbtfBinary())", "SKIP_APT=1",
-                                           "BTF_OUT=\(dir)/out", "E2E_RUST_ALL=\(all ? 1 : 0)", "bash",
-                                           packageRoot + "/scripts/kernel-e2e.sh"])
+    let run = try runTool(
+      "/usr/bin/env",
+      [
+        "HARNESS=\(harness)", "BTF_ENCODER=\(try rustbtfBinary())", "SKIP_APT=1",
+        "BTF_OUT=\(dir)/out", "E2E_RUST_ALL=\(all ? 1 : 0)", "bash",
+        packageRoot + "/scripts/kernel-e2e.sh",
+      ])
     try #require(run.status == 0, "kernel-e2e.sh: \(run.stderr)")
     let log = try String(contentsOfFile: dir + "/out.log", encoding: .utf8).split(separator: "\n")
     let kconfig = log.first { $0.hasPrefix("HARNESS-KCONFIG=") }.map(String.init) ?? ""
