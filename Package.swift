@@ -77,7 +77,7 @@ let package = Package(
       name: "rustbtf-fuzz", dependencies: ["RustBTF", "TypeGraph", "Encode", "Verify"], path: "Tools/Fuzz"),
     // scripts/bench.sh: the DWARF import alone, fast vs public sibling walk.
     .executableTarget(name: "rustbtf-import-bench", dependencies: ["TypeGraph"], path: "Tools/ImportBench"),
-    // Issue 19's audit: which passes depend on the copy of a type they see (I19-AUDIT.md).
+    // Issue 19's audit: which passes depend on the copy of a type they see (Tools/OrderAudit/FINDINGS.md).
     .executableTarget(
       name: "rustbtf-order-audit", dependencies: ["RustBTF", "TypeGraph", "Merge", "Reports"], path: "Tools/OrderAudit"),
     .testTarget(

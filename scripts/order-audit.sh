@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# order-audit.sh — issue 19's audit (I19-AUDIT.md): runs rustbtf-order-audit on every corpus
+# order-audit.sh — issue 19's audit (Tools/OrderAudit/FINDINGS.md): runs rustbtf-order-audit on every corpus
 # object, then summarises which passes split classes of copies and whether dedup before the
 # passes gives today's BTF, --explain-pruned and --stats. A measurement, not a test.
 # Usage: scripts/order-audit.sh [OUTDIR] [FILE...]   (default: every Corpus/objects/*.elf and *.o)

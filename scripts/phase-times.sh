@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# phase-times.sh — where rustbtf's time and memory go, per phase (issue 19's audit, I19-AUDIT.md):
+# phase-times.sh — where rustbtf's time and memory go, per phase (issue 19's audit, Tools/OrderAudit/FINDINGS.md):
 # RUNS alternating runs of `rustbtf --time-passes` at --jobs 0 (every CPU) and --jobs 1 under
 # /usr/bin/time -v, then the import alone (rustbtf-import-bench, RUNS runs, 1 thread and every
 # CPU). Prints one Markdown table: the median of each phase's milliseconds and the peak RSS at
