@@ -54,3 +54,16 @@ d=$(grep -c '^rust_doctest_kernel_' ./vmlinux.strings)
 [ "$q" = 2 ] && [ "$n" = 4 ] && r=ok || r=fail
 echo "E2E-T: drm_panic_qr_builtin $r kallsyms:drm_panic_qr_{generate,max_data_size}=$q" \
      "vmlinux_btf:QrImage|EncodedMsg|SegmentIterator|drm_panic_qr_generate=$n/4 rust_doctest_kernel_*=$d"
+# 5. bpftool (issue 21, item 4): Debian's bpftool, copied with its libraries, dumps each Rust
+# module's /sys/kernel/btf/<module> as C (on /sys/kernel/btf/vmlinux) and its own Rust struct is
+# defined there
+TL=./tools/lib
+bpftool() { $TL/ld-linux-x86-64.so.2 --library-path $TL ./tools/bpftool "$@"; }
+while read -r m md5 st fn details; do
+  bpftool btf dump file $B/$m -B $B/vmlinux format c > ./$m.h 2> ./$m.herr; rc=$?
+  n=$(grep -c "^struct $st {" ./$m.h)
+  [ $rc = 0 ] && [ "$n" -gt 0 ] && r=ok || r=fail
+  echo "E2E-T: bpftool_guest_$m $r 'bpftool btf dump file $B/$m format c': rc=$rc lines=$(wc -l < ./$m.h)" \
+       "struct_$st=$n $(grep -m1 -A2 "^struct $st {" ./$m.h | tr '\n\t' '  ') $(head -c 200 ./$m.herr)"
+  rm -f ./$m.h
+done < ./rust-all.list
