@@ -34,6 +34,9 @@ if [ "${E2E_RUST_ALL:-0}" = 1 ]; then
   kconfigs+=("$root/scripts/kernel-e2e/kconfig-rust-all")
   KDIR=${KDIR:-/tmp/kbtf-all} BTF_TAG=${BTF_TAG:-rustbtf-all}
   export QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
+  # bpftrace (issue 21, item 3) with its LLVM in the initramfs: the guest needs 2G
+  export E2E_BPFTRACE=${E2E_BPFTRACE:-1}
+  [ "$E2E_BPFTRACE" = 0 ] || export QEMU_MEM=${QEMU_MEM:-2G}
 fi
 export RUSTBTF_KEEP_RUST=${RUSTBTF_KEEP_RUST:-1}
 export BTF_ENCODER BTF_TAG=${BTF_TAG:-rustbtf} BTF_MODULES=1 BTF_LOGWRAP=${BTF_LOGWRAP:-0}

@@ -95,3 +95,5 @@ else
   echo "E2E-T: rust_kprobe_core fail no_drop_symbol_in_kallsyms"
   echo "E2E-T: rust_kprobe_dwarf fail no_drop_symbol_in_kallsyms"
 fi
+# E2E_RUST_ALL=1 with bpftrace (run-bpftrace.sh): last, it loads rust_minimal again and removes it
+[ -f ./run-bpftrace.sh ] && sh ./run-bpftrace.sh
