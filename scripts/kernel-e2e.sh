@@ -37,6 +37,9 @@ if [ "${E2E_RUST_ALL:-0}" = 1 ]; then
   # bpftrace (issue 21, item 3) with its LLVM in the initramfs: the guest needs 2G
   export E2E_BPFTRACE=${E2E_BPFTRACE:-1}
   [ "$E2E_BPFTRACE" = 0 ] || export QEMU_MEM=${QEMU_MEM:-2G}
+  if [ "$E2E_BPFTRACE" != 0 ] && [ -z "${SKIP_APT:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bpftrace >/dev/null
+  fi
 fi
 export RUSTBTF_KEEP_RUST=${RUSTBTF_KEEP_RUST:-1}
 export BTF_ENCODER BTF_TAG=${BTF_TAG:-rustbtf} BTF_MODULES=1 BTF_LOGWRAP=${BTF_LOGWRAP:-0}
