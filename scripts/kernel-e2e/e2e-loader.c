@@ -8,6 +8,10 @@
  *   e2e-loader kprobe SYM TRIGGER NAME=OBJ...
  *       load every OBJ and kprobe its first program on SYM, run TRIGGER (sh -c), then check each
  *       program's results map: ran once, len 3, values 72 108 200 (rust_minimal's numbers).
+ *   e2e-loader kprobe-io NAME OBJ SYM TRIGGER
+ *       rnull's request path: load OBJ, kprobe its first program on SYM, run TRIGGER (I/O on
+ *       /dev/rnullb0). ok = it ran, saw read and write requests (op 0 and 1 of the cmd_flags
+ *       it read through the Rust Request) and no other op value.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -249,6 +253,48 @@ static int do_kprobe(int argc, char **argv)
 	return fails != 0;
 }
 
+static int do_kprobe_io(int argc, char **argv)
+{
+	const char *name = argv[2], *path = argv[3], *sym = argv[4], *trigger = argv[5];
+	char load[64] = "not_tried", attach[64] = "not_tried";
+	struct bpf_link *link = NULL;
+	struct bpf_object *obj;
+	__u64 hits = 0, rd = 0, wr = 0, other = 0;
+	int err, ok = 0, rc = -1;
+
+	first_err[0] = 0;
+	printf("=== %s: kprobe %s on %s\n", name, path, sym);
+	obj = bpf_object__open_file(path, NULL);
+	err = obj ? bpf_object__load(obj) : -errno;
+	snprintf(load, sizeof(load), "%s", err ? errstr(err) : "ok");
+	if (!err) {
+		link = bpf_program__attach_kprobe(first_prog(obj), false, sym);
+		snprintf(attach, sizeof(attach), "%s", link ? "ok" : errstr(-errno));
+	}
+	if (link) {
+		fflush(stdout);
+		rc = system(trigger);
+		printf("=== trigger '%s' exit=%d\n", trigger, rc);
+		hits = slot(obj, R_HITS);
+		rd = slot(obj, R_READS);
+		wr = slot(obj, R_WRITES);
+		other = slot(obj, R_OTHER_OPS);
+		ok = rc == 0 && rd > 0 && wr > 0 && other == 0 && hits == rd + wr &&
+		     slot(obj, R_SELF) != 0;
+	}
+	printf("E2E-T: %s %s load=%s attach=%s", name, ok ? "ok" : "fail", load, attach);
+	if (link)
+		printf(" trigger_rc=%d requests=%llu read(op 0)=%llu write(op 1)=%llu other_ops=%llu"
+		       " last_cmd_flags=0x%llx off_cmd_flags=%llu", rc, (unsigned long long)hits,
+		       (unsigned long long)rd, (unsigned long long)wr, (unsigned long long)other,
+		       (unsigned long long)slot(obj, R_LAST_FLAGS),
+		       (unsigned long long)slot(obj, R_OFF_FLAGS));
+	printf("%s%s\n", ok ? "" : " ", ok ? "" : first_err);
+	bpf_link__destroy(link);
+	bpf_object__close(obj);
+	return !ok;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -257,7 +303,10 @@ int main(int argc, char **argv)
 		return do_fentry(argc, argv);
 	if (argc >= 5 && !strcmp(argv[1], "kprobe"))
 		return do_kprobe(argc, argv);
-	fprintf(stderr, "usage: %s fentry NAME OBJ TARGET [fire] | kprobe SYM TRIGGER NAME=OBJ...\n",
+	if (argc == 6 && !strcmp(argv[1], "kprobe-io"))
+		return do_kprobe_io(argc, argv);
+	fprintf(stderr, "usage: %s fentry NAME OBJ TARGET [fire] | kprobe SYM TRIGGER NAME=OBJ..."
+		" | kprobe-io NAME OBJ SYM TRIGGER\n",
 		argv[0]);
 	return 2;
 }

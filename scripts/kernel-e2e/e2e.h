@@ -12,6 +12,10 @@ enum e2e_slot {
 	R_OFF_LEN,	/* offset of .numbers.len from the start of RustMinimal */
 	R_OFF_PTR,	/* offset of .numbers.ptr.pointer from the start of RustMinimal */
 	R_PID,		/* in: tgid to count (c_fentry_control) */
+	/* rnull_kprobe_core: requests seen by op (cmd_flags & REQ_OP_MASK) */
+	R_READS, R_WRITES, R_OTHER_OPS,
+	R_LAST_FLAGS,	/* cmd_flags of the last request */
+	R_OFF_FLAGS,	/* offset of cmd_flags in Request<NullBlkDevice> (as relocated) */
 	R_NSLOTS = 16
 };
 #endif

@@ -33,6 +33,18 @@ if [ -b $D ]; then
 else
   echo "E2E-T: rnull_io fail no $D ($(ls /sys/block 2>/dev/null | tr '\n' ' '))"
 fi
+# 2b. a libbpf CO-RE program on rnull's Rust request path (issue 21, item 5; rnull_kprobe_core.bpf.c):
+# kprobe on OperationsVTable<NullBlkDevice>::queue_rq_callback while dd reads and writes the
+# disk; it reads each request's cmd_flags through the Rust Request<NullBlkDevice>'s fields
+RSYM=$(awk '$4 == "[rnull_mod]" && $3 ~ /^_RNvM.*16OperationsVTableNtCs[A-Za-z0-9]*_5rnull13NullBlkDeviceE17queue_rq_callback/ { print $3 }' /proc/kallsyms | head -1)
+if [ -n "$RSYM" ] && [ -b $D ] && [ -f ./rnull_kprobe_core.bpf.o ]; then
+  printf 'dd if=%s of=/dev/null bs=4096 count=64 skip=2048 2> /dev/null && dd if=/dev/zero of=%s bs=4096 count=16 seek=3072 2> /dev/null && sync\n' $D $D > ./io-core.sh
+  ./e2e-loader kprobe-io rnull_kprobe_core ./rnull_kprobe_core.bpf.o "$RSYM" "sh ./io-core.sh" > ./out.txt 2>&1; rc=$?
+  cat ./out.txt
+  grep -q '^E2E-T: rnull_kprobe_core ' ./out.txt || echo "E2E-T: rnull_kprobe_core fail loader_exit=$rc (no result line)"
+elif ! grep -q '^E2E-T: rnull_kprobe_core ' ./rust-all.host; then
+  echo "E2E-T: rnull_kprobe_core fail sym='$RSYM' $D=$([ -b $D ] && echo yes || echo no) obj=$([ -f ./rnull_kprobe_core.bpf.o ] && echo yes || echo no)"
+fi
 # 3. the kernel crate's doctests ran as KUnit tests at boot (before init): the suite's result
 # line "# rust_doctests_kernel: pass:N fail:0 skip:S total:T", and no "not ok" test line
 dmesg > ./dmesg.txt
