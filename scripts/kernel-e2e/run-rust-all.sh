@@ -79,3 +79,12 @@ while read -r m md5 st fn details; do
        "struct_$st=$n $(grep -m1 -A2 "^struct $st {" ./$m.h | tr '\n\t' '  ') $(head -c 200 ./$m.herr)"
   rm -f ./$m.h
 done < ./rust-all.list
+# modules whose BTF lacks Rust types (rust-all-prepare's rust-all.nobtf, empty when every module
+# has them): bpftool's dump of their BTF all the same, and the crate's Rust struct looked for in it
+[ -f ./rust-all.nobtf ] && while read -r m st; do
+  bpftool btf dump file $B/$m -B $B/vmlinux format c > ./$m.h 2> ./$m.herr; rc=$?
+  echo "E2E-T: bpftool_guest_$m fail 'bpftool btf dump file $B/$m format c': rc=$rc lines=$(wc -l < ./$m.h)" \
+       "types=$(grep -c -E '^(struct|union|enum|typedef) ' ./$m.h) struct_$st=$(grep -c "^struct $st {" ./$m.h)" \
+       "btf_bytes=$(wc -c < $B/$m 2> /dev/null) $(head -c 200 ./$m.herr)"
+  rm -f ./$m.h
+done < ./rust-all.nobtf
