@@ -341,7 +341,13 @@ func compareLayouts(file: String, select: (DwarfdumpTree, Int) -> Bool) throws -
       report.members += 1
       let got = bm[k]
       var problems: [String] = []
-      if got.name != want.name {
+      // A bindgen copy merged into its C type (merge-bindgen-copies) has C's member names:
+      // bindgen writes `mod_` for C's `mod` (a Rust keyword) and `__bindgen_anon_N` for an
+      // anonymous member.
+      let bindgenName = want.name == got.name + "_" || (got.name.isEmpty && want.name.hasPrefix("__bindgen_anon_"))
+      if got.name != want.name && bindgenName {
+        report.renamed.append("bindgen member '\(want.name)' of \(dwarfName) -> C's '\(got.name)'")
+      } else if got.name != want.name {
         if isIdentifier(want.name) || !isIdentifier(got.name) {
           problems.append("name '\(got.name)'")
         } else {
@@ -467,6 +473,25 @@ private func isMemberType(_ tree: DwarfdumpTree, _ i: Int) -> Bool {
     #expect(report.compared > 0, "\(object): no struct or union compared")
     if object == "rust_layout-O0.o" || object == "rust_enums-O0.o" {
       #expect(variantTypes > 0, "the selection should have met (and skipped) data-carrying enums")
+    }
+  }
+
+  /// The same comparison on files of your own, such as a kernel's Rust modules:
+  /// `RUSTBTF_LAYOUT_FILES=a.ko:b.ko swift test --filter layoutsOfGivenFilesMatchLLVMDwarfdump`
+  /// (each converted on its own, every struct and union but data-carrying enums compared). Without
+  /// the variable there is nothing to compare, and the test records that it compared nothing.
+  @Test func layoutsOfGivenFilesMatchLLVMDwarfdump() throws {
+    guard let list = ProcessInfo.processInfo.environment["RUSTBTF_LAYOUT_FILES"], !list.isEmpty else {
+      withKnownIssue("RUSTBTF_LAYOUT_FILES is not set: no file of your own to compare") { throw CLIError("not set") }
+      return
+    }
+    for file in list.split(separator: ":").map(String.init) {
+      let report = try compareLayouts(file: file) { tree, i in
+        !tree[i].children.contains(where: { tree[$0].tag == "DW_TAG_variant_part" })
+      }
+      print(report.summary)
+      #expect(report.compared > 0, "\(file): no struct or union compared")
+      #expect(report.mismatches.isEmpty, "\(report.summary)")
     }
   }
 
