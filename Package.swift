@@ -79,7 +79,8 @@ let package = Package(
     .executableTarget(name: "rustbtf-import-bench", dependencies: ["TypeGraph"], path: "Tools/ImportBench"),
     // Issue 19's audit: which passes depend on the copy of a type they see (Tools/OrderAudit/FINDINGS.md).
     .executableTarget(
-      name: "rustbtf-order-audit", dependencies: ["RustBTF", "TypeGraph", "Merge", "Reports"], path: "Tools/OrderAudit"),
+      name: "rustbtf-order-audit", dependencies: ["RustBTF", "TypeGraph", "Merge", "Reports"], path: "Tools/OrderAudit",
+      exclude: ["FINDINGS.md"]),
     .testTarget(
       name: "RustBTFTests",
       dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Annotate", "Encode", "Verify", "Reports"],

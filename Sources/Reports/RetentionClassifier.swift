@@ -60,12 +60,7 @@ struct RetentionClassifier {
     var seen: Set<MemberOrigin> = []
     for o in graph.decisions.memberOrigins {
       byOwner[o.owner.rawValue, default: []].append(o)
-      var kept = o.owner
-      var steps = 0
-      while !into[kept.index].isVoid && steps < 64 {
-        kept = into[kept.index]
-        steps += 1
-      }
+      let kept = Self.surviving(o.owner, mergedInto: into)
       guard kept != o.owner else { continue }
       var moved = o
       moved.owner = kept
@@ -75,7 +70,10 @@ struct RetentionClassifier {
   }
 
   /// The node `id` ended up as: itself, or the node dedup kept in its place.
-  func surviving(_ id: TypeID) -> TypeID {
+  func surviving(_ id: TypeID) -> TypeID { Self.surviving(id, mergedInto: mergedInto) }
+
+  /// `surviving` over a merge map (`init` needs it before `self` is whole).
+  static func surviving(_ id: TypeID, mergedInto: ContiguousArray<TypeID>) -> TypeID {
     var t = id
     var steps = 0
     while !mergedInto[t.index].isVoid && steps < 64 {

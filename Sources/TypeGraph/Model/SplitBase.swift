@@ -159,7 +159,7 @@ package struct AnonymousKey {
 /// module node seen through the base (`Dedup.mergeIntoSplitBase`), both in base terms: names
 /// as base string offsets, references as base ids. Nil where the module node's name or
 /// reference stands for nothing of the base (then no key).
-public protocol AnonymousKeySource {
+package protocol AnonymousKeySource {
   var kind: Kind { get }
   var memberCount: Int { get }
   /// The `size` column's value (0 for kinds without one).
@@ -177,7 +177,7 @@ extension AnonymousKey {
   /// count; its size, or an array's element count; its reference; per entry its name, value
   /// and type, each where the kind has one. Nil for kinds whose name may not be empty (never
   /// anonymous) and where the source has no base value.
-  @inlinable public static func of<Source: AnonymousKeySource>(_ s: Source) -> UInt64? {
+  @inlinable package static func of<Source: AnonymousKeySource>(_ s: Source) -> UInt64? {
     let info = s.kind.info
     guard info.name == .forbidden || info.name == .optionalIdentifier else { return nil }
     var key = AnonymousKey(kind: s.kind, count: s.memberCount)
