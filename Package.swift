@@ -81,9 +81,15 @@ let package = Package(
     .executableTarget(
       name: "rustbtf-order-audit", dependencies: ["RustBTF", "TypeGraph", "Merge", "Reports"], path: "Tools/OrderAudit",
       exclude: ["FINDINGS.md"]),
+    // The independent layout check against llvm-dwarfdump (LayoutTests, and scripts/kernel-e2e.sh on
+    // a kernel's Rust modules and vmlinux through rustbtf-layout-check).
+    .target(name: "LayoutCheck", dependencies: ["RustBTF", "TypeGraph", "Encode", "Sanitize"], path: "Tools/LayoutCheck"),
+    .executableTarget(name: "rustbtf-layout-check", dependencies: ["LayoutCheck"], path: "Tools/LayoutCheckTool"),
     .testTarget(
       name: "RustBTFTests",
-      dependencies: ["RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Annotate", "Encode", "Verify", "Reports"],
+      dependencies: [
+        "RustBTF", "TypeGraph", "Lower", "Sanitize", "Prune", "Merge", "Annotate", "Encode", "Verify", "Reports", "LayoutCheck",
+      ],
       path: "Tests/RustBTFTests"),
   ]
 )

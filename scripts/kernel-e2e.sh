@@ -15,7 +15,8 @@
 # E2E_RUST_ALL=1 adds scripts/kernel-e2e/kconfig-rust-all: every Rust component of 6.12 (rnull,
 # the two Rust PHY drivers as modules, DRM's panic QR code and the kernel crate's KUnit doctests
 # built in) and the guest checks of each (module BTF with Rust types, rnull I/O, doctest results);
-# its KDIR defaults to /tmp/kbtf-all, so the default run's tree stays warm.
+# its KDIR defaults to /tmp/kbtf-all, so the default run's tree stays warm. With rustbtf as the
+# encoder it also builds rustbtf-layout-check (or takes LAYOUT_CHECK) for the host's layout check.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 harness=${HARNESS:-$root/../shared/tools/build-rust-vmlinux.sh}
@@ -40,6 +41,14 @@ if [ "${E2E_RUST_ALL:-0}" = 1 ]; then
   if [ "$E2E_BPFTRACE" != 0 ] && [ -z "${SKIP_APT:-}" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bpftrace >/dev/null
   fi
+  # The independent layout check (rust-all-prepare, step 6) of rustbtf's conversion, against
+  # llvm-dwarfdump (Debian's llvm): only when the encoder is rustbtf.
+  if [ -z "${LAYOUT_CHECK:-}" ] && "$BTF_ENCODER" --help 2>&1 | grep -q '^OVERVIEW: Turn the DWARF'; then
+    [ -n "${SKIP_APT:-}" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends llvm >/dev/null
+    (cd "$root" && swift build -c release --product rustbtf-layout-check >&2)
+    LAYOUT_CHECK=$root/.build/release/rustbtf-layout-check
+  fi
+  export LAYOUT_CHECK=${LAYOUT_CHECK:-}
 fi
 export RUSTBTF_KEEP_RUST=${RUSTBTF_KEEP_RUST:-1}
 export BTF_ENCODER BTF_TAG=${BTF_TAG:-rustbtf} BTF_MODULES=1 BTF_LOGWRAP=${BTF_LOGWRAP:-0}

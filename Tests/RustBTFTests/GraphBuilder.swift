@@ -41,15 +41,6 @@ struct GraphBuilder {
   }
 }
 
-/// Members of `id` with anonymous struct/union members flattened, offsets summed: how C and
-/// CO-RE see them (the tests' own reading, independent of the retention report's).
-func flattenedMembers(_ g: TypeGraph, _ id: TypeID, at base: UInt64 = 0) -> [(name: String, bitOffset: UInt64, type: TypeID)] {
-  g.members(of: id).flatMap { m -> [(name: String, bitOffset: UInt64, type: TypeID)] in
-    if m.name.isEmpty, g.kind(m.type) == .structure || g.kind(m.type) == .union { return flattenedMembers(g, m.type, at: base + m.value) }
-    return [(g.strings.string(m.name), base + m.value, m.type)]
-  }
-}
-
 /// Runs one pass (or a pipeline) the way the CLI does, with invariants checked after it.
 func run(_ pipelineText: String, on graph: inout TypeGraph, registry: PassRegistry) throws {
   var pipeline = try PassPipeline(parsing: pipelineText, registry: registry)

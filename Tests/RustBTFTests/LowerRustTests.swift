@@ -1,4 +1,5 @@
 import Encode
+import LayoutCheck
 import Lower
 import RustBTF
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import LayoutCheck
 import Reports
 import RustBTF
 import Sanitize
