@@ -305,8 +305,9 @@ public struct Explanation {
         if graph.kind(TypeID(i)).isBTF { status[i] = true }
       }
       for (s, t) in zip(log.mergedSubjects, log.mergedTargets) where matched[s.index] {
-        out.append(mergeEntry(s, t))
-        if graph.kind(t).isBTF { status[t.index] = true }
+        let kept = mergedInto[s.rawValue] ?? t
+        out.append(mergeEntry(s, kept))
+        if graph.kind(kept).isBTF { status[kept.index] = true }
       }
       // A live node with decisions already says "now kept as …"; its status entry only adds
       // the merges it absorbed.
@@ -316,7 +317,7 @@ public struct Explanation {
         out.append(keptEntry(id, merges))
       }
     } else if filter.includeMerges {
-      for (s, t) in zip(log.mergedSubjects, log.mergedTargets) { out.append(mergeEntry(s, t)) }
+      for (s, t) in zip(log.mergedSubjects, log.mergedTargets) { out.append(mergeEntry(s, mergedInto[s.rawValue] ?? t)) }
     }
     out.sort(by: Self.precedes)
     return out
@@ -488,7 +489,7 @@ public struct Explanation {
       if filter.includeMerges {
         for e in mergeSummaries() { block(e) }
       } else if merges > 0 {
-        let kept = Set(graph.decisions.mergedTargets).count
+        let kept = MergeIndex(graph.decisions, count: graph.count).targets.count
         if !first { out += "\n" }
         out +=
           """
@@ -684,15 +685,29 @@ private struct MergeIndex {
   /// Kept nodes with at least one merge, in id order.
   private(set) var targets: [TypeID] = []
 
+  /// Each merge counts for the node finally kept: a target merged later (a class's representative
+  /// merged into another class's) moves its copies with it.
   init(_ log: DecisionLog, count: Int) {
+    var into = [TypeID](repeating: .void, count: count)
+    for (s, t) in zip(log.mergedSubjects, log.mergedTargets) where s.index < count && t.index < count { into[s.index] = t }
+    func kept(_ t: TypeID) -> TypeID {
+      var t = t
+      var steps = 0
+      while !into[t.index].isVoid && steps < 64 {
+        t = into[t.index]
+        steps += 1
+      }
+      return t
+    }
+    let finalTargets = log.mergedTargets.map { $0.index < count ? kept($0) : $0 }
     var counts = [Int32](repeating: 0, count: count + 1)
-    for t in log.mergedTargets where t.index < count { counts[t.index + 1] += 1 }
+    for t in finalTargets where t.index < count { counts[t.index + 1] += 1 }
     for i in 0..<count where counts[i + 1] > 0 { targets.append(TypeID(i)) }
     for i in 0..<count { counts[i + 1] += counts[i] }
     starts = counts
     var fill = counts
     sorted = [TypeID](repeating: .void, count: Int(counts[count]))
-    for (s, t) in zip(log.mergedSubjects, log.mergedTargets) where t.index < count {
+    for (s, t) in zip(log.mergedSubjects, finalTargets) where t.index < count {
       sorted[Int(fill[t.index])] = s
       fill[t.index] += 1
     }

@@ -128,6 +128,30 @@ import Verify
   /// A renamed member is explained as the member's rename (its old name, the name written, as
   /// `sanitize-names` recorded them), not as a rename of the struct holding it, whose original
   /// name stays its own.
+  /// A class's representative merged later into another class's (dedup at import, then the final
+  /// dedup) moves its copies with it: each copy reads as merged into the node finally kept, and
+  /// the summary counts one kept node, as one dedup over every copy would.
+  @Test func aMergedTargetMovesItsCopies() throws {
+    var b = GraphBuilder()
+    let u32 = b.int("u32", bytes: 4)
+    let copies = (0..<3).map { _ in b.structure("S", bytes: 4, [("x", u32, 0)]) }
+    let p = b.pointer(to: copies[0])
+    _ = b.structure("Holder", bytes: 8, [("p", p, 0)])
+    var g = b.graph
+    // copies[2] into copies[1] first, then copies[1] into copies[0].
+    g.merge(copies[2], into: copies[1])
+    g.merge(copies[1], into: copies[0])
+    let explanation = Explanation(graph: g)
+    let text = explanation.text()
+    #expect(text.contains("2 merges into 1 kept node not listed"), "\(text)")
+    let merged = explanation.text(filter: ExplainFilter(includeMerges: true))
+    #expect(merged.contains("absorbed 2"), "\(merged)")
+    let s = explanation.entries(filter: ExplainFilter(names: ["S"])).filter { $0.action == "merged" }
+    #expect(
+      s.count == 2 && s.allSatisfy { $0.mergedInto?.id == copies[0] },
+      "\(s.map { "\($0.subject.id) -> \(String(describing: $0.mergedInto?.id))" })")
+  }
+
   @Test func aMemberRenameRenamesNoNode() throws {
     var b = GraphBuilder()
     let u32 = b.int("u32", bytes: 4)
