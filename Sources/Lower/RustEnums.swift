@@ -32,15 +32,43 @@ enum RustEnums {
   static func lower(_ graph: inout TypeGraph, pass: String) -> Bool {
     var changed = false
     let end = graph.count // nodes added here are never enums to lower
+    var named = NamedVariantStructs()
     for i in 1..<end {
       let id = TypeID(i)
       guard graph.kind(id) == .structure, graph.flags(id).contains(.rust) else { continue }
       let range = graph.memberRange(id)
       guard let k = range.first(where: { isVariantPart(graph.memberTypes[$0], graph) }) else { continue }
-      lowerEnum(id, variantPartMember: k - range.lowerBound, &graph, pass: pass)
+      lowerEnum(id, variantPartMember: k - range.lowerBound, &graph, named: &named, pass: pass)
       changed = true
     }
     return changed
+  }
+
+  /// The variant structs this run has named after their enum, with the name each had before.
+  ///
+  /// One variant struct can have several holders: dedup before this pass (issue 19's
+  /// hash-consing, keyed by namespace path) merges the variant structs of an enum's copies,
+  /// which are equal, while the copies themselves stay apart, since each holds its own variant
+  /// part and graph-only nodes never merge. The struct is then named once, by its first holder
+  /// (its holders are copies of one enum: its path, which the key holds, ends with the enum's
+  /// name), and every holder reads the name DWARF gave it (coroutines name their variants after
+  /// their structs), so the result is the one each copy gets when nothing was merged. A key
+  /// without the path (today's dedup) also merges the equal structs of different enums (`None`
+  /// of `Option<u32>` and of `Option<&u8>`), which then keep their first holder's name.
+  struct NamedVariantStructs {
+    /// Indexed by TypeID, allocated with the first rename; `notNamed` where not renamed.
+    private var before: [NameID] = []
+    private static let notNamed = NameID(rawValue: -1)
+
+    func contains(_ id: TypeID) -> Bool { id.index < before.count && before[id.index] != Self.notNamed }
+
+    /// The name `id` had before this run renamed it, else its name.
+    func dwarfName(_ id: TypeID, _ graph: TypeGraph) -> NameID { contains(id) ? before[id.index] : graph.name(id) }
+
+    mutating func record(_ id: TypeID, before name: NameID, _ graph: TypeGraph) {
+      if before.isEmpty { before = Array(repeating: Self.notNamed, count: graph.count) }
+      before[id.index] = name
+    }
   }
 
   static func isVariantPart(_ t: TypeID, _ graph: TypeGraph) -> Bool {
@@ -60,7 +88,9 @@ enum RustEnums {
     var wideValue: NameID
   }
 
-  static func lowerEnum(_ e: TypeID, variantPartMember k: Int, _ graph: inout TypeGraph, pass: String) {
+  static func lowerEnum(
+    _ e: TypeID, variantPartMember k: Int, _ graph: inout TypeGraph, named: inout NamedVariantStructs, pass: String
+  ) {
     var members = graph.members(of: e)
     let vp = members[k].type
     let size = graph.size(e)
@@ -87,16 +117,19 @@ enum RustEnums {
         }
         variants.append(
           Variant(
-            name: variantName(field, graph), original: field.name, type: field.type, value: entry.discriminantValue, flags: flags,
+            name: RustEnumNaming.variantName(member: field.name, structName: named.dwarfName(field.type, graph), graph.strings),
+            original: field.name, type: field.type, value: entry.discriminantValue, flags: flags,
             wideValue: entry.name))
       }
     }
 
-    // Variant structs are named after their enum (`Option<u32>::Some`, not `Some`).
-    for v in variants where graph.kind(v.type) == .structure && graph.flags(v.type).contains(.rust) {
+    // Variant structs are named after their enum (`Option<u32>::Some`, not `Some`), once: a
+    // struct that another copy of this enum shares was named by it (`NamedVariantStructs`).
+    for v in variants where graph.kind(v.type) == .structure && graph.flags(v.type).contains(.rust) && !named.contains(v.type) {
       let old = graph.name(v.type)
       let qualified = graph.strings.intern(enumName + "::" + graph.strings.string(old))
       guard old != qualified else { continue }
+      named.record(v.type, before: old, graph)
       graph.rename(
         v.type, to: qualified, scope: scope, pass: pass, reason: LowerRust.Reason.variantStructNamedAfterEnum(enumName: enumName))
     }
@@ -132,10 +165,6 @@ enum RustEnums {
     let rewrite = graph.replaceMembers(e, with: members, pass: pass, reason: LowerRust.Reason.dataCarryingEnum(lowered))
     // The variant part and its variants now live in the enum's union.
     for v in variantNodes + [vp] { graph.prune(v, pass: pass, reason: LowerRust.Reason.foldedIntoEnum, cause: rewrite) }
-  }
-
-  static func variantName(_ field: Member, _ graph: TypeGraph) -> NameID {
-    RustEnumNaming.variantName(member: field.name, structName: graph.name(field.type), graph.strings)
   }
 
   /// A variant's value as the reason gives it: `1`, `0xffff…0001`, any other value.

@@ -1,6 +1,7 @@
 import Encode
 import LayoutCheck
 import Lower
+import Merge
 import RustBTF
 import Testing
 import TypeGraph
@@ -14,21 +15,25 @@ import Verify
   /// A Rust enum as the importer builds it: STRUCT `name` holding one anonymous member typed as
   /// a variant part, whose entries are the discriminant (when `discriminant` is given) and one
   /// variant per `(name, value)`; each variant holds one member named after it, typed as a
-  /// `bytes`-sized struct named after it. Returns the enum and the variant structs.
+  /// `bytes`-sized struct named after it (or `structNames[i]`, as coroutines name them). With a
+  /// `scope`, the enum's path is `scope` and the variant structs' is `scope::name`, as the
+  /// importer nests them. Returns the enum and the variant structs.
   static func rustEnum(
     _ b: inout GraphBuilder, _ name: String, bytes: UInt32, discriminant: (type: TypeID, bitOffset: UInt64, name: String)?,
-    variants: [(String, UInt64?)]
+    variants: [(String, UInt64?)], structNames: [String] = [], scope: String = ""
   ) -> (TypeID, [TypeID]) {
-    let e = b.graph.add(.structure, name: b.name(name), size: bytes, flags: .rust)
-    let part = b.graph.add(.unrepresentable, flags: .rust, dwarfTag: DWARFTag.variantPart)
+    let inner = b.name(scope.isEmpty ? name : scope + "::" + name)
+    let e = b.graph.add(.structure, name: b.name(name), size: bytes, flags: .rust, scope: b.name(scope))
+    let part = b.graph.add(.unrepresentable, flags: .rust, dwarfTag: DWARFTag.variantPart, scope: inner)
     var entries: [Member] = []
     if let d = discriminant {
       entries.append(Member(name: b.name(d.name), type: d.type, value: d.bitOffset, bits: VariantFlags.discriminant.rawValue))
     }
     var structs: [TypeID] = []
-    for (variant, value) in variants {
-      let s = b.graph.add(.structure, name: b.name(variant), size: bytes, flags: .rust)
-      let v = b.graph.add(.unrepresentable, flags: .rust, dwarfTag: DWARFTag.variant)
+    for (i, (variant, value)) in variants.enumerated() {
+      let structName = structNames.isEmpty ? variant : structNames[i]
+      let s = b.graph.add(.structure, name: b.name(structName), size: bytes, flags: .rust, scope: inner)
+      let v = b.graph.add(.unrepresentable, flags: .rust, dwarfTag: DWARFTag.variant, scope: inner)
       b.graph.setMembers(v, [Member(name: b.name(variant), type: s)])
       entries.append(Member(type: v, value: value ?? 0, bits: value == nil ? 0 : VariantFlags.hasDiscriminantValue.rawValue))
       structs.append(s)
@@ -125,6 +130,65 @@ import Verify
     var g = b.graph
     try run("lower-rust", on: &g, registry: registry)
     #expect(g.members(of: s).map { g.strings.string($0.name) } == ["name", "a"])
+  }
+
+  /// Issue 19: dedup before `lower-rust`, keyed by namespace path and Rust flag as hash-consing
+  /// at import would be, merges the variant structs of two units' copies of an enum while the
+  /// copies stay apart (each holds its own variant part, which never merges). The pipeline then
+  /// gives the BTF it gives without that dedup: each shared struct is named after its enum
+  /// once (not `Option<&u8>::Option<&u8>::None`), a coroutine's variants keep the names of
+  /// their structs, and `Option<u32>`'s `None`, equal to `Option<&u8>`'s but of another path,
+  /// keeps its own name.
+  @Test func variantStructsMergedBeforeLoweringAreNamedOnce() throws {
+    var b = GraphBuilder()
+    // Per unit: the enum copies and their variant structs (`None`, `Unresumed`).
+    var copies: [(option: TypeID, none: TypeID, coroutine: TypeID, unresumed: TypeID)] = []
+    for unit in 0..<2 {
+      let u8 = b.int("u8", bytes: 1)
+      let u64 = b.int("u64", bytes: 8)
+      let (option, variants) = Self.rustEnum(
+        &b, "Option<&u8>", bytes: 8, discriminant: (u64, 0, ""), variants: [("None", 0), ("Some", nil)], scope: "core::option")
+      b.graph.setMembers(variants[1], [Member(name: b.name("__0"), type: b.pointer(to: u8), value: 0)])
+      let (coroutine, states) = Self.rustEnum(
+        &b, "{async_fn_env#0}", bytes: 16, discriminant: (u8, 0, "__state"), variants: [("0", 0), ("1", 1), ("3", 3)],
+        structNames: ["Unresumed", "Returned", "Suspend0"], scope: "demo::run")
+      b.graph.setMembers(states[2], [Member(name: b.name("a"), type: u64, value: 64)])
+      copies.append((option, variants[0], coroutine, states[0]))
+      if unit == 0 {
+        let u32 = b.int("u32", bytes: 4)
+        let (_, other) = Self.rustEnum(
+          &b, "Option<u32>", bytes: 8, discriminant: (u32, 0, ""), variants: [("None", 0), ("Some", 1)], scope: "core::option")
+        b.graph.setMembers(other[1], [Member(name: b.name("__0"), type: u32, value: 32)])
+      }
+    }
+    for id in b.graph.ids { b.graph.setFlags(id, b.graph.flags(id).union(.rust)) }
+    let imported = b.graph
+
+    // What that dedup merges: the variant structs of the two copies, not the copies.
+    var scoped = Dedup()
+    scoped.mergesFunctions = false
+    scoped.labelsScopeAndLanguage = true
+    var dedupped = imported
+    var context = PassContext()
+    _ = try scoped.run(on: &dedupped, context: &context)
+    for c in copies { #expect(dedupped.kind(c.option) == .structure && dedupped.kind(c.coroutine) == .structure) }
+    #expect(dedupped.kind(copies[0].none) == .structure && dedupped.kind(copies[1].none) == .removed)
+    #expect(dedupped.kind(copies[0].unresumed) == .structure && dedupped.kind(copies[1].unresumed) == .removed)
+
+    let today = try Conversion().run(graph: imported, inputName: "two units")
+    var passes = StandardPasses.all().passes
+    passes.insert(scoped, at: 0)
+    let scopedFirst = try Conversion(pipeline: PassPipeline(passes)).run(graph: imported, inputName: "two units")
+    for (order, result) in [("today", today), ("scoped-first", scopedFirst)] {
+      #expect(BTFValidator.validate(result.btf, mode: .load).isEmpty, "\(order)")
+      if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(order): \(failure)") }
+    }
+    func structNames(_ g: TypeGraph) -> [String] { g.ids.filter { g.kind($0) == .structure }.map(g.nameString).sorted() }
+    let names = structNames(today.graph)
+    #expect(["Option_ref_u8___None", "Option_u32___None", "async_fn_env_0__Unresumed"].allSatisfy(names.contains), "\(names)")
+    #expect(structNames(scopedFirst.graph) == names)
+    let sameBTF = scopedFirst.btf == today.btf
+    #expect(sameBTF, "scoped-first writes other BTF than today's order")
   }
 
   /// The whole default pipeline on a hand-built enum gives BTF the validator and the kernel
