@@ -6,9 +6,12 @@
 #   rustbtf-jN         `rustbtf --jobs 0 INPUT -o OUT` (every CPU); its BTF must equal -j1's
 #   rustbtf-public     rustbtf-jN again with RUSTBTF_PUBLIC_WALK=1: the importer steps to
 #                      siblings with libdw's public dwarf_siblingof only (Sources/CDwarf/fastwalk.h)
+#   rustbtf-dai-j1     `rustbtf --dedup-at-import --jobs 1` (issue 19: each range of units merges its
+#   rustbtf-dai-jN     copies as it is read), and with `--jobs 0`; both must write rustbtf-j1's BTF
 #   pahole             `pahole --btf_encode_detached=OUT.pahole.btf INPUT` (one thread)
 #   pahole-j           the same with `-j` (every CPU), as the kernel build runs it
 #   pahole-no-rust-j   `-j --lang_exclude=rust` (the kernel build's flags for vmlinux)
+#   pahole-old-j       with PAHOLE_OLD set (say Debian's 1.24 next to a built 1.31): that pahole's -j
 # each under `/usr/bin/time -v`, and prints one table row per tool:
 #   wall seconds, CPU seconds (user+sys), peak RSS (MB), exit code, BTF type count
 #   (`bpftool btf dump file OUT format raw | grep -c '^\['`, falling back to `rustbtf dump OUT`),
@@ -32,6 +35,7 @@
 #                      `swift build -c release` if missing)
 #   PAHOLE=path        pahole binary (default: pahole on PATH; Debian's dwarves)
 #   PAHOLE_FLAGS="..." extra flags for every pahole run (e.g. "--btf_gen_floats")
+#   PAHOLE_OLD=path    a second pahole, run with -j only (row pahole-old-j)
 #   BENCH_KEEP=1       keep the temp dir with the BTF files and logs
 #   IMPORT_BENCH=path  rustbtf-import-bench binary (default: next to RUSTBTF); IMPORT_RUNS=N (3)
 set -uo pipefail
@@ -174,8 +178,14 @@ if [ "$RUSTBTF_OK" = 1 ]; then
   run rustbtf-public "$TMP/out.rustbtf-public.btf" env RUSTBTF_PUBLIC_WALK=1 "$RUSTBTF" --jobs 0 "$INPUT" -o "$TMP/out.rustbtf-public.btf"
   row rustbtf-public "$TMP/out.rustbtf-public.btf"
   cmp -s "$OUT_R" "$TMP/out.rustbtf-public.btf" || REASONS+=("rustbtf-public wrote different BTF than rustbtf (an importer bug)")
+  for j in 1 N; do
+    o="$TMP/out.rustbtf-dai-j$j.btf"
+    run rustbtf-dai-j$j "$o" "$RUSTBTF" --dedup-at-import --jobs "${j/N/0}" "$INPUT" -o "$o"
+    row rustbtf-dai-j$j "$o"
+    cmp -s "$OUT_R" "$o" || REASONS+=("rustbtf-dai-j$j wrote different BTF than rustbtf-j1 (a dedup-at-import bug)")
+  done
 else
-  for n in rustbtf-j1 rustbtf-jN rustbtf-public; do skip_row $n "no binary at $RUSTBTF"; done
+  for n in rustbtf-j1 rustbtf-jN rustbtf-public rustbtf-dai-j1 rustbtf-dai-jN; do skip_row $n "no binary at $RUSTBTF"; done
 fi
 
 if command -v "$PAHOLE" >/dev/null 2>&1; then
@@ -187,6 +197,10 @@ if command -v "$PAHOLE" >/dev/null 2>&1; then
   row pahole-no-rust-j "$OUT_PX"
 else
   for n in pahole pahole-j pahole-no-rust-j; do skip_row $n "$PAHOLE not found"; done
+fi
+if [ -n "${PAHOLE_OLD:-}" ]; then
+  run pahole-old-j "$TMP/out.pahole-old-j.btf" "$PAHOLE_OLD" -j "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$TMP/out.pahole-old-j.btf" "$INPUT"
+  row pahole-old-j "$TMP/out.pahole-old-j.btf"
 fi
 
 # ratio NAME OTHER FIELD-LABEL: NAME's value over OTHER's, from their /usr/bin/time files.
@@ -215,10 +229,19 @@ printf '%s\n' "${ROWS[@]}"
 echo
 echo "rustbtf-jN / pahole-j:          wall $(ratio rustbtf-jN pahole-j wall)  CPU $(ratio rustbtf-jN pahole-j cpu)  RSS $(ratio rustbtf-jN pahole-j rss)"
 echo "rustbtf-jN / pahole-no-rust-j:  wall $(ratio rustbtf-jN pahole-no-rust-j wall)  CPU $(ratio rustbtf-jN pahole-no-rust-j cpu)  RSS $(ratio rustbtf-jN pahole-no-rust-j rss)"
+echo "rustbtf-dai-jN / pahole-j:      wall $(ratio rustbtf-dai-jN pahole-j wall)  CPU $(ratio rustbtf-dai-jN pahole-j cpu)  RSS $(ratio rustbtf-dai-jN pahole-j rss)"
+echo "rustbtf-dai-jN / pahole-no-rust-j: wall $(ratio rustbtf-dai-jN pahole-no-rust-j wall)  RSS $(ratio rustbtf-dai-jN pahole-no-rust-j rss)"
+[ -z "${PAHOLE_OLD:-}" ] || echo "rustbtf-dai-jN / pahole-old-j:  wall $(ratio rustbtf-dai-jN pahole-old-j wall)  RSS $(ratio rustbtf-dai-jN pahole-old-j rss)"
+echo "scaling: rustbtf-j1 / rustbtf-jN wall $(ratio rustbtf-j1 rustbtf-jN wall); rustbtf-dai-j1 / rustbtf-dai-jN wall $(ratio rustbtf-dai-j1 rustbtf-dai-jN wall)"
 if [ "$RUSTBTF_OK" = 1 ]; then
   echo
   echo "phases (rustbtf --time-passes --jobs 0):"
   "$RUSTBTF" --time-passes --jobs 0 "$INPUT" -o "$TMP/out.phases.btf" 2>&1 | sed -n 's/^rustbtf: \(import\|pass\|encode\|validate\)/  \1/p'
+  for j in 1 0; do
+    echo "phases with --dedup-at-import (rustbtf --time-passes --dedup-at-import --jobs $j):"
+    "$RUSTBTF" --time-passes --dedup-at-import --jobs $j "$INPUT" -o "$TMP/out.phases.btf" 2>&1 |
+      sed -n 's/^rustbtf: \(import\|pass\|encode\|validate\)/  \1/p'
+  done
 fi
 IMPORT_BENCH="${IMPORT_BENCH:-$(dirname "$RUSTBTF")/rustbtf-import-bench}"
 if [ -x "$IMPORT_BENCH" ]; then

@@ -16,12 +16,13 @@
 # the two Rust PHY drivers as modules, DRM's panic QR code and the kernel crate's KUnit doctests
 # built in) and the guest checks of each (module BTF with Rust types, rnull I/O, doctest results);
 # its KDIR defaults to /tmp/kbtf-all, so the default run's tree stays warm. With rustbtf as the
-# encoder it also builds rustbtf-layout-check (or takes LAYOUT_CHECK) for the host's layout check.
+# encoder it also runs rustbtf-layout-check (LAYOUT_CHECK, or the release build's) on the host.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 harness=${HARNESS:-$root/../shared/tools/build-rust-vmlinux.sh}
 [ -x "$harness" ] || { echo "kernel-e2e: harness not found at $harness" >&2; exit 1; }
 if [ -z "${BTF_ENCODER:-}" ]; then
+  # Every product: rustbtf, and rustbtf-layout-check for E2E_RUST_ALL's layout check.
   (cd "$root" && swift build -c release >&2)
   BTF_ENCODER=$root/.build/release/rustbtf
 fi
@@ -41,12 +42,14 @@ if [ "${E2E_RUST_ALL:-0}" = 1 ]; then
   if [ "$E2E_BPFTRACE" != 0 ] && [ -z "${SKIP_APT:-}" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bpftrace >/dev/null
   fi
-  # The independent layout check (rust-all-prepare, step 6) of rustbtf's conversion, against
-  # llvm-dwarfdump (Debian's llvm): only when the encoder is rustbtf.
+  # The independent layout check (rust-all-prepare, step 6) of rustbtf's conversion against
+  # llvm-dwarfdump (Debian's llvm), only when the encoder is rustbtf: LAYOUT_CHECK, or the release
+  # build's rustbtf-layout-check (the `swift build -c release` above makes it; built by hand:
+  # `swift build -c release --product rustbtf-layout-check`).
+  [ -n "${SKIP_APT:-}" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends llvm >/dev/null
   if [ -z "${LAYOUT_CHECK:-}" ] && "$BTF_ENCODER" --help 2>&1 | grep -q '^OVERVIEW: Turn the DWARF'; then
-    [ -n "${SKIP_APT:-}" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends llvm >/dev/null
-    (cd "$root" && swift build -c release --product rustbtf-layout-check >&2)
     LAYOUT_CHECK=$root/.build/release/rustbtf-layout-check
+    [ -x "$LAYOUT_CHECK" ] || echo "kernel-e2e: no $LAYOUT_CHECK: the layout check is skipped" >&2
   fi
   export LAYOUT_CHECK=${LAYOUT_CHECK:-}
 fi

@@ -179,6 +179,16 @@ struct Convert: ParsableCommand {
   )
   var allowIncompleteDWARF = false
 
+  @Flag(
+    name: .customLong("dedup-at-import"),
+    help:
+      """
+      Experimental (issue 19): merge equal types of each range of compile units as they are read, so the passes see fewer copies. The \
+      BTF is the same; --explain-pruned, --explain and --stats are not available with it.
+      """
+  )
+  var dedupAtImport = false
+
   @Argument(help: "ELF file with DWARF (executable, shared object, relocatable object or vmlinux).")
   var file: String?
 
@@ -199,6 +209,10 @@ struct Convert: ParsableCommand {
     }
     if format == .json && explaining && stats {
       throw ValidationError("--format json gives one document: ask for --stats or an explanation, not both")
+    }
+    if dedupAtImport && (explaining || stats) {
+      throw ValidationError(
+        "--dedup-at-import keeps no record of the copies it merges: --explain-pruned, --explain and --stats need it off")
     }
     if output == Self.standardOutputName && (explaining || stats) {
       throw ValidationError(
@@ -250,6 +264,7 @@ struct Convert: ParsableCommand {
         pipeline: pipeline, instrumentation: instrumentation, importOptions: importOptions,
         retentionReport: stats, base: try btfBase.map { try BaseBTF.read(path: try LibraryPath.of($0)) })
       conversion.baseName = btfBase
+      conversion.dedupAtImport = dedupAtImport
       let display = Progress.reporter(quiet: quiet)
       let phases = timePasses ? PhaseTimes(threads: importOptions.threadCount) : nil
       conversion.progress = phases.map { $0.observing(display) } ?? display

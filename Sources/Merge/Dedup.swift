@@ -51,6 +51,9 @@ public struct Dedup: Pass {
   /// (anonymous nodes, prototypes above all, carry the path of where they were declared, which
   /// no pass reads). Only for the same measurements.
   package var labelsScopeAndLanguage = false
+  /// false: a synthesized array index type keeps its place instead of giving way to the input's
+  /// own `int` (`canonicalizeRange`: a range of units may not hold the `int` the whole input does).
+  var adoptsInputInt = true
 
   public init(forceCollisions: Bool = false) { self.forceCollisions = forceCollisions }
 
@@ -74,6 +77,25 @@ public struct Dedup: Pass {
     return merged + forwards > 0 ? .changed : .unchanged
   }
 
+  /// Dedup at import (issue 19): merges the copies in the graph of one range of units, as the
+  /// range's walker has just built it, before it joins the others (`DWARFImportOptions.canonicalizeRange`).
+  /// The key is the one the passes cannot tell apart (FINDINGS.md of Tools/OrderAudit): a named
+  /// node's namespace path and every node's Rust flag are part of its label, and FUNCs and their
+  /// prototypes stay one per DIE, so every pass decides the same on a class as on each of its
+  /// copies. Forward declarations are not resolved and the synthesized array index type is not
+  /// replaced: both depend on the whole input, and the final `dedup` does them. `pinned` nodes (those
+  /// with references the range could not resolve yet) stay apart. Returns the nodes merged away;
+  /// each is a tombstone with a merge row of the graph's log.
+  package static func canonicalizeRange(_ g: inout TypeGraph, pinned: ContiguousArray<Bool>) -> Int {
+    var dedup = Dedup()
+    dedup.labelsScopeAndLanguage = true
+    dedup.mergesFunctions = false
+    dedup.adoptsInputInt = false
+    var (classes, classCount) = dedup.initialClasses(g, pinned: pinned)
+    classCount = dedup.refine(g, &classes, count: classCount)
+    return dedup.merge(&g, &classes, classCount: classCount)
+  }
+
   // MARK: Phases
 
   /// A hash, or one constant for every key under `forceCollisions`.
@@ -82,7 +104,7 @@ public struct Dedup: Pass {
   /// Class 0 is void (type 0 and every `.void` node); nodes that never merge and tombstones get
   /// classes of their own.
   /// Returns each node's class and the number of classes (void's included).
-  private func initialClasses(_ g: TypeGraph) -> (ContiguousArray<Int32>, Int) {
+  private func initialClasses(_ g: TypeGraph, pinned: ContiguousArray<Bool>? = nil) -> (ContiguousArray<Int32>, Int) {
     var classes = ContiguousArray<Int32>(repeating: 0, count: g.count)
     var table = ClassTable(capacity: 1 << 16)
     var perDIE = ContiguousArray<Bool>()
@@ -98,7 +120,7 @@ public struct Dedup: Pass {
       let kind = g.kind(id)
       if kind == .void {
         classes[i] = 0
-      } else if !Self.mayMerge(kind) || (!mergesFunctions && perDIE[i]) {
+      } else if !Self.mayMerge(kind) || (!mergesFunctions && perDIE[i]) || pinned?[i] == true {
         classes[i] = table.unique()
       } else {
         classes[i] = table.classOf(id, hash: hashed(labelHash(g, id))) { a, b in labelsEqual(g, a, b) }
@@ -408,7 +430,7 @@ public struct Dedup: Pass {
     func target(_ i: Int) -> TypeID { TypeID(Int(classes[i])) }
     // A synthesized array index type gives way to the input's own `int` (pahole's choice).
     let index = g.arrayIndexTypeID
-    if !index.isVoid, g.kind(index) == .int, g.flags(index).contains(.synthesized),
+    if adoptsInputInt, !index.isVoid, g.kind(index) == .int, g.flags(index).contains(.synthesized),
       let int = plainInt(g, besides: index)
     {
       let from = classes[index.index]

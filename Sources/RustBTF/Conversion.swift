@@ -27,6 +27,11 @@ public struct Conversion {
   /// only the base types a module type can equal. The BTF is the same; this is the reference
   /// the faster way is tested against.
   public var decodeWholeBase = false
+  /// Dedup at import (issue 19, experimental; `rustbtf --dedup-at-import`): each range of compile
+  /// units merges its copies as it is read (`Dedup.canonicalizeRange`), so the graph the passes
+  /// see holds one node per class of each range, not one per DIE. The BTF is the same; the
+  /// decision log lacks those merges, so explanations and `--stats` need it off.
+  public var dedupAtImport = false
   /// Told where the conversion is, for a progress display (`rustbtf` shows one on a terminal).
   public var progress: (@Sendable (ConversionPhase) -> Void)?
 
@@ -79,6 +84,10 @@ public struct Conversion {
     var graph: TypeGraph
     var statistics = ImportStatistics()
     var importOptions = self.importOptions
+    if dedupAtImport {
+      guard !retentionReport else { throw ConversionError("dedup at import keeps no record of the copies it merges, which --stats needs") }
+      importOptions.canonicalizeRange = { graph, pinned in Dedup.canonicalizeRange(&graph, pinned: pinned) }
+    }
     if let progress {
       importOptions.unitProgress = { done, total in progress(.importing(units: done, of: total)) }
     }
@@ -88,6 +97,10 @@ public struct Conversion {
     // Handed over, not copied: the passes then mutate the imported columns in place instead of
     // copying every column they write.
     var result = try convert(graph: consume graph, inputName: path)
+    // Copies merged as they were read came in and were merged, as the summary counts them
+    // without dedup at import.
+    result.summary.typesIn += statistics.mergedAtImport
+    result.summary.merged += statistics.mergedAtImport
     if let lost = statistics.incompleteSummary {
       result.diagnostics.insert("\(path): incomplete DWARF converted (--allow-incomplete-dwarf): \(lost)", at: 0)
     }

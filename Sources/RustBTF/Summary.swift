@@ -4,7 +4,8 @@ import TypeGraph
 /// a pass such as `lower-rust`) is either written or counted by what became of it,
 /// `typesIn + added - demoted - pruned - merged - unexplained == typesOut`.
 public struct Summary: Sendable {
-  /// Types imported from DWARF (live nodes before the first pass).
+  /// Types imported from DWARF (live nodes before the first pass, and the copies dedup at import
+  /// merged as they were read).
   public var typesIn: Int
   /// Types passes added (`lower-rust`'s discriminant enums and variant unions, prototypes…).
   public var added: Int
@@ -14,7 +15,7 @@ public struct Summary: Sendable {
   public var demoted: Int
   /// … removed …
   public var pruned: Int
-  /// … merged into an equal type (dedup, or into the base for split BTF) …
+  /// … merged into an equal type (dedup, dedup at import, or into the base for split BTF) …
   public var merged: Int
   /// … or gone with no decision recorded, which points at a pass that does not record (0).
   public var unexplained: Int

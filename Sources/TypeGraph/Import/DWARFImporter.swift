@@ -23,7 +23,14 @@ public struct DWARFImportOptions: Sendable {
   public var threads = 1
 
   /// How many unit ranges each thread gets (tests lower it, to put several units in a range).
-  var rangesPerThread = 32
+  package var rangesPerThread = 32
+
+  /// Dedup at import (issue 19, `--dedup-at-import`): called by each range's walker on the graph
+  /// of its units before the range joins the others, with the nodes that must stay apart (they
+  /// hold references the range could not resolve); merges copies and returns how many it merged
+  /// away (tombstones with merge rows, which `DWARFWalker.absorb` leaves out). Set, the units are
+  /// walked in ranges even on one thread. `Dedup.canonicalizeRange` is the one the product uses.
+  package var canonicalizeRange: (@Sendable (inout TypeGraph, ContiguousArray<Bool>) -> Int)? = nil
 
   /// Release the pages of `.debug_info` the walk has left behind (`WalkedPages`); tests turn it
   /// off to compare, and read what was released from `releasedPages`.
@@ -115,6 +122,9 @@ public struct ImportStatistics: Sendable, Hashable {
   public var dies = 0
   /// Nodes added to the graph.
   public var nodes = 0
+  /// Nodes merged into an equal node of their range of units as they were read
+  /// (`DWARFImportOptions.canonicalizeRange`); not in the graph, nor in `nodes`.
+  public var mergedAtImport = 0
   /// References (DW_AT_type…) to a DIE that was not imported (not a type, a skipped DIE, or an
   /// offset outside `.debug_info`); they resolve to void.
   public var referencesToNonTypes = 0
@@ -275,7 +285,8 @@ public enum DWARFImporter {
     // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).
     ELFSymbolReader.read(module, isRelocatable: check.elfType == ET_REL, into: &walker.graph)
     try walker.checkUnitExtents(allowIncomplete: options.allowIncomplete)
-    let units = options.threadCount > 1 ? UnitList(dwarf) : nil
+    walker.canonicalizeRange = options.canonicalizeRange
+    let units = options.threadCount > 1 || options.canonicalizeRange != nil ? UnitList(dwarf) : nil
     if let units, let failure = units.failure {
       // As one thread meets it: the units before the broken one first (they may fail for a
       // reason of their own), then the broken one, in the walker's words.
@@ -283,7 +294,8 @@ public enum DWARFImporter {
       throw ImportError("\(path): corrupt DWARF: cannot read unit \(walker.stats.units + 1): \(failure)")
     }
     walker.walkedPages?.releaseAll()
-    if let units, units.count > 1 {
+    // Dedup at import works on ranges: a single unit is a range of its own.
+    if let units, units.count > 1 || (options.canonicalizeRange != nil && units.count == 1) {
       try walker.walkUnitsInParallel(units, threads: options.threadCount, rangesPerThread: options.rangesPerThread)
     } else {
       try walker.walkUnits(of: dwarf)

@@ -43,6 +43,17 @@ extension DWARFWalker {
     let names = graph.strings.internAll(of: other.strings, from: start.strings)
     @inline(__always) func name(_ n: NameID) -> NameID { n.index < start.strings ? n : names[n.index - start.strings] }
 
+    // Dedup at import (`canonicalizeOwnRange`): the copies merged away are left out, with their
+    // member rows; each reads as the node it was merged into, which comes before it.
+    var mergedInto = ContiguousArray<TypeID>()
+    if other.decisions.mergeCount > 0 {
+      mergedInto = ContiguousArray(repeating: .void, count: other.count)
+      for (s, t) in zip(other.decisions.mergedSubjects, other.decisions.mergedTargets) { mergedInto[s.index] = t }
+    }
+    let compacting = !mergedInto.isEmpty
+    // Where each of the chunk's member rows went (compacting only; -1: left out).
+    var memberMap = ContiguousArray<Int32>()
+
     // Node ids: the chunk's nodes follow this graph's, less a second array index type.
     let duplicateIndexType = !graph.arrayIndexTypeID.isVoid && other.arrayIndexTypeID.index >= start.nodes
     var nodeMap = ContiguousArray<TypeID>(repeating: .void, count: other.count - start.nodes)
@@ -50,6 +61,8 @@ extension DWARFWalker {
     for i in start.nodes..<other.count {
       if duplicateIndexType && i == other.arrayIndexTypeID.index {
         nodeMap[i - start.nodes] = graph.arrayIndexTypeID
+      } else if compacting && !mergedInto[i].isVoid {
+        nodeMap[i - start.nodes] = nodeMap[mergedInto[i].index - start.nodes]
       } else {
         nodeMap[i - start.nodes] = TypeID(next)
         next += 1
@@ -69,7 +82,8 @@ extension DWARFWalker {
       let o = other.storage.columns
       let skipped = duplicateIndexType ? other.arrayIndexTypeID.index : -1
       graph.withColumns { c in
-        for i in start.nodes..<o.kinds.count where i != skipped {
+        if compacting { memberMap = ContiguousArray(repeating: -1, count: o.memberNames.count - start.members) }
+        for i in start.nodes..<o.kinds.count where i != skipped && !(compacting && !mergedInto[i].isVoid) {
           // The chunk's names, types, unit and member rows, in this graph's numbering.
           var row = o.row(i)
           row.name = name(row.name)
@@ -77,18 +91,41 @@ extension DWARFWalker {
           row.scope = name(row.scope)
           row.linkageName = name(row.linkageName)
           if row.origin.unit != .none { row.origin.unit = UnitID(rawValue: row.origin.unit.rawValue + unitShift) }
-          row.memberStart = Int32(Int(row.memberStart) + memberShift)
+          if compacting {
+            // The node's own rows, next to each other as `setMembers` left them.
+            let first = Int(row.memberStart)
+            row.memberStart = Int32(c.memberNames.count)
+            for m in first..<first + Int(row.memberCount) {
+              memberMap[m - start.members] = Int32(c.memberNames.count)
+              c.memberNames.append(name(o.memberNames[m]))
+              c.memberTypes.append(type(o.memberTypes[m]))
+              c.memberValues.append(o.memberValues[m])
+              c.memberBits.append(o.memberBits[m])
+            }
+          } else {
+            row.memberStart = Int32(Int(row.memberStart) + memberShift)
+          }
           c.append(row)
         }
-        for m in start.members..<o.memberNames.count {
-          c.memberNames.append(name(o.memberNames[m]))
-          c.memberTypes.append(type(o.memberTypes[m]))
+        if !compacting {
+          for m in start.members..<o.memberNames.count {
+            c.memberNames.append(name(o.memberNames[m]))
+            c.memberTypes.append(type(o.memberTypes[m]))
+          }
+          c.memberValues.append(contentsOf: o.memberValues, from: start.members)
+          c.memberBits.append(contentsOf: o.memberBits, from: start.members)
         }
-        c.memberValues.append(contentsOf: o.memberValues, from: start.members)
-        c.memberBits.append(contentsOf: o.memberBits, from: start.members)
       }
     }
-    for p in other.templateParameters[start.templates...] {
+    // Where each template parameter went (compacting only; -1: its owner was merged away, and the
+    // node it was merged into has its own).
+    var templateMap = ContiguousArray<Int32>()
+    if compacting { templateMap = ContiguousArray(repeating: -1, count: other.templateParameters.count - start.templates) }
+    for (k, p) in other.templateParameters[start.templates...].enumerated() {
+      if compacting {
+        guard p.owner.index < start.nodes || mergedInto[p.owner.index].isVoid else { continue }
+        templateMap[k] = Int32(graph.templateParameters.count)
+      }
       graph.templateParameters.append(TemplateParameter(owner: type(p.owner), name: name(p.name), type: type(p.type)))
     }
     for var u in other.compileUnits[start.units...] {
@@ -115,9 +152,11 @@ extension DWARFWalker {
       var s = slot
       switch slot.column {
       case .nodeRef: s.index = type(TypeID(rawValue: slot.index)).rawValue
-      case .memberType: s.index += Int32(memberShift)
-      case .templateType: s.index += Int32(templateShift)
+      case .memberType: s.index = compacting ? memberMap[Int(slot.index) - start.members] : s.index + Int32(memberShift)
+      case .templateType: s.index = compacting ? templateMap[Int(slot.index) - start.templates] : s.index + Int32(templateShift)
       }
+      // (Compacting: a slot of a row left out, which no node holds.)
+      if s.index < 0 { continue }
       pendingSlots.append(s)
       pendingOffsets.append(chunk.pendingOffsets[k])
     }
@@ -149,6 +188,7 @@ extension DWARFWalker {
     w.failThreadStarts = failThreadStarts
     w.stackBudget = stackBudget
     w.freshStacks = freshStacks
+    w.canonicalizeRange = canonicalizeRange
     if trace != nil { w.trace = [] }
     w.graph.symbols = graph.symbols
     w.symbolStrings = symbolStrings ?? graph.strings
@@ -171,6 +211,7 @@ extension ImportStatistics {
     unsupportedMemberLocations += o.unsupportedMemberLocations
     oversizedArrays += o.oversizedArrays
     tooDeep += o.tooDeep
+    mergedAtImport += o.mergedAtImport
     siblingFallbacks += o.siblingFallbacks
     excludedUnits += o.excludedUnits
     anonymousVariables += o.anonymousVariables

@@ -122,6 +122,8 @@ struct DWARFWalker {
   var subprogramNext: ContiguousArray<UInt64> = []
   var subprogramSorted = true
   var functionFixNodes: ContiguousArray<TypeID> = []
+  /// `DWARFImportOptions.canonicalizeRange` (`canonicalizeOwnRange`).
+  var canonicalizeRange: (@Sendable (inout TypeGraph, ContiguousArray<Bool>) -> Int)? = nil
   var functionFixOffsets: ContiguousArray<UInt64> = []
 
   // The current unit's formal parameters (DIE offset, index in FunctionFacts.parameters,

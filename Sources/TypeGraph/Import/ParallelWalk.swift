@@ -194,6 +194,7 @@ private final class ParallelWalk: @unchecked Sendable {
       let outcome: Outcome
       do {
         try walker.walkUnits(of: walker.dwarf, after: units.previous(ranges[k].lowerBound), count: ranges[k].count)
+        walker.canonicalizeOwnRange()
         outcome = .walked(walker)
       } catch {
         walker.deallocate()
