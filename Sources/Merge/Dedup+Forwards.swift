@@ -45,25 +45,29 @@ extension Dedup {
     return resolveForwards(&g, baseForwards: &baseForwards)
   }
 
-  func resolveForwards(_ g: inout TypeGraph, baseForwards: inout [(forward: TypeID, definition: TypeID)]) -> Int {
-    // Key class of each named definition or forward (0: none), and per key class the first
-    // definition and whether all definitions share its label.
-    var keyOf = ContiguousArray<Int32>(repeating: 0, count: g.count)
+  /// Each named definition's and forward declaration's key class (0: none) and, per key class, the
+  /// first definition, whether all definitions share its label, and whether a base node defines
+  /// it; and the number of forward declarations. The first half of `resolveForwards`.
+  struct ForwardKeys {
+    var keyOf: ContiguousArray<Int32>
+    var first = ContiguousArray<TypeID>(repeating: .void, count: 1)
+    var unique = ContiguousArray<Bool>(repeating: true, count: 1)
+    var baseDefined = ContiguousArray<Bool>(repeating: false, count: 1)
+    var forwards = 0
+  }
+
+  func forwardKeys(_ g: TypeGraph) -> ForwardKeys {
+    var keys = ForwardKeys(keyOf: ContiguousArray<Int32>(repeating: 0, count: g.count))
     var keyed = 0
     for i in 1..<g.count where Self.forwardFamily(g, TypeID(i)) != nil { keyed += 1 }
     var table = ClassTable(capacity: keyed / 2)
-    var first = ContiguousArray<TypeID>(repeating: .void, count: 1)
-    var unique = ContiguousArray<Bool>(repeating: true, count: 1)
-    // Per key class: a base node defines it (then a base forward of the key stays as it is).
-    var baseDefined = ContiguousArray<Bool>(repeating: false, count: 1)
     let base = g.splitBase?.nodes ?? 0..<0
-    var forwards = 0
     for i in 1..<g.count {
       let id = TypeID(i)
       guard let family = Self.forwardFamily(g, id), !g.name(id).isEmpty else { continue }
       let forward = Self.isForward(g, id)
       if forward {
-        forwards += 1
+        keys.forwards += 1
       } else if g.flags(id).contains(.declaration) && g.kind(id) != .forward && g.memberCount(id) == 0 {
         continue // a declaration that is neither a FWD nor an enum declaration (kept as is)
       }
@@ -73,20 +77,27 @@ extension Dedup {
         g.name(a) == g.name(b) && g.scopes[a.index] == g.scopes[b.index]
           && Self.forwardFamily(g, a) == Self.forwardFamily(g, b)
       }
-      keyOf[i] = k
-      if Int(k) >= first.count {
-        first.append(.void)
-        unique.append(true)
-        baseDefined.append(false)
+      keys.keyOf[i] = k
+      if Int(k) >= keys.first.count {
+        keys.first.append(.void)
+        keys.unique.append(true)
+        keys.baseDefined.append(false)
       }
       if forward { continue }
-      if base.contains(i) { baseDefined[Int(k)] = true }
-      if first[Int(k)].isVoid {
-        first[Int(k)] = id
-      } else if unique[Int(k)] && !labelsEqual(g, first[Int(k)], id) {
-        unique[Int(k)] = false
+      if base.contains(i) { keys.baseDefined[Int(k)] = true }
+      if keys.first[Int(k)].isVoid {
+        keys.first[Int(k)] = id
+      } else if keys.unique[Int(k)] && !labelsEqual(g, keys.first[Int(k)], id) {
+        keys.unique[Int(k)] = false
       }
     }
+    return keys
+  }
+
+  func resolveForwards(_ g: inout TypeGraph, baseForwards: inout [(forward: TypeID, definition: TypeID)]) -> Int {
+    let keys = forwardKeys(g)
+    let (keyOf, first, unique, baseDefined, forwards) = (keys.keyOf, keys.first, keys.unique, keys.baseDefined, keys.forwards)
+    let base = g.splitBase?.nodes ?? 0..<0
     if forwards == 0 { return 0 }
     var target = ContiguousArray<TypeID>(repeating: .void, count: g.count)
     var resolved = 0
@@ -110,5 +121,25 @@ extension Dedup {
       g.merge(TypeID(i), into: target[i])
     }
     return resolved
+  }
+
+  /// Dedup at import resolves forward declarations per range (`canonicalizeRange`): to the first
+  /// definition of their key in the range, when the range's definitions share a label. The whole
+  /// input resolves them to the first definition of the key in the whole input, and only when
+  /// all its definitions share a label. Given the definitions the ranges chose (`rangeTargets`,
+  /// in `g`'s numbering, `g` the imported graph), returns the whole input's choice for each, or
+  /// nil when the whole input would leave one of those keys unresolved. The conversion then
+  /// checks that each pair ends as one node (`Conversion`).
+  package static func wholeInputForwardTargets(_ g: TypeGraph, rangeTargets: [TypeID]) -> [TypeID]? {
+    // The registry's dedup's own rule, with its label.
+    let keys = Dedup().forwardKeys(g)
+    var out: [TypeID] = []
+    out.reserveCapacity(rangeTargets.count)
+    for t in rangeTargets {
+      let k = Int(keys.keyOf[t.index])
+      guard k != 0, keys.unique[k], !keys.first[k].isVoid else { return nil }
+      out.append(keys.first[k])
+    }
+    return out
   }
 }

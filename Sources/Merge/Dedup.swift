@@ -82,18 +82,26 @@ public struct Dedup: Pass {
   /// The key is the one the passes cannot tell apart (FINDINGS.md of Tools/OrderAudit): a named
   /// node's namespace path and every node's Rust flag are part of its label, and FUNCs and their
   /// prototypes stay one per DIE, so every pass decides the same on a class as on each of its
-  /// copies. Forward declarations are not resolved and the synthesized array index type is not
-  /// replaced: both depend on the whole input, and the final `dedup` does them. `pinned` nodes (those
-  /// with references the range could not resolve yet) stay apart. Returns the nodes merged away;
-  /// each is a tombstone with a merge row of the graph's log.
-  package static func canonicalizeRange(_ g: inout TypeGraph, pinned: ContiguousArray<Bool>) -> Int {
+  /// copies. The synthesized array index type is not replaced (the range may not hold the input's
+  /// `int`; the final `dedup` does it). `pinned` nodes (those with references the range could not
+  /// resolve yet) stay apart. Returns the nodes merged away (each a tombstone with a merge row of
+  /// the graph's log) and the definitions forward declarations were resolved to.
+  package static func canonicalizeRange(_ g: inout TypeGraph, pinned: ContiguousArray<Bool>) -> RangeCanonicalization {
     var dedup = Dedup()
     dedup.labelsScopeAndLanguage = true
     dedup.mergesFunctions = false
     dedup.adoptsInputInt = false
+    // Forward declarations resolved within the range, as the whole input's dedup would if no
+    // other range defined their key differently (most of a C range's copies differ only by
+    // reaching a declaration or a definition): the conversion checks the range's choice
+    // against the whole input's (`wholeInputForwardTargets`) and converts again without dedup
+    // at import when they differ.
+    let resolved = dedup.resolveForwards(&g)
+    let forwardTargets = resolved > 0 ? Array(g.decisions.mergedTargets) : []
     var (classes, classCount) = dedup.initialClasses(g, pinned: pinned)
     classCount = dedup.refine(g, &classes, count: classCount)
-    return dedup.merge(&g, &classes, classCount: classCount)
+    let merged = dedup.merge(&g, &classes, classCount: classCount)
+    return RangeCanonicalization(merged: resolved + merged, forwardTargets: forwardTargets)
   }
 
   // MARK: Phases

@@ -94,9 +94,22 @@ public struct Conversion {
     do { graph = try DWARFImporter.importFile(path: path, options: importOptions, statistics: &statistics) } catch {
       throw ConversionError(error.description)
     }
+    // Dedup at import resolved forward declarations per range: each range's choice must be the
+    // whole input's, or the BTF could differ from the conversion without it, which is then run.
+    var forwards: [(range: TypeID, whole: TypeID)] = []
+    if !statistics.forwardTargetsAtImport.isEmpty {
+      guard let whole = Dedup.wholeInputForwardTargets(graph, rangeTargets: statistics.forwardTargetsAtImport) else {
+        return try convertedAgainWithoutDedupAtImport(path, "a forward declaration a range resolved is ambiguous in the whole input")
+      }
+      forwards = Array(zip(statistics.forwardTargetsAtImport, whole))
+    }
     // Handed over, not copied: the passes then mutate the imported columns in place instead of
     // copying every column they write.
     var result = try convert(graph: consume graph, inputName: path)
+    if !forwards.isEmpty, let pair = Self.firstApart(forwards, in: result.graph) {
+      return try convertedAgainWithoutDedupAtImport(
+        path, "a range resolved a forward declaration to node \(pair.range.rawValue), the whole input to \(pair.whole.rawValue)")
+    }
     // Copies merged as they were read came in and were merged, as the summary counts them
     // without dedup at import.
     result.summary.typesIn += statistics.mergedAtImport
@@ -105,6 +118,32 @@ public struct Conversion {
       result.diagnostics.insert("\(path): incomplete DWARF converted (--allow-incomplete-dwarf): \(lost)", at: 0)
     }
     return result
+  }
+
+  /// Dedup at import's fallback: the conversion without it, with a note on why.
+  private func convertedAgainWithoutDedupAtImport(_ path: String, _ why: String) throws -> Result {
+    var plain = self
+    plain.dedupAtImport = false
+    var result = try plain.run(path: path)
+    result.diagnostics.append("\(path): converted again without dedup at import: \(why)")
+    return result
+  }
+
+  /// The first pair of nodes that did not end as one node (merged into the same node, or the same
+  /// node kept) in `graph`, after the passes.
+  package static func firstApart(_ pairs: [(range: TypeID, whole: TypeID)], in graph: TypeGraph) -> (range: TypeID, whole: TypeID)? {
+    var into = ContiguousArray<TypeID>(repeating: .void, count: graph.count)
+    for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) where s.index < graph.count { into[s.index] = t }
+    func kept(_ t: TypeID) -> TypeID {
+      var t = t
+      var steps = 0
+      while t.index < into.count, !into[t.index].isVoid, steps < 64 {
+        t = into[t.index]
+        steps += 1
+      }
+      return t
+    }
+    return pairs.first { kept($0.range) != kept($0.whole) }
   }
 
   /// Runs the pipeline on `input` and encodes. The graph is consumed: pass it with `consume` (or

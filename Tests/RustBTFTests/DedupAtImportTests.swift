@@ -62,6 +62,69 @@ import TypeGraph
     #expect(result.btf == reference.btf)
   }
 
+  /// Three C units: the first defines `struct foo` with an `int`, the second only declares it, the
+  /// third defines it with a `long` and is large enough to be a range of its own when the units
+  /// are cut in two. The first range resolves the second unit's declaration to the first unit's
+  /// definition; the whole input has two definitions of `foo` that differ, and leaves it.
+  static func conflictingDefinitions() throws -> String {
+    let clang = try CTools.find("clang", package: "clang")
+    let dir = try temporaryDirectory()
+    let padding = (0..<200).map { "struct pad\($0) { long a\($0); struct pad\($0) *next; } pad\($0);" }.joined(separator: "\n")
+    let units = [
+      "a.c": "struct foo { int x; }; struct foo foo_a;",
+      "b.c": "struct foo; struct bar { struct foo *f; int n; }; struct bar bar_b;",
+      "c.c": "struct foo { long y; }; struct foo foo_c;\n" + padding,
+    ]
+    var objects: [String] = []
+    for (name, text) in units.sorted(by: { $0.key < $1.key }) {
+      try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+      let object = dir + "/" + name + ".o"
+      let cc = try runTool(clang, ["-g", "-c", dir + "/" + name, "-o", object])
+      guard cc.status == 0 else { throw CLIError("clang \(name): \(cc.stderr)") }
+      objects.append(object)
+    }
+    let ld = try runTool(try CTools.find("ld", package: "binutils"), ["-r", "-o", dir + "/conflict.o"] + objects)
+    guard ld.status == 0 else { throw CLIError("ld -r: \(ld.stderr)") }
+    return dir + "/conflict.o"
+  }
+
+  /// A range resolves forward declarations on its own (most of a C range's copies differ only in
+  /// reaching a declaration or a definition); when the whole input would not have resolved one,
+  /// or to another definition, the conversion runs again without dedup at import and says so.
+  @Test func aForwardResolvedDifferentlyInARangeFallsBack() throws {
+    let file = try Self.conflictingDefinitions()
+    let reference = try Self.convert(file, dedupAtImport: false)
+    var options = DWARFImportOptions()
+    options.rangesPerThread = 2
+    options.canonicalizeRange = { graph, pinned in Dedup.canonicalizeRange(&graph, pinned: pinned) }
+    var statistics = ImportStatistics()
+    let graph = try DWARFImporter.importFile(path: file, options: options, statistics: &statistics)
+    #expect(!statistics.forwardTargetsAtImport.isEmpty, "the first range resolved no forward declaration")
+    #expect(Dedup.wholeInputForwardTargets(graph, rangeTargets: statistics.forwardTargetsAtImport) == nil)
+    let result = try Self.convert(file, dedupAtImport: true, threads: 1, rangesPerThread: 2)
+    #expect(result.btf == reference.btf)
+    #expect(result.diagnostics.contains { $0.contains("converted again without dedup at import") }, "\(result.diagnostics)")
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(failure)") }
+    // Without the third unit's definition nothing is ambiguous, and nothing runs twice.
+    let plain = try Self.convert(corpusObject("split_fwd_mod-O0.o"), dedupAtImport: true, threads: 1, rangesPerThread: 1)
+    #expect(plain.diagnostics.isEmpty, "\(plain.diagnostics)")
+  }
+
+  /// The check after the passes: a range's definition and the whole input's must end as one node.
+  @Test func rangeAndWholeInputDefinitionsMustEndAsOneNode() throws {
+    var b = GraphBuilder()
+    let int = b.int("int", bytes: 4)
+    let long = b.int("long", bytes: 8)
+    let first = b.structure("foo", bytes: 8, [("x", int, 0)])
+    let second = b.structure("foo", bytes: 8, [("x", int, 0)])
+    let other = b.structure("foo", bytes: 8, [("x", long, 0)])
+    var g = b.graph
+    g.merge(second, into: first)
+    #expect(Conversion.firstApart([(second, first)], in: g) == nil)
+    let apart = Conversion.firstApart([(second, first), (other, first)], in: g)
+    #expect(apart?.range == other && apart?.whole == first)
+  }
+
   /// The reports need every copy, which dedup at import does not keep: asked for both, rustbtf
   /// says so and writes nothing.
   @Test func reportsAreRefusedWithIt() throws {

@@ -27,10 +27,10 @@ public struct DWARFImportOptions: Sendable {
 
   /// Dedup at import (issue 19, `--dedup-at-import`): called by each range's walker on the graph
   /// of its units before the range joins the others, with the nodes that must stay apart (they
-  /// hold references the range could not resolve); merges copies and returns how many it merged
+  /// hold references the range could not resolve); merges copies and says how many it merged
   /// away (tombstones with merge rows, which `DWARFWalker.absorb` leaves out). Set, the units are
   /// walked in ranges even on one thread. `Dedup.canonicalizeRange` is the one the product uses.
-  package var canonicalizeRange: (@Sendable (inout TypeGraph, ContiguousArray<Bool>) -> Int)? = nil
+  package var canonicalizeRange: (@Sendable (inout TypeGraph, ContiguousArray<Bool>) -> RangeCanonicalization)? = nil
 
   /// Release the pages of `.debug_info` the walk has left behind (`WalkedPages`); tests turn it
   /// off to compare, and read what was released from `releasedPages`.
@@ -125,6 +125,9 @@ public struct ImportStatistics: Sendable, Hashable {
   /// Nodes merged into an equal node of their range of units as they were read
   /// (`DWARFImportOptions.canonicalizeRange`); not in the graph, nor in `nodes`.
   public var mergedAtImport = 0
+  /// The definitions the ranges resolved forward declarations to, in the graph's numbering
+  /// (`RangeCanonicalization.forwardTargets`), for the conversion to check against the whole input.
+  package var forwardTargetsAtImport: [TypeID] = []
   /// References (DW_AT_type…) to a DIE that was not imported (not a type, a skipped DIE, or an
   /// offset outside `.debug_info`); they resolve to void.
   public var referencesToNonTypes = 0
@@ -322,6 +325,7 @@ public enum DWARFImporter {
     statistics = walker.stats
     trace = walker.trace
     statistics.nodes = walker.graph.count - 1
+    statistics.forwardTargetsAtImport = Array(walker.forwardTargets)
     return walker.takeGraph()
   }
 
@@ -341,5 +345,17 @@ public enum DWARFImporter {
   /// Error texts from C libraries, made safe for a one-line message.
   static func oneLine(_ s: String) -> String {
     String(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
+  }
+}
+
+/// What `DWARFImportOptions.canonicalizeRange` did to a range's graph.
+package struct RangeCanonicalization: Sendable {
+  /// Nodes merged away.
+  package var merged: Int
+  /// The definitions forward declarations were resolved to (merged into), in the range's numbering.
+  package var forwardTargets: [TypeID]
+  package init(merged: Int, forwardTargets: [TypeID]) {
+    self.merged = merged
+    self.forwardTargets = forwardTargets
   }
 }

@@ -166,6 +166,7 @@ extension DWARFWalker {
     for scope in chunk.subprogramScopes { subprogramScopes.append(name(scope)) }
     subprogramNext.append(contentsOf: chunk.subprogramNext)
     for fn in chunk.functionFixNodes { functionFixNodes.append(type(fn)) }
+    for t in chunk.forwardTargets { forwardTargets.append(type(t)) }
     functionFixOffsets.append(contentsOf: chunk.functionFixOffsets)
     if trace != nil, let t = chunk.trace { trace!.append(contentsOf: t) }
     stats.add(chunk.stats)

@@ -30,6 +30,8 @@ extension DWARFWalker {
     }
     pinned[graph.arrayIndexTypeID.index] = true
     pinned[0] = false
-    stats.mergedAtImport += canonicalize(&graph, pinned)
+    let done = canonicalize(&graph, pinned)
+    stats.mergedAtImport += done.merged
+    forwardTargets.append(contentsOf: done.forwardTargets)
   }
 }

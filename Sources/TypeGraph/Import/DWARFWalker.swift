@@ -123,7 +123,9 @@ struct DWARFWalker {
   var subprogramSorted = true
   var functionFixNodes: ContiguousArray<TypeID> = []
   /// `DWARFImportOptions.canonicalizeRange` (`canonicalizeOwnRange`).
-  var canonicalizeRange: (@Sendable (inout TypeGraph, ContiguousArray<Bool>) -> Int)? = nil
+  var canonicalizeRange: (@Sendable (inout TypeGraph, ContiguousArray<Bool>) -> RangeCanonicalization)? = nil
+  /// `RangeCanonicalization.forwardTargets` of the ranges walked so far, in this graph's numbering.
+  var forwardTargets: ContiguousArray<TypeID> = []
   var functionFixOffsets: ContiguousArray<UInt64> = []
 
   // The current unit's formal parameters (DIE offset, index in FunctionFacts.parameters,
