@@ -1,5 +1,6 @@
 // libFuzzer targets (scripts/fuzz.sh): the BTF reader, the offline validator, the pipeline
-// parser and the ELF/DWARF importer (on one thread and on three, which must agree), each fed
+// parser and the ELF/DWARF importer (on one thread and on three, which must agree, and converted
+// with and without dedup at import, which must agree too), each fed
 // arbitrary bytes. Built with
 // `-sanitize=fuzzer,address -DRUSTBTF_FUZZ`, libFuzzer provides `main` and calls
 // `LLVMFuzzerTestOneInput`; built plainly (as `swift build` does), this is a reproducer that runs
@@ -42,6 +43,26 @@ enum FuzzTarget: String, CaseIterable {
       let a = Self.importing(path, DWARFImportOptions())
       let b = Self.importing(path, three)
       if a != b { fatalError("one thread and three differ on this input:\n\(a.prefix(300))\n--\n\(b.prefix(300))") }
+      // Differential: dedup at import (issue 19) must give the conversion's BTF, errors included.
+      let plain = Self.converting(path, dedupAtImport: false)
+      let merged = Self.converting(path, dedupAtImport: true)
+      if plain != merged {
+        fatalError("dedup at import changes the conversion of this input:\n\(plain.prefix(300))\n--\n\(merged.prefix(300))")
+      }
+    }
+  }
+
+  /// The BTF of the default conversion (its bytes as hex), or the error, with or without dedup at
+  /// import; its ranges cut one unit each, so that every path between ranges is taken.
+  static func converting(_ path: String, dedupAtImport: Bool) -> String {
+    var conversion = Conversion()
+    conversion.dedupAtImport = dedupAtImport
+    conversion.importOptions.threads = 2
+    conversion.importOptions.rangesPerThread = 1 << 12
+    do {
+      return try conversion.run(path: path).btf.map { String($0, radix: 16) }.joined(separator: " ")
+    } catch {
+      return "error: \(error)"
     }
   }
 
