@@ -36,7 +36,8 @@ enum PaholeMode {
     // pahole says these only with -V.
     if inv.verbose { for note in inv.notes { standardError("rustbtf: \(note)") } }
     let keepRust: Bool
-    do { keepRust = try keepRustSetting() } catch {
+    let dedupAtImport: Bool
+    do { (keepRust, dedupAtImport) = (try keepRustSetting(), try dedupAtImportSetting()) } catch {
       standardError("rustbtf: \(error)")
       return ExitCode.validationFailure.rawValue
     }
@@ -69,6 +70,7 @@ enum PaholeMode {
       let base = try inv.base.map { try BaseBTF.read(path: try LibraryPath.of($0)) }
       var conversion = Conversion(pipeline: pipeline, instrumentation: [ReleaseFreedMemory()], importOptions: importOptions, base: base)
       conversion.baseName = inv.base
+      conversion.dedupAtImport = dedupAtImport
       let result = try conversion.run(path: try LibraryPath.of(file))
       // distilled_base (.BTF.base) and layout change what is written (PaholeOutput).
       if let out = inv.detachedOutput {
@@ -93,14 +95,28 @@ enum PaholeMode {
   /// 0, false, no do not; anything else is refused by name (a typo like `=no` or `=2` must not
   /// keep Rust quietly, nor drop it quietly).
   static func keepRustSetting() throws -> Bool {
-    guard let value = keepRustValue else { return false }
+    try yesNo(keepRustVariable, keepRustValue, to: "keep Rust compile units")
+  }
+
+  /// `RUSTBTF_DEDUP_AT_IMPORT`: the experimental `--dedup-at-import` (issue 19) in a kernel build,
+  /// whose command line is pahole's; read as `RUSTBTF_KEEP_RUST` is.
+  static let dedupAtImportVariable = "RUSTBTF_DEDUP_AT_IMPORT"
+
+  static func dedupAtImportSetting() throws -> Bool {
+    try yesNo(dedupAtImportVariable, getenv(dedupAtImportVariable).map { String(cString: $0) }, to: "merge equal types as they are read")
+  }
+
+  /// A yes/no environment variable: 1, true, yes (any case) are yes; unset, empty, 0, false, no
+  /// are no; anything else is refused by name.
+  static func yesNo(_ variable: String, _ value: String?, to what: String) throws -> Bool {
+    guard let value else { return false }
     switch value.lowercased() {
     case "1", "true", "yes": return true
     case "", "0", "false", "no": return false
     default:
       throw ConversionError(
         """
-        \(keepRustVariable)='\(value)' is not a yes/no value: give 1, true or yes to keep Rust compile units, 0, false or no (or leave it \
+        \(variable)='\(value)' is not a yes/no value: give 1, true or yes to \(what), 0, false or no (or leave it \
         unset) not to
         """
       )

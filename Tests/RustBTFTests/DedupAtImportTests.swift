@@ -139,3 +139,37 @@ import TypeGraph
     #expect(r.status == 0, "\(r.stderr)")
   }
 }
+
+extension DedupAtImportTests {
+  /// In a kernel build (pahole's command line) `RUSTBTF_DEDUP_AT_IMPORT=1` turns it on: the same
+  /// `.BTF` as without, for vmlinux's line and a module's split line; a value that is not yes/no is
+  /// refused by name, as `RUSTBTF_KEEP_RUST`'s are.
+  @Test func aKernelBuildTurnsItOnWithAVariable() throws {
+    let dir = try temporaryDirectory()
+    func run(_ value: String?, _ arguments: [String]) throws -> CLIRun {
+      try runTool("/usr/bin/env", (value.map { ["RUSTBTF_DEDUP_AT_IMPORT=\($0)"] } ?? []) + [try rustbtfBinary()] + arguments)
+    }
+    let base = corpusObject("split_fwd_base-O0.elf")
+    let module = corpusObject("split_fwd_mod-O0.o")
+    let made = try runCLI([base, "-o", dir + "/base.btf"])
+    #expect(made.status == 0, "\(made.stderr)")
+    for (name, arguments) in [
+      ("vmlinux", ["-J", "-j", "--btf_features=encode_force,var,float,decl_tag,type_tag,enum64"]),
+      ("module", ["-J", "-j", "--btf_base", dir + "/base.btf"]),
+    ] {
+      let file = name == "vmlinux" ? corpusObject("c_dedup-O0.elf") : module
+      var outputs: [[UInt8]] = []
+      for value in [nil, "1"] {
+        let out = dir + "/\(name)-\(value ?? "off").btf"
+        let r = try run(value, arguments + ["--btf_encode_detached", out, file])
+        #expect(r.status == 0, "\(name) \(value ?? "unset"): \(r.stderr)")
+        outputs.append([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))))
+      }
+      #expect(outputs[0] == outputs[1] && !outputs[0].isEmpty, "\(name): RUSTBTF_DEDUP_AT_IMPORT=1 changed the BTF")
+      let verify = try runCLI(["verify", "--kernel"] + (name == "module" ? ["-B", dir + "/base.btf"] : []) + [dir + "/\(name)-1.btf"])
+      #expect(verify.status == 0, "\(name): \(verify.stdout)\(verify.stderr)")
+    }
+    let bad = try run("2", ["-J", "--btf_encode_detached", dir + "/x.btf", corpusObject("c_dedup-O0.elf")])
+    #expect(bad.status == 64 && bad.stderr.contains("RUSTBTF_DEDUP_AT_IMPORT='2' is not a yes/no value"), "\(bad.stderr)")
+  }
+}
