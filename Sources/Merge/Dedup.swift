@@ -91,6 +91,10 @@ public struct Dedup: Pass {
     dedup.labelsScopeAndLanguage = true
     dedup.mergesFunctions = false
     dedup.adoptsInputInt = false
+    // An anonymous node whose kind needs a name is named after its DIE offset by sanitize-names:
+    // its copies get names of their own, so they do not merge here either.
+    var pinned = pinned
+    for i in 1..<g.count where g.name(TypeID(i)).isEmpty && g.kind(TypeID(i)).info.name == .identifier { pinned[i] = true }
     // Forward declarations resolved within the range, as the whole input's dedup would if no
     // other range defined their key differently (most of a C range's copies differ only by
     // reaching a declaration or a definition): the conversion checks the range's choice
@@ -496,7 +500,7 @@ public struct Dedup: Pass {
     h = mix(h, g.flags(id).contains(.signed) ? 1 : 0)
     h = mix(h, UInt64(g.memberCount(id)))
     if labelsScopeAndLanguage {
-      h = mix(h, g.name(id).isEmpty ? 0 : UInt64(UInt32(bitPattern: g.scopes[id.index].rawValue)))
+      h = mix(h, Self.labelsScope(g, id) ? UInt64(UInt32(bitPattern: g.scopes[id.index].rawValue)) : 0)
       h = mix(h, g.flags(id).contains(.rust) ? 1 : 0)
     }
     for i in g.memberRange(id) {
@@ -507,12 +511,25 @@ public struct Dedup: Pass {
     return h
   }
 
+  /// Whether `labelsScopeAndLanguage` puts the node's namespace path in its label: a named node's,
+  /// and an anonymous struct, union or enum's too (a Rust variant struct whose name was lost is
+  /// named after its enum by lower-rust, found by the fuzzer: two such structs of different enums
+  /// must not merge). Other anonymous nodes (pointers, prototypes) carry the path of where they
+  /// were declared, which no pass reads.
+  static func labelsScope(_ g: TypeGraph, _ id: TypeID) -> Bool {
+    guard g.name(id).isEmpty else { return true }
+    switch g.kind(id) {
+    case .structure, .union, .enumeration, .enum64: return true
+    default: return false
+    }
+  }
+
   func labelsEqual(_ g: TypeGraph, _ a: TypeID, _ b: TypeID) -> Bool {
     guard g.kind(a) == g.kind(b), g.name(a) == g.name(b), g.size(a) == g.size(b), g.aux(a) == g.aux(b),
       g.flags(a).contains(.signed) == g.flags(b).contains(.signed), g.memberCount(a) == g.memberCount(b)
     else { return false }
     if labelsScopeAndLanguage
-      && ((!g.name(a).isEmpty && g.scopes[a.index] != g.scopes[b.index]) || g.flags(a).contains(.rust) != g.flags(b).contains(.rust))
+      && ((Self.labelsScope(g, a) && g.scopes[a.index] != g.scopes[b.index]) || g.flags(a).contains(.rust) != g.flags(b).contains(.rust))
     {
       return false
     }

@@ -100,7 +100,7 @@ public struct SanitizeNames: Pass {
       case .optionalIdentifier, .identifier:
         if old.isEmpty {
           if k.info.name == .identifier {
-            new = graph.strings.intern("anon_\(id.rawValue)")
+            new = graph.strings.intern(Self.anonymousName(graph, id))
             reason = .anonymousNeedsName
           }
         } else if qualified {
@@ -479,5 +479,15 @@ struct Renamer {
     }
     taken.insert(id.rawValue)
     return id
+  }
+}
+
+extension SanitizeNames {
+  /// The name of an anonymous node whose kind needs one: `anon_` and its DIE offset in hex
+  /// (`anon_2b1`), or `anon` for a node no DIE gave. Not its node id: the ids depend on which
+  /// copies were merged before (dedup at import), and the name must not (found by the fuzzer).
+  static func anonymousName(_ g: TypeGraph, _ id: TypeID) -> String {
+    let offset = g.origin(id).dieOffset
+    return offset == 0 ? "anon" : "anon_" + String(offset, radix: 16)
   }
 }

@@ -40,6 +40,27 @@ import TypeGraph
     }
   }
 
+  /// The importer's fuzz inputs (Corpus/fuzz/import): the same conversion, BTF or error, with and
+  /// without dedup at import. `dedup-at-import-names-by-node-id` (a mutated Rust object) once gave
+  /// another BTF: sanitize-names named anonymous TYPEDEFs after their node id, and two Rust variant
+  /// structs that had lost their names merged across enums.
+  @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: packageRoot + "/Corpus/fuzz/import").sorted())
+  func fuzzInputsConvertTheSame(name: String) throws {
+    let file = packageRoot + "/Corpus/fuzz/import/" + name
+    func outcome(_ dedupAtImport: Bool) -> String {
+      do {
+        let btf = try Self.convert(file, dedupAtImport: dedupAtImport, threads: 2, rangesPerThread: 1 << 12).btf
+        if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(name): \(failure)") }
+        return btf.map { String($0, radix: 16) }.joined(separator: " ")
+      } catch {
+        return "error: \(error)"
+      }
+    }
+    let plain = outcome(false)
+    let merged = outcome(true)
+    #expect(plain == merged, "\(name): \(plain.prefix(200)) -- \(merged.prefix(200))")
+  }
+
   /// The two units of `c_dedup-O0.elf` repeat their types: in one range they merge as they are
   /// read, so the graph the passes get holds fewer nodes, with the same BTF at the end.
   @Test func copiesOfOneRangeMergeAsTheyAreRead() throws {
