@@ -105,6 +105,25 @@ extension DWARFWalker {
     precondition(graph.count == 1 && graph.memberNames.isEmpty && graph.compileUnits.isEmpty)
     // Small ranges, few ahead: the walks waiting to be absorbed are what parallelism costs in
     // memory, and a range costs little more than its walker's buffers.
+    if threads == 1 {
+      // Dedup at import on one thread: the same ranges, each walked, merged and absorbed in turn
+      // on this thread (a worker walking while this thread absorbs would be a second thread).
+      // Siblings of the walker as it was before any range (a later one has other ranges' symbols).
+      let template = self
+      for range in units.ranges(rangesPerThread) {
+        var walker = template.sibling()
+        do { try walker.walkUnits(of: walker.dwarf, after: units.previous(range.lowerBound), count: range.count) } catch {
+          walker.deallocate()
+          throw error
+        }
+        walker.canonicalizeOwnRange()
+        absorb(&walker)
+        let end = range.upperBound < units.count ? units.offsets[range.upperBound] : unitBytes
+        reserveForWholeFile(done: end, total: unitBytes)
+        walkedPages?.release(below: end)
+      }
+      return
+    }
     let work = ParallelWalk(template: self, units: units, ranges: units.ranges(threads * rangesPerThread), window: threads + 2)
     let workers = (0..<min(threads, work.ranges.count)).compactMap { _ in startThread(failing: failThreadStarts) { work.run() } }
     if workers.isEmpty {
