@@ -18,6 +18,10 @@ Shapes:
   cycle-self        a pointer whose DW_AT_type is itself, and a variable of it
   cycle-typedef     a pointer to a typedef of that pointer, and a variable of it
   units N           N compile units of one struct each (a walk split in many ranges)
+  copies N          N Rust units repeating the same types, which dedup at import merges when
+                    they share a range: `Option<i32>` in core::option and `bad.name` (both
+                    renamed by sanitize-names), `Shape` in a and, of another layout, in b
+                    (qualified), and equal anonymous structs in core::option and in alloc
 """
 import sys
 
@@ -31,6 +35,8 @@ ABBREVS = {
     6: (0x13, 1, [(0x03, 0x08), (0x0B, 0x0F)]),  # structure_type: name, byte_size (udata)
     7: (0x0D, 0, [(0x03, 0x08), (0x49, 0x13), (0x38, 0x0F)]),  # member: name, type, data_member_location
     8: (0x34, 0, [(0x03, 0x08), (0x49, 0x13), (0x3F, 0x19), (0x02, 0x18)]),  # variable: name, type, external, location
+    9: (0x39, 1, [(0x03, 0x08)]),  # namespace: name
+    10: (0x13, 1, [(0x0B, 0x0F)]),  # structure_type: byte_size (udata), anonymous
 }
 
 
@@ -53,7 +59,7 @@ class Writer:
     def emit(self, s):
         self.lines.append(s)
 
-    def begin_unit(self, name):
+    def begin_unit(self, name, language=0x0C):
         u = self.units
         self.units += 1
         self.unit = u
@@ -65,7 +71,7 @@ class Writer:
         self.emit("\t.byte 8")
         self.emit("\t.uleb128 1")
         self.emit('\t.asciz "dwarf_shapes.py"')
-        self.emit("\t.short 0x0c")  # DW_LANG_C99
+        self.emit(f"\t.short {language:#x}")  # DW_LANG_C99 (0x0c) unless told
         self.emit(f'\t.asciz "{name}.c"')
 
     def end_unit(self):
@@ -196,6 +202,48 @@ def units(w, n):
         w.end_unit()
 
 
+def copies(w, n):
+    def struct(name, members, size=None):
+        w.label(name.replace("<", "_").replace(">", "_").replace(".", "_").replace(" ", "_"))
+        if name.startswith("anon"):
+            w.emit("\t.uleb128 10")
+        else:
+            w.emit("\t.uleb128 6")
+            w.emit(f'\t.asciz "{name.split(" ")[0]}"')
+        w.emit(f"\t.uleb128 {size or 4 * len(members)}")
+        for k, m in enumerate(members):
+            w.emit("\t.uleb128 7")
+            w.emit(f'\t.asciz "{m}"')
+            w.ref("int")
+            w.emit(f"\t.uleb128 {4 * k}")
+        w.emit("\t.byte 0")
+
+    def namespace(name):
+        w.emit("\t.uleb128 9")
+        w.emit(f'\t.asciz "{name}"')
+
+    for i in range(n):
+        w.begin_unit(f"copies{i}", language=0x1C)  # DW_LANG_Rust
+        w.int_type()
+        namespace("core")
+        namespace("option")
+        struct("Option<i32>", ["x"])
+        struct("anon in option", ["x"])
+        w.emit("\t.byte 0, 0")  # ends option, core
+        namespace("alloc")
+        struct("anon in alloc", ["x"])
+        w.emit("\t.byte 0")
+        namespace("a")
+        struct("Shape in a", ["x"])
+        w.emit("\t.byte 0")
+        namespace("b")
+        struct("Shape in b", ["x", "y"])
+        w.emit("\t.byte 0")
+        struct("bad.name", ["x"])
+        w.variable(f"option{i}", "Option_i32_")
+        w.end_unit()
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -213,6 +261,8 @@ def main(argv):
         cycle(w, shape == "cycle-typedef")
     elif shape == "units":
         units(w, n)
+    elif shape == "copies":
+        copies(w, n)
     else:
         sys.exit(f"unknown shape {shape}\n{__doc__}")
     sys.stdout.write(w.text())

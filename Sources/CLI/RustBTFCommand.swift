@@ -184,7 +184,7 @@ struct Convert: ParsableCommand {
     help:
       """
       Experimental (issue 19): merge equal types of each range of compile units as they are read, so the passes see fewer copies. The \
-      BTF is the same; --explain-pruned, --explain and --stats are not available with it.
+      BTF is the same, and so are --explain-pruned, --explain and --stats.
       """
   )
   var dedupAtImport = false
@@ -209,10 +209,6 @@ struct Convert: ParsableCommand {
     }
     if format == .json && explaining && stats {
       throw ValidationError("--format json gives one document: ask for --stats or an explanation, not both")
-    }
-    if dedupAtImport && (explaining || stats) {
-      throw ValidationError(
-        "--dedup-at-import keeps no record of the copies it merges: --explain-pruned, --explain and --stats need it off")
     }
     if output == Self.standardOutputName && (explaining || stats) {
       throw ValidationError(

@@ -47,6 +47,10 @@ public struct Explanation {
   private let originalScopes: ContiguousArray<NameID>
   /// The kept node each merged node went into.
   private let mergedInto: [Int32: TypeID]
+  /// The copies dedup at import merged (`DecisionLog.copiesMergedAtImport`), shown as the nodes
+  /// they were: copy k has the id `graph.count + k` (in `Subject.id`), and reads as its
+  /// representative's copy (`ImportedCopies`).
+  fileprivate let copies: ImportedCopies
 
   /// `graph` after the passes (`Conversion.Result.graph`). Pass `imported`, the graph as the
   /// importer made it, to show the namespace paths of nodes `sanitize-names` qualified
@@ -91,6 +95,7 @@ public struct Explanation {
       into[s] = t
     }
     mergedInto = into
+    copies = ImportedCopies(graph)
   }
 
   // MARK: Model
@@ -163,6 +168,7 @@ public struct Explanation {
   // MARK: Naming
 
   private func originalNameID(_ id: TypeID) -> NameID {
+    let id = copies.node(id)
     if let from = firstRename[id.rawValue] { return from }
     return graph.name(id)
   }
@@ -175,7 +181,7 @@ public struct Explanation {
 
   /// Simple original name, without namespace path (empty when anonymous).
   public func simpleOriginalName(_ id: TypeID) -> String {
-    if isSubprogramPrototype(id), id.index > 1 {
+    if !copies.isCopy(id), isSubprogramPrototype(id), id.index > 1 {
       let fn = TypeID(id.index - 1)
       if graph.dieOffsets[fn.index] == graph.dieOffsets[id.index] { return graph.strings.string(originalNameID(fn)) }
     }
@@ -186,16 +192,16 @@ public struct Explanation {
   public func originalName(_ id: TypeID) -> String {
     let simple = simpleOriginalName(id)
     let base = simple.isEmpty ? "(anon)" : simple
-    let scope = originalScopes[id.index]
+    let scope = copies.unlike(id)?.scope ?? originalScopes[copies.node(id).index]
     return scope.isEmpty ? base : graph.strings.string(scope) + "::" + base
   }
 
   public func kindName(_ id: TypeID) -> String {
-    let tag = graph.dwarfTag(of: id)
+    let tag = copies.unlike(id)?.dwarfTag ?? graph.dwarfTag(of: copies.node(id))
     switch tag {
     case 0:
       // Synthesized or hand-built: the kind it has now.
-      switch graph.kind(id) {
+      switch graph.kind(copies.node(id)) {
       case .structure: return "struct"
       case .union: return "union"
       case .enumeration, .enum64: return "enum"
@@ -213,7 +219,7 @@ public struct Explanation {
     case DWARFTag.pointerType: return "pointer"
     case DWARFTag.arrayType: return "array"
     case DWARFTag.subroutineType: return "function prototype"
-    case DWARFTag.subprogram: return isSubprogramPrototype(id) ? "function prototype" : "function"
+    case DWARFTag.subprogram: return isSubprogramPrototype(copies.node(id)) ? "function prototype" : "function"
     case DWARFTag.variable: return "variable"
     case DWARFTag.variantPart: return "variant part"
     case DWARFTag.variant: return "variant"
@@ -227,8 +233,7 @@ public struct Explanation {
   }
 
   public func subject(_ id: TypeID) -> Subject {
-    let die = graph.dieOffsets[id.index]
-    let unit = graph.units[id.index]
+    let (die, unit) = copies.origin(id) ?? (graph.dieOffsets[id.index], graph.units[id.index])
     let cu: String? =
       unit == .none || Int(unit.rawValue) >= graph.compileUnits.count
       ? nil : graph.strings.string(graph.compileUnits[Int(unit.rawValue)].name)
@@ -236,6 +241,12 @@ public struct Explanation {
   }
 
   public func outcome(_ id: TypeID) -> Outcome {
+    if copies.isCopy(id) {
+      // As the copy was: merged into its representative if that was kept, else what became of it.
+      let r = copies.node(id)
+      if case .kept(let k, let n, let b) = outcome(r) { return .merged(into: r, kind: k, name: n, btfID: b) }
+      return outcome(r)
+    }
     switch graph.kind(id) {
     case .void: return .void
     case .removed, .unrepresentable:
@@ -281,31 +292,21 @@ public struct Explanation {
     let matched: [Bool]? = filter.names.isEmpty ? nil : matches(filter.names)
     for i in 0..<log.count {
       let d = log[i]
-      if let matched, !matched[d.subject.index] { continue }
-      var e = Entry(
-        subject: subject(d.subject), member: memberName(d), pass: d.pass, action: Self.actionName(d.action),
-        reason: d.reason.sentence, renamedTo: nil, mergedInto: nil, absorbed: 0, absorbedUnits: 0,
-        outcome: outcome(d.subject), causes: log.causes(of: i).map(step), decision: i)
-      if case .renamed(let from) = d.action {
-        if d.member == nil {
-          e.renamedTo = graph.nameString(d.subject)
-        } else if let to = memberRenames[MemberRenameKey(owner: d.subject, original: from, pass: d.pass)] {
-          e.renamedTo = graph.strings.string(to)
-        }
-      }
-      if case .merged(let into) = d.action { e.mergedInto = subject(into) }
-      if case .merged(let into, _, _, _) = e.outcome, e.mergedInto == nil { e.mergedInto = subject(into) }
-      out.append(e)
+      // A decision on a representative is one on each of its copies merged at import, as each
+      // copy got its own when it was a node.
+      if matched?[d.subject.index] ?? true { out.append(entry(i, d, subject: d.subject)) }
+      for id in copies.ids(of: d.subject) where matched?[id.index] ?? true { out.append(entry(i, d, subject: id)) }
     }
     // Merges and status entries.
     if let matched {
-      let merges = MergeIndex(log, count: graph.count)
+      let merges = MergeIndex(self)
       var status = [Bool](repeating: false, count: graph.count)
       for i in 1..<graph.count where matched[i] {
         if graph.kind(TypeID(i)).isBTF { status[i] = true }
       }
-      for (s, t) in zip(log.mergedSubjects, log.mergedTargets) where matched[s.index] {
-        let kept = mergedInto[s.rawValue] ?? t
+      forEachMerge { s, t in
+        guard matched[s.index] else { return }
+        let kept = mergedInto[t.rawValue] ?? t
         out.append(mergeEntry(s, kept))
         if graph.kind(kept).isBTF { status[kept.index] = true }
       }
@@ -317,15 +318,55 @@ public struct Explanation {
         out.append(keptEntry(id, merges))
       }
     } else if filter.includeMerges {
-      for (s, t) in zip(log.mergedSubjects, log.mergedTargets) { out.append(mergeEntry(s, mergedInto[s.rawValue] ?? t)) }
+      forEachMerge { s, t in out.append(mergeEntry(s, mergedInto[t.rawValue] ?? t)) }
     }
     out.sort(by: Self.precedes)
     return out
   }
 
+  /// Decision `i`'s entry for `id`: its subject, or a copy of it merged at import.
+  private func entry(_ i: Int, _ d: Decision, subject id: TypeID) -> Entry {
+    var e = Entry(
+      subject: subject(id), member: memberName(d), pass: d.pass, action: Self.actionName(d.action),
+      reason: d.reason.sentence, renamedTo: nil, mergedInto: nil, absorbed: 0, absorbedUnits: 0,
+      outcome: outcome(id), causes: graph.decisions.causes(of: i).map(step), decision: i)
+    if case .renamed(let from) = d.action {
+      if d.member == nil {
+        e.renamedTo = graph.nameString(d.subject)
+      } else if let to = memberRenames[MemberRenameKey(owner: d.subject, original: from, pass: d.pass)] {
+        e.renamedTo = graph.strings.string(to)
+      }
+    }
+    if case .merged(let into) = d.action { e.mergedInto = subject(into) }
+    if case .merged(let into, _, _, _) = e.outcome, e.mergedInto == nil { e.mergedInto = subject(into) }
+    return e
+  }
+
+  /// Every merge as (merged node, the node it went into): the log's, then each copy merged at
+  /// import whose representative was kept or merged in turn (a copy of a representative a pass
+  /// pruned or demoted was pruned or demoted with it, as its decisions say, not merged).
+  fileprivate func forEachMerge(_ body: (TypeID, TypeID) -> Void) {
+    let log = graph.decisions
+    for (s, t) in zip(log.mergedSubjects, log.mergedTargets) { body(s, t) }
+    for k in 0..<copies.count {
+      let r = copies.representative(k)
+      if graph.kind(r).isBTF || mergedInto[r.rawValue] != nil { body(copies.id(k), r) }
+    }
+  }
+
+  /// How many merges `forEachMerge` lists.
+  private var mergeCount: Int {
+    var n = graph.decisions.mergeCount
+    for k in 0..<copies.count {
+      let r = copies.representative(k)
+      if graph.kind(r).isBTF || mergedInto[r.rawValue] != nil { n += 1 }
+    }
+    return n
+  }
+
   /// Status entries for every kept node that absorbed merges (text `--explain-merges`).
   public func mergeSummaries() -> [Entry] {
-    let merges = MergeIndex(graph.decisions, count: graph.count)
+    let merges = MergeIndex(self)
     var out: [Entry] = []
     for t in merges.targets where graph.kind(t).isBTF { out.append(keptEntry(t, merges)) }
     out.sort(by: Self.precedes)
@@ -357,7 +398,7 @@ public struct Explanation {
   private func keptEntry(_ id: TypeID, _ merges: MergeIndex) -> Entry {
     let from = merges.subjects(of: id)
     var units = Set<Int32>()
-    for s in from { units.insert(graph.units[s.index].rawValue) }
+    for s in from { units.insert((copies.origin(s)?.unit ?? graph.units[s.index]).rawValue) }
     let decided = graph.decisions.latest(for: id) != nil
     return Entry(
       subject: subject(id), member: nil, pass: nil, action: "kept",
@@ -369,7 +410,7 @@ public struct Explanation {
   /// Nodes whose original name (simple or path-qualified) or current name is one of `names`,
   /// whatever the spacing (`Result<u32,X>` finds `Result<u32, X>`).
   private func matches(_ names: [String]) -> [Bool] {
-    var out = [Bool](repeating: false, count: graph.count)
+    var out = [Bool](repeating: false, count: graph.count + copies.count)
     let queries = Set(names.map(Self.spaceless))
     // Names whose spaceless form is a query or a query's last path component, found in one
     // pass over the string table instead of one comparison per node.
@@ -391,6 +432,11 @@ public struct Explanation {
       {
         out[i] = true
       }
+    }
+    // A copy merged at import is named as its representative, up to the path of an anonymous one.
+    for k in 0..<copies.count {
+      let id = copies.id(k)
+      out[id.index] = copies.unlike(id) == nil ? out[copies.representative(k).index] : queries.contains(Self.spaceless(originalName(id)))
     }
     return out
   }
@@ -484,12 +530,12 @@ public struct Explanation {
     }
     // Text shows merges per kept node (the `kept` entries' "absorbed" line), not one by one.
     for e in list where !(e.action == "merged" && e.decision == Self.mergeRow) { block(e) }
-    let merges = graph.decisions.mergeCount
+    let merges = mergeCount
     if filter.names.isEmpty {
       if filter.includeMerges {
         for e in mergeSummaries() { block(e) }
       } else if merges > 0 {
-        let kept = MergeIndex(graph.decisions, count: graph.count).targets.count
+        let kept = MergeIndex(self).targets.count
         if !first { out += "\n" }
         out +=
           """
@@ -686,11 +732,13 @@ private struct MergeIndex {
   private(set) var targets: [TypeID] = []
 
   /// Each merge counts for the node finally kept: a target merged later (a class's representative
-  /// merged into another class's) moves its copies with it.
-  init(_ log: DecisionLog, count: Int) {
+  /// merged into another class's) moves its copies with it, those merged at import too.
+  init(_ explanation: Explanation) {
+    let count = explanation.graph.count + explanation.copies.count
     var into = [TypeID](repeating: .void, count: count)
-    for (s, t) in zip(log.mergedSubjects, log.mergedTargets) where s.index < count && t.index < count { into[s.index] = t }
+    explanation.forEachMerge { s, t in if s.index < count && t.index < count { into[s.index] = t } }
     func kept(_ t: TypeID) -> TypeID {
+      guard t.index < count else { return t }
       var t = t
       var steps = 0
       while !into[t.index].isVoid && steps < 64 {
@@ -699,18 +747,24 @@ private struct MergeIndex {
       }
       return t
     }
-    let finalTargets = log.mergedTargets.map { $0.index < count ? kept($0) : $0 }
+    // A counting sort by the node finally kept (the merges are listed twice rather than held).
     var counts = [Int32](repeating: 0, count: count + 1)
-    for t in finalTargets where t.index < count { counts[t.index + 1] += 1 }
+    explanation.forEachMerge { _, t in
+      let k = kept(t)
+      if k.index < count { counts[k.index + 1] += 1 }
+    }
     for i in 0..<count where counts[i + 1] > 0 { targets.append(TypeID(i)) }
     for i in 0..<count { counts[i + 1] += counts[i] }
     starts = counts
     var fill = counts
-    sorted = [TypeID](repeating: .void, count: Int(counts[count]))
-    for (s, t) in zip(log.mergedSubjects, finalTargets) where t.index < count {
-      sorted[Int(fill[t.index])] = s
-      fill[t.index] += 1
+    var sorted = [TypeID](repeating: .void, count: Int(counts[count]))
+    explanation.forEachMerge { s, t in
+      let k = kept(t)
+      guard k.index < count else { return }
+      sorted[Int(fill[k.index])] = s
+      fill[k.index] += 1
     }
+    self.sorted = sorted
   }
 
   func subjects(of t: TypeID) -> ArraySlice<TypeID> {

@@ -104,7 +104,8 @@ struct RetentionClassifier {
     }
     let o = best! // a record has at least one copy
     return RetentionReport.TypeEntry(
-      name: record.name, kind: kind, bytes: record.size, copies: record.copies.count, dataCarrying: dataCarrying,
+      name: record.name, kind: kind, bytes: record.size, copies: record.copies.reduce(0) { $0 + 1 + Int($1.mergedAtImport) },
+      dataCarrying: dataCarrying,
       status: o.status, state: o.state, btfKind: o.btfKind, reason: o.reason, issues: o.issues)
   }
 

@@ -46,6 +46,9 @@ public struct RetentionSnapshot: Sendable {
     var id: TypeID
     /// Index into the record's `shapes`.
     var shape: Int32
+    /// Copies of it dedup at import merged into it (`DecisionLog.copiesMergedAtImport`): they
+    /// have its name, size and members, and the passes decide about them as about it.
+    var mergedAtImport: Int32 = 0
   }
 
   /// A distinct named type: original qualified name and byte size.
@@ -82,6 +85,9 @@ public struct RetentionSnapshot: Sendable {
     }
     var index: [Key: Int] = [:]
     var shape: [Field] = []
+    // The representatives with copies merged at import come in id order, as the nodes do.
+    let atImport = graph.decisions.copiesMergedAtImport
+    var group = 0
     for id in graph.ids {
       let kind = graph.kind(id)
       let flags = graph.flags(id)
@@ -111,7 +117,10 @@ public struct RetentionSnapshot: Sendable {
         records[r].shapes.append(fields.count..<fields.count + shape.count)
         fields.append(contentsOf: shape)
       }
-      records[r].copies.append(Copy(id: id, shape: Int32(s!)))
+      while group < atImport.representativeCount && atImport.group(group).representative < id { group += 1 }
+      let copies =
+        group < atImport.representativeCount && atImport.group(group).representative == id ? atImport.group(group).copies.count : 0
+      records[r].copies.append(Copy(id: id, shape: Int32(s!), mergedAtImport: Int32(copies)))
     }
   }
 

@@ -29,8 +29,8 @@ public struct Conversion {
   public var decodeWholeBase = false
   /// Dedup at import (issue 19, experimental; `rustbtf --dedup-at-import`): each range of compile
   /// units merges its copies as it is read (`Dedup.canonicalizeRange`), so the graph the passes
-  /// see holds one node per class of each range, not one per DIE. The BTF is the same; the
-  /// decision log lacks those merges, so explanations and `--stats` need it off.
+  /// see holds one node per class of each range, not one per DIE. The BTF is the same, and so
+  /// are explanations and `--stats`: the decision log keeps the copies (`copiesMergedAtImport`).
   public var dedupAtImport = false
   /// Told where the conversion is, for a progress display (`rustbtf` shows one on a terminal).
   public var progress: (@Sendable (ConversionPhase) -> Void)?
@@ -85,7 +85,6 @@ public struct Conversion {
     var statistics = ImportStatistics()
     var importOptions = self.importOptions
     if dedupAtImport {
-      guard !retentionReport else { throw ConversionError("dedup at import keeps no record of the copies it merges, which --stats needs") }
       importOptions.canonicalizeRange = { graph, pinned in Dedup.canonicalizeRange(&graph, pinned: pinned) }
     }
     if let progress {

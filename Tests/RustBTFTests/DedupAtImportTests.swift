@@ -1,5 +1,6 @@
 import Foundation
 import Merge
+import Reports
 import RustBTF
 import Testing
 import TypeGraph
@@ -16,8 +17,10 @@ import TypeGraph
     ("2 threads", 2, 32), ("one range", 1, 1), ("a range per unit", 2, 1 << 12),
   ]
 
-  static func convert(_ file: String, dedupAtImport: Bool, threads: Int = 1, rangesPerThread: Int = 32) throws -> Conversion.Result {
-    var conversion = Conversion(instrumentation: [VerifyEachPass()])
+  static func convert(
+    _ file: String, dedupAtImport: Bool, threads: Int = 1, rangesPerThread: Int = 32, stats: Bool = false
+  ) throws -> Conversion.Result {
+    var conversion = Conversion(instrumentation: [VerifyEachPass()], retentionReport: stats)
     conversion.dedupAtImport = dedupAtImport
     conversion.importOptions.threads = threads
     conversion.importOptions.rangesPerThread = rangesPerThread
@@ -78,6 +81,32 @@ import TypeGraph
     #expect(merged.verify().isEmpty, "\(merged.verify())")
     // The graph holds no tombstone of a merged copy.
     #expect(!merged.ids.contains { merged.kind($0) == .removed })
+    // Each copy is recorded with its own DIE and unit, under a representative of its kind and name:
+    // with the graph's nodes, they are the nodes the import without merging made.
+    let copies = merged.decisions.copiesMergedAtImport
+    #expect(copies.count == merging.mergedAtImport)
+    struct Origin: Hashable {
+      var die: UInt64
+      var unit: Int32
+      var kind: Kind
+      var name: String
+    }
+    func origin(_ g: TypeGraph, _ id: TypeID) -> Origin {
+      Origin(die: g.origin(id).dieOffset, unit: g.origin(id).unit.rawValue, kind: g.kind(id), name: g.nameString(id))
+    }
+    var recorded = merged.ids.map { origin(merged, $0) }
+    for k in 0..<copies.representativeCount {
+      let (representative, range) = copies.group(k)
+      for c in range {
+        var o = origin(merged, representative)
+        o.die = copies.dieOffset(c)
+        o.unit = copies.unit(c).rawValue
+        recorded.append(o)
+      }
+    }
+    #expect(
+      recorded.sorted { ($0.die, $0.unit) < ($1.die, $1.unit) }
+        == full.ids.map { origin(full, $0) }.sorted { ($0.die, $0.unit) < ($1.die, $1.unit) })
     let reference = try Self.convert(file, dedupAtImport: false)
     let result = try Self.convert(file, dedupAtImport: true, threads: 1, rangesPerThread: 1)
     #expect(result.btf == reference.btf)
@@ -146,18 +175,104 @@ import TypeGraph
     #expect(apart?.range == other && apart?.whole == first)
   }
 
-  /// The reports need every copy, which dedup at import does not keep: asked for both, rustbtf
-  /// says so and writes nothing.
-  @Test func reportsAreRefusedWithIt() throws {
-    let out = temporaryPath(".btf")
-    for report in [["--stats"], ["--explain-pruned"], ["--explain", "flags"]] {
-      let r = try runCLI(["--dedup-at-import"] + report + [corpusObject("c_types-O0.o"), "-o", out])
-      #expect(r.status != 0 && r.stderr.contains("--dedup-at-import keeps no record of the copies it merges"), "\(r.stderr)")
-      #expect(!FileManager.default.fileExists(atPath: out))
+  /// Every corpus object, each cut: the explanations (text and JSON, with and without the
+  /// merges listed, and `--explain NAME` for names of types merged as they were read) and the
+  /// retention report read the same as without dedup at import: each copy merged at import reads
+  /// as the node it was (`DecisionLog.copiesMergedAtImport`).
+  @Test(arguments: try corpusFiles())
+  func theReportsAreTheSameWhateverTheRanges(file: String) throws {
+    _ = try Self.expectSameReports(file)
+  }
+
+  /// Units that repeat types the passes decide about (`dwarf_shapes.py copies`: Rust names
+  /// sanitize-names renames or qualifies, a Rust base type lower-rust rewrites, anonymous structs
+  /// of two namespace paths): in one range their copies merge as they are read, and every report
+  /// still names each copy, with its own DIE, unit and path, and the decisions its representative got.
+  @Test func copiesWithDecisionsReadAsTheyDid() throws {
+    let file = try DWARFShapeTests.shape("copies", 3)
+    let merged = try Self.expectSameReports(file)
+    // 3 units of 7 types, in one range: 2 copies of each named type, and 5 of the anonymous struct.
+    #expect(merged["one range"] == 15, "\(merged)")
+  }
+
+  /// Compares every report of `file` converted with dedup at import, each cut, with the reports
+  /// without it; returns how many copies each cut merged at import.
+  static func expectSameReports(_ file: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Int] {
+    let reference = try Self.convert(file, dedupAtImport: false, stats: true)
+    let expected = Self.reports(reference, names: [])
+    var merged: [String: Int] = [:]
+    for cut in Self.cuts {
+      let result = try Self.convert(file, dedupAtImport: true, threads: cut.threads, rangesPerThread: cut.rangesPerThread, stats: true)
+      if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(file), \(cut.name): \(failure)") }
+      merged[cut.name] = result.graph.decisions.copiesMergedAtImport.count
+      let names = Self.namesMergedAtImport(result.graph)
+      let reports = Self.reports(result, names: names)
+      let named = Self.reports(reference, names: names)
+      for (what, text) in reports.sorted(by: { $0.key < $1.key }) {
+        let want = expected[what] ?? named[what] ?? ""
+        #expect(text == want, "\(file), \(cut.name): \(what) differs:\n\(Self.firstDifference(want, text))", sourceLocation: sourceLocation)
+      }
     }
-    let r = try runCLI(["--dedup-at-import", corpusObject("c_types-O0.o"), "-o", out])
-    defer { try? FileManager.default.removeItem(atPath: out) }
-    #expect(r.status == 0, "\(r.stderr)")
+    return merged
+  }
+
+  /// Names of a few types merged as they were read (their representatives'), for `--explain NAME`.
+  static func namesMergedAtImport(_ graph: TypeGraph) -> [String] {
+    let copies = graph.decisions.copiesMergedAtImport
+    var names: Set<String> = []
+    for k in 0..<copies.representativeCount {
+      let name = graph.nameString(copies.group(k).representative)
+      if !name.isEmpty { names.insert(name) }
+    }
+    return Array(names.sorted().prefix(4))
+  }
+
+  /// Every report of a conversion, by what it is (the `--explain NAME` ones by name).
+  static func reports(_ result: Conversion.Result, names: [String]) -> [String: String] {
+    let e = Explanation(graph: result.graph, importedScopes: result.importedScopes)
+    let merges = ExplainFilter(includeMerges: true)
+    var out = [
+      "--explain-pruned": e.text(), "--explain-pruned --format json": e.json(),
+      "--explain-pruned --explain-merges": e.text(filter: merges), "--explain-merges --format json": e.json(filter: merges),
+      "--stats": result.retention?.text(inputName: "x") ?? "", "--stats --format json": result.retention?.json(inputName: "x") ?? "",
+    ]
+    for n in names {
+      out["--explain \(n)"] = e.text(filter: ExplainFilter(names: [n]))
+      out["--explain \(n) --format json"] = e.json(filter: ExplainFilter(names: [n]))
+    }
+    return out
+  }
+
+  static func firstDifference(_ a: String, _ b: String) -> String {
+    let x = a.split(separator: "\n", omittingEmptySubsequences: false)
+    let y = b.split(separator: "\n", omittingEmptySubsequences: false)
+    guard let i = x.indices.first(where: { $0 >= y.count || x[$0] != y[$0] }) ?? (x.count < y.count ? x.count : nil) else { return "" }
+    return "line \(i + 1):\n- \(i < x.count ? x[i] : "(end)")\n+ \(i < y.count ? y[i] : "(end)")"
+  }
+
+  /// The reports run with dedup at import and say what they say without it (`rustbtf` as a user
+  /// runs it; in each unit of `dwarf_shapes.py copies`, the anonymous structs of two namespace
+  /// paths merge as they are read).
+  @Test func theCLIsReportsAreTheSameWithIt() throws {
+    let file = try DWARFShapeTests.shape("copies", 3)
+    let reports = [
+      ["--stats"], ["--explain-pruned"], ["--explain-pruned", "--explain-merges"],
+      ["--explain-pruned", "--explain-merges", "--format", "json"],
+      ["--explain", "Option<i32>"], ["--explain", "Shape", "--format", "json"],
+    ]
+    for report in reports {
+      var outputs: [String] = []
+      for flag in [[], ["--dedup-at-import"]] {
+        let out = temporaryPath(".btf")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runCLI(flag + report + ["--jobs", "1", file, "-o", out])
+        #expect(r.status == 0, "\(flag + report): \(r.stderr)")
+        let btf = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
+        if let failure = KernelCheck.acceptanceFailure(btf) { Issue.record("\(flag + report): \(failure)") }
+        outputs.append(r.stdout)
+      }
+      #expect(outputs[0] == outputs[1], "\(report): \(Self.firstDifference(outputs[0], outputs[1]))")
+    }
   }
 }
 

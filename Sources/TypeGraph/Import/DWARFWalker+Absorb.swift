@@ -44,11 +44,18 @@ extension DWARFWalker {
     @inline(__always) func name(_ n: NameID) -> NameID { n.index < start.strings ? n : names[n.index - start.strings] }
 
     // Dedup at import (`canonicalizeOwnRange`): the copies merged away are left out, with their
-    // member rows; each reads as the node it was merged into, which comes before it.
+    // member rows; each reads as the node it was finally merged into (a forward declaration
+    // merged into a definition, itself merged into its class's first copy, reads as that copy),
+    // which may come after it.
     var mergedInto = ContiguousArray<TypeID>()
     if other.decisions.mergeCount > 0 {
       mergedInto = ContiguousArray(repeating: .void, count: other.count)
       for (s, t) in zip(other.decisions.mergedSubjects, other.decisions.mergedTargets) { mergedInto[s.index] = t }
+      for i in start.nodes..<other.count where !mergedInto[i].isVoid {
+        var t = mergedInto[i]
+        while !mergedInto[t.index].isVoid { t = mergedInto[t.index] }
+        mergedInto[i] = t
+      }
     }
     let compacting = !mergedInto.isEmpty
     // Where each of the chunk's member rows went (compacting only; -1: left out).
@@ -61,11 +68,14 @@ extension DWARFWalker {
     for i in start.nodes..<other.count {
       if duplicateIndexType && i == other.arrayIndexTypeID.index {
         nodeMap[i - start.nodes] = graph.arrayIndexTypeID
-      } else if compacting && !mergedInto[i].isVoid {
-        nodeMap[i - start.nodes] = nodeMap[mergedInto[i].index - start.nodes]
-      } else {
+      } else if !compacting || mergedInto[i].isVoid {
         nodeMap[i - start.nodes] = TypeID(next)
         next += 1
+      }
+    }
+    if compacting {
+      for i in start.nodes..<other.count where !mergedInto[i].isVoid {
+        nodeMap[i - start.nodes] = nodeMap[mergedInto[i].index - start.nodes]
       }
     }
     @inline(__always) func type(_ t: TypeID) -> TypeID { t.index < start.nodes ? t : nodeMap[t.index - start.nodes] }
@@ -116,6 +126,7 @@ extension DWARFWalker {
           c.memberBits.append(contentsOf: o.memberBits, from: start.members)
         }
       }
+      if compacting { recordCopies(o, mergedInto: mergedInto, from: start, nodeMap: nodeMap, unitShift: unitShift, name: name) }
     }
     // Where each template parameter went (compacting only; -1: its owner was merged away, and the
     // node it was merged into has its own).
@@ -173,6 +184,41 @@ extension DWARFWalker {
     if firstTooDeep == nil { firstTooDeep = chunk.firstTooDeep }
     stats.siblingFallbacks += Int(clamping: chunk.walk.pointee.slow)
     stats.siblingFastSteps += Int(clamping: chunk.walk.pointee.fast)
+  }
+
+  /// Adds the chunk's copies merged at import (`mergedInto`, in the chunk's numbering) to the
+  /// decision log's `copiesMergedAtImport`, grouped by representative, each with its own DIE and
+  /// unit: the reports read them as merged into it.
+  private mutating func recordCopies(
+    _ o: TypeGraph.Columns, mergedInto: ContiguousArray<TypeID>, from start: Start, nodeMap: ContiguousArray<TypeID>,
+    unitShift: Int32, name: (NameID) -> NameID
+  ) {
+    // The copies of each representative, in walk order (a counting sort by representative).
+    let n = mergedInto.count - start.nodes
+    var starts = ContiguousArray<Int32>(repeating: 0, count: n + 1)
+    for i in start.nodes..<mergedInto.count where !mergedInto[i].isVoid { starts[mergedInto[i].index - start.nodes + 1] += 1 }
+    for r in 0..<n { starts[r + 1] += starts[r] }
+    var fill = starts
+    var order = ContiguousArray<Int32>(repeating: 0, count: Int(starts[n]))
+    for i in start.nodes..<mergedInto.count where !mergedInto[i].isVoid {
+      let r = mergedInto[i].index - start.nodes
+      order[Int(fill[r])] = Int32(i)
+      fill[r] += 1
+    }
+    var copies = graph.decisions.copiesMergedAtImport
+    graph.decisions.copiesMergedAtImport = CopiesMergedAtImport()
+    copies.reserveCapacity(order.count)
+    for r in 0..<n where starts[r + 1] > starts[r] {
+      copies.beginGroup(nodeMap[r])
+      let rep = r + start.nodes
+      for k in Int(starts[r])..<Int(starts[r + 1]) {
+        let i = Int(order[k])
+        let unit = o.units[i] == .none ? UnitID.none : UnitID(rawValue: o.units[i].rawValue + unitShift)
+        let alike = o.scopes[i] == o.scopes[rep] && o.dwarfTags[i] == o.dwarfTags[rep]
+        copies.append(dieOffset: o.dieOffsets[i], unit: unit, unlike: alike ? nil : (name(o.scopes[i]), o.dwarfTags[i]))
+      }
+    }
+    graph.decisions.copiesMergedAtImport = copies
   }
 
   /// A walker for another range of units of the same file, configured as this one, with an

@@ -85,6 +85,10 @@ public struct DecisionLog: Sendable {
     mergedTargets.append(target)
   }
 
+  /// The copies dedup at import merged into their range's representative before the graph was
+  /// built (`--dedup-at-import`); empty without it. Reports read each as merged into it.
+  public package(set) var copiesMergedAtImport = CopiesMergedAtImport()
+
   /// Members that stand for an input member of another name, as the passes that named them
   /// recorded it (a member renamed by `sanitize-names`, a variant member `lower-rust` named
   /// after its struct): what reports comparing the output with the input match members by.
