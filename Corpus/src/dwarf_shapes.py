@@ -21,7 +21,8 @@ Shapes:
   copies N          N Rust units repeating the same types, which dedup at import merges when
                     they share a range: `Option<i32>` in core::option and `bad.name` (both
                     renamed by sanitize-names), `Shape` in a and, of another layout, in b
-                    (qualified), and equal anonymous structs in core::option and in alloc
+                    (qualified), anonymous structs in core::option and in alloc, and
+                    anonymous pointers to `int` in both (which merge whatever their path)
 """
 import sys
 
@@ -218,6 +219,11 @@ def copies(w, n):
             w.emit(f"\t.uleb128 {4 * k}")
         w.emit("\t.byte 0")
 
+    def pointer():
+        w.emit("\t.uleb128 3")
+        w.emit("\t.byte 8")
+        w.ref("int")
+
     def namespace(name):
         w.emit("\t.uleb128 9")
         w.emit(f'\t.asciz "{name}"')
@@ -229,9 +235,11 @@ def copies(w, n):
         namespace("option")
         struct("Option<i32>", ["x"])
         struct("anon in option", ["x"])
+        pointer()
         w.emit("\t.byte 0, 0")  # ends option, core
         namespace("alloc")
         struct("anon in alloc", ["x"])
+        pointer()
         w.emit("\t.byte 0")
         namespace("a")
         struct("Shape in a", ["x"])
