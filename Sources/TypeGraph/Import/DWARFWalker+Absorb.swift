@@ -207,7 +207,7 @@ extension DWARFWalker {
     }
     var copies = graph.decisions.copiesMergedAtImport
     graph.decisions.copiesMergedAtImport = CopiesMergedAtImport()
-    copies.reserveCapacity(order.count)
+    copies.beginRange(count: order.count, firstUnit: UnitID(rawValue: Int32(start.units) + unitShift))
     for r in 0..<n where starts[r + 1] > starts[r] {
       copies.beginGroup(nodeMap[r])
       let rep = r + start.nodes
