@@ -23,6 +23,9 @@ Shapes:
                     renamed by sanitize-names), `Shape` in a and, of another layout, in b
                     (qualified), anonymous structs in core::option and in alloc, and
                     anonymous pointers to `int` in both (which merge whatever their path)
+  forward-later     a unit declaring `struct foo` before defining it, and a second unit whose
+                    typedef `foo_t` names the declaration by DW_FORM_ref_addr (dedup at import
+                    merges the declaration into the definition after it, in the first unit's range)
 """
 import sys
 
@@ -38,6 +41,8 @@ ABBREVS = {
     8: (0x34, 0, [(0x03, 0x08), (0x49, 0x13), (0x3F, 0x19), (0x02, 0x18)]),  # variable: name, type, external, location
     9: (0x39, 1, [(0x03, 0x08)]),  # namespace: name
     10: (0x13, 1, [(0x0B, 0x0F)]),  # structure_type: byte_size (udata), anonymous
+    11: (0x13, 0, [(0x03, 0x08), (0x3C, 0x19)]),  # structure_type: name, declaration
+    12: (0x16, 0, [(0x03, 0x08), (0x49, 0x10)]),  # typedef: name, type (ref_addr)
 }
 
 
@@ -252,6 +257,29 @@ def copies(w, n):
         w.end_unit()
 
 
+def forward_later(w):
+    w.begin_unit("forward0")
+    w.int_type()
+    w.label("decl")
+    w.emit("\t.uleb128 11")
+    w.emit('\t.asciz "foo"')
+    w.emit("\t.uleb128 6")
+    w.emit('\t.asciz "foo"')
+    w.emit("\t.uleb128 4")
+    w.emit("\t.uleb128 7")
+    w.emit('\t.asciz "x"')
+    w.ref("int")
+    w.emit("\t.uleb128 0")
+    w.emit("\t.byte 0")
+    w.end_unit()
+    w.begin_unit("forward1")
+    w.int_type()
+    w.emit("\t.uleb128 12")
+    w.emit('\t.asciz "foo_t"')
+    w.emit("\t.long .Ldecl_0 - .Lcu0")  # DW_FORM_ref_addr: an offset in .debug_info
+    w.end_unit()
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -271,6 +299,8 @@ def main(argv):
         units(w, n)
     elif shape == "copies":
         copies(w, n)
+    elif shape == "forward-later":
+        forward_later(w)
     else:
         sys.exit(f"unknown shape {shape}\n{__doc__}")
     sys.stdout.write(w.text())

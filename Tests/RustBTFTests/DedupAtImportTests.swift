@@ -196,6 +196,28 @@ import TypeGraph
     #expect(merged["one range"] == 19, "\(merged)")
   }
 
+  /// A declaration merged at import into a definition that comes after it in its unit reads as
+  /// that definition, for a reference from another range too (`dwarf_shapes.py forward-later`: a
+  /// typedef naming it by DW_FORM_ref_addr). It used to read as void there: the declaration's id
+  /// was taken from the definition's before the definition had one.
+  @Test func aDeclarationMergedIntoALaterDefinitionKeepsItsDIE() throws {
+    let file = try DWARFShapeTests.shape("forward-later")
+    let reference = try Self.convert(file, dedupAtImport: false)
+    let g = reference.graph
+    let typedef = try #require(g.ids.first { g.nameString($0) == "foo_t" })
+    #expect(g.nameString(g.ref(typedef)) == "foo", "the reference's typedef is not of struct foo")
+    let declaration = try #require(g.ids.first { g.nameString($0) == "foo" && g.kind($0) == .removed && g.memberCount($0) == 0 })
+    for cut in Self.cuts {
+      let result = try Self.convert(file, dedupAtImport: true, threads: cut.threads, rangesPerThread: cut.rangesPerThread)
+      #expect(result.btf == reference.btf, "\(cut.name): the BTF differs from the conversion without dedup at import")
+      let copies = result.graph.decisions.copiesMergedAtImport
+      #expect(
+        (0..<copies.count).contains { copies.dieOffset($0) == g.origin(declaration).dieOffset },
+        "\(cut.name): the declaration is not a copy of the definition")
+      if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(cut.name): \(failure)") }
+    }
+  }
+
   /// Compares every report of `file` converted with dedup at import, each cut, with the reports
   /// without it; returns how many copies each cut merged at import.
   static func expectSameReports(_ file: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Int] {
