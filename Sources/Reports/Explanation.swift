@@ -102,6 +102,8 @@ public struct Explanation {
 
   /// A node as explanations show it.
   public struct Subject: Hashable, Sendable {
+    /// The node; for a copy dedup at import merged, `graph.count` plus its index in
+    /// `DecisionLog.copiesMergedAtImport` (no node of the graph).
     public var id: TypeID
     /// Original name with its namespace path (`core::option::Option<u8>`); `(anon)` when the
     /// node has none.
@@ -356,11 +358,8 @@ public struct Explanation {
 
   /// How many merges `forEachMerge` lists.
   private var mergeCount: Int {
-    var n = graph.decisions.mergeCount
-    for k in 0..<copies.count {
-      let r = copies.representative(k)
-      if graph.kind(r).isBTF || mergedInto[r.rawValue] != nil { n += 1 }
-    }
+    var n = 0
+    forEachMerge { _, _ in n += 1 }
     return n
   }
 
