@@ -48,13 +48,7 @@ struct ImportedCopies {
 
   private func idRange(of representative: TypeID) -> Range<Int> {
     guard !list.isEmpty, representative.index < base else { return 0..<0 }
-    var lo = 0
-    var hi = list.representativeCount
-    while lo < hi {
-      let mid = (lo + hi) / 2
-      if list.group(mid).representative < representative { lo = mid + 1 } else { hi = mid }
-    }
-    guard lo < list.representativeCount, case let g = list.group(lo), g.representative == representative else { return 0..<0 }
-    return base + g.copies.lowerBound..<base + g.copies.upperBound
+    let copies = list.copies(of: representative)
+    return base + copies.lowerBound..<base + copies.upperBound
   }
 }

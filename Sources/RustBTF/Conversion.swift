@@ -109,10 +109,6 @@ public struct Conversion {
       return try convertedAgainWithoutDedupAtImport(
         path, "a range resolved a forward declaration to node \(pair.range.rawValue), the whole input to \(pair.whole.rawValue)")
     }
-    // Copies merged as they were read came in and were merged, as the summary counts them
-    // without dedup at import.
-    result.summary.typesIn += statistics.mergedAtImport
-    result.summary.merged += statistics.mergedAtImport
     if let lost = statistics.incompleteSummary {
       result.diagnostics.insert("\(path): incomplete DWARF converted (--allow-incomplete-dwarf): \(lost)", at: 0)
     }

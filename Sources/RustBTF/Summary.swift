@@ -5,7 +5,7 @@ import TypeGraph
 /// `typesIn + added - demoted - pruned - merged - unexplained == typesOut`.
 public struct Summary: Sendable {
   /// Types imported from DWARF (live nodes before the first pass, and the copies dedup at import
-  /// merged as they were read).
+  /// merged as they were read, `DecisionLog.copiesMergedAtImport`).
   public var typesIn: Int
   /// Types passes added (`lower-rust`'s discriminant enums and variant unions, prototypes…).
   public var added: Int
@@ -32,8 +32,20 @@ public struct Summary: Sendable {
     pruned = counts.pruned
     merged = counts.merged
     unexplained = counts.unexplained
-    renamed = decisions.count { if case .renamed = $0 { true } else { false } }
-    opaque = decisions.count { if case .replacedByOpaque = $0 { true } else { false } }
+    // A decision on a node stands for one on each copy dedup at import merged into it, as each
+    // copy got one when it was a node.
+    var renamed = 0
+    var opaque = 0
+    let copies = decisions.copiesMergedAtImport
+    for d in decisions.entries {
+      switch d.action {
+      case .renamed: renamed += 1 + copies.copies(of: d.subject).count
+      case .replacedByOpaque: opaque += 1 + copies.copies(of: d.subject).count
+      default: break
+      }
+    }
+    self.renamed = renamed
+    self.opaque = opaque
     self.bytes = bytes
   }
 
@@ -94,6 +106,23 @@ struct NodeAccounting {
       case .pruned: c.pruned += 1
       case .merged: c.merged += 1
       case .none: c.unexplained += 1
+      }
+    }
+    // Each copy dedup at import merged came in, and went as its representative did: merged when
+    // that was kept or merged (into it, or with it), else demoted or pruned with it.
+    let copies = graph.decisions.copiesMergedAtImport
+    for k in 0..<copies.representativeCount {
+      let (r, range) = copies.group(k)
+      c.typesIn += range.count
+      if Self.isLive(graph.kind(r)) {
+        c.merged += range.count
+        continue
+      }
+      switch r.index < ownNodes ? fate[r.index] : .merged {
+      case .demoted: c.demoted += range.count
+      case .pruned: c.pruned += range.count
+      case .merged: c.merged += range.count
+      case .none: c.unexplained += range.count
       }
     }
     return c

@@ -250,7 +250,8 @@ import TypeGraph
     return Array(names.sorted().prefix(4))
   }
 
-  /// Every report of a conversion, by what it is (the `--explain NAME` ones by name).
+  /// Every report of a conversion, by what it is (the `--explain NAME` ones by name), and the
+  /// summary line (its counts read the copies as the reports do).
   static func reports(_ result: Conversion.Result, names: [String]) -> [String: String] {
     let e = Explanation(graph: result.graph, importedScopes: result.importedScopes)
     let merges = ExplainFilter(includeMerges: true)
@@ -258,6 +259,7 @@ import TypeGraph
       "--explain-pruned": e.text(), "--explain-pruned --format json": e.json(),
       "--explain-pruned --explain-merges": e.text(filter: merges), "--explain-merges --format json": e.json(filter: merges),
       "--stats": result.retention?.text(inputName: "x") ?? "", "--stats --format json": result.retention?.json(inputName: "x") ?? "",
+      "the summary line": result.summary.line,
     ]
     for n in names {
       out["--explain \(n)"] = e.text(filter: ExplainFilter(names: [n]))

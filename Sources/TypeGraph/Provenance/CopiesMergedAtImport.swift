@@ -55,6 +55,18 @@ public struct CopiesMergedAtImport: Sendable {
     (representatives[k], (k == 0 ? 0 : Int(ends[k - 1]))..<Int(ends[k]))
   }
 
+  /// The range of `representative`'s copies (empty for a node without).
+  public func copies(of representative: TypeID) -> Range<Int> {
+    var lo = 0
+    var hi = representatives.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if representatives[mid] < representative { lo = mid + 1 } else { hi = mid }
+    }
+    guard lo < representatives.count, representatives[lo] == representative else { return 0..<0 }
+    return group(lo).copies
+  }
+
   /// The segment holding copy `copy`.
   private func segment(_ copy: Int) -> Int {
     var lo = 0
