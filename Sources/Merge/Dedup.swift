@@ -51,6 +51,10 @@ public struct Dedup: Pass {
   /// (anonymous nodes, prototypes above all, carry the path of where they were declared, which
   /// no pass reads). Only for the same measurements.
   package var labelsScopeAndLanguage = false
+  /// false: forward declarations are left as they are (`resolveForwards` is skipped). Only for
+  /// the same measurements: a dedup of part of the input (one range of units) cannot know
+  /// whether a name it sees defined once is defined differently elsewhere.
+  package var resolvesForwards = true
 
   public init(forceCollisions: Bool = false) { self.forceCollisions = forceCollisions }
 
@@ -64,7 +68,7 @@ public struct Dedup: Pass {
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     signatures = 0
-    let forwards = resolveForwards(&graph)
+    let forwards = resolvesForwards ? resolveForwards(&graph) : 0
     let merged: Int
     do {
       var (classes, classCount) = initialClasses(graph)

@@ -22,8 +22,14 @@ public struct DWARFImportOptions: Sendable {
   /// in contiguous ranges whose results are merged in file order (`DWARFWalker.absorb`).
   public var threads = 1
 
-  /// How many unit ranges each thread gets (tests lower it, to put several units in a range).
-  var rangesPerThread = 32
+  /// How many unit ranges each thread gets (tests lower it, to put several units in a range;
+  /// rustbtf-order-audit's `ranges` mode sets it to measure other splits).
+  package var rangesPerThread = 32
+
+  /// Measurement only (rustbtf-order-audit's `ranges` mode, issue 19): told about each range of
+  /// a parallel walk as it is absorbed. Nil (the default) in the product; it changes nothing in
+  /// the walk or its graph.
+  package var rangeObserver: (any RangeWalkObserver)? = nil
 
   /// Release the pages of `.debug_info` the walk has left behind (`WalkedPages`); tests turn it
   /// off to compare, and read what was released from `releasedPages`.
@@ -284,7 +290,8 @@ public enum DWARFImporter {
     }
     walker.walkedPages?.releaseAll()
     if let units, units.count > 1 {
-      try walker.walkUnitsInParallel(units, threads: options.threadCount, rangesPerThread: options.rangesPerThread)
+      try walker.walkUnitsInParallel(
+        units, threads: options.threadCount, rangesPerThread: options.rangesPerThread, observer: options.rangeObserver)
     } else {
       try walker.walkUnits(of: dwarf)
     }

@@ -34,16 +34,11 @@ extension DWARFWalker {
     }
   }
 
-  /// Appends what `chunk` (a walker made by `sibling()`) walked, and deallocates `chunk`.
-  mutating func absorb(_ chunk: inout DWARFWalker) {
+  /// Where the nodes of `other` (a graph walked by a `sibling()`) land in this graph when it is
+  /// absorbed, indexed by their id less `Start.sibling.nodes`: they follow this graph's, less a
+  /// second array index type, which becomes this graph's (`duplicateIndexType`).
+  func absorbedIDs(of other: TypeGraph) -> (ids: ContiguousArray<TypeID>, duplicateIndexType: Bool) {
     let start = Start.sibling
-    defer { chunk.deallocate() }
-    var other = chunk.graph
-    chunk.graph = TypeGraph()
-    let names = graph.strings.internAll(of: other.strings, from: start.strings)
-    @inline(__always) func name(_ n: NameID) -> NameID { n.index < start.strings ? n : names[n.index - start.strings] }
-
-    // Node ids: the chunk's nodes follow this graph's, less a second array index type.
     let duplicateIndexType = !graph.arrayIndexTypeID.isVoid && other.arrayIndexTypeID.index >= start.nodes
     var nodeMap = ContiguousArray<TypeID>(repeating: .void, count: other.count - start.nodes)
     var next = graph.count
@@ -55,6 +50,19 @@ extension DWARFWalker {
         next += 1
       }
     }
+    return (nodeMap, duplicateIndexType)
+  }
+
+  /// Appends what `chunk` (a walker made by `sibling()`) walked, and deallocates `chunk`.
+  mutating func absorb(_ chunk: inout DWARFWalker) {
+    let start = Start.sibling
+    defer { chunk.deallocate() }
+    var other = chunk.graph
+    chunk.graph = TypeGraph()
+    let names = graph.strings.internAll(of: other.strings, from: start.strings)
+    @inline(__always) func name(_ n: NameID) -> NameID { n.index < start.strings ? n : names[n.index - start.strings] }
+
+    let (nodeMap, duplicateIndexType) = absorbedIDs(of: other)
     @inline(__always) func type(_ t: TypeID) -> TypeID { t.index < start.nodes ? t : nodeMap[t.index - start.nodes] }
     if graph.arrayIndexTypeID.isVoid && other.arrayIndexTypeID.index >= start.nodes {
       graph.arrayIndexTypeID = type(other.arrayIndexTypeID)
