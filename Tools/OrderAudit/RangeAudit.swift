@@ -18,6 +18,9 @@
 // (S) streaming (for the splits in STREAMING-PARTS, default 64): after each range is added,
 //     the graph (the classes so far, compacted, and the new range, as walked or range-deduped)
 //     is deduplicated. Per step: the graph's size before and after, and the dedup's time.
+// (W) streaming per worker (for splits of 64 parts or more: PARTS / 32 workers, as the product
+//     splits at -j on that many cores): each worker streams the ranges it takes, the main
+//     thread deduplicates the union of the workers' classes.
 import Foundation
 import Merge
 import Reports
@@ -85,7 +88,10 @@ enum RangeAudit {
         // The last dedup, on a graph of the ranges' classes alone.
         var parent = UnionFind(count: imported.count)
         for (s, d) in recorder.merges[f == .each ? 0 : 1] { parent.union(s.index, into: d.index) }
-        var c = compact(imported, limit: imported.count, &parent)
+        var newID = ContiguousArray<Int32>(repeating: 0, count: imported.count)
+        var all = ContiguousArray<Int32>()
+        for i in 1..<imported.count where parent.find(i) == i { all.append(Int32(i)) }
+        var c = compact(imported, nodes: all, &parent, &newID)
         let t1 = now()
         try scopedDedup(.each).runAlone(on: &c.graph)
         let finalMS = ms(since: t1)
@@ -115,7 +121,11 @@ enum RangeAudit {
       if streamingParts.contains(p) {
         let configurations: [(ranged: Bool, forwards: Forwards)] = [(false, .each), (false, .atEnd), (true, .atEnd), (true, .each)]
         for (ranged, f) in configurations {
-          let s = try stream(imported, recorder, ranged: ranged, forwards: f)
+          var parent = UnionFind(count: imported.count)
+          if ranged { for (a, b) in recorder.merges[f == .each ? 0 : 1] { parent.union(a.index, into: b.index) } }
+          var newID = ContiguousArray<Int32>(repeating: 0, count: imported.count)
+          var s = try stream(imported, rows, ranges: Array(rows.indices), forwards: f, tail: true, &parent, &newID)
+          s.representative = parent.roots()
           let name = "\(ranged ? "range-deduplicated" : "as walked"), \(f.name)"
           let key = "\(p).S.\(ranged ? "ranged" : "walked").\(f.tag)"
           try s.table.write(
@@ -131,6 +141,25 @@ enum RangeAudit {
           summary += "\(key).final.nodes\t\(s.final.nodes)\n\(key).peak.nodes\t\(s.peak.nodes)\n\(key).peak.members\t\(s.peak.members)\n"
           summary += "\(key).peak.MiB\t\(mib(s.peak))\n\(key).dedup.ms\t\(fmt(s.dedupMS))\n\(key).samePartition\t\(same.equal)\n"
         }
+      }
+      if p >= 64 {
+        // As the product would split at -j on `workers` cores (32 ranges a thread).
+        let workers = max(1, p / 32)
+        let ws = try workerStreams(imported, rows, workers: workers)
+        let key = "\(p).W\(workers)"
+        let peak = ws.perWorker.map(\.peak).max { $0.bytes < $1.bytes } ?? Census()
+        let sumPeak = ws.perWorker.reduce(Census()) { $0 + $1.peak }
+        let times = ws.perWorker.map(\.dedupMS)
+        let same = samePartition(imported, reference!.representative, ws.representative)
+        report += "(W) streaming per worker, \(workers) workers taking the ranges in turn, fwd each:\n"
+        report += "  the workers' classes together: \(ws.union.nodes) nodes, \(ws.union.members) member rows, \(mib(ws.union)) MiB; "
+        report += "a worker's peak graph \(peak.nodes) nodes, \(mib(peak)) MiB (all workers' peaks: \(mib(sumPeak)) MiB)\n"
+        report += "  worker dedups: max \(fmt(times.max() ?? 0)) ms, sum \(fmt(times.reduce(0, +))) ms; "
+        report +=
+          "then the global dedup: \(ws.final.nodes) nodes in \(fmt(ws.finalMS)) ms; classes against one global dedup: \(same.text)\n"
+        summary += "\(key).union.nodes\t\(ws.union.nodes)\n\(key).union.MiB\t\(mib(ws.union))\n\(key).workerPeak.MiB\t\(mib(peak))\n"
+        summary +=
+          "\(key).dedup.max.ms\t\(fmt(times.max() ?? 0))\n\(key).final.ms\t\(fmt(ws.finalMS))\n\(key).samePartition\t\(same.equal)\n"
       }
       report += "\n"
       // Written after each split, so that a long run leaves what it measured so far.
@@ -150,22 +179,38 @@ enum RangeAudit {
     var maxMS = 0.0
     var lastMS = 0.0
     var compactMS = 0.0
+    /// The nodes the last dedup kept, in the whole graph's ids, ascending.
+    var live = ContiguousArray<Int32>()
     var representative = ContiguousArray<Int32>()
   }
 
-  /// Adds the ranges one by one to a compacted graph of the classes so far (the ranges as walked,
-  /// or with their range-local merges), deduplicating after each. With forwards `.atEnd` the
-  /// steps leave forward declarations alone and a last dedup resolves them.
-  static func stream(_ w: TypeGraph, _ recorder: RangeRecorder, ranged: Bool, forwards: Forwards) throws -> Stream {
+  /// The nodes of range `k` (`ranged`: those its range-local merges kept), or, for k == -1, the
+  /// nodes after every range (the DATASECs placed after the walk).
+  static func nodes(of k: Int, _ w: TypeGraph, _ rows: [RangeRecorder.Row], _ parent: inout UnionFind) -> ContiguousArray<Int32> {
+    let span = k >= 0 ? rows[k].firstID.index..<rows[k].endID.index : (rows.last?.endID.index ?? 1)..<w.count
+    var out = ContiguousArray<Int32>()
+    for i in span where w.kind(TypeID(i)) != .removed && parent.find(i) == i { out.append(Int32(i)) }
+    return out
+  }
+
+  /// One streaming dedup: the ranges `ranges` (ascending) added one by one to a compacted graph
+  /// of the classes so far, deduplicated after each (`parent` gets the merges). With forwards
+  /// `.atEnd` the steps leave forward declarations alone and a last dedup resolves them. `tail`:
+  /// the last step also takes the nodes after every range. A worker that does not walk range 0
+  /// starts with the array index type, which every range refers to (absorb keeps the first's).
+  static func stream(
+    _ w: TypeGraph, _ rows: [RangeRecorder.Row], ranges: [Int], forwards: Forwards, tail: Bool, _ parent: inout UnionFind,
+    _ newID: inout ContiguousArray<Int32>
+  ) throws -> Stream {
     var s = Stream()
-    var parent = UnionFind(count: w.count)
-    if ranged { for (a, b) in recorder.merges[1] { parent.union(a.index, into: b.index) } }
-    let rows = recorder.rows
-    for k in rows.indices {
-      // The last step takes what follows the ranges too (the DATASECs placed after the walk).
-      let end = k + 1 < rows.count ? rows[k + 1].firstID.index : w.count
+    if ranges.first != 0 && !w.arrayIndexTypeID.isVoid { s.live.append(w.arrayIndexTypeID.rawValue) }
+    for (step, k) in ranges.enumerated() {
+      let last = step == ranges.count - 1
+      var list = s.live
+      list.append(contentsOf: nodes(of: k, w, rows, &parent))
+      if last && tail { list.append(contentsOf: nodes(of: -1, w, rows, &parent)) }
       let t0 = now()
-      var c = compact(w, limit: end, &parent)
+      var c = compact(w, nodes: list, &parent, &newID)
       s.compactMS += ms(since: t0)
       let before = Census(c.graph)
       if before.bytes > s.peak.bytes { s.peak = before }
@@ -174,7 +219,7 @@ enum RangeAudit {
       let stepMS = ms(since: t1)
       s.dedupMS += stepMS
       s.maxMS = max(s.maxMS, stepMS)
-      if forwards == .atEnd && k == rows.count - 1 {
+      if forwards == .atEnd && last {
         let t2 = now()
         try scopedDedup(.each).runAlone(on: &c.graph)
         s.lastMS = ms(since: t2)
@@ -183,35 +228,65 @@ enum RangeAudit {
       for (a, b) in zip(c.graph.decisions.mergedSubjects, c.graph.decisions.mergedTargets) {
         parent.union(Int(c.old[a.index]), into: Int(c.old[b.index]))
       }
+      s.live = []
+      for j in 1..<c.graph.count where c.graph.kind(TypeID(j)) != .removed { s.live.append(c.old[j]) }
       let after = Census(c.graph)
       if after.bytes > s.peakLive.bytes { s.peakLive = after }
       s.final = after
       s.table += "\(k)\t\(before.nodes)\t\(before.members)\t\(after.nodes)\t\(after.members)\t\(mib(before))\t\(fmt(stepMS))\n"
     }
-    s.representative = parent.roots()
     return s
   }
 
-  /// The nodes of `w` below `limit` that are their class's root, in a graph of their own, with
-  /// every reference pointed at its target's root; `old[i]` is node i's id in `w`. The array
-  /// index type is not carried over (the graph's is package-internal): the last dedup's choice of
-  /// `int` for it is the only thing this changes, one node.
-  static func compact(_ w: TypeGraph, limit: Int, _ parent: inout UnionFind) -> (graph: TypeGraph, old: ContiguousArray<Int32>) {
-    var newID = ContiguousArray<Int32>(repeating: 0, count: limit)
+  /// Streaming per worker: `workers` threads take the ranges in turn (k mod workers, where the
+  /// product hands them out as they finish), each deduplicating its own classes so far after each
+  /// range (`fwd each`); the main thread then deduplicates the union of what they kept.
+  static func workerStreams(_ w: TypeGraph, _ rows: [RangeRecorder.Row], workers: Int) throws -> (
+    perWorker: [Stream], union: Census, final: Census, finalMS: Double, representative: ContiguousArray<Int32>
+  ) {
+    var parent = UnionFind(count: w.count)
+    var newID = ContiguousArray<Int32>(repeating: 0, count: w.count)
+    var streams: [Stream] = []
+    for t in 0..<workers {
+      let mine = Array(stride(from: t, to: rows.count, by: workers))
+      if mine.isEmpty { continue }
+      streams.append(try stream(w, rows, ranges: mine, forwards: .each, tail: false, &parent, &newID))
+    }
+    var list = ContiguousArray(Set(streams.flatMap(\.live)).sorted())
+    list.append(contentsOf: nodes(of: -1, w, rows, &parent))
+    var c = compact(w, nodes: list, &parent, &newID)
+    let union = Census(c.graph)
+    let t = now()
+    try scopedDedup(.each).runAlone(on: &c.graph)
+    let finalMS = ms(since: t)
+    for (a, b) in zip(c.graph.decisions.mergedSubjects, c.graph.decisions.mergedTargets) {
+      parent.union(Int(c.old[a.index]), into: Int(c.old[b.index]))
+    }
+    return (streams, union, Census(c.graph), finalMS, parent.roots())
+  }
+
+  /// `nodes` of `w` (ascending, each its class's root) in a graph of their own, with every
+  /// reference pointed at its target's root; `old[i]` is node i's id in `w`. `newID` is scratch
+  /// (zero for every node, and left so). The array index type is not carried over (the graph's
+  /// is package-internal): the last dedup's choice of `int` for it is the only thing this
+  /// changes, one node.
+  static func compact(
+    _ w: TypeGraph, nodes: ContiguousArray<Int32>, _ parent: inout UnionFind, _ newID: inout ContiguousArray<Int32>
+  ) -> (graph: TypeGraph, old: ContiguousArray<Int32>) {
     var old: ContiguousArray<Int32> = [0]
-    for i in 1..<limit where w.kind(TypeID(i)) != .removed && parent.find(i) == i {
-      newID[i] = Int32(old.count)
-      old.append(Int32(i))
-    }
-    func map(_ t: TypeID) -> TypeID {
-      if t.isVoid { return t }
-      let r = parent.find(t.index)
-      return r < limit ? TypeID(Int(newID[r])) : .void
-    }
+    old.append(contentsOf: nodes)
+    for (k, o) in nodes.enumerated() { newID[Int(o)] = Int32(k + 1) }
+    defer { for o in nodes { newID[Int(o)] = 0 } }
     var g = TypeGraph()
     g.strings = w.strings
-    for o in old.dropFirst() {
+    for o in nodes {
       let id = TypeID(Int(o))
+      func map(_ t: TypeID) -> TypeID {
+        if t.isVoid { return t }
+        let n = newID[parent.find(t.index)]
+        precondition(n != 0, "[\(o)] refers to [\(t.index)], outside the graph being compacted")
+        return TypeID(Int(n))
+      }
       let n = g.add(
         w.kind(id), name: w.name(id), size: w.size(id), ref: map(w.ref(id)), aux: w.aux(id), flags: w.flags(id),
         dwarfTag: w.dwarfTag(of: id), origin: w.origin(id), scope: w.scopes[id.index], linkageName: w.linkageNames[id.index])
@@ -245,27 +320,38 @@ enum RangeAudit {
     return u.roots()
   }
 
-  /// Whether two class maps of the same import group its nodes alike.
+  /// Whether two class maps of the same import group its nodes alike; if not, how many classes
+  /// of `a` are split in `b` and how many classes of `b` join classes of `a`, with examples (the
+  /// node that differs, and the first node of its class of `a`).
   static func samePartition(_ g: TypeGraph, _ a: ContiguousArray<Int32>, _ b: ContiguousArray<Int32>) -> (equal: Bool, text: String) {
     var aToB = ContiguousArray<Int32>(repeating: -1, count: g.count)
     var bToA = ContiguousArray<Int32>(repeating: -1, count: g.count)
-    var apart = 0 // nodes of one class of `a` found in another class of `b`
-    var joined = 0 // nodes of one class of `b` from another class of `a`
+    var firstOfA = ContiguousArray<Int32>(repeating: 0, count: g.count)
+    var splitA = ContiguousArray<Bool>(repeating: false, count: g.count)
+    var joinedB = ContiguousArray<Bool>(repeating: false, count: g.count)
     var examples: [String] = []
+    func describe(_ i: Int) -> String {
+      let id = TypeID(i)
+      return "[\(i)] \(g.kind(id)) '\(g.nameString(id))'\(g.flags(id).contains(.synthesized) ? " (synthesized)" : "")"
+    }
     for i in 1..<g.count where g.kind(TypeID(i)).isBTF || g.kind(TypeID(i)) == .unrepresentable {
       let x = Int(a[i])
       let y = Int(b[i])
-      if aToB[x] == -1 { aToB[x] = Int32(y) } else if aToB[x] != Int32(y) { apart += 1 }
-      if bToA[y] == -1 { bToA[y] = Int32(x) } else if bToA[y] != Int32(x) { joined += 1 }
-      if (aToB[x] != Int32(y) || bToA[y] != Int32(x)) && examples.count < 3 {
-        let id = TypeID(i)
-        let synthesized = g.flags(id).contains(.synthesized) ? ", synthesized" : ""
-        examples.append("[\(i)] \(g.kind(id)) '\(g.nameString(id))'\(synthesized)")
+      if aToB[x] == -1 {
+        aToB[x] = Int32(y)
+        firstOfA[x] = Int32(i)
+      }
+      if bToA[y] == -1 { bToA[y] = Int32(x) }
+      if aToB[x] != Int32(y) || bToA[y] != Int32(x) {
+        if aToB[x] != Int32(y) { splitA[x] = true }
+        if bToA[y] != Int32(x) { joinedB[y] = true }
+        if examples.count < 3 { examples.append("\(describe(i)) apart from \(describe(Int(firstOfA[x])))") }
       }
     }
-    let equal = apart == 0 && joined == 0
-    let text = "differ: \(apart) nodes apart from their global class, \(joined) joined to another (\(examples.joined(separator: ", ")))"
-    return (equal, equal ? "the same classes" : text)
+    let split = splitA.reduce(0) { $0 + ($1 ? 1 : 0) }
+    let joined = joinedB.reduce(0) { $0 + ($1 ? 1 : 0) }
+    if split == 0 && joined == 0 { return (true, "the same classes") }
+    return (false, "differ: \(split) global classes split, \(joined) joined (\(examples.joined(separator: "; ")))")
   }
 
   /// `all` after `first`, on a copy of the import: the files the orders of the main audit compare.
@@ -371,6 +457,8 @@ final class RangeRecorder: RangeWalkObserver, @unchecked Sendable {
   struct Row {
     var units: Range<Int>
     var firstID: TypeID
+    /// After its last node.
+    var endID: TypeID
     var before: Census
     /// [fwd each, fwd at end]
     var after: [Census]
@@ -384,7 +472,10 @@ final class RangeRecorder: RangeWalkObserver, @unchecked Sendable {
   func walked(
     range: Int, of count: Int, units: Range<Int>, graph: TypeGraph, ids: ContiguousArray<TypeID>, firstID: TypeID, outsideReferences: Int
   ) {
-    var row = Row(units: units, firstID: firstID, before: Census(graph), after: [], dedupMS: [], outside: outsideReferences)
+    let own = ids.reduce(0) { $0 + ($1.index >= firstID.index ? 1 : 0) }
+    var row = Row(
+      units: units, firstID: firstID, endID: TypeID(firstID.index + own), before: Census(graph), after: [], dedupMS: [],
+      outside: outsideReferences)
     for (v, f) in RangeAudit.Forwards.allCases.enumerated() {
       var g = graph
       let t = now()
