@@ -145,21 +145,25 @@ enum RangeAudit {
       if p >= 64 {
         // As the product would split at -j on `workers` cores (32 ranges a thread).
         let workers = max(1, p / 32)
-        let ws = try workerStreams(imported, rows, workers: workers)
-        let key = "\(p).W\(workers)"
-        let peak = ws.perWorker.map(\.peak).max { $0.bytes < $1.bytes } ?? Census()
-        let sumPeak = ws.perWorker.reduce(Census()) { $0 + $1.peak }
-        let times = ws.perWorker.map(\.dedupMS)
-        let same = samePartition(imported, reference!.representative, ws.representative)
-        report += "(W) streaming per worker, \(workers) workers taking the ranges in turn, fwd each:\n"
-        report += "  the workers' classes together: \(ws.union.nodes) nodes, \(ws.union.members) member rows, \(mib(ws.union)) MiB; "
-        report += "a worker's peak graph \(peak.nodes) nodes, \(mib(peak)) MiB (all workers' peaks: \(mib(sumPeak)) MiB)\n"
-        report += "  worker dedups: max \(fmt(times.max() ?? 0)) ms, sum \(fmt(times.reduce(0, +))) ms; "
-        report +=
-          "then the global dedup: \(ws.final.nodes) nodes in \(fmt(ws.finalMS)) ms; classes against one global dedup: \(same.text)\n"
-        summary += "\(key).union.nodes\t\(ws.union.nodes)\n\(key).union.MiB\t\(mib(ws.union))\n\(key).workerPeak.MiB\t\(mib(peak))\n"
-        summary +=
-          "\(key).dedup.max.ms\t\(fmt(times.max() ?? 0))\n\(key).final.ms\t\(fmt(ws.finalMS))\n\(key).samePartition\t\(same.equal)\n"
+        for batched in [false, true] {
+          let ws = try workerStreams(imported, rows, workers: workers, batched: batched)
+          let key = "\(p).W\(workers)\(batched ? ".batched" : "")"
+          let peak = ws.perWorker.map(\.peak).max { $0.bytes < $1.bytes } ?? Census()
+          let sumPeak = ws.perWorker.reduce(Census()) { $0 + $1.peak }
+          let times = ws.perWorker.map(\.dedupMS)
+          let same = samePartition(imported, reference!.representative, ws.representative)
+          report += "(W) streaming per worker, \(workers) workers taking the ranges in turn, fwd each, "
+          report +=
+            batched ? "a dedup when the nodes added since the last are as many as the classes held:\n" : "a dedup after each range:\n"
+          report += "  the workers' classes together: \(ws.union.nodes) nodes, \(ws.union.members) member rows, \(mib(ws.union)) MiB; "
+          report += "a worker's peak graph \(peak.nodes) nodes, \(mib(peak)) MiB (all workers' peaks: \(mib(sumPeak)) MiB)\n"
+          report += "  worker dedups: max \(fmt(times.max() ?? 0)) ms, sum \(fmt(times.reduce(0, +))) ms; "
+          report +=
+            "then the global dedup: \(ws.final.nodes) nodes in \(fmt(ws.finalMS)) ms; classes against one global dedup: \(same.text)\n"
+          summary += "\(key).union.nodes\t\(ws.union.nodes)\n\(key).union.MiB\t\(mib(ws.union))\n\(key).workerPeak.MiB\t\(mib(peak))\n"
+          summary +=
+            "\(key).dedup.max.ms\t\(fmt(times.max() ?? 0))\n\(key).final.ms\t\(fmt(ws.finalMS))\n\(key).samePartition\t\(same.equal)\n"
+        }
       }
       report += "\n"
       // Written after each split, so that a long run leaves what it measured so far.
@@ -199,21 +203,32 @@ enum RangeAudit {
   /// the last step also takes the nodes after every range. A worker that does not walk range 0
   /// starts with the array index type, which every range refers to (absorb keeps the first's).
   static func stream(
-    _ w: TypeGraph, _ rows: [RangeRecorder.Row], ranges: [Int], forwards: Forwards, tail: Bool, _ parent: inout UnionFind,
-    _ newID: inout ContiguousArray<Int32>
+    _ w: TypeGraph, _ rows: [RangeRecorder.Row], ranges: [Int], forwards: Forwards, tail: Bool, batched: Bool = false,
+    _ parent: inout UnionFind, _ newID: inout ContiguousArray<Int32>
   ) throws -> Stream {
     var s = Stream()
     if ranges.first != 0 && !w.arrayIndexTypeID.isVoid { s.live.append(w.arrayIndexTypeID.rawValue) }
+    // Nodes added since the last dedup.
+    var pending = ContiguousArray<Int32>()
     for (step, k) in ranges.enumerated() {
       let last = step == ranges.count - 1
+      pending.append(contentsOf: nodes(of: k, w, rows, &parent))
+      if last && tail { pending.append(contentsOf: nodes(of: -1, w, rows, &parent)) }
       var list = s.live
-      list.append(contentsOf: nodes(of: k, w, rows, &parent))
-      if last && tail { list.append(contentsOf: nodes(of: -1, w, rows, &parent)) }
+      list.append(contentsOf: pending)
+      let held = Census(w, nodes: list)
+      if held.bytes > s.peak.bytes { s.peak = held }
+      // Batched: deduplicate once the nodes added since the last dedup are as many as the
+      // classes held, so that the work stays within twice the nodes walked.
+      if batched && !last && pending.count < s.live.count {
+        s.table += "\(k)\t\(held.nodes)\t\(held.members)\t-\t-\t\(mib(held))\t-\n"
+        continue
+      }
+      pending = []
       let t0 = now()
       var c = compact(w, nodes: list, &parent, &newID)
       s.compactMS += ms(since: t0)
-      let before = Census(c.graph)
-      if before.bytes > s.peak.bytes { s.peak = before }
+      let before = held
       let t1 = now()
       try scopedDedup(forwards).runAlone(on: &c.graph)
       let stepMS = ms(since: t1)
@@ -241,7 +256,7 @@ enum RangeAudit {
   /// Streaming per worker: `workers` threads take the ranges in turn (k mod workers, where the
   /// product hands them out as they finish), each deduplicating its own classes so far after each
   /// range (`fwd each`); the main thread then deduplicates the union of what they kept.
-  static func workerStreams(_ w: TypeGraph, _ rows: [RangeRecorder.Row], workers: Int) throws -> (
+  static func workerStreams(_ w: TypeGraph, _ rows: [RangeRecorder.Row], workers: Int, batched: Bool) throws -> (
     perWorker: [Stream], union: Census, final: Census, finalMS: Double, representative: ContiguousArray<Int32>
   ) {
     var parent = UnionFind(count: w.count)
@@ -250,7 +265,7 @@ enum RangeAudit {
     for t in 0..<workers {
       let mine = Array(stride(from: t, to: rows.count, by: workers))
       if mine.isEmpty { continue }
-      streams.append(try stream(w, rows, ranges: mine, forwards: .each, tail: false, &parent, &newID))
+      streams.append(try stream(w, rows, ranges: mine, forwards: .each, tail: false, batched: batched, &parent, &newID))
     }
     var list = ContiguousArray(Set(streams.flatMap(\.live)).sorted())
     list.append(contentsOf: nodes(of: -1, w, rows, &parent))
@@ -400,6 +415,13 @@ struct Census {
   var bytes: Int { nodes * RangeAudit.nodeBytes + members * RangeAudit.memberBytes }
 
   init() {}
+  /// Of `nodes` only.
+  init(_ g: TypeGraph, nodes: ContiguousArray<Int32>) {
+    for o in nodes where g.kind(TypeID(Int(o))).isBTF || g.kind(TypeID(Int(o))) == .unrepresentable {
+      self.nodes += 1
+      members += g.memberCount(TypeID(Int(o)))
+    }
+  }
   init(_ g: TypeGraph) {
     for i in 1..<g.count where g.kind(TypeID(i)).isBTF || g.kind(TypeID(i)) == .unrepresentable {
       nodes += 1
