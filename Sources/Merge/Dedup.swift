@@ -54,6 +54,10 @@ public struct Dedup: Pass {
   /// false: a synthesized array index type keeps its place instead of giving way to the input's
   /// own `int` (`canonicalizeRange`: a range of units may not hold the `int` the whole input does).
   var adoptsInputInt = true
+  /// false: forward declarations are left as they are (`resolveForwards` is skipped). Only for
+  /// the same measurements: a dedup of part of the input (one range of units) cannot know
+  /// whether a name it sees defined once is defined differently elsewhere.
+  package var resolvesForwards = true
 
   public init(forceCollisions: Bool = false) { self.forceCollisions = forceCollisions }
 
@@ -67,7 +71,7 @@ public struct Dedup: Pass {
 
   public mutating func run(on graph: inout TypeGraph, context: inout PassContext) throws -> PassResult {
     signatures = 0
-    let forwards = resolveForwards(&graph)
+    let forwards = resolvesForwards ? resolveForwards(&graph) : 0
     let merged: Int
     do {
       var (classes, classCount) = initialClasses(graph)

@@ -15,6 +15,8 @@
 //    decisions counted by pass, action and reason, and the time of each pass, to OUTDIR, with
 //    a summary comparing them with today's (audit.txt). Equal files mean the order gives the
 //    same answers.
+// 4. `ranges` mode (RangeAudit.swift): what deduplicating each walked range of units as it is
+//    read would leave, range-local or streaming.
 import Foundation
 import Merge
 import Reports
@@ -25,11 +27,23 @@ import TypeGraph
 enum OrderAudit {
   static func main() {
     let args = Array(CommandLine.arguments.dropFirst())
-    guard args.count >= 2, let threads = args.count > 2 ? Int(args[2]) : 0, args.count < 4 || args[3] == "classes" else {
-      FileHandle.standardError.write(Data("usage: rustbtf-order-audit FILE OUTDIR [THREADS [classes]]\n".utf8))
+    let mode = args.count > 3 ? args[3] : ""
+    let parts = args.count > 4 ? args[4].split(separator: ",").compactMap { Int($0) } : [2, 4, 16, 64]
+    guard args.count >= 2, let threads = args.count > 2 ? Int(args[2]) : 0,
+      args.count < 4 || mode == "classes" || (mode == "ranges" && args.count < 7 && !parts.isEmpty && parts.allSatisfy { $0 > 0 })
+    else {
+      FileHandle.standardError.write(
+        Data("usage: rustbtf-order-audit FILE OUTDIR [THREADS [classes | ranges [PARTS,... [STREAMING-PARTS,...]]]]\n".utf8))
       exit(64)
     }
-    do { try run(path: args[0], outDir: args[1], threads: threads, classesOnly: args.count > 3) } catch {
+    do {
+      if mode == "ranges" {
+        let streaming = args.count > 5 ? args[5].split(separator: ",").compactMap { Int($0) } : [64]
+        try RangeAudit.run(path: args[0], outDir: args[1], parts: parts, streamingParts: Set(streaming))
+      } else {
+        try run(path: args[0], outDir: args[1], threads: threads, classesOnly: mode == "classes")
+      }
+    } catch {
       FileHandle.standardError.write(Data("rustbtf-order-audit: \(error)\n".utf8))
       exit(1)
     }

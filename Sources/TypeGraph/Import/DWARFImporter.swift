@@ -22,7 +22,8 @@ public struct DWARFImportOptions: Sendable {
   /// in contiguous ranges whose results are merged in file order (`DWARFWalker.absorb`).
   public var threads = 1
 
-  /// How many unit ranges each thread gets (tests lower it, to put several units in a range).
+  /// How many unit ranges each thread gets (tests lower it, to put several units in a range;
+  /// rustbtf-order-audit's `ranges` mode sets it to measure other splits).
   package var rangesPerThread = 32
 
   /// Dedup at import (issue 19, `--dedup-at-import`): called by each range's walker on the graph
@@ -31,6 +32,11 @@ public struct DWARFImportOptions: Sendable {
   /// away (tombstones with merge rows, which `DWARFWalker.absorb` leaves out). Set, the units are
   /// walked in ranges even on one thread. `Dedup.canonicalizeRange` is the one the product uses.
   package var canonicalizeRange: (@Sendable (inout TypeGraph, ContiguousArray<Bool>) -> RangeCanonicalization)? = nil
+
+  /// Measurement only (rustbtf-order-audit's `ranges` mode, issue 19): told about each range of
+  /// a parallel walk as it is absorbed. Nil (the default) in the product; it changes nothing in
+  /// the walk or its graph.
+  package var rangeObserver: (any RangeWalkObserver)? = nil
 
   /// Release the pages of `.debug_info` the walk has left behind (`WalkedPages`); tests turn it
   /// off to compare, and read what was released from `releasedPages`.
@@ -299,7 +305,8 @@ public enum DWARFImporter {
     walker.walkedPages?.releaseAll()
     // Dedup at import works on ranges: a single unit is a range of its own.
     if let units, units.count > 1 || (options.canonicalizeRange != nil && units.count == 1) {
-      try walker.walkUnitsInParallel(units, threads: options.threadCount, rangesPerThread: options.rangesPerThread)
+      try walker.walkUnitsInParallel(
+        units, threads: options.threadCount, rangesPerThread: options.rangesPerThread, observer: options.rangeObserver)
     } else {
       try walker.walkUnits(of: dwarf)
     }

@@ -34,19 +34,15 @@ extension DWARFWalker {
     }
   }
 
-  /// Appends what `chunk` (a walker made by `sibling()`) walked, and deallocates `chunk`.
-  mutating func absorb(_ chunk: inout DWARFWalker) {
+  /// Where the nodes of `other` (a graph walked by a `sibling()`) land in this graph when it is
+  /// absorbed, indexed by their id less `Start.sibling.nodes`: they follow this graph's, less a
+  /// second array index type, which becomes this graph's (`duplicateIndexType`), and less the
+  /// copies dedup at import merged away (`canonicalizeOwnRange`), each of which lands where the
+  /// node it was finally merged into does (`mergedInto`, empty when there were none).
+  func absorbedIDs(of other: TypeGraph) -> (ids: ContiguousArray<TypeID>, duplicateIndexType: Bool, mergedInto: ContiguousArray<TypeID>) {
     let start = Start.sibling
-    defer { chunk.deallocate() }
-    var other = chunk.graph
-    chunk.graph = TypeGraph()
-    let names = graph.strings.internAll(of: other.strings, from: start.strings)
-    @inline(__always) func name(_ n: NameID) -> NameID { n.index < start.strings ? n : names[n.index - start.strings] }
-
-    // Dedup at import (`canonicalizeOwnRange`): the copies merged away are left out, with their
-    // member rows; each reads as the node it was finally merged into (a forward declaration
-    // merged into a definition, itself merged into its class's first copy, reads as that copy),
-    // which may come after it.
+    // A forward declaration merged into a definition, itself merged into its class's first
+    // copy, reads as that copy, which may come after it.
     var mergedInto = ContiguousArray<TypeID>()
     if other.decisions.mergeCount > 0 {
       mergedInto = ContiguousArray(repeating: .void, count: other.count)
@@ -58,10 +54,6 @@ extension DWARFWalker {
       }
     }
     let compacting = !mergedInto.isEmpty
-    // Where each of the chunk's member rows went (compacting only; -1: left out).
-    var memberMap = ContiguousArray<Int32>()
-
-    // Node ids: the chunk's nodes follow this graph's, less a second array index type.
     let duplicateIndexType = !graph.arrayIndexTypeID.isVoid && other.arrayIndexTypeID.index >= start.nodes
     var nodeMap = ContiguousArray<TypeID>(repeating: .void, count: other.count - start.nodes)
     var next = graph.count
@@ -78,6 +70,23 @@ extension DWARFWalker {
         nodeMap[i - start.nodes] = nodeMap[mergedInto[i].index - start.nodes]
       }
     }
+    return (nodeMap, duplicateIndexType, mergedInto)
+  }
+
+  /// Appends what `chunk` (a walker made by `sibling()`) walked, and deallocates `chunk`.
+  mutating func absorb(_ chunk: inout DWARFWalker) {
+    let start = Start.sibling
+    defer { chunk.deallocate() }
+    var other = chunk.graph
+    chunk.graph = TypeGraph()
+    let names = graph.strings.internAll(of: other.strings, from: start.strings)
+    @inline(__always) func name(_ n: NameID) -> NameID { n.index < start.strings ? n : names[n.index - start.strings] }
+
+    // Dedup at import: the copies merged away are left out, with their member rows.
+    let (nodeMap, duplicateIndexType, mergedInto) = absorbedIDs(of: other)
+    let compacting = !mergedInto.isEmpty
+    // Where each of the chunk's member rows went (compacting only; -1: left out).
+    var memberMap = ContiguousArray<Int32>()
     @inline(__always) func type(_ t: TypeID) -> TypeID { t.index < start.nodes ? t : nodeMap[t.index - start.nodes] }
     if graph.arrayIndexTypeID.isVoid && other.arrayIndexTypeID.index >= start.nodes {
       graph.arrayIndexTypeID = type(other.arrayIndexTypeID)

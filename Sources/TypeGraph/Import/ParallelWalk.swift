@@ -100,7 +100,10 @@ extension DWARFWalker {
   /// file order as soon as it and those before it are done, so finished ranges do not pile up
   /// in memory. The result is that of `walkUnits(of: dwarf)`, errors included: the error of the
   /// first failing range in file order is thrown, as one thread would have met it first.
-  mutating func walkUnitsInParallel(_ units: UnitList, threads: Int, rangesPerThread: Int) throws(ImportError) {
+  /// `observer` (measurements only) is shown each range's own graph before it is absorbed.
+  mutating func walkUnitsInParallel(
+    _ units: UnitList, threads: Int, rangesPerThread: Int, observer: (any RangeWalkObserver)? = nil
+  ) throws(ImportError) {
     // The walkers start empty (`sibling()`); this graph holds only the ELF symbols so far.
     precondition(graph.count == 1 && graph.memberNames.isEmpty && graph.compileUnits.isEmpty)
     // Small ranges, few ahead: the walks waiting to be absorbed are what parallelism costs in
@@ -138,8 +141,14 @@ extension DWARFWalker {
       switch work.take(k) {
       case .walked(var chunk):
         if failure == nil {
-          absorb(&chunk)
           let end = k + 1 < work.ranges.count ? units.offsets[work.ranges[k + 1].lowerBound] : unitBytes
+          if let observer {
+            let own = chunk.rangeGraph(from: units.offsets[work.ranges[k].lowerBound], to: end)
+            observer.walked(
+              range: k, of: work.ranges.count, units: work.ranges[k], graph: own.graph, ids: absorbedIDs(of: chunk.graph).ids,
+              firstID: TypeID(graph.count), outsideReferences: own.outside)
+          }
+          absorb(&chunk)
           reserveForWholeFile(done: end, total: unitBytes)
           walkedPages?.release(below: end)
         } else {
