@@ -46,7 +46,7 @@ public struct Explanation {
   /// qualifies and clears their scope).
   private let originalScopes: ContiguousArray<NameID>
   /// The kept node each merged node went into.
-  private let mergedInto: [Int32: TypeID]
+  private let merges: MergeMap
   /// The copies dedup at import merged (`DecisionLog.copiesMergedAtImport`), shown as the nodes
   /// they were: copy k has the id `graph.count + k` (in `Subject.id`), and reads as its
   /// representative's copy (`ImportedCopies`).
@@ -81,20 +81,8 @@ public struct Explanation {
     }
     memberRenames = members
     btfIDs = graph.encodingOrder()
-    var into: [Int32: TypeID] = [:]
-    into.reserveCapacity(graph.decisions.mergeCount)
-    for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) { into[s.rawValue] = t }
-    // A target merged in a later dedup run: follow to the node finally kept.
-    for (s, t) in into {
-      var t = t
-      var steps = 0
-      while let next = into[t.rawValue], steps < 64 {
-        t = next
-        steps += 1
-      }
-      into[s] = t
-    }
-    mergedInto = into
+    // A target merged in a later dedup run: followed to the node finally kept.
+    merges = MergeMap(graph.decisions, count: graph.count)
     copies = ImportedCopies(graph)
   }
 
@@ -252,7 +240,7 @@ public struct Explanation {
     switch graph.kind(id) {
     case .void: return .void
     case .removed, .unrepresentable:
-      if let t = mergedInto[id.rawValue], graph.kind(t).isBTF, case .kept(let k, let n, let b) = outcome(t) {
+      if merges.isMerged(id), case let t = merges.kept(id), graph.kind(t).isBTF, case .kept(let k, let n, let b) = outcome(t) {
         return .merged(into: t, kind: k, name: n, btfID: b)
       }
       return .removed
@@ -308,7 +296,7 @@ public struct Explanation {
       }
       forEachMerge { s, t in
         guard matched[s.index] else { return }
-        let kept = mergedInto[t.rawValue] ?? t
+        let kept = self.merges.kept(t)
         out.append(mergeEntry(s, kept))
         if graph.kind(kept).isBTF { status[kept.index] = true }
       }
@@ -320,7 +308,7 @@ public struct Explanation {
         out.append(keptEntry(id, merges))
       }
     } else if filter.includeMerges {
-      forEachMerge { s, t in out.append(mergeEntry(s, mergedInto[t.rawValue] ?? t)) }
+      forEachMerge { s, t in out.append(mergeEntry(s, merges.kept(t))) }
     }
     out.sort(by: Self.precedes)
     return out
@@ -352,7 +340,7 @@ public struct Explanation {
     for (s, t) in zip(log.mergedSubjects, log.mergedTargets) { body(s, t) }
     for k in 0..<copies.count {
       let r = copies.representative(k)
-      if graph.kind(r).isBTF || mergedInto[r.rawValue] != nil { body(copies.id(k), r) }
+      if graph.kind(r).isBTF || merges.isMerged(r) { body(copies.id(k), r) }
     }
   }
 
@@ -734,18 +722,8 @@ private struct MergeIndex {
   /// merged into another class's) moves its copies with it, those merged at import too.
   init(_ explanation: Explanation) {
     let count = explanation.graph.count + explanation.copies.count
-    var into = [TypeID](repeating: .void, count: count)
-    explanation.forEachMerge { s, t in if s.index < count && t.index < count { into[s.index] = t } }
-    func kept(_ t: TypeID) -> TypeID {
-      guard t.index < count else { return t }
-      var t = t
-      var steps = 0
-      while !into[t.index].isVoid && steps < 64 {
-        t = into[t.index]
-        steps += 1
-      }
-      return t
-    }
+    let merges = MergeMap(count: count) { body in explanation.forEachMerge(body) }
+    func kept(_ t: TypeID) -> TypeID { merges.kept(t) }
     // A counting sort by the node finally kept (the merges are listed twice rather than held).
     var counts = [Int32](repeating: 0, count: count + 1)
     explanation.forEachMerge { _, t in

@@ -10,7 +10,7 @@ struct RetentionClassifier {
   let graph: TypeGraph
   let snapshot: RetentionSnapshot
   /// The node each node was merged into by dedup (void: not merged).
-  private let mergedInto: ContiguousArray<TypeID>
+  private let merges: MergeMap
   /// Nodes merged into another by a recorded `.merged` decision (`merge-bindgen-copies`' bindgen
   /// copies, merged into their C types): a merge is into an equal layout, whose member names
   /// may be another language's (`__bindgen_anon_1` is anonymous in C).
@@ -40,9 +40,8 @@ struct RetentionClassifier {
   init(graph: TypeGraph, snapshot: RetentionSnapshot) {
     self.graph = graph
     self.snapshot = snapshot
-    var into = ContiguousArray<TypeID>(repeating: .void, count: graph.count)
-    for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) { into[s.index] = t }
-    mergedInto = into
+    let merges = MergeMap(graph.decisions, count: graph.count)
+    self.merges = merges
     recordedMerges = Set(graph.decisions.entries.lazy.filter { if case .merged = $0.action { true } else { false } }.map(\.subject))
     var byNode: [Int32: [Int]] = [:]
     for (i, d) in graph.decisions.entries.enumerated() {
@@ -60,7 +59,7 @@ struct RetentionClassifier {
     var seen: Set<MemberOrigin> = []
     for o in graph.decisions.memberOrigins {
       byOwner[o.owner.rawValue, default: []].append(o)
-      let kept = Self.surviving(o.owner, mergedInto: into)
+      let kept = merges.kept(o.owner)
       guard kept != o.owner else { continue }
       var moved = o
       moved.owner = kept
@@ -70,18 +69,7 @@ struct RetentionClassifier {
   }
 
   /// The node `id` ended up as: itself, or the node dedup kept in its place.
-  func surviving(_ id: TypeID) -> TypeID { Self.surviving(id, mergedInto: mergedInto) }
-
-  /// `surviving` over a merge map (`init` needs it before `self` is whole).
-  static func surviving(_ id: TypeID, mergedInto: ContiguousArray<TypeID>) -> TypeID {
-    var t = id
-    var steps = 0
-    while !mergedInto[t.index].isVoid && steps < 64 {
-      t = mergedInto[t.index]
-      steps += 1
-    }
-    return t
-  }
+  func surviving(_ id: TypeID) -> TypeID { merges.kept(id) }
 
   // MARK: Types
 

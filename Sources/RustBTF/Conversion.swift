@@ -127,18 +127,8 @@ public struct Conversion {
   /// The first pair of nodes that did not end as one node (merged into the same node, or the same
   /// node kept) in `graph`, after the passes.
   package static func firstApart(_ pairs: [(range: TypeID, whole: TypeID)], in graph: TypeGraph) -> (range: TypeID, whole: TypeID)? {
-    var into = ContiguousArray<TypeID>(repeating: .void, count: graph.count)
-    for (s, t) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) where s.index < graph.count { into[s.index] = t }
-    func kept(_ t: TypeID) -> TypeID {
-      var t = t
-      var steps = 0
-      while t.index < into.count, !into[t.index].isVoid, steps < 64 {
-        t = into[t.index]
-        steps += 1
-      }
-      return t
-    }
-    return pairs.first { kept($0.range) != kept($0.whole) }
+    let merges = MergeMap(graph.decisions, count: graph.count)
+    return pairs.first { merges.kept($0.range) != merges.kept($0.whole) }
   }
 
   /// Runs the pipeline on `input` and encodes. The graph is consumed: pass it with `consume` (or

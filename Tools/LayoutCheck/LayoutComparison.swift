@@ -66,18 +66,13 @@ package func btfIDsByDIEOffset(file: String, result: Conversion.Result, btf: Typ
     }
     btfOfNode[node.rawValue] = id
   }
-  var mergedInto: [Int32: TypeID] = [:]
-  for (subject, target) in zip(graph.decisions.mergedSubjects, graph.decisions.mergedTargets) { mergedInto[subject.rawValue] = target }
+  let merges = MergeMap(graph.decisions, count: graph.count)
   var byOffset: [UInt64: TypeID] = [:]
   var merged = Set<UInt64>()
   for node in graph.ids {
     let off = graph.origin(node).dieOffset
     guard off != 0 else { continue }
-    var kept = node
-    for _ in 0..<64 {
-      guard let next = mergedInto[kept.rawValue] else { break }
-      kept = next
-    }
+    let kept = merges.kept(node)
     guard let id = btfOfNode[kept.rawValue] else { continue }
     byOffset[off] = id
     if kept != node { merged.insert(off) }
