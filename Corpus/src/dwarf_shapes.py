@@ -98,6 +98,17 @@ class Writer:
         self.emit("\t.byte 5")  # DW_ATE_signed
         self.emit("\t.byte 4")
 
+    def int_struct(self, name):
+        """A 4-byte struct `name` with one member `x` of the unit's `int` (abbreviations 6 and 7)."""
+        self.emit("\t.uleb128 6")
+        self.emit(f'\t.asciz "{name}"')
+        self.emit("\t.uleb128 4")
+        self.emit("\t.uleb128 7")
+        self.emit('\t.asciz "x"')
+        self.ref("int")
+        self.emit("\t.uleb128 0")
+        self.emit("\t.byte 0")
+
     def variable(self, name, type_label):
         self.emit("\t.uleb128 8")
         self.emit(f'\t.asciz "{name}"')
@@ -197,14 +208,7 @@ def units(w, n):
         w.int_type()
         w.variable(f"v{i}", "s")
         w.label("s")
-        w.emit("\t.uleb128 6")
-        w.emit(f'\t.asciz "struct{i}"')
-        w.emit("\t.uleb128 4")
-        w.emit("\t.uleb128 7")
-        w.emit('\t.asciz "x"')
-        w.ref("int")
-        w.emit("\t.uleb128 0")
-        w.emit("\t.byte 0")
+        w.int_struct(f"struct{i}")
         w.end_unit()
 
 
@@ -263,14 +267,7 @@ def forward_later(w):
     w.label("decl")
     w.emit("\t.uleb128 11")
     w.emit('\t.asciz "foo"')
-    w.emit("\t.uleb128 6")
-    w.emit('\t.asciz "foo"')
-    w.emit("\t.uleb128 4")
-    w.emit("\t.uleb128 7")
-    w.emit('\t.asciz "x"')
-    w.ref("int")
-    w.emit("\t.uleb128 0")
-    w.emit("\t.byte 0")
+    w.int_struct("foo")
     w.end_unit()
     w.begin_unit("forward1")
     w.int_type()

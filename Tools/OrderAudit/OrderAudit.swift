@@ -100,13 +100,7 @@ enum OrderAudit {
       conversion.instrumentation = instruments
       let result = try conversion.run(graph: imported, inputName: path)
       let explanation = Explanation(graph: result.graph, importedScopes: result.importedScopes)
-      var files: [String: String] = [
-        "explain": explanation.text(filter: ExplainFilter()),
-        "stats": result.retention?.text(inputName: "input") ?? "",
-        "decisions": decisionCounts(result.graph),
-        "summary": result.summary.line + "\n",
-        "merge-targets": mergeTargets(result.graph),
-      ]
+      var files = reportFiles(result, explanation)
       // Every merge listed: a distribution vmlinux has millions, so only for smaller inputs.
       if result.graph.decisions.mergeCount <= 200_000 {
         files["explain-merges"] = explanation.text(filter: ExplainFilter(includeMerges: true))
@@ -404,6 +398,17 @@ final class SplitAudit: PassInstrumentation {
 
 /// Decisions of the final graph counted by pass, action and reason code: the decision log's
 /// answers in aggregate.
+/// The answers an order's conversion gives, by file kind: what the orders are compared on.
+func reportFiles(_ result: Conversion.Result, _ explanation: Explanation) -> [String: String] {
+  [
+    "explain": explanation.text(filter: ExplainFilter()),
+    "stats": result.retention?.text(inputName: "input") ?? "",
+    "decisions": decisionCounts(result.graph),
+    "summary": result.summary.line + "\n",
+    "merge-targets": mergeTargets(result.graph),
+  ]
+}
+
 func decisionCounts(_ g: TypeGraph) -> String {
   var counts: [String: Int] = [:]
   for d in g.decisions.entries {

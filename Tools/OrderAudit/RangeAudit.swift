@@ -376,14 +376,8 @@ enum RangeAudit {
     let conversion = Conversion(pipeline: PassPipeline(passes), retentionReport: true)
     let result = try conversion.run(graph: imported, inputName: path)
     let explanation = Explanation(graph: result.graph, importedScopes: result.importedScopes)
-    let files: [String: String] = [
-      "explain": explanation.text(filter: ExplainFilter()),
-      "stats": result.retention?.text(inputName: "input") ?? "",
-      "decisions": decisionCounts(result.graph),
-      "summary": result.summary.line + "\n",
-      "merge-targets": mergeTargets(result.graph),
-      "merge-roots": mergeRoots(result.graph),
-    ]
+    var files = reportFiles(result, explanation)
+    files["merge-roots"] = mergeRoots(result.graph)
     for (kind, text) in files { try text.write(toFile: "\(outDir)/\(name).\(kind).txt", atomically: true, encoding: .utf8) }
     try Data(result.btf).write(to: URL(fileURLWithPath: "\(outDir)/\(name).btf"))
     return files.merging(["btf": result.btf.map { String($0) }.joined(separator: ",")]) { a, _ in a }
