@@ -289,14 +289,14 @@ public struct Explanation {
     }
     // Merges and status entries.
     if let matched {
-      let merges = MergeIndex(self)
+      let index = MergeIndex(self)
       var status = [Bool](repeating: false, count: graph.count)
       for i in 1..<graph.count where matched[i] {
         if graph.kind(TypeID(i)).isBTF { status[i] = true }
       }
       forEachMerge { s, t in
         guard matched[s.index] else { return }
-        let kept = self.merges.kept(t)
+        let kept = merges.kept(t)
         out.append(mergeEntry(s, kept))
         if graph.kind(kept).isBTF { status[kept.index] = true }
       }
@@ -304,8 +304,8 @@ public struct Explanation {
       // the merges it absorbed.
       for i in 1..<graph.count where status[i] {
         let id = TypeID(i)
-        if log.latest(for: id) != nil && merges.subjects(of: id).isEmpty { continue }
-        out.append(keptEntry(id, merges))
+        if log.latest(for: id) != nil && index.subjects(of: id).isEmpty { continue }
+        out.append(keptEntry(id, index))
       }
     } else if filter.includeMerges {
       forEachMerge { s, t in out.append(mergeEntry(s, merges.kept(t))) }

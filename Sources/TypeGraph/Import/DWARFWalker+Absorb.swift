@@ -45,13 +45,9 @@ extension DWARFWalker {
     // copy, reads as that copy, which may come after it.
     var mergedInto = ContiguousArray<TypeID>()
     if other.decisions.mergeCount > 0 {
+      let merges = MergeMap(other.decisions, count: other.count)
       mergedInto = ContiguousArray(repeating: .void, count: other.count)
-      for (s, t) in zip(other.decisions.mergedSubjects, other.decisions.mergedTargets) { mergedInto[s.index] = t }
-      for i in start.nodes..<other.count where !mergedInto[i].isVoid {
-        var t = mergedInto[i]
-        while !mergedInto[t.index].isVoid { t = mergedInto[t.index] }
-        mergedInto[i] = t
-      }
+      for i in start.nodes..<other.count where merges.isMerged(TypeID(i)) { mergedInto[i] = merges.kept(TypeID(i)) }
     }
     let compacting = !mergedInto.isEmpty
     let duplicateIndexType = !graph.arrayIndexTypeID.isVoid && other.arrayIndexTypeID.index >= start.nodes

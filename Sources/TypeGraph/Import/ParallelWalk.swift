@@ -106,8 +106,6 @@ extension DWARFWalker {
   ) throws(ImportError) {
     // The walkers start empty (`sibling()`); this graph holds only the ELF symbols so far.
     precondition(graph.count == 1 && graph.memberNames.isEmpty && graph.compileUnits.isEmpty)
-    // Small ranges, few ahead: the walks waiting to be absorbed are what parallelism costs in
-    // memory, and a range costs little more than its walker's buffers.
     if threads == 1 {
       // Dedup at import on one thread: the same ranges, each walked, merged and absorbed in turn
       // on this thread (a worker walking while this thread absorbs would be a second thread).
@@ -120,13 +118,12 @@ extension DWARFWalker {
           throw error
         }
         walker.canonicalizeOwnRange()
-        absorb(&walker)
-        let end = range.upperBound < units.count ? units.offsets[range.upperBound] : unitBytes
-        reserveForWholeFile(done: end, total: unitBytes)
-        walkedPages?.release(below: end)
+        absorbRange(&walker, endingAt: range.upperBound, of: units)
       }
       return
     }
+    // Small ranges, few ahead: the walks waiting to be absorbed are what parallelism costs in
+    // memory, and a range costs little more than its walker's buffers.
     let work = ParallelWalk(template: self, units: units, ranges: units.ranges(threads * rangesPerThread), window: threads + 2)
     let workers = (0..<min(threads, work.ranges.count)).compactMap { _ in startThread(failing: failThreadStarts) { work.run() } }
     if workers.isEmpty {
@@ -141,16 +138,14 @@ extension DWARFWalker {
       switch work.take(k) {
       case .walked(var chunk):
         if failure == nil {
-          let end = k + 1 < work.ranges.count ? units.offsets[work.ranges[k + 1].lowerBound] : unitBytes
           if let observer {
+            let end = work.ranges[k].upperBound < units.count ? units.offsets[work.ranges[k].upperBound] : unitBytes
             let own = chunk.rangeGraph(from: units.offsets[work.ranges[k].lowerBound], to: end)
             observer.walked(
               range: k, of: work.ranges.count, units: work.ranges[k], graph: own.graph, ids: absorbedIDs(of: chunk.graph).ids,
               firstID: TypeID(graph.count), outsideReferences: own.outside)
           }
-          absorb(&chunk)
-          reserveForWholeFile(done: end, total: unitBytes)
-          walkedPages?.release(below: end)
+          absorbRange(&chunk, endingAt: work.ranges[k].upperBound, of: units)
         } else {
           chunk.deallocate()
         }
@@ -162,6 +157,17 @@ extension DWARFWalker {
     }
     for t in workers { pthread_join(t, nil) }
     if let failure { throw failure }
+  }
+}
+
+extension DWARFWalker {
+  /// Absorbs the walk of a range of `units` that ends before unit `end` (`units.count`: the
+  /// last), then reserves for the whole file and hands back the pages walked so far.
+  fileprivate mutating func absorbRange(_ walker: inout DWARFWalker, endingAt end: Int, of units: UnitList) {
+    absorb(&walker)
+    let offset = end < units.count ? units.offsets[end] : unitBytes
+    reserveForWholeFile(done: offset, total: unitBytes)
+    walkedPages?.release(below: offset)
   }
 }
 

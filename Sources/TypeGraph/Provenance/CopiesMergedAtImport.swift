@@ -57,14 +57,8 @@ public struct CopiesMergedAtImport: Sendable {
 
   /// The range of `representative`'s copies (empty for a node without).
   public func copies(of representative: TypeID) -> Range<Int> {
-    var lo = 0
-    var hi = representatives.count
-    while lo < hi {
-      let mid = (lo + hi) / 2
-      if representatives[mid] < representative { lo = mid + 1 } else { hi = mid }
-    }
-    guard lo < representatives.count, representatives[lo] == representative else { return 0..<0 }
-    return group(lo).copies
+    let k = ELFSymbols.equalRange(representatives, representative)
+    return k.isEmpty ? 0..<0 : group(k.lowerBound).copies
   }
 
   /// The segment holding copy `copy`.
@@ -92,14 +86,8 @@ public struct CopiesMergedAtImport: Sendable {
   /// The copy's namespace path and DWARF tag where they differ from its representative's (nil:
   /// the representative's, as imported).
   public func unlike(_ copy: Int) -> (scope: NameID, dwarfTag: UInt16)? {
-    var lo = 0
-    var hi = unlike.count
-    while lo < hi {
-      let mid = (lo + hi) / 2
-      if Int(unlike[mid]) < copy { lo = mid + 1 } else { hi = mid }
-    }
-    guard lo < unlike.count, Int(unlike[lo]) == copy else { return nil }
-    return (unlikeScopes[lo], unlikeTags[lo])
+    let k = ELFSymbols.equalRange(unlike, Int32(copy))
+    return k.isEmpty ? nil : (unlikeScopes[k.lowerBound], unlikeTags[k.lowerBound])
   }
 
   /// Bytes the rows take (what the reports cost `--dedup-at-import`), side tables of the narrow
