@@ -6,8 +6,9 @@
 #   rustbtf-jN         `rustbtf --jobs 0 INPUT -o OUT` (every CPU); its BTF must equal -j1's
 #   rustbtf-public     rustbtf-jN again with RUSTBTF_PUBLIC_WALK=1: the importer steps to
 #                      siblings with libdw's public dwarf_siblingof only (Sources/CDwarf/fastwalk.h)
-#   rustbtf-dai-j1     `rustbtf --dedup-at-import --jobs 1` (issue 19: each range of units merges its
-#   rustbtf-dai-jN     copies as it is read), and with `--jobs 0`; both must write rustbtf-j1's BTF
+#   rustbtf-ref-j1     `rustbtf --no-dedup-at-import --jobs 1` and `--jobs 0`: the reference path
+#   rustbtf-ref-jN     (issue 19: every copy imported, merged by the dedup pass alone); both must
+#                      write rustbtf-j1's BTF
 #   pahole             `pahole --btf_encode_detached=OUT.pahole.btf INPUT` (one thread)
 #   pahole-j           the same with `-j` (every CPU), as the kernel build runs it
 #   pahole-no-rust-j   `-j --lang_exclude=rust` (the kernel build's flags for vmlinux)
@@ -179,13 +180,13 @@ if [ "$RUSTBTF_OK" = 1 ]; then
   row rustbtf-public "$TMP/out.rustbtf-public.btf"
   cmp -s "$OUT_R" "$TMP/out.rustbtf-public.btf" || REASONS+=("rustbtf-public wrote different BTF than rustbtf (an importer bug)")
   for j in 1 N; do
-    o="$TMP/out.rustbtf-dai-j$j.btf"
-    run rustbtf-dai-j$j "$o" "$RUSTBTF" --dedup-at-import --jobs "${j/N/0}" "$INPUT" -o "$o"
-    row rustbtf-dai-j$j "$o"
-    cmp -s "$OUT_R" "$o" || REASONS+=("rustbtf-dai-j$j wrote different BTF than rustbtf-j1 (a dedup-at-import bug)")
+    o="$TMP/out.rustbtf-ref-j$j.btf"
+    run rustbtf-ref-j$j "$o" "$RUSTBTF" --no-dedup-at-import --jobs "${j/N/0}" "$INPUT" -o "$o"
+    row rustbtf-ref-j$j "$o"
+    cmp -s "$OUT_R" "$o" || REASONS+=("rustbtf-ref-j$j wrote different BTF than rustbtf-j1 (a dedup-at-import bug)")
   done
 else
-  for n in rustbtf-j1 rustbtf-jN rustbtf-public rustbtf-dai-j1 rustbtf-dai-jN; do skip_row $n "no binary at $RUSTBTF"; done
+  for n in rustbtf-j1 rustbtf-jN rustbtf-public rustbtf-ref-j1 rustbtf-ref-jN; do skip_row $n "no binary at $RUSTBTF"; done
 fi
 
 if command -v "$PAHOLE" >/dev/null 2>&1; then
@@ -229,18 +230,15 @@ printf '%s\n' "${ROWS[@]}"
 echo
 echo "rustbtf-jN / pahole-j:          wall $(ratio rustbtf-jN pahole-j wall)  CPU $(ratio rustbtf-jN pahole-j cpu)  RSS $(ratio rustbtf-jN pahole-j rss)"
 echo "rustbtf-jN / pahole-no-rust-j:  wall $(ratio rustbtf-jN pahole-no-rust-j wall)  CPU $(ratio rustbtf-jN pahole-no-rust-j cpu)  RSS $(ratio rustbtf-jN pahole-no-rust-j rss)"
-echo "rustbtf-dai-jN / pahole-j:      wall $(ratio rustbtf-dai-jN pahole-j wall)  CPU $(ratio rustbtf-dai-jN pahole-j cpu)  RSS $(ratio rustbtf-dai-jN pahole-j rss)"
-echo "rustbtf-dai-jN / pahole-no-rust-j: wall $(ratio rustbtf-dai-jN pahole-no-rust-j wall)  RSS $(ratio rustbtf-dai-jN pahole-no-rust-j rss)"
-[ -z "${PAHOLE_OLD:-}" ] || echo "rustbtf-dai-jN / pahole-old-j:  wall $(ratio rustbtf-dai-jN pahole-old-j wall)  RSS $(ratio rustbtf-dai-jN pahole-old-j rss)"
-echo "scaling: rustbtf-j1 / rustbtf-jN wall $(ratio rustbtf-j1 rustbtf-jN wall); rustbtf-dai-j1 / rustbtf-dai-jN wall $(ratio rustbtf-dai-j1 rustbtf-dai-jN wall)"
+[ -z "${PAHOLE_OLD:-}" ] || echo "rustbtf-jN / pahole-old-j:      wall $(ratio rustbtf-jN pahole-old-j wall)  CPU $(ratio rustbtf-jN pahole-old-j cpu)  RSS $(ratio rustbtf-jN pahole-old-j rss)"
+echo "rustbtf-ref-jN / pahole-j:      wall $(ratio rustbtf-ref-jN pahole-j wall)  CPU $(ratio rustbtf-ref-jN pahole-j cpu)  RSS $(ratio rustbtf-ref-jN pahole-j rss)"
+echo "scaling: rustbtf-j1 / rustbtf-jN wall $(ratio rustbtf-j1 rustbtf-jN wall); rustbtf-ref-j1 / rustbtf-ref-jN wall $(ratio rustbtf-ref-j1 rustbtf-ref-jN wall)"
 if [ "$RUSTBTF_OK" = 1 ]; then
   echo
-  echo "phases (rustbtf --time-passes --jobs 0):"
-  "$RUSTBTF" --time-passes --jobs 0 "$INPUT" -o "$TMP/out.phases.btf" 2>&1 | sed -n 's/^rustbtf: \(import\|pass\|encode\|validate\)/  \1/p'
-  for j in 1 0; do
-    echo "phases with --dedup-at-import (rustbtf --time-passes --dedup-at-import --jobs $j):"
-    "$RUSTBTF" --time-passes --dedup-at-import --jobs $j "$INPUT" -o "$TMP/out.phases.btf" 2>&1 |
-      sed -n 's/^rustbtf: \(import\|pass\|encode\|validate\)/  \1/p'
+  for flags in "--jobs 1" "--jobs 0" "--no-dedup-at-import --jobs 0"; do
+    echo "phases (rustbtf --time-passes $flags):"
+    # shellcheck disable=SC2086 # the flags are words
+    "$RUSTBTF" --time-passes $flags "$INPUT" -o "$TMP/out.phases.btf" 2>&1 | sed -n 's/^rustbtf: \(import\|pass\|encode\|validate\)/  \1/p'
   done
 fi
 IMPORT_BENCH="${IMPORT_BENCH:-$(dirname "$RUSTBTF")/rustbtf-import-bench}"

@@ -80,7 +80,12 @@ enum PaholeMode {
         try writeBTFSections(PaholeOutput.sections(btf: result.btf, base: base, features: inv.features, inputName: file), intoELF: file)
       }
       if !quiet { for d in result.diagnostics { standardError("rustbtf: warning: \(d)") } }
-      if inv.verbose { standardError("rustbtf: \(file) -> \(inv.detachedOutput ?? file + " .BTF"): \(result.summary.line)") }
+      if inv.verbose {
+        // Whether dedup at import ran (RUSTBTF_DEDUP_AT_IMPORT): the summary line is the same either way.
+        let copies = result.graph.decisions.copiesMergedAtImport.count
+        let atImport = copies > 0 ? "; dedup at import: \(copies) of the merges made as the types were read" : ""
+        standardError("rustbtf: \(file) -> \(inv.detachedOutput ?? file + " .BTF"): \(result.summary.line)\(atImport)")
+      }
       return 0
     } catch {
       standardError("rustbtf: \(error)")
@@ -98,26 +103,29 @@ enum PaholeMode {
     try yesNo(keepRustVariable, keepRustValue, to: "keep Rust compile units")
   }
 
-  /// `RUSTBTF_DEDUP_AT_IMPORT`: the experimental `--dedup-at-import` (issue 19) in a kernel build,
-  /// whose command line is pahole's; read as `RUSTBTF_KEEP_RUST` is.
+  /// `RUSTBTF_DEDUP_AT_IMPORT`: `--dedup-at-import` (issue 19) in a kernel build, whose command
+  /// line is pahole's. On when unset or empty; 0, false or no is `--no-dedup-at-import`, the
+  /// reference path; read as `RUSTBTF_KEEP_RUST` is otherwise.
   static let dedupAtImportVariable = "RUSTBTF_DEDUP_AT_IMPORT"
 
   static func dedupAtImportSetting() throws -> Bool {
-    try yesNo(dedupAtImportVariable, getenv(dedupAtImportVariable).map { String(cString: $0) }, to: "merge equal types as they are read")
+    try yesNo(
+      dedupAtImportVariable, getenv(dedupAtImportVariable).map { String(cString: $0) }, to: "merge equal types as they are read",
+      unset: true)
   }
 
-  /// A yes/no environment variable: 1, true, yes (any case) are yes; unset, empty, 0, false, no
-  /// are no; anything else is refused by name.
-  static func yesNo(_ variable: String, _ value: String?, to what: String) throws -> Bool {
-    guard let value else { return false }
+  /// A yes/no environment variable: 1, true, yes (any case) are yes; 0, false, no are no; unset
+  /// or empty is `unset`; anything else is refused by name.
+  static func yesNo(_ variable: String, _ value: String?, to what: String, unset: Bool = false) throws -> Bool {
+    guard let value, !value.isEmpty else { return unset }
     switch value.lowercased() {
     case "1", "true", "yes": return true
-    case "", "0", "false", "no": return false
+    case "0", "false", "no": return false
     default:
       throw ConversionError(
         """
-        \(variable)='\(value)' is not a yes/no value: give 1, true or yes to \(what), 0, false or no (or leave it \
-        unset) not to
+        \(variable)='\(value)' is not a yes/no value: give 1, true or yes to \(what), 0, false or no not to (unset: \
+        \(unset ? "yes" : "no"))
         """
       )
     }
@@ -140,6 +148,8 @@ enum PaholeMode {
     out += """
 
       \(keepRustVariable)=1 in the environment keeps Rust compile units despite --lang_exclude=rust.
+      \(dedupAtImportVariable)=0 imports every copy of every type, as rustbtf --no-dedup-at-import does
+      (the reference: the same BTF, more time and memory).
       Every other pahole option is refused by name (exit 64): `rustbtf pahole-flags` lists
       them all, and the BTF features, with what rustbtf does with each. `rustbtf --help`
       shows rustbtf's own command line.

@@ -181,13 +181,14 @@ struct Convert: ParsableCommand {
 
   @Flag(
     name: .customLong("dedup-at-import"),
+    inversion: .prefixedNo,
     help:
       """
-      Experimental (issue 19): merge equal types of each range of compile units as they are read, so the passes see fewer copies. The \
-      BTF is the same, and so are --explain-pruned, --explain and --stats.
+      Merge equal types of each range of compile units as they are read, so the passes see fewer copies (the default). The BTF is \
+      the same, and so are --explain-pruned, --explain and --stats; --no-dedup-at-import imports every copy (the reference).
       """
   )
-  var dedupAtImport = false
+  var dedupAtImport = true
 
   @Argument(help: "ELF file with DWARF (executable, shared object, relocatable object or vmlinux).")
   var file: String?

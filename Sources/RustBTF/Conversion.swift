@@ -27,11 +27,12 @@ public struct Conversion {
   /// only the base types a module type can equal. The BTF is the same; this is the reference
   /// the faster way is tested against.
   public var decodeWholeBase = false
-  /// Dedup at import (issue 19, experimental; `rustbtf --dedup-at-import`): each range of compile
+  /// Dedup at import (issue 19; on unless `rustbtf --no-dedup-at-import`): each range of compile
   /// units merges its copies as it is read (`Dedup.canonicalizeRange`), so the graph the passes
   /// see holds one node per class of each range, not one per DIE. The BTF is the same, and so
   /// are explanations and `--stats`: the decision log keeps the copies (`copiesMergedAtImport`).
-  public var dedupAtImport = false
+  /// false is the reference it is tested against: every copy imported, merged by `dedup` alone.
+  public var dedupAtImport = true
   /// Told where the conversion is, for a progress display (`rustbtf` shows one on a terminal).
   public var progress: (@Sendable (ConversionPhase) -> Void)?
 
