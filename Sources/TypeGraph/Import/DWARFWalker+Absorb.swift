@@ -169,7 +169,11 @@ extension DWARFWalker {
       switch slot.column {
       case .nodeRef: s.index = type(TypeID(rawValue: slot.index)).rawValue
       case .memberType: s.index = compacting ? memberMap[Int(slot.index) - start.members] : s.index + Int32(memberShift)
-      case .templateType: s.index = compacting ? templateMap[Int(slot.index) - start.templates] : s.index + Int32(templateShift)
+      case .templateType:
+        s.index = compacting ? templateMap[Int(slot.index) - start.templates] : s.index + Int32(templateShift)
+        // Its owner was merged away: nothing to fill, but the reference still counts.
+        if s.index < 0 { s = PendingSlot(column: .counted, index: 0) }
+      case .counted: break
       }
       // (Compacting: a slot of a row left out, which no node holds.)
       if s.index < 0 { continue }

@@ -17,7 +17,7 @@ extension DWARFWalker {
       case .memberType:
         if pendingMembers.isEmpty { pendingMembers = ContiguousArray(repeating: false, count: graph.memberNames.count) }
         pendingMembers[Int(slot.index)] = true
-      case .templateType:
+      case .templateType, .counted:
         break // a template parameter is no node, and its type is kept as `absorb` maps it
       }
     }

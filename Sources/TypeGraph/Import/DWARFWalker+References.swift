@@ -92,6 +92,7 @@ extension DWARFWalker {
     case .nodeRef: storage.columns.refs[Int(slot.index)] = t
     case .memberType: storage.columns.memberTypes[Int(slot.index)] = t
     case .templateType: storage.columns.templateParameters[Int(slot.index)].type = t
+    case .counted: break
     }
   }
 
@@ -150,9 +151,15 @@ extension DWARFWalker {
 }
 
 /// Where a pending reference goes once its DIE offset is resolved: a node's `ref`, a member's
-/// type, or a template parameter's type, by index in that column.
+/// type, or a template parameter's type, by index in that column; or nowhere (`counted`).
 struct PendingSlot {
-  enum Column: UInt8 { case nodeRef, memberType, templateType }
+  enum Column: UInt8 {
+    case nodeRef, memberType, templateType
+    /// The template parameter of a copy dedup at import merged away (`absorb`): no row holds it,
+    /// but its reference is still looked up, so that the references to no DIE are counted as
+    /// without dedup at import (the error and the warning of corrupt DWARF give the count).
+    case counted
+  }
   var column: Column
   var index: Int32
 }
