@@ -96,9 +96,14 @@ public struct Dedup: Pass {
     dedup.mergesFunctions = false
     dedup.adoptsInputInt = false
     // An anonymous node whose kind needs a name is named after its DIE offset by sanitize-names:
-    // its copies get names of their own, so they do not merge here either.
+    // its copies get names of their own, so they do not merge here either. So is an anonymous
+    // base type (INT, FLOAT: any name) of Rust, which lower-rust makes a TYPEDEF first (found by
+    // the fuzzer: two such copies merged here, and were two TYPEDEFs without dedup at import).
     var pinned = pinned
-    for i in 1..<g.count where g.name(TypeID(i)).isEmpty && g.kind(TypeID(i)).info.name == .identifier { pinned[i] = true }
+    for i in 1..<g.count where g.name(TypeID(i)).isEmpty {
+      let rule = g.kind(TypeID(i)).info.name
+      if rule == .identifier || rule == .any { pinned[i] = true }
+    }
     // Forward declarations resolved within the range, as the whole input's dedup would if no
     // other range defined their key differently (most of a C range's copies differ only by
     // reaching a declaration or a definition): the conversion checks the range's choice
