@@ -113,13 +113,9 @@ extension Dedup {
       resolved += 1
     }
     if resolved == 0 { return 0 }
-    for i in 1..<g.count where g.kind(TypeID(i)) != .removed {
-      g.rewriteReferences(of: TypeID(i)) { t in target[t.index].isVoid ? t : target[t.index] }
-    }
+    g.rewriteAllReferences { t in target[t.index].isVoid ? t : target[t.index] }
     // A base node is never merged away: it is written already, in the base.
-    for i in 1..<g.count where !target[i].isVoid && !base.contains(i) {
-      g.merge(TypeID(i), into: target[i])
-    }
+    _ = g.mergeEach { id, _ in target[id.index].isVoid || base.contains(id.index) ? nil : target[id.index] }
     return resolved
   }
 

@@ -127,7 +127,9 @@ public struct Dedup: Pass {
   /// Returns each node's class and the number of classes (void's included).
   private func initialClasses(_ g: TypeGraph, pinned: ContiguousArray<Bool>? = nil) -> (ContiguousArray<Int32>, Int) {
     var classes = ContiguousArray<Int32>(repeating: 0, count: g.count)
-    var table = ClassTable(capacity: 1 << 16)
+    // Sized for a kernel's classes, but not past the nodes: a range at import holds a few
+    // thousand, and a table that is cleared whole each time costs more than its lookups.
+    var table = ClassTable(capacity: min(g.count, 1 << 16))
     var perDIE = ContiguousArray<Bool>()
     if !mergesFunctions {
       perDIE = ContiguousArray(repeating: false, count: g.count)
@@ -461,17 +463,9 @@ public struct Dedup: Pass {
     var merges = 0
     for i in 1..<g.count where target(i) != TypeID(i) && g.kind(TypeID(i)).isBTF { merges += 1 }
     g.decisions.reserveMerges(merges)
-    for i in 1..<g.count {
-      let id = TypeID(i)
-      if target(i) != id && g.kind(id).isBTF {
-        g.merge(id, into: target(i))
-        merged += 1
-      }
-    }
+    merged = g.mergeEach { id, kind in target(id.index) != id && kind.isBTF ? target(id.index) : nil }
     if merged == 0 { return 0 }
-    for i in 1..<g.count where g.kind(TypeID(i)) != .removed {
-      g.rewriteReferences(of: TypeID(i)) { t in TypeID(Int(classes[t.index])) }
-    }
+    g.rewriteAllReferences { t in TypeID(Int(classes[t.index])) }
     return merged
   }
 

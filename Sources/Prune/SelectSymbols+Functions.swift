@@ -74,7 +74,7 @@ struct FunctionSelection {
         let group = candidates[start..<end].map(\.node)
         let key = candidates[start].key
         start = end
-        switch decide(key, group, &analysis, graph) {
+        switch decide(key, group, &analysis, graph, symbols) {
         case .skip(let reason):
           for n in group { pruner.prune(n, reason, &graph) }
           removed += group.count
@@ -103,10 +103,11 @@ struct FunctionSelection {
   }
 
   /// pahole's decision for the states of one key (`btf_encoder__add_saved_funcs`).
-  func decide(_ key: NameID, _ group: [TypeID], _ analysis: inout CallAnalysis, _ graph: TypeGraph) -> Outcome {
-    let symbols = graph.symbols
+  /// `symbols` is `graph.symbols`, taken once by the caller: each `graph.symbols` is a copy of
+  /// its columns (a retain and a release of each), which per function showed in the profile.
+  func decide(_ key: NameID, _ group: [TypeID], _ analysis: inout CallAnalysis, _ graph: TypeGraph, _ symbols: ELFSymbols) -> Outcome {
     let syms = symbols.functions(withBaseName: key)
-    let facts = group.map { analysis.facts(of: $0, symbolsOf: syms, graph) }
+    let facts = group.map { analysis.facts(of: $0, symbolsOf: syms, graph, symbols) }
 
     // The states' flags are shared (saved_functions_combine): any one's holds for all.
     let unexpected = facts.firstIndex { $0.unexpectedRegister != nil }

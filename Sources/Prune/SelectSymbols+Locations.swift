@@ -41,13 +41,13 @@ struct CallAnalysis {
     let u = Int(graph.units[id.index].rawValue)
     guard u >= 0 && u < clangUnits.count else { return false }
     if clangUnits[u] == 2 {
-      clangUnits[u] = graph.strings.string(graph.compileUnits[u].producer).contains("clang") ? 1 : 0
+      clangUnits[u] = graph.strings.contains(graph.compileUnits[u].producer, "clang") ? 1 : 0
     }
     return clangUnits[u] == 1
   }
 
-  mutating func facts(of id: TypeID, symbolsOf syms: ArraySlice<Int32>, _ graph: TypeGraph) -> CallFacts {
-    let symbols = graph.symbols
+  /// `symbols` is `graph.symbols` (taken once by the caller: each access copies its columns).
+  mutating func facts(of id: TypeID, symbolsOf syms: ArraySlice<Int32>, _ graph: TypeGraph, _ symbols: ELFSymbols) -> CallFacts {
     let all = symbols.functionFacts
     var out = CallFacts()
     guard let f = all.index(of: id) else { return out }

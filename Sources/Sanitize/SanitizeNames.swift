@@ -386,6 +386,22 @@ struct TagList {
   }
 }
 
+/// A set of `NameID`s as one flag per id, growing with the ids: a graph's strings are numbered
+/// densely, and a hashed `Set` cost sanitize-names a third of its time on a kernel.
+struct DenseNameSet {
+  private var flags: [Bool]
+
+  init(capacity: Int = 0) { flags = [Bool](repeating: false, count: capacity) }
+
+  func contains(_ raw: Int32) -> Bool { Int(raw) < flags.count && flags[Int(raw)] }
+
+  mutating func insert(_ raw: Int32) {
+    let i = Int(raw)
+    if i >= flags.count { flags.append(contentsOf: repeatElement(false, count: max(i + 1, 2 * flags.count) - flags.count)) }
+    flags[i] = true
+  }
+}
+
 /// Maps each distinct original name to one valid name, injectively: names already valid keep
 /// themselves and are reserved first; rewritten names that would collide get a hash suffix.
 /// Plain names are indexed by `NameID`, so each distinct string is examined once; qualified
@@ -396,7 +412,7 @@ struct Renamer {
   /// new name per original NameID; -1 not yet computed.
   private var mapped: [Int32]
   /// Which rewritten or reserved names are taken, by the new NameID.
-  private var taken: Set<Int32> = []
+  private var taken = DenseNameSet()
   /// Whether an original NameID was reserved as it stands (valid already).
   private var reservedAsIs: [Bool]
   private var qualifiedMap: [Int64: NameID] = [:]
@@ -411,6 +427,7 @@ struct Renamer {
     self.baseStrings = baseStrings
     mapped = [Int32](repeating: -1, count: graph.strings.count)
     reservedAsIs = [Bool](repeating: false, count: graph.strings.count)
+    taken = DenseNameSet(capacity: graph.strings.count)
     // Reserve every name that is valid as it stands, wherever it is used.
     func reserve(_ n: NameID) {
       if n.isEmpty || mapped[n.index] >= 0 { return }

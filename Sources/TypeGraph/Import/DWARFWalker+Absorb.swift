@@ -227,6 +227,7 @@ extension DWARFWalker {
         copies.append(dieOffset: o.dieOffsets[i], unit: unit, unlike: alike ? nil : (name(o.scopes[i]), o.dwarfTags[i]))
       }
     }
+    copies.endRange()
     graph.decisions.copiesMergedAtImport = copies
   }
 

@@ -31,7 +31,12 @@ public struct StringTable: Sendable {
   /// Interns the bytes; an empty buffer is `NameID.empty`.
   public mutating func intern(_ buffer: UnsafeRawBufferPointer) -> NameID {
     if buffer.isEmpty { return .empty }
-    let h = Self.fnv1a(buffer)
+    return intern(buffer, hash: Self.fnv1a(buffer))
+  }
+
+  /// `intern(buffer)` with the bytes' `fnv1a` hash known already (another table's).
+  @inline(__always)
+  private mutating func intern(_ buffer: UnsafeRawBufferPointer, hash h: UInt32) -> NameID {
     let (i, found) = probe(buffer, hash: h)
     if let found { return found }
     let id = Int32(starts.count)
@@ -68,7 +73,9 @@ public struct StringTable: Sendable {
     other.bytes.withUnsafeBytes { all in
       for id in first..<other.count {
         let start = Int(other.starts[id])
-        ids.append(intern(UnsafeRawBufferPointer(rebasing: all[start..<start + Int(other.lengths[id])])))
+        // The other table's hash is this one's (`fnv1a`): not computed again.
+        let length = Int(other.lengths[id])
+        ids.append(length == 0 ? .empty : intern(UnsafeRawBufferPointer(rebasing: all[start..<start + length]), hash: other.hashes[id]))
       }
     }
     return ids
@@ -121,6 +128,21 @@ public struct StringTable: Sendable {
   }
 
   public func length(_ id: NameID) -> Int { Int(lengths[id.index]) }
+
+  /// Whether string `id` holds the bytes of `needle`, compared as bytes: no `String` is made, and
+  /// no Unicode rule applies (`String.contains` walks grapheme clusters, which costs more than a
+  /// pass over a kernel's thousands of kilobyte-long DW_AT_producer strings should).
+  public func contains(_ id: NameID, _ needle: StaticString) -> Bool {
+    let n = needle.utf8CodeUnitCount
+    let first = needle.utf8Start.pointee
+    return withBytes(id) { hay in
+      guard n > 0, hay.count >= n else { return n == 0 }
+      for i in 0...(hay.count - n) where hay[i] == first {
+        if memcmpSwift(hay.baseAddress! + i, needle.utf8Start, n) { return true }
+      }
+      return false
+    }
+  }
 
   /// The stable FNV-1a hash of a string (used by dedup and by name hashing).
   public func hash(_ id: NameID) -> UInt32 { hashes[id.index] }

@@ -145,6 +145,27 @@ extension TypeGraph {
     remove(id)
   }
 
+  /// `merge(_:into:)` for every node `target` gives another node for, in id order: what dedup
+  /// does to hundreds of thousands of nodes at a time (a range's at import, then the graph's),
+  /// with one uniqueness check of the storage for the run instead of several per node. Returns
+  /// the number of nodes merged.
+  package mutating func mergeEach(intoTarget target: (TypeID, Kind) -> TypeID?) -> Int {
+    withColumns { c in
+      var merged = 0
+      for i in 1..<c.kinds.count {
+        let id = TypeID(i)
+        guard let t = target(id, c.kinds[i]) else { continue }
+        c.decisions.recordMerge(id, into: t)
+        if c.arrayIndexTypeID == id { c.arrayIndexTypeID = t }
+        c.kinds[i] = .removed
+        c.memberCounts[i] = 0
+        c.refs[i] = .void
+        merged += 1
+      }
+      return merged
+    }
+  }
+
   /// As `merge(_:into:)`, with a reason of the pass's own (`merge-bindgen-copies`' same layout):
   /// recorded as a `.merged` decision too, which `--explain` shows.
   public mutating func merge(_ id: TypeID, into target: TypeID, pass: String, reason: some DecisionReason) {

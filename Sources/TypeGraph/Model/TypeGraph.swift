@@ -245,7 +245,9 @@ public struct TypeGraph: Sendable {
   @inlinable @inline(__always) public var count: Int { kinds.count }
   /// Nodes that are neither void nor removed: what the encoder writes.
   public var liveCount: Int { kinds.reduce(0) { $0 + ($1 != .void && $1 != .removed ? 1 : 0) } }
-  public var ids: some Sequence<TypeID> { (1..<count).lazy.map { TypeID($0) } }
+  /// Inlinable: the passes loop over it, and through a call per element it costs them more than
+  /// the loop's body.
+  @inlinable public var ids: some Sequence<TypeID> { (1..<count).lazy.map { TypeID($0) } }
 
   // MARK: Reading
 

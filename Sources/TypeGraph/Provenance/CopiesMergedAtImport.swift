@@ -34,6 +34,8 @@ public struct CopiesMergedAtImport: Sendable {
   }
 
   private var segments: [Segment] = []
+  /// The range being added (`beginRange` to `endRange`).
+  private var open: Segment? = nil
   /// The representatives with copies, in increasing id order, and where each one's copies end.
   private var representatives: ContiguousArray<TypeID> = []
   private var ends: ContiguousArray<Int32> = []
@@ -98,12 +100,21 @@ public struct CopiesMergedAtImport: Sendable {
 
   // MARK: Building (`DWARFWalker.absorb`)
 
-  /// Starts the rows of a range: `count` copies, of units from `firstUnit` on.
+  /// Starts the rows of a range: `count` copies, of units from `firstUnit` on. They are built
+  /// aside (`open`: appending into an element of `segments` cost a uniqueness check of the array
+  /// and of the element per copy) and join the others at `endRange`.
   package mutating func beginRange(count: Int, firstUnit: UnitID) {
+    precondition(open == nil, "a range of copies is open")
     var s = Segment(start: self.count, firstUnit: max(0, firstUnit.rawValue))
     s.dieOffsets.reserveCapacity(count)
     s.units.reserveCapacity(count)
-    segments.append(s)
+    open = s
+  }
+
+  /// Ends the range `beginRange` started: its rows can be read.
+  package mutating func endRange() {
+    if let s = open { segments.append(s) }
+    open = nil
   }
 
   /// Starts the copies of `representative`, which must be above every representative so far.
@@ -121,9 +132,8 @@ public struct CopiesMergedAtImport: Sendable {
       unlikeScopes.append(unlike.scope)
       unlikeTags.append(unlike.dwarfTag)
     }
-    let last = segments.count - 1
-    segments[last].dieOffsets.append(dieOffset)
-    segments[last].units.append(unit == .none ? 0 : UInt32(unit.rawValue - segments[last].firstUnit + 1))
+    open!.dieOffsets.append(dieOffset)
+    open!.units.append(unit == .none ? 0 : UInt32(unit.rawValue - open!.firstUnit + 1))
     count += 1
     ends[ends.count - 1] = Int32(count)
   }

@@ -21,10 +21,13 @@ extension TypeGraph {
 
   // Inlined: the mutating walker calls it, and a call that is not inlined copies the graph.
   @inlinable @inline(__always) func referenceSlots(of id: TypeID) -> ReferenceSlots {
-    let info = kinds[id.index].info
-    return ReferenceSlots(
-      ref: info.ref != .none, index: info.indexSlot,
-      members: info.members.typesAreReferences ? Int(memberCounts[id.index]) : 0)
+    Self.referenceSlots(kinds[id.index], memberCount: memberCounts[id.index])
+  }
+
+  /// The rule itself, from a node's kind and member count.
+  @inlinable @inline(__always) static func referenceSlots(_ kind: Kind, memberCount: Int32) -> ReferenceSlots {
+    let info = kind.info
+    return ReferenceSlots(ref: info.ref != .none, index: info.indexSlot, members: info.members.typesAreReferences ? Int(memberCount) : 0)
   }
 
   /// Calls `body` with every node `id` refers to: its `ref` (when the kind has one), each
@@ -87,6 +90,20 @@ extension TypeGraph {
       if slots.members > 0 {
         let start = Int(c.memberStarts[id.index])
         for i in start..<start + slots.members { c.memberTypes[i] = transform(c.memberTypes[i]) }
+      }
+    }
+  }
+
+  /// `rewriteReferences(of:_:)` of every node but tombstones, in one run over the columns (one
+  /// uniqueness check of the storage, not one per node): what a merge of many nodes ends with.
+  public mutating func rewriteAllReferences(_ transform: (TypeID) -> TypeID) {
+    withColumns { c in
+      for i in 1..<c.kinds.count where c.kinds[i] != .removed {
+        let slots = Self.referenceSlots(c.kinds[i], memberCount: c.memberCounts[i])
+        if slots.ref { c.refs[i] = transform(c.refs[i]) }
+        guard slots.members > 0 else { continue }
+        let start = Int(c.memberStarts[i])
+        for m in start..<start + slots.members { c.memberTypes[m] = transform(c.memberTypes[m]) }
       }
     }
   }
