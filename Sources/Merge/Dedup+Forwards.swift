@@ -94,7 +94,10 @@ extension Dedup {
     return keys
   }
 
-  func resolveForwards(_ g: inout TypeGraph, baseForwards: inout [(forward: TypeID, definition: TypeID)]) -> Int {
+  /// `apart`: forward declarations to leave as they are (dedup at import's pinned nodes).
+  func resolveForwards(
+    _ g: inout TypeGraph, baseForwards: inout [(forward: TypeID, definition: TypeID)], apart: ContiguousArray<Bool>? = nil
+  ) -> Int {
     let keys = forwardKeys(g)
     let (keyOf, first, unique, baseDefined, forwards) = (keys.keyOf, keys.first, keys.unique, keys.baseDefined, keys.forwards)
     let base = g.splitBase?.nodes ?? 0..<0
@@ -104,7 +107,7 @@ extension Dedup {
     for i in 1..<g.count where keyOf[i] != 0 {
       let id = TypeID(i)
       let k = Int(keyOf[i])
-      guard Self.isForward(g, id), unique[k], !first[k].isVoid else { continue }
+      guard Self.isForward(g, id), unique[k], !first[k].isVoid, apart?[i] != true else { continue }
       if base.contains(i) {
         guard !baseDefined[k] else { continue }
         baseForwards.append((id, first[k]))

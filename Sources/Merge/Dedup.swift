@@ -104,17 +104,48 @@ public struct Dedup: Pass {
       let rule = g.kind(TypeID(i)).info.name
       if rule == .identifier || rule == .any { pinned[i] = true }
     }
+    pinTypesOfRepeatedRustMembers(g, &pinned)
     // Forward declarations resolved within the range, as the whole input's dedup would if no
     // other range defined their key differently (most of a C range's copies differ only by
     // reaching a declaration or a definition): the conversion checks the range's choice
     // against the whole input's (`wholeInputForwardTargets`) and converts again without dedup
     // at import when they differ.
-    let resolved = dedup.resolveForwards(&g)
+    var baseForwards: [(forward: TypeID, definition: TypeID)] = []
+    let resolved = dedup.resolveForwards(&g, baseForwards: &baseForwards, apart: pinned)
     let forwardTargets = resolved > 0 ? Array(g.decisions.mergedTargets) : []
     var (classes, classCount) = dedup.initialClasses(g, pinned: pinned)
     classCount = dedup.refine(g, &classes, count: classCount)
     let merged = dedup.merge(&g, &classes, classCount: classCount)
     return RangeCanonicalization(merged: resolved + merged, forwardTargets: forwardTargets)
+  }
+
+  /// lower-rust drops a member of a Rust struct or union that repeats an earlier one: same name,
+  /// offset and type *node* (`RustLayouts.dropRepeatedMembers`), and so also in the union it
+  /// makes of a variant part, one member per field of each variant (`RustEnums`). Whether two
+  /// copies of a type were merged then decides (found by the fuzzer: with dedup at import a
+  /// variant was dropped that was kept without). So the types of members that share a name with
+  /// another member of the same struct, or of the same variant part's variants, stay apart here.
+  /// rustc's own output has none but for a coroutine's repeated captures, whose type is one node.
+  private static func pinTypesOfRepeatedRustMembers(_ g: TypeGraph, _ pinned: inout ContiguousArray<Bool>) {
+    var fields: [(name: NameID, type: TypeID)] = []
+    for i in 1..<g.count {
+      let id = TypeID(i)
+      let kind = g.kind(id)
+      fields.removeAll(keepingCapacity: true)
+      if kind == .unrepresentable {
+        for entry in g.memberRange(id) where g.memberTypes[entry].index < g.count {
+          for m in g.memberRange(g.memberTypes[entry]) { fields.append((g.memberNames[m], g.memberTypes[m])) }
+        }
+      } else if (kind == .structure || kind == .union) && g.flags(id).contains(.rust) {
+        for m in g.memberRange(id) { fields.append((g.memberNames[m], g.memberTypes[m])) }
+      }
+      guard fields.count > 1 else { continue }
+      fields.sort { $0.name < $1.name }
+      for k in fields.indices.dropFirst() where !fields[k].name.isEmpty && fields[k].name == fields[k - 1].name {
+        pinned[fields[k].type.index] = true
+        pinned[fields[k - 1].type.index] = true
+      }
+    }
   }
 
   // MARK: Phases
