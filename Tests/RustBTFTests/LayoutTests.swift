@@ -23,6 +23,29 @@ import TypeGraph
     #expect(report.renamed.isEmpty, "\(object): C names must be kept as they are: \(report.renamed)")
   }
 
+  /// A struct copy that dedup at import merged before it was a node is found through the node it
+  /// was merged into (the all-components kernel's Rust units once gave 1,328 "not in our BTF").
+  @Test func copiesMergedAtImportAreFoundThroughTheirRepresentative() throws {
+    // Two C units with the same structs, read as one range, so their copies merge at import.
+    let file = corpusObject("c_dedup-O0.elf")
+    let tree = try DwarfdumpTree(file: file)
+    var conversion = Conversion()
+    conversion.importOptions.threads = 1
+    conversion.importOptions.rangesPerThread = 1
+    let result = try conversion.run(path: file)
+    #expect(!result.graph.decisions.copiesMergedAtImport.isEmpty, "no copy merged at import: the test shows nothing")
+    // Every struct DIE by its offset, not by the name fallback (which found the C `task_struct`
+    // for bindgen's copy in the kernel).
+    let btf = try BTFDecoder.decode(result.btf)
+    let byOffset = try btfIDsByDIEOffset(file: file, result: result, btf: btf).byOffset
+    let structs = tree.dies.indices.filter { tree[$0].tag == "DW_TAG_structure_type" && !tree[$0].isDeclaration }
+    #expect(!structs.isEmpty)
+    for i in structs { #expect(byOffset[tree[i].offset] != nil, "DIE 0x\(String(tree[i].offset, radix: 16)) has no BTF id") }
+    let report = try compareLayouts(file: file, tree: tree, result: result) { _, _ in true }
+    #expect(report.compared > 0 && report.mismatches.isEmpty, "\(report.summary)")
+    #expect(report.notInBTF.isEmpty, "structs or unions missing from our BTF: \(report.notInBTF)")
+  }
+
   /// Rust structs and unions, variant structs included (data-carrying enums themselves are
   /// checked by `rustEnumsKeepDiscriminantAndVariants`), keep their size and every member's
   /// offset, bit size and type size; a member BTF cannot type is opaque bytes at the same place.

@@ -50,7 +50,7 @@ package struct LayoutReport {
 }
 
 /// The BTF id each DIE ended up as: the node the importer made of the DIE (its recorded DIE
-/// offset), followed through the merges (dedup keeps one node per class; merge-bindgen-copies
+/// offset), or the representative of the copy dedup at import merged it into, followed through the merges (dedup keeps one node per class; merge-bindgen-copies
 /// merges a bindgen copy into its C type) to the node that was encoded.
 /// `merged` holds the offsets whose node was merged into another.
 package func btfIDsByDIEOffset(file: String, result: Conversion.Result, btf: TypeGraph) throws -> (
@@ -76,6 +76,17 @@ package func btfIDsByDIEOffset(file: String, result: Conversion.Result, btf: Typ
     guard let id = btfOfNode[kept.rawValue] else { continue }
     byOffset[off] = id
     if kept != node { merged.insert(off) }
+  }
+  // The copies dedup at import merged before they were nodes: each stands for its range's
+  // representative, and goes where that went.
+  let copies = graph.decisions.copiesMergedAtImport
+  for k in 0..<copies.representativeCount {
+    let (representative, rows) = copies.group(k)
+    guard let id = btfOfNode[merges.kept(representative).rawValue] else { continue }
+    for c in rows where copies.dieOffset(c) != 0 {
+      byOffset[copies.dieOffset(c)] = id
+      merged.insert(copies.dieOffset(c))
+    }
   }
   return (byOffset, merged)
 }
