@@ -50,7 +50,8 @@ package struct LayoutReport {
 }
 
 /// The BTF id each DIE ended up as: the node the importer made of the DIE (its recorded DIE
-/// offset), or the representative of the copy dedup at import merged it into, followed through the merges (dedup keeps one node per class; merge-bindgen-copies
+/// offset), or the representative of the copy dedup at import merged it into, followed through
+/// the merges (dedup keeps one node per class; merge-bindgen-copies
 /// merges a bindgen copy into its C type) to the node that was encoded.
 /// `merged` holds the offsets whose node was merged into another.
 package func btfIDsByDIEOffset(file: String, result: Conversion.Result, btf: TypeGraph) throws -> (
