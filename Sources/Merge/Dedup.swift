@@ -101,8 +101,8 @@ public struct Dedup: Pass {
     // the fuzzer: two such copies merged here, and were two TYPEDEFs without dedup at import).
     var pinned = pinned
     for i in 1..<g.count where g.name(TypeID(i)).isEmpty {
-      let rule = g.kind(TypeID(i)).info.name
-      if rule == .identifier || rule == .any { pinned[i] = true }
+      let kind = g.kind(TypeID(i))
+      if kind.info.name == .identifier || kind == .int || kind == .float { pinned[i] = true }
     }
     pinTypesOfRepeatedRustMembers(g, &pinned)
     // Forward declarations resolved within the range, as the whole input's dedup would if no
@@ -127,23 +127,46 @@ public struct Dedup: Pass {
   /// another member of the same struct, or of the same variant part's variants, stay apart here.
   /// rustc's own output has none but for a coroutine's repeated captures, whose type is one node.
   private static func pinTypesOfRepeatedRustMembers(_ g: TypeGraph, _ pinned: inout ContiguousArray<Bool>) {
-    var fields: [(name: NameID, type: TypeID)] = []
+    // Two member rows lower-rust would tell apart only by their type nodes.
+    func twins(_ a: Int, _ b: Int) -> Bool {
+      g.memberNames[a] == g.memberNames[b] && g.memberValues[a] == g.memberValues[b] && g.memberBits[a] == g.memberBits[b]
+        && g.memberTypes[a] != g.memberTypes[b]
+    }
+    func pin(_ a: Int, _ b: Int) {
+      pinned[g.memberTypes[a].index] = true
+      pinned[g.memberTypes[b].index] = true
+    }
+    var fields = ContiguousArray<Int>() // member rows
     for i in 1..<g.count {
       let id = TypeID(i)
       let kind = g.kind(id)
       fields.removeAll(keepingCapacity: true)
       if kind == .unrepresentable {
         for entry in g.memberRange(id) where g.memberTypes[entry].index < g.count {
-          for m in g.memberRange(g.memberTypes[entry]) { fields.append((g.memberNames[m], g.memberTypes[m])) }
+          fields.append(contentsOf: g.memberRange(g.memberTypes[entry]))
         }
-      } else if (kind == .structure || kind == .union) && g.flags(id).contains(.rust) {
-        for m in g.memberRange(id) { fields.append((g.memberNames[m], g.memberTypes[m])) }
+      } else if (kind == .structure || kind == .union) && g.flags(id).contains(.rust) && g.memberCount(id) > 1 {
+        fields.append(contentsOf: g.memberRange(id))
       }
       guard fields.count > 1 else { continue }
-      fields.sort { $0.name < $1.name }
-      for k in fields.indices.dropFirst() where !fields[k].name.isEmpty && fields[k].name == fields[k - 1].name {
-        pinned[fields[k].type.index] = true
-        pinned[fields[k - 1].type.index] = true
+      if fields.count > 32 {
+        fields.sort { g.memberNames[$0] < g.memberNames[$1] }
+        var start = 0
+        while start < fields.count {
+          var end = start + 1
+          while end < fields.count && g.memberNames[fields[end]] == g.memberNames[fields[start]] { end += 1 }
+          if end - start > 64 && !g.memberNames[fields[start]].isEmpty {
+            for a in start..<end { pinned[g.memberTypes[fields[a]].index] = true } // many of one name: all, not pairs
+          } else if end - start > 1 && !g.memberNames[fields[start]].isEmpty {
+            for a in start + 1..<end { for b in start..<a where twins(fields[a], fields[b]) { pin(fields[a], fields[b]) } }
+          }
+          start = end
+        }
+        continue
+      }
+      // Most have a few members: pairs compared, no sort, no set.
+      for a in 1..<fields.count where !g.memberNames[fields[a]].isEmpty {
+        for b in 0..<a where twins(fields[a], fields[b]) { pin(fields[a], fields[b]) }
       }
     }
   }
