@@ -1,3 +1,4 @@
+import Encode
 import Foundation
 import Merge
 import Reports
@@ -304,6 +305,22 @@ import TypeGraph
 }
 
 extension DedupAtImportTests {
+  /// Split BTF takes the reference path: with a base, nothing is merged as it is read (the final
+  /// dedup merges into the base anyway), though the same file on its own merges its copies then.
+  @Test func splitBTFIsLeftToTheFinalDedup() throws {
+    let base = try Conversion().run(path: corpusObject("c_dedup-O0.elf")).btf
+    let file = try DWARFShapeTests.shape("copies", 3)
+    #expect(!(try Conversion().run(path: file)).graph.decisions.copiesMergedAtImport.isEmpty, "the file has no copies to merge")
+    var with = Conversion(base: base)
+    with.dedupAtImport = true
+    var without = Conversion(base: base)
+    without.dedupAtImport = false
+    let a = try with.run(path: file)
+    #expect(a.graph.decisions.copiesMergedAtImport.isEmpty, "a split conversion merged copies as they were read")
+    #expect(a.btf == (try without.run(path: file)).btf)
+    if let failure = KernelCheck.acceptanceFailure(try SplitBTF.concatenate(base: base, split: a.btf)) { Issue.record("\(failure)") }
+  }
+
   /// In a kernel build (pahole's command line) it is on unless `RUSTBTF_DEDUP_AT_IMPORT=0`: the
   /// same `.BTF` either way, for vmlinux's line and a module's split line; a value that is not
   /// yes/no is refused by name, as `RUSTBTF_KEEP_RUST`'s are. `-V`'s summary line says how many
