@@ -96,8 +96,8 @@ public struct Dedup: Pass {
     dedup.mergesFunctions = false
     dedup.adoptsInputInt = false
     // An anonymous node whose kind needs a name is named after its DIE offset by sanitize-names:
-    // its copies get names of their own, so they do not merge here either. So is an anonymous
-    // base type (INT, FLOAT: any name) of Rust, which lower-rust makes a TYPEDEF first (found by
+    // its copies get names of their own, so they do not merge here either. So may an anonymous
+    // base type (INT, FLOAT), which lower-rust makes a TYPEDEF first when it is Rust's (found by
     // the fuzzer: two such copies merged here, and were two TYPEDEFs without dedup at import).
     var pinned = pinned
     for i in 1..<g.count where g.name(TypeID(i)).isEmpty {
