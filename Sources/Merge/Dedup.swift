@@ -127,10 +127,13 @@ public struct Dedup: Pass {
   /// another member of the same struct, or of the same variant part's variants, stay apart here.
   /// rustc's own output has none but for a coroutine's repeated captures, whose type is one node.
   private static func pinTypesOfRepeatedRustMembers(_ g: TypeGraph, _ pinned: inout ContiguousArray<Bool>) {
-    // Two member rows lower-rust would tell apart only by their type nodes.
+    // Two member rows lower-rust would tell apart only by their type nodes: `Member`'s equality,
+    // which its `dropRepeatedMembers` uses, but for the type.
     func twins(_ a: Int, _ b: Int) -> Bool {
-      g.memberNames[a] == g.memberNames[b] && g.memberValues[a] == g.memberValues[b] && g.memberBits[a] == g.memberBits[b]
-        && g.memberTypes[a] != g.memberTypes[b]
+      guard g.memberNames[a] == g.memberNames[b], g.memberTypes[a] != g.memberTypes[b] else { return false }
+      var other = g.member(at: b)
+      other.type = g.memberTypes[a]
+      return g.member(at: a) == other
     }
     func pin(_ a: Int, _ b: Int) {
       pinned[g.memberTypes[a].index] = true

@@ -140,9 +140,7 @@ extension TypeGraph {
   /// reference to `target`. The merge is a flat row of the decision log, not a `Decision`:
   /// dedup makes millions on a distribution vmlinux, and each reads as `StructurallyEqual`.
   public mutating func merge(_ id: TypeID, into target: TypeID) {
-    decisions.recordMerge(id, into: target)
-    if arrayIndexTypeID == id { arrayIndexTypeID = target }
-    remove(id)
+    withColumns { $0.merge(id, into: target) }
   }
 
   /// `merge(_:into:)` for every node `target` gives another node for, in id order: what dedup
@@ -155,11 +153,7 @@ extension TypeGraph {
       for i in 1..<c.kinds.count {
         let id = TypeID(i)
         guard let t = target(id, c.kinds[i]) else { continue }
-        c.decisions.recordMerge(id, into: t)
-        if c.arrayIndexTypeID == id { c.arrayIndexTypeID = t }
-        c.kinds[i] = .removed
-        c.memberCounts[i] = 0
-        c.refs[i] = .void
+        c.merge(id, into: t)
         merged += 1
       }
       return merged
@@ -176,11 +170,7 @@ extension TypeGraph {
   /// Turns `id` into a tombstone, recording nothing: `prune` and `merge` are the operations
   /// passes use, so that every removal has a reason.
   mutating func remove(_ id: TypeID) {
-    withColumns { c in
-      c.kinds[id.index] = .removed
-      c.memberCounts[id.index] = 0
-      c.refs[id.index] = .void
-    }
+    withColumns { $0.remove(id) }
   }
 
   /// Records that member `written` of `owner`, which a pass has just made, stands for the

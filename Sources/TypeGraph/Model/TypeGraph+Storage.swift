@@ -115,6 +115,21 @@ extension TypeGraph {
 }
 
 extension TypeGraph.Columns {
+  /// Turns `id` into a tombstone (`TypeGraph.remove`), recording nothing.
+  mutating func remove(_ id: TypeID) {
+    kinds[id.index] = .removed
+    memberCounts[id.index] = 0
+    refs[id.index] = .void
+  }
+
+  /// `TypeGraph.merge(_:into:)` on the columns: the merge row, the array index type if it was
+  /// `id`, and the tombstone; for a run of merges in one `withColumns`.
+  mutating func merge(_ id: TypeID, into target: TypeID) {
+    decisions.recordMerge(id, into: target)
+    if arrayIndexTypeID == id { arrayIndexTypeID = target }
+    remove(id)
+  }
+
   /// Appends a node with `row`'s values; returns its id.
   @inlinable @discardableResult mutating func append(_ row: TypeGraph.NodeRow) -> TypeID {
     let id = TypeID(kinds.count)

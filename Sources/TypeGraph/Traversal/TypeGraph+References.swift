@@ -84,27 +84,14 @@ extension TypeGraph {
   /// Rewrites every reference slot of `id` through `transform` (the reference's new value),
   /// but the array index type, which is the graph's (`arrayIndexTypeID`), not the node's.
   public mutating func rewriteReferences(of id: TypeID, _ transform: (TypeID) -> TypeID) {
-    let slots = referenceSlots(of: id)
-    withColumns { c in
-      if slots.ref { c.refs[id.index] = transform(c.refs[id.index]) }
-      if slots.members > 0 {
-        let start = Int(c.memberStarts[id.index])
-        for i in start..<start + slots.members { c.memberTypes[i] = transform(c.memberTypes[i]) }
-      }
-    }
+    withColumns { $0.rewriteReferences(of: id.index, transform) }
   }
 
   /// `rewriteReferences(of:_:)` of every node but tombstones, in one run over the columns (one
   /// uniqueness check of the storage, not one per node): what a merge of many nodes ends with.
   public mutating func rewriteAllReferences(_ transform: (TypeID) -> TypeID) {
     withColumns { c in
-      for i in 1..<c.kinds.count where c.kinds[i] != .removed {
-        let slots = Self.referenceSlots(c.kinds[i], memberCount: c.memberCounts[i])
-        if slots.ref { c.refs[i] = transform(c.refs[i]) }
-        guard slots.members > 0 else { continue }
-        let start = Int(c.memberStarts[i])
-        for m in start..<start + slots.members { c.memberTypes[m] = transform(c.memberTypes[m]) }
-      }
+      for i in 1..<c.kinds.count where c.kinds[i] != .removed { c.rewriteReferences(of: i, transform) }
     }
   }
 
@@ -146,5 +133,16 @@ extension TypeGraph {
     case .bytesIfKnown: return sizes[t.index] == 0 ? nil : UInt64(sizes[t.index])
     case .none, .graphOnly: return nil
     }
+  }
+}
+
+extension TypeGraph.Columns {
+  /// `TypeGraph.rewriteReferences(of:_:)` on row `i`, for a run of writes in `withColumns`.
+  mutating func rewriteReferences(of i: Int, _ transform: (TypeID) -> TypeID) {
+    let slots = TypeGraph.referenceSlots(kinds[i], memberCount: memberCounts[i])
+    if slots.ref { refs[i] = transform(refs[i]) }
+    guard slots.members > 0 else { return }
+    let start = Int(memberStarts[i])
+    for m in start..<start + slots.members { memberTypes[m] = transform(memberTypes[m]) }
   }
 }
