@@ -34,6 +34,7 @@ import TypeGraph
     conversion.importOptions.rangesPerThread = 1
     let result = try conversion.run(path: file)
     #expect(!result.graph.decisions.copiesMergedAtImport.isEmpty, "no copy merged at import: the test shows nothing")
+    if let failure = KernelCheck.acceptanceFailure(result.btf) { Issue.record("\(failure)") }
     // Every struct DIE by its offset, not by the name fallback (which found the C `task_struct`
     // for bindgen's copy in the kernel).
     let btf = try BTFDecoder.decode(result.btf)
