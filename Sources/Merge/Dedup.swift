@@ -225,19 +225,23 @@ public struct Dedup: Pass {
   /// work is bounded by what changes, not by the graph.
   /// Returns the number of classes (void's included).
   private mutating func refine(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int) -> Int {
+    let lists = ReferenceLists(g)
     var count = initialCount
     // Per class of `classes`: it comes from a class that split in the last round (nil before
     // the first round: every class counts as such).
     var justSplit: ContiguousArray<Bool>? = nil
     var rounds = 0
     while true {
-      if rounds == maxRounds { return refineByBatches(g, &classes, count: count) }
+      if rounds == maxRounds { return refineByBatches(g, lists, &classes, count: count) }
       rounds += 1
       let current = classes
       var dirty = ContiguousArray<Bool>(repeating: justSplit == nil, count: count)
       if let justSplit {
         for i in 1..<g.count where !dirty[Int(current[i])] {
-          g.forEachReference(of: TypeID(i)) { t in if justSplit[Int(current[t.index])] { dirty[Int(current[i])] = true } }
+          for k in lists.slots(i) where justSplit[Int(current[Int(lists.targets[k])])] {
+            dirty[Int(current[i])] = true
+            break
+          }
         }
       }
       var next = ContiguousArray<Int32>(repeating: 0, count: g.count)
@@ -260,16 +264,8 @@ public struct Dedup: Pass {
           continue
         }
         signatures += 1
-        var h = UInt64(bitPattern: Int64(current[i])) &* 0x9E37_79B9_7F4A_7C15
-        g.forEachReference(of: id) { t in h = mix(h, UInt64(UInt32(bitPattern: current[t.index]))) }
-        next[i] = table.classOf(id, hash: hashed(h)) { a, b in
-          guard current[a.index] == current[b.index] else { return false }
-          let n = g.referenceCount(of: a)
-          guard n == g.referenceCount(of: b) else { return false }
-          for k in 0..<n where current[g.reference(of: a, at: k).index] != current[g.reference(of: b, at: k).index] {
-            return false
-          }
-          return true
+        next[i] = table.classOf(id, hash: hashed(lists.signatureHash(i, classes: current))) { a, b in
+          lists.sameSignature(a.index, b.index, classes: current)
         }
         if firstNew[c] == 0 { firstNew[c] = next[i] } else if firstNew[c] != next[i] { split[c] = true }
       }
@@ -307,7 +303,9 @@ public struct Dedup: Pass {
   /// gets a new number can be enumerated whichever it is. `signatures` counts the nodes grouped
   /// (the work; DWARFShapeTests bounds it).
   /// Returns the number of classes (void's included).
-  private mutating func refineByBatches(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int) -> Int {
+  private mutating func refineByBatches(
+    _ g: TypeGraph, _ lists: ReferenceLists, _ classes: inout ContiguousArray<Int32>, count initialCount: Int
+  ) -> Int {
     let n = g.count
     // Class ranges over `members`; `position[i]`: where node i is in `members`.
     var first = ContiguousArray<Int32>(repeating: 0, count: initialCount)
@@ -332,16 +330,17 @@ public struct Dedup: Pass {
     // Who refers to whom, for the nodes that can be split (a class of one never splits).
     var referrerStart = ContiguousArray<Int32>(repeating: 0, count: n + 1)
     for i in 1..<n where splittable(classes[i]) {
-      g.forEachReference(of: TypeID(i)) { t in referrerStart[t.index + 1] += 1 }
+      for k in lists.slots(i) { referrerStart[Int(lists.targets[k]) + 1] += 1 }
     }
     for i in 0..<n { referrerStart[i + 1] += referrerStart[i] }
     var referrers = ContiguousArray<Int32>(repeating: 0, count: Int(referrerStart[n]))
     do {
       var fill = referrerStart
       for i in 1..<n where splittable(classes[i]) {
-        g.forEachReference(of: TypeID(i)) { t in
-          referrers[Int(fill[t.index])] = Int32(i)
-          fill[t.index] += 1
+        for k in lists.slots(i) {
+          let t = Int(lists.targets[k])
+          referrers[Int(fill[t])] = Int32(i)
+          fill[t] += 1
         }
       }
     }
@@ -368,17 +367,9 @@ public struct Dedup: Pass {
       for (t, node) in batch.enumerated() {
         let id = TypeID(Int(node))
         let c = classes[Int(node)]
-        var h = UInt64(bitPattern: Int64(c)) &* 0x9E37_79B9_7F4A_7C15
-        g.forEachReference(of: id) { r in h = mix(h, UInt64(UInt32(bitPattern: classes[r.index]))) }
         let known = table.count
-        let group = table.classOf(id, hash: hashed(h)) { a, b in
-          guard classes[a.index] == classes[b.index] else { return false }
-          let k = g.referenceCount(of: a)
-          guard k == g.referenceCount(of: b) else { return false }
-          for s in 0..<k where classes[g.reference(of: a, at: s).index] != classes[g.reference(of: b, at: s).index] {
-            return false
-          }
-          return true
+        let group = table.classOf(id, hash: hashed(lists.signatureHash(Int(node), classes: classes))) { a, b in
+          lists.sameSignature(a.index, b.index, classes: classes)
         }
         groupOf[t] = group
         if group > known { // a new group: listed under its class

@@ -1,0 +1,60 @@
+import TypeGraph
+
+/// Every node's reference slots (`TypeGraph.forEachReference`, in its order) flattened into one
+/// column, for `Dedup`'s refinement: its rounds read each node's references several times (five
+/// rounds on a range of a kernel's units), and a read here is two loads from one array, where
+/// `forEachReference` looks at the node's kind, its row in `KindInfo`, its member count and
+/// start, and three columns.
+struct ReferenceLists {
+  /// Node i's references are `targets[starts[i]..<starts[i + 1]]`, as node indices.
+  private(set) var starts: ContiguousArray<Int32>
+  private(set) var targets: ContiguousArray<Int32>
+
+  init(_ g: TypeGraph) {
+    let n = g.count
+    var starts = ContiguousArray<Int32>(repeating: 0, count: n + 1)
+    var total = 0
+    for i in 0..<n {
+      starts[i] = Int32(total)
+      total += g.referenceCount(of: TypeID(i))
+    }
+    starts[n] = Int32(total)
+    var targets = ContiguousArray<Int32>(repeating: 0, count: total)
+    targets.withUnsafeMutableBufferPointer { out in
+      var at = 0
+      for i in 0..<n {
+        g.forEachReference(of: TypeID(i)) { t in
+          out[at] = Int32(t.index)
+          at += 1
+        }
+      }
+    }
+    self.starts = starts
+    self.targets = targets
+  }
+
+  /// The slots of node `i` as a range of `targets`.
+  @inline(__always) func slots(_ i: Int) -> Range<Int> { Int(starts[i])..<Int(starts[i + 1]) }
+}
+
+extension ReferenceLists {
+  /// The hash of node `i`'s signature in a refinement round: its class, then its references'
+  /// classes in slot order.
+  @inline(__always) func signatureHash(_ i: Int, classes: ContiguousArray<Int32>) -> UInt64 {
+    var h = UInt64(bitPattern: Int64(classes[i])) &* 0x9E37_79B9_7F4A_7C15
+    for k in slots(i) { h = mix(h, UInt64(UInt32(bitPattern: classes[Int(targets[k])]))) }
+    return h
+  }
+
+  /// Nodes `a` and `b` have equal signatures: the same class, and slot by slot references of
+  /// the same class.
+  @inline(__always) func sameSignature(_ a: Int, _ b: Int, classes: ContiguousArray<Int32>) -> Bool {
+    guard classes[a] == classes[b] else { return false }
+    let sa = Int(starts[a])
+    let sb = Int(starts[b])
+    let n = Int(starts[a + 1]) - sa
+    guard n == Int(starts[b + 1]) - sb else { return false }
+    for k in 0..<n where classes[Int(targets[sa + k])] != classes[Int(targets[sb + k])] { return false }
+    return true
+  }
+}
