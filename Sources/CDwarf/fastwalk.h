@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "leb128.h"
+#include "abbrevs.h"
 
 /* Where the DIE whose attributes were last read ends, from its last attribute stored in the
  * DIE's data (not DW_FORM_implicit_const): filled as dwarf_getattrs walks the attributes. */
@@ -60,26 +62,14 @@ typedef struct {
   uint8_t addr_size;
   uint8_t offset_size;
   bool big_endian;
+  uint64_t abbrev_offset; /* where the unit's abbreviation table starts in .debug_abbrev */
   uint64_t fast, slow;
+  /* DIEs whose attributes rb_collect read through the unit's abbreviation table, and through
+   * dwarf_getattrs. */
+  uint64_t decoded, undecoded;
+  /* The unit's abbreviations (abbrevs.h), read when its walk begins and the step is fast. */
+  rb_abbrevs abbrevs;
 } rb_walk;
-
-static inline const unsigned char *rb_skip_uleb(const unsigned char *p, const unsigned char *end) {
-  while (p < end) { if ((*p++ & 0x80) == 0) return p; }
-  return NULL;
-}
-
-static inline bool rb_read_uleb(const unsigned char **pp, const unsigned char *end, uint64_t *out) {
-  const unsigned char *p = *pp;
-  uint64_t v = 0;
-  unsigned shift = 0;
-  while (p < end) {
-    unsigned char b = *p++;
-    if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
-    shift += 7;
-    if ((b & 0x80) == 0) { *pp = p; *out = v; return true; }
-  }
-  return false;
-}
 
 /* An n-byte unsigned integer at p (also used by shim.h's address table reader). */
 static inline uint64_t rb_read_n(const unsigned char *p, int n, bool big) {
@@ -144,6 +134,101 @@ static inline const unsigned char *rb_skip_form(const rb_walk *w, unsigned form,
   return NULL;
 }
 
+/* ---- Reading a DIE of the walk's unit through its abbreviation table (abbrevs.h). */
+
+/* The abbreviation of the DIE at *p, a DIE of the walk's unit, with *p moved past its code; NULL
+ * when the table has none (no table for the unit, a code it does not hold). */
+static inline const rb_abbrev *rb_abbrev_at(const rb_walk *w, const unsigned char **p) {
+  const rb_abbrevs *t = &w->abbrevs;
+  uint64_t code = 0;
+  if (t->cu == NULL || *p >= w->unit_end || !rb_read_uleb(p, w->unit_end, &code) || code >= t->ncodes) return NULL;
+  const rb_abbrev *ab = &t->codes[code];
+  return ab->abbrev != NULL ? ab : NULL;
+}
+
+/* Moves *p past the value of one attribute of `spec`, and gives its form and where the value is,
+ * as dwarf_getattrs's Dwarf_Attribute would (DW_FORM_indirect resolved, an implicit constant's
+ * value in the abbreviation); false when the value's length is not known here or runs past the
+ * unit. */
+static inline bool rb_value(const rb_walk *w, const rb_spec *spec, const unsigned char **p, unsigned *form,
+                            const unsigned char **valp) {
+  unsigned f = spec->form;
+  if (f == DW_FORM_implicit_const) {
+    *form = f;
+    *valp = spec->implicit;
+    return true;
+  }
+  const unsigned char *q = *p;
+  const unsigned char *end = w->unit_end;
+  if (spec->fixed >= 0) {
+    if ((size_t)(end - q) < (size_t)spec->fixed) return false;
+    *form = f;
+    *valp = q;
+    *p = q + spec->fixed;
+    return true;
+  }
+  if (f == DW_FORM_indirect) {
+    uint64_t g = 0;
+    if (!rb_read_uleb(&q, end, &g) || g == DW_FORM_indirect || g == DW_FORM_implicit_const || g > UINT16_MAX) return false;
+    f = (unsigned)g;
+  }
+  const unsigned char *next = rb_skip_form(w, f, q);
+  if (next == NULL) return false;
+  *form = f;
+  *valp = q;
+  *p = next;
+  return true;
+}
+
+/* Where the attribute values of `die`, a DIE of the walk's unit, end (its children or its next
+ * sibling start there), its abbreviation set on it; NULL when the table cannot tell. */
+static inline const unsigned char *rb_attrs_end(const rb_walk *w, Dwarf_Die *die) {
+  if (w->abbrevs.cu != (const void *)die->cu) return NULL;
+  const unsigned char *p = (const unsigned char *)die->addr;
+  const rb_abbrev *ab = rb_abbrev_at(w, &p);
+  if (ab == NULL) return NULL;
+  const rb_spec *spec = w->abbrevs.specs + ab->first;
+  for (uint32_t k = 0; k < ab->count; k++, spec++) {
+    unsigned form;
+    const unsigned char *valp;
+    if (!rb_value(w, spec, &p, &form, &valp)) return NULL;
+  }
+  if (die->abbrev == NULL) die->abbrev = ab->abbrev;
+  return p;
+}
+
+/* Sets the abbreviation of `die`, a DIE of the walk's unit, from the table when it has it: the
+ * one libdw's lookup would find, without the lookup's lock (dwarf_tag, dwarf_haschildren). */
+static inline void rb_note_abbrev(const rb_walk *w, Dwarf_Die *die) {
+  if (die->abbrev != NULL || w->abbrevs.cu != (const void *)die->cu) return;
+  const unsigned char *p = (const unsigned char *)die->addr;
+  const rb_abbrev *ab = rb_abbrev_at(w, &p);
+  if (ab != NULL) die->abbrev = ab->abbrev;
+}
+
+/* dwarf_child through the table when `die` is of the walk's unit: 0 with `child` its first
+ * child, 1 when it has none, -1 on error (libdw's answer whenever the table cannot tell). */
+static inline int rb_child(Dwarf_Die *die, Dwarf_Die *child, const rb_walk *w) {
+  if (w->abbrevs.cu == (const void *)die->cu && w->abbrevs.cu != NULL) {
+    const unsigned char *p = (const unsigned char *)die->addr;
+    const rb_abbrev *ab = rb_abbrev_at(w, &p);
+    if (ab != NULL) {
+      if (!ab->has_children) return 1;
+      const unsigned char *addr = rb_attrs_end(w, die);
+      if (addr != NULL) {
+        /* A null entry first (ULEB128 zero, however padded) is no children, as libdw reads it. */
+        const unsigned char *code = addr;
+        while (code < w->unit_end && *code == 0x80) code++;
+        if (code >= w->unit_end || *code == 0) return 1;
+        *child = (Dwarf_Die){ .addr = (void *)addr, .cu = die->cu };
+        rb_note_abbrev(w, child);
+        return 0;
+      }
+    }
+  }
+  return dwarf_child(die, child);
+}
+
 static int rb_die_end_cb(Dwarf_Attribute *at, void *arg) {
   rb_die_end_note((rb_die_end *)arg, at);
   return DWARF_CB_OK;
@@ -153,6 +238,8 @@ static int rb_die_end_cb(Dwarf_Attribute *at, void *arg) {
  * when it describes `die` already (the walker read its attributes). */
 static inline const unsigned char *rb_leaf_end(Dwarf_Die *die, const rb_walk *w, rb_die_end *e) {
   if (e->die_addr != die->addr) {
+    const unsigned char *end = rb_attrs_end(w, die);
+    if (end != NULL) return end;
     rb_die_end_reset(e);
     if (dwarf_getattrs(die, rb_die_end_cb, e, 0) < 0) return NULL;
     rb_die_end_done(e, die);
@@ -185,6 +272,7 @@ static inline int rb_fast_next(Dwarf_Die *die, rb_walk *w, rb_die_end *e, const 
     return 1;
   }
   *die = (Dwarf_Die){ .addr = (void *)end, .cu = die->cu };
+  rb_note_abbrev(w, die);
   return 0;
 }
 
@@ -192,6 +280,7 @@ static inline int rb_fast_next(Dwarf_Die *die, rb_walk *w, rb_die_end *e, const 
  * unit header cannot be read (false returned), every step is dwarf_siblingof. */
 static inline bool rb_walk_begin_unit(rb_walk *w, Dwarf *dbg, Dwarf_Die *cudie, bool big_endian, bool fast) {
   w->unit_end = NULL;
+  w->abbrevs.cu = NULL;
   w->rec_addr = NULL;
   w->rec_end = NULL;
   w->big_endian = big_endian;
@@ -207,8 +296,15 @@ static inline bool rb_walk_begin_unit(rb_walk *w, Dwarf *dbg, Dwarf_Die *cudie, 
   if (dwarf_next_unit(dbg, unit_off, &next, &hsize, &version, &abbrev, &asz, &osz, NULL, NULL) != 0)
     return false;
   if (next <= die_off) return false;
-  w->unit_end = (const unsigned char *)cudie->addr + (next - die_off);
+  /* The unit ends where its header says, or where .debug_info's data does if that is sooner. */
+  rb_abbrevs_sections(&w->abbrevs, dbg);
+  const unsigned char *info = w->abbrevs.info;
+  const unsigned char *die = (const unsigned char *)cudie->addr;
+  if (info == NULL || die < info || die >= info + w->abbrevs.info_size) return false;
+  size_t left = (size_t)(info + w->abbrevs.info_size - die);
+  w->unit_end = die + ((next - die_off) < left ? (size_t)(next - die_off) : left);
   w->version = version;
+  w->abbrev_offset = abbrev;
   w->addr_size = asz;
   w->offset_size = osz;
   return true;

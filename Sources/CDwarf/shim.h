@@ -34,56 +34,111 @@ typedef struct {
   Dwarf_Attribute a[RB_SLOT_COUNT];
   /* Where the DIE ends, for the sibling step (fastwalk.h). */
   rb_die_end end;
+  /* The walk whose unit's abbreviations rb_collect reads DIEs of that unit with (abbrevs.h). */
+  rb_walk *walk;
 } rb_attrs;
+
+/* The slot of an attribute the importer reads, -1 for any other: the one list of them, used
+ * by the callback below and by the abbreviation table (abbrevs.h). */
+static inline int rb_slot_of(unsigned name) {
+  switch (name) {
+  case DW_AT_name: return RB_NAME;
+  case DW_AT_type: return RB_TYPE;
+  case DW_AT_byte_size: return RB_BYTE_SIZE;
+  case DW_AT_bit_size: return RB_BIT_SIZE;
+  case DW_AT_data_member_location: return RB_DATA_MEMBER_LOCATION;
+  case DW_AT_data_bit_offset: return RB_DATA_BIT_OFFSET;
+  case DW_AT_bit_offset: return RB_BIT_OFFSET;
+  case DW_AT_declaration: return RB_DECLARATION;
+  case DW_AT_external: return RB_EXTERNAL;
+  case DW_AT_encoding: return RB_ENCODING;
+  case DW_AT_count: return RB_COUNT;
+  case DW_AT_upper_bound: return RB_UPPER_BOUND;
+  case DW_AT_lower_bound: return RB_LOWER_BOUND;
+  case DW_AT_linkage_name: return RB_LINKAGE_NAME;
+  case DW_AT_MIPS_linkage_name: return RB_MIPS_LINKAGE_NAME;
+  case DW_AT_specification: return RB_SPECIFICATION;
+  case DW_AT_abstract_origin: return RB_ABSTRACT_ORIGIN;
+  case DW_AT_location: return RB_LOCATION;
+  case DW_AT_const_value: return RB_CONST_VALUE;
+  case DW_AT_discr: return RB_DISCR;
+  case DW_AT_discr_value: return RB_DISCR_VALUE;
+  case DW_AT_prototyped: return RB_PROTOTYPED;
+  case DW_AT_artificial: return RB_ARTIFICIAL;
+  case DW_AT_low_pc: return RB_LOW_PC;
+  case DW_AT_ranges: return RB_RANGES;
+  case DW_AT_inline: return RB_INLINE;
+  case DW_AT_producer: return RB_PRODUCER;
+  case DW_AT_comp_dir: return RB_COMP_DIR;
+  case DW_AT_language: return RB_LANGUAGE;
+  default: return -1;
+  }
+}
 
 static int rb_attrs_cb(Dwarf_Attribute *at, void *arg) {
   rb_attrs *r = (rb_attrs *)arg;
-  int s;
   rb_die_end_note(&r->end, at);
-  switch (at->code) {
-  case DW_AT_name: s = RB_NAME; break;
-  case DW_AT_type: s = RB_TYPE; break;
-  case DW_AT_byte_size: s = RB_BYTE_SIZE; break;
-  case DW_AT_bit_size: s = RB_BIT_SIZE; break;
-  case DW_AT_data_member_location: s = RB_DATA_MEMBER_LOCATION; break;
-  case DW_AT_data_bit_offset: s = RB_DATA_BIT_OFFSET; break;
-  case DW_AT_bit_offset: s = RB_BIT_OFFSET; break;
-  case DW_AT_declaration: s = RB_DECLARATION; break;
-  case DW_AT_external: s = RB_EXTERNAL; break;
-  case DW_AT_encoding: s = RB_ENCODING; break;
-  case DW_AT_count: s = RB_COUNT; break;
-  case DW_AT_upper_bound: s = RB_UPPER_BOUND; break;
-  case DW_AT_lower_bound: s = RB_LOWER_BOUND; break;
-  case DW_AT_linkage_name: s = RB_LINKAGE_NAME; break;
-  case DW_AT_MIPS_linkage_name: s = RB_MIPS_LINKAGE_NAME; break;
-  case DW_AT_specification: s = RB_SPECIFICATION; break;
-  case DW_AT_abstract_origin: s = RB_ABSTRACT_ORIGIN; break;
-  case DW_AT_location: s = RB_LOCATION; break;
-  case DW_AT_const_value: s = RB_CONST_VALUE; break;
-  case DW_AT_discr: s = RB_DISCR; break;
-  case DW_AT_discr_value: s = RB_DISCR_VALUE; break;
-  case DW_AT_prototyped: s = RB_PROTOTYPED; break;
-  case DW_AT_artificial: s = RB_ARTIFICIAL; break;
-  case DW_AT_low_pc: s = RB_LOW_PC; break;
-  case DW_AT_ranges: s = RB_RANGES; break;
-  case DW_AT_inline: s = RB_INLINE; break;
-  case DW_AT_producer: s = RB_PRODUCER; break;
-  case DW_AT_comp_dir: s = RB_COMP_DIR; break;
-  case DW_AT_language: s = RB_LANGUAGE; break;
-  default: return DWARF_CB_OK;
-  }
+  int s = rb_slot_of(at->code);
+  if (s < 0) return DWARF_CB_OK;
   r->a[s] = *at;
   r->mask |= (uint64_t)1 << s;
   return DWARF_CB_OK;
 }
 
+/* rb_collect through the unit's abbreviation table (abbrevs.h); false when the DIE must take
+ * dwarf_getattrs (not of the unit the table describes, an unknown code, a form whose length is
+ * not known here, a value past the unit), with `r` then filled by it. */
+static inline bool rb_collect_decoded(Dwarf_Die *die, rb_attrs *r) {
+  const rb_walk *w = r->walk;
+  if (w == NULL || w->abbrevs.cu == NULL || w->abbrevs.cu != (const void *)die->cu) return false;
+  const unsigned char *p = (const unsigned char *)die->addr;
+  const rb_abbrev *ab = rb_abbrev_at(w, &p);
+  if (ab == NULL) return false;
+  uint64_t mask = 0;
+  const unsigned char *last_valp = NULL;
+  unsigned last_form = 0;
+  const rb_spec *spec = w->abbrevs.specs + ab->first;
+  for (uint32_t k = 0; k < ab->count; k++, spec++) {
+    unsigned form;
+    const unsigned char *valp;
+    if (!rb_value(w, spec, &p, &form, &valp)) return false;
+    if (form != DW_FORM_implicit_const) {
+      last_valp = valp;
+      last_form = form;
+    }
+    if (spec->slot >= 0) {
+      r->a[spec->slot] = (Dwarf_Attribute){ .code = spec->name, .form = form, .valp = (unsigned char *)valp, .cu = die->cu };
+      mask |= (uint64_t)1 << spec->slot;
+    }
+  }
+  r->mask = mask;
+  r->end.last_valp = last_valp;
+  r->end.last_form = last_form;
+  if (die->abbrev == NULL) die->abbrev = ab->abbrev;
+  return true;
+}
+
 /* Fills `r` from `die`; 0 on success, -1 when libdw could not read the attributes. */
 static inline int rb_collect(Dwarf_Die *die, rb_attrs *r) {
-  r->mask = 0;
   rb_die_end_reset(&r->end);
-  if (dwarf_getattrs(die, rb_attrs_cb, r, 0) < 0) return -1;
+  if (rb_collect_decoded(die, r)) {
+    r->walk->decoded++;
+  } else {
+    if (r->walk != NULL) r->walk->undecoded++;
+    r->mask = 0;
+    rb_die_end_reset(&r->end);
+    if (dwarf_getattrs(die, rb_attrs_cb, r, 0) < 0) return -1;
+  }
   rb_die_end_done(&r->end, die);
   return 0;
+}
+
+/* rb_walk_begin_unit, and the unit's abbreviations read for rb_collect when the step is fast. */
+static inline bool rb_begin_unit(rb_walk *w, Dwarf *dbg, Dwarf_Die *cudie, bool big_endian, bool fast) {
+  if (!rb_walk_begin_unit(w, dbg, cudie, big_endian, fast)) return false;
+  if (w->unit_end != NULL)
+    rb_abbrevs_read(&w->abbrevs, dbg, cudie, w->abbrev_offset, w->version, w->addr_size, w->offset_size, rb_slot_of);
+  return true;
 }
 
 static inline bool rb_has(const rb_attrs *r, int s) { return (r->mask >> s) & 1; }

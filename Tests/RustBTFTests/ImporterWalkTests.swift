@@ -3,9 +3,11 @@ import Testing
 
 @testable import TypeGraph
 
-/// The importer's sibling step (`Sources/CDwarf/fastwalk.h`) against libdw's public
-/// `dwarf_siblingof`: both walks must visit the same DIEs in the same order and import the same
-/// graph, on every corpus object and, opt-in (`RUSTBTF_VMLINUX=/path/to/vmlinux`), on a vmlinux.
+/// The importer's own steps (`Sources/CDwarf/fastwalk.h`: the sibling step, and a DIE's
+/// attributes read through its unit's abbreviation table, `abbrevs.h`) against libdw's public
+/// `dwarf_siblingof` and `dwarf_getattrs`: both walks must visit the same DIEs in the same order
+/// and import the same graph (its whole dump), on every corpus object and, opt-in
+/// (`RUSTBTF_VMLINUX=/path/to/vmlinux`), on a vmlinux.
 @Suite struct ImporterWalkTests {
   struct Walk {
     var trace: ContiguousArray<UInt64>
@@ -36,18 +38,26 @@ import Testing
     // the public walk none.
     #expect(fast.stats.siblingFastSteps > 0, "\(path): the fast walk took no step of its own")
     #expect(slow.stats.siblingFastSteps == 0, "\(path)")
+    #expect(fast.stats.attributeTableReads > 0, "\(path): no DIE's attributes were read through the abbreviation table")
+    #expect(slow.stats.attributeTableReads == 0, "\(path)")
+    #expect(
+      fast.stats.attributeTableReads + fast.stats.attributeLibdwReads == slow.stats.attributeLibdwReads,
+      "\(path): the walks read different DIEs' attributes")
     var fastStats = fast.stats
     fastStats.siblingFallbacks = 0
     fastStats.siblingFastSteps = 0
-    #expect(fastStats == slow.stats, "\(path)")
+    fastStats.attributeTableReads = 0
+    fastStats.attributeLibdwReads = 0
+    var slowStats = slow.stats
+    slowStats.attributeLibdwReads = 0
+    #expect(fastStats == slowStats, "\(path)")
     #expect(fast.graph.count == slow.graph.count, "\(path)")
-    for id in fast.graph.ids {
-      guard fast.graph.kind(id) == slow.graph.kind(id), fast.graph.nameString(id) == slow.graph.nameString(id),
-        fast.graph.ref(id) == slow.graph.ref(id), fast.graph.members(of: id).count == slow.graph.members(of: id).count
-      else {
-        Issue.record("\(path): node \(id) differs between the walks")
-        return
-      }
+    let (fastDump, slowDump) = (fast.graph.dump(), slow.graph.dump())
+    if fastDump != slowDump {
+      let (a, b) = (fastDump.split(separator: "\n"), slowDump.split(separator: "\n"))
+      let k = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+      Issue.record(
+        "\(path): the graphs differ at dump line \(k): \(k < a.count ? a[k] : "end") (fast) vs \(k < b.count ? b[k] : "end") (public)")
     }
   }
 
@@ -62,6 +72,18 @@ import Testing
   @Test func fastWalkTakesItsOwnSteps() throws {
     let fast = try Self.walk(ImportTests.object("rust_enums-O0.o"), .fast)
     #expect(fast.stats.siblingFallbacks * 10 < fast.trace.count, "\(fast.stats.siblingFallbacks) of \(fast.trace.count)")
+  }
+
+  /// GCC's DWARF 5 gives constants in the abbreviation (DW_FORM_implicit_const: byte sizes,
+  /// encodings, counts), which the table hands to libdw's readers as dwarf_getattrs would: every
+  /// DIE's attributes but each unit's own DIE (read before its table is) are read through the
+  /// table.
+  @Test func gccImplicitConstantsAreReadThroughTheTable() throws {
+    let path = ImportTests.object("c_funcs-O2.o")
+    try Self.expectSameWalk(path)
+    let fast = try Self.walk(path, .fast)
+    #expect(fast.stats.attributeTableReads > 0)
+    #expect(fast.stats.attributeLibdwReads == fast.stats.units, "\(fast.stats)")
   }
 
   @Test(.enabled(if: ProcessInfo.processInfo.environment["RUSTBTF_VMLINUX"] != nil))

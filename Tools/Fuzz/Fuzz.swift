@@ -1,6 +1,7 @@
 // libFuzzer targets (scripts/fuzz.sh): the BTF reader, the offline validator, the pipeline
-// parser and the ELF/DWARF importer (on one thread and on three, which must agree, and converted
-// with and without dedup at import, which must agree too), each fed
+// parser and the ELF/DWARF importer (on one thread and on three, which must agree; with its own
+// steps over the DIEs and with libdw's public ones, which must agree; and converted with and
+// without dedup at import, which must agree too), each fed
 // arbitrary bytes. Built with
 // `-sanitize=fuzzer,address -DRUSTBTF_FUZZ`, libFuzzer provides `main` and calls
 // `LLVMFuzzerTestOneInput`; built plainly (as `swift build` does), this is a reproducer that runs
@@ -43,6 +44,15 @@ enum FuzzTarget: String, CaseIterable {
       let a = Self.importing(path, DWARFImportOptions())
       let b = Self.importing(path, three)
       if a != b { fatalError("one thread and three differ on this input:\n\(a.prefix(300))\n--\n\(b.prefix(300))") }
+      // Differential: the importer's own steps over the DIEs (the sibling step, attributes read
+      // through the unit's abbreviation table) must import what libdw's public functions do.
+      var publicWalk = DWARFImportOptions()
+      publicWalk.siblingWalk = .publicLibdw
+      let own = Self.importing(path, DWARFImportOptions(), countingOwnSteps: false)
+      let libdw = Self.importing(path, publicWalk, countingOwnSteps: false)
+      if own != libdw {
+        fatalError("the importer's own steps and libdw's differ on this input:\n\(own.prefix(300))\n--\n\(libdw.prefix(300))")
+      }
       // Differential: dedup at import (issue 19) must give the conversion's BTF, errors included.
       let plain = Self.converting(path, dedupAtImport: false)
       let merged = Self.converting(path, dedupAtImport: true)
@@ -68,10 +78,18 @@ enum FuzzTarget: String, CaseIterable {
 
   /// The dump of the imported graph and its statistics, or the error: what must not depend on
   /// the thread count.
-  static func importing(_ path: String, _ options: DWARFImportOptions) -> String {
+  /// Without `countingOwnSteps`, the counts of steps the importer took itself or left to libdw
+  /// are left out (they differ between the walks by design).
+  static func importing(_ path: String, _ options: DWARFImportOptions, countingOwnSteps: Bool = true) -> String {
     var stats = ImportStatistics()
     do {
       let graph = try DWARFImporter.importFile(path: path, options: options, statistics: &stats)
+      if !countingOwnSteps {
+        stats.siblingFallbacks = 0
+        stats.siblingFastSteps = 0
+        stats.attributeTableReads = 0
+        stats.attributeLibdwReads = 0
+      }
       return "\(stats)\n" + graph.dump()
     } catch {
       return "error: \(error)"

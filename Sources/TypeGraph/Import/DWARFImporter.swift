@@ -62,7 +62,7 @@ public struct DWARFImportOptions: Sendable {
   /// `dwarf_siblingof` only, which re-parses subtrees on DWARF without `DW_AT_sibling`. Both
   /// visit the same DIEs (ImporterWalkTests); the environment variable RUSTBTF_PUBLIC_WALK=1
   /// selects `.publicLibdw` for the benchmark (scripts/bench.sh) and parity checks.
-  var siblingWalk = SiblingWalk.fromEnvironment()
+  package var siblingWalk = SiblingWalk.fromEnvironment()
 
   public init() {}
 
@@ -103,7 +103,7 @@ public struct DWARFImportOptions: Sendable {
 }
 
 /// See `DWARFImportOptions.siblingWalk`.
-enum SiblingWalk {
+package enum SiblingWalk {
   case fast, publicLibdw
 
   /// `.publicLibdw` when RUSTBTF_PUBLIC_WALK is 1.
@@ -179,6 +179,13 @@ public struct ImportStatistics: Sendable, Hashable {
   public var siblingFallbacks = 0
   /// Sibling steps the fast path took itself (0 under `SiblingWalk.publicLibdw`).
   public var siblingFastSteps = 0
+  /// DIEs whose attributes were read through their unit's abbreviation table
+  /// (`Sources/CDwarf/abbrevs.h`), not by libdw's `dwarf_getattrs` (0 under
+  /// `SiblingWalk.publicLibdw`).
+  public var attributeTableReads = 0
+  /// DIEs whose attributes were read by `dwarf_getattrs`: each unit's own DIE (read before its
+  /// table), DIEs of other units, and any the table cannot read.
+  public var attributeLibdwReads = 0
   /// Units skipped because of `DWARFImportOptions.excludeLanguages`.
   public var excludedUnits = 0
   /// Global variables without a name (clang's string-literal constants), not imported: no

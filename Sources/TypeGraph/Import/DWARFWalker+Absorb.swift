@@ -193,6 +193,8 @@ extension DWARFWalker {
     if firstTooDeep == nil { firstTooDeep = chunk.firstTooDeep }
     stats.siblingFallbacks += Int(clamping: chunk.walk.pointee.slow)
     stats.siblingFastSteps += Int(clamping: chunk.walk.pointee.fast)
+    stats.attributeTableReads += Int(clamping: chunk.walk.pointee.decoded)
+    stats.attributeLibdwReads += Int(clamping: chunk.walk.pointee.undecoded)
   }
 
   /// Adds the chunk's copies merged at import (`mergedInto`, in the chunk's numbering) to the

@@ -173,6 +173,7 @@ struct DWARFWalker {
     dieEnd = attrs.pointer(to: \.end)!
     walk = .allocate(capacity: 1)
     walk.initialize(to: rb_walk())
+    attrs.pointee.walk = walk
     nameCacheKeys = .allocate(capacity: Self.nameCacheMask + 1)
     nameCacheKeys.initialize(repeating: 0, count: Self.nameCacheMask + 1)
     nameCacheIDs = .allocate(capacity: Self.nameCacheMask + 1)
@@ -185,6 +186,7 @@ struct DWARFWalker {
   func deallocate() {
     dense.deallocate()
     attrs.deallocate()
+    rb_abbrevs_free(&walk.pointee.abbrevs)
     walk.deallocate()
     nameCacheKeys.deallocate()
     nameCacheIDs.deallocate()
@@ -212,8 +214,12 @@ struct DWARFWalker {
     breakTypeCycles()
     stats.siblingFallbacks += Int(clamping: walk.pointee.slow)
     stats.siblingFastSteps += Int(clamping: walk.pointee.fast)
+    stats.attributeTableReads += Int(clamping: walk.pointee.decoded)
+    stats.attributeLibdwReads += Int(clamping: walk.pointee.undecoded)
     walk.pointee.slow = 0
     walk.pointee.fast = 0
+    walk.pointee.decoded = 0
+    walk.pointee.undecoded = 0
   }
 
   /// How many units `dbg` has (their headers read, nothing else).
@@ -302,7 +308,7 @@ struct DWARFWalker {
     } else {
       noteUnreadableDIE()
     }
-    if !rb_walk_begin_unit(walk, inSupplementaryFile ? alt! : dwarf, &cudie, bigEndian, !publicSiblingWalk) { stats.siblingFallbacks += 1 }
+    if !rb_begin_unit(walk, inSupplementaryFile ? alt! : dwarf, &cudie, bigEndian, !publicSiblingWalk) { stats.siblingFallbacks += 1 }
     unit = UnitID(rawValue: Int32(truncatingIfNeeded: graph.compileUnits.count))
     graph.compileUnits.append(
       CompileUnit(
@@ -354,7 +360,7 @@ struct DWARFWalker {
   @inline(__always)
   mutating func forEachChild(of parent: inout Dwarf_Die, _ body: (inout DWARFWalker, inout Dwarf_Die) -> Void) {
     var child = Dwarf_Die()
-    let rc = dwarf_child(&parent, &child)
+    let rc = rb_child(&parent, &child, walk)
     if rc != 0 {
       if rc < 0 { noteUnreadableDIE() }
       return
