@@ -43,6 +43,7 @@ typedef struct {
   uint32_t first;       /* its attributes: specs[first ..< first + count] */
   uint32_t count;
   bool has_children;
+  int32_t sibling;      /* the index of its first DW_AT_sibling among its attributes, -1 for none */
 } rb_abbrev;
 
 typedef struct {
@@ -165,6 +166,7 @@ static inline bool rb_abbrevs_read(rb_abbrevs *a, Dwarf *dbg, Dwarf_Die *cudie, 
     }
     if (a->codes[code].abbrev != NULL) return false; /* two abbreviations with one code */
     uint32_t first = (uint32_t)a->nspecs;
+    int32_t sibling = -1;
     while (true) {
       uint64_t name = 0, form = 0;
       if (!rb_read_uleb(&p, end, &name) || !rb_read_uleb(&p, end, &form)) return false;
@@ -177,11 +179,13 @@ static inline bool rb_abbrevs_read(rb_abbrevs *a, Dwarf *dbg, Dwarf_Die *cudie, 
         s.implicit = p;
         if ((p = rb_skip_uleb(p, end)) == NULL) return false; /* an SLEB128 ends where a ULEB128 does */
       }
+      if (name == DW_AT_sibling && sibling < 0) sibling = (int32_t)(a->nspecs - first);
       a->specs[a->nspecs++] = s;
     }
     if (p != end) return false;
     a->codes[code] =
-      (rb_abbrev){ .abbrev = abbrev, .first = first, .count = (uint32_t)(a->nspecs - first), .has_children = has_children };
+      (rb_abbrev){ .abbrev = abbrev, .first = first, .count = (uint32_t)(a->nspecs - first), .has_children = has_children,
+                   .sibling = sibling };
   }
   return false;
 }

@@ -56,6 +56,7 @@ static inline void rb_die_end_done(rb_die_end *e, Dwarf_Die *die) { e->die_addr 
 /* Sibling-walk state of one unit. */
 typedef struct {
   const unsigned char *unit_end;   /* NULL: every step is dwarf_siblingof */
+  const unsigned char *unit_start; /* the unit's header: CU-relative references count from here */
   const void *rec_addr;            /* DIE whose children were walked to their terminator ... */
   const unsigned char *rec_end;    /* ... and the address right after that terminator */
   uint16_t version;
@@ -229,6 +230,43 @@ static inline int rb_child(Dwarf_Die *die, Dwarf_Die *child, const rb_walk *w) {
   return dwarf_child(die, child);
 }
 
+/* Where dwarf_siblingof would go from `die` by its DW_AT_sibling, read through the table: 1 when
+ * its abbreviation has none, 0 with *next the attribute's target (checked as libdw checks it),
+ * -1 when the table cannot tell (dwarf_siblingof then decides, errors included). */
+static inline int rb_sibling_attr(const rb_walk *w, Dwarf_Die *die, const unsigned char **next) {
+  if (w->abbrevs.cu != (const void *)die->cu) return -1;
+  const unsigned char *p = (const unsigned char *)die->addr;
+  const rb_abbrev *ab = rb_abbrev_at(w, &p);
+  if (ab == NULL) return -1;
+  if (ab->sibling < 0) return 1;
+  const rb_spec *spec = w->abbrevs.specs + ab->first;
+  unsigned form = 0;
+  const unsigned char *valp = NULL;
+  for (int32_t k = 0; k <= ab->sibling; k++)
+    if (!rb_value(w, &spec[k], &p, &form, &valp)) return -1;
+  uint64_t offset = 0;
+  switch (form) {
+  case DW_FORM_ref1: offset = valp[0]; break;
+  case DW_FORM_ref2: offset = rb_read_n(valp, 2, w->big_endian); break;
+  case DW_FORM_ref4: offset = rb_read_n(valp, 4, w->big_endian); break;
+  case DW_FORM_ref8: offset = rb_read_n(valp, 8, w->big_endian); break;
+  case DW_FORM_ref_udata: if (!rb_read_uleb(&valp, w->unit_end, &offset)) return -1; break;
+  default: return -1; /* libdw's error */
+  }
+  /* libdw: after the DIE, within the unit. */
+  if (offset >= (uint64_t)(w->unit_end - w->unit_start) || offset <= (uint64_t)((const unsigned char *)die->addr - w->unit_start))
+    return -1;
+  *next = w->unit_start + offset;
+  return 0;
+}
+
+/* The rest of the unit is stepped by libdw: its DW_AT_sibling disagreed with where the DIE ends
+ * (only corrupt DWARF does that), and libdw follows DW_AT_sibling, in the DIEs it skips too. */
+static inline void rb_walk_distrust_unit(rb_walk *w) {
+  w->unit_end = NULL;
+  w->abbrevs.cu = NULL;
+}
+
 static int rb_die_end_cb(Dwarf_Attribute *at, void *arg) {
   rb_die_end_note((rb_die_end *)arg, at);
   return DWARF_CB_OK;
@@ -259,6 +297,17 @@ static inline int rb_fast_next(Dwarf_Die *die, rb_walk *w, rb_die_end *e, const 
   int hc = dwarf_haschildren(die);
   if (hc == 0) end = rb_leaf_end(die, w, e);
   else if (hc > 0 && die->addr == w->rec_addr) end = w->rec_end;
+  /* dwarf_siblingof follows DW_AT_sibling when the DIE has one (GCC writes it for DIEs with
+   * children): the step is taken here only when it leads where the DIE ends. */
+  if (end != NULL) {
+    const unsigned char *sibling = NULL;
+    int s = rb_sibling_attr(w, die, &sibling);
+    if (s < 0) end = NULL;
+    else if (s == 0 && sibling != end) {
+      rb_walk_distrust_unit(w);
+      end = NULL;
+    }
+  }
   if (end == NULL) {
     w->slow++;
     return dwarf_siblingof(die, die);
@@ -303,6 +352,7 @@ static inline bool rb_walk_begin_unit(rb_walk *w, Dwarf *dbg, Dwarf_Die *cudie, 
   if (info == NULL || die < info || die >= info + w->abbrevs.info_size) return false;
   size_t left = (size_t)(info + w->abbrevs.info_size - die);
   w->unit_end = die + ((next - die_off) < left ? (size_t)(next - die_off) : left);
+  w->unit_start = die - cu_rel;
   w->version = version;
   w->abbrev_offset = abbrev;
   w->addr_size = asz;

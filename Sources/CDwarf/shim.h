@@ -136,8 +136,10 @@ static inline int rb_collect(Dwarf_Die *die, rb_attrs *r) {
 /* rb_walk_begin_unit, and the unit's abbreviations read for rb_collect when the step is fast. */
 static inline bool rb_begin_unit(rb_walk *w, Dwarf *dbg, Dwarf_Die *cudie, bool big_endian, bool fast) {
   if (!rb_walk_begin_unit(w, dbg, cudie, big_endian, fast)) return false;
-  if (w->unit_end != NULL)
-    rb_abbrevs_read(&w->abbrevs, dbg, cudie, w->abbrev_offset, w->version, w->addr_size, w->offset_size, rb_slot_of);
+  /* Without the table the sibling step could not see DW_AT_sibling (rb_fast_next): libdw steps. */
+  if (w->unit_end != NULL &&
+      !rb_abbrevs_read(&w->abbrevs, dbg, cudie, w->abbrev_offset, w->version, w->addr_size, w->offset_size, rb_slot_of))
+    rb_walk_distrust_unit(w);
   return true;
 }
 

@@ -86,6 +86,28 @@ import Testing
     #expect(fast.stats.attributeLibdwReads == fast.stats.units, "\(fast.stats)")
   }
 
+  /// The import fuzzer's findings (`Corpus/fuzz/import`; its import target compares the two walks
+  /// on every input): the same graph, or the same error. In one of them a DW_AT_sibling points past
+  /// the end of its DIE's children, where libdw goes and the DIE's end does not lead.
+  @Test func fuzzFindingsWalkTheSame() throws {
+    let dir = packageRoot + "/Corpus/fuzz/import"
+    let inputs = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+    #expect(inputs.contains("own-steps-sibling-attribute-past-the-children"))
+    for name in inputs {
+      func outcome(_ siblingWalk: SiblingWalk) -> String {
+        do {
+          var w = try Self.walk(dir + "/" + name, siblingWalk)
+          (w.stats.siblingFallbacks, w.stats.siblingFastSteps) = (0, 0)
+          (w.stats.attributeTableReads, w.stats.attributeLibdwReads) = (0, 0)
+          return "\(w.stats) \(w.graph.dump())"
+        } catch {
+          return "error: \(error)"
+        }
+      }
+      #expect(outcome(.fast) == outcome(.publicLibdw), "\(name)")
+    }
+  }
+
   @Test(.enabled(if: ProcessInfo.processInfo.environment["RUSTBTF_VMLINUX"] != nil))
   func vmlinuxWalksAgree() throws {
     try Self.expectSameWalk(try #require(ProcessInfo.processInfo.environment["RUSTBTF_VMLINUX"]))
