@@ -47,42 +47,33 @@ enum RustLayouts {
 }
 
 extension RustLayouts {
+  /// Drops every member that repeats an earlier one (`TypeGraph.repeatedMembers`, the rule).
   static func dropRepeatedMembers(_ graph: inout TypeGraph, pass: String) -> Bool {
     var changed = false
     for i in 1..<graph.count {
       let id = TypeID(i)
-      guard graph.kind(id) == .structure || graph.kind(id) == .union, graph.flags(id).contains(.rust) else { continue }
+      guard graph.dropsRepeatedMembers(id) else { continue }
       let range = graph.memberRange(id)
-      guard range.count > 1, hasRepeatedName(range, graph) else { continue }
-      var seen = Set<Member>()
+      let repeats = graph.repeatedMembers(in: range)
+      guard !repeats.isEmpty else { continue }
       var kept: [Member] = []
       var dropped: [TypeGraph.MemberChange] = []
-      for m in range.lazy.map(graph.member(at:)) {
-        if m.name.isEmpty || seen.insert(m).inserted {
-          kept.append(m)
-        } else {
+      var next = 0 // into `repeats`
+      for row in range {
+        let m = graph.member(at: row)
+        if next < repeats.count && repeats[next] == row {
+          next += 1
           dropped.append(
             .init(
               index: kept.count + dropped.count, name: m.name,
               reason: LowerRust.Reason.repeatedMember(member: graph.strings.string(m.name))))
+        } else {
+          kept.append(m)
         }
       }
-      guard !dropped.isEmpty else { continue }
       graph.replaceMembers(id, with: kept, pass: pass, changes: dropped)
       changed = true
     }
     return changed
-  }
-
-  /// Whether two named members share a name; most structs are small, so without a set.
-  static func hasRepeatedName(_ range: Range<Int>, _ graph: TypeGraph) -> Bool {
-    if range.count > 32 {
-      var names = Set<NameID>()
-      return range.contains { !graph.memberNames[$0].isEmpty && !names.insert(graph.memberNames[$0]).inserted }
-    }
-    for a in range where !graph.memberNames[a].isEmpty {
-      for b in (a + 1)..<range.upperBound where graph.memberNames[b] == graph.memberNames[a] { return true }
-    }
-    return false
   }
 }

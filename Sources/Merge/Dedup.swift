@@ -119,22 +119,15 @@ public struct Dedup: Pass {
     return RangeCanonicalization(merged: resolved + merged, forwardTargets: forwardTargets)
   }
 
-  /// lower-rust drops a member of a Rust struct or union that repeats an earlier one: same name,
-  /// offset and type *node* (`RustLayouts.dropRepeatedMembers`), and so also in the union it
-  /// makes of a variant part, one member per field of each variant (`RustEnums`). Whether two
-  /// copies of a type were merged then decides (found by the fuzzer: with dedup at import a
-  /// variant was dropped that was kept without). So the types of members that share a name with
-  /// another member of the same struct, or of the same variant part's variants, stay apart here.
-  /// rustc's own output has none but for a coroutine's repeated captures, whose type is one node.
+  /// lower-rust drops a member of a Rust struct or union that repeats an earlier one, type *node*
+  /// included (`TypeGraph.repeatedMembers`), and so also in the union it makes of a variant part,
+  /// one member per field of each variant (`RustEnums`). Whether two copies of a type were merged
+  /// then decides (found by the fuzzer: with dedup at import a variant was dropped that was kept
+  /// without). So the types of members that would repeat one another but for their type nodes
+  /// (`TypeGraph.repeatButForTypeNodes`), in one struct or among one variant part's variants,
+  /// stay apart here. rustc's own output has none but for a coroutine's repeated captures, whose
+  /// type is one node.
   private static func pinTypesOfRepeatedRustMembers(_ g: TypeGraph, _ pinned: inout ContiguousArray<Bool>) {
-    // Two member rows lower-rust would tell apart only by their type nodes: `Member`'s equality,
-    // which its `dropRepeatedMembers` uses, but for the type.
-    func twins(_ a: Int, _ b: Int) -> Bool {
-      guard g.memberNames[a] == g.memberNames[b], g.memberTypes[a] != g.memberTypes[b] else { return false }
-      var other = g.member(at: b)
-      other.type = g.memberTypes[a]
-      return g.member(at: a) == other
-    }
     func pin(_ a: Int, _ b: Int) {
       pinned[g.memberTypes[a].index] = true
       pinned[g.memberTypes[b].index] = true
@@ -148,7 +141,7 @@ public struct Dedup: Pass {
         for entry in g.memberRange(id) where g.memberTypes[entry].index < g.count {
           fields.append(contentsOf: g.memberRange(g.memberTypes[entry]))
         }
-      } else if (kind == .structure || kind == .union) && g.flags(id).contains(.rust) && g.memberCount(id) > 1 {
+      } else if g.dropsRepeatedMembers(id) && g.memberCount(id) > 1 {
         fields.append(contentsOf: g.memberRange(id))
       }
       guard fields.count > 1 else { continue }
@@ -161,7 +154,9 @@ public struct Dedup: Pass {
           if end - start > 64 && !g.memberNames[fields[start]].isEmpty {
             for a in start..<end { pinned[g.memberTypes[fields[a]].index] = true } // many of one name: all, not pairs
           } else if end - start > 1 && !g.memberNames[fields[start]].isEmpty {
-            for a in start + 1..<end { for b in start..<a where twins(fields[a], fields[b]) { pin(fields[a], fields[b]) } }
+            for a in start + 1..<end {
+              for b in start..<a where g.repeatButForTypeNodes(fields[a], fields[b]) { pin(fields[a], fields[b]) }
+            }
           }
           start = end
         }
@@ -169,7 +164,7 @@ public struct Dedup: Pass {
       }
       // Most have a few members: pairs compared, no sort, no set.
       for a in 1..<fields.count where !g.memberNames[fields[a]].isEmpty {
-        for b in 0..<a where twins(fields[a], fields[b]) { pin(fields[a], fields[b]) }
+        for b in 0..<a where g.repeatButForTypeNodes(fields[a], fields[b]) { pin(fields[a], fields[b]) }
       }
     }
   }
