@@ -240,7 +240,12 @@ public struct Dedup: Pass {
         }
       }
       var next = ContiguousArray<Int32>(repeating: 0, count: g.count)
-      var table = ClassTable(capacity: count)
+      // Sized for the groups of the dirty classes (every class in the first round, a few
+      // thousand of a kernel's 200,000 later): the table is cleared whole each round, and it
+      // grows if the classes split more.
+      var dirtyClasses = 0
+      if justSplit == nil { dirtyClasses = count } else { for d in dirty where d { dirtyClasses += 1 } }
+      var table = ClassTable(capacity: min(count, 2 * dirtyClasses + 16))
       // A clean class's new number, and the new class of each old class's first node.
       var wholeClass = ContiguousArray<Int32>(repeating: 0, count: count)
       var firstNew = ContiguousArray<Int32>(repeating: 0, count: count)
