@@ -265,20 +265,23 @@ public struct SanitizeNames: Pass {
 /// only on a node's own (group, path, name) and on the input as a whole, never on node ids.
 struct QualificationPlan {
   let mode: SanitizeNames.Qualify
-  /// Ambiguous (group, simple name) pairs; key: name raw value * 2 + group.
-  private var ambiguous: Set<Int64> = []
+  /// Per (group, simple name) key (name raw value * 2 + group): whether it is ambiguous. Dense,
+  /// by key: the plan looks up every node of the graph.
+  private var ambiguous = ContiguousArray<Bool>()
 
   init(graph: TypeGraph, mode: SanitizeNames.Qualify) {
     self.mode = mode
     guard mode == .ambiguous else { return }
-    var firstPath: [Int64: NameID] = [:]
+    ambiguous = ContiguousArray(repeating: false, count: 2 * graph.strings.count)
+    // Per key: the path of its first node (-1: none yet).
+    var firstPath = ContiguousArray<Int32>(repeating: -1, count: 2 * graph.strings.count)
     for id in graph.ids {
       guard let key = Self.key(id, graph) else { continue }
-      let path = Self.path(id, graph)
-      if let seen = firstPath[key] {
-        if seen != path { ambiguous.insert(key) }
-      } else {
-        firstPath[key] = path
+      let path = Self.path(id, graph).rawValue
+      if firstPath[Int(key)] < 0 {
+        firstPath[Int(key)] = path
+      } else if firstPath[Int(key)] != path {
+        ambiguous[Int(key)] = true
       }
     }
   }
@@ -311,7 +314,8 @@ struct QualificationPlan {
   func isQualified(_ id: TypeID, in graph: TypeGraph) -> Bool {
     if mode == .none || graph.flags(id).contains(.symbolName) { return false }
     guard let key = Self.key(id, graph), !Self.path(id, graph).isEmpty else { return false }
-    return mode == .all || ambiguous.contains(key)
+    // A name interned after the plan was made (a rename) is no ambiguous key.
+    return mode == .all || (Int(key) < ambiguous.count && ambiguous[Int(key)])
   }
 
   /// The original name with its path (`core::option::Option<u32>`), whole, as a tag carries
