@@ -103,24 +103,14 @@ extension DWARFWalker {
   @inline(__always)
   func lookup(_ offset: UInt64, _ lo: Int, _ hi: Int) -> TypeID? {
     guard lo < hi else { return nil }
-    // Branch-free lower search (the comparisons are unpredictable; cmov beats branches).
-    let found: Int = indexOffsets.withUnsafeBufferPointer { offsets in
-      var base = lo
-      var n = hi - lo
-      while n > 1 {
-        let half = n >> 1
-        base = offsets[base + half] <= offset ? base + half : base
-        n -= half
-      }
-      return offsets[base] == offset ? base : -1
-    }
+    let found = indexOffsets.firstIndex(of: offset, in: lo, hi)
     return found >= 0 ? indexIDs[found] : nil
   }
 
   mutating func resolve() {
     if !indexSorted {
-      let order = indexOffsets.indices.sorted { indexOffsets[$0] < indexOffsets[$1] }
-      indexOffsets = ContiguousArray(order.map { indexOffsets[$0] })
+      let order = (0..<indexOffsets.count).sorted { indexOffsets[$0] < indexOffsets[$1] }
+      indexOffsets = indexOffsets.reordered(order)
       indexIDs = ContiguousArray(order.map { indexIDs[$0] })
     }
     var missing = 0

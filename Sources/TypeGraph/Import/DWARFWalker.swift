@@ -91,7 +91,7 @@ struct DWARFWalker {
   var addressBias: UInt64 = 0
 
   // Index of imported type DIEs.
-  var indexOffsets: ContiguousArray<UInt64> = []
+  var indexOffsets = DIEOffsetColumn()
   var indexIDs: ContiguousArray<TypeID> = []
   var indexSorted = true
 

@@ -20,8 +20,8 @@ extension DWARFWalker {
     var offsets = indexOffsets
     var ids = indexIDs
     if !indexSorted {
-      let order = indexOffsets.indices.sorted { indexOffsets[$0] < indexOffsets[$1] }
-      offsets = ContiguousArray(order.map { indexOffsets[$0] })
+      let order = (0..<indexOffsets.count).sorted { indexOffsets[$0] < indexOffsets[$1] }
+      offsets = indexOffsets.reordered(order)
       ids = ContiguousArray(order.map { indexIDs[$0] })
     }
     var outside = 0
