@@ -91,7 +91,10 @@ public struct PruneDependents: Pass, RepairsCuts {
     guard let size = graph.byteSize(of: m.type) else { return .unsized }
     let field = m.bitField
     if field.end(typeBytes: size) > structBits { return .pastEnd }
-    if graph.kind(graph.resolvingModifiers(m.type)) == .float, field.offset % (min(8, size) * 8) != 0 || field.isBitfield {
+    // A FLOAT of no size (corrupt DWARF; found by the import fuzzer, a division by zero here)
+    // has no alignment to check: the kernel's check of the FLOAT itself rejects it.
+    let floatBits = min(8, size) * 8
+    if graph.kind(graph.resolvingModifiers(m.type)) == .float, floatBits > 0 && field.offset % floatBits != 0 || field.isBitfield {
       return .misalignedFloat
     }
     return .none

@@ -152,7 +152,8 @@ import Verify
   }
 
   /// Inputs the import fuzzer once found a problem with (Corpus/fuzz/import: a leak on the
-  /// error path of a dwz link whose file is missing): converted or refused in one line.
+  /// error path of a dwz link whose file is missing; a division by zero in prune-dependents on a
+  /// FLOAT of no size): converted or refused in one line.
   @Test func importFuzzRegressions() throws {
     let dir = packageRoot + "/Corpus/fuzz/import"
     let inputs = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
