@@ -95,14 +95,10 @@ struct DWARFWalker {
   var indexIDs: ContiguousArray<TypeID> = []
   var indexSorted = true
 
-  /// Pointer -> NameID cache of `internName` (direct-mapped; key 0 = empty slot). A slot's key
-  /// and name share 16 bytes: one cache line per lookup.
-  let nameCache: UnsafeMutablePointer<NameCacheSlot>
-  static let nameCacheMask = Int(getenv("RB_NCM").map { atoi($0) } ?? 65536) - 1
-  struct NameCacheSlot {
-    var key: UInt = 0
-    var id: Int32 = 0
-  }
+  /// Pointer -> NameID cache of `internName` (direct-mapped; key 0 = empty slot).
+  let nameCacheKeys: UnsafeMutablePointer<UInt>
+  let nameCacheIDs: UnsafeMutablePointer<Int32>
+  static let nameCacheMask = (1 << 16) - 1
 
   /// Dense offset -> TypeID table for `resolveUnitLocal` (all zero between units).
   var dense: UnsafeMutablePointer<Int32>
@@ -178,8 +174,10 @@ struct DWARFWalker {
     walk = .allocate(capacity: 1)
     walk.initialize(to: rb_walk())
     attrs.pointee.walk = walk
-    nameCache = .allocate(capacity: Self.nameCacheMask + 1)
-    nameCache.initialize(repeating: NameCacheSlot(), count: Self.nameCacheMask + 1)
+    nameCacheKeys = .allocate(capacity: Self.nameCacheMask + 1)
+    nameCacheKeys.initialize(repeating: 0, count: Self.nameCacheMask + 1)
+    nameCacheIDs = .allocate(capacity: Self.nameCacheMask + 1)
+    nameCacheIDs.initialize(repeating: 0, count: Self.nameCacheMask + 1)
     scopeBytes = .allocate(capacity: 4096)
     dense = .allocate(capacity: 1 << 16)
     dense.initialize(repeating: 0, count: 1 << 16)
@@ -190,7 +188,8 @@ struct DWARFWalker {
     attrs.deallocate()
     rb_abbrevs_free(&walk.pointee.abbrevs)
     walk.deallocate()
-    nameCache.deallocate()
+    nameCacheKeys.deallocate()
+    nameCacheIDs.deallocate()
     scopeBytes.deallocate()
   }
 
@@ -469,9 +468,10 @@ struct DWARFWalker {
     guard let p else { return .empty }
     let key = UInt(bitPattern: p)
     let slot = Int(truncatingIfNeeded: (key ^ (key >> 13) ^ (key >> 29)) & UInt(Self.nameCacheMask))
-    if nameCache[slot].key == key { return NameID(rawValue: nameCache[slot].id) }
+    if nameCacheKeys[slot] == key { return NameID(rawValue: nameCacheIDs[slot]) }
     let id = graph.strings.intern(cString: p)
-    nameCache[slot] = NameCacheSlot(key: key, id: id.rawValue)
+    nameCacheKeys[slot] = key
+    nameCacheIDs[slot] = id.rawValue
     return id
   }
 }
