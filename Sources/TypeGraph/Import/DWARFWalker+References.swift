@@ -58,10 +58,9 @@ extension DWARFWalker {
     let span = Int(clamping: last - first + 1)
     guard span <= Self.maxDenseSpan else { return }
     if span > denseCapacity {
-      dense.deallocate()
+      free(dense)
       denseCapacity = max(span, denseCapacity * 2)
-      dense = .allocate(capacity: denseCapacity)
-      dense.initialize(repeating: 0, count: denseCapacity)
+      dense = zeroedAllocation(denseCapacity)
     }
     let table = dense
     for i in lo..<hi { table[Int(indexOffsets[i] - first)] = indexIDs[i].rawValue }
