@@ -225,6 +225,10 @@ public struct Dedup: Pass {
     // Per class of `classes`: it comes from a class that split in the last round (nil before
     // the first round: every class counts as such).
     var justSplit: ContiguousArray<Bool>? = nil
+    // Who refers to whom, from the second round on: a class is dirty when a node of it refers
+    // to a node of a class that just split, found from those nodes (few, after the first
+    // rounds) instead of from every node's references.
+    var back: ReferenceLists? = nil
     var rounds = 0
     while true {
       if rounds == maxRounds { return refineByBatches(g, lists, &classes, count: count) }
@@ -232,11 +236,10 @@ public struct Dedup: Pass {
       let current = classes
       var dirty = ContiguousArray<Bool>(repeating: justSplit == nil, count: count)
       if let justSplit {
-        for i in 1..<g.count where !dirty[Int(current[i])] {
-          for k in lists.slots(i) where justSplit[Int(current[Int(lists.targets[k])])] {
-            dirty[Int(current[i])] = true
-            break
-          }
+        if back == nil { back = lists.reversed() }
+        let back = back!
+        for t in 0..<g.count where justSplit[Int(current[t])] {
+          for k in back.slots(t) { dirty[Int(current[Int(back.targets[k])])] = true }
         }
       }
       var next = ContiguousArray<Int32>(repeating: 0, count: g.count)

@@ -33,6 +33,29 @@ struct ReferenceLists {
     self.targets = targets
   }
 
+  /// The same references the other way: node i's `targets` are the nodes that refer to it (once
+  /// per slot), in id order.
+  func reversed() -> ReferenceLists {
+    let n = starts.count - 1
+    var back = ReferenceLists(count: n, total: targets.count)
+    for t in targets { back.starts[Int(t) + 1] += 1 }
+    for i in 0..<n { back.starts[i + 1] += back.starts[i] }
+    var fill = back.starts
+    for i in 0..<n {
+      for k in slots(i) {
+        let t = Int(targets[k])
+        back.targets[Int(fill[t])] = Int32(i)
+        fill[t] += 1
+      }
+    }
+    return back
+  }
+
+  private init(count n: Int, total: Int) {
+    starts = ContiguousArray(repeating: 0, count: n + 1)
+    targets = ContiguousArray(repeating: 0, count: total)
+  }
+
   /// The slots of node `i` as a range of `targets`.
   @inline(__always) func slots(_ i: Int) -> Range<Int> { Int(starts[i])..<Int(starts[i + 1]) }
 }
