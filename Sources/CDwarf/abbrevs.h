@@ -25,6 +25,7 @@
 #include <elfutils/libdw.h>
 #include <gelf.h>
 #include <libelf.h>
+#include "sections.h"
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -103,22 +104,16 @@ static inline int rb_fixed_length(unsigned form, unsigned version, unsigned addr
 /* The bytes of section `name` of `dbg`'s file as libdw reads them (libelf's data, which libdw
  * decompressed in place when the section was compressed); false when there is no such section. */
 static inline bool rb_dwarf_section(Dwarf *dbg, const char *name, const unsigned char **data, size_t *size) {
+  size_t index = 0;
+  uint64_t address = 0, bytes = 0;
   Elf *elf = dwarf_getelf(dbg);
-  size_t strndx = 0;
-  if (elf == NULL || elf_getshdrstrndx(elf, &strndx) != 0) return false;
-  Elf_Scn *scn = NULL;
-  while ((scn = elf_nextscn(elf, scn)) != NULL) {
-    GElf_Shdr sh;
-    if (gelf_getshdr(scn, &sh) == NULL) continue;
-    const char *n = elf_strptr(elf, strndx, sh.sh_name);
-    if (n == NULL || strcmp(n, name) != 0) continue;
-    Elf_Data *d = elf_getdata(scn, NULL);
-    if (d == NULL || d->d_buf == NULL) return false;
-    *data = (const unsigned char *)d->d_buf;
-    *size = d->d_size;
-    return true;
-  }
-  return false;
+  if (!rb_section_by_name(elf, name, &index, &address, &bytes)) return false;
+  Elf_Scn *scn = elf_getscn(elf, index);
+  Elf_Data *d = scn == NULL ? NULL : elf_getdata(scn, NULL);
+  if (d == NULL || d->d_buf == NULL) return false;
+  *data = (const unsigned char *)d->d_buf;
+  *size = d->d_size;
+  return true;
 }
 
 /* Finds .debug_info and .debug_abbrev of `dbg` once per file. */
