@@ -14,7 +14,7 @@ public struct BTFInfo: Sendable {
   /// The kind when the number is a BTF kind's (1...19), else nil.
   @inlinable @inline(__always) public var kind: Kind? {
     let n = kindNumber
-    return n >= 1 && n < Kind.btfKindCount ? Kind(rawValue: n) : nil
+    return n >= 1 && n < Kind.btfKindCount ? Kind.btf(n) : nil
   }
   @inlinable @inline(__always) public var vlen: Int { Int(word & 0xffff) }
   @inlinable @inline(__always) public var kindFlag: Bool { word >> 31 != 0 }
