@@ -82,7 +82,8 @@ static inline bool rb_abbrevs_reserve(void **p, size_t *cap, size_t need, size_t
   return true;
 }
 
-/* The length of a value of `form` when the unit fixes it, else -1 (also for DW_FORM_indirect). */
+/* The length of a value of `form` when the unit fixes it, else -1 (also for DW_FORM_indirect): the
+ * one list of fixed lengths, which rb_skip_form (fastwalk.h) reads too. */
 static inline int rb_fixed_length(unsigned form, unsigned version, unsigned addr_size, unsigned offset_size) {
   switch (form) {
   case DW_FORM_flag_present: case DW_FORM_implicit_const: return 0;

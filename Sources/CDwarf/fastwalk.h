@@ -84,22 +84,9 @@ static inline const unsigned char *rb_skip_form(const rb_walk *w, unsigned form,
   const unsigned char *end = w->unit_end;
   uint64_t n;
   for (int depth = 0; depth < 4; depth++) {
-    size_t fixed;
+    int fixed = rb_fixed_length(form, w->version, w->addr_size, w->offset_size);
+    if (fixed >= 0) return (size_t)(end - p) >= (size_t)fixed ? p + fixed : NULL;
     switch (form) {
-    case DW_FORM_flag_present: case DW_FORM_implicit_const: return p;
-    case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1:
-      fixed = 1; break;
-    case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2: fixed = 2; break;
-    case DW_FORM_strx3: case DW_FORM_addrx3: fixed = 3; break;
-    case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_strx4: case DW_FORM_addrx4: case DW_FORM_ref_sup4:
-      fixed = 4; break;
-    case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8: fixed = 8; break;
-    case DW_FORM_data16: fixed = 16; break;
-    case DW_FORM_addr: fixed = w->addr_size; break;
-    case DW_FORM_ref_addr: fixed = w->version == 2 ? w->addr_size : w->offset_size; break;
-    case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
-    case DW_FORM_GNU_strp_alt: case DW_FORM_GNU_ref_alt:
-      fixed = w->offset_size; break;
     case DW_FORM_sdata: case DW_FORM_udata: case DW_FORM_ref_udata: case DW_FORM_strx:
     case DW_FORM_addrx: case DW_FORM_loclistx: case DW_FORM_rnglistx:
     case DW_FORM_GNU_addr_index: case DW_FORM_GNU_str_index:
@@ -129,8 +116,6 @@ static inline const unsigned char *rb_skip_form(const rb_walk *w, unsigned form,
     default:
       return NULL;
     }
-    if (fixed == 0 || (size_t)(end - p) < fixed) return NULL;
-    return p + fixed;
   }
   return NULL;
 }
@@ -181,21 +166,27 @@ static inline bool rb_value(const rb_walk *w, const rb_spec *spec, const unsigne
   return true;
 }
 
-/* Where the attribute values of `die`, a DIE of the walk's unit, end (its children or its next
- * sibling start there), its abbreviation set on it; NULL when the table cannot tell. */
-static inline const unsigned char *rb_attrs_end(const rb_walk *w, Dwarf_Die *die) {
-  if (w->abbrevs.cu != (const void *)die->cu) return NULL;
-  const unsigned char *p = (const unsigned char *)die->addr;
-  const rb_abbrev *ab = rb_abbrev_at(w, &p);
-  if (ab == NULL) return NULL;
+/* Where the values of abbreviation `ab`'s attributes end, read from `p` (just past the DIE's
+ * code): where the DIE's children or its next sibling start; NULL when the table cannot tell. */
+static inline const unsigned char *rb_values_end(const rb_walk *w, const rb_abbrev *ab, const unsigned char *p) {
   const rb_spec *spec = w->abbrevs.specs + ab->first;
   for (uint32_t k = 0; k < ab->count; k++, spec++) {
     unsigned form;
     const unsigned char *valp;
     if (!rb_value(w, spec, &p, &form, &valp)) return NULL;
   }
-  if (die->abbrev == NULL) die->abbrev = ab->abbrev;
   return p;
+}
+
+/* Where the attribute values of `die`, a DIE of the walk's unit, end, its abbreviation set on
+ * it; NULL when the table cannot tell. */
+static inline const unsigned char *rb_attrs_end(const rb_walk *w, Dwarf_Die *die) {
+  if (w->abbrevs.cu != (const void *)die->cu) return NULL;
+  const unsigned char *p = (const unsigned char *)die->addr;
+  const rb_abbrev *ab = rb_abbrev_at(w, &p);
+  if (ab == NULL) return NULL;
+  if (die->abbrev == NULL) die->abbrev = ab->abbrev;
+  return rb_values_end(w, ab, p);
 }
 
 /* Sets the abbreviation of `die`, a DIE of the walk's unit, from the table when it has it: the
@@ -215,8 +206,9 @@ static inline int rb_child(Dwarf_Die *die, Dwarf_Die *child, const rb_walk *w) {
     const rb_abbrev *ab = rb_abbrev_at(w, &p);
     if (ab != NULL) {
       if (!ab->has_children) return 1;
-      const unsigned char *addr = rb_attrs_end(w, die);
+      const unsigned char *addr = rb_values_end(w, ab, p);
       if (addr != NULL) {
+        if (die->abbrev == NULL) die->abbrev = ab->abbrev;
         /* A null entry first (ULEB128 zero, however padded) is no children, as libdw reads it. */
         const unsigned char *code = addr;
         while (code < w->unit_end && *code == 0x80) code++;

@@ -126,7 +126,6 @@ static inline int rb_collect(Dwarf_Die *die, rb_attrs *r) {
   } else {
     if (r->walk != NULL) r->walk->undecoded++;
     r->mask = 0;
-    rb_die_end_reset(&r->end);
     if (dwarf_getattrs(die, rb_attrs_cb, r, 0) < 0) return -1;
   }
   rb_die_end_done(&r->end, die);

@@ -231,7 +231,7 @@ public struct Dedup: Pass {
     var back: ReferenceLists? = nil
     var rounds = 0
     while true {
-      if rounds == maxRounds { return refineByBatches(g, lists, &classes, count: count) }
+      if rounds == maxRounds { return refineByBatches(g, lists, back ?? lists.reversed(), &classes, count: count) }
       rounds += 1
       let current = classes
       var dirty = ContiguousArray<Bool>(repeating: justSplit == nil, count: count)
@@ -304,10 +304,11 @@ public struct Dedup: Pass {
   ///
   /// A class's nodes lie contiguously in `members` (`first[c]..<end[c]`), so the part that
   /// gets a new number can be enumerated whichever it is. `signatures` counts the nodes grouped
-  /// (the work; DWARFShapeTests bounds it).
+  /// (the work; DWARFShapeTests bounds it). `referrers` is `lists.reversed()`: who refers to whom.
   /// Returns the number of classes (void's included).
   private mutating func refineByBatches(
-    _ g: TypeGraph, _ lists: ReferenceLists, _ classes: inout ContiguousArray<Int32>, count initialCount: Int
+    _ g: TypeGraph, _ lists: ReferenceLists, _ referrers: ReferenceLists, _ classes: inout ContiguousArray<Int32>,
+    count initialCount: Int
   ) -> Int {
     let n = g.count
     // Class ranges over `members`; `position[i]`: where node i is in `members`.
@@ -329,24 +330,6 @@ public struct Dedup: Pass {
       end[c] += 1
     }
     func splittable(_ c: Int32) -> Bool { c != 0 && end[Int(c)] - first[Int(c)] > 1 }
-
-    // Who refers to whom, for the nodes that can be split (a class of one never splits).
-    var referrerStart = ContiguousArray<Int32>(repeating: 0, count: n + 1)
-    for i in 1..<n where splittable(classes[i]) {
-      for k in lists.slots(i) { referrerStart[Int(lists.targets[k]) + 1] += 1 }
-    }
-    for i in 0..<n { referrerStart[i + 1] += referrerStart[i] }
-    var referrers = ContiguousArray<Int32>(repeating: 0, count: Int(referrerStart[n]))
-    do {
-      var fill = referrerStart
-      for i in 1..<n where splittable(classes[i]) {
-        for k in lists.slots(i) {
-          let t = Int(lists.targets[k])
-          referrers[Int(fill[t])] = Int32(i)
-          fill[t] += 1
-        }
-      }
-    }
 
     var count = initialCount
     // Per class, during a batch: its nodes in the batch, and its first group (0: none).
@@ -451,8 +434,8 @@ public struct Dedup: Pass {
       // The next batch: the nodes that refer to a renumbered one.
       batch.removeAll(keepingCapacity: true)
       for node in renumbered {
-        for r in referrerStart[Int(node)]..<referrerStart[Int(node) + 1] {
-          let i = Int(referrers[Int(r)])
+        for r in referrers.slots(Int(node)) {
+          let i = Int(referrers.targets[r])
           if !inNextBatch[i] && splittable(classes[i]) {
             inNextBatch[i] = true
             batch.append(Int32(i))

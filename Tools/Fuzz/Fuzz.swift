@@ -84,12 +84,7 @@ enum FuzzTarget: String, CaseIterable {
     var stats = ImportStatistics()
     do {
       let graph = try DWARFImporter.importFile(path: path, options: options, statistics: &stats)
-      if !countingOwnSteps {
-        stats.siblingFallbacks = 0
-        stats.siblingFastSteps = 0
-        stats.attributeTableReads = 0
-        stats.attributeLibdwReads = 0
-      }
+      if !countingOwnSteps { stats = stats.withoutOwnStepCounts }
       return "\(stats)\n" + graph.dump()
     } catch {
       return "error: \(error)"

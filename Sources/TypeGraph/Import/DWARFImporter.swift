@@ -57,10 +57,11 @@ public struct DWARFImportOptions: Sendable {
     return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
   }
 
-  /// How the walk steps from a DIE to its next sibling: `.fast` (the default) computes where
-  /// the sibling starts (`Sources/CDwarf/fastwalk.h`), `.publicLibdw` asks libdw's
-  /// `dwarf_siblingof` only, which re-parses subtrees on DWARF without `DW_AT_sibling`. Both
-  /// visit the same DIEs (ImporterWalkTests); the environment variable RUSTBTF_PUBLIC_WALK=1
+  /// How the walk steps over the DIEs: `.fast` (the default) computes where the next sibling
+  /// starts (`Sources/CDwarf/fastwalk.h`) and reads a DIE's attributes through its unit's
+  /// abbreviation table (`abbrevs.h`); `.publicLibdw` asks libdw's `dwarf_siblingof` (which
+  /// re-parses subtrees on DWARF without `DW_AT_sibling`) and `dwarf_getattrs` only. Both visit
+  /// the same DIEs and import the same graph (ImporterWalkTests); the environment variable RUSTBTF_PUBLIC_WALK=1
   /// selects `.publicLibdw` for the benchmark (scripts/bench.sh) and parity checks.
   package var siblingWalk = SiblingWalk.fromEnvironment()
 
@@ -192,6 +193,18 @@ public struct ImportStatistics: Sendable, Hashable {
   /// one can look them up, and pahole skips them too.
   public var anonymousVariables = 0
   public init() {}
+}
+
+extension ImportStatistics {
+  /// These counts without those of the steps the importer takes itself or leaves to libdw
+  /// (`siblingFallbacks`, `siblingFastSteps`, `attributeTableReads`, `attributeLibdwReads`):
+  /// what must be the same whichever walk (`SiblingWalk`) read the file.
+  package var withoutOwnStepCounts: ImportStatistics {
+    var s = self
+    (s.siblingFallbacks, s.siblingFastSteps) = (0, 0)
+    (s.attributeTableReads, s.attributeLibdwReads) = (0, 0)
+    return s
+  }
 }
 
 /// Reads the DWARF of an ELF file (executable, shared object, relocatable object, vmlinux) into
