@@ -75,10 +75,10 @@ public enum NamePolicy {
   /// (`core__option__Opt…__Some_1a2b3c4d`); only a simple name too long by itself is cut from
   /// its end. All parts are ASCII, so cutting bytes never splits a character.
   public static func compose(scope: String?, name: String, suffix: String, maxLength: Int) -> String {
-    let nameR = readable(name)
-    guard let scope else { return notKeyword(cut(nameR, maxLength - suffix.utf8.count) + suffix) }
+    guard let scope else { return notKeyword(cut(readable(name), maxLength - suffix.utf8.count) + suffix) }
     let full = readable(scope + "::" + name)
     if full.utf8.count + suffix.utf8.count <= maxLength { return notKeyword(full + suffix) }
+    let nameR = readable(name)
     let scopeR = readable(scope)
     let room = maxLength - nameR.utf8.count - 2 - suffix.utf8.count
     if room >= 16 { return notKeyword(cut(scopeR, room) + "__" + nameR + suffix) }

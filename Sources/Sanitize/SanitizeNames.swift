@@ -432,20 +432,36 @@ struct Renamer {
     mapped = [Int32](repeating: -1, count: graph.strings.count)
     reservedAsIs = [Bool](repeating: false, count: graph.strings.count)
     taken = DenseNameSet(capacity: graph.strings.count)
-    // Reserve every name that is valid as it stands, wherever it is used.
-    func reserve(_ n: NameID) {
-      if n.isEmpty || mapped[n.index] >= 0 { return }
-      let identifier = graph.strings.withBytes(n) { BTFNameRule.isIdentifier($0, maxLength: maxLength) }
-      // A C keyword is a valid BTF identifier but not a name a C header can use: rewritten.
-      if identifier && graph.strings.withBytes(n, CKeywords.contains) {
-        keywords.insert(n.rawValue)
-      } else if identifier {
-        mapped[n.index] = n.rawValue
-        reservedAsIs[n.index] = true
-        taken.insert(n.rawValue)
+    // Reserve every name that is valid as it stands, wherever it is used. Each distinct string
+    // is examined once (`NameState`), however many nodes and members use it: a kernel's
+    // invalid and keyword names recur thousands of times.
+    var state = [NameState](repeating: .unexamined, count: graph.strings.count)
+    let strings = graph.strings
+    for id in graph.ids {
+      graph.forEachName(of: id) { n in
+        guard !n.isEmpty, state[n.index] == .unexamined else { return }
+        state[n.index] = strings.withBytes(n) { bytes in
+          guard BTFNameRule.isIdentifier(bytes, maxLength: maxLength) else { return .rewritten }
+          // A C keyword is a valid BTF identifier but not a name a C header can use: rewritten.
+          return CKeywords.contains(bytes) ? .keyword : .valid
+        }
       }
     }
-    for id in graph.ids { graph.forEachName(of: id) { reserve($0) } }
+    for (i, s) in state.enumerated() {
+      switch s {
+      case .valid:
+        mapped[i] = Int32(i)
+        reservedAsIs[i] = true
+        taken.insert(Int32(i))
+      case .keyword: keywords.insert(Int32(i))
+      case .unexamined, .rewritten: break
+      }
+    }
+  }
+
+  /// What `init` found a string to be, for the names nodes and members use.
+  private enum NameState: UInt8 {
+    case unexamined, valid, keyword, rewritten
   }
 
   func isReservedAsIs(_ n: NameID) -> Bool { n.index < reservedAsIs.count && reservedAsIs[n.index] }
@@ -480,7 +496,8 @@ struct Renamer {
   /// a larger graph with more names taken) gave this same original that name, and the module's
   /// copy must be named alike to merge into the base's type.
   private mutating func assign(scope: String?, name: String, in graph: inout TypeGraph) -> NameID {
-    let suffix = "_h" + NamePolicy.hash8(NamePolicy.qualifiedOriginal(scope: scope ?? "", name: name))
+    // Made only when needed: most names get their first candidate.
+    var suffix: String { "_h" + NamePolicy.hash8(NamePolicy.qualifiedOriginal(scope: scope ?? "", name: name)) }
     if let baseStrings {
       let hashed = NamePolicy.compose(scope: scope, name: name, suffix: suffix, maxLength: maxLength)
       let id = graph.strings.intern(hashed)
@@ -491,6 +508,7 @@ struct Renamer {
     }
     var id = graph.strings.intern(NamePolicy.firstCandidate(scope: scope, name: name, maxLength: maxLength))
     if taken.contains(id.rawValue) {
+      let suffix = suffix
       var n = 0
       repeat {
         let tail = n == 0 ? suffix : suffix + "_\(n)"
