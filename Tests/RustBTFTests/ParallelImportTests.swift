@@ -73,14 +73,16 @@ import Testing
 
   /// What cannot be read (a .debug_abbrev cut short) is counted the same, and its first place
   /// named the same, whichever thread met it; without --allow-incomplete-dwarf, the same error.
-  /// The pages of `.debug_info` the walk has passed are released (`WalkedPages`), and that
-  /// changes nothing: the graph, statistics and walk are those of an import that keeps them, on
-  /// one thread and on two. A relocatable object keeps its pages (libdwfl relocates them).
+  /// The pages of `.debug_info` the walk has passed are released (`WalkedPages`), and with them
+  /// those of the sections each unit has a part of (these two have line tables and range lists
+  /// of more than a page), and that changes nothing: the graph, statistics and walk are those of
+  /// an import that keeps them, on one thread and on two. A relocatable object keeps its pages
+  /// (libdwfl relocates them).
   @Test func releasingWalkedPagesChangesNothing() throws {
     for (file, releases) in [("mixed-O0.elf", true), ("bindings-O0.elf", true), ("mixed_lib-O0.o", false)] {
       let path = corpusObject(file)
       for threads in [1, 2] {
-        func run(_ release: Bool) throws -> (Import, Int) {
+        func run(_ release: Bool) throws -> (Import, [String: Int]) {
           var options = DWARFImportOptions()
           options.threads = threads
           options.rangesPerThread = 4
@@ -90,16 +92,38 @@ import Testing
           var stats = ImportStatistics()
           var trace: ContiguousArray<UInt64>? = []
           let graph = try DWARFImporter.importFile(path: path, options: options, statistics: &stats, trace: &trace)
-          return (Import(trace: trace ?? [], stats: stats, graph: graph), log.bytes)
+          return (Import(trace: trace ?? [], stats: stats, graph: graph), log.sections)
         }
         let (kept, none) = try run(false)
-        let (released, bytes) = try run(true)
-        #expect(none == 0)
-        #expect((bytes > 0) == releases, "\(file), \(threads) threads: \(bytes) bytes released")
+        let (released, sections) = try run(true)
+        #expect(none.isEmpty)
+        for section in [".debug_info", ".debug_line", ".debug_ranges"] {
+          #expect((sections[section, default: 0] > 0) == releases, "\(file), \(threads) threads: \(sections) released")
+        }
         #expect(Self.difference(kept.graph, released.graph) == nil, "\(file): \(Self.difference(kept.graph, released.graph) ?? "")")
         #expect(kept.stats == released.stats && kept.trace == released.trace, "\(file), \(threads) threads")
       }
     }
+  }
+
+  /// The automatic split (`rangesPerThread` nil): 32 ranges per thread, but none smaller than
+  /// `UnitList.minimumAutomaticRangeBytes` (the last may be); a split asked for is made as asked.
+  @Test func automaticRangesAreNotTooSmall() {
+    let minimum = UnitList.minimumAutomaticRangeBytes
+    // 400 units of 40 KB: 16 MB, about 30 ranges of 512 KB.
+    let units = UnitList(offsets: (0..<400).map { UInt64($0) * 40_000 })
+    for threads in [1, 2, 4] {
+      let automatic = units.ranges(threads: threads, rangesPerThread: nil)
+      #expect(automatic.first?.lowerBound == 0 && automatic.last?.upperBound == 400)
+      for (a, b) in zip(automatic, automatic.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+      for r in automatic.dropLast() { #expect(UInt64(r.count) * 40_000 >= minimum, "\(threads) threads: \(r) is \(r.count) units") }
+      #expect(automatic.count >= 25 && automatic.count <= threads * 32, "\(threads) threads: \(automatic.count) ranges")
+      // Asked for 32 per thread, it makes ranges below the minimum.
+      #expect(units.ranges(threads: threads, rangesPerThread: 32).count > automatic.count)
+    }
+    // A large input (200 MB) gets the 32 ranges per thread it would get without the minimum.
+    let large = UnitList(offsets: (0..<2000).map { UInt64($0) * 100_000 })
+    #expect(large.ranges(threads: 2, rangesPerThread: nil) == large.ranges(threads: 2, rangesPerThread: 32))
   }
 
   @Test func unreadableDWARFIsReportedTheSame() throws {

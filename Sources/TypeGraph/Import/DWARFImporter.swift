@@ -22,9 +22,10 @@ public struct DWARFImportOptions: Sendable {
   /// in contiguous ranges whose results are merged in file order (`DWARFWalker.absorb`).
   public var threads = 1
 
-  /// How many unit ranges each thread gets (tests lower it, to put several units in a range;
-  /// rustbtf-order-audit's `ranges` mode sets it to measure other splits).
-  package var rangesPerThread = 32
+  /// How many unit ranges each thread gets. nil (the default): `UnitList.automaticRanges`, 32
+  /// per thread but none under 512 KB. Tests set it to put several units in a range, or one,
+  /// whatever their size; rustbtf-order-audit's `ranges` mode to measure other splits.
+  package var rangesPerThread: Int? = nil
 
   /// Dedup at import (issue 19, `--dedup-at-import`): called by each range's walker on the graph
   /// of its units before the range joins the others, with the nodes that must stay apart (they
@@ -38,8 +39,8 @@ public struct DWARFImportOptions: Sendable {
   /// the walk or its graph.
   package var rangeObserver: (any RangeWalkObserver)? = nil
 
-  /// Release the pages of `.debug_info` the walk has left behind (`WalkedPages`); tests turn it
-  /// off to compare, and read what was released from `releasedPages`.
+  /// Release the pages of the input the walk has left behind (`WalkedPages`); tests turn it
+  /// off to compare, and read what was released, per section, from `releasedPages`.
   var releaseWalkedPages = true
   var releasedPages: ReleasedPages? = nil
 
@@ -313,6 +314,7 @@ public enum DWARFImporter {
     defer { walker.deallocate() }
     // Symbols first: the walk asks them about inlined functions (`DWARFWalker.subprogram`).
     ELFSymbolReader.read(module, isRelocatable: check.elfType == ET_REL, into: &walker.graph)
+    walker.walkedPages?.releaseSymbolTable()
     try walker.checkUnitExtents(allowIncomplete: options.allowIncomplete)
     walker.canonicalizeRange = options.canonicalizeRange
     let units = options.threadCount > 1 || options.canonicalizeRange != nil ? UnitList(dwarf) : nil

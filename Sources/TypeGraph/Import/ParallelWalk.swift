@@ -38,17 +38,40 @@ struct UnitList {
     }
   }
 
-  var count: Int { handles.count }
+  /// Units at these DIE offsets and no handles: for tests of the split alone.
+  init(offsets: [UInt64]) { self.offsets = offsets }
+
+  var count: Int { offsets.count }
 
   /// The unit before unit `i` (nil for the first): where a walk of units from `i` starts.
   func previous(_ i: Int) -> OpaquePointer? { i == 0 ? nil : handles[i - 1] }
+
+  /// The ranges of `threads` threads given `rangesPerThread` each, or when nil 32 each but
+  /// none of fewer than `minimumAutomaticRangeBytes`.
+  func ranges(threads: Int, rangesPerThread: Int?) -> [Range<Int>] {
+    guard let rangesPerThread else {
+      let parts = max(1, Int(clamping: totalBytes / Self.minimumAutomaticRangeBytes))
+      return ranges(min(threads * 32, parts))
+    }
+    return ranges(threads * rangesPerThread)
+  }
+
+  /// The smallest range the automatic split makes: each range builds its own string table and
+  /// name cache, and its copies of the types other ranges hold too go to the final dedup, so a
+  /// range costs more than its bytes. On `vmlinux.rust` (19 MB of `.debug_info`, long Rust
+  /// names), 64 ranges of 300 KB took 0.45 s, 32 of 600 KB 0.42 s, for 5 MB more at the peak;
+  /// a distribution vmlinux's 64 ranges are 3 MB each, and fewer were no faster there.
+  static let minimumAutomaticRangeBytes: UInt64 = 512 << 10
+
+  /// Bytes from the first unit's DIE to the end of the last unit.
+  private var totalBytes: UInt64 { count == 0 ? 0 : offsets[count - 1] - offsets[0] + 1 }
 
   /// `parts` (or fewer) contiguous ranges covering every unit, of about the same number of
   /// bytes each. The split only decides which thread walks what: the merged result is the
   /// same for any split (`DWARFWalker.absorb`).
   func ranges(_ parts: Int) -> [Range<Int>] {
     guard count > 0 else { return [] }
-    let total = offsets[count - 1] - offsets[0] + 1
+    let total = totalBytes
     let share = total / UInt64(max(1, parts)) + 1
     var out: [Range<Int>] = []
     var start = 0
@@ -102,7 +125,7 @@ extension DWARFWalker {
   /// first failing range in file order is thrown, as one thread would have met it first.
   /// `observer` (measurements only) is shown each range's own graph before it is absorbed.
   mutating func walkUnitsInParallel(
-    _ units: UnitList, threads: Int, rangesPerThread: Int, observer: (any RangeWalkObserver)? = nil
+    _ units: UnitList, threads: Int, rangesPerThread: Int?, observer: (any RangeWalkObserver)? = nil
   ) throws(ImportError) {
     // The walkers start empty (`sibling()`); this graph holds only the ELF symbols so far.
     precondition(graph.count == 1 && graph.memberNames.isEmpty && graph.compileUnits.isEmpty)
@@ -111,7 +134,7 @@ extension DWARFWalker {
       // on this thread (a worker walking while this thread absorbs would be a second thread).
       // Siblings of the walker as it was before any range (a later one has other ranges' symbols).
       let template = self
-      for range in units.ranges(rangesPerThread) {
+      for range in units.ranges(threads: 1, rangesPerThread: rangesPerThread) {
         var walker = template.sibling()
         do { try walker.walkUnits(of: walker.dwarf, after: units.previous(range.lowerBound), count: range.count) } catch {
           walker.deallocate()
@@ -124,7 +147,8 @@ extension DWARFWalker {
     }
     // Small ranges, few ahead: the walks waiting to be absorbed are what parallelism costs in
     // memory, and a range costs little more than its walker's buffers.
-    let work = ParallelWalk(template: self, units: units, ranges: units.ranges(threads * rangesPerThread), window: threads + 2)
+    let work = ParallelWalk(
+      template: self, units: units, ranges: units.ranges(threads: threads, rangesPerThread: rangesPerThread), window: threads + 2)
     let workers = (0..<min(threads, work.ranges.count)).compactMap { _ in startThread(failing: failThreadStarts) { work.run() } }
     if workers.isEmpty {
       // No thread could be started (a pids cgroup or nproc limit, no address space for a
