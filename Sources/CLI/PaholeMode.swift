@@ -43,6 +43,7 @@ enum PaholeMode {
     }
     var importOptions = DWARFImportOptions()
     importOptions.threads = inv.jobs ?? 1 // pahole: one thread unless -j
+    importOptions.keepsCopyOrigins = false // no reports in pahole's command line
     if let spec = inv.languageExclude {
       guard var languages = DWARFImportOptions.languages(named: spec) else {
         standardError(

@@ -247,6 +247,8 @@ struct Convert: ParsableCommand {
     var importOptions = DWARFImportOptions()
     importOptions.allowIncomplete = allowIncompleteDWARF
     importOptions.threads = jobs
+    // Only the reports name the copies dedup at import merged.
+    importOptions.keepsCopyOrigins = explaining || stats
     if let langExclude {
       guard let languages = DWARFImportOptions.languages(named: langExclude) else {
         throw ValidationError(

@@ -92,6 +92,8 @@ public struct Conversion {
     if dedupAtImport && base == nil {
       importOptions.canonicalizeRange = { graph, pinned in Dedup.canonicalizeRange(&graph, pinned: pinned) }
     }
+    // The retention report names every copy.
+    if retentionReport { importOptions.keepsCopyOrigins = true }
     if let progress {
       importOptions.unitProgress = { done, total in progress(.importing(units: done, of: total)) }
     }

@@ -44,6 +44,30 @@ import TypeGraph
     }
   }
 
+  /// Without the copies' origins (`DWARFImportOptions.keepsCopyOrigins` false, rustbtf when no
+  /// report is asked for), dedup at import counts the same copies for each representative, and
+  /// the BTF and the summary are the same; with them, every copy has its DIE.
+  /// (Objects of several units that repeat types; the `copies` shape's with Rust names and paths.)
+  @Test(arguments: ["c_dedup-O0.elf", "c_dedup-O2.elf", "copies"])
+  func copiesAreCountedWithoutTheirOrigins(name: String) throws {
+    let path = name == "copies" ? try DWARFShapeTests.shape("copies", 3) : corpusObject(name)
+    func convert(_ origins: Bool) throws -> Conversion.Result {
+      var conversion = Conversion()
+      conversion.importOptions.threads = 1
+      conversion.importOptions.rangesPerThread = 1 // one range: the most copies merged at import
+      conversion.importOptions.keepsCopyOrigins = origins
+      return try conversion.run(path: path)
+    }
+    let kept = try convert(true)
+    let counted = try convert(false)
+    let (a, b) = (kept.graph.decisions.copiesMergedAtImport, counted.graph.decisions.copiesMergedAtImport)
+    #expect(a.count > 0 && a.count == b.count && a.representativeCount == b.representativeCount, "\(name): \(a.count), \(b.count)")
+    for k in 0..<a.representativeCount { #expect(a.group(k) == b.group(k), "\(name): group \(k)") }
+    #expect(a.keepsOrigins && !b.keepsOrigins)
+    #expect((0..<a.count).allSatisfy { a.dieOffset($0) != 0 } && (0..<b.count).allSatisfy { b.dieOffset($0) == 0 })
+    #expect(kept.btf == counted.btf && kept.summary.line == counted.summary.line, "\(name)")
+  }
+
   /// The importer's fuzz inputs (Corpus/fuzz/import): the same conversion, BTF or error, with and
   /// without dedup at import. `dedup-at-import-names-by-node-id` (a mutated Rust object) once gave
   /// another BTF: sanitize-names named anonymous TYPEDEFs after their node id, and two Rust variant

@@ -131,7 +131,11 @@ extension DWARFWalker {
           c.memberBits.append(contentsOf: o.memberBits, from: start.members)
         }
       }
-      if compacting { recordCopies(o, mergedInto: mergedInto, from: start, nodeMap: nodeMap, unitShift: unitShift, name: name) }
+      if compacting && keepsCopyOrigins {
+        recordCopies(o, mergedInto: mergedInto, from: start, nodeMap: nodeMap, unitShift: unitShift, name: name)
+      } else if compacting {
+        countCopies(mergedInto: mergedInto, from: start, nodeMap: nodeMap)
+      }
     }
     // Where each template parameter went (compacting only; -1: its owner was merged away, and the
     // node it was merged into has its own).
@@ -233,6 +237,21 @@ extension DWARFWalker {
     graph.decisions.copiesMergedAtImport = copies
   }
 
+  /// `recordCopies` without the copies' own DIEs, units and paths (`keepsCopyOrigins` false): how
+  /// many copies each representative stands for.
+  private mutating func countCopies(mergedInto: ContiguousArray<TypeID>, from start: Start, nodeMap: ContiguousArray<TypeID>) {
+    let n = mergedInto.count - start.nodes
+    var counts = ContiguousArray<Int32>(repeating: 0, count: n)
+    for i in start.nodes..<mergedInto.count where !mergedInto[i].isVoid { counts[mergedInto[i].index - start.nodes] += 1 }
+    var copies = graph.decisions.copiesMergedAtImport
+    graph.decisions.copiesMergedAtImport = CopiesMergedAtImport()
+    for r in 0..<n where counts[r] > 0 {
+      copies.beginGroup(nodeMap[r])
+      copies.appendWithoutOrigins(Int(counts[r]))
+    }
+    graph.decisions.copiesMergedAtImport = copies
+  }
+
   /// A walker for another range of units of the same file, configured as this one, with an
   /// empty graph but for the ELF symbols (`absorb` takes its work back). Its strings start
   /// empty too, so that no walker copies the symbols' strings (a vmlinux has 190,000): it asks
@@ -248,6 +267,7 @@ extension DWARFWalker {
     w.stackBudget = stackBudget
     w.freshStacks = freshStacks
     w.canonicalizeRange = canonicalizeRange
+    w.keepsCopyOrigins = keepsCopyOrigins
     if trace != nil { w.trace = [] }
     w.graph.symbols = graph.symbols
     w.symbolStrings = symbolStrings ?? graph.strings

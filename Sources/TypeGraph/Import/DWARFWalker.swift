@@ -124,6 +124,8 @@ struct DWARFWalker {
   var functionFixNodes: ContiguousArray<TypeID> = []
   /// `DWARFImportOptions.canonicalizeRange` (`canonicalizeOwnRange`).
   var canonicalizeRange: (@Sendable (inout TypeGraph, ContiguousArray<Bool>) -> RangeCanonicalization)? = nil
+  /// `DWARFImportOptions.keepsCopyOrigins`.
+  var keepsCopyOrigins = true
   /// `RangeCanonicalization.forwardTargets` of the ranges walked so far, in this graph's numbering.
   var forwardTargets: ContiguousArray<TypeID> = []
   var functionFixOffsets: ContiguousArray<UInt64> = []

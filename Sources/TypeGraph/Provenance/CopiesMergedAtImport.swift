@@ -20,6 +20,10 @@
 ///
 /// Node ids never change after the import (passes leave tombstones), so the representatives stay
 /// valid through the passes.
+///
+/// Without origins (`DWARFImportOptions.keepsCopyOrigins` false, rustbtf when no report is asked
+/// for): only how many copies each representative stands for, which is what the summary counts.
+/// A copy's DIE, unit and path then read as unknown (0, none, its representative's).
 public struct CopiesMergedAtImport: Sendable {
   /// The rows one range added.
   private struct Segment: Sendable {
@@ -74,12 +78,19 @@ public struct CopiesMergedAtImport: Sendable {
     return lo
   }
 
+  /// Whether each copy's DIE, unit and path were kept (see above).
+  public private(set) var keepsOrigins = true
+
+  /// The copy's DIE offset; 0 when origins were not kept.
   public func dieOffset(_ copy: Int) -> UInt64 {
+    guard keepsOrigins else { return 0 }
     let s = segments[segment(copy)]
     return s.dieOffsets[copy - s.start]
   }
 
+  /// The copy's unit; none when origins were not kept.
   public func unit(_ copy: Int) -> UnitID {
+    guard keepsOrigins else { return .none }
     let s = segments[segment(copy)]
     let u = s.units[copy - s.start]
     return u == 0 ? .none : UnitID(rawValue: s.firstUnit + Int32(u) - 1)
@@ -122,6 +133,14 @@ public struct CopiesMergedAtImport: Sendable {
     precondition(representatives.last.map { $0 < representative } ?? true, "representatives out of order")
     representatives.append(representative)
     ends.append(Int32(count))
+  }
+
+  /// Adds `count` copies to the group begun last, without their origins: from then on no copy's
+  /// origin is known (`keepsOrigins`).
+  package mutating func appendWithoutOrigins(_ count: Int) {
+    keepsOrigins = false
+    self.count += count
+    ends[ends.count - 1] = Int32(self.count)
   }
 
   /// Adds a copy of the group begun last; `scope` and `dwarfTag` are given when they are not the
