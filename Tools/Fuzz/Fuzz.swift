@@ -56,23 +56,32 @@ enum FuzzTarget: String, CaseIterable {
       // Differential: dedup at import (issue 19) must give the conversion's BTF, errors included.
       let plain = Self.converting(path, dedupAtImport: false)
       let merged = Self.converting(path, dedupAtImport: true)
-      if plain != merged {
-        fatalError("dedup at import changes the conversion of this input:\n\(plain.prefix(300))\n--\n\(merged.prefix(300))")
+      if plain.btf != merged.btf {
+        fatalError("dedup at import changes the conversion of this input:\n\(plain.btf.prefix(300))\n--\n\(merged.btf.prefix(300))")
+      }
+      // Without the copies' origins (rustbtf when no report is asked for): the same BTF and the
+      // same summary line.
+      let counted = Self.converting(path, dedupAtImport: true, keepsCopyOrigins: false)
+      if counted != merged {
+        fatalError("dedup at import without the copies' origins differs:\n\(merged.summary)\n--\n\(counted.summary)")
       }
     }
   }
 
-  /// The BTF of the default conversion (its bytes as hex), or the error, with or without dedup at
-  /// import; its ranges cut one unit each, so that every path between ranges is taken.
-  static func converting(_ path: String, dedupAtImport: Bool) -> String {
+  /// The BTF of the default conversion (its bytes as hex) and its summary line, or the error, with
+  /// or without dedup at import; its ranges cut one unit each, so that every path between ranges
+  /// is taken.
+  static func converting(_ path: String, dedupAtImport: Bool, keepsCopyOrigins: Bool = true) -> (btf: String, summary: String) {
     var conversion = Conversion()
     conversion.dedupAtImport = dedupAtImport
     conversion.importOptions.threads = 2
     conversion.importOptions.rangesPerThread = 1 << 12
+    conversion.importOptions.keepsCopyOrigins = keepsCopyOrigins
     do {
-      return try conversion.run(path: path).btf.map { String($0, radix: 16) }.joined(separator: " ")
+      let result = try conversion.run(path: path)
+      return (result.btf.map { String($0, radix: 16) }.joined(separator: " "), result.summary.line)
     } catch {
-      return "error: \(error)"
+      return ("error: \(error)", "")
     }
   }
 
