@@ -98,10 +98,22 @@ extension Dedup {
   func resolveForwards(
     _ g: inout TypeGraph, baseForwards: inout [(forward: TypeID, definition: TypeID)], apart: ContiguousArray<Bool>? = nil
   ) -> Int {
+    let (target, resolved) = forwardDefinitions(g, baseForwards: &baseForwards, apart: apart)
+    if resolved == 0 { return 0 }
+    g.rewriteAllReferences { t in target[t.index].isVoid ? t : target[t.index] }
+    mergeForwards(&g, target)
+    return resolved
+  }
+
+  /// The definition each forward declaration resolves to (void: none), and how many do: the
+  /// first half of `resolveForwards`, which then points every reference at the definitions.
+  func forwardDefinitions(
+    _ g: TypeGraph, baseForwards: inout [(forward: TypeID, definition: TypeID)], apart: ContiguousArray<Bool>? = nil
+  ) -> (target: ContiguousArray<TypeID>, resolved: Int) {
     let keys = forwardKeys(g)
     let (keyOf, first, unique, baseDefined, forwards) = (keys.keyOf, keys.first, keys.unique, keys.baseDefined, keys.forwards)
     let base = g.splitBase?.nodes ?? 0..<0
-    if forwards == 0 { return 0 }
+    if forwards == 0 { return ([], 0) }
     var target = ContiguousArray<TypeID>(repeating: .void, count: g.count)
     var resolved = 0
     for i in 1..<g.count where keyOf[i] != 0 {
@@ -115,11 +127,14 @@ extension Dedup {
       target[i] = first[k]
       resolved += 1
     }
-    if resolved == 0 { return 0 }
-    g.rewriteAllReferences { t in target[t.index].isVoid ? t : target[t.index] }
+    return (target, resolved)
+  }
+
+  /// Merges each forward declaration with a definition in `target` into it (recorded in the log).
+  func mergeForwards(_ g: inout TypeGraph, _ target: ContiguousArray<TypeID>) {
+    let base = g.splitBase?.nodes ?? 0..<0
     // A base node is never merged away: it is written already, in the base.
     _ = g.mergeEach { id, _ in target[id.index].isVoid || base.contains(id.index) ? nil : target[id.index] }
-    return resolved
   }
 
   /// Dedup at import resolves forward declarations per range (`canonicalizeRange`): to the first

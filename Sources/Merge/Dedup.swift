@@ -110,12 +110,19 @@ public struct Dedup: Pass {
     // reaching a declaration or a definition): the conversion checks the range's choice
     // against the whole input's (`wholeInputForwardTargets`) and converts again without dedup
     // at import when they differ.
+    //
+    // No reference is pointed at the node it now stands for, neither a declaration's at its
+    // definition nor a copy's at its representative: `DWARFWalker.absorb` maps every reference of
+    // the range as it appends it, through the merges the log holds, so rewriting the range's
+    // columns first (twice) was work for nothing, a twentieth of the walkers' time on Debian's
+    // vmlinux. The refinement reads references through the declarations' definitions instead.
     var baseForwards: [(forward: TypeID, definition: TypeID)] = []
-    let resolved = dedup.resolveForwards(&g, baseForwards: &baseForwards, apart: pinned)
+    let (definitions, resolved) = dedup.forwardDefinitions(g, baseForwards: &baseForwards, apart: pinned)
+    if resolved > 0 { dedup.mergeForwards(&g, definitions) }
     let forwardTargets = resolved > 0 ? Array(g.decisions.mergedTargets) : []
     var (classes, classCount) = dedup.initialClasses(g, pinned: pinned)
-    classCount = dedup.refine(g, &classes, count: classCount)
-    let merged = dedup.merge(&g, &classes, classCount: classCount)
+    classCount = dedup.refine(g, &classes, count: classCount, through: resolved > 0 ? definitions : nil)
+    let merged = dedup.merge(&g, &classes, classCount: classCount, rewritesReferences: false)
     return RangeCanonicalization(merged: resolved + merged, forwardTargets: forwardTargets)
   }
 
@@ -219,8 +226,12 @@ public struct Dedup: Pass {
   /// every node. After `maxRounds` (8) the rest of the work goes to `refineByBatches`, whose
   /// work is bounded by what changes, not by the graph.
   /// Returns the number of classes (void's included).
-  private mutating func refine(_ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int) -> Int {
-    let lists = ReferenceLists(g)
+  /// `definitions`: references to a forward declaration with a definition there read as
+  /// references to it (dedup at import, which rewrites no reference).
+  private mutating func refine(
+    _ g: TypeGraph, _ classes: inout ContiguousArray<Int32>, count initialCount: Int, through definitions: ContiguousArray<TypeID>? = nil
+  ) -> Int {
+    let lists = ReferenceLists(g, through: definitions)
     var count = initialCount
     // Per class of `classes`: it comes from a class that split in the last round (nil before
     // the first round: every class counts as such).
@@ -450,7 +461,10 @@ public struct Dedup: Pass {
   /// Returns the number of nodes merged away.
   /// `classes` becomes each node's target (as `TypeID.rawValue`s): the column is reused, as
   /// the pass's memory peaks here.
-  private func merge(_ g: inout TypeGraph, _ classes: inout ContiguousArray<Int32>, classCount: Int) -> Int {
+  /// Without `rewritesReferences` (dedup at import), references to the nodes merged away are
+  /// left as they are: the caller maps them (`DWARFWalker.absorb`).
+  private func merge(_ g: inout TypeGraph, _ classes: inout ContiguousArray<Int32>, classCount: Int, rewritesReferences: Bool = true) -> Int
+  {
     var representative = ContiguousArray<TypeID>(repeating: .void, count: classCount + 1)
     var merged = 0
     // Split BTF: a class with a base node is represented by its base node of the lowest base
@@ -498,7 +512,7 @@ public struct Dedup: Pass {
     for i in 1..<g.count where target(i) != TypeID(i) && g.kind(TypeID(i)).isBTF { merges += 1 }
     g.decisions.reserveMerges(merges)
     merged = g.mergeEach { id, kind in target(id.index) != id && kind.isBTF ? target(id.index) : nil }
-    if merged == 0 { return 0 }
+    if merged == 0 || !rewritesReferences { return merged }
     g.rewriteAllReferences { t in TypeID(Int(classes[t.index])) }
     return merged
   }

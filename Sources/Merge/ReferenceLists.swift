@@ -10,7 +10,9 @@ struct ReferenceLists {
   private(set) var starts: ContiguousArray<Int32>
   private(set) var targets: ContiguousArray<Int32>
 
-  init(_ g: TypeGraph) {
+  /// `definitions`: a reference to a node with a definition there (not void) is listed as a
+  /// reference to its definition.
+  init(_ g: TypeGraph, through definitions: ContiguousArray<TypeID>? = nil) {
     let n = g.count
     var starts = ContiguousArray<Int32>(repeating: 0, count: n + 1)
     var total = 0
@@ -27,6 +29,9 @@ struct ReferenceLists {
           out[at] = Int32(t.index)
           at += 1
         }
+      }
+      if let definitions {
+        for k in out.indices where !definitions[Int(out[k])].isVoid { out[k] = definitions[Int(out[k])].rawValue }
       }
     }
     self.starts = starts
