@@ -106,8 +106,9 @@ import Testing
     }
   }
 
-  /// The automatic split (`rangesPerThread` nil): 32 ranges per thread, but none smaller than
-  /// `UnitList.minimumAutomaticRangeBytes` (the last may be); a split asked for is made as asked.
+  /// The automatic split (`rangesPerThread` nil): 32 ranges per thread, but with dedup at import
+  /// none smaller than `UnitList.minimumAutomaticRangeBytes` (the last may be); a split asked for
+  /// is made as asked.
   @Test func automaticRangesAreNotTooSmall() {
     let minimum = UnitList.minimumAutomaticRangeBytes
     // 400 units of 40 KB: 16 MB, about 30 ranges of 512 KB.
@@ -121,9 +122,11 @@ import Testing
       // Asked for 32 per thread, it makes ranges below the minimum.
       #expect(units.ranges(threads: threads, rangesPerThread: 32).count > automatic.count)
     }
-    // A large input (200 MB) gets the 32 ranges per thread it would get without the minimum.
+    // A large input (200 MB) gets the 32 ranges per thread it would get without the minimum, and
+    // so does any without dedup at import.
     let large = UnitList(offsets: (0..<2000).map { UInt64($0) * 100_000 })
     #expect(large.ranges(threads: 2, rangesPerThread: nil) == large.ranges(threads: 2, rangesPerThread: 32))
+    #expect(units.ranges(threads: 2, rangesPerThread: nil, merged: false) == units.ranges(threads: 2, rangesPerThread: 32))
   }
 
   @Test func unreadableDWARFIsReportedTheSame() throws {

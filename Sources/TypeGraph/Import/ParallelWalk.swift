@@ -46,21 +46,26 @@ struct UnitList {
   /// The unit before unit `i` (nil for the first): where a walk of units from `i` starts.
   func previous(_ i: Int) -> OpaquePointer? { i == 0 ? nil : handles[i - 1] }
 
-  /// The ranges of `threads` threads given `rangesPerThread` each, or when nil 32 each but
-  /// none of fewer than `minimumAutomaticRangeBytes`.
-  func ranges(threads: Int, rangesPerThread: Int?) -> [Range<Int>] {
+  /// The ranges of `threads` threads given `rangesPerThread` each, or when nil 32 each; with
+  /// `merged` (dedup at import merges each range's copies) none of fewer than
+  /// `minimumAutomaticRangeBytes`.
+  func ranges(threads: Int, rangesPerThread: Int?, merged: Bool = true) -> [Range<Int>] {
     guard let rangesPerThread else {
+      guard merged else { return ranges(threads * 32) }
       let parts = max(1, Int(clamping: totalBytes / Self.minimumAutomaticRangeBytes))
       return ranges(min(threads * 32, parts))
     }
     return ranges(threads * rangesPerThread)
   }
 
-  /// The smallest range the automatic split makes: each range builds its own string table and
-  /// name cache, and its copies of the types other ranges hold too go to the final dedup, so a
-  /// range costs more than its bytes. On `vmlinux.rust` (19 MB of `.debug_info`, long Rust
-  /// names), 64 ranges of 300 KB took 0.45 s, 32 of 600 KB 0.42 s, for 5 MB more at the peak;
-  /// a distribution vmlinux's 64 ranges are 3 MB each, and fewer were no faster there.
+  /// The smallest range the automatic split makes when dedup at import merges each range's
+  /// copies: each range builds its own string table and name cache, and its copies of the types
+  /// other ranges hold too go to the final dedup, so a range costs more than its bytes. On
+  /// `vmlinux.rust` (19 MB of `.debug_info`, long Rust names), 64 ranges of 300 KB took
+  /// 0.45-0.55 s, 37 of 512 KB 0.42-0.48 s, for 2-5 MB more at the peak; a distribution vmlinux's
+  /// 64 ranges are 3 MB each, and fewer were no faster there. Without dedup at import (a module
+  /// on its base) small ranges cost nothing in the final dedup, and two large ones in flight
+  /// took 8 MB more on Debian's largest module (idpf.ko, 1.4 MB of `.debug_info`) for no time.
   static let minimumAutomaticRangeBytes: UInt64 = 512 << 10
 
   /// Bytes from the first unit's DIE to the end of the last unit.
@@ -134,7 +139,7 @@ extension DWARFWalker {
       // on this thread (a worker walking while this thread absorbs would be a second thread).
       // Siblings of the walker as it was before any range (a later one has other ranges' symbols).
       let template = self
-      for range in units.ranges(threads: 1, rangesPerThread: rangesPerThread) {
+      for range in units.ranges(threads: 1, rangesPerThread: rangesPerThread, merged: canonicalizeRange != nil) {
         var walker = template.sibling()
         do { try walker.walkUnits(of: walker.dwarf, after: units.previous(range.lowerBound), count: range.count) } catch {
           walker.deallocate()
@@ -148,7 +153,9 @@ extension DWARFWalker {
     // Small ranges, few ahead: the walks waiting to be absorbed are what parallelism costs in
     // memory, and a range costs little more than its walker's buffers.
     let work = ParallelWalk(
-      template: self, units: units, ranges: units.ranges(threads: threads, rangesPerThread: rangesPerThread), window: threads + 2)
+      template: self, units: units,
+      ranges: units.ranges(threads: threads, rangesPerThread: rangesPerThread, merged: canonicalizeRange != nil),
+      window: threads + 2)
     let workers = (0..<min(threads, work.ranges.count)).compactMap { _ in startThread(failing: failThreadStarts) { work.run() } }
     if workers.isEmpty {
       // No thread could be started (a pids cgroup or nproc limit, no address space for a
