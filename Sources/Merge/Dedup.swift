@@ -114,8 +114,9 @@ public struct Dedup: Pass {
     // No reference is pointed at the node it now stands for, neither a declaration's at its
     // definition nor a copy's at its representative: `DWARFWalker.absorb` maps every reference of
     // the range as it appends it, through the merges the log holds, so rewriting the range's
-    // columns first (twice) was work for nothing, a twentieth of the walkers' time on Debian's
-    // vmlinux. The refinement reads references through the declarations' definitions instead.
+    // columns first (twice) was work for nothing: 3% of the walkers' samples on Debian's vmlinux,
+    // 1.5% of the instructions on `vmlinux.rust`. The refinement reads references through the
+    // declarations' definitions instead.
     var baseForwards: [(forward: TypeID, definition: TypeID)] = []
     let (definitions, resolved) = dedup.forwardDefinitions(g, baseForwards: &baseForwards, apart: pinned)
     if resolved > 0 { dedup.mergeForwards(&g, definitions) }

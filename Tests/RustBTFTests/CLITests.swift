@@ -23,11 +23,20 @@ func runCLI(_ arguments: [String], in directory: String? = nil) throws -> CLIRun
   try runTool(try rustbtfBinary(), arguments, in: directory)
 }
 
+/// A fresh directory for one test's files, under this test process's own directory, which is
+/// removed when the process exits (each run used to leave its directories in /tmp).
 func temporaryDirectory() throws -> String {
-  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rustbtf-test-\(UUID().uuidString)").path
+  let dir = testProcessDirectory + "/" + UUID().uuidString
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
   return dir
 }
+
+/// `$TMPDIR/rustbtf-tests-PID`, removed at exit (`atexit`: swift-testing's runner exits normally).
+let testProcessDirectory: String = {
+  let root = FileManager.default.temporaryDirectory.appendingPathComponent("rustbtf-tests-\(getpid())").path
+  atexit { try? FileManager.default.removeItem(atPath: testProcessDirectory) }
+  return root
+}()
 
 @Suite struct CLITests {
   let sample = packageRoot + "/Corpus/objects/rust_enums-O0.o"
@@ -150,20 +159,22 @@ func temporaryDirectory() throws -> String {
   func badInputGivesOneLineErrorAndNoOutput(kind: String) throws {
     let dir = try temporaryDirectory()
     let input = dir + "/input"
+    var contents: Data? = nil
     switch kind {
-    case "empty": FileManager.default.createFile(atPath: input, contents: Data())
-    case "not-elf": FileManager.default.createFile(atPath: input, contents: Data("hello, this is not an ELF file\n".utf8))
+    case "empty": contents = Data()
+    case "not-elf": contents = Data("hello, this is not an ELF file\n".utf8)
     case "truncated":
       let whole = try Data(contentsOf: URL(fileURLWithPath: sample))
-      FileManager.default.createFile(atPath: input, contents: whole.prefix(whole.count / 2))
+      contents = whole.prefix(whole.count / 2)
     case "no-dwarf":
       // Our own corpus object with every .debug_* section removed (objcopy-free: built by
       // build.sh as well would need binutils; here we blank the section names instead).
       var whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample)))
       blankDebugSectionNames(&whole)
-      FileManager.default.createFile(atPath: input, contents: Data(whole))
+      contents = Data(whole)
     default: break
     }
+    if let contents { try #require(FileManager.default.createFile(atPath: input, contents: contents), "\(kind): cannot write \(input)") }
     let r = try runCLI([input, "-o", dir + "/out.btf"])
     #expect(r.status == 1, "\(kind): status \(r.status)")
     let lines = r.stderr.split(separator: "\n")

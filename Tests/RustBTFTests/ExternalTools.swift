@@ -19,8 +19,8 @@ func temporaryPath(_ suffix: String) -> String {
 func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil) throws -> CLIRun {
   let outPath = temporaryPath(".out")
   let errPath = temporaryPath(".err")
-  FileManager.default.createFile(atPath: outPath, contents: nil)
-  FileManager.default.createFile(atPath: errPath, contents: nil)
+  guard FileManager.default.createFile(atPath: outPath, contents: nil), FileManager.default.createFile(atPath: errPath, contents: nil)
+  else { throw CLIError("cannot create \(outPath) and \(errPath) for \(tool)'s output") }
   defer {
     try? FileManager.default.removeItem(atPath: outPath)
     try? FileManager.default.removeItem(atPath: errPath)

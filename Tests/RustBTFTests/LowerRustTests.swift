@@ -65,7 +65,7 @@ import Verify
     #expect(structs.map(g.nameString) == ["Tagged::A", "Tagged::B"])
     // No variant part or variant is left, and nothing references a tombstone.
     #expect(!g.ids.contains { g.kind($0) == .unrepresentable })
-    try g.verify()
+    #expect(g.verify().isEmpty, "\(g.verify())")
     let reason = try #require(g.decisions.entries.first { $0.subject == e }?.reason.description)
     #expect(reason.contains("A = 3") && reason.contains("B = any other value"), "\(reason)")
 
@@ -104,7 +104,7 @@ import Verify
     #expect(flattenedMembers(g, niche).first?.type == u32)
     #expect(flattenedMembers(g, noDiscr).map(\.name) == ["Only"])
     #expect(g.memberCount(empty) == 0 && g.kind(empty) == .structure)
-    try g.verify()
+    #expect(g.verify().isEmpty, "\(g.verify())")
   }
 
   @Test func unsizedTailsBecomeZeroLengthArraysAndCIsUntouched() throws {

@@ -36,7 +36,7 @@ enum FuzzTarget: String, CaseIterable {
       _ = try? PassPipeline(parsing: String(decoding: bytes, as: UTF8.self), registry: StandardPasses.registry)
     case .import:
       let path = NSTemporaryDirectory() + "rustbtf-fuzz-\(getpid()).elf"
-      FileManager.default.createFile(atPath: path, contents: Data(bytes))
+      guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { fatalError("cannot write \(path)") }
       defer { unlink(path) }
       // Differential: the parallel import must give what one thread gives, errors included.
       var three = DWARFImportOptions()
