@@ -43,7 +43,7 @@ import Verify
     p.arguments = ["-c", "trap '' PIPE; exec \"$0\" pahole-flags", try rustbtfBinary()]
     p.standardOutput = FileHandle(fileDescriptor: fds[1], closeOnDealloc: true)
     let errPath = temporaryPath(".err")
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    try #require(FileManager.default.createFile(atPath: errPath, contents: nil), "cannot create \(errPath)")
     defer { try? FileManager.default.removeItem(atPath: errPath) }
     p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     try p.run()

@@ -22,9 +22,10 @@ public struct DWARFImportOptions: Sendable {
   /// in contiguous ranges whose results are merged in file order (`DWARFWalker.absorb`).
   public var threads = 1
 
-  /// How many unit ranges each thread gets. nil (the default): `UnitList.automaticRanges`, 32
-  /// per thread but none under 512 KB. Tests set it to put several units in a range, or one,
-  /// whatever their size; rustbtf-order-audit's `ranges` mode to measure other splits.
+  /// How many unit ranges each thread gets. nil (the default): 32 per thread, and with dedup at
+  /// import none under `UnitList.minimumAutomaticRangeBytes` (`UnitList.ranges(threads:…)`). Tests
+  /// set it to put several units in a range, or one, whatever their size; rustbtf-order-audit's
+  /// `ranges` mode to measure other splits.
   package var rangesPerThread: Int? = nil
 
   /// Dedup at import (issue 19, `--dedup-at-import`): called by each range's walker on the graph

@@ -131,11 +131,7 @@ extension DWARFWalker {
           c.memberBits.append(contentsOf: o.memberBits, from: start.members)
         }
       }
-      if compacting && keepsCopyOrigins {
-        recordCopies(o, mergedInto: mergedInto, from: start, nodeMap: nodeMap, unitShift: unitShift, name: name)
-      } else if compacting {
-        countCopies(mergedInto: mergedInto, from: start, nodeMap: nodeMap)
-      }
+      if compacting { recordCopies(o, mergedInto: mergedInto, from: start, nodeMap: nodeMap, unitShift: unitShift, name: name) }
     }
     // Where each template parameter went (compacting only; -1: its owner was merged away, and the
     // node it was merged into has its own).
@@ -203,7 +199,8 @@ extension DWARFWalker {
 
   /// Adds the chunk's copies merged at import (`mergedInto`, in the chunk's numbering) to the
   /// decision log's `copiesMergedAtImport`, grouped by representative, each with its own DIE and
-  /// unit: the reports read them as merged into it.
+  /// unit: the reports read them as merged into it. Without `keepsCopyOrigins`, only how many
+  /// copies each representative stands for.
   private mutating func recordCopies(
     _ o: TypeGraph.Columns, mergedInto: ContiguousArray<TypeID>, from start: Start, nodeMap: ContiguousArray<TypeID>,
     unitShift: Int32, name: (NameID) -> NameID
@@ -213,18 +210,25 @@ extension DWARFWalker {
     var starts = ContiguousArray<Int32>(repeating: 0, count: n + 1)
     for i in start.nodes..<mergedInto.count where !mergedInto[i].isVoid { starts[mergedInto[i].index - start.nodes + 1] += 1 }
     for r in 0..<n { starts[r + 1] += starts[r] }
-    var fill = starts
-    var order = ContiguousArray<Int32>(repeating: 0, count: Int(starts[n]))
-    for i in start.nodes..<mergedInto.count where !mergedInto[i].isVoid {
-      let r = mergedInto[i].index - start.nodes
-      order[Int(fill[r])] = Int32(i)
-      fill[r] += 1
+    var order = ContiguousArray<Int32>()
+    if keepsCopyOrigins {
+      var fill = starts
+      order = ContiguousArray(repeating: 0, count: Int(starts[n]))
+      for i in start.nodes..<mergedInto.count where !mergedInto[i].isVoid {
+        let r = mergedInto[i].index - start.nodes
+        order[Int(fill[r])] = Int32(i)
+        fill[r] += 1
+      }
     }
     var copies = graph.decisions.copiesMergedAtImport
     graph.decisions.copiesMergedAtImport = CopiesMergedAtImport()
-    copies.beginRange(count: order.count, firstUnit: UnitID(rawValue: Int32(start.units) + unitShift))
+    if keepsCopyOrigins { copies.beginRange(count: order.count, firstUnit: UnitID(rawValue: Int32(start.units) + unitShift)) }
     for r in 0..<n where starts[r + 1] > starts[r] {
       copies.beginGroup(nodeMap[r])
+      guard keepsCopyOrigins else {
+        copies.appendWithoutOrigins(Int(starts[r + 1] - starts[r]))
+        continue
+      }
       let rep = r + start.nodes
       for k in Int(starts[r])..<Int(starts[r + 1]) {
         let i = Int(order[k])
@@ -233,22 +237,7 @@ extension DWARFWalker {
         copies.append(dieOffset: o.dieOffsets[i], unit: unit, unlike: alike ? nil : (name(o.scopes[i]), o.dwarfTags[i]))
       }
     }
-    copies.endRange()
-    graph.decisions.copiesMergedAtImport = copies
-  }
-
-  /// `recordCopies` without the copies' own DIEs, units and paths (`keepsCopyOrigins` false): how
-  /// many copies each representative stands for.
-  private mutating func countCopies(mergedInto: ContiguousArray<TypeID>, from start: Start, nodeMap: ContiguousArray<TypeID>) {
-    let n = mergedInto.count - start.nodes
-    var counts = ContiguousArray<Int32>(repeating: 0, count: n)
-    for i in start.nodes..<mergedInto.count where !mergedInto[i].isVoid { counts[mergedInto[i].index - start.nodes] += 1 }
-    var copies = graph.decisions.copiesMergedAtImport
-    graph.decisions.copiesMergedAtImport = CopiesMergedAtImport()
-    for r in 0..<n where counts[r] > 0 {
-      copies.beginGroup(nodeMap[r])
-      copies.appendWithoutOrigins(Int(counts[r]))
-    }
+    if keepsCopyOrigins { copies.endRange() }
     graph.decisions.copiesMergedAtImport = copies
   }
 
