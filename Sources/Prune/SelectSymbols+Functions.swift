@@ -22,6 +22,8 @@ import TypeGraph
 struct FunctionSelection {
   let mode: SelectSymbols.Functions
   let nocall: SelectSymbols.ChangedCalls
+  /// `SelectSymbols.keysPerThread`.
+  var keysPerThread = 4096
 
   struct Candidate {
     var key: NameID
@@ -66,15 +68,21 @@ struct FunctionSelection {
 
     if mode != .all {
       candidates.sort { $0.key != $1.key ? $0.key < $1.key : $0.node < $1.node }
-      var analysis = CallAnalysis(graph: graph)
+      var groups: [Range<Int>] = []
       var start = 0
       while start < candidates.count {
         var end = start + 1
         while end < candidates.count && candidates[end].key == candidates[start].key { end += 1 }
-        let group = candidates[start..<end].map(\.node)
-        let key = candidates[start].key
+        groups.append(start..<end)
         start = end
-        switch decide(key, group, &analysis, graph, symbols) {
+      }
+      // Each key's decision reads the graph only: decided on `context.threads` threads, applied
+      // here in key order.
+      let decided = decideAll(groups, candidates, graph, symbols, threads: context.threads)
+      for (range, outcome) in zip(groups, decided) {
+        let group = candidates[range].map(\.node)
+        let key = candidates[range.lowerBound].key
+        switch outcome {
         case .skip(let reason):
           for n in group { pruner.prune(n, reason, &graph) }
           removed += group.count
@@ -100,6 +108,19 @@ struct FunctionSelection {
   enum Outcome {
     case keep(TypeID)
     case skip(SelectSymbols.Reason)
+  }
+
+  /// `decide` for each group of `candidates` (a key's states), in order. A distribution
+  /// vmlinux has 60,000 keys: their call facts and symbol lookups were most of the pass.
+  func decideAll(
+    _ groups: [Range<Int>], _ candidates: [Candidate], _ graph: TypeGraph, _ symbols: ELFSymbols, threads: Int
+  ) -> [Outcome] {
+    inParallelChunks(count: groups.count, threads: threads, minimumPerThread: keysPerThread) { chunk in
+      var analysis = CallAnalysis(graph: graph)
+      return groups[chunk].map { range in
+        decide(candidates[range.lowerBound].key, candidates[range].map(\.node), &analysis, graph, symbols)
+      }
+    }.flatMap { $0 }
   }
 
   /// pahole's decision for the states of one key (`btf_encoder__add_saved_funcs`).

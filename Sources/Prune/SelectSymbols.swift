@@ -77,6 +77,9 @@ public struct SelectSymbols: Pass {
   public var variables: Variables
   public var nocall: ChangedCalls
   public var match: Matching
+  /// The fewest keys (function names) a thread decides when `PassContext.threads` allows more
+  /// than one: a thread costs more than a few thousand decisions. Tests set 1.
+  package var keysPerThread = 4096
 
   public init(functions: Functions = .symbol, variables: Variables = .percpu, nocall: ChangedCalls = .check, match: Matching = .pahole) {
     self.functions = functions
@@ -118,7 +121,7 @@ public struct SelectSymbols: Pass {
     guard graph.symbols.imported else { return .unchanged }
     var changed =
       match == .pahole
-      ? FunctionSelection(mode: functions, nocall: nocall).run(&graph, &context)
+      ? FunctionSelection(mode: functions, nocall: nocall, keysPerThread: keysPerThread).run(&graph, &context)
       : ExactMatchSelection(mode: functions, nocall: nocall == .check ? .drop : nocall).run(&graph, &context)
     changed = VariableSelection(mode: variables).run(&graph, &context) || changed
     return changed ? .changed : .unchanged

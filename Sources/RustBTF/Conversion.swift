@@ -153,6 +153,7 @@ public struct Conversion {
     let counts = NodeAccounting(imported: graph)
     let snapshot = retentionReport ? RetentionSnapshot(graph: graph) : nil
     var context = PassContext(target: target)
+    context.threads = importOptions.threadCount
     if let base {
       do { context.splitBaseStrings = try SplitBTF.strings(of: base) } catch {
         throw ConversionError("\(baseLabel): \(error.description)")

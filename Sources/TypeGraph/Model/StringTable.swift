@@ -68,14 +68,62 @@ public struct StringTable: Sendable {
   /// its chunks this way: interning each chunk's new strings in the order the chunk met them
   /// gives every string the id a single walk over all chunks would have given it.
   public mutating func internAll(of other: StringTable, from first: Int) -> ContiguousArray<NameID> {
-    var ids = ContiguousArray<NameID>()
-    ids.reserveCapacity(max(0, other.count - first))
+    let n = max(0, other.count - first)
+    var ids = ContiguousArray<NameID>(repeating: .empty, count: n)
+    // Most of a range's strings are here already (every unit names the same types and members),
+    // and each lookup is a few cache misses in a table of a million strings: the slot, the id's
+    // hash, start and length, the bytes. Looked up one after the other, each waits for the
+    // last; so the strings go in batches, and each step is done for the whole batch before the
+    // next, as loads that do not depend on one another (the processor has them in flight at
+    // once). A string the batch's first guess does not find is interned the ordinary way,
+    // which sees the strings added before it: the ids are those of interning one by one.
+    let batch = 16
+    var guesses = (ContiguousArray<Int32>(repeating: 0, count: batch), ContiguousArray<UInt64>(repeating: 0, count: batch))
     other.bytes.withUnsafeBytes { all in
-      for id in first..<other.count {
-        let start = Int(other.starts[id])
-        // The other table's hash is this one's (`fnv1a`): not computed again.
-        let length = Int(other.lengths[id])
-        ids.append(length == 0 ? .empty : intern(UnsafeRawBufferPointer(rebasing: all[start..<start + length]), hash: other.hashes[id]))
+      var k = 0
+      while k < n {
+        let m = min(batch, n - k)
+        let mask = slots.count - 1
+        slots.withUnsafeBufferPointer { slots in
+          other.hashes.withUnsafeBufferPointer { theirHashes in
+            guesses.0.withUnsafeMutableBufferPointer { guess in
+              for j in 0..<m { guess[j] = slots[Int(theirHashes[first + k + j]) & mask] }
+            }
+          }
+        }
+        // The guesses' hash and start (0 for an empty slot: id 0's).
+        hashes.withUnsafeBufferPointer { hashes in
+          starts.withUnsafeBufferPointer { starts in
+            guesses.0.withUnsafeBufferPointer { guess in
+              guesses.1.withUnsafeMutableBufferPointer { found in
+                for j in 0..<m {
+                  let g = Int(guess[j])
+                  found[j] = UInt64(hashes[g]) << 32 | UInt64(starts[g])
+                }
+              }
+            }
+          }
+        }
+        for j in 0..<m {
+          let id = first + k + j
+          let length = Int(other.lengths[id])
+          guard length != 0 else { continue }
+          let start = Int(other.starts[id])
+          let buffer = UnsafeRawBufferPointer(rebasing: all[start..<start + length])
+          let h = other.hashes[id]
+          let g = Int(guesses.0[j])
+          // The other table's hash is this one's (`fnv1a`): not computed again.
+          if g != 0 && UInt32(truncatingIfNeeded: guesses.1[j] >> 32) == h && Int(lengths[g]) == length
+            && bytes.withUnsafeBytes({
+              memcmpSwift($0.baseAddress! + Int(UInt32(truncatingIfNeeded: guesses.1[j])), buffer.baseAddress!, length)
+            })
+          {
+            ids[k + j] = NameID(rawValue: Int32(g))
+          } else {
+            ids[k + j] = intern(buffer, hash: h)
+          }
+        }
+        k += m
       }
     }
     return ids

@@ -43,6 +43,9 @@ public struct PassContext: Sendable {
   /// The base BTF itself when the output is split BTF: `PassPipeline.run` attaches it after
   /// the passes, and the passes that merge into it (`MergesIntoSplitBase`) then do.
   public var splitBase: (any SplitBaseSource)? = nil
+  /// Threads a pass may use for work it can split (`inParallelChunks`); the output is the same
+  /// for any number. `Conversion` gives the import's (`--jobs`).
+  public var threads = 1
   public init(target: TargetFeatures = .linux6_1) { self.target = target }
 }
 
