@@ -58,7 +58,19 @@ public enum CKeywords {
     name.utf8.count <= maxLength && all.contains(name)
   }
 
+  /// Without making a String: sanitize-names asks this of every distinct valid name a graph
+  /// uses (half a million on a distribution vmlinux), and a String and a hashed Set lookup each
+  /// were most of its examination of the names. The entries of the name's length are compared
+  /// byte by byte (a handful each; most differ at the first byte).
   public static func contains(_ bytes: UnsafeRawBufferPointer) -> Bool {
-    bytes.count <= maxLength && all.contains(String(decoding: bytes, as: UTF8.self))
+    guard bytes.count <= maxLength else { return false }
+    return byLength[bytes.count].contains { entry in entry.elementsEqual(bytes) }
   }
+
+  /// The entries of `all` by their length in bytes.
+  static let byLength: [[[UInt8]]] = {
+    var out = [[[UInt8]]](repeating: [], count: maxLength + 1)
+    for k in all.sorted() { out[k.utf8.count].append(Array(k.utf8)) }
+    return out
+  }()
 }

@@ -86,6 +86,20 @@ import Verify
     #expect(NamePolicy.firstCandidate(scope: "kernel", name: "char", maxLength: 512) == "kernel__char")
   }
 
+  /// The byte check sanitize-names uses (no String made) answers as the set does: for every
+  /// keyword, and for names one byte off one (shorter, longer, another last byte, another case).
+  @Test func bytesAreCheckedAsTheSetIs() {
+    var names = ["", "a", "x", String(repeating: "_", count: 40)]
+    for k in CKeywords.all {
+      names += [k, String(k.dropLast()), k + "_", "_" + k, k.uppercased(), String(k.dropLast()) + "0"]
+    }
+    for n in names {
+      var s = n
+      let bytes = s.withUTF8 { CKeywords.contains(UnsafeRawBufferPointer($0)) }
+      #expect(bytes == CKeywords.all.contains(n), "\(n)")
+    }
+  }
+
   /// Every entry of the list really breaks a C header compiled as BPF programs compile
   /// `vmlinux.h` (clang's default gnu17): as a member name or as a typedef name. So the list
   /// holds no name that would be renamed for nothing. Keywords only newer compilers have are
