@@ -585,12 +585,7 @@ public struct Dedup: Pass {
     {
       return false
     }
-    for (i, j) in zip(g.memberRange(a), g.memberRange(b)) {
-      if g.memberNames[i] != g.memberNames[j] || g.memberValues[i] != g.memberValues[j] || g.memberBits[i] != g.memberBits[j] {
-        return false
-      }
-    }
-    return true
+    return g.memberLabelsEqual(a, b)
   }
 }
 

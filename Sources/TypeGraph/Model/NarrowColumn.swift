@@ -67,5 +67,19 @@ package struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable
 
   @usableFromInline package mutating func reserveCapacity(_ n: Int) { narrow.reserveCapacity(n) }
 
+  /// Whether the values at `a` and at `b.lowerBound…` (as many) are equal: the narrow slots
+  /// compared as bytes, then the wide values of the slots that hold them (dedup compares the
+  /// members of every copy it merges this way).
+  package func valuesEqual(_ a: Range<Int>, _ b: Int) -> Bool {
+    narrow.withUnsafeBufferPointer { all in
+      let width = MemoryLayout<Narrow>.stride
+      let base = UnsafeRawPointer(all.baseAddress!)
+      guard bytesEqual(base + a.lowerBound * width, base + b * width, a.count * width) else { return false }
+      if wide.isEmpty { return true }
+      for k in 0..<a.count where all[a.lowerBound + k] == Narrow.max && wide[a.lowerBound + k] != wide[b + k] { return false }
+      return true
+    }
+  }
+
   @usableFromInline package static func == (a: Self, b: Self) -> Bool { a.elementsEqual(b) }
 }

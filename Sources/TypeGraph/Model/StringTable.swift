@@ -115,7 +115,7 @@ public struct StringTable: Sendable {
           // The other table's hash is this one's (`fnv1a`): not computed again.
           if g != 0 && UInt32(truncatingIfNeeded: guesses.1[j] >> 32) == h && Int(lengths[g]) == length
             && bytes.withUnsafeBytes({
-              memcmpSwift($0.baseAddress! + Int(UInt32(truncatingIfNeeded: guesses.1[j])), buffer.baseAddress!, length)
+              bytesEqual($0.baseAddress! + Int(UInt32(truncatingIfNeeded: guesses.1[j])), buffer.baseAddress!, length)
             })
           {
             ids[k + j] = NameID(rawValue: Int32(g))
@@ -186,7 +186,7 @@ public struct StringTable: Sendable {
     return withBytes(id) { hay in
       guard n > 0, hay.count >= n else { return n == 0 }
       for i in 0...(hay.count - n) where hay[i] == first {
-        if memcmpSwift(hay.baseAddress! + i, needle.utf8Start, n) { return true }
+        if bytesEqual(hay.baseAddress! + i, needle.utf8Start, n) { return true }
       }
       return false
     }
@@ -200,7 +200,7 @@ public struct StringTable: Sendable {
     guard length == buffer.count else { return false }
     let start = Int(starts[id])
     return bytes.withUnsafeBytes { all in
-      memcmpSwift(all.baseAddress! + start, buffer.baseAddress!, length)
+      bytesEqual(all.baseAddress! + start, buffer.baseAddress!, length)
     }
   }
 
@@ -226,7 +226,8 @@ extension NameID {
   return n
 }
 
-@inline(__always) private func memcmpSwift(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+/// Whether `n` bytes at `a` and `b` are equal, eight at a time (strings, member columns).
+@inline(__always) func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
   var i = 0
   while i + 8 <= n {
     if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {

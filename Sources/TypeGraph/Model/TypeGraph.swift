@@ -270,6 +270,21 @@ public struct TypeGraph: Sendable {
     return s..<s + Int(memberCounts[id.index])
   }
   @inlinable @inline(__always) public func memberCount(_ id: TypeID) -> Int { Int(memberCounts[id.index]) }
+
+  /// Whether the members of `a` and `b` have the same names, values and bits, in order (types
+  /// aside). Compared column by column as bytes: dedup compares every copy it merges with its
+  /// class's first node this way.
+  package func memberLabelsEqual(_ a: TypeID, _ b: TypeID) -> Bool {
+    let ra = memberRange(a)
+    let rb = memberRange(b)
+    guard ra.count == rb.count else { return false }
+    if ra.isEmpty { return true }
+    let names = memberNames.withUnsafeBytes { all in
+      let width = MemoryLayout<NameID>.stride
+      return bytesEqual(all.baseAddress! + ra.lowerBound * width, all.baseAddress! + rb.lowerBound * width, ra.count * width)
+    }
+    return names && memberValues.valuesEqual(ra, rb.lowerBound) && memberBits.valuesEqual(ra, rb.lowerBound)
+  }
   public func members(of id: TypeID) -> [Member] { memberRange(id).map(member(at:)) }
   @inlinable @inline(__always) public func member(at i: Int) -> Member {
     Member(name: memberNames[i], type: memberTypes[i], value: memberValues[i], bits: memberBits[i])
