@@ -33,4 +33,26 @@ import Testing
     a.appendZeros(2)
     #expect(a.count == 7 && a[6] == 0 && a != expected)
   }
+
+  /// `valuesEqual` (dedup's comparison of two nodes' members) against comparing value by value:
+  /// narrow and wide values, equal runs, runs that differ only in a wide value, only in a
+  /// narrow one, and a wide value against a narrow one.
+  @Test func rangesCompareAsTheirValues() {
+    let values: [UInt64] = [
+      1, 0x1_0000_0000, 5, 1, 0x1_0000_0000, 5, 1, 0x1_0000_0001, 5, 1, 0x1_0000_0000, 6, 1, 0xffff_fffe, 5, 0xffff_ffff, 0xffff_ffff,
+    ]
+    var c = NarrowColumn<UInt64, UInt32>()
+    for v in values { c.append(v) }
+    for n in 0...3 {
+      for a in 0...(values.count - n) {
+        for b in 0...(values.count - n) {
+          let expected = values[a..<a + n] == values[b..<b + n]
+          #expect(c.valuesEqual(a..<a + n, b) == expected, "\(a)..<\(a + n) against \(b)")
+        }
+      }
+    }
+    var narrowOnly = NarrowColumn<UInt32, UInt16>()
+    for v: UInt32 in [3, 4, 3, 4, 3, 5] { narrowOnly.append(v) }
+    #expect(narrowOnly.valuesEqual(0..<2, 2) && !narrowOnly.valuesEqual(0..<2, 4))
+  }
 }
