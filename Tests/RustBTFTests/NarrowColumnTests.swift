@@ -54,5 +54,6 @@ import Testing
     var narrowOnly = NarrowColumn<UInt32, UInt16>()
     for v: UInt32 in [3, 4, 3, 4, 3, 5] { narrowOnly.append(v) }
     #expect(narrowOnly.valuesEqual(0..<2, 2) && !narrowOnly.valuesEqual(0..<2, 4))
+    #expect(NarrowColumn<UInt32, UInt16>().valuesEqual(0..<0, 0), "an empty column, an empty range")
   }
 }

@@ -71,7 +71,8 @@ package struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable
   /// compared as bytes, then the wide values of the slots that hold them (dedup compares the
   /// members of every copy it merges this way).
   package func valuesEqual(_ a: Range<Int>, _ b: Int) -> Bool {
-    narrow.withUnsafeBufferPointer { all in
+    if a.isEmpty { return true }
+    return narrow.withUnsafeBufferPointer { all in
       let width = MemoryLayout<Narrow>.stride
       let base = UnsafeRawPointer(all.baseAddress!)
       guard bytesEqual(base + a.lowerBound * width, base + b * width, a.count * width) else { return false }
