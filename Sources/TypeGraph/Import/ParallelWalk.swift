@@ -62,11 +62,13 @@ struct UnitList {
   /// copies: each range builds its own string table and name cache, and its copies of the types
   /// other ranges hold too go to the final dedup, so a range costs more than its bytes. On
   /// `vmlinux.rust` (19 MB of `.debug_info`, long Rust names), 64 ranges of 300 KB took
-  /// 0.45-0.55 s, 37 of 512 KB 0.42-0.48 s, for 2-5 MB more at the peak; a distribution vmlinux's
-  /// 64 ranges are 3 MB each, and fewer were no faster there. Without dedup at import (a module
-  /// on its base) small ranges cost nothing in the final dedup, and two large ones in flight
-  /// took 8 MB more on Debian's largest module (idpf.ko, 1.4 MB of `.debug_info`) for no time.
-  static let minimumAutomaticRangeBytes: UInt64 = 512 << 10
+  /// 0.45-0.55 s, 37 of 512 KB 0.42-0.48 s; 25 of 768 KB 0.40-0.41 s against 0.42-0.45 s for
+  /// 512 KB in the same alternating runs, at the same peak (65-68 MB), while 1 MB ranges peaked at
+  /// 71-75 MB for no more time (pahole without Rust: 79 MB). A distribution vmlinux's 64 ranges
+  /// are 3 MB each, and fewer were no faster there. Without dedup at import (a module on its
+  /// base) small ranges cost nothing in the final dedup, and two large ones in flight took 8 MB
+  /// more on Debian's largest module (idpf.ko, 1.4 MB of `.debug_info`) for no time.
+  static let minimumAutomaticRangeBytes: UInt64 = 768 << 10
 
   /// Bytes from the first unit's DIE to the end of the last unit.
   private var totalBytes: UInt64 { count == 0 ? 0 : offsets[count - 1] - offsets[0] + 1 }
