@@ -30,7 +30,8 @@ import Testing
     var expected = NarrowColumn<UInt32, UInt16>()
     for v: UInt32 in [1, 70_000, 80_000, 3, 0xffff] { expected.append(v) }
     #expect(a == expected)
-    a.appendZeros(2)
+    a.append(0)
+    a.append(0)
     #expect(a.count == 7 && a[6] == 0 && a != expected)
   }
 

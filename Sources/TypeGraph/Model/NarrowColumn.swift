@@ -62,9 +62,6 @@ package struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable
     for (i, v) in other.wide where i >= first { wide[i + shift] = v }
   }
 
-  /// `count` zeros.
-  @usableFromInline package mutating func appendZeros(_ count: Int) { narrow.append(contentsOf: repeatElement(0, count: count)) }
-
   @usableFromInline package mutating func reserveCapacity(_ n: Int) { narrow.reserveCapacity(n) }
 
   /// Whether the values at `a` and at `b.lowerBound…` (as many) are equal: the narrow slots
