@@ -23,7 +23,7 @@ struct FunctionSelection {
   let mode: SelectSymbols.Functions
   let nocall: SelectSymbols.ChangedCalls
   /// `SelectSymbols.keysPerThread`.
-  var keysPerThread = 4096
+  let keysPerThread: Int
 
   struct Candidate {
     var key: NameID

@@ -64,7 +64,7 @@ package struct NarrowColumn<Wide: FixedWidthInteger & UnsignedInteger & Sendable
 
   @usableFromInline package mutating func reserveCapacity(_ n: Int) { narrow.reserveCapacity(n) }
 
-  /// Whether the values at `a` and at `b.lowerBound…` (as many) are equal: the narrow slots
+  /// Whether the values at `a` and at `b…` (as many) are equal: the narrow slots
   /// compared as bytes, then the wide values of the slots that hold them (dedup compares the
   /// members of every copy it merges this way).
   package func valuesEqual(_ a: Range<Int>, _ b: Int) -> Bool {
