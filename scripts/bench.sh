@@ -32,18 +32,23 @@
 #   scripts/bench.sh /tmp/vmlinux-debian
 #   scripts/bench.sh Corpus/objects/rust_enums-O2.elf
 # Environment:
-#   RUSTBTF=path       rustbtf binary (default: .build/release/rustbtf, built with
-#                      `swift build -c release` if missing)
+#   RUSTBTF=path       rustbtf binary (default: .build/static/release/rustbtf, built if missing
+#                      with `swift build -c release --static-swift-stdlib --build-path
+#                      .build/static`: the Swift runtime linked in, as scripts/package.sh links
+#                      the binary it ships; `.build/release/rustbtf` calls the shared runtime
+#                      through the PLT and is about 5% slower on Debian's vmlinux)
 #   PAHOLE=path        pahole binary (default: pahole on PATH; Debian's dwarves)
 #   PAHOLE_FLAGS="..." extra flags for every pahole run (e.g. "--btf_gen_floats")
 #   PAHOLE_OLD=path    a second pahole, run with -j only (row pahole-old-j)
 #   BENCH_KEEP=1       keep the temp dir with the BTF files and logs
-#   IMPORT_BENCH=path  rustbtf-import-bench binary (default: next to RUSTBTF); IMPORT_RUNS=N (3)
+#   IMPORT_BENCH=path  rustbtf-import-bench binary (default: next to RUSTBTF, built with it);
+#                      IMPORT_RUNS=N (3)
 set -uo pipefail
 
 INPUT="${1:-/tmp/corpus/vmlinux.rust}"
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-RUSTBTF="${RUSTBTF:-$REPO/.build/release/rustbtf}"
+STATIC_BUILD="$REPO/.build/static"
+RUSTBTF="${RUSTBTF:-$STATIC_BUILD/release/rustbtf}"
 PAHOLE="${PAHOLE:-pahole}"
 read -r -a PAHOLE_EXTRA <<<"${PAHOLE_FLAGS:-}"
 TIME=/usr/bin/time
@@ -67,17 +72,18 @@ FP_BEFORE="$(input_fingerprint)"
 
 # ---------------------------------------------------------------- rustbtf binary
 RUSTBTF_OK=1
-if [ ! -x "$RUSTBTF" ]; then
-  if [ "$RUSTBTF" = "$REPO/.build/release/rustbtf" ]; then
-    echo "building rustbtf (swift build -c release) ..." >&2
-    if ! (cd "$REPO" && swift build -c release) >"$TMP/swift-build.log" 2>&1; then
-      echo "bench.sh: swift build failed; last lines:" >&2
-      tail -n 15 "$TMP/swift-build.log" >&2
-      RUSTBTF_OK=0
-    fi
+if [ "$RUSTBTF" = "$STATIC_BUILD/release/rustbtf" ]; then
+  # Built every time (a no-op when up to date), so that the default measures the tree as it is.
+  echo "building rustbtf (swift build -c release --static-swift-stdlib --build-path .build/static) ..." >&2
+  if ! (cd "$REPO" && for product in rustbtf rustbtf-import-bench; do
+    swift build -c release --static-swift-stdlib --build-path "$STATIC_BUILD" --product "$product" || exit 1
+  done) >"$TMP/swift-build.log" 2>&1; then
+    echo "bench.sh: swift build failed; last lines:" >&2
+    tail -n 15 "$TMP/swift-build.log" >&2
+    RUSTBTF_OK=0
   fi
-  [ -x "$RUSTBTF" ] || RUSTBTF_OK=0
 fi
+[ -x "$RUSTBTF" ] || RUSTBTF_OK=0
 [ "$RUSTBTF_OK" = 1 ] || echo "bench.sh: no rustbtf binary at $RUSTBTF; its row will say so" >&2
 command -v "$PAHOLE" >/dev/null 2>&1 || echo "bench.sh: $PAHOLE not found; its rows will say so" >&2
 HAVE_BPFTOOL=0
@@ -248,7 +254,7 @@ if [ -x "$IMPORT_BENCH" ]; then
   "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}" 0
   RUSTBTF_PUBLIC_WALK=1 "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}" 0
 else
-  REASONS+=("import-only rows not run: no $IMPORT_BENCH (swift build -c release)")
+  REASONS+=("import-only rows not run: no $IMPORT_BENCH (swift build -c release --static-swift-stdlib --build-path .build/static --product rustbtf-import-bench)")
 fi
 if [ "${#REASONS[@]}" -gt 0 ]; then
   echo

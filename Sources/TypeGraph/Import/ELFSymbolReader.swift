@@ -85,8 +85,7 @@ enum ELFSymbolReader {
       let got = addresses.withUnsafeMutableBufferPointer { rb_read_address_table(elf, start, count, $0.baseAddress) }
       if got == count {
         if bias != 0 { for k in addresses.indices { addresses[k] &+= bias } }
-        addresses.sort()
-        table.mcountAddresses = addresses
+        table.mcountAddresses = stableRadixSorted(addresses) { $0 }
       }
     }
     // The walker records node addresses into this table as it imports the nodes.

@@ -183,40 +183,28 @@ public struct ELFSymbols: Sendable {
   }
 
   /// Sorts the function symbols and builds the by-name index; call once after adding them.
-  /// The sorts compare packed keys, not indices through closures: this runs before the walk
-  /// starts, on one thread, over a vmlinux's 190,000 symbols.
+  /// Radix sorts (`stableRadixSorted`): this runs before the walk starts, on one thread, over a
+  /// vmlinux's 190,000 symbols.
   public mutating func finishFunctions() {
-    // By address, then name, then table order (what a stable sort by the first two gives).
-    struct ByAddress: Comparable {
-      var address: UInt64
-      var nameAndIndex: UInt64
-      static func < (a: Self, b: Self) -> Bool { (a.address, a.nameAndIndex) < (b.address, b.nameAndIndex) }
-    }
-    var keys = ContiguousArray<ByAddress>()
-    keys.reserveCapacity(functionAddresses.count)
-    for i in functionAddresses.indices {
-      keys.append(ByAddress(address: functionAddresses[i], nameAndIndex: Self.pack(functionNames[i], i)))
-    }
-    keys.sort()
-    let order = keys.map { Int(truncatingIfNeeded: $0.nameAndIndex & 0xffff_ffff) }
+    // By address, then name, then table order: stable sorts by the name, then by the address.
+    let byName = Self.orderedByName(ContiguousArray(functionNames.indices.map { Int32($0) }), functionNames)
+    let order = stableRadixSorted(byName) { functionAddresses[Int($0)] }.map { Int($0) }
     functionNames = ContiguousArray(order.map { functionNames[$0] })
     functionAddresses = ContiguousArray(order.map { functionAddresses[$0] })
     functionSizes = ContiguousArray(order.map { functionSizes[$0] })
     functionBaseNames = ContiguousArray(order.map { functionBaseNames[$0] })
     functionSuffixes = ContiguousArray(order.map { functionSuffixes[$0] })
-    functionsByName = Self.sortedByName(functionNames.indices.map { Self.pack(functionNames[$0], $0) })
-    functionsByBaseName = Self.sortedByName(
-      functionNames.indices.filter { functionSuffixes[$0].isDisjoint(with: [.notAFunction, .indirect]) }.map {
-        Self.pack(functionBaseNames[$0], $0)
-      })
+    functionsByName = Self.orderedByName(ContiguousArray(functionNames.indices.map { Int32($0) }), functionNames)
+    functionsByBaseName = Self.orderedByName(
+      ContiguousArray(
+        functionNames.indices.filter { functionSuffixes[$0].isDisjoint(with: [.notAFunction, .indirect]) }.map { Int32($0) }),
+      functionBaseNames)
   }
 
-  /// A name and an index as one key, ordered by name, then index.
-  private static func pack(_ name: NameID, _ index: Int) -> UInt64 { UInt64(UInt32(bitPattern: name.rawValue)) << 32 | UInt64(index) }
-
-  /// The indices of `keys` (from `pack`), sorted.
-  private static func sortedByName(_ keys: [UInt64]) -> ContiguousArray<Int32> {
-    ContiguousArray(keys.sorted().map { Int32(truncatingIfNeeded: $0 & 0xffff_ffff) })
+  /// `indices` (in increasing order) ordered by their names in `names`, then by index. Name ids
+  /// compare as unsigned numbers, as everywhere the symbols are searched.
+  private static func orderedByName(_ indices: ContiguousArray<Int32>, _ names: ContiguousArray<NameID>) -> ContiguousArray<Int32> {
+    stableRadixSorted(indices) { UInt64(UInt32(bitPattern: names[Int($0)].rawValue)) }
   }
 
   /// Records kfunc `name` with its flags; call in symbol-table order, then `finishKfuncs`.
