@@ -32,11 +32,11 @@
 #   scripts/bench.sh /tmp/vmlinux-debian
 #   scripts/bench.sh Corpus/objects/rust_enums-O2.elf
 # Environment:
-#   RUSTBTF=path       rustbtf binary (default: .build/static/release/rustbtf, built if missing
-#                      with `swift build -c release --static-swift-stdlib --build-path
-#                      .build/static`: the Swift runtime linked in, as scripts/package.sh links
-#                      the binary it ships; `.build/release/rustbtf` calls the shared runtime
-#                      through the PLT and is about 5% slower on Debian's vmlinux)
+#   RUSTBTF=path       rustbtf binary (default: .build/static/release/rustbtf, built each time
+#                      with scripts/release-build-flags.sh's flags, as scripts/package.sh builds
+#                      the binary it ships: the Swift runtime linked in, cross-module
+#                      optimization; a plain `swift build -c release` is 5-10% slower on
+#                      Debian's vmlinux)
 #   PAHOLE=path        pahole binary (default: pahole on PATH; Debian's dwarves)
 #   PAHOLE_FLAGS="..." extra flags for every pahole run (e.g. "--btf_gen_floats")
 #   PAHOLE_OLD=path    a second pahole, run with -j only (row pahole-old-j)
@@ -74,9 +74,11 @@ FP_BEFORE="$(input_fingerprint)"
 RUSTBTF_OK=1
 if [ "$RUSTBTF" = "$STATIC_BUILD/release/rustbtf" ]; then
   # Built every time (a no-op when up to date), so that the default measures the tree as it is.
-  echo "building rustbtf (swift build -c release --static-swift-stdlib --build-path .build/static) ..." >&2
+  # shellcheck source=scripts/release-build-flags.sh
+  . "$REPO/scripts/release-build-flags.sh"
+  echo "building rustbtf (swift build ${RELEASE_BUILD_FLAGS[*]} --build-path .build/static) ..." >&2
   if ! (cd "$REPO" && for product in rustbtf rustbtf-import-bench; do
-    swift build -c release --static-swift-stdlib --build-path "$STATIC_BUILD" --product "$product" || exit 1
+    swift build "${RELEASE_BUILD_FLAGS[@]}" --build-path "$STATIC_BUILD" --product "$product" || exit 1
   done) >"$TMP/swift-build.log" 2>&1; then
     echo "bench.sh: swift build failed; last lines:" >&2
     tail -n 15 "$TMP/swift-build.log" >&2
@@ -254,7 +256,7 @@ if [ -x "$IMPORT_BENCH" ]; then
   "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}" 0
   RUSTBTF_PUBLIC_WALK=1 "$IMPORT_BENCH" "$INPUT" "${IMPORT_RUNS:-3}" 0
 else
-  REASONS+=("import-only rows not run: no $IMPORT_BENCH (swift build -c release --static-swift-stdlib --build-path .build/static --product rustbtf-import-bench)")
+  REASONS+=("import-only rows not run: no $IMPORT_BENCH (built next to the default RUSTBTF)")
 fi
 if [ "${#REASONS[@]}" -gt 0 ]; then
   echo

@@ -3,7 +3,8 @@
 #   dist/rustbtf-VERSION-x86_64-linux/bin/rustbtf           the binary
 #   dist/rustbtf-VERSION-x86_64-linux.tar.gz                bin/rustbtf, share/man/man1/rustbtf.1, share/doc/rustbtf/
 #   dist/rustbtf_VERSION_amd64.deb                          installs /usr/bin/rustbtf and its man page
-# The binary links the Swift runtime (--static-swift-stdlib) and elfutils' libdw and libelf with
+# The binary links the Swift runtime (--static-swift-stdlib; scripts/release-build-flags.sh has
+# every flag) and elfutils' libdw and libelf with
 # their compression libraries (zlib, liblzma, libbz2, libzstd) statically. What stays shared,
 # and why: glibc (libc, libm: every Linux host has it, and static glibc breaks NSS and dlopen),
 # libstdc++ and libgcc_s (the Swift runtime's C++ support; Debian ships them on every system).
@@ -58,7 +59,9 @@ sed -i '/link "dw"/d; /link "elf"/d' "$src/Sources/CDwarf/module.modulemap"
 [ -d "$root/.build/checkouts" ] && mkdir -p "$src/.build" && cp -r "$root/.build/checkouts" "$root/.build/repositories" "$src/.build/" 2>/dev/null || true
 [ -f "$root/Package.resolved" ] && cp "$root/Package.resolved" "$src/"
 echo "package: building $name (commit $commit) in $src" >&2
-(cd "$src" && swift build -c release --static-swift-stdlib --product rustbtf "${archives[@]}" >&2)
+# shellcheck source=scripts/release-build-flags.sh
+. "$root/scripts/release-build-flags.sh"
+(cd "$src" && swift build "${RELEASE_BUILD_FLAGS[@]}" --product rustbtf "${archives[@]}" >&2)
 bin=$src/.build/release/rustbtf
 
 # The staged tree: binary, man page from the --help texts and the pahole flag tables, docs.
