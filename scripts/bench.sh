@@ -13,12 +13,15 @@
 #   pahole-j           the same with `-j` (every CPU), as the kernel build runs it
 #   pahole-no-rust-j   `-j --lang_exclude=rust` (the kernel build's flags for vmlinux)
 #   pahole-old-j       with PAHOLE_OLD set (say Debian's 1.24 next to a built 1.31): that pahole's -j
-# each under `/usr/bin/time -v`, and prints one table row per tool:
-#   wall seconds, CPU seconds (user+sys), peak RSS (MB), exit code, BTF type count
+# each under `/usr/bin/time -v`, in BENCH_ROUNDS rounds (default 5): each round runs every tool
+# once, in the order above, so that a slow minute of a shared machine falls on all of them alike.
+# It prints one table row per tool, the median over the rounds:
+#   wall seconds (and the rounds' fastest and slowest), CPU seconds (user+sys), peak RSS (MB),
+#   exit code (the first non-zero of any round), BTF type count
 #   (`bpftool btf dump file OUT format raw | grep -c '^\['`, falling back to `rustbtf dump OUT`),
 #   BTF bytes, and whether the running kernel accepts the BTF (`rustbtf verify --kernel OUT`,
 #   exit 0 = accepted; the kernel's reason is printed under the table otherwise).
-# Then the ratios of rustbtf-jN to pahole-j (wall, CPU, RSS); where rustbtf's time and memory go
+# Then the ratios of rustbtf-jN's medians to pahole-j's (wall, CPU, RSS); where rustbtf's time and memory go
 # (`rustbtf --time-passes --jobs 0`: import, each pass, encode, validate, each with the peak RSS
 # so far); and the import alone (rustbtf-import-bench: DWARFImporter.importFile, no passes;
 # median and fastest of IMPORT_RUNS runs) on one thread and on every CPU, with the fast sibling
@@ -41,6 +44,7 @@
 #   PAHOLE_FLAGS="..." extra flags for every pahole run (e.g. "--btf_gen_floats")
 #   PAHOLE_OLD=path    a second pahole, run with -j only (row pahole-old-j)
 #   BENCH_KEEP=1       keep the temp dir with the BTF files and logs
+#   BENCH_ROUNDS=N     rounds of the timed runs (default 5; 1: each tool once)
 #   IMPORT_BENCH=path  rustbtf-import-bench binary (default: next to RUSTBTF, built with it);
 #                      IMPORT_RUNS=N (3)
 set -uo pipefail
@@ -52,9 +56,11 @@ RUSTBTF="${RUSTBTF:-$STATIC_BUILD/release/rustbtf}"
 PAHOLE="${PAHOLE:-pahole}"
 read -r -a PAHOLE_EXTRA <<<"${PAHOLE_FLAGS:-}"
 TIME=/usr/bin/time
+ROUNDS="${BENCH_ROUNDS:-5}"
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
 
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive number, not '$ROUNDS'"
 [ -f "$INPUT" ] || die "input not found: $INPUT"
 [ -r "$INPUT" ] || die "input not readable: $INPUT"
 [ -x "$TIME" ] || die "$TIME missing: install GNU time (apt-get install time)"
@@ -92,14 +98,35 @@ HAVE_BPFTOOL=0
 command -v bpftool >/dev/null 2>&1 && HAVE_BPFTOOL=1
 
 # ---------------------------------------------------------------- helpers
-# run NAME OUT CMD...: run CMD under /usr/bin/time -v; leaves $TMP/NAME.{time,log}.
+# run NAME ROUND OUT CMD...: run CMD under /usr/bin/time -v; leaves $TMP/NAME.ROUND.{time,log,rc}.
 run() {
-  local name=$1; shift
-  local out=$1; shift
+  local name=$1 round=$2 out=$3; shift 3
   rm -f "$out"
-  echo "running $name: $*" >&2
-  "$TIME" -v -o "$TMP/$name.time" "$@" >"$TMP/$name.log" 2>&1
-  echo $? >"$TMP/$name.rc"
+  echo "running $name (round $round of $ROUNDS): $*" >&2
+  "$TIME" -v -o "$TMP/$name.$round.time" "$@" >"$TMP/$name.$round.log" 2>&1
+  echo $? >"$TMP/$name.$round.rc"
+}
+
+# job NAME OUT CMD...: a timed run of every round (run_jobs), summarised by `row` in this order.
+JOB_NAMES=()
+JOB_OUTS=()
+job() {
+  local name=$1 out=$2; shift 2
+  JOB_NAMES+=("$name")
+  JOB_OUTS+=("$out")
+  eval "JOB_CMD_${#JOB_NAMES[@]}=(\"\$@\")"
+}
+
+run_jobs() { # every job once a round, in the order given; then one row each
+  local round i
+  for round in $(seq "$ROUNDS"); do
+    for i in "${!JOB_NAMES[@]}"; do
+      local -n cmd="JOB_CMD_$((i + 1))"
+      run "${JOB_NAMES[$i]}" "$round" "${JOB_OUTS[$i]}" "${cmd[@]}"
+      unset -n cmd
+    done
+  done
+  for i in "${!JOB_NAMES[@]}"; do row "${JOB_NAMES[$i]}" "${JOB_OUTS[$i]}"; done
 }
 
 time_field() { # FILE LABEL -> value after "LABEL: "
@@ -108,6 +135,24 @@ time_field() { # FILE LABEL -> value after "LABEL: "
 
 wall_seconds() { # "h:mm:ss" or "m:ss.cc" -> seconds
   awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }' <<<"$1"
+}
+
+# values NAME FIELD: one line per round: wall, cpu (user+sys) or rss (kB), from NAME's time files.
+values() {
+  local f
+  for f in "$TMP/$1".*.time; do
+    [ -s "$f" ] && grep -q 'Elapsed' "$f" || continue
+    case $2 in
+      wall) wall_seconds "$(time_field "$f" 'Elapsed (wall clock) time (h:mm:ss or m:ss)')"; echo ;;
+      cpu) awk -v u="$(time_field "$f" 'User time (seconds)')" -v s="$(time_field "$f" 'System time (seconds)')" \
+        'BEGIN { printf "%.2f\n", u + s }' ;;
+      rss) time_field "$f" 'Maximum resident set size (kbytes)' ;;
+    esac
+  done
+}
+
+median() { # numbers on stdin -> their median, or "-"
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 type_count() { # BTF file -> number of types, or "-"
@@ -143,31 +188,37 @@ kernel_verdict() { # NAME BTF-file -> sets VERDICT to yes / no / n/a (not run in
 }
 
 ROWS=()
-row() { # NAME OUT — summarise one finished run
-  local name=$1 out=$2 t="$TMP/$1.time" rc wall cpu rss types bytes ok
-  rc=$(cat "$TMP/$name.rc")
-  if [ -s "$t" ] && grep -q 'Elapsed' "$t"; then
-    wall=$(wall_seconds "$(time_field "$t" 'Elapsed (wall clock) time (h:mm:ss or m:ss)')")
-    cpu=$(awk -v u="$(time_field "$t" 'User time (seconds)')" -v s="$(time_field "$t" 'System time (seconds)')" \
-      'BEGIN { printf "%.2f", u + s }')
-    rss=$(awk -v k="$(time_field "$t" 'Maximum resident set size (kbytes)')" 'BEGIN { printf "%.1f", k / 1024 }')
-    grep -q 'Command terminated by signal' "$t" && rc="sig$(sed -n 's/.*signal \([0-9]*\).*/\1/p' "$t" | head -n1)"
-  else
-    wall=- cpu=- rss=-
-  fi
+row() { # NAME OUT — summarise a job's rounds: medians; the first failing round's exit code
+  local name=$1 out=$2 rc=0 r t log wall range cpu rss types bytes ok
+  log="$TMP/$name.1.log"
+  for r in $(seq "$ROUNDS"); do
+    t="$TMP/$name.$r.time"
+    [ "$rc" = 0 ] || break
+    rc=$(cat "$TMP/$name.$r.rc")
+    log="$TMP/$name.$r.log"
+    [ -s "$t" ] && grep -q 'Command terminated by signal' "$t" && rc="sig$(sed -n 's/.*signal \([0-9]*\).*/\1/p' "$t" | head -n1)"
+  done
+  wall=$(values "$name" wall | median)
+  range=$(values "$name" wall | sort -g | sed -n '1p;$p' | paste -sd- -)
+  [ -n "$range" ] || range=-
+  cpu=$(values "$name" cpu | median)
+  rss=$(values "$name" rss | median)
+  [ "$wall" = - ] || wall=$(printf '%.2f' "$wall")
+  [ "$cpu" = - ] || cpu=$(printf '%.2f' "$cpu")
+  [ "$rss" = - ] || rss=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
   types=$(type_count "$out")
   if [ -f "$out" ]; then bytes=$(stat -c %s "$out"); else bytes=-; fi
   kernel_verdict "$name" "$out"; ok=$VERDICT
   if [ "$rc" != 0 ]; then
-    REASONS+=("$name exited $rc; last output: $(tail -n 3 "$TMP/$name.log" | tr '\n' ' ')")
+    REASONS+=("$name exited $rc; last output: $(tail -n 3 "$log" | tr '\n' ' ')")
   elif [ ! -f "$out" ]; then
     REASONS+=("$name exited 0 but wrote no BTF file (nothing to encode?)")
   fi
-  ROWS+=("$(printf '%-16s %8s %8s %9s %5s %9s %11s  %s' "$name" "$wall" "$cpu" "$rss" "$rc" "$types" "$bytes" "$ok")")
+  ROWS+=("$(printf '%-16s %8s %11s %8s %9s %5s %9s %11s  %s' "$name" "$wall" "$range" "$cpu" "$rss" "$rc" "$types" "$bytes" "$ok")")
 }
 
 skip_row() { # NAME WHY
-  ROWS+=("$(printf '%-16s %8s %8s %9s %5s %9s %11s  %s' "$1" - - - - - - n/a)")
+  ROWS+=("$(printf '%-16s %8s %11s %8s %9s %5s %9s %11s  %s' "$1" - - - - - - - n/a)")
   REASONS+=("$1 not run: $2")
 }
 
@@ -179,51 +230,38 @@ OUT_PX="$TMP/out.pahole-no-rust.btf"
 OUT_RN="$TMP/out.rustbtf-jN.btf"
 OUT_PJ="$TMP/out.pahole-j.btf"
 if [ "$RUSTBTF_OK" = 1 ]; then
-  run rustbtf-j1 "$OUT_R" "$RUSTBTF" --jobs 1 "$INPUT" -o "$OUT_R"
-  row rustbtf-j1 "$OUT_R"
-  run rustbtf-jN "$OUT_RN" "$RUSTBTF" --jobs 0 "$INPUT" -o "$OUT_RN"
-  row rustbtf-jN "$OUT_RN"
+  job rustbtf-j1 "$OUT_R" "$RUSTBTF" --jobs 1 "$INPUT" -o "$OUT_R"
+  job rustbtf-jN "$OUT_RN" "$RUSTBTF" --jobs 0 "$INPUT" -o "$OUT_RN"
+  job rustbtf-public "$TMP/out.rustbtf-public.btf" env RUSTBTF_PUBLIC_WALK=1 "$RUSTBTF" --jobs 0 "$INPUT" -o "$TMP/out.rustbtf-public.btf"
+  for j in 1 N; do
+    job rustbtf-ref-j$j "$TMP/out.rustbtf-ref-j$j.btf" "$RUSTBTF" --no-dedup-at-import --jobs "${j/N/0}" "$INPUT" -o "$TMP/out.rustbtf-ref-j$j.btf"
+  done
+fi
+if command -v "$PAHOLE" >/dev/null 2>&1; then
+  job pahole "$OUT_P" "$PAHOLE" "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$OUT_P" "$INPUT"
+  job pahole-j "$OUT_PJ" "$PAHOLE" -j "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$OUT_PJ" "$INPUT"
+  job pahole-no-rust-j "$OUT_PX" "$PAHOLE" -j "${PAHOLE_EXTRA[@]}" --lang_exclude=rust --btf_encode_detached="$OUT_PX" "$INPUT"
+fi
+if [ -n "${PAHOLE_OLD:-}" ]; then
+  job pahole-old-j "$TMP/out.pahole-old-j.btf" "$PAHOLE_OLD" -j "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$TMP/out.pahole-old-j.btf" "$INPUT"
+fi
+run_jobs
+# Each output is the last round's; every rustbtf run must write rustbtf-j1's bytes.
+if [ "$RUSTBTF_OK" = 1 ]; then
   cmp -s "$OUT_R" "$OUT_RN" || REASONS+=("rustbtf-jN wrote different BTF than rustbtf-j1 (a parallel-import bug)")
-  run rustbtf-public "$TMP/out.rustbtf-public.btf" env RUSTBTF_PUBLIC_WALK=1 "$RUSTBTF" --jobs 0 "$INPUT" -o "$TMP/out.rustbtf-public.btf"
-  row rustbtf-public "$TMP/out.rustbtf-public.btf"
   cmp -s "$OUT_R" "$TMP/out.rustbtf-public.btf" || REASONS+=("rustbtf-public wrote different BTF than rustbtf (an importer bug)")
   for j in 1 N; do
-    o="$TMP/out.rustbtf-ref-j$j.btf"
-    run rustbtf-ref-j$j "$o" "$RUSTBTF" --no-dedup-at-import --jobs "${j/N/0}" "$INPUT" -o "$o"
-    row rustbtf-ref-j$j "$o"
-    cmp -s "$OUT_R" "$o" || REASONS+=("rustbtf-ref-j$j wrote different BTF than rustbtf-j1 (a dedup-at-import bug)")
+    cmp -s "$OUT_R" "$TMP/out.rustbtf-ref-j$j.btf" || REASONS+=("rustbtf-ref-j$j wrote different BTF than rustbtf-j1 (a dedup-at-import bug)")
   done
 else
   for n in rustbtf-j1 rustbtf-jN rustbtf-public rustbtf-ref-j1 rustbtf-ref-jN; do skip_row $n "no binary at $RUSTBTF"; done
 fi
+command -v "$PAHOLE" >/dev/null 2>&1 || for n in pahole pahole-j pahole-no-rust-j; do skip_row $n "$PAHOLE not found"; done
 
-if command -v "$PAHOLE" >/dev/null 2>&1; then
-  run pahole "$OUT_P" "$PAHOLE" "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$OUT_P" "$INPUT"
-  row pahole "$OUT_P"
-  run pahole-j "$OUT_PJ" "$PAHOLE" -j "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$OUT_PJ" "$INPUT"
-  row pahole-j "$OUT_PJ"
-  run pahole-no-rust-j "$OUT_PX" "$PAHOLE" -j "${PAHOLE_EXTRA[@]}" --lang_exclude=rust --btf_encode_detached="$OUT_PX" "$INPUT"
-  row pahole-no-rust-j "$OUT_PX"
-else
-  for n in pahole pahole-j pahole-no-rust-j; do skip_row $n "$PAHOLE not found"; done
-fi
-if [ -n "${PAHOLE_OLD:-}" ]; then
-  run pahole-old-j "$TMP/out.pahole-old-j.btf" "$PAHOLE_OLD" -j "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$TMP/out.pahole-old-j.btf" "$INPUT"
-  row pahole-old-j "$TMP/out.pahole-old-j.btf"
-fi
-
-# ratio NAME OTHER FIELD-LABEL: NAME's value over OTHER's, from their /usr/bin/time files.
+# ratio NAME OTHER FIELD: NAME's median over OTHER's (wall, cpu or rss).
 ratio() {
-  local a="$TMP/$1.time" b="$TMP/$2.time" va vb
-  [ -s "$a" ] && [ -s "$b" ] || { echo "-"; return; }
-  case $3 in
-    wall) va=$(wall_seconds "$(time_field "$a" 'Elapsed (wall clock) time (h:mm:ss or m:ss)')")
-          vb=$(wall_seconds "$(time_field "$b" 'Elapsed (wall clock) time (h:mm:ss or m:ss)')") ;;
-    cpu) va=$(awk -v u="$(time_field "$a" 'User time (seconds)')" -v s="$(time_field "$a" 'System time (seconds)')" 'BEGIN { print u + s }')
-         vb=$(awk -v u="$(time_field "$b" 'User time (seconds)')" -v s="$(time_field "$b" 'System time (seconds)')" 'BEGIN { print u + s }') ;;
-    rss) va=$(time_field "$a" 'Maximum resident set size (kbytes)'); vb=$(time_field "$b" 'Maximum resident set size (kbytes)') ;;
-  esac
-  awk -v a="$va" -v b="$vb" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+  awk -v a="$(values "$1" "$3" | median)" -v b="$(values "$2" "$3" | median)" \
+    'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'
 }
 
 FP_AFTER="$(input_fingerprint)"
@@ -233,7 +271,8 @@ echo
 echo "input:   $INPUT ($(stat -L -c %s "$INPUT") bytes)"
 echo "kernel:  $(uname -r)    rustbtf: $([ "$RUSTBTF_OK" = 1 ] && echo "$RUSTBTF" || echo missing)    pahole: $("$PAHOLE" --version 2>/dev/null || echo missing)"
 echo
-printf '%-16s %8s %8s %9s %5s %9s %11s  %s\n' tool "wall s" "CPU s" "RSS MB" exit types "BTF bytes" "kernel ok"
+echo "medians of $ROUNDS round(s); every tool runs once a round, in the order of the table"
+printf '%-16s %8s %11s %8s %9s %5s %9s %11s  %s\n' tool "wall s" "min-max" "CPU s" "RSS MB" exit types "BTF bytes" "kernel ok"
 printf '%s\n' "${ROWS[@]}"
 echo
 echo "rustbtf-jN / pahole-j:          wall $(ratio rustbtf-jN pahole-j wall)  CPU $(ratio rustbtf-jN pahole-j cpu)  RSS $(ratio rustbtf-jN pahole-j rss)"
