@@ -59,8 +59,9 @@ sed -i '/link "dw"/d; /link "elf"/d' "$src/Sources/CDwarf/module.modulemap"
 [ -d "$root/.build/checkouts" ] && mkdir -p "$src/.build" && cp -r "$root/.build/checkouts" "$root/.build/repositories" "$src/.build/" 2>/dev/null || true
 [ -f "$root/Package.resolved" ] && cp "$root/Package.resolved" "$src/"
 echo "package: building $name (commit $commit) in $src" >&2
+# The flags of the tree being packaged (HEAD's), not of the working tree.
 # shellcheck source=scripts/release-build-flags.sh
-. "$root/scripts/release-build-flags.sh"
+. "$src/scripts/release-build-flags.sh"
 (cd "$src" && swift build "${RELEASE_BUILD_FLAGS[@]}" --product rustbtf "${archives[@]}" >&2)
 bin=$src/.build/release/rustbtf
 
