@@ -108,25 +108,36 @@ run() {
 }
 
 # job NAME OUT CMD...: a timed run of every round (run_jobs), summarised by `row` in this order.
+# skip_job NAME WHY: a row in that order for a tool that cannot run.
 JOB_NAMES=()
 JOB_OUTS=()
+JOB_SKIPPED=()
 job() {
   local name=$1 out=$2; shift 2
   JOB_NAMES+=("$name")
   JOB_OUTS+=("$out")
+  JOB_SKIPPED+=("")
   eval "JOB_CMD_${#JOB_NAMES[@]}=(\"\$@\")"
+}
+skip_job() {
+  JOB_NAMES+=("$1")
+  JOB_OUTS+=("")
+  JOB_SKIPPED+=("$2")
 }
 
 run_jobs() { # every job once a round, in the order given; then one row each
   local round i
   for round in $(seq "$ROUNDS"); do
     for i in "${!JOB_NAMES[@]}"; do
+      [ -z "${JOB_SKIPPED[$i]}" ] || continue
       local -n cmd="JOB_CMD_$((i + 1))"
       run "${JOB_NAMES[$i]}" "$round" "${JOB_OUTS[$i]}" "${cmd[@]}"
       unset -n cmd
     done
   done
-  for i in "${!JOB_NAMES[@]}"; do row "${JOB_NAMES[$i]}" "${JOB_OUTS[$i]}"; done
+  for i in "${!JOB_NAMES[@]}"; do
+    if [ -n "${JOB_SKIPPED[$i]}" ]; then skip_row "${JOB_NAMES[$i]}" "${JOB_SKIPPED[$i]}"; else row "${JOB_NAMES[$i]}" "${JOB_OUTS[$i]}"; fi
+  done
 }
 
 time_field() { # FILE LABEL -> value after "LABEL: "
@@ -236,11 +247,15 @@ if [ "$RUSTBTF_OK" = 1 ]; then
   for j in 1 N; do
     job rustbtf-ref-j$j "$TMP/out.rustbtf-ref-j$j.btf" "$RUSTBTF" --no-dedup-at-import --jobs "${j/N/0}" "$INPUT" -o "$TMP/out.rustbtf-ref-j$j.btf"
   done
+else
+  for n in rustbtf-j1 rustbtf-jN rustbtf-public rustbtf-ref-j1 rustbtf-ref-jN; do skip_job $n "no binary at $RUSTBTF"; done
 fi
 if command -v "$PAHOLE" >/dev/null 2>&1; then
   job pahole "$OUT_P" "$PAHOLE" "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$OUT_P" "$INPUT"
   job pahole-j "$OUT_PJ" "$PAHOLE" -j "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$OUT_PJ" "$INPUT"
   job pahole-no-rust-j "$OUT_PX" "$PAHOLE" -j "${PAHOLE_EXTRA[@]}" --lang_exclude=rust --btf_encode_detached="$OUT_PX" "$INPUT"
+else
+  for n in pahole pahole-j pahole-no-rust-j; do skip_job $n "$PAHOLE not found"; done
 fi
 if [ -n "${PAHOLE_OLD:-}" ]; then
   job pahole-old-j "$TMP/out.pahole-old-j.btf" "$PAHOLE_OLD" -j "${PAHOLE_EXTRA[@]}" --btf_encode_detached="$TMP/out.pahole-old-j.btf" "$INPUT"
@@ -253,10 +268,7 @@ if [ "$RUSTBTF_OK" = 1 ]; then
   for j in 1 N; do
     cmp -s "$OUT_R" "$TMP/out.rustbtf-ref-j$j.btf" || REASONS+=("rustbtf-ref-j$j wrote different BTF than rustbtf-j1 (a dedup-at-import bug)")
   done
-else
-  for n in rustbtf-j1 rustbtf-jN rustbtf-public rustbtf-ref-j1 rustbtf-ref-jN; do skip_row $n "no binary at $RUSTBTF"; done
 fi
-command -v "$PAHOLE" >/dev/null 2>&1 || for n in pahole pahole-j pahole-no-rust-j; do skip_row $n "$PAHOLE not found"; done
 
 # ratio NAME OTHER FIELD: NAME's median over OTHER's (wall, cpu or rss).
 ratio() {

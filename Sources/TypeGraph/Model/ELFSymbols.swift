@@ -187,14 +187,15 @@ public struct ELFSymbols: Sendable {
   /// vmlinux's 190,000 symbols.
   public mutating func finishFunctions() {
     // By address, then name, then table order: stable sorts by the name, then by the address.
-    let byName = Self.orderedByName(ContiguousArray(functionNames.indices.map { Int32($0) }), functionNames)
+    let everyIndex = ContiguousArray(0..<Int32(functionNames.count))
+    let byName = Self.orderedByName(everyIndex, functionNames)
     let order = stableRadixSorted(byName) { functionAddresses[Int($0)] }.map { Int($0) }
     functionNames = ContiguousArray(order.map { functionNames[$0] })
     functionAddresses = ContiguousArray(order.map { functionAddresses[$0] })
     functionSizes = ContiguousArray(order.map { functionSizes[$0] })
     functionBaseNames = ContiguousArray(order.map { functionBaseNames[$0] })
     functionSuffixes = ContiguousArray(order.map { functionSuffixes[$0] })
-    functionsByName = Self.orderedByName(ContiguousArray(functionNames.indices.map { Int32($0) }), functionNames)
+    functionsByName = Self.orderedByName(everyIndex, functionNames)
     functionsByBaseName = Self.orderedByName(
       ContiguousArray(
         functionNames.indices.filter { functionSuffixes[$0].isDisjoint(with: [.notAFunction, .indirect]) }.map { Int32($0) }),
